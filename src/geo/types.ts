@@ -1,0 +1,79 @@
+/**
+ * Zone map: the validated, typed form of a zone GeoJSON file (see README "Zone map format").
+ * Coordinates are GeoJSON order, [longitude, latitude], WGS84 degrees.
+ */
+import type { MultiPolygon, Polygon } from 'geojson';
+
+export type LonLat = [lon: number, lat: number];
+
+/** 封控区 sealed, 管控区 controlled, 防控区 precaution, and no-fly areas. */
+export type AreaKind = 'sealed' | 'controlled' | 'precaution' | 'no-fly';
+export type PointKind = 'depot' | 'drop-point';
+export type FeatureKind = AreaKind | PointKind;
+
+interface MapFeatureBase {
+  /** Index of the feature in the source FeatureCollection (for error messages). */
+  index: number;
+  name: string;
+  /** The feature's properties as given (kind and name included), for round-tripping and the UI. */
+  properties: Record<string, unknown>;
+}
+
+export interface Area extends MapFeatureBase {
+  kind: AreaKind;
+  geometry: Polygon | MultiPolygon;
+}
+
+export interface NoFlyArea extends Area {
+  kind: 'no-fly';
+  /** Why it is closed: "airport", "hospital helipad", "power lines", "testing site" … */
+  reason?: string;
+  /** Temporary areas (a mass-testing site) may be declared over drop points. */
+  temporary: boolean;
+}
+
+export interface Depot extends MapFeatureBase {
+  kind: 'depot';
+  position: LonLat;
+  /** Ground altitude above mean sea level, metres, when known (Xining ≈ 2,260 m). */
+  groundAltitudeM?: number;
+  /** Drone ids based here (optional). */
+  drones: string[];
+}
+
+export interface DropPoint extends MapFeatureBase {
+  kind: 'drop-point';
+  position: LonLat;
+  /** Height of the drop surface above the depot's ground, metres (a rooftop); 0 for a courtyard. */
+  heightM: number;
+  /** Name of the sealed/controlled/precaution area that contains it, if any. */
+  zone?: string;
+}
+
+/** A problem found in a zone map, located by feature index and name. */
+export interface MapIssue {
+  code: string;
+  message: string;
+  featureIndex?: number;
+  featureName?: string;
+}
+
+export interface ZoneMap {
+  name: string;
+  areas: Area[];
+  noFly: NoFlyArea[];
+  depots: Depot[];
+  dropPoints: DropPoint[];
+  /** Site ground altitude AMSL in metres (map-level `properties.siteAltitudeM`), default 0. */
+  siteAltitudeM: number;
+  /** Non-fatal findings, e.g. a drop point inside a (temporary) no-fly area. */
+  warnings: MapIssue[];
+}
+
+/** A structurally broken zone map: refused whole. `issues` lists every problem found. */
+export class ZoneMapError extends Error {
+  override name = 'ZoneMapError';
+  constructor(readonly issues: MapIssue[]) {
+    super(issues.map((i) => i.message).join('\n'));
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The planning contract: inputs (drone profile, conditions, options) and the DeliveryPlan the
+ * planner returns. Planning is pure: the same ZoneMap + PlanRequest give the same DeliveryPlan,
+ * byte for byte once serialised.
+ */
+import type { DeliveryMethod, VehiclePlan } from '../missions/types.js';
+import type { LonLat, ZoneMap } from '../geo/types.js';
+
+export interface DroneProfile {
+  id: string;
+  name: string;
+  /** Take-off mass without payload, kg (frame + battery). */
+  emptyMassKg: number;
+  maxPayloadKg: number;
+  /** Usable battery energy at 20 °C, sea level, Wh. */
+  batteryWh: number;
+  cruiseSpeedMs: number;
+  climbRateMs: number;
+  descentRateMs: number;
+  /** Electrical power hovering at emptyMassKg, sea level, W. */
+  hoverPowerW: number;
+  /** Electrical power in still-air cruise at emptyMassKg, sea level, W. */
+  cruisePowerW: number;
+  /** Energy that must be left on landing, % of battery. */
+  reservePct: number;
+  /** Cruise height above take-off, m (kept under the legal 120 m with a margin). */
+  cruiseAltitudeM: number;
+  /** Strongest wind the airframe is rated for, m/s. */
+  maxWindMs: number;
+  deliveryMethod: DeliveryMethod;
+}
+
+export interface Wind {
+  speedMs: number;
+  /** Direction the wind blows FROM, degrees true (meteorological convention). */
+  fromDeg: number;
+}
+
+export interface Conditions {
+  payloadKg: number;
+  wind: Wind;
+  temperatureC: number;
+  /** Ground altitude of the site AMSL, m. Defaults to the map's siteAltitudeM. */
+  siteAltitudeM?: number;
+}
+
+export interface PlanOptions {
+  /** Distance kept from every no-fly area, m (default 30). */
+  clearanceM: number;
+  /** Legal ceiling above ground, m (China: 120). */
+  maxHeightM: number;
+  /** Margin kept under the ceiling, m (default 20 → cruise ≤ 100 m). */
+  heightMarginM: number;
+}
+
+export type PlaceRef = { name: string } | { position: LonLat };
+
+export interface PlanRequest {
+  from: PlaceRef;
+  to: PlaceRef;
+  drone: DroneProfile;
+  conditions: Conditions;
+  options?: Partial<PlanOptions>;
+}
+
+/** Why something failed, machine-readable (code, for translated UIs) and human-readable. */
+export interface Reason {
+  code: string;
+  message: string;
+}
+
+export interface Check {
+  id: string;
+  ok: boolean;
+  /** English; the UI translates by id. */
+  message: string;
+}
+
+export interface LegEstimate {
+  from: LonLat;
+  to: LonLat;
+  distanceM: number;
+  /** Ground speed along the leg with the wind, m/s. */
+  groundSpeedMs: number;
+  durationS: number;
+  energyWh: number;
+}
+
+export interface FenceSummary {
+  /** Items in the fence upload (inclusion + exclusion vertices, circles, return point). */
+  items: number;
+  vertices: number;
+  /** No-fly areas uploaded as exclusion polygons. */
+  excludedAreas: string[];
+  /** No-fly areas not in the fence (storage full or far away): only the route keeps clear of them. */
+  leftToRoute: string[];
+}
+
+export interface RallySummary {
+  points: LonLat[];
+  /** Parts of the route from which a straight failsafe return could cross a no-fly area. */
+  unsafeLegs: { legIndex: number; message: string }[];
+}
+
+export interface DeliveryPlan {
+  feasible: boolean;
+  reasons: Reason[];
+  checks: Check[];
+  depot: { name: string; position: LonLat };
+  dropPoint: { name: string; position: LonLat };
+  /** Depot → drop point and drop point → depot polylines, [lon, lat]. */
+  outbound: LonLat[];
+  inbound: LonLat[];
+  /** Flight waypoints as [lat, lon, relative altitude m] (the order pilots read). */
+  waypoints: [lat: number, lon: number, altM: number][];
+  cruiseAltitudeM: number;
+  distanceM: number;
+  durationS: number;
+  energyWh: number;
+  /** Energy left on landing beyond what was used, % of (temperature/altitude-derated) battery. */
+  marginPct: number;
+  legs: LegEstimate[];
+  fence: FenceSummary;
+  rally: RallySummary;
+  /** The items to upload; null when no route exists. */
+  vehiclePlan: VehiclePlan | null;
+}
+
+/** The planner's entry point (src/planning/plan.ts). */
+export type PlanDelivery = (map: ZoneMap, request: PlanRequest) => DeliveryPlan;
