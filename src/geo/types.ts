@@ -60,6 +60,7 @@ export interface MapIssue {
 
 export interface ZoneMap {
   name: string;
+  /** Sealed, controlled and precaution zones (no-fly areas are only in `noFly`). */
   areas: Area[];
   noFly: NoFlyArea[];
   depots: Depot[];

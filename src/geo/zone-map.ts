@@ -1,0 +1,471 @@
+/**
+ * Zone map loading and validation: a GeoJSON FeatureCollection → the typed ZoneMap.
+ *
+ * Every problem is collected (not just the first) and reported with the feature's index and name,
+ * e.g. `feature 3 ("Helipad"): ring 0 is not closed`. A map with any structural problem is refused
+ * whole (ZoneMapError). A drop point inside a no-fly area is not structural: it becomes a warning and
+ * the planner refuses routes to it. See README "Zone map format".
+ */
+import { readFileSync } from 'node:fs';
+import type { MultiPolygon, Polygon, Position } from 'geojson';
+import {
+  ZoneMapError,
+  type Area,
+  type AreaKind,
+  type Depot,
+  type DropPoint,
+  type FeatureKind,
+  type LonLat,
+  type MapIssue,
+  type NoFlyArea,
+  type ZoneMap,
+} from './types.js';
+
+export const FEATURE_KINDS: readonly FeatureKind[] = ['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'drop-point'];
+const AREA_KINDS: readonly AreaKind[] = ['sealed', 'controlled', 'precaution', 'no-fly'];
+/** When a drop point lies in several zones, the most restrictive one names it. */
+const ZONE_PRIORITY: readonly AreaKind[] = ['sealed', 'controlled', 'precaution'];
+
+const KIND_WORDS: Record<FeatureKind, string> = {
+  sealed: 'a sealed zone',
+  controlled: 'a controlled zone',
+  precaution: 'a precaution zone',
+  'no-fly': 'a no-fly area',
+  depot: 'a depot',
+  'drop-point': 'a drop point',
+};
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : String(Math.round(n * 1e7) / 1e7);
+}
+
+function fmtPos(p: readonly number[]): string {
+  return `[${p.map((n) => fmt(n)).join(', ')}]`;
+}
+
+/** Collects issues for one feature, prefixed with its index and name. */
+class FeatureReporter {
+  constructor(
+    private readonly issues: MapIssue[],
+    readonly index: number,
+    readonly name: string | undefined,
+  ) {}
+
+  get label(): string {
+    return this.name !== undefined ? `feature ${this.index} (${JSON.stringify(this.name)})` : `feature ${this.index}`;
+  }
+
+  error(code: string, text: string): void {
+    const issue: MapIssue = { code, message: `${this.label}: ${text}`, featureIndex: this.index };
+    if (this.name !== undefined) issue.featureName = this.name;
+    this.issues.push(issue);
+  }
+}
+
+/** Checks one [lon, lat] position; returns it when usable. */
+function checkPosition(p: unknown, where: string, rep: FeatureReporter): LonLat | undefined {
+  if (!Array.isArray(p) || p.length < 2 || p.length > 3) {
+    rep.error('bad-position', `${where} is not a position [lon, lat] (got ${JSON.stringify(p)?.slice(0, 60)})`);
+    return undefined;
+  }
+  if (!p.every((n) => typeof n === 'number' && Number.isFinite(n))) {
+    rep.error('bad-position', `${where} has a non-numeric coordinate (got ${JSON.stringify(p).slice(0, 60)})`);
+    return undefined;
+  }
+  const [lon, lat] = p as number[] as [number, number];
+  const lonOk = lon >= -180 && lon <= 180;
+  const latOk = lat >= -90 && lat <= 90;
+  if (lonOk && latOk) return [lon, lat];
+  const swappedOk = Math.abs(lat) <= 180 && Math.abs(lon) <= 90;
+  const what = !latOk ? `latitude ${fmt(lat)} is outside −90…90` : `longitude ${fmt(lon)} is outside −180…180`;
+  const hint = swappedOk
+    ? `; it looks swapped: GeoJSON positions are [lon, lat], so write ${fmtPos([lat, lon])}`
+    : '';
+  rep.error(swappedOk ? 'swapped-coordinates' : 'coordinate-out-of-range', `${where} ${fmtPos([lon, lat])}: ${what}${hint}`);
+  return undefined;
+}
+
+function cross(o: LonLat, a: LonLat, b: LonLat): number {
+  return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+}
+
+function onSegment(a: LonLat, b: LonLat, p: LonLat): boolean {
+  return (
+    Math.min(a[0], b[0]) <= p[0] && p[0] <= Math.max(a[0], b[0]) && Math.min(a[1], b[1]) <= p[1] && p[1] <= Math.max(a[1], b[1])
+  );
+}
+
+/** Do closed segments ab and cd share any point? */
+export function segmentsIntersect(a: LonLat, b: LonLat, c: LonLat, d: LonLat): boolean {
+  const d1 = Math.sign(cross(c, d, a));
+  const d2 = Math.sign(cross(c, d, b));
+  const d3 = Math.sign(cross(a, b, c));
+  const d4 = Math.sign(cross(a, b, d));
+  if (d1 * d2 < 0 && d3 * d4 < 0) return true;
+  if (d1 === 0 && onSegment(c, d, a)) return true;
+  if (d2 === 0 && onSegment(c, d, b)) return true;
+  if (d3 === 0 && onSegment(a, b, c)) return true;
+  if (d4 === 0 && onSegment(a, b, d)) return true;
+  return false;
+}
+
+/**
+ * First pair of non-adjacent edges of a closed ring that touch or cross (edge indices), or undefined.
+ * Edges are sorted by their west end and swept, so long rings (a power-line corridor) stay cheap.
+ */
+export function findRingSelfIntersection(ring: readonly LonLat[]): { i: number; j: number } | undefined {
+  const n = ring.length - 1; // edges
+  const order = Array.from({ length: n }, (_, i) => i);
+  const minX = (i: number) => Math.min(ring[i]![0], ring[i + 1]![0]);
+  const maxX = (i: number) => Math.max(ring[i]![0], ring[i + 1]![0]);
+  order.sort((p, q) => minX(p) - minX(q) || p - q);
+  for (let s = 0; s < n; s++) {
+    const i = order[s]!;
+    const endX = maxX(i);
+    for (let t = s + 1; t < n; t++) {
+      const j = order[t]!;
+      if (minX(j) > endX) break;
+      const lo = Math.min(i, j);
+      const hi = Math.max(i, j);
+      const adjacent = hi - lo === 1 || (lo === 0 && hi === n - 1);
+      const a = ring[i]!;
+      const b = ring[i + 1]!;
+      const c = ring[j]!;
+      const d = ring[j + 1]!;
+      if (adjacent) {
+        // Adjacent edges share one vertex; they only conflict when they fold back over each other.
+        const shared = hi - lo === 1 ? ring[hi]! : ring[0]!;
+        const other1 = lo === 0 && hi === n - 1 ? ring[1]! : ring[lo]!;
+        const other2 = lo === 0 && hi === n - 1 ? ring[n - 1]! : ring[hi + 1]!;
+        if (n > 2 && cross(shared, other1, other2) === 0) {
+          const ux = other1[0] - shared[0];
+          const uy = other1[1] - shared[1];
+          const vx = other2[0] - shared[0];
+          const vy = other2[1] - shared[1];
+          if (ux * vx + uy * vy > 0) return { i: lo, j: hi };
+        }
+        continue;
+      }
+      if (segmentsIntersect(a, b, c, d)) return { i: lo, j: hi };
+    }
+  }
+  return undefined;
+}
+
+function ringArea(ring: readonly LonLat[]): number {
+  let s = 0;
+  for (let i = 0; i + 1 < ring.length; i++) s += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
+  return s / 2;
+}
+
+/** Validates a polygon's rings; returns them when all are usable. */
+function checkPolygon(coords: unknown, prefix: string, rep: FeatureReporter): LonLat[][] | undefined {
+  if (!Array.isArray(coords) || coords.length === 0) {
+    rep.error('bad-geometry', `${prefix}has no rings (coordinates must be an array of linear rings)`);
+    return undefined;
+  }
+  const rings: LonLat[][] = [];
+  let ok = true;
+  coords.forEach((rawRing: unknown, r) => {
+    const where = `${prefix}ring ${r}`;
+    if (!Array.isArray(rawRing)) {
+      rep.error('bad-geometry', `${where} is not an array of positions`);
+      ok = false;
+      return;
+    }
+    const ring: LonLat[] = [];
+    let ringOk = true;
+    rawRing.forEach((p: unknown, k) => {
+      const pos = checkPosition(p, `${where} position ${k}`, rep);
+      if (pos) ring.push(pos);
+      else ringOk = false;
+    });
+    if (!ringOk) {
+      ok = false;
+      return;
+    }
+    if (ring.length < 4) {
+      rep.error('ring-too-short', `${where} has ${ring.length} position${ring.length === 1 ? '' : 's'}; a closed ring needs at least 4 (3 corners and the first repeated)`);
+      ok = false;
+      return;
+    }
+    const first = ring[0]!;
+    const last = ring[ring.length - 1]!;
+    if (first[0] !== last[0] || first[1] !== last[1]) {
+      rep.error('ring-not-closed', `${where} is not closed: it starts at ${fmtPos(first)} but ends at ${fmtPos(last)} (repeat the first position at the end)`);
+      ok = false;
+      return;
+    }
+    const hit = findRingSelfIntersection(ring);
+    if (hit) {
+      const p = ring[hit.i]!;
+      rep.error('ring-self-intersects', `${where} intersects itself: edges ${hit.i} and ${hit.j} cross or touch (near ${fmtPos(p)})`);
+      ok = false;
+      return;
+    }
+    if (ringArea(ring) === 0) {
+      rep.error('ring-zero-area', `${where} encloses no area`);
+      ok = false;
+      return;
+    }
+    rings.push(ring);
+  });
+  return ok ? rings : undefined;
+}
+
+function pointInRing(p: LonLat, ring: readonly LonLat[]): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 2; i < ring.length - 1; j = i++) {
+    const a = ring[i]!;
+    const b = ring[j]!;
+    if (a[1] > p[1] !== b[1] > p[1] && p[0] < ((b[0] - a[0]) * (p[1] - a[1])) / (b[1] - a[1]) + a[0]) inside = !inside;
+  }
+  return inside;
+}
+
+/** Is p inside (or on the edge of) a Polygon / MultiPolygon in lon/lat? Holes excluded. */
+export function geometryContains(geometry: Polygon | MultiPolygon, p: LonLat): boolean {
+  const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  return polys.some((rings) => {
+    const [outer, ...holes] = rings as unknown as LonLat[][];
+    if (!outer || !pointInRing(p, outer)) return false;
+    return !holes.some((h) => pointInRing(p, h));
+  });
+}
+
+function optionalNumber(props: Json, key: string, rep: FeatureReporter, min?: number): number | undefined {
+  const v = props[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    rep.error('bad-property', `properties.${key} must be a number (got ${JSON.stringify(v)})`);
+    return undefined;
+  }
+  if (min !== undefined && v < min) {
+    rep.error('bad-property', `properties.${key} must be at least ${min} (got ${v})`);
+    return undefined;
+  }
+  return v;
+}
+
+function allPositions(geometry: Polygon | MultiPolygon): LonLat[] {
+  const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  return polys.flatMap((rings) => rings.flat() as unknown as LonLat[]);
+}
+
+/**
+ * Validate a parsed GeoJSON value as a zone map. Throws ZoneMapError listing every structural
+ * problem; otherwise returns the typed map (warnings for non-fatal findings).
+ */
+export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
+  const issues: MapIssue[] = [];
+  const src = sourceName ? `${sourceName}: ` : '';
+  if (!isObject(json) || json.type !== 'FeatureCollection') {
+    const got = isObject(json) ? `a GeoJSON object of type ${JSON.stringify(json.type)}` : Array.isArray(json) ? 'an array' : `${json === null ? 'null' : typeof json}`;
+    throw new ZoneMapError([{ code: 'not-feature-collection', message: `${src}a zone map must be a GeoJSON FeatureCollection, got ${got}` }]);
+  }
+  if (!Array.isArray(json.features)) {
+    throw new ZoneMapError([{ code: 'not-feature-collection', message: `${src}the FeatureCollection has no "features" array` }]);
+  }
+  const mapProps = isObject(json.properties) ? json.properties : {};
+  let siteAltitudeM = 0;
+  if (mapProps.siteAltitudeM !== undefined) {
+    if (typeof mapProps.siteAltitudeM !== 'number' || !Number.isFinite(mapProps.siteAltitudeM)) {
+      issues.push({ code: 'bad-property', message: `map properties.siteAltitudeM must be a number of metres (got ${JSON.stringify(mapProps.siteAltitudeM)})` });
+    } else siteAltitudeM = mapProps.siteAltitudeM;
+  }
+  const mapName =
+    typeof mapProps.name === 'string' && mapProps.name.trim() !== '' ? mapProps.name.trim() : (sourceName ?? 'zone map');
+
+  const areas: Area[] = [];
+  const noFly: NoFlyArea[] = [];
+  const depots: Depot[] = [];
+  const dropPoints: DropPoint[] = [];
+  const seen = new Map<string, number>();
+  /** First position of each located feature, for the "far from the rest" swap check. */
+  const anchors: { rep: FeatureReporter; pos: LonLat }[] = [];
+
+  (json.features as unknown[]).forEach((raw, index) => {
+    if (!isObject(raw) || raw.type !== 'Feature') {
+      new FeatureReporter(issues, index, undefined).error('not-a-feature', `is not a GeoJSON Feature (type ${JSON.stringify(isObject(raw) ? raw.type : raw)})`);
+      return;
+    }
+    const props = isObject(raw.properties) ? raw.properties : undefined;
+    const rawName = props?.name;
+    const name = typeof rawName === 'string' && rawName.trim() !== '' ? rawName.trim() : undefined;
+    const rep = new FeatureReporter(issues, index, name);
+    if (!props) {
+      rep.error('missing-properties', `has no properties; every feature needs properties.kind (one of ${FEATURE_KINDS.join(', ')}) and properties.name`);
+      return;
+    }
+    if (name === undefined) {
+      rep.error('missing-name', rawName === undefined ? 'properties.name is missing' : `properties.name must be a non-empty string (got ${JSON.stringify(rawName)})`);
+    } else if (seen.has(name)) {
+      rep.error('duplicate-name', `duplicate name: feature ${seen.get(name)} is already called ${JSON.stringify(name)} (names must be unique)`);
+    } else {
+      seen.set(name, index);
+    }
+    const kind = props.kind;
+    if (typeof kind !== 'string' || !(FEATURE_KINDS as readonly string[]).includes(kind)) {
+      rep.error(
+        'unknown-kind',
+        `${kind === undefined ? 'properties.kind is missing' : `unknown kind ${JSON.stringify(kind)}`}; allowed kinds: ${FEATURE_KINDS.join(', ')}`,
+      );
+      return;
+    }
+    const k = kind as FeatureKind;
+    const geometry = raw.geometry;
+    const gtype = isObject(geometry) ? geometry.type : null;
+    const isArea = (AREA_KINDS as readonly string[]).includes(k);
+    const wanted = isArea ? 'a Polygon or MultiPolygon' : 'a Point';
+    if (!isObject(geometry) || (isArea ? gtype !== 'Polygon' && gtype !== 'MultiPolygon' : gtype !== 'Point')) {
+      rep.error('wrong-geometry', `${KIND_WORDS[k]} must be ${wanted}, got ${geometry === null || geometry === undefined ? 'no geometry' : JSON.stringify(gtype)}`);
+      return;
+    }
+    const properties = { ...props };
+    const before = issues.length;
+    if (isArea) {
+      let geom: Polygon | MultiPolygon | undefined;
+      if (gtype === 'Polygon') {
+        const rings = checkPolygon(geometry.coordinates, '', rep);
+        if (rings) geom = { type: 'Polygon', coordinates: rings as Position[][] };
+      } else {
+        const polys = geometry.coordinates;
+        if (!Array.isArray(polys) || polys.length === 0) {
+          rep.error('bad-geometry', 'MultiPolygon has no polygons');
+        } else {
+          const out: LonLat[][][] = [];
+          polys.forEach((p: unknown, i) => {
+            const rings = checkPolygon(p, `polygon ${i} `, rep);
+            if (rings) out.push(rings);
+          });
+          if (out.length === polys.length) geom = { type: 'MultiPolygon', coordinates: out as Position[][][] };
+        }
+      }
+      if (k === 'no-fly') {
+        if (props.reason !== undefined && typeof props.reason !== 'string') rep.error('bad-property', `properties.reason must be a string (got ${JSON.stringify(props.reason)})`);
+        if (props.temporary !== undefined && typeof props.temporary !== 'boolean') rep.error('bad-property', `properties.temporary must be true or false (got ${JSON.stringify(props.temporary)})`);
+      }
+      if (!geom || issues.length > before || name === undefined) return;
+      anchors.push({ rep, pos: allPositions(geom)[0]! });
+      if (k === 'no-fly') {
+        const area: NoFlyArea = { index, name, kind: 'no-fly', geometry: geom, properties, temporary: props.temporary === true };
+        if (typeof props.reason === 'string' && props.reason.trim() !== '') area.reason = props.reason.trim();
+        noFly.push(area);
+      } else {
+        areas.push({ index, name, kind: k as AreaKind, geometry: geom, properties });
+      }
+      return;
+    }
+    const position = checkPosition(geometry.coordinates, 'point', rep);
+    if (k === 'depot') {
+      const groundAltitudeM = optionalNumber(props, 'groundAltitudeM', rep);
+      let drones: string[] = [];
+      if (props.drones !== undefined) {
+        if (!Array.isArray(props.drones) || !props.drones.every((d) => typeof d === 'string' && d.trim() !== '')) {
+          rep.error('bad-property', `properties.drones must be an array of drone id strings (got ${JSON.stringify(props.drones)})`);
+        } else drones = props.drones.map((d: string) => d.trim());
+      }
+      if (!position || issues.length > before || name === undefined) return;
+      anchors.push({ rep, pos: position });
+      const depot: Depot = { index, name, kind: 'depot', position, drones, properties };
+      if (groundAltitudeM !== undefined) depot.groundAltitudeM = groundAltitudeM;
+      depots.push(depot);
+      return;
+    }
+    const heightM = optionalNumber(props, 'heightM', rep, 0);
+    if (!position || issues.length > before || name === undefined) return;
+    anchors.push({ rep, pos: position });
+    dropPoints.push({ index, name, kind: 'drop-point', position, heightM: heightM ?? 0, properties });
+  });
+
+  checkFarAway(anchors);
+  if (issues.length > 0) throw new ZoneMapError(issues.map((i) => (src ? { ...i, message: src + i.message } : i)));
+
+  const warnings: MapIssue[] = [];
+  for (const dp of dropPoints) {
+    for (const kind of ZONE_PRIORITY) {
+      const zone = areas.find((a) => a.kind === kind && geometryContains(a.geometry, dp.position));
+      if (zone) {
+        dp.zone = zone.name;
+        break;
+      }
+    }
+    for (const nf of noFly) {
+      if (geometryContains(nf.geometry, dp.position)) {
+        warnings.push({
+          code: 'drop-point-in-no-fly',
+          message: `drop point ${JSON.stringify(dp.name)} (feature ${dp.index}) lies inside ${nf.temporary ? 'temporary ' : ''}no-fly area ${JSON.stringify(nf.name)} (feature ${nf.index}); deliveries to it are refused while the area is closed`,
+          featureIndex: dp.index,
+          featureName: dp.name,
+        });
+      }
+    }
+  }
+  for (const depot of depots) {
+    for (const nf of noFly) {
+      if (geometryContains(nf.geometry, depot.position)) {
+        warnings.push({
+          code: 'depot-in-no-fly',
+          message: `depot ${JSON.stringify(depot.name)} (feature ${depot.index}) lies inside no-fly area ${JSON.stringify(nf.name)} (feature ${nf.index}); flights from it are refused`,
+          featureIndex: depot.index,
+          featureName: depot.name,
+        });
+      }
+    }
+  }
+  return { name: mapName, areas, noFly, depots, dropPoints, siteAltitudeM, warnings };
+}
+
+/** Haversine distance in km, only for the plausibility check below. */
+function roughKm(a: LonLat, b: LonLat): number {
+  const r = Math.PI / 180;
+  const s =
+    Math.sin(((b[1] - a[1]) * r) / 2) ** 2 + Math.cos(a[1] * r) * Math.cos(b[1] * r) * Math.sin(((b[0] - a[0]) * r) / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(s)));
+}
+
+/**
+ * A feature whose coordinates are in range but hundreds of km from the rest of the map, and which
+ * would land near the rest if its [lon, lat] were swapped, was almost certainly written [lat, lon].
+ */
+function checkFarAway(anchors: { rep: FeatureReporter; pos: LonLat }[]): void {
+  if (anchors.length < 3) return;
+  const lons = anchors.map((a) => a.pos[0]).sort((x, y) => x - y);
+  const lats = anchors.map((a) => a.pos[1]).sort((x, y) => x - y);
+  const mid = Math.floor(anchors.length / 2);
+  const centre: LonLat = [lons[mid]!, lats[mid]!];
+  for (const { rep, pos } of anchors) {
+    if (roughKm(pos, centre) > 300 && roughKm([pos[1], pos[0]], centre) < 100) {
+      rep.error(
+        'swapped-coordinates',
+        `position ${fmtPos(pos)} lies ${Math.round(roughKm(pos, centre))} km from the rest of the map; it looks swapped: GeoJSON positions are [lon, lat], so write ${fmtPos([pos[1], pos[0]])}`,
+      );
+    }
+  }
+}
+
+/** Read and validate a zone map file. Missing file, unreadable or non-JSON content → ZoneMapError. */
+export function loadZoneMapFile(path: string): ZoneMap {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${(err as Error).message})`;
+    throw new ZoneMapError([{ code: 'unreadable-file', message: `zone map ${path}: ${why}` }]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    throw new ZoneMapError([{ code: 'not-json', message: `zone map ${path}: not valid JSON (${(err as Error).message})` }]);
+  }
+  return parseZoneMap(json, path);
+}
+
