@@ -1,0 +1,240 @@
+/**
+ * Schema migrations, versioned and applied in order, each in its own transaction together with the
+ * bump of `schema_migrations`. A database newer than this code is refused rather than guessed at.
+ */
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('officer', 'pilot', 'admin')),
+  password_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  csrf_token TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE zone_maps (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  geojson TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by INTEGER REFERENCES users(id)
+);
+
+CREATE TABLE drones (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  profile_id TEXT NOT NULL,
+  depot TEXT NOT NULL,
+  connection_url TEXT NOT NULL,
+  sysid INTEGER NOT NULL CHECK (sysid BETWEEN 1 AND 255),
+  enabled INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE drop_requests (
+  id INTEGER PRIMARY KEY,
+  officer_id INTEGER NOT NULL REFERENCES users(id),
+  recipient TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  drop_point_name TEXT,
+  lat REAL NOT NULL,
+  lon REAL NOT NULL,
+  medicine TEXT NOT NULL,
+  weight_kg REAL NOT NULL,
+  urgency TEXT NOT NULL CHECK (urgency IN ('critical', 'urgent', 'routine')),
+  urgency_rank INTEGER NOT NULL,
+  notes TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  status_reason TEXT,
+  reasons TEXT NOT NULL DEFAULT '[]',
+  mission_id INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX drop_requests_officer ON drop_requests(officer_id);
+CREATE INDEX drop_requests_queue ON drop_requests(status, urgency_rank, created_at);
+
+CREATE TABLE idempotency_keys (
+  officer_id INTEGER NOT NULL REFERENCES users(id),
+  key TEXT NOT NULL,
+  body_hash TEXT NOT NULL,
+  request_id INTEGER NOT NULL REFERENCES drop_requests(id),
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (officer_id, key)
+);
+
+CREATE TABLE handover_codes (
+  request_id INTEGER PRIMARY KEY REFERENCES drop_requests(id),
+  code_hash TEXT NOT NULL,
+  confirmed_at TEXT
+);
+
+CREATE TABLE missions (
+  id INTEGER PRIMARY KEY,
+  request_id INTEGER NOT NULL REFERENCES drop_requests(id),
+  status TEXT NOT NULL CHECK (status IN ('awaiting-approval', 'approved', 'rejected', 'superseded', 'infeasible')),
+  zone_map_version INTEGER,
+  depot TEXT NOT NULL,
+  drone_id TEXT NOT NULL,
+  feasible INTEGER NOT NULL,
+  distance_m REAL NOT NULL,
+  duration_s REAL NOT NULL,
+  energy_wh REAL NOT NULL,
+  margin_pct REAL NOT NULL,
+  cruise_altitude_m REAL NOT NULL,
+  failed_checks INTEGER NOT NULL,
+  plan_json TEXT NOT NULL,
+  candidates_json TEXT NOT NULL,
+  conditions_json TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX missions_request ON missions(request_id);
+CREATE INDEX missions_status ON missions(status);
+
+CREATE TABLE approvals (
+  mission_id INTEGER PRIMARY KEY REFERENCES missions(id),
+  decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  checklist TEXT NOT NULL DEFAULT '[]',
+  reason TEXT,
+  at TEXT NOT NULL
+);
+
+CREATE TABLE flights (
+  id INTEGER PRIMARY KEY,
+  mission_id INTEGER NOT NULL UNIQUE REFERENCES missions(id),
+  request_id INTEGER NOT NULL REFERENCES drop_requests(id),
+  drone_id TEXT NOT NULL,
+  sysid INTEGER NOT NULL,
+  connection_url TEXT NOT NULL,
+  state TEXT NOT NULL,
+  state_reason TEXT,
+  paused INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  airborne_at TEXT,
+  ended_at TEXT,
+  runner_state TEXT
+);
+CREATE INDEX flights_open ON flights(ended_at);
+
+CREATE TABLE flight_transitions (
+  id INTEGER PRIMARY KEY,
+  flight_id INTEGER NOT NULL REFERENCES flights(id),
+  from_state TEXT,
+  to_state TEXT NOT NULL,
+  at TEXT NOT NULL,
+  cause TEXT NOT NULL
+);
+CREATE INDEX flight_transitions_flight ON flight_transitions(flight_id, id);
+
+CREATE TABLE flight_alerts (
+  id INTEGER PRIMARY KEY,
+  flight_id INTEGER NOT NULL REFERENCES flights(id),
+  kind TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  message TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX flight_alerts_flight ON flight_alerts(flight_id, id);
+
+CREATE TABLE track_points (
+  flight_id INTEGER NOT NULL REFERENCES flights(id),
+  t INTEGER NOT NULL,
+  lat REAL NOT NULL,
+  lon REAL NOT NULL,
+  rel_alt_m REAL NOT NULL,
+  ground_speed_ms REAL NOT NULL,
+  heading_deg REAL NOT NULL,
+  battery_pct REAL,
+  PRIMARY KEY (flight_id, t)
+) WITHOUT ROWID;
+
+CREATE TABLE deliveries (
+  flight_id INTEGER PRIMARY KEY REFERENCES flights(id),
+  request_id INTEGER NOT NULL REFERENCES drop_requests(id),
+  at TEXT NOT NULL,
+  lat REAL NOT NULL,
+  lon REAL NOT NULL,
+  distance_m REAL NOT NULL,
+  cause TEXT NOT NULL
+);
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor_id INTEGER REFERENCES users(id),
+  action TEXT NOT NULL,
+  subject_type TEXT,
+  subject_id TEXT,
+  reason TEXT,
+  details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+`,
+  },
+];
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+/** Current schema version (0 for an empty database). */
+export function schemaVersion(db: Database): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+/**
+ * Apply every migration newer than the database, in order, each in one transaction. Returns the
+ * versions applied. Migrations must be numbered 1, 2, 3 … with no gaps.
+ */
+export function migrate(db: Database, migrations: Migration[] = MIGRATIONS, now = () => new Date().toISOString()): number[] {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new MigrationError(`migration '${m.name}' has version ${m.version}, expected ${i + 1}`);
+  });
+  const current = schemaVersion(db);
+  const latest = migrations.length;
+  if (current > latest) {
+    throw new MigrationError(`database schema version ${current} is newer than this medidrop (knows up to ${latest}); refusing to open it`);
+  }
+  const applied: number[] = [];
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of migrations.slice(current)) {
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, now());
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}
