@@ -1,0 +1,113 @@
+// One string table per language (i18n/zh-CN.json, i18n/en.json). Chinese is the default; the
+// choice is remembered in localStorage. Static markup names its strings with data-i18n*
+// attributes; scripts call t(key, vars). Missing keys fall back to Chinese, then to the key.
+
+export const LANGUAGES = ['zh-CN', 'en'];
+const STORAGE_KEY = 'medidrop.lang';
+const tables = new Map();
+const listeners = new Set();
+let current = 'zh-CN';
+
+async function loadTable(lang) {
+  if (!tables.has(lang)) {
+    const res = await fetch(`/i18n/${lang}.json`, { credentials: 'same-origin' });
+    if (!res.ok) throw new Error(`cannot load strings for ${lang}: HTTP ${res.status}`);
+    tables.set(lang, await res.json());
+  }
+  return tables.get(lang);
+}
+
+function storedLanguage() {
+  try {
+    const stored = localStorage.getItem(STORAGE_KEY);
+    if (stored && LANGUAGES.includes(stored)) return stored;
+  } catch {
+    // storage disabled: fall through to the default
+  }
+  return 'zh-CN';
+}
+
+export function lang() {
+  return current;
+}
+
+/** Load the remembered language (and Chinese as the fallback) and translate the page. */
+export async function initI18n() {
+  const wanted = new URLSearchParams(location.search).get('lang');
+  current = wanted && LANGUAGES.includes(wanted) ? wanted : storedLanguage();
+  await Promise.all([loadTable('zh-CN'), loadTable(current)]);
+  applyI18n(document);
+}
+
+export async function setLanguage(next) {
+  if (!LANGUAGES.includes(next)) return;
+  await loadTable(next);
+  current = next;
+  try {
+    localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    // not remembered, still switched
+  }
+  applyI18n(document);
+  for (const fn of listeners) fn(next);
+}
+
+/** Called after every language switch (pages re-render their dynamic parts). */
+export function onLanguageChange(fn) {
+  listeners.add(fn);
+}
+
+/** Does the table have this key? (For optional translations such as check ids.) */
+export function has(key) {
+  return (tables.get(current) ?? {})[key] !== undefined || (tables.get('zh-CN') ?? {})[key] !== undefined;
+}
+
+export function t(key, vars = {}) {
+  const template = (tables.get(current) ?? {})[key] ?? (tables.get('zh-CN') ?? {})[key] ?? key;
+  return String(template).replace(/\{(\w+)\}/g, (m, name) => (vars[name] === undefined ? m : String(vars[name])));
+}
+
+/** Translate data-i18n (text), data-i18n-placeholder, data-i18n-aria-label, data-i18n-title. */
+export function applyI18n(root) {
+  document.documentElement.lang = current;
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.setAttribute('placeholder', t(el.dataset.i18nPlaceholder));
+  for (const el of root.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.setAttribute('title', t(el.dataset.i18nTitle));
+  const titleKey = document.body?.dataset.titleKey;
+  if (titleKey) document.title = `${t(titleKey)} · ${t('app.name')}`;
+}
+
+// ---- formatting -------------------------------------------------------------------------------
+
+export function fmtNumber(n, digits = 0) {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return '—';
+  return new Intl.NumberFormat(current, { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(n);
+}
+
+export function fmtDistance(m) {
+  if (typeof m !== 'number' || !Number.isFinite(m)) return '—';
+  return m >= 1000 ? t('unit.km', { n: fmtNumber(m / 1000, 2) }) : t('unit.m', { n: fmtNumber(m) });
+}
+
+export function fmtDuration(s) {
+  if (typeof s !== 'number' || !Number.isFinite(s)) return '—';
+  const total = Math.max(0, Math.round(s));
+  const min = Math.floor(total / 60);
+  const sec = total % 60;
+  return min > 0 ? t('unit.minSec', { min, sec: String(sec).padStart(2, '0') }) : t('unit.sec', { n: sec });
+}
+
+export function fmtTime(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  return new Intl.DateTimeFormat(current, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(d);
+}
+
+export function fmtClock(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  return new Intl.DateTimeFormat(current, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(d);
+}

@@ -1,0 +1,49 @@
+// The top bar every page shares: product name, the role's pages, who is logged in, the
+// language switch (remembered), the live-update indicator and log-out.
+import { h, replaceChildren } from './dom.js';
+import { t, lang, setLanguage, LANGUAGES, onLanguageChange, initI18n } from './i18n.js';
+import { logout, HOME } from './api.js';
+
+const NAV = {
+  officer: [['/officer.html', 'nav.officer']],
+  pilot: [['/pilot.html', 'nav.pilot']],
+  admin: [['/admin.html', 'nav.admin'], ['/pilot.html', 'nav.pilot']],
+};
+
+let linkState = 'connecting';
+let topbarSession = null;
+
+export function renderTopbar(session) {
+  topbarSession = session;
+  const bar = document.getElementById('topbar');
+  if (!bar) return;
+  const role = session?.user?.role;
+  const select = h('select', { id: 'lang-select', 'aria-label': t('lang.label'), on: { change: (e) => setLanguage(e.target.value) } },
+    LANGUAGES.map((code) => h('option', { value: code, selected: code === lang(), text: t(`lang.${code}`) })));
+  replaceChildren(bar,
+    h('a', { class: 'brand', href: role ? HOME[role] : '/index.html', text: t('app.name') }),
+    role ? h('nav', { 'aria-label': t('nav.label') }, (NAV[role] ?? []).map(([href, key]) => h('a', { href, text: t(key) }))) : null,
+    session ? h('span', { id: 'link-status', class: `link-status ${linkState}`, role: 'status', text: t(`link.${linkState}`) }) : null,
+    session ? h('span', { class: 'who', text: `${session.user.name} · ${t(`role.${role}`)}` }) : null,
+    select,
+    session ? h('button', { type: 'button', id: 'logout', text: t('nav.logout'), on: { click: async () => { await logout().catch(() => {}); location.href = '/index.html'; } } }) : null,
+  );
+}
+
+/** Show whether live updates are flowing. */
+export function setLinkStatus(state) {
+  linkState = state;
+  const el = document.getElementById('link-status');
+  if (!el) return;
+  el.className = `link-status ${state}`;
+  el.textContent = t(`link.${state}`);
+}
+
+/** Load strings, draw the top bar, keep it translated. */
+export async function startPage(sessionLoader) {
+  await initI18n();
+  const session = sessionLoader ? await sessionLoader() : null;
+  renderTopbar(session);
+  onLanguageChange(() => renderTopbar(topbarSession));
+  return session;
+}

@@ -1,0 +1,37 @@
+import { $ } from './dom.js';
+import { t } from './i18n.js';
+import { login, me, describeError, HOME, ApiError } from './api.js';
+import { startPage } from './layout.js';
+
+function nextPage(role) {
+  const next = new URLSearchParams(location.search).get('next');
+  // Only same-site paths: never send the user to another host.
+  if (next && next.startsWith('/') && !next.startsWith('//')) return next;
+  return HOME[role] ?? '/index.html';
+}
+
+await startPage(null);
+const existing = await me().catch(() => null);
+if (existing) location.replace(nextPage(existing.user.role));
+
+const form = $('#login-form');
+const errorBox = $('#login-error');
+const submit = $('#login-submit');
+form.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  errorBox.textContent = '';
+  const username = $('#username').value.trim();
+  const password = $('#password').value;
+  if (!username || !password) {
+    errorBox.textContent = t('login.missing');
+    return;
+  }
+  submit.disabled = true;
+  try {
+    const session = await login(username, password);
+    location.assign(nextPage(session.user.role));
+  } catch (err) {
+    errorBox.textContent = err instanceof ApiError && err.status === 401 ? t('login.wrong') : describeError(err);
+    submit.disabled = false;
+  }
+});

@@ -1,0 +1,277 @@
+// Officer: queue a medicine drop (one request per form fill, whatever the clicks) and follow
+// your own requests live (SSE /api/events).
+import { $, h, replaceChildren, randomId } from './dom.js';
+import { t, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
+import { api, requireSession, config, describeError, ApiError } from './api.js';
+import { startPage, setLinkStatus } from './layout.js';
+import { subscribe } from './events.js';
+import { L, createMap, drawZoneMap, legend, pinIcon } from './map.js';
+import { urgencyBadge, statusBadge, flightStateBadge, reasonText, parseCoords, fmtCoords } from './views.js';
+
+const session = await startPage(() => requireSession(['officer', 'admin']));
+const cfg = await config();
+
+const form = $('#request-form');
+const submitButton = $('#submit-request');
+const notice = $('#form-notice');
+const nameSelect = $('#drop-point-name');
+const coordsInput = $('#drop-point-coords');
+const FIELDS = ['recipient', 'phone', 'dropPoint', 'medicine', 'weightKg', 'urgency', 'notes'];
+
+// ---- map and drop point ---------------------------------------------------------------------
+let zoneMap = null;
+let dropPoints = [];
+const map = createMap($('#officer-map'), cfg);
+let target = null;
+
+function showTarget(lat, lon) {
+  if (target) target.setLatLng([lat, lon]);
+  else target = L.marker([lat, lon], { icon: pinIcon('#d81b60'), keyboard: false, interactive: false }).addTo(map);
+}
+
+function chooseNamed(name) {
+  const dp = dropPoints.find((d) => d.name === name);
+  nameSelect.value = dp ? dp.name : '';
+  if (dp) {
+    coordsInput.value = fmtCoords(dp.position.lat, dp.position.lon);
+    showTarget(dp.position.lat, dp.position.lon);
+  }
+  clearFieldError('dropPoint');
+}
+
+function renderDropPointOptions() {
+  const chosen = nameSelect.value;
+  replaceChildren(nameSelect,
+    h('option', { value: '', text: t('field.dropPointNone') }),
+    dropPoints.map((dp) => h('option', { value: dp.name, text: dp.zone ? `${dp.name} (${dp.zone})` : dp.name })));
+  nameSelect.value = chosen;
+}
+
+async function loadZoneMap() {
+  try {
+    zoneMap = await api('GET', '/api/zone-map');
+    dropPoints = zoneMap.summary?.dropPoints ?? [];
+    drawZoneMap(map, zoneMap.geojson, { onDropPointClick: (dp) => chooseNamed(dp.name) });
+  } catch (err) {
+    $('#list-notice').textContent = describeError(err);
+  }
+  renderDropPointOptions();
+  replaceChildren($('#officer-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint', 'target']));
+}
+
+nameSelect.addEventListener('change', () => {
+  if (nameSelect.value) chooseNamed(nameSelect.value);
+});
+coordsInput.addEventListener('input', () => {
+  // Typing coordinates means "not a named point".
+  nameSelect.value = '';
+  const p = parseCoords(coordsInput.value);
+  if (p) showTarget(p.lat, p.lon);
+});
+map.on('click', (ev) => {
+  nameSelect.value = '';
+  coordsInput.value = fmtCoords(ev.latlng.lat, ev.latlng.lng);
+  showTarget(ev.latlng.lat, ev.latlng.lng);
+  clearFieldError('dropPoint');
+});
+
+// ---- form -----------------------------------------------------------------------------------
+// One Idempotency-Key per form fill: a double click or a retry after a lost answer sends the same
+// key, so the service creates one request. A new key only after the service has answered.
+let idempotencyKey = randomId();
+let submitting = false;
+
+function fieldInput(field) {
+  if (field === 'dropPoint') return nameSelect.value ? nameSelect : coordsInput;
+  if (field === 'urgency') return form.querySelector('input[name=urgency]');
+  return document.getElementById(field);
+}
+
+function setFieldError(field, message) {
+  const box = document.getElementById(`${field}-error`);
+  if (box) box.textContent = message;
+  const input = fieldInput(field);
+  if (input) input.setAttribute('aria-invalid', 'true');
+  if (field === 'dropPoint') { nameSelect.setAttribute('aria-invalid', 'true'); coordsInput.setAttribute('aria-invalid', 'true'); }
+}
+
+function clearFieldError(field) {
+  const box = document.getElementById(`${field}-error`);
+  if (box) box.textContent = '';
+  for (const el of form.querySelectorAll(`[aria-describedby~="${field}-error"]`)) el.removeAttribute('aria-invalid');
+  if (field === 'dropPoint') { nameSelect.removeAttribute('aria-invalid'); coordsInput.removeAttribute('aria-invalid'); }
+  for (const el of form.querySelectorAll(`#${field}`)) el.removeAttribute('aria-invalid');
+}
+
+function clearErrors() {
+  for (const f of FIELDS) clearFieldError(f);
+  notice.textContent = '';
+  notice.className = 'notice';
+}
+
+for (const f of FIELDS) {
+  const el = document.getElementById(f);
+  if (el) el.addEventListener('input', () => clearFieldError(f));
+}
+form.addEventListener('change', (ev) => { if (ev.target.name === 'urgency') clearFieldError('urgency'); });
+
+/** Read the form; returns { body, errors } with errors keyed by field (already translated). */
+function readForm() {
+  const errors = {};
+  const recipient = $('#recipient').value.trim();
+  const phone = $('#phone').value.trim();
+  const medicine = $('#medicine').value.trim();
+  const weightText = $('#weightKg').value.trim();
+  const notes = $('#notes').value.trim();
+  const urgency = form.querySelector('input[name=urgency]:checked')?.value;
+  if (!recipient) errors.recipient = t('validate.required');
+  if (!phone) errors.phone = t('validate.required');
+  else if (!/^[0-9 +\-()]{5,32}$/.test(phone)) errors.phone = t('validate.phone');
+  if (!medicine) errors.medicine = t('validate.required');
+  const weightKg = Number(weightText);
+  if (!weightText) errors.weightKg = t('validate.required');
+  else if (!Number.isFinite(weightKg) || weightKg <= 0 || weightKg > 25) errors.weightKg = t('validate.weight');
+  if (!urgency) errors.urgency = t('validate.required');
+  let dropPoint = null;
+  if (nameSelect.value) dropPoint = { name: nameSelect.value };
+  else if (coordsInput.value.trim()) {
+    dropPoint = parseCoords(coordsInput.value);
+    if (!dropPoint) errors.dropPoint = t('validate.coords');
+  } else errors.dropPoint = t('validate.dropPoint');
+  const body = { recipient, phone, dropPoint, medicine, weightKg, urgency };
+  if (notes) body.notes = notes;
+  return { body, errors };
+}
+
+/** The API names fields as dotted paths ("dropPoint.lat"); the form knows the first part. */
+function formField(apiField) {
+  const head = String(apiField ?? '').replace(/^body\./, '').split(/[.[]/)[0];
+  return FIELDS.includes(head) ? head : null;
+}
+
+form.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (submitting) return;
+  clearErrors();
+  const { body, errors } = readForm();
+  const bad = Object.keys(errors);
+  if (bad.length) {
+    for (const f of bad) setFieldError(f, errors[f]);
+    fieldInput(bad[0])?.focus();
+    return;
+  }
+  submitting = true;
+  submitButton.disabled = true;
+  submitButton.textContent = t('officer.submitting');
+  try {
+    const created = await api('POST', '/api/requests', body, { 'idempotency-key': idempotencyKey });
+    idempotencyKey = randomId();
+    upsert(created);
+    form.reset();
+    nameSelect.value = '';
+    if (target) { target.remove(); target = null; }
+    notice.className = 'notice ok';
+    notice.textContent = t('officer.queued', { id: created.id, status: t(`status.${created.status}`) });
+  } catch (err) {
+    if (err instanceof ApiError && err.status !== 0) idempotencyKey = randomId();
+    const field = err instanceof ApiError && err.status === 400 ? formField(err.field) : null;
+    if (field) {
+      setFieldError(field, serverFieldMessage(field, err));
+      fieldInput(field)?.focus();
+    }
+    notice.className = 'notice error';
+    notice.textContent = err instanceof ApiError && err.status === 0 ? t('officer.retry') : describeError(err);
+  } finally {
+    submitting = false;
+    submitButton.disabled = false;
+    submitButton.textContent = t('officer.submit');
+  }
+});
+
+function serverFieldMessage(field, err) {
+  if (field === 'dropPoint' && /name/.test(err.field ?? '')) return t('validate.dropPointUnknown', { detail: err.message });
+  return t('validate.server', { detail: err.message });
+}
+
+// ---- my requests ----------------------------------------------------------------------------
+const requests = new Map();
+
+function upsert(req) {
+  if (!req || typeof req.id !== 'number') return;
+  if (session.user.role === 'officer' && req.officer && req.officer.id !== session.user.id) return;
+  requests.set(req.id, req);
+  renderList();
+}
+
+function requestCard(req) {
+  const live = req.status === 'in-flight' && req.flight;
+  const dp = req.dropPoint.name ?? fmtCoords(req.dropPoint.lat, req.dropPoint.lon);
+  return h('li', { class: `card ${req.urgency}`, id: `request-${req.id}`, dataset: { requestId: req.id, status: req.status, flightState: req.flight?.state ?? '' } },
+    h('div', { class: 'title' },
+      h('span', { text: `#${req.id} ${req.recipient}` }),
+      urgencyBadge(req.urgency),
+      statusBadge(req.status),
+      live ? flightStateBadge(req.flight.state) : null),
+    h('div', { text: `${req.medicine} · ${fmtNumber(req.weightKg, 2)} kg` }),
+    h('div', { class: 'meta', text: `${t('field.dropPoint')}: ${dp} · ${t('field.phone')}: ${req.phone}` }),
+    h('div', { class: 'meta', text: `${t('officer.created')}: ${fmtTime(req.createdAt)}` }),
+    req.plan ? h('div', { class: 'meta', text: t('officer.planLine', { depot: req.plan.depot, drone: req.plan.droneName, distance: fmtDistance(req.plan.distanceM), duration: fmtDuration(req.plan.durationS) }) }) : null,
+    req.eta && ['awaiting-approval', 'in-flight'].includes(req.status) ? h('div', { class: 'eta', text: `${t('officer.eta')}: ${fmtTime(req.eta)}` }) : null,
+    req.status === 'delivered' && req.delivery ? h('div', { class: 'meta', text: t('officer.deliveredAt', { time: fmtTime(req.delivery.at), distance: fmtDistance(req.delivery.distanceM) }) }) : null,
+    req.delivery?.confirmedAt ? h('div', { class: 'notice ok', text: t('officer.confirmed', { time: fmtTime(req.delivery.confirmedAt) }) }) : null,
+    req.statusReason ? h('div', { class: 'meta', text: `${t('officer.reason')}: ${req.statusReason}` }) : null,
+    req.status === 'unservable' && req.reasons?.length ? h('ul', { class: 'small' }, req.reasons.map((r) => h('li', { text: reasonText(r) }))) : null,
+    req.handoverCode ? h('div', {},
+      h('span', { class: 'meta', text: `${t('officer.handoverCode')}: ` }),
+      h('span', { class: 'code mono', dataset: { handoverCode: req.handoverCode }, text: req.handoverCode }),
+      h('div', { class: 'meta small', text: t('officer.handoverHint', { id: req.id }) })) : null,
+    h('div', { class: 'actions' },
+      req.flight ? h('a', { class: 'button', href: `/track.html?id=${encodeURIComponent(req.flight.id)}`, text: t('officer.track') }) : null,
+      ['awaiting-approval', 'unservable'].includes(req.status) ? h('button', { type: 'button', class: 'cancel', text: t('officer.cancel'), on: { click: () => cancel(req) } }) : null),
+  );
+}
+
+async function cancel(req) {
+  if (!confirm(t('officer.cancelConfirm', { id: req.id }))) return;
+  try {
+    upsert(await api('DELETE', `/api/requests/${req.id}`));
+  } catch (err) {
+    $('#list-notice').textContent = describeError(err);
+  }
+}
+
+function renderList() {
+  const list = [...requests.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
+  replaceChildren($('#request-list'), list.map(requestCard));
+  $('#request-empty').hidden = list.length > 0;
+}
+
+async function loadRequests() {
+  try {
+    const { requests: list } = await api('GET', '/api/requests');
+    requests.clear();
+    for (const r of list) upsert(r);
+    renderList();
+    $('#list-notice').textContent = '';
+  } catch (err) {
+    $('#list-notice').textContent = describeError(err);
+  }
+}
+
+onLanguageChange(() => {
+  renderList();
+  renderDropPointOptions();
+  replaceChildren($('#officer-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint', 'target']));
+  if (!submitting) submitButton.textContent = t('officer.submit');
+});
+
+await loadZoneMap();
+subscribe('/api/events', {
+  request: upsert,
+  flight: (flight) => {
+    const req = requests.get(flight.requestId);
+    if (req) upsert({ ...req, flight: { id: flight.id, state: flight.state }, eta: flight.eta ?? req.eta });
+  },
+}, { onStatus: setLinkStatus, onReconnect: loadRequests });
+await loadRequests();
+document.body.dataset.ready = 'true';

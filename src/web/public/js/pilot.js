@@ -1,0 +1,106 @@
+// Pilot: plans awaiting approval (critical first, then oldest), flights in the air, and requests
+// no drone can serve. Everything live from /api/events.
+import { $, h, replaceChildren } from './dom.js';
+import { t, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
+import { api, requireSession, describeError } from './api.js';
+import { startPage, setLinkStatus } from './layout.js';
+import { subscribe } from './events.js';
+import { urgencyBadge, statusBadge, flightStateBadge, reasonText } from './views.js';
+
+await startPage(() => requireSession(['pilot', 'admin']));
+
+const URGENCY_ORDER = { critical: 0, urgent: 1, routine: 2 };
+const missions = new Map();
+const flights = new Map();
+const unservable = new Map();
+const FINISHED = ['completed', 'aborted', 'failed', 'landed'];
+
+function missionCard(m) {
+  return h('li', { class: `card ${m.urgency}`, id: `mission-${m.id}`, dataset: { missionId: m.id, urgency: m.urgency } },
+    h('div', { class: 'title' }, urgencyBadge(m.urgency), h('span', { text: `#${m.requestId} ${m.recipient}` })),
+    h('div', { text: `${m.medicine} · ${fmtNumber(m.weightKg, 2)} kg` }),
+    h('div', { class: 'meta', text: `${m.depot.name} → ${m.dropPoint.name} · ${m.drone.name}` }),
+    h('div', { class: 'meta', text: t('pilot.numbers', { distance: fmtDistance(m.distanceM), duration: fmtDuration(m.durationS), margin: fmtNumber(m.marginPct, 0), alt: fmtNumber(m.cruiseAltitudeM, 0) }) }),
+    h('div', { class: 'meta', text: `${t('pilot.requestedAt')}: ${fmtTime(m.requestedAt)}` }),
+    m.failedChecks > 0 ? h('div', { class: 'field-error', text: t('pilot.failedChecks', { n: m.failedChecks }) }) : null,
+    h('div', { class: 'actions' }, h('a', { class: 'button primary', href: `/review.html?id=${encodeURIComponent(m.id)}`, text: t('pilot.review') })));
+}
+
+function flightCard(f) {
+  return h('li', { class: 'card', id: `flight-${f.id}`, dataset: { flightId: f.id, state: f.state } },
+    h('div', { class: 'title' }, h('span', { text: `${t('pilot.flight')} #${f.id} · ${f.drone.name}` }), flightStateBadge(f.state), f.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null),
+    h('div', { class: 'meta', text: `${t('track.battery')}: ${f.batteryPct == null ? '—' : `${fmtNumber(f.batteryPct)}%`} · ${t('track.link')}: ${t(f.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${fmtNumber((f.routeFraction ?? 0) * 100)}%` }),
+    h('div', { class: 'actions' },
+      h('a', { class: 'button', href: `/track.html?id=${encodeURIComponent(f.id)}`, text: t('pilot.track') }),
+      h('a', { class: 'button', href: `/review.html?id=${encodeURIComponent(f.missionId)}`, text: t('pilot.controls') })));
+}
+
+function unservableCard(r) {
+  return h('li', { class: `card ${r.urgency}`, dataset: { requestId: r.id } },
+    h('div', { class: 'title' }, urgencyBadge(r.urgency), statusBadge(r.status), h('span', { text: `#${r.id} ${r.recipient}` })),
+    h('div', { text: `${r.medicine} · ${fmtNumber(r.weightKg, 2)} kg · ${r.dropPoint.name ?? `${r.dropPoint.lat}, ${r.dropPoint.lon}`}` }),
+    h('ul', { class: 'small' }, (r.reasons ?? []).map((reason) => h('li', { text: reasonText(reason) }))));
+}
+
+function render() {
+  const queue = [...missions.values()].sort((a, b) => (URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency]) || a.requestedAt.localeCompare(b.requestedAt) || a.id - b.id);
+  replaceChildren($('#mission-queue'), queue.map(missionCard));
+  $('#queue-empty').hidden = queue.length > 0;
+  const active = [...flights.values()].sort((a, b) => b.id - a.id);
+  replaceChildren($('#flight-list'), active.map(flightCard));
+  $('#flights-empty').hidden = active.length > 0;
+  const blocked = [...unservable.values()].sort((a, b) => (URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency]) || a.id - b.id);
+  replaceChildren($('#unservable-list'), blocked.map(unservableCard));
+  $('#unservable-empty').hidden = blocked.length > 0;
+}
+
+let lastAlerted = null;
+function onMission(m) {
+  const wasQueued = missions.has(m.id);
+  if (m.status === 'awaiting-approval') missions.set(m.id, m);
+  else missions.delete(m.id);
+  if (!wasQueued && m.status === 'awaiting-approval' && m.urgency === 'critical' && lastAlerted !== m.id) {
+    lastAlerted = m.id;
+    const box = $('#critical-alert');
+    replaceChildren(box, t('pilot.criticalAlert', { id: m.requestId, recipient: m.recipient, medicine: m.medicine }), ' ',
+      h('a', { href: `/review.html?id=${encodeURIComponent(m.id)}`, text: t('pilot.review') }));
+  }
+  render();
+}
+
+function onFlight(f) {
+  if (FINISHED.includes(f.state)) flights.delete(f.id);
+  else flights.set(f.id, f);
+  render();
+}
+
+function onRequest(r) {
+  if (r.status === 'unservable') unservable.set(r.id, r);
+  else unservable.delete(r.id);
+  render();
+}
+
+async function load() {
+  try {
+    const [queue, active, blocked] = await Promise.all([
+      api('GET', '/api/missions?status=awaiting-approval'),
+      api('GET', '/api/flights?active=true'),
+      api('GET', '/api/requests?status=unservable'),
+    ]);
+    missions.clear();
+    flights.clear();
+    unservable.clear();
+    for (const m of queue.missions) missions.set(m.id, m);
+    for (const f of active.flights) if (!FINISHED.includes(f.state)) flights.set(f.id, f);
+    for (const r of blocked.requests) unservable.set(r.id, r);
+    $('#queue-notice').textContent = '';
+  } catch (err) {
+    $('#queue-notice').textContent = describeError(err);
+  }
+  render();
+}
+
+onLanguageChange(render);
+subscribe('/api/events', { mission: onMission, flight: onFlight, request: onRequest }, { onStatus: setLinkStatus, onReconnect: load });
+await load();
+document.body.dataset.ready = 'true';

@@ -1,0 +1,224 @@
+// Pilot review of one plan: map, numbers, checks, pre-flight checklist, approve / reject; after
+// approval the flight's upload → verify → arm → start progress with abort and pause/resume.
+import { $, h, replaceChildren, param } from './dom.js';
+import { t, has, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
+import { api, requireSession, config, describeError, ApiError } from './api.js';
+import { startPage, setLinkStatus } from './layout.js';
+import { L, createMap, drawZoneMap, legend, STYLE, squareIcon, pinIcon } from './map.js';
+import { urgencyBadge, statusBadge, checkText, reasonText, latLngs } from './views.js';
+import { followFlight } from './flight-live.js';
+import { renderFlightControls } from './flight-controls.js';
+
+const session = await startPage(() => requireSession(['pilot', 'admin']));
+const cfg = await config();
+const missionId = param('id');
+const canDecide = session.user.role === 'pilot';
+let mission = null;
+let flight = null;
+let map = null;
+
+function row(label, value, id) {
+  return h('tr', id ? { id } : {}, h('th', { scope: 'row', text: label }), h('td', {}, value));
+}
+
+function renderHeading() {
+  if (!mission) return;
+  replaceChildren($('#review-heading'), `${t('review.title')} #${mission.id} `, urgencyBadge(mission.urgency), ' ', statusBadge(mission.status));
+}
+
+function renderRequest() {
+  const r = mission.request;
+  replaceChildren($('#request-table'),
+    row(t('field.recipient'), r.recipient),
+    row(t('field.phone'), r.phone),
+    row(t('field.medicine'), `${r.medicine} · ${fmtNumber(r.weightKg, 2)} kg`),
+    row(t('field.urgency'), urgencyBadge(r.urgency)),
+    row(t('field.dropPoint'), `${mission.dropPoint.name} (${mission.dropPoint.position.lat.toFixed(5)}, ${mission.dropPoint.position.lon.toFixed(5)})`),
+    row(t('field.notes'), r.notes || '—'),
+    row(t('review.requestedBy'), `${r.officer.name} · ${fmtTime(r.createdAt)}`));
+}
+
+function renderNumbers() {
+  const m = mission;
+  const c = m.conditions;
+  replaceChildren($('#numbers-table'),
+    row(t('review.depotDrone'), `${m.depot.name} · ${m.drone.name}`),
+    row(t('review.distance'), fmtDistance(m.distanceM), 'n-distance'),
+    row(t('review.duration'), fmtDuration(m.durationS), 'n-duration'),
+    row(t('review.energy'), `${fmtNumber(m.energyWh, 1)} Wh`),
+    row(t('review.margin'), h('span', { class: m.marginPct < 0 ? 'field-error' : '', text: `${fmtNumber(m.marginPct, 1)}%` }), 'n-margin'),
+    row(t('review.altitude'), t('unit.m', { n: fmtNumber(m.cruiseAltitudeM) }), 'n-altitude'),
+    row(t('review.wind'), c ? t('review.windValue', { speed: fmtNumber(c.windSpeedMs, 1), from: fmtNumber(c.windFromDeg) }) : '—', 'n-wind'),
+    row(t('review.temperature'), c ? `${fmtNumber(c.temperatureC, 1)} °C` : '—'),
+    row(t('review.siteAltitude'), c ? t('unit.m', { n: fmtNumber(c.siteAltitudeM) }) : '—'),
+    row(t('review.fence'), t('review.fenceValue', { items: m.fence?.items ?? 0, excluded: m.fence?.excludedAreas?.length ?? 0 })),
+    row(t('review.rally'), String(m.geometry?.rally?.length ?? 0)));
+}
+
+function renderChecks() {
+  replaceChildren($('#checks-list'), (mission.checks ?? []).map((c) => h('li', { dataset: { check: c.id, ok: String(c.ok) } },
+    h('span', { class: `badge ${c.ok ? 'pass' : 'fail'}`, text: c.ok ? `✓ ${t('review.pass')}` : `✗ ${t('review.fail')}` }),
+    h('span', { text: checkText(c) }))));
+  const warnings = [];
+  for (const r of mission.reasons ?? []) warnings.push(h('li', { text: reasonText(r) }));
+  for (const name of mission.fence?.leftToRoute ?? []) warnings.push(h('li', { text: t('review.leftToRoute', { name }) }));
+  for (const leg of mission.rallyUnsafeLegs ?? []) warnings.push(h('li', { text: t('review.unsafeLeg', { leg: leg.legIndex + 1, message: leg.message }) }));
+  replaceChildren($('#plan-warnings'), warnings.length ? h('div', { class: 'notice error' }, h('ul', {}, warnings)) : null);
+}
+
+function checklistItems() {
+  const items = mission.checklist?.length ? mission.checklist : cfg.checklist ?? [];
+  return items;
+}
+
+function renderChecklist() {
+  const ticked = new Set([...document.querySelectorAll('#checklist input:checked')].map((i) => i.value));
+  replaceChildren($('#checklist'), checklistItems().map((item) => h('label', { class: 'choice' },
+    h('input', { type: 'checkbox', name: 'checklist', value: item.id, id: `checklist-${item.id}`, checked: ticked.has(item.id), on: { change: updateApprove } }),
+    h('span', { text: has(`checklist.${item.id}`) ? t(`checklist.${item.id}`) : item.label }))));
+  updateApprove();
+}
+
+function pending() {
+  return mission?.status === 'awaiting-approval';
+}
+
+function updateApprove() {
+  const boxes = [...document.querySelectorAll('#checklist input')];
+  const all = boxes.length > 0 && boxes.every((b) => b.checked);
+  $('#approve').disabled = !(all && canDecide && pending() && mission.feasible);
+}
+
+function renderDecision() {
+  const open = pending() && canDecide;
+  $('#approve-form').hidden = !open;
+  $('#reject-form').hidden = !open;
+  const done = $('#decision-done');
+  if (mission.approval) done.textContent = t('review.approvedBy', { name: mission.approval.by.name, time: fmtTime(mission.approval.at) });
+  else if (mission.rejection) done.textContent = t('review.rejectedBy', { name: mission.rejection.by.name, time: fmtTime(mission.rejection.at), reason: mission.rejection.reason });
+  else if (!pending()) done.textContent = t(`review.status.${mission.status}`);
+  else if (!canDecide) done.textContent = t('review.pilotOnly');
+  else if (!mission.feasible) done.textContent = t('review.infeasible');
+  else done.textContent = '';
+}
+
+function drawMap() {
+  const g = mission.geometry;
+  map = createMap($('#review-map'), cfg);
+  const { group } = drawZoneMap(map, g.zones);
+  for (const poly of g.fence?.inclusion ?? []) L.polygon(latLngs(poly), { ...STYLE.fence, color: '#2e7d32' }).bindTooltip(t('legend.fence')).addTo(group);
+  for (const poly of g.fence?.exclusion ?? []) L.polygon(latLngs(poly), { ...STYLE.fence }).bindTooltip(t('map.fenceExclusion')).addTo(group);
+  for (const c of g.fence?.circles ?? []) L.circle([c.center[1], c.center[0]], { ...STYLE.fence, color: c.inclusion ? '#2e7d32' : '#37474f', radius: c.radiusM }).addTo(group);
+  if (g.outbound?.length) L.polyline(latLngs(g.outbound), STYLE.route).bindTooltip(t('legend.route')).addTo(group);
+  if (g.inbound?.length) L.polyline(latLngs(g.inbound), STYLE.inbound).bindTooltip(t('legend.inbound')).addTo(group);
+  (g.waypoints ?? []).forEach(([lat, lon, alt], i) => {
+    L.circleMarker([lat, lon], { radius: 3, color: '#0b5cad', fillOpacity: 1 }).bindTooltip(t('map.waypoint', { n: i + 1, alt: fmtNumber(alt) })).addTo(group);
+  });
+  for (const [lon, lat] of g.rally ?? []) L.circleMarker([lat, lon], { radius: 6, color: '#2e7d32', weight: 3, fillColor: '#fff', fillOpacity: 1 }).bindTooltip(t('legend.rally')).addTo(group);
+  if (g.fence?.returnPoint) L.circleMarker([g.fence.returnPoint[1], g.fence.returnPoint[0]], { radius: 4, color: '#37474f' }).bindTooltip(t('map.returnPoint')).addTo(group);
+  if (g.depot) L.marker([g.depot[1], g.depot[0]], { icon: squareIcon('#12324f'), alt: mission.depot.name }).bindTooltip(`${t('map.depot')}: ${mission.depot.name}`).addTo(group);
+  if (g.dropPoint) L.marker([g.dropPoint[1], g.dropPoint[0]], { icon: pinIcon('#d81b60'), alt: mission.dropPoint.name }).bindTooltip(`${t('map.dropPoint')}: ${mission.dropPoint.name}`).addTo(group);
+  const routeBounds = L.latLngBounds([...latLngs(g.outbound ?? []), ...latLngs(g.inbound ?? [])]);
+  if (routeBounds.isValid()) map.fitBounds(routeBounds.pad(0.25));
+  renderLegend();
+}
+
+function renderLegend() {
+  replaceChildren($('#review-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'route', 'inbound', 'fence', 'rally', 'depot', 'target']));
+}
+
+function renderAll() {
+  renderHeading();
+  renderRequest();
+  renderNumbers();
+  renderChecks();
+  renderChecklist();
+  renderDecision();
+  renderFlight();
+}
+
+// ---- flight after approval ------------------------------------------------------------------
+let live = null;
+function startFlight(flightId) {
+  $('#flight-panel').hidden = false;
+  $('#track-link').href = `/track.html?id=${encodeURIComponent(flightId)}`;
+  if (live) return;
+  live = followFlight(flightId, (view, name, data) => {
+    if (!view) {
+      if (name === 'error') $('#review-notice').textContent = describeError(data);
+      return;
+    }
+    flight = view;
+    renderFlight();
+  }, { onStatus: setLinkStatus });
+}
+
+function renderFlight() {
+  if (!flight) return;
+  renderFlightControls($('#flight-controls'), flight, { canControl: canDecide, onUpdate: (v) => live?.set(v) });
+}
+
+// ---- decisions ------------------------------------------------------------------------------
+$('#approve-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const button = $('#approve');
+  if (button.disabled) return;
+  const checklist = [...document.querySelectorAll('#checklist input:checked')].map((i) => i.value);
+  button.disabled = true;
+  $('#approve-error').textContent = '';
+  try {
+    const res = await api('POST', `/api/missions/${encodeURIComponent(missionId)}/approve`, { checklist });
+    mission = { ...mission, ...res.mission, approval: { by: session.user, at: new Date().toISOString(), checklist } };
+    flight = res.flight;
+    renderAll();
+    startFlight(res.flight.id);
+    live?.set(res.flight);
+  } catch (err) {
+    $('#approve-error').textContent = describeError(err);
+    if (err instanceof ApiError && err.status === 409) await load();
+    updateApprove();
+  }
+});
+
+$('#reject-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const reason = $('#reject-reason').value.trim();
+  const box = $('#reject-error');
+  box.textContent = '';
+  $('#reject-reason').removeAttribute('aria-invalid');
+  if (reason.length < 3) {
+    box.textContent = t('review.rejectReasonShort');
+    $('#reject-reason').setAttribute('aria-invalid', 'true');
+    $('#reject-reason').focus();
+    return;
+  }
+  const button = $('#reject');
+  button.disabled = true;
+  try {
+    const summary = await api('POST', `/api/missions/${encodeURIComponent(missionId)}/reject`, { reason });
+    mission = { ...mission, ...summary, rejection: { by: session.user, at: new Date().toISOString(), reason } };
+    renderAll();
+  } catch (err) {
+    box.textContent = err instanceof ApiError && err.field === 'reason' ? t('validate.server', { detail: err.message }) : describeError(err);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+async function load() {
+  try {
+    mission = await api('GET', `/api/missions/${encodeURIComponent(missionId)}`);
+    $('#review-notice').textContent = '';
+  } catch (err) {
+    $('#review-notice').textContent = err instanceof ApiError && err.status === 404 ? t('review.notFound') : describeError(err);
+    return false;
+  }
+  renderAll();
+  if (mission.flightId != null) startFlight(mission.flightId);
+  return true;
+}
+
+onLanguageChange(() => { if (mission) { renderAll(); renderLegend(); } });
+if (!missionId) $('#review-notice').textContent = t('review.notFound');
+else if (await load()) drawMap();
+document.body.dataset.ready = 'true';

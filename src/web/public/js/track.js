@@ -1,0 +1,150 @@
+// Live tracking of one flight: the drone on the map, route flown vs planned, progress along the
+// route, state, battery, link, alerts — pushed by /api/flights/:id/events, never polled.
+import { $, h, replaceChildren, param } from './dom.js';
+import { t, onLanguageChange, fmtTime, fmtClock, fmtNumber, fmtDistance } from './i18n.js';
+import { api, requireSession, config, describeError, HOME } from './api.js';
+import { startPage, setLinkStatus } from './layout.js';
+import { L, createMap, drawZoneMap, legend, STYLE, droneIcon, pinIcon } from './map.js';
+import { flightStateBadge, alertText, latLngs } from './views.js';
+import { followFlight } from './flight-live.js';
+import { renderFlightControls } from './flight-controls.js';
+
+const session = await startPage(() => requireSession(['officer', 'pilot', 'admin']));
+const cfg = await config();
+const flightId = param('id');
+const canControl = session.user.role === 'pilot';
+$('#back-link').href = HOME[session.user.role] ?? '/';
+
+const map = createMap($('#track-map'), cfg);
+let planned = null;
+let flownLine = null;
+let droneMarker = null;
+let dropMarker = null;
+let flown = [];
+let fitted = false;
+let view = null;
+let request = null;
+
+async function loadBackground() {
+  try {
+    const zm = await api('GET', '/api/zone-map');
+    drawZoneMap(map, zm.geojson);
+  } catch {
+    // the flight still shows without the zone map
+  }
+  try {
+    const track = await api('GET', `/api/flights/${encodeURIComponent(flightId)}/track`);
+    flown = (track.points ?? []).map((p) => [p.lat, p.lon]);
+    if (!planned && track.planned?.length) drawPlanned(track.planned);
+  } catch {
+    // no stored track yet
+  }
+  drawFlown();
+}
+
+function drawPlanned(route) {
+  if (planned || !route?.length) return;
+  planned = L.polyline(latLngs(route), STYLE.inbound).bindTooltip(t('legend.planned')).addTo(map);
+  if (!fitted) {
+    map.fitBounds(planned.getBounds().pad(0.3));
+    fitted = true;
+  }
+}
+
+function drawFlown() {
+  if (!flown.length) return;
+  if (flownLine) flownLine.setLatLngs(flown);
+  else flownLine = L.polyline(flown, STYLE.flown).bindTooltip(t('legend.flown')).addTo(map);
+}
+
+function stat(key, value, id) {
+  return h('div', { class: 'stat', id }, h('div', { class: 'k', text: t(key) }), h('div', { class: 'v', text: value }));
+}
+
+function render() {
+  if (!view) return;
+  replaceChildren($('#track-heading'), t('track.heading', { id: view.id, drone: view.drone.name }), request ? ` · ${request.recipient} · ${request.medicine}` : '');
+  replaceChildren($('#track-state'), flightStateBadge(view.state));
+  $('#track-state').dataset.state = view.state;
+  replaceChildren($('#track-paused'), view.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null);
+  const pct = Math.max(0, Math.min(100, (view.routeFraction ?? 0) * 100));
+  const bar = $('#route-progress');
+  bar.setAttribute('aria-valuenow', String(Math.round(pct)));
+  bar.firstElementChild.style.width = `${pct}%`;
+  const pos = view.position;
+  replaceChildren($('#track-stats'),
+    stat('track.progress', `${fmtNumber(pct)}%`, 'stat-progress'),
+    stat('track.battery', view.batteryPct == null ? '—' : `${fmtNumber(view.batteryPct)}%`, 'stat-battery'),
+    stat('track.link', t(view.link?.up ? 'link.up' : 'link.down'), 'stat-link'),
+    stat('track.altitude', pos ? t('unit.m', { n: fmtNumber(pos.relAltM) }) : '—', 'stat-altitude'),
+    stat('track.speed', pos ? `${fmtNumber(pos.groundSpeedMs, 1)} m/s` : '—', 'stat-speed'),
+    stat('track.eta', view.eta ? fmtClock(view.eta) : '—', 'stat-eta'),
+    stat('track.mode', view.mode ?? '—', 'stat-mode'),
+    stat('track.lastHeard', view.link?.lastHeardAt ? fmtClock(view.link.lastHeardAt) : '—', 'stat-heard'));
+  replaceChildren($('#track-delivery'),
+    view.delivery ? h('div', { class: 'notice ok', id: 'delivery-notice', text: t('track.delivered', { time: fmtTime(view.delivery.at), distance: fmtDistance(view.delivery.distanceM) }) }) : null,
+    view.stateReason ? h('div', { class: 'notice error', text: view.stateReason }) : null);
+  const alerts = [...(view.alerts ?? [])].reverse();
+  replaceChildren($('#track-alerts'), alerts.map((a) => h('li', { class: a.severity }, h('span', { class: 'mono small', text: `${fmtClock(a.at)} ` }), alertText(a))));
+  $('#alerts-empty').hidden = alerts.length > 0;
+  if (canControl) {
+    $('#controls-panel').hidden = false;
+    renderFlightControls($('#flight-controls'), view, { canControl, onUpdate: (v) => live.set(v) });
+  }
+}
+
+function moveDrone() {
+  const pos = view?.position;
+  if (!pos) return;
+  const ll = [pos.lat, pos.lon];
+  if (droneMarker) {
+    droneMarker.setLatLng(ll);
+    droneMarker.setIcon(droneIcon(pos.headingDeg));
+  } else {
+    droneMarker = L.marker(ll, { icon: droneIcon(pos.headingDeg), alt: t('legend.drone'), keyboard: false, zIndexOffset: 1000 }).addTo(map);
+  }
+  droneMarker.bindTooltip(`${view.drone.name} · ${fmtNumber(pos.relAltM)} m`);
+  const last = flown[flown.length - 1];
+  if (!last || last[0] !== ll[0] || last[1] !== ll[1]) {
+    flown.push(ll);
+    drawFlown();
+  }
+}
+
+async function loadRequest(requestId) {
+  if (request || requestId == null) return;
+  try {
+    request = await api('GET', `/api/requests/${encodeURIComponent(requestId)}`);
+    const dp = request.dropPoint;
+    dropMarker ??= L.marker([dp.lat, dp.lon], { icon: pinIcon('#d81b60'), alt: dp.name ?? '' }).bindTooltip(`${t('map.dropPoint')}: ${dp.name ?? `${dp.lat}, ${dp.lon}`}`).addTo(map);
+    render();
+  } catch {
+    // not allowed or gone: the map shows the flight without the request details
+  }
+}
+
+function renderLegend() {
+  replaceChildren($('#track-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'planned', 'flown', 'drone', 'target']));
+}
+
+onLanguageChange(() => { render(); renderLegend(); });
+renderLegend();
+let live = null;
+if (!flightId) {
+  $('#track-notice').textContent = t('track.notFound');
+} else {
+  await loadBackground();
+  live = followFlight(flightId, (v, name, data) => {
+    if (!v) {
+      $('#track-notice').textContent = describeError(data);
+      return;
+    }
+    view = v;
+    $('#track-notice').textContent = '';
+    drawPlanned(v.plannedRoute);
+    if (name === 'snapshot' || name === 'position') moveDrone();
+    loadRequest(v.requestId);
+    render();
+  }, { onStatus: setLinkStatus });
+}
+document.body.dataset.ready = 'true';

@@ -1,0 +1,50 @@
+// Small shared renderers: badges for urgency / status / flight state, translated reasons.
+import { h } from './dom.js';
+import { t, has } from './i18n.js';
+
+export function urgencyBadge(urgency) {
+  return h('span', { class: `badge urgency-${urgency}`, dataset: { urgency }, text: t(`urgency.${urgency}`) });
+}
+
+export function statusBadge(status) {
+  return h('span', { class: `badge status ${status}`, dataset: { status }, text: t(`status.${status}`) });
+}
+
+export function flightStateBadge(state) {
+  return h('span', { class: `badge status ${state}`, dataset: { state }, text: t(`flight.${state}`) });
+}
+
+/** A planner Reason / Check: our translation by code/id when we have one, else the English text. */
+export function reasonText(reason) {
+  const key = `reason.${reason.code}`;
+  return has(key) ? t(key) : reason.message;
+}
+
+export function checkText(check) {
+  const key = `check.${check.id}`;
+  return has(key) ? t(key) : check.message;
+}
+
+export function alertText(alert) {
+  const key = `alert.${alert.kind}`;
+  return has(key) ? `${t(key)} — ${alert.message}` : alert.message;
+}
+
+/** Leaflet polylines want [lat, lon]; the API gives [lon, lat]. */
+export function latLngs(lonLats) {
+  return (lonLats ?? []).map(([lon, lat]) => [lat, lon]);
+}
+
+/** "lat, lon" → { lat, lon } or null. Accepts "36.6, 101.78", "36.6 101.78" and full-width commas. */
+export function parseCoords(text) {
+  const m = String(text).trim().match(/^(-?\d+(?:\.\d+)?)\s*[,，\s]\s*(-?\d+(?:\.\d+)?)$/);
+  if (!m) return null;
+  const lat = Number(m[1]);
+  const lon = Number(m[2]);
+  if (!Number.isFinite(lat) || !Number.isFinite(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180) return null;
+  return { lat, lon };
+}
+
+export function fmtCoords(lat, lon) {
+  return `${lat.toFixed(6)}, ${lon.toFixed(6)}`;
+}
