@@ -5,7 +5,7 @@
  */
 export type VehicleEvent =
   | { type: 'heartbeat'; sysid: number; t: number; customMode: number; modeName: string; armed: boolean; systemStatus: number; vehicleType: number; autopilot: number }
-  | { type: 'position'; sysid: number; t: number; lat: number; lon: number; relAltM: number; altAmslM: number; groundSpeedMs: number; headingDeg: number }
+  | { type: 'position'; sysid: number; t: number; lat: number; lon: number; relAltM: number; altAmslM: number; groundSpeedMs: number; headingDeg: number; /** GLOBAL_POSITION_INT.time_boot_ms when known: a jump back means the autopilot rebooted. */ timeBootMs?: number }
   | { type: 'battery'; sysid: number; t: number; remainingPct: number; voltageV: number; currentA: number }
   | { type: 'gps'; sysid: number; t: number; fixType: number; satellites: number }
   | { type: 'ekf'; sysid: number; t: number; flags: number; /** EKF_POS_HORIZ_ABS set and not CONST_POS_MODE */ positionOk: boolean }

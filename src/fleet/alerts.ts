@@ -1,0 +1,83 @@
+/**
+ * Flight alerts: what a pilot must see at once. Pure helpers used by the flight reducer; each alert
+ * is raised once when its condition starts and (where it can end) once more with `active: false`
+ * when it ends, so that live pages and the store see edges, not a stream of repeats.
+ */
+
+export type AlertKind =
+  | 'link-lost' // no telemetry for longer than the configured silence (or the link layer says so)
+  | 'battery-below-margin' // battery behind the plan by more than the plan's energy margin
+  | 'off-route' // cross-track distance to the planned route above the limit
+  | 'fence-breach' // 'Polygon fence breached' / RTL by fence
+  | 'unexpected-mode' // a mode we did not ask for while flying the mission
+  | 'failsafe' // battery / EKF / GPS / radio / GCS failsafe text
+  | 'mission-changed' // the mission on the vehicle no longer matches the plan
+  | 'vehicle-rebooted' // heartbeat / boot time shows the autopilot restarted
+  | 'release-off-target' // the parcel was released farther than the tolerance from the drop point
+  | 'not-released' // the vehicle moved on from the delivery item without a release
+  | 'landed-away' // landed (disarmed) away from the depot
+  | 'arm-refused' // the vehicle refused to arm (reason from STATUSTEXT)
+  | 'upload-failed';
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
+export interface Alert {
+  kind: AlertKind;
+  severity: AlertSeverity;
+  /** Time the condition was seen (event time, ms). */
+  t: number;
+  /** English text; UIs translate by kind and use `data` for the numbers. */
+  message: string;
+  /** false when the condition has ended (e.g. link back, back on route). */
+  active: boolean;
+  data?: Record<string, string | number | boolean>;
+}
+
+/** Alert kinds that can end (and are therefore tracked as active/inactive). */
+export type LatchedAlertKind = 'link-lost' | 'off-route' | 'battery-below-margin' | 'fence-breach';
+
+export function alert(kind: AlertKind, severity: AlertSeverity, t: number, message: string, data?: Alert['data']): Alert {
+  return data ? { kind, severity, t, message, active: true, data } : { kind, severity, t, message, active: true };
+}
+
+export function cleared(kind: AlertKind, t: number, message: string, data?: Alert['data']): Alert {
+  return data ? { kind, severity: 'info', t, message, active: false, data } : { kind, severity: 'info', t, message, active: false };
+}
+
+export type StatusTextClass =
+  | { kind: 'fence-breach'; text: string }
+  | { kind: 'fence-cleared'; text: string }
+  | { kind: 'failsafe'; text: string; what: string }
+  | { kind: 'arm-refused'; text: string };
+
+/**
+ * ArduCopter STATUSTEXT messages that matter to a flight. Texts as ArduCopter prints them:
+ * 'Polygon fence breached', 'Fence breach cleared', 'Battery Failsafe', 'Radio Failsafe',
+ * 'GCS Failsafe', 'EKF Failsafe', 'EKF variance', 'GPS Glitch', 'Crash: Disarming',
+ * 'Potential Thrust Loss', 'Arm: Need Position Estimate', 'PreArm: …'.
+ */
+export function classifyStatusText(text: string): StatusTextClass | null {
+  const s = text.trim();
+  if (/fence breach cleared|fence.*cleared/i.test(s)) return { kind: 'fence-cleared', text: s };
+  if (/fence.*breach|breach.*fence/i.test(s)) return { kind: 'fence-breach', text: s };
+  const fs = /(battery|radio|gcs|ekf|gps|throttle|terrain|dead ?reckon|adsb|main loop|vibration)[^a-z]*fail ?safe/i.exec(s);
+  if (fs) return { kind: 'failsafe', text: s, what: (fs[1] as string).toLowerCase() };
+  if (/fail ?safe/i.test(s) && !/fail ?safe (cleared|resolved|off)/i.test(s)) return { kind: 'failsafe', text: s, what: 'other' };
+  if (/EKF variance|GPS Glitch|Crash: Disarming|Potential Thrust Loss|Battery .*(low|critical)/i.test(s)) {
+    const what = /ekf/i.test(s) ? 'ekf' : /gps/i.test(s) ? 'gps' : /battery/i.test(s) ? 'battery' : 'other';
+    return { kind: 'failsafe', text: s, what };
+  }
+  if (/^(Arm|PreArm):/i.test(s)) return { kind: 'arm-refused', text: s };
+  return null;
+}
+
+/**
+ * Battery against the plan. The plan expects `plannedUsePct` % of the battery for the whole flight and
+ * keeps `marginPct` % spare beyond that (and beyond the reserve). At route fraction `progress` the
+ * battery should read about `startPct − plannedUsePct·progress`; when it reads lower by more than the
+ * margin, the spare is gone and the drone would land below its reserve.
+ */
+export function batteryDeficitPct(opts: { startPct: number; remainingPct: number; plannedUsePct: number; progress: number }): number {
+  const expected = opts.startPct - opts.plannedUsePct * Math.min(1, Math.max(0, opts.progress));
+  return expected - opts.remainingPct;
+}
