@@ -39,6 +39,8 @@ export interface TransferOptions {
   timeoutMs?: number;
   /** Retries per step before giving up (default 5). */
   retries?: number;
+  /** Whole-transfer attempts when the vehicle gives up or a step times out (default 3). */
+  attempts?: number;
   onProgress?: (p: TransferProgress) => void;
   signal?: AbortSignal;
 }

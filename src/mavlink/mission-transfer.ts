@@ -1,0 +1,444 @@
+/**
+ * Mission protocol transfers (mavlink.io "Mission Protocol"), one small state machine each, in the
+ * spirit of MAVSDK's MavlinkMissionTransferClient: one timeout, a retry count, a typed result.
+ *
+ * Upload:   COUNT → (vehicle) REQUEST / REQUEST_INT k → ITEM_INT k … → (vehicle) ACK.
+ *           Requests are answered whatever their order or repetition; INVALID_SEQUENCE in the middle
+ *           is not final (ArduPilot re-requests); on our timeout we resend COUNT (before the first
+ *           request — ArduPilot restarts for the same sender) or the last requested item.
+ * Download: REQUEST_LIST → COUNT → REQUEST_INT k → ITEM_INT k … → ACK (ours).
+ * Clear:    CLEAR_ALL → ACK.
+ */
+import type { MissionItem, MissionType } from '../missions/types.js';
+import type { TransferError, TransferOptions, TransferProgress, TransferResult } from './types.js';
+import { MSG, num, float, type Fields, type Message } from './wire.js';
+
+export const MAV_MISSION = {
+  ACCEPTED: 0,
+  ERROR: 1,
+  UNSUPPORTED_FRAME: 2,
+  UNSUPPORTED: 3,
+  NO_SPACE: 4,
+  INVALID: 5,
+  INVALID_PARAM1: 6,
+  INVALID_PARAM7: 12,
+  INVALID_SEQUENCE: 13,
+  DENIED: 14,
+  OPERATION_CANCELLED: 15,
+} as const;
+
+const ACK_NAMES: Record<number, string> = {
+  0: 'ACCEPTED',
+  1: 'ERROR',
+  2: 'UNSUPPORTED_FRAME',
+  3: 'UNSUPPORTED',
+  4: 'NO_SPACE',
+  5: 'INVALID',
+  6: 'INVALID_PARAM1',
+  7: 'INVALID_PARAM2',
+  8: 'INVALID_PARAM3',
+  9: 'INVALID_PARAM4',
+  10: 'INVALID_PARAM5_X',
+  11: 'INVALID_PARAM6_Y',
+  12: 'INVALID_PARAM7',
+  13: 'INVALID_SEQUENCE',
+  14: 'DENIED',
+  15: 'OPERATION_CANCELLED',
+};
+
+export const TYPE_NAMES: Record<MissionType, string> = { 0: 'mission', 1: 'fence', 2: 'rally' };
+
+/** What a transfer needs from the vehicle link. */
+export interface TransferPort {
+  readonly targetSysid: number;
+  readonly targetCompid: number;
+  send(msgid: number, fields: Fields): void;
+  /** Messages from this vehicle; returns an unsubscribe function. */
+  subscribe(listener: (m: Message) => void): () => void;
+  /** STATUSTEXTs received since a time (ms), newest last — for error messages. */
+  statusTextsSince(t: number): string[];
+}
+
+export const DEFAULT_TIMEOUT_MS = 1500;
+export const DEFAULT_RETRIES = 5;
+
+/** A final MISSION_ACK result → our error kind and a sentence a pilot understands. */
+export function ackError(type: number, what: string, detail?: string): { error: TransferError; message: string; ackType: number } {
+  const name = ACK_NAMES[type] ?? `result ${type}`;
+  const tail = detail ? `: ${detail}` : '';
+  let error: TransferError;
+  let text: string;
+  switch (type) {
+    case 1:
+      error = 'error';
+      text = `the vehicle rejected the ${what}`;
+      break;
+    case 2:
+      error = 'unsupported-frame';
+      text = `the vehicle does not support a coordinate frame in the ${what}`;
+      break;
+    case 3:
+      error = 'unsupported';
+      text = `the vehicle does not support a command in the ${what}`;
+      break;
+    case 4:
+      error = 'no-space';
+      text = `the ${what} is too large for the vehicle's storage`;
+      break;
+    case 13:
+      error = 'invalid-sequence';
+      text = `the vehicle kept reporting a wrong item sequence for the ${what}`;
+      break;
+    case 14:
+      error = 'denied';
+      text = `the vehicle denied the ${what} transfer (another ground station may be transferring)`;
+      break;
+    case 15:
+      error = 'cancelled';
+      text = `the vehicle cancelled the ${what} transfer (it gave up waiting)`;
+      break;
+    default:
+      if (type >= 6 && type <= 12) {
+        error = 'invalid-param';
+        text = `the vehicle found an invalid value in the ${what} (${name})`;
+      } else {
+        error = 'invalid';
+        text = `the vehicle reported the ${what} invalid`;
+      }
+  }
+  return { error, message: `${text} (MAV_MISSION_${name})${tail}`, ackType: type };
+}
+
+interface Opts {
+  timeoutMs: number;
+  retries: number;
+  onProgress: (p: TransferProgress) => void;
+  signal: AbortSignal | undefined;
+}
+
+function resolveOpts(o: TransferOptions | undefined): Opts {
+  return {
+    timeoutMs: o?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    retries: o?.retries ?? DEFAULT_RETRIES,
+    onProgress: o?.onProgress ?? (() => {}),
+    signal: o?.signal,
+  };
+}
+
+/** Validate items before anything goes on the wire: bad input changes nothing on the vehicle. */
+export function validateItems(type: MissionType, items: MissionItem[]): string | undefined {
+  const what = TYPE_NAMES[type];
+  if (items.length > 65535) return `${what}: ${items.length} items is more than MAVLink can count`;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    const at = `${what} item ${i}`;
+    if (it.seq !== i) return `${at}: seq is ${it.seq}, expected ${i} (items must be numbered 0, 1, 2 … in order)`;
+    if (it.missionType !== type) return `${at}: missionType ${it.missionType} in a ${what} upload`;
+    if (!Number.isInteger(it.command) || it.command < 0 || it.command > 65535) return `${at}: command ${it.command} is not a MAV_CMD number`;
+    if (!Number.isInteger(it.frame) || it.frame < 0 || it.frame > 255) return `${at}: frame ${it.frame} is not a MAV_FRAME number`;
+    for (const k of ['x', 'y'] as const) {
+      const v = it[k];
+      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) return `${at}: ${k} ${v} is not an int32 (lat/lon are in 1e-7 degrees)`;
+    }
+    for (const k of ['param1', 'param2', 'param3', 'param4', 'z'] as const) {
+      const v = it[k];
+      if (typeof v !== 'number' || v === Infinity || v === -Infinity) return `${at}: ${k} ${String(v)} is not a number`;
+    }
+  }
+  return undefined;
+}
+
+function itemFields(port: TransferPort, it: MissionItem, type: MissionType): Fields {
+  return {
+    target_system: port.targetSysid,
+    target_component: port.targetCompid,
+    seq: it.seq,
+    frame: it.frame,
+    command: it.command,
+    current: it.current ? 1 : 0,
+    autocontinue: it.autocontinue ? 1 : 0,
+    param1: it.param1,
+    param2: it.param2,
+    param3: it.param3,
+    param4: it.param4,
+    x: it.x,
+    y: it.y,
+    z: it.z,
+    mission_type: type,
+  };
+}
+
+/** A decoded MISSION_ITEM_INT (or legacy MISSION_ITEM) as our canonical item. */
+export function itemFromMessage(m: Message, type: MissionType): MissionItem {
+  const f = m.fields;
+  const legacy = m.msgid === MSG.MISSION_ITEM;
+  const frame = num(f, 'frame');
+  const global = [0, 3, 10, 11, 5, 6].includes(frame);
+  const xy = (v: number) => (legacy && global ? Math.round(v * 1e7) : legacy ? v : v);
+  return {
+    seq: num(f, 'seq'),
+    frame,
+    command: num(f, 'command'),
+    current: num(f, 'current') ? 1 : 0,
+    autocontinue: num(f, 'autocontinue') ? 1 : 0,
+    param1: float(f, 'param1'),
+    param2: float(f, 'param2'),
+    param3: float(f, 'param3'),
+    param4: float(f, 'param4'),
+    x: xy(float(f, 'x')),
+    y: xy(float(f, 'y')),
+    z: float(f, 'z'),
+    missionType: type,
+  };
+}
+
+/** Is this message addressed to us (or broadcast)? */
+function forUs(m: Message, ourSysid: number): boolean {
+  const ts = num(m.fields, 'target_system');
+  return ts === 0 || ts === ourSysid;
+}
+
+/** Run one state machine: subscription, a step timer, abort handling; `step` returns a result to finish. */
+function machine<T>(
+  port: TransferPort,
+  opts: Opts,
+  start: (ctx: MachineCtx<T>) => void,
+  onMessage: (m: Message, ctx: MachineCtx<T>) => void,
+  onTimeout: (ctx: MachineCtx<T>) => void,
+): Promise<TransferResult<T>> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | null = null;
+    let done = false;
+    const ctx: MachineCtx<T> = {
+      retriesLeft: opts.retries,
+      arm() {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          if (!done) onTimeout(ctx);
+        }, opts.timeoutMs);
+      },
+      finish(r) {
+        if (done) return;
+        done = true;
+        if (timer) clearTimeout(timer);
+        unsubscribe();
+        opts.signal?.removeEventListener('abort', onAbort);
+        resolve(r);
+      },
+      get finished() {
+        return done;
+      },
+    };
+    const unsubscribe = port.subscribe((m) => {
+      if (done) return;
+      try {
+        onMessage(m, ctx);
+      } catch (err) {
+        ctx.finish({ ok: false, error: 'protocol', message: `unexpected message handling error: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    });
+    const onAbort = () => ctx.finish({ ok: false, error: 'aborted', message: 'transfer cancelled by the caller' });
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort);
+    start(ctx);
+    if (!done) ctx.arm();
+  });
+}
+
+interface MachineCtx<T> {
+  retriesLeft: number;
+  arm(): void;
+  finish(r: TransferResult<T>): void;
+  readonly finished: boolean;
+}
+
+export interface UploadOutcome {
+  result: TransferResult;
+  /** Every item was requested and sent (a missing final ACK may still mean success: verify). */
+  allItemsSent: boolean;
+}
+
+/** One upload attempt. */
+export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionType, items: MissionItem[], o?: TransferOptions): Promise<UploadOutcome> {
+  const opts = resolveOpts(o);
+  const what = TYPE_NAMES[type];
+  const count = items.length;
+  const started = Date.now();
+  let phase: 'count' | 'items' = 'count';
+  let lastRequested = -1;
+  let highest = -1;
+  let allItemsSent = false;
+  const sendCount = () => port.send(MSG.MISSION_COUNT, { target_system: port.targetSysid, target_component: port.targetCompid, count, mission_type: type, opaque_id: 0 });
+  const sendItem = (seq: number) => port.send(MSG.MISSION_ITEM_INT, itemFields(port, items[seq]!, type));
+  const detail = () => port.statusTextsSince(started).slice(-2).join('; ') || undefined;
+
+  return machine<void>(
+    port,
+    opts,
+    (ctx) => {
+      opts.onProgress({ missionType: type, phase: 'upload', done: 0, total: count });
+      sendCount();
+      void ctx;
+    },
+    (m, ctx) => {
+      if (!forUs(m, ourSysid)) return;
+      if (m.msgid === MSG.MISSION_REQUEST || m.msgid === MSG.MISSION_REQUEST_INT) {
+        if (num(m.fields, 'mission_type') !== type) return;
+        const seq = num(m.fields, 'seq');
+        if (seq >= count) {
+          ctx.finish({ ok: false, error: 'protocol', message: `the vehicle asked for ${what} item ${seq} of only ${count}` });
+          return;
+        }
+        phase = 'items';
+        lastRequested = seq;
+        if (seq > highest) {
+          highest = seq;
+          ctx.retriesLeft = opts.retries; // progress: the retry budget is per step
+          opts.onProgress({ missionType: type, phase: 'upload', done: seq, total: count });
+        }
+        if (seq === count - 1) allItemsSent = true;
+        sendItem(seq);
+        ctx.arm();
+        return;
+      }
+      if (m.msgid === MSG.MISSION_ACK) {
+        if (num(m.fields, 'mission_type') !== type) return;
+        const ack = num(m.fields, 'type');
+        if (ack === MAV_MISSION.ACCEPTED) {
+          // a stale ACCEPTED (e.g. a late duplicate from an earlier transfer) cannot end an upload whose items were not all sent
+          if (count === 0 || allItemsSent) {
+            opts.onProgress({ missionType: type, phase: 'upload', done: count, total: count });
+            ctx.finish({ ok: true, value: undefined });
+          }
+          return;
+        }
+        if (ack === MAV_MISSION.INVALID_SEQUENCE) return; // mid-transfer: the vehicle re-requests
+        ctx.finish({ ok: false, ...ackError(ack, what, detail()) });
+      }
+    },
+    (ctx) => {
+      if (ctx.retriesLeft <= 0) {
+        const where =
+          phase === 'count'
+            ? `no request for the first ${what} item after sending the count`
+            : allItemsSent
+              ? `no final acknowledgement after the last ${what} item`
+              : `the vehicle stopped asking for ${what} items after item ${highest} of ${count}`;
+        ctx.finish({ ok: false, error: 'timeout', message: `${what} upload timed out: ${where} (${opts.retries + 1} tries of ${opts.timeoutMs} ms)` });
+        return;
+      }
+      ctx.retriesLeft--;
+      if (phase === 'count') sendCount();
+      else sendItem(lastRequested);
+      ctx.arm();
+    },
+  ).then((result) => ({ result, allItemsSent }));
+}
+
+/** Download all items of one type. */
+export function downloadItems(port: TransferPort, ourSysid: number, type: MissionType, o?: TransferOptions): Promise<TransferResult<MissionItem[]>> {
+  const opts = resolveOpts(o);
+  const what = TYPE_NAMES[type];
+  const started = Date.now();
+  let count = -1;
+  let next = 0;
+  const items: MissionItem[] = [];
+  const t = { target_system: port.targetSysid, target_component: port.targetCompid, mission_type: type };
+  const requestList = () => port.send(MSG.MISSION_REQUEST_LIST, t);
+  const requestItem = () => port.send(MSG.MISSION_REQUEST_INT, { ...t, seq: next });
+  const sendAck = () => port.send(MSG.MISSION_ACK, { ...t, type: MAV_MISSION.ACCEPTED, opaque_id: 0 });
+  const detail = () => port.statusTextsSince(started).slice(-2).join('; ') || undefined;
+  return machine<MissionItem[]>(
+    port,
+    opts,
+    () => {
+      opts.onProgress({ missionType: type, phase: 'download', done: 0, total: 0 });
+      requestList();
+    },
+    (m, ctx) => {
+      if (!forUs(m, ourSysid)) return;
+      if (m.msgid === MSG.MISSION_COUNT) {
+        if (num(m.fields, 'mission_type') !== type || count >= 0) return; // duplicates after the first are stale
+        count = num(m.fields, 'count');
+        ctx.retriesLeft = opts.retries;
+        if (count === 0) {
+          sendAck();
+          ctx.finish({ ok: true, value: [] });
+          return;
+        }
+        opts.onProgress({ missionType: type, phase: 'download', done: 0, total: count });
+        requestItem();
+        ctx.arm();
+        return;
+      }
+      if (m.msgid === MSG.MISSION_ITEM_INT || m.msgid === MSG.MISSION_ITEM) {
+        if (count < 0 || num(m.fields, 'mission_type') !== type) return;
+        if (num(m.fields, 'seq') !== next) return; // duplicate or late answer
+        items.push({ ...itemFromMessage(m, type), seq: next });
+        next++;
+        ctx.retriesLeft = opts.retries;
+        opts.onProgress({ missionType: type, phase: 'download', done: next, total: count });
+        if (next === count) {
+          sendAck();
+          ctx.finish({ ok: true, value: items });
+          return;
+        }
+        requestItem();
+        ctx.arm();
+        return;
+      }
+      if (m.msgid === MSG.MISSION_ACK) {
+        if (num(m.fields, 'mission_type') !== type) return;
+        const ack = num(m.fields, 'type');
+        if (ack === MAV_MISSION.ACCEPTED || ack === MAV_MISSION.INVALID_SEQUENCE) return;
+        ctx.finish({ ok: false, ...ackError(ack, `${what} download`, detail()) });
+      }
+    },
+    (ctx) => {
+      if (ctx.retriesLeft <= 0) {
+        const where = count < 0 ? 'no item count after the list request' : `no answer for ${what} item ${next} of ${count}`;
+        ctx.finish({ ok: false, error: 'timeout', message: `${what} download timed out: ${where} (${opts.retries + 1} tries of ${opts.timeoutMs} ms)` });
+        return;
+      }
+      ctx.retriesLeft--;
+      if (count < 0) requestList();
+      else requestItem();
+      ctx.arm();
+    },
+  );
+}
+
+/** Clear all items of one type. */
+export function clearItems(port: TransferPort, ourSysid: number, type: MissionType, o?: TransferOptions): Promise<TransferResult> {
+  const opts = resolveOpts(o);
+  const what = TYPE_NAMES[type];
+  const started = Date.now();
+  const send = () => port.send(MSG.MISSION_CLEAR_ALL, { target_system: port.targetSysid, target_component: port.targetCompid, mission_type: type });
+  return machine<void>(
+    port,
+    opts,
+    () => {
+      opts.onProgress({ missionType: type, phase: 'clear', done: 0, total: 1 });
+      send();
+    },
+    (m, ctx) => {
+      if (!forUs(m, ourSysid) || m.msgid !== MSG.MISSION_ACK || num(m.fields, 'mission_type') !== type) return;
+      const ack = num(m.fields, 'type');
+      if (ack === MAV_MISSION.ACCEPTED) {
+        opts.onProgress({ missionType: type, phase: 'clear', done: 1, total: 1 });
+        ctx.finish({ ok: true, value: undefined });
+      } else if (ack !== MAV_MISSION.INVALID_SEQUENCE) {
+        ctx.finish({ ok: false, ...ackError(ack, `${what} clear`, port.statusTextsSince(started).slice(-1)[0]) });
+      }
+    },
+    (ctx) => {
+      if (ctx.retriesLeft <= 0) {
+        ctx.finish({ ok: false, error: 'timeout', message: `${what} clear timed out: no acknowledgement (${opts.retries + 1} tries of ${opts.timeoutMs} ms)` });
+        return;
+      }
+      ctx.retriesLeft--;
+      send();
+      ctx.arm();
+    },
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * Transfers as the rest of medidrop sees them: input validated first, whole-transfer restarts when
+ * the vehicle gave up (ArduPilot cancels after 8 s without an item), and an upload whose final
+ * MISSION_ACK was lost settled by reading the items back (ArduPilot ignores a resent last item).
+ */
+import type { MissionItem, MissionType } from '../missions/types.js';
+import type { TransferOptions, TransferResult } from './types.js';
+import { compareItems } from './compare.js';
+import { TYPE_NAMES, clearItems, downloadItems, uploadOnce, validateItems, type TransferPort } from './mission-transfer.js';
+
+export const DEFAULT_ATTEMPTS = 3;
+
+export async function uploadItemsReliably(port: TransferPort, ourSysid: number, type: MissionType, items: MissionItem[], opts: TransferOptions = {}): Promise<TransferResult> {
+  const invalid = validateItems(type, items);
+  if (invalid) return { ok: false, error: 'invalid', message: `${invalid}; nothing was sent` };
+  const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
+  let last: TransferResult = { ok: false, error: 'timeout', message: 'no attempt made' };
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const { result, allItemsSent } = await uploadOnce(port, ourSysid, type, items, opts);
+    if (result.ok) return result;
+    last = result;
+    if (result.error === 'timeout' && allItemsSent) {
+      // the final ACK may have been lost: the stored items decide
+      const back = await downloadItems(port, ourSysid, type, { ...opts, onProgress: undefined });
+      if (back.ok && compareItems(type, items, back.value).length === 0) return { ok: true, value: undefined };
+    }
+    const retryable = result.error === 'cancelled' || result.error === 'timeout' || result.error === 'invalid-sequence' || result.error === 'denied';
+    if (!retryable || opts.signal?.aborted) break;
+    if (attempt < attempts && result.error === 'denied') await new Promise((r) => setTimeout(r, opts.timeoutMs ?? 1500));
+  }
+  if (attempts > 1 && (last as { message?: string }).message && !last.ok) {
+    return { ...last, message: `${last.message} (after ${attempts} attempts)` };
+  }
+  return last;
+}
+
+/** Download, retried as a whole when it times out half-way. */
+export async function downloadItemsReliably(port: TransferPort, ourSysid: number, type: MissionType, opts: TransferOptions = {}): Promise<TransferResult<MissionItem[]>> {
+  const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
+  let last: TransferResult<MissionItem[]> = { ok: false, error: 'timeout', message: 'no attempt made' };
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    last = await downloadItems(port, ourSysid, type, opts);
+    if (last.ok || last.error !== 'timeout' || opts.signal?.aborted) return last;
+  }
+  return last;
+}
+
+export async function clearItemsReliably(port: TransferPort, ourSysid: number, type: MissionType, opts: TransferOptions = {}): Promise<TransferResult> {
+  const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
+  let last: TransferResult = { ok: false, error: 'timeout', message: 'no attempt made' };
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    last = await clearItems(port, ourSysid, type, opts);
+    if (last.ok || last.error !== 'timeout' || opts.signal?.aborted) return last;
+  }
+  return last;
+}
+
+/** Upload, read back and compare one type. */
+export async function uploadAndVerify(port: TransferPort, ourSysid: number, type: MissionType, items: MissionItem[], opts: TransferOptions = {}): Promise<TransferResult> {
+  const up = await uploadItemsReliably(port, ourSysid, type, items, opts);
+  if (!up.ok) return up;
+  const back = await downloadItemsReliably(port, ourSysid, type, {
+    ...opts,
+    onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, phase: 'verify' }) : undefined,
+  });
+  if (!back.ok) return { ...back, message: `read-back of the ${TYPE_NAMES[type]} failed: ${back.message}` };
+  const diffs = compareItems(type, items, back.value);
+  if (diffs.length > 0) {
+    const more = diffs.length > 3 ? ` (and ${diffs.length - 3} more)` : '';
+    return { ok: false, error: 'mismatch', message: `the ${TYPE_NAMES[type]} read back from the vehicle differs from what was sent: ${diffs.slice(0, 3).join('; ')}${more}` };
+  }
+  return { ok: true, value: undefined };
+}
