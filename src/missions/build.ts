@@ -1,0 +1,179 @@
+/**
+ * Route → ArduCopter mission items (MISSION_ITEM_INT wire form, src/missions/types.ts).
+ *
+ * How ArduCopter runs a mission (AP_Mission, see /work/shared/ARDUPILOT.md):
+ * - seq 0 is home; the vehicle overwrites it, we send a placeholder at the depot (frame 0, AMSL alt).
+ * - NAV commands run one after another. The DO commands placed after NAV item N are started when N
+ *   *completes* (AP_Mission::advance_current_nav_cmd starts them while loading N+1), so a DO that
+ *   must happen "at" a place follows the NAV item that gets the vehicle there.
+ * - Positions use frame 6 (GLOBAL_RELATIVE_ALT_INT): x/y in 1e-7 degrees, z metres above home.
+ *
+ * The mission, for each delivery method:
+ *   0 home placeholder · 1 NAV_TAKEOFF to cruise altitude (vertical climb over the depot) ·
+ *   2 DO_CHANGE_SPEED (ground speed = cruise speed) · outbound NAV_WAYPOINTs at cruise altitude ·
+ *   NAV_WAYPOINT above the drop point at cruise altitude, then straight down to the approach height,
+ *   then the delivery:
+ *   - payload-place (default): NAV_PAYLOAD_PLACE, param1 = max descent. ArduCopter descends at
+ *     LAND_SPEED, detects touchdown by the thrust drop, releases the gripper itself and climbs back.
+ *     No DO_GRIPPER follows (unlike the reference flight): it would run when PAYLOAD_PLACE completes,
+ *     and when the place found no ground within param1 (it then keeps the parcel and climbs back) a
+ *     following release would drop the parcel from height. Keeping the parcel is the safe failure.
+ *   - winch: hover at WINCH_HOVER_HEIGHT_M over the drop surface; DO_WINCH lowers the line, a
+ *     NAV_LOITER_TIME waits for it; DO_GRIPPER releases; a short loiter; DO_WINCH winds the line back
+ *     in during a last loiter.
+ *   - land-release: NAV_LAND on the drop point, DO_GRIPPER release (runs once landed), NAV_TAKEOFF
+ *     back to cruise altitude. Needs MIS_OPTIONS bit 2 (ContinueAfterLand), set in the plan's params.
+ *   then NAV_WAYPOINT straight up to cruise altitude over the drop point, the inbound waypoints, a
+ *   waypoint over the depot, and NAV_LAND at the depot.
+ *
+ * Why NAV_LAND at the depot rather than NAV_RETURN_TO_LAUNCH: RTL would fly to the nearest rally
+ * point if one were closer than home (RALLY_INCL_HOME), first climb to RTL_ALT, and land wherever
+ * home was set at arming; NAV_LAND at the depot coordinates lands exactly where the route, the fence
+ * and the energy estimate assumed, with no dependence on RTL_* / RALLY_* parameters. A failsafe RTL
+ * is still covered by the rally analysis (src/missions/rally.ts).
+ */
+import { common } from 'node-mavlink';
+import type { LonLat } from '../geo/types.js';
+import { APPROACH_HEIGHT_M, WINCH_HOVER_HEIGHT_M, WINCH_RATE_MS } from '../planning/energy.js';
+import type { DeliveryMethod, MissionItem } from './types.js';
+
+const CMD = common.MavCmd;
+const FRAME = common.MavFrame;
+
+/** GRIPPER_ACTIONS: 0 release, 1 grab. */
+export const GRIPPER_RELEASE = 0;
+/** WINCH_ACTIONS: 1 relative length control. */
+export const WINCH_RELATIVE_LENGTH_CONTROL = 1;
+/** Extra descent allowed to NAV_PAYLOAD_PLACE below the expected surface before it gives up, m. */
+export const PAYLOAD_PLACE_EXTRA_DESCENT_M = 5;
+/** Time the winch drone waits with the parcel on the ground before and after the release, s. */
+export const WINCH_SETTLE_S = 5;
+/** MIS_OPTIONS bit 2: continue the mission after a NAV_LAND when the next NAV item is a TAKEOFF. */
+export const MIS_OPTIONS_CONTINUE_AFTER_LAND = 1 << 2;
+
+export interface MissionInput {
+  home: { lat: number; lon: number; altM: number };
+  /** Depot → drop point, [lon, lat] (first = depot, last = drop point). */
+  outbound: LonLat[];
+  /** Drop point → depot. */
+  inbound: LonLat[];
+  cruiseAltitudeM: number;
+  cruiseSpeedMs: number;
+  /** Height of the drop surface above home, m. */
+  dropHeightM: number;
+  method: DeliveryMethod;
+}
+
+export interface BuiltMission {
+  items: MissionItem[];
+  /** seq of the item that releases the parcel. */
+  deliverySeq: number;
+  /** Parameters this mission needs on top of the fence's (MIS_OPTIONS for land-release). */
+  params: Record<string, number>;
+}
+
+export function toE7(deg: number): number {
+  return Math.round(deg * 1e7);
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** Build the mission items for one delivery. Pure. */
+export function buildMission(input: MissionInput): BuiltMission {
+  const items: MissionItem[] = [];
+  const push = (command: number, frame: number, params: [number, number, number, number], pos: LonLat | null, z: number): number => {
+    const seq = items.length;
+    items.push({
+      seq,
+      frame,
+      command,
+      current: 0,
+      autocontinue: 1,
+      param1: params[0],
+      param2: params[1],
+      param3: params[2],
+      param4: params[3],
+      x: pos ? toE7(pos[1]) : 0,
+      y: pos ? toE7(pos[0]) : 0,
+      z: round2(z),
+      missionType: 0,
+    });
+    return seq;
+  };
+  const nav = (command: number, params: [number, number, number, number], pos: LonLat, z: number) => push(command, FRAME.GLOBAL_RELATIVE_ALT_INT, params, pos, z);
+  const doCmd = (command: number, params: [number, number, number, number]) => push(command, FRAME.MISSION, params, null, 0);
+  const waypoint = (pos: LonLat, z: number) => nav(CMD.NAV_WAYPOINT, [0, 0, 0, 0], pos, z);
+
+  const depot = input.outbound[0];
+  const drop = input.outbound[input.outbound.length - 1];
+  if (!depot || !drop || input.outbound.length < 2 || input.inbound.length < 2) throw new Error('buildMission: a route needs at least a start and an end point each way');
+  const cruise = input.cruiseAltitudeM;
+  const dropH = input.dropHeightM;
+
+  // 0: home placeholder (ArduPilot replaces it with the real home).
+  push(CMD.NAV_WAYPOINT, FRAME.GLOBAL, [0, 0, 0, 0], [input.home.lon, input.home.lat], input.home.altM);
+  // Take off vertically over the depot to cruise altitude (ArduCopter ignores takeoff lat/lon).
+  nav(CMD.NAV_TAKEOFF, [0, 0, 0, 0], depot, cruise);
+  // param1 1 = ground speed (ArduCopter treats WP speed as ground speed), param3 -1 = throttle unchanged.
+  doCmd(CMD.DO_CHANGE_SPEED, [1, input.cruiseSpeedMs, -1, 0]);
+  for (const p of input.outbound.slice(1, -1)) waypoint(p, cruise);
+  waypoint(drop, cruise);
+
+  const params: Record<string, number> = {};
+  let deliverySeq: number;
+  const above = Math.max(0, cruise - dropH);
+  if (input.method === 'winch') {
+    const hover = Math.min(WINCH_HOVER_HEIGHT_M, above);
+    const lineM = round2(hover);
+    const lineS = Math.ceil(lineM / WINCH_RATE_MS);
+    waypoint(drop, dropH + hover);
+    // Runs when the drone is in the hover above the drop point: lower the parcel by lineM metres.
+    doCmd(CMD.DO_WINCH, [1, WINCH_RELATIVE_LENGTH_CONTROL, lineM, WINCH_RATE_MS]);
+    nav(CMD.NAV_LOITER_TIME, [lineS + WINCH_SETTLE_S, 0, 0, 0], drop, dropH + hover);
+    deliverySeq = doCmd(CMD.DO_GRIPPER, [1, GRIPPER_RELEASE, 0, 0]);
+    nav(CMD.NAV_LOITER_TIME, [WINCH_SETTLE_S, 0, 0, 0], drop, dropH + hover);
+    doCmd(CMD.DO_WINCH, [1, WINCH_RELATIVE_LENGTH_CONTROL, -lineM, WINCH_RATE_MS]);
+    nav(CMD.NAV_LOITER_TIME, [lineS + WINCH_SETTLE_S, 0, 0, 0], drop, dropH + hover);
+  } else {
+    const approach = Math.min(APPROACH_HEIGHT_M, above);
+    waypoint(drop, dropH + approach);
+    if (input.method === 'land-release') {
+      // param1 abort altitude 0, param2 precision land off.
+      nav(CMD.NAV_LAND, [0, 0, 0, 0], drop, dropH);
+      deliverySeq = doCmd(CMD.DO_GRIPPER, [1, GRIPPER_RELEASE, 0, 0]);
+      nav(CMD.NAV_TAKEOFF, [0, 0, 0, 0], drop, cruise);
+      params.MIS_OPTIONS = MIS_OPTIONS_CONTINUE_AFTER_LAND;
+    } else {
+      deliverySeq = nav(CMD.NAV_PAYLOAD_PLACE, [approach + PAYLOAD_PLACE_EXTRA_DESCENT_M, 0, 0, 0], drop, dropH + approach);
+    }
+  }
+  waypoint(drop, cruise);
+  for (const p of input.inbound.slice(1, -1)) waypoint(p, cruise);
+  waypoint(depot, cruise);
+  nav(CMD.NAV_LAND, [0, 0, 0, 0], depot, 0);
+  return { items, deliverySeq, params };
+}
+
+/** MAV_CMDs that carry a position in x/y (the rest are DO commands with x = y = 0). */
+export function isPositionCommand(command: number): boolean {
+  return (
+    command === CMD.NAV_WAYPOINT ||
+    command === CMD.NAV_TAKEOFF ||
+    command === CMD.NAV_LAND ||
+    command === CMD.NAV_LOITER_TIME ||
+    command === CMD.NAV_LOITER_UNLIM ||
+    command === CMD.NAV_LOITER_TURNS ||
+    command === CMD.NAV_LOITER_TO_ALT ||
+    command === CMD.NAV_PAYLOAD_PLACE ||
+    command === CMD.NAV_SPLINE_WAYPOINT ||
+    command === CMD.NAV_RETURN_TO_LAUNCH ||
+    command === CMD.NAV_FENCE_POLYGON_VERTEX_INCLUSION ||
+    command === CMD.NAV_FENCE_POLYGON_VERTEX_EXCLUSION ||
+    command === CMD.NAV_FENCE_CIRCLE_INCLUSION ||
+    command === CMD.NAV_FENCE_CIRCLE_EXCLUSION ||
+    command === CMD.NAV_FENCE_RETURN_POINT ||
+    command === CMD.NAV_RALLY_POINT
+  );
+}

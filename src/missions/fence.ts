@@ -1,0 +1,366 @@
+/**
+ * Geofence for one delivery (mission_type 1), within ArduCopter's fence storage.
+ *
+ * - One inclusion polygon around the operating area: the convex hull of octagons of radius
+ *   `inclusionMarginM` around every route vertex (and any extra point, e.g. rally points), reduced
+ *   outward to at most `maxInclusionVertices` vertices. The hull of the octagons contains the whole
+ *   route buffered by the margin.
+ * - Exclusion polygons for the no-fly areas that reach into that inclusion polygon, nearest to the
+ *   route first. Every exclusion is simplified OUTWARD, never shrinking the area: first the area's
+ *   convex hull reduced to a few vertices by edge removal (each removal extends the two neighbouring
+ *   edges to their crossing, which only adds area), then the full hull, then a buffered-and-simplified
+ *   outline, then the area's own ring. The first candidate that stays `minRouteGapM` away from the
+ *   route and fits the remaining storage wins; every candidate is checked to contain the original
+ *   area (ringContainsRing). Areas that do not fit are named in `leftToRoute`: only the route's
+ *   clearance keeps the drone away from them.
+ * - Storage (AC_PolyFence_loader, see ARDUPILOT.md): at most 70 items, about 66 vertices over all
+ *   polygons and circles, and the byte budget estimated by `fenceStorageBytes`. No return point: Copter
+ *   does not use FENCE return points (Plane only); FENCE_ACTION RTL flies home / to a rally point.
+ * - Params: FENCE_ENABLE 1, FENCE_TYPE 5 (max altitude + polygon; not the stock 7 whose 150 m circle a
+ *   delivery breaches), FENCE_ACTION 1 (RTL), FENCE_ALT_MAX (ceiling), FENCE_MARGIN.
+ */
+import { buffer as turfBuffer, simplify as turfSimplify, polygon as turfPolygon } from '@turf/turf';
+import { common } from 'node-mavlink';
+import type { LonLat, NoFlyArea } from '../geo/types.js';
+import type { Check, FenceSummary } from '../planning/types.js';
+import {
+  convexHull,
+  cross,
+  localFrame,
+  pointInRing,
+  ringAreaM2,
+  ringContainsRing,
+  segmentRingDistance,
+  segmentSegmentDistance,
+  segmentsIntersect,
+  type LocalFrame,
+  type XY,
+} from '../planning/local-frame.js';
+import type { MissionItem } from './types.js';
+import { toE7 } from './build.js';
+
+export const FENCE_MAX_ITEMS = 70;
+export const FENCE_MAX_VERTICES = 66;
+/** ArduCopter's fence storage, bytes (AP_FENCE storage on the SITL / most boards). */
+export const FENCE_STORAGE_BYTES = 560;
+/** FENCE_ACTION values. */
+export const FENCE_ACTION_RTL = 1;
+/** FENCE_TYPE bits: 1 max altitude, 2 circle, 4 polygon. */
+export const FENCE_TYPE_ALT_MAX_POLYGON = 5;
+
+export interface FenceOptions {
+  /** Distance around the route covered by the inclusion polygon, m. */
+  inclusionMarginM: number;
+  maxInclusionVertices: number;
+  /** Closest an exclusion polygon may come to the route, m. */
+  minRouteGapM: number;
+  /** Ceiling above home for FENCE_ALT_MAX, m. */
+  altMaxM: number;
+  /** FENCE_MARGIN, m. */
+  marginM: number;
+}
+
+export interface FencePolygon {
+  inclusion: boolean;
+  /** Ring without the closing point, [lon, lat]. */
+  ring: LonLat[];
+  /** For exclusions: the no-fly area it covers. */
+  area?: string;
+}
+
+export interface FenceResult {
+  items: MissionItem[];
+  polygons: FencePolygon[];
+  summary: FenceSummary;
+  params: Record<string, number>;
+  checks: Check[];
+}
+
+/** Estimated bytes the fence takes in ArduCopter's storage: header, per polygon 2 + 8 per vertex, circles 13, end marker. */
+export function fenceStorageBytes(polygonVertexCounts: number[], circles = 0, returnPoint = false): number {
+  return 4 + polygonVertexCounts.reduce((s, n) => s + 2 + 8 * n, 0) + 13 * circles + (returnPoint ? 9 : 0) + 1;
+}
+
+/** Octagon around p that contains the circle of radius r. */
+function octagon(p: XY, r: number): XY[] {
+  const R = r / Math.cos(Math.PI / 8);
+  const out: XY[] = [];
+  for (let k = 0; k < 8; k++) {
+    const a = (Math.PI / 4) * k + Math.PI / 8;
+    out.push([p[0] + R * Math.cos(a), p[1] + R * Math.sin(a)]);
+  }
+  return out;
+}
+
+function lineIntersection(p1: XY, p2: XY, p3: XY, p4: XY): XY | null {
+  const d = (p1[0] - p2[0]) * (p3[1] - p4[1]) - (p1[1] - p2[1]) * (p3[0] - p4[0]);
+  if (Math.abs(d) < 1e-12) return null;
+  const a = p1[0] * p2[1] - p1[1] * p2[0];
+  const b = p3[0] * p4[1] - p3[1] * p4[0];
+  return [(a * (p3[0] - p4[0]) - (p1[0] - p2[0]) * b) / d, (a * (p3[1] - p4[1]) - (p1[1] - p2[1]) * b) / d];
+}
+
+/**
+ * Reduce a convex counter-clockwise polygon to at most k vertices without losing any of its area:
+ * repeatedly remove the edge whose removal (extending its neighbours to their crossing) adds the
+ * least area. Returns the input when it cannot be reduced further.
+ */
+export function reduceConvexOutward(hull: XY[], k: number): XY[] {
+  let ring = hull.slice();
+  while (ring.length > Math.max(3, k)) {
+    const n = ring.length;
+    let best = -1;
+    let bestArea = Infinity;
+    let bestPoint: XY | null = null;
+    for (let i = 0; i < n; i++) {
+      const prev = ring[(i - 1 + n) % n]!;
+      const a = ring[i]!;
+      const b = ring[(i + 1) % n]!;
+      const next = ring[(i + 2) % n]!;
+      const x = lineIntersection(prev, a, b, next);
+      if (!x) continue;
+      // x must lie beyond a on the ray prev→a and beyond b on the ray next→b (neighbours converge outside).
+      const t1 = (x[0] - a[0]) * (a[0] - prev[0]) + (x[1] - a[1]) * (a[1] - prev[1]);
+      const t2 = (x[0] - b[0]) * (b[0] - next[0]) + (x[1] - b[1]) * (b[1] - next[1]);
+      if (t1 < 0 || t2 < 0) continue;
+      const added = Math.abs(cross(a, x, b)) / 2;
+      if (added < bestArea) {
+        bestArea = added;
+        best = i;
+        bestPoint = x;
+      }
+    }
+    if (best < 0 || !bestPoint) break;
+    const next: XY[] = [];
+    for (let i = 0; i < n; i++) {
+      if (i === best) next.push(bestPoint);
+      else if (i === (best + 1) % n) continue;
+      else next.push(ring[i]!);
+    }
+    // keep the ring starting point stable (deterministic output)
+    ring = next;
+  }
+  return ring;
+}
+
+function ringsIntersect(a: XY[], b: XY[]): boolean {
+  if (a.some((p) => pointInRing(p, b)) || b.some((p) => pointInRing(p, a))) return true;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = 0; j < b.length; j++) {
+      if (segmentsIntersect(a[i]!, a[(i + 1) % a.length]!, b[j]!, b[(j + 1) % b.length]!)) return true;
+    }
+  }
+  return false;
+}
+
+function routeGap(routeXY: XY[], ring: XY[]): number {
+  let best = Infinity;
+  for (let i = 1; i < routeXY.length; i++) best = Math.min(best, segmentRingDistance(routeXY[i - 1]!, routeXY[i]!, ring));
+  if (routeXY.length === 1) best = segmentRingDistance(routeXY[0]!, routeXY[0]!, ring);
+  return best;
+}
+
+function dedupe(ring: XY[]): XY[] {
+  const out: XY[] = [];
+  for (const p of ring) {
+    const last = out[out.length - 1];
+    if (!last || Math.hypot(last[0] - p[0], last[1] - p[1]) > 1e-6) out.push(p);
+  }
+  while (out.length > 1 && Math.hypot(out[0]![0] - out[out.length - 1]![0], out[0]![1] - out[out.length - 1]![1]) <= 1e-6) out.pop();
+  return out;
+}
+
+function ccw(ring: XY[]): XY[] {
+  return ringAreaM2(ring) < 0 ? ring.slice().reverse() : ring;
+}
+
+/** Outward simplifications of one polygon's outer ring, fewest vertices first; each contains the ring. */
+function exclusionCandidates(outerLonLat: LonLat[], frame: LocalFrame, bufferM: number): XY[][] {
+  const original = ccw(dedupe(outerLonLat.map((p) => frame.toXY(p))));
+  const hull = convexHull(original);
+  const out: XY[][] = [];
+  const seen = new Set<number>();
+  const add = (ring: XY[]) => {
+    if (ring.length < 3 || seen.has(ring.length)) return;
+    if (!ringContainsRing(ring, original)) return;
+    seen.add(ring.length);
+    out.push(ring);
+  };
+  for (const k of [4, 6, 8, 12]) if (hull.length > k) add(reduceConvexOutward(hull, k));
+  add(hull);
+  // An outline that follows concave shapes: buffer outward a little, simplify within the buffer.
+  try {
+    const closed = [...outerLonLat];
+    const first = closed[0]!;
+    const last = closed[closed.length - 1]!;
+    if (first[0] !== last[0] || first[1] !== last[1]) closed.push(first);
+    const buffered = turfBuffer(turfPolygon([closed]), bufferM, { units: 'meters', steps: 2 });
+    const geom = buffered?.geometry;
+    if (geom && geom.type === 'Polygon') {
+      const degTol = (bufferM * 0.6) / 111_320;
+      const simple = turfSimplify(buffered!, { tolerance: degTol, highQuality: true, mutate: false });
+      const outer = (simple.geometry as { coordinates: number[][][] }).coordinates[0];
+      if (outer) add(ccw(dedupe(outer.map((c) => frame.toXY([c[0]!, c[1]!])))));
+    }
+  } catch {
+    // turf could not buffer this shape: the other candidates remain.
+  }
+  if (!seen.has(original.length)) {
+    seen.add(original.length);
+    out.push(original);
+  }
+  return out.sort((a, b) => a.length - b.length);
+}
+
+export interface FenceInput {
+  /** Route polyline(s) the drone flies, [lon, lat]; the first point of the first is the origin. */
+  route: LonLat[];
+  /** Points that must lie inside the inclusion polygon (rally points, home). */
+  extraPoints: LonLat[];
+  noFly: NoFlyArea[];
+  options: FenceOptions;
+}
+
+/** Build fence items, the polygons (for export) and the summary. Pure and deterministic. */
+export function buildFence(input: FenceInput): FenceResult {
+  const { route, extraPoints, noFly, options } = input;
+  const origin = route[0]!;
+  const frame = localFrame(origin);
+  const routeXY = route.map((p) => frame.toXY(p));
+  const allPts = [...routeXY, ...extraPoints.map((p) => frame.toXY(p))];
+  const octs = allPts.flatMap((p) => octagon(p, options.inclusionMarginM));
+  const inclusion = reduceConvexOutward(convexHull(octs), options.maxInclusionVertices);
+
+  // No-fly polygons that reach into the operating area, nearest to the route first.
+  type Part = { area: NoFlyArea; outer: LonLat[]; xy: XY[]; gap: number };
+  const byArea = new Map<string, Part[]>();
+  const order: { name: string; gap: number; index: number }[] = [];
+  for (const area of noFly) {
+    const polys = area.geometry.type === 'Polygon' ? [area.geometry.coordinates] : area.geometry.coordinates;
+    const parts: Part[] = [];
+    for (const poly of polys) {
+      const outer = (poly[0] ?? []).map((c) => [c[0]!, c[1]!] as LonLat);
+      if (outer.length < 3) continue;
+      const xy = ccw(dedupe(outer.map((p) => frame.toXY(p))));
+      if (!ringsIntersect(xy, inclusion)) continue;
+      parts.push({ area, outer, xy, gap: routeGap(routeXY, xy) });
+    }
+    if (parts.length === 0) continue;
+    byArea.set(area.name, parts);
+    order.push({ name: area.name, gap: Math.min(...parts.map((p) => p.gap)), index: area.index });
+  }
+  order.sort((a, b) => a.gap - b.gap || a.index - b.index);
+
+  const polygons: { ring: XY[]; inclusion: boolean; area?: string }[] = [{ ring: inclusion, inclusion: true }];
+  const excludedAreas: string[] = [];
+  const leftToRoute: string[] = [];
+  const bufferM = Math.max(2, options.minRouteGapM / 2);
+  const fits = (extra: number[]) => {
+    const counts = [...polygons.map((p) => p.ring.length), ...extra];
+    const vertices = counts.reduce((s, n) => s + n, 0);
+    return vertices <= FENCE_MAX_VERTICES && vertices <= FENCE_MAX_ITEMS && fenceStorageBytes(counts) <= FENCE_STORAGE_BYTES;
+  };
+  for (const { name } of order) {
+    const parts = byArea.get(name)!;
+    const chosen: XY[][] = [];
+    let ok = true;
+    for (const part of parts) {
+      const candidates = exclusionCandidates(part.outer, frame, bufferM).filter((ring) => routeGap(routeXY, ring) >= options.minRouteGapM && !extraPoints.some((p) => pointInRing(frame.toXY(p), ring)));
+      const pick = candidates.find((ring) => fits([...chosen.map((c) => c.length), ring.length]));
+      if (!pick) {
+        ok = false;
+        break;
+      }
+      chosen.push(pick);
+    }
+    if (!ok) {
+      leftToRoute.push(name);
+      continue;
+    }
+    for (const ring of chosen) polygons.push({ ring, inclusion: false, area: name });
+    excludedAreas.push(name);
+  }
+
+  const items: MissionItem[] = [];
+  const outPolys: FencePolygon[] = [];
+  for (const poly of polygons) {
+    const ringLL = poly.ring.map((p) => {
+      const ll = frame.toLonLat(p);
+      return [Math.round(ll[0] * 1e7) / 1e7, Math.round(ll[1] * 1e7) / 1e7] as LonLat;
+    });
+    outPolys.push(poly.area ? { inclusion: poly.inclusion, ring: ringLL, area: poly.area } : { inclusion: poly.inclusion, ring: ringLL });
+    for (const p of ringLL) {
+      items.push({
+        seq: items.length,
+        frame: common.MavFrame.GLOBAL_INT,
+        command: poly.inclusion ? common.MavCmd.NAV_FENCE_POLYGON_VERTEX_INCLUSION : common.MavCmd.NAV_FENCE_POLYGON_VERTEX_EXCLUSION,
+        current: 0,
+        autocontinue: 1,
+        param1: ringLL.length,
+        param2: 0,
+        param3: 0,
+        param4: 0,
+        x: toE7(p[1]),
+        y: toE7(p[0]),
+        z: 0,
+        missionType: 1,
+      });
+    }
+  }
+  const counts = outPolys.map((p) => p.ring.length);
+  const vertices = counts.reduce((s, n) => s + n, 0);
+  const bytes = fenceStorageBytes(counts);
+
+  // Checks on the final (rounded) geometry.
+  const checks: Check[] = [];
+  checks.push({
+    id: 'fence-storage',
+    ok: items.length <= FENCE_MAX_ITEMS && vertices <= FENCE_MAX_VERTICES && bytes <= FENCE_STORAGE_BYTES,
+    message: `fence uses ${items.length} items, ${vertices} vertices, ~${bytes} of ${FENCE_STORAGE_BYTES} bytes (limits ${FENCE_MAX_ITEMS} items, ${FENCE_MAX_VERTICES} vertices)`,
+  });
+  const inclXY = outPolys[0]!.ring.map((p) => frame.toXY(p));
+  const outside = allPts.filter((p) => !pointInRing(p, inclXY));
+  checks.push({
+    id: 'fence-contains-route',
+    ok: outside.length === 0,
+    message: outside.length === 0 ? `the inclusion fence contains the whole route with ${options.inclusionMarginM} m margin` : `${outside.length} route points lie outside the inclusion fence`,
+  });
+  let notContained: string[] = [];
+  let tooClose: string[] = [];
+  for (const poly of outPolys.slice(1)) {
+    const ringXY = poly.ring.map((p) => frame.toXY(p));
+    const parts = byArea.get(poly.area!) ?? [];
+    if (!parts.some((part) => ringContainsRing(ringXY, part.xy))) notContained.push(poly.area!);
+    let gap = Infinity;
+    for (let i = 1; i < routeXY.length; i++) {
+      for (let j = 0; j < ringXY.length; j++) gap = Math.min(gap, segmentSegmentDistance(routeXY[i - 1]!, routeXY[i]!, ringXY[j]!, ringXY[(j + 1) % ringXY.length]!));
+    }
+    if (gap < options.minRouteGapM - 0.5) tooClose.push(poly.area!);
+  }
+  notContained = [...new Set(notContained)];
+  tooClose = [...new Set(tooClose)];
+  checks.push({
+    id: 'fence-exclusions-contain-areas',
+    ok: notContained.length === 0,
+    message: notContained.length === 0 ? `${excludedAreas.length} no-fly areas fenced, each exclusion polygon contains its area` : `exclusion polygons do not contain their areas: ${notContained.join(', ')}`,
+  });
+  checks.push({
+    id: 'fence-clear-of-route',
+    ok: tooClose.length === 0,
+    message: tooClose.length === 0 ? `every exclusion polygon stays at least ${options.minRouteGapM} m from the route` : `exclusion polygons too close to the route: ${tooClose.join(', ')}`,
+  });
+
+  return {
+    items,
+    polygons: outPolys,
+    summary: { items: items.length, vertices, excludedAreas, leftToRoute },
+    params: {
+      FENCE_ENABLE: 1,
+      FENCE_TYPE: FENCE_TYPE_ALT_MAX_POLYGON,
+      FENCE_ACTION: FENCE_ACTION_RTL,
+      FENCE_ALT_MAX: options.altMaxM,
+      FENCE_MARGIN: options.marginM,
+    },
+    checks,
+  };
+}

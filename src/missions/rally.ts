@@ -1,0 +1,170 @@
+/**
+ * Rally points (mission_type 2) chosen so that a failsafe return is safe.
+ *
+ * On a failsafe (fence breach, radio or battery failsafe) ArduCopter's RTL flies a STRAIGHT line to
+ * the nearest of home and the rally points (RALLY_INCL_HOME = 1; RALLY_LIMIT_KM = 0 so that no rally
+ * point is ignored for being far) and ignores exclusion zones (no object avoidance). So from every
+ * point of the route, the straight line to whichever of {home, rally points} is NEAREST must not cross
+ * a no-fly area.
+ *
+ * Method: sample the route every `stepM` metres; candidates are the map's depots and drop points near
+ * the route (known open places where a copter may come down), then the route's own vertices and leg
+ * midpoints. For each sample and each target (home + candidates) test the straight line once with
+ * the route planner's `isSegmentClear`. Then choose rally points greedily: add the candidate that
+ * leaves the fewest samples whose nearest target is blocked, until none are left, nothing improves, or
+ * `maxPoints` is reached. Samples still unsafe are reported per leg (`unsafeLegs`).
+ */
+import { common } from 'node-mavlink';
+import type { LonLat } from '../geo/types.js';
+import type { Check, RallySummary } from '../planning/types.js';
+import { distanceM, samplePath } from '../planning/local-frame.js';
+import { isSegmentClear, type PreparedMap } from '../planning/route.js';
+import type { MissionItem } from './types.js';
+import { toE7 } from './build.js';
+
+export interface RallyInput {
+  prepared: PreparedMap;
+  home: LonLat;
+  /** The flown route as one polyline: outbound then inbound (legs numbered along it). */
+  route: LonLat[];
+  /** Known open places (other depots, drop points) that may serve as rally points. */
+  places: LonLat[];
+  /** Rally altitude above home, m (the return is flown at this height). */
+  altitudeM: number;
+  /** Clearance the straight return line must keep from no-fly areas, m. */
+  clearanceM: number;
+  stepM?: number;
+  maxPoints?: number;
+  /** Places further than this from the route are not considered, m. */
+  placeRadiusM?: number;
+}
+
+export interface RallyResult {
+  points: LonLat[];
+  items: MissionItem[];
+  summary: RallySummary;
+  params: Record<string, number>;
+  checks: Check[];
+}
+
+const key = (p: LonLat) => `${p[0].toFixed(7)},${p[1].toFixed(7)}`;
+
+export function chooseRally(input: RallyInput): RallyResult {
+  const stepM = input.stepM ?? 10;
+  const maxPoints = input.maxPoints ?? 10;
+  const placeRadiusM = input.placeRadiusM ?? 1500;
+  const samples = samplePath(input.route, stepM);
+
+  // Candidate rally points: places near the route first, then route vertices and leg midpoints.
+  const candidates: LonLat[] = [];
+  const seen = new Set<string>([key(input.home)]);
+  const addCandidate = (p: LonLat) => {
+    const k = key(p);
+    if (seen.has(k)) return;
+    seen.add(k);
+    candidates.push(p);
+  };
+  for (const place of input.places) {
+    if (input.route.some((r) => distanceM(r, place) <= placeRadiusM) && isSegmentClear(input.prepared, place, place, input.clearanceM)) addCandidate(place);
+  }
+  for (let i = 0; i < input.route.length; i++) {
+    addCandidate(input.route[i]!);
+    const next = input.route[i + 1];
+    if (next) addCandidate([(input.route[i]![0] + next[0]) / 2, (input.route[i]![1] + next[1]) / 2]);
+  }
+
+  // clear[s][t]: is the straight line from sample s to target t clear? t = 0 home, t = 1.. candidates.
+  const targets = [input.home, ...candidates];
+  const dist: Float64Array[] = [];
+  const clear: Uint8Array[] = [];
+  for (const s of samples) {
+    const d = new Float64Array(targets.length);
+    const c = new Uint8Array(targets.length);
+    targets.forEach((t, j) => {
+      d[j] = distanceM(s.point, t);
+      c[j] = isSegmentClear(input.prepared, s.point, t, input.clearanceM) ? 1 : 0;
+    });
+    dist.push(d);
+    clear.push(c);
+  }
+  const unsafeWith = (chosen: number[]): number[] => {
+    const bad: number[] = [];
+    for (let i = 0; i < samples.length; i++) {
+      let best = 0;
+      for (const j of chosen) if (dist[i]![j]! < dist[i]![best]!) best = j;
+      if (!clear[i]![best]) bad.push(i);
+    }
+    return bad;
+  };
+
+  const chosen: number[] = [];
+  let unsafe = unsafeWith(chosen);
+  while (unsafe.length > 0 && chosen.length < maxPoints) {
+    let bestJ = -1;
+    let bestBad = unsafe;
+    for (let j = 1; j < targets.length; j++) {
+      if (chosen.includes(j)) continue;
+      const bad = unsafeWith([...chosen, j]);
+      if (bad.length < bestBad.length) {
+        bestBad = bad;
+        bestJ = j;
+      }
+    }
+    if (bestJ < 0) break;
+    chosen.push(bestJ);
+    unsafe = bestBad;
+  }
+  chosen.sort((a, b) => a - b);
+  const points = chosen.map((j) => targets[j]!);
+
+  // Group unsafe samples by leg.
+  const byLeg = new Map<number, { from: number; to: number; n: number }>();
+  for (const i of unsafe) {
+    const s = samples[i]!;
+    const e = byLeg.get(s.legIndex);
+    if (e) {
+      e.from = Math.min(e.from, s.alongLegM);
+      e.to = Math.max(e.to, s.alongLegM);
+      e.n++;
+    } else byLeg.set(s.legIndex, { from: s.alongLegM, to: s.alongLegM, n: 1 });
+  }
+  const unsafeLegs = [...byLeg.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([legIndex, e]) => ({
+      legIndex,
+      message: `leg ${legIndex + 1}: from ${Math.round(e.from)} m to ${Math.round(e.to)} m along it a straight failsafe return to the nearest of home and the rally points would cross a no-fly area`,
+    }));
+
+  const items: MissionItem[] = points.map((p, seq) => ({
+    seq,
+    frame: common.MavFrame.GLOBAL_RELATIVE_ALT_INT,
+    command: common.MavCmd.NAV_RALLY_POINT,
+    current: 0,
+    autocontinue: 1,
+    param1: 0,
+    param2: 0,
+    param3: 0,
+    param4: 0,
+    x: toE7(p[1]),
+    y: toE7(p[0]),
+    z: input.altitudeM,
+    missionType: 2,
+  }));
+  const checks: Check[] = [
+    {
+      id: 'failsafe-return-clear',
+      ok: unsafeLegs.length === 0,
+      message:
+        unsafeLegs.length === 0
+          ? `from every point of the route (sampled every ${stepM} m) a straight return to the nearest of home and ${points.length} rally point(s) stays clear of no-fly areas`
+          : `a straight failsafe return could cross a no-fly area on ${unsafeLegs.length} leg(s): ${unsafeLegs.map((l) => l.legIndex + 1).join(', ')}`,
+    },
+  ];
+  return {
+    points,
+    items,
+    summary: { points, unsafeLegs },
+    params: { RALLY_INCL_HOME: 1, RALLY_LIMIT_KM: 0 },
+    checks,
+  };
+}

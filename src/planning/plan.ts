@@ -1,0 +1,305 @@
+/**
+ * planDelivery: zone map + drop request → DeliveryPlan (route, energy, altitude, mission, fence,
+ * rally, checks). Pure and deterministic: the same inputs give the same plan byte for byte once
+ * serialised (no clocks, no randomness, numbers rounded at the output).
+ *
+ * Infeasible plans (too heavy, wind, battery, reserve, drop point in a no-fly area, unreachable…)
+ * are returned with `feasible: false` and Reason codes; requests that do not make sense (an unknown
+ * depot name, a negative payload) throw PlanRequestError.
+ */
+import type { Depot, DropPoint, LonLat, ZoneMap } from '../geo/types.js';
+import { buildMission } from '../missions/build.js';
+import { buildFence } from '../missions/fence.js';
+import { chooseRally } from '../missions/rally.js';
+import type { VehiclePlan } from '../missions/types.js';
+import { APPROACH_HEIGHT_M, estimateEnergy, type EnergyEstimate } from './energy.js';
+import { pathLengthM } from './local-frame.js';
+import { areaContaining, isSegmentClear, planRoute, prepareMap, type PreparedMap } from './route.js';
+import type { Check, DeliveryPlan, PlaceRef, PlanOptions, PlanRequest, Reason } from './types.js';
+
+export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = Object.freeze({ clearanceM: 30, maxHeightM: 120, heightMarginM: 20 });
+/** Margin of the inclusion fence around the route, m. */
+export const INCLUSION_MARGIN_M = 150;
+/** Most vertices the inclusion polygon may use (the rest of the storage goes to exclusions). */
+export const INCLUSION_MAX_VERTICES = 10;
+/** FENCE_MARGIN, m. */
+export const FENCE_MARGIN_M = 3;
+/** Lowest sensible cruise height above take-off, m (rooftops and trees). */
+export const MIN_CRUISE_ALTITUDE_M = 30;
+
+/** A request that cannot be planned at all (unknown place, nonsensical number). */
+export class PlanRequestError extends Error {
+  override name = 'PlanRequestError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const preparedCache = new WeakMap<ZoneMap, Map<number, PreparedMap>>();
+
+/** prepareMap once per (map, clearance); planning many requests on one map reuses it. */
+export function preparedFor(map: ZoneMap, clearanceM: number): PreparedMap {
+  let byClearance = preparedCache.get(map);
+  if (!byClearance) {
+    byClearance = new Map();
+    preparedCache.set(map, byClearance);
+  }
+  let prepared = byClearance.get(clearanceM);
+  if (!prepared) {
+    prepared = prepareMap(map, { clearanceM });
+    byClearance.set(clearanceM, prepared);
+  }
+  return prepared;
+}
+
+const r = (n: number, digits: number) => {
+  const f = 10 ** digits;
+  const v = Math.round(n * f) / f;
+  return Object.is(v, -0) ? 0 : v;
+};
+const r7 = (p: LonLat): LonLat => [r(p[0], 7), r(p[1], 7)];
+
+function placeLabel(p: LonLat): string {
+  return `${p[1].toFixed(6)},${p[0].toFixed(6)}`;
+}
+
+function checkPosition(p: LonLat, what: string): void {
+  if (!Number.isFinite(p[0]) || !Number.isFinite(p[1]) || Math.abs(p[1]) > 90 || Math.abs(p[0]) > 180) {
+    throw new PlanRequestError('bad-position', `${what} position [${p[0]}, ${p[1]}] is not a valid [lon, lat]`);
+  }
+}
+
+function resolveDepot(map: ZoneMap, ref: PlaceRef): Depot {
+  if ('name' in ref) {
+    const depot = map.depots.find((d) => d.name === ref.name);
+    if (!depot) {
+      const dp = map.dropPoints.some((d) => d.name === ref.name);
+      throw new PlanRequestError(
+        'unknown-depot',
+        `no depot named '${ref.name}' in map '${map.name}'${dp ? ' (that is a drop point)' : ''}; depots: ${map.depots.map((d) => d.name).join(', ') || 'none'}`,
+      );
+    }
+    return depot;
+  }
+  checkPosition(ref.position, 'start');
+  return { kind: 'depot', index: -1, name: placeLabel(ref.position), properties: {}, position: ref.position, drones: [] };
+}
+
+function resolveDropPoint(map: ZoneMap, ref: PlaceRef): DropPoint {
+  if ('name' in ref) {
+    const dp = map.dropPoints.find((d) => d.name === ref.name);
+    if (!dp) {
+      const depot = map.depots.some((d) => d.name === ref.name);
+      throw new PlanRequestError(
+        'unknown-drop-point',
+        `no drop point named '${ref.name}' in map '${map.name}'${depot ? ' (that is a depot)' : ''}; drop points: ${map.dropPoints.map((d) => d.name).join(', ') || 'none'}`,
+      );
+    }
+    return dp;
+  }
+  checkPosition(ref.position, 'drop point');
+  return { kind: 'drop-point', index: -1, name: placeLabel(ref.position), properties: {}, position: ref.position, heightM: 0 };
+}
+
+function validateRequest(req: PlanRequest, opts: PlanOptions): void {
+  const c = req.conditions;
+  const bad = (code: string, msg: string) => {
+    throw new PlanRequestError(code, msg);
+  };
+  if (!Number.isFinite(c.payloadKg) || c.payloadKg < 0) bad('bad-payload', `payload must be a number ≥ 0 kg, got ${c.payloadKg}`);
+  if (!Number.isFinite(c.wind.speedMs) || c.wind.speedMs < 0) bad('bad-wind', `wind speed must be a number ≥ 0 m/s, got ${c.wind.speedMs}`);
+  if (!Number.isFinite(c.wind.fromDeg) || c.wind.fromDeg < 0 || c.wind.fromDeg > 360) bad('bad-wind', `wind direction must be 0–360°, got ${c.wind.fromDeg}`);
+  if (!Number.isFinite(c.temperatureC) || c.temperatureC < -60 || c.temperatureC > 60) bad('bad-temperature', `temperature must be −60…60 °C, got ${c.temperatureC}`);
+  if (c.siteAltitudeM !== undefined && (!Number.isFinite(c.siteAltitudeM) || c.siteAltitudeM < -500 || c.siteAltitudeM > 8000)) bad('bad-altitude', `site altitude must be −500…8000 m, got ${c.siteAltitudeM}`);
+  if (!Number.isFinite(opts.clearanceM) || opts.clearanceM < 0 || opts.clearanceM > 1000) bad('bad-clearance', `clearance must be 0…1000 m, got ${opts.clearanceM}`);
+  if (!Number.isFinite(opts.maxHeightM) || opts.maxHeightM <= 0) bad('bad-height', `maximum height must be > 0 m, got ${opts.maxHeightM}`);
+  if (!Number.isFinite(opts.heightMarginM) || opts.heightMarginM < 0 || opts.heightMarginM >= opts.maxHeightM) bad('bad-height', `height margin must be ≥ 0 and below the maximum height, got ${opts.heightMarginM}`);
+}
+
+/** Plan one delivery. See the module comment. */
+export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
+  const opts: PlanOptions = { ...DEFAULT_PLAN_OPTIONS, ...request.options };
+  validateRequest(request, opts);
+  const { drone, conditions } = request;
+  const depot = resolveDepot(map, request.from);
+  const drop = resolveDropPoint(map, request.to);
+  const reasons: Reason[] = [];
+  const checks: Check[] = [];
+  const siteAltitudeM = conditions.siteAltitudeM ?? depot.groundAltitudeM ?? map.siteAltitudeM;
+
+  const infeasible = (extra: Partial<DeliveryPlan> = {}): DeliveryPlan => ({
+    feasible: false,
+    reasons,
+    checks,
+    depot: { name: depot.name, position: r7(depot.position) },
+    dropPoint: { name: drop.name, position: r7(drop.position) },
+    outbound: [],
+    inbound: [],
+    waypoints: [],
+    cruiseAltitudeM: 0,
+    distanceM: 0,
+    durationS: 0,
+    energyWh: 0,
+    marginPct: 0,
+    legs: [],
+    fence: { items: 0, vertices: 0, excludedAreas: [], leftToRoute: [] },
+    rally: { points: [], unsafeLegs: [] },
+    vehiclePlan: null,
+    ...extra,
+  });
+
+  const prepared = preparedFor(map, opts.clearanceM);
+
+  // Places inside no-fly areas are refused naming both.
+  const depotArea = areaContaining(prepared, depot.position);
+  if (depotArea) reasons.push({ code: 'depot-in-no-fly', message: `depot '${depot.name}' lies inside no-fly area '${depotArea.name}'${depotArea.reason ? ` (${depotArea.reason})` : ''}` });
+  const dropArea = areaContaining(prepared, drop.position);
+  if (dropArea) {
+    reasons.push({
+      code: 'drop-point-in-no-fly',
+      message: `drop point '${drop.name}' lies inside ${dropArea.temporary ? 'temporary ' : ''}no-fly area '${dropArea.name}'${dropArea.reason ? ` (${dropArea.reason})` : ''}`,
+    });
+  }
+  checks.push({ id: 'places-outside-no-fly', ok: !depotArea && !dropArea, message: !depotArea && !dropArea ? 'depot and drop point lie outside every no-fly area' : reasons.map((x) => x.message).join('; ') });
+  if (depotArea || dropArea) return infeasible();
+
+  // Altitudes.
+  const ceilingM = opts.maxHeightM - opts.heightMarginM;
+  const cruiseAltitudeM = Math.min(drone.cruiseAltitudeM, ceilingM);
+  checks.push({
+    id: 'cruise-altitude',
+    ok: cruiseAltitudeM >= MIN_CRUISE_ALTITUDE_M,
+    message:
+      cruiseAltitudeM < drone.cruiseAltitudeM
+        ? `cruise at ${cruiseAltitudeM} m (the drone's ${drone.cruiseAltitudeM} m lowered to stay ${opts.heightMarginM} m under the ${opts.maxHeightM} m limit)`
+        : `cruise at ${cruiseAltitudeM} m, ${r(opts.maxHeightM - cruiseAltitudeM, 2)} m under the ${opts.maxHeightM} m limit`,
+  });
+  if (cruiseAltitudeM < MIN_CRUISE_ALTITUDE_M) reasons.push({ code: 'altitude-too-low', message: `cruise altitude ${cruiseAltitudeM} m is below the ${MIN_CRUISE_ALTITUDE_M} m minimum` });
+  const dropHeightM = drop.heightM;
+  const dropOk = dropHeightM >= 0 && dropHeightM + APPROACH_HEIGHT_M <= cruiseAltitudeM;
+  checks.push({
+    id: 'drop-altitude',
+    ok: dropOk,
+    message: dropOk
+      ? `drop surface at ${dropHeightM} m above the depot; approach from ${r(dropHeightM + APPROACH_HEIGHT_M, 2)} m`
+      : `drop surface at ${dropHeightM} m above the depot needs a cruise of at least ${dropHeightM + APPROACH_HEIGHT_M} m (have ${cruiseAltitudeM} m)`,
+  });
+  if (!dropOk) reasons.push({ code: 'drop-point-too-high', message: `drop point '${drop.name}' at ${dropHeightM} m cannot be approached from the ${cruiseAltitudeM} m cruise altitude` });
+
+  // Route.
+  const route = planRoute(prepared, depot.position, drop.position);
+  if (!route.ok) {
+    const area = route.area ? ` ('${route.area}')` : '';
+    reasons.push({ code: route.code, message: `no route from '${depot.name}' to '${drop.name}'${area}: ${route.message}` });
+    return infeasible({ cruiseAltitudeM });
+  }
+  const outbound = route.path.map(r7);
+  const inbound = [...outbound].reverse();
+  const flown = [...outbound, ...inbound.slice(1)];
+  const blockedLegs: number[] = [];
+  for (let i = 1; i < flown.length; i++) if (!isSegmentClear(prepared, flown[i - 1]!, flown[i]!, opts.clearanceM * 0.99)) blockedLegs.push(i);
+  checks.push({
+    id: 'route-clear',
+    ok: blockedLegs.length === 0,
+    message: blockedLegs.length === 0 ? `every leg keeps ${opts.clearanceM} m from every no-fly area` : `legs ${blockedLegs.join(', ')} come closer than ${opts.clearanceM} m to a no-fly area`,
+  });
+  if (blockedLegs.length > 0) reasons.push({ code: 'route-not-clear', message: `route legs ${blockedLegs.join(', ')} pass too close to a no-fly area` });
+
+  // Energy.
+  const energy: EnergyEstimate = estimateEnergy({
+    drone,
+    payloadKg: conditions.payloadKg,
+    wind: conditions.wind,
+    temperatureC: conditions.temperatureC,
+    siteAltitudeM,
+    cruiseAltitudeM,
+    dropHeightM,
+    method: drone.deliveryMethod,
+    outbound,
+    inbound,
+  });
+  reasons.push(...energy.reasons);
+  checks.push({ id: 'payload', ok: conditions.payloadKg <= drone.maxPayloadKg, message: `payload ${conditions.payloadKg} kg of ${drone.maxPayloadKg} kg maximum` });
+  checks.push({ id: 'wind', ok: !energy.reasons.some((x) => x.code === 'wind-too-strong'), message: `wind ${conditions.wind.speedMs} m/s from ${conditions.wind.fromDeg}° (limit ${drone.maxWindMs} m/s)` });
+  checks.push({
+    id: 'battery-temperature',
+    ok: !energy.reasons.some((x) => x.code === 'too-cold'),
+    message: `battery gives ${r(energy.capacityFactor * 100, 1)} % of ${drone.batteryWh} Wh at ${conditions.temperatureC} °C; air density ${r(energy.densityRatio * 100, 1)} % of sea level at ${siteAltitudeM} m`,
+  });
+  const energyOk = Number.isFinite(energy.energyWh) && energy.marginPct >= drone.reservePct;
+  checks.push({
+    id: 'energy-reserve',
+    ok: energyOk,
+    message: Number.isFinite(energy.energyWh)
+      ? `uses ${r(energy.energyWh, 1)} of ${r(energy.availableWh, 1)} Wh; ${r(energy.marginPct, 1)} % left (reserve ${drone.reservePct} %)`
+      : 'the drone cannot fly this route in this wind',
+  });
+
+  // Rally, fence, mission.
+  const home = { lat: r(depot.position[1], 7), lon: r(depot.position[0], 7), altM: r(siteAltitudeM, 2) };
+  const places = [...map.depots.map((d) => d.position), ...map.dropPoints.map((d) => d.position)].filter((p) => !areaContaining(prepared, p));
+  const rally = chooseRally({ prepared, home: depot.position, route: flown, places, altitudeM: cruiseAltitudeM, clearanceM: opts.clearanceM / 2 });
+  checks.push(...rally.checks);
+  const fence = buildFence({
+    route: flown,
+    extraPoints: rally.points,
+    noFly: map.noFly,
+    options: {
+      inclusionMarginM: Math.max(INCLUSION_MARGIN_M, 2 * opts.clearanceM),
+      maxInclusionVertices: INCLUSION_MAX_VERTICES,
+      minRouteGapM: opts.clearanceM / 2,
+      altMaxM: Math.min(opts.maxHeightM, cruiseAltitudeM + opts.heightMarginM / 2),
+      marginM: FENCE_MARGIN_M,
+    },
+  });
+  checks.push(...fence.checks);
+  for (const c of fence.checks) if (!c.ok) reasons.push({ code: 'fence-invalid', message: c.message });
+
+  const mission = buildMission({ home, outbound, inbound, cruiseAltitudeM, cruiseSpeedMs: drone.cruiseSpeedMs, dropHeightM, method: drone.deliveryMethod });
+  const deliveryItem = mission.items[mission.deliverySeq]!;
+  const vehiclePlan: VehiclePlan = {
+    mission: mission.items,
+    fence: fence.items,
+    rally: rally.items,
+    params: sortKeys({ ...fence.params, ...rally.params, ...mission.params }),
+    home,
+    delivery: { lat: r(drop.position[1], 7), lon: r(drop.position[0], 7), seq: deliveryItem.seq, method: drone.deliveryMethod },
+  };
+  const waypoints: [number, number, number][] = mission.items
+    .filter((it) => it.seq > 0 && it.frame === 6)
+    .map((it) => [it.x / 1e7, it.y / 1e7, it.z]);
+
+  return {
+    feasible: reasons.length === 0,
+    reasons,
+    checks,
+    depot: { name: depot.name, position: r7(depot.position) },
+    dropPoint: { name: drop.name, position: r7(drop.position) },
+    outbound,
+    inbound,
+    waypoints,
+    cruiseAltitudeM,
+    distanceM: r(pathLengthM(flown), 1),
+    durationS: Number.isFinite(energy.durationS) ? r(energy.durationS, 1) : -1,
+    energyWh: Number.isFinite(energy.energyWh) ? r(energy.energyWh, 2) : -1,
+    marginPct: Number.isFinite(energy.marginPct) ? r(energy.marginPct, 2) : -100,
+    legs: energy.legs.map((l) => ({
+      from: l.from,
+      to: l.to,
+      distanceM: r(l.distanceM, 1),
+      groundSpeedMs: r(l.groundSpeedMs, 2),
+      durationS: Number.isFinite(l.durationS) ? r(l.durationS, 1) : -1,
+      energyWh: Number.isFinite(l.energyWh) ? r(l.energyWh, 3) : -1,
+    })),
+    fence: fence.summary,
+    rally: rally.summary,
+    vehiclePlan,
+  };
+}
+
+function sortKeys(o: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
+}
