@@ -9,6 +9,7 @@
 export function subscribe(url, handlers, { onStatus, onReconnect } = {}) {
   const source = new EventSource(url, { withCredentials: true });
   let wasDown = false;
+  onStatus?.('connecting');
   source.addEventListener('open', () => {
     onStatus?.('up');
     if (wasDown) onReconnect?.();

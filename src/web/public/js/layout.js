@@ -10,7 +10,7 @@ const NAV = {
   admin: [['/admin.html', 'nav.admin'], ['/pilot.html', 'nav.pilot']],
 };
 
-let linkState = 'connecting';
+let linkState = 'idle'; // shown once the page opens a live stream
 let topbarSession = null;
 
 export function renderTopbar(session) {

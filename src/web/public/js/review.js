@@ -5,7 +5,7 @@ import { t, has, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber 
 import { api, requireSession, config, describeError, ApiError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, legend, STYLE, squareIcon, pinIcon } from './map.js';
-import { urgencyBadge, statusBadge, checkText, reasonText, latLngs } from './views.js';
+import { urgencyBadge, missionStatusBadge, checkText, reasonText, latLngs } from './views.js';
 import { followFlight } from './flight-live.js';
 import { renderFlightControls } from './flight-controls.js';
 
@@ -23,7 +23,7 @@ function row(label, value, id) {
 
 function renderHeading() {
   if (!mission) return;
-  replaceChildren($('#review-heading'), `${t('review.title')} #${mission.id} `, urgencyBadge(mission.urgency), ' ', statusBadge(mission.status));
+  replaceChildren($('#review-heading'), `${t('review.title')} #${mission.id} `, urgencyBadge(mission.urgency), ' ', missionStatusBadge(mission.status));
 }
 
 function renderRequest() {

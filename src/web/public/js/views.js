@@ -10,6 +10,10 @@ export function statusBadge(status) {
   return h('span', { class: `badge status ${status}`, dataset: { status }, text: t(`status.${status}`) });
 }
 
+export function missionStatusBadge(status) {
+  return h('span', { class: `badge status ${status}`, dataset: { missionStatus: status }, text: t(`mission.${status}`) });
+}
+
 export function flightStateBadge(state) {
   return h('span', { class: `badge status ${state}`, dataset: { state }, text: t(`flight.${state}`) });
 }
