@@ -1,0 +1,168 @@
+/**
+ * FlightStarter on the fleet layer: one shared FleetTracker persisting through SqliteFlightStore,
+ * one MAVLink connection per drone connection URL (opened on first use, kept), and the fleet's
+ * startFlight / attachFlight per flight. Tracker updates become live SSE events on the bus.
+ */
+import { attachFlight, startFlight, type FlightHandle } from '../fleet/flight-runner.js';
+import { FleetTracker, type FlightUpdate } from '../fleet/tracker.js';
+import type { FlightState as FleetState } from '../fleet/flight-state.js';
+import { connect } from '../mavlink/connection.js';
+import type { MavlinkConnection } from '../mavlink/types.js';
+import type { Repositories } from '../store/repositories.js';
+import { SqliteFlightStore } from '../store/flight-store.js';
+import type { FlightState as ApiFlightState } from '../web/api-types.js';
+import type { EventBus } from './events.js';
+import type { FlightControl, FlightJob, FlightStarter } from './flights.js';
+import { createLogger } from '../log.js';
+
+const log = createLogger('fleet-starter');
+
+export interface FleetStarterOptions {
+  /** How long to wait for the vehicle's first heartbeat when starting a flight, ms (default 15000). */
+  vehicleTimeoutMs?: number;
+  /** Silence after which a link counts as lost, ms (default 3000). */
+  linkTimeoutMs?: number;
+  readyTimeoutMs?: number;
+  telemetryRateHz?: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class FleetStarter implements FlightStarter {
+  readonly tracker: FleetTracker;
+  readonly store: SqliteFlightStore;
+  private readonly connections = new Map<string, Promise<MavlinkConnection>>();
+  private readonly handles = new Map<string, FlightHandle>();
+  private readonly unsubscribe: () => void;
+  private readonly lastBattery = new Map<string, number>();
+
+  constructor(
+    private readonly repos: Repositories,
+    private readonly bus: EventBus,
+    private readonly opts: FleetStarterOptions = {},
+  ) {
+    this.store = new SqliteFlightStore(repos, {
+      transition: (flightId, requestId) => {
+        this.bus.publish({ type: 'flight', flightId, requestId });
+        this.bus.publish({ type: 'request', requestId });
+      },
+      delivery: (flightId, requestId, d) => {
+        if (d.delivered) this.bus.publish({ type: 'request', requestId });
+      },
+    });
+    this.tracker = new FleetTracker({ store: this.store });
+    this.unsubscribe = this.tracker.subscribe((u) => this.onUpdate(u));
+  }
+
+  liveState(flightId: string): FleetState | undefined {
+    return this.tracker.flightState(flightId);
+  }
+
+  private connection(url: string): Promise<MavlinkConnection> {
+    let c = this.connections.get(url);
+    if (!c) {
+      c = connect(url, { linkTimeoutMs: this.opts.linkTimeoutMs ?? 3000 });
+      c.catch(() => this.connections.delete(url));
+      this.connections.set(url, c);
+    }
+    return c;
+  }
+
+  start(job: FlightJob): FlightControl {
+    return this.control(job.flightId, async () => {
+      const conn = await this.connection(job.connectionUrl);
+      const vehicle = await conn.waitForVehicle({ sysid: job.sysid, timeoutMs: this.opts.vehicleTimeoutMs ?? 15_000 });
+      return startFlight({
+        vehicle, plan: job.plan, deliveryPlan: job.deliveryPlan, flightId: job.flightId, tracker: this.tracker, store: this.store,
+        connection: job.connectionUrl, onProgress: (p) => job.onProgress({ phase: `${p.phase}:${['mission', 'fence', 'rally'][p.missionType] ?? p.missionType}`, done: p.done, total: p.total }),
+        ...(this.opts.readyTimeoutMs ? { readyTimeoutMs: this.opts.readyTimeoutMs } : {}),
+        ...(this.opts.telemetryRateHz ? { telemetryRateHz: this.opts.telemetryRateHz } : {}),
+      });
+    });
+  }
+
+  attach(job: FlightJob & { state: FleetState }): FlightControl {
+    return this.control(job.flightId, async () => {
+      const conn = await this.connection(job.connectionUrl);
+      const vehicle = await conn.waitForVehicle({ sysid: job.sysid, timeoutMs: this.opts.vehicleTimeoutMs ?? 15_000 });
+      log.info({ flightId: job.flightId, sysid: job.sysid, status: job.state.status }, 're-attaching to an unfinished flight');
+      return attachFlight({
+        vehicle, tracker: this.tracker, store: this.store, connection: job.connectionUrl,
+        record: { id: job.flightId, plan: job.plan, state: job.state, deliveryPlan: job.deliveryPlan },
+        ...(this.opts.telemetryRateHz ? { telemetryRateHz: this.opts.telemetryRateHz } : {}),
+      });
+    });
+  }
+
+  private control(flightId: string, open: () => Promise<FlightHandle>): FlightControl {
+    const handle = open().then((h) => {
+      this.handles.set(flightId, h);
+      return h;
+    });
+    const done = handle.then(async (h) => {
+      const outcome = await h.done;
+      await this.tracker.settled();
+      this.handles.delete(flightId);
+      this.tracker.removeFlight(flightId);
+      if (outcome.status === 'detached') throw new Error(outcome.reason ?? 'stopped following the flight');
+      return outcome;
+    });
+    const need = async () => {
+      const h = this.handles.get(flightId);
+      if (!h) throw new Error('the vehicle is not connected yet');
+      return h;
+    };
+    return {
+      done,
+      abort: async (by, reason) => {
+        const r = await (await need()).abort(by, reason ?? undefined);
+        if (r && !r.ok) throw new Error(`vehicle refused: ${r.resultName}${r.reason ? ` (${r.reason})` : ''}`);
+      },
+      pause: async (by) => {
+        const r = await (await need()).pause(by);
+        if (!r.ok) throw new Error(`vehicle refused: ${r.resultName}${r.reason ? ` (${r.reason})` : ''}`);
+      },
+      resume: async (by) => {
+        const r = await (await need()).resume(by);
+        if (!r.ok) throw new Error(`vehicle refused: ${r.resultName}${r.reason ? ` (${r.reason})` : ''}`);
+      },
+    };
+  }
+
+  /** Tracker update → live flight events for the SSE streams. */
+  private onUpdate(u: FlightUpdate): void {
+    const flightId = Number(u.flightId);
+    const flight = this.repos.flightById(flightId);
+    if (!flight) return;
+    const requestId = flight.requestId;
+    const s = u.state;
+    const pub = <K extends 'position' | 'state' | 'battery' | 'link' | 'alert' | 'mode'>(event: K, data: unknown) =>
+      this.bus.publish({ type: 'flight-live', flightId, requestId, event, data } as never);
+    for (const tr of u.transitions) pub('state', { from: tr.from as ApiFlightState, to: tr.to as ApiFlightState, at: iso(tr.t), cause: tr.cause });
+    for (const a of u.alerts) pub('alert', { kind: a.kind, severity: a.active ? a.severity : 'info', message: a.message, at: iso(a.t) });
+    const p = s.vehicle.position;
+    if (p) {
+      const etaS = s.delivery.delivered ? s.progress.etaHomeS : s.progress.etaDropS;
+      pub('position', {
+        t: iso(p.t), lat: p.lat, lon: p.lon, relAltM: p.relAltM, groundSpeedMs: p.groundSpeedMs, headingDeg: p.headingDeg,
+        routeFraction: s.progress.fraction, eta: etaS !== null ? iso(p.t + etaS * 1000) : null,
+      });
+    }
+    const b = s.vehicle.battery;
+    if (b && this.lastBattery.get(u.flightId) !== b.t) {
+      this.lastBattery.set(u.flightId, b.t);
+      pub('battery', { t: iso(b.t), remainingPct: b.remainingPct, voltageV: b.voltageV });
+    }
+    if (u.alerts.some((a) => a.kind === 'link-lost')) pub('link', { t: iso(u.t), up: s.vehicle.linkUp });
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe();
+    for (const h of this.handles.values()) h.detach('service stopping');
+    await this.tracker.close();
+    for (const c of this.connections.values()) {
+      await c.then((conn) => conn.close()).catch(() => undefined);
+    }
+    this.connections.clear();
+  }
+}

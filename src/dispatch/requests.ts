@@ -1,0 +1,174 @@
+/**
+ * Drop requests: queue (idempotent), edit and cancel before approval, hand-over codes. Each change
+ * is written (with its audit entry) before the caller is answered, then planned at once.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { hashHandoverCode, normaliseCode, verifyHandoverCode } from '../fleet/delivery.js';
+import type { DropRequestInput, DropRequestRecord, Repositories, UserRecord } from '../store/repositories.js';
+import type { DropRequestBody, DropRequestPatchBody, RequestStatus } from '../web/api-types.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { EventBus } from './events.js';
+import { ServiceError, badRequest, conflict, notFound } from './errors.js';
+
+const EDITABLE: readonly RequestStatus[] = ['awaiting-approval', 'unservable'];
+
+export class RequestService {
+  constructor(
+    private readonly repos: Repositories,
+    private readonly dispatcher: Dispatcher,
+    private readonly bus: EventBus,
+    /** Server secret: hand-over codes are derived from it (shown to the officer) and only their hash is stored. */
+    private readonly secret: string,
+  ) {}
+
+  /** The 6-digit hand-over code for a request (deterministic per secret and id). */
+  handoverCode(requestId: number): string {
+    const mac = createHmac('sha256', this.secret).update(`handover:${requestId}`).digest();
+    return String(mac.readUInt32BE(0) % 1_000_000).padStart(6, '0');
+  }
+
+  /**
+   * Queue a request. The same Idempotency-Key from the same officer returns the first request
+   * (replay = true) and creates nothing; with a different body it is a 409.
+   */
+  async create(officer: UserRecord, body: DropRequestBody, idempotencyKey: string): Promise<{ request: DropRequestRecord; replay: boolean }> {
+    if (!/^[\x21-\x7e]{8,128}$/.test(idempotencyKey)) {
+      throw badRequest('Idempotency-Key', 'Idempotency-Key header is required: 8–128 visible ASCII characters (a fresh random value per new request)');
+    }
+    const bodyHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
+    const seen = this.repos.idempotentRequest(officer.id, idempotencyKey);
+    if (seen) return this.replay(seen, bodyHash);
+    const input = this.toInput(officer.id, body);
+    let created: DropRequestRecord;
+    try {
+      created = this.repos.tx(() => {
+        const again = this.repos.idempotentRequest(officer.id, idempotencyKey);
+        if (again) throw new Replay(again);
+        const r = this.repos.createRequest(input, 'unservable');
+        this.repos.rememberIdempotencyKey(officer.id, idempotencyKey, bodyHash, r.id);
+        this.repos.audit({
+          actorId: officer.id, action: 'request.create', subjectType: 'request', subjectId: r.id,
+          details: { urgency: r.urgency, dropPoint: r.dropPointName ?? [r.lat, r.lon], medicine: r.medicine, weightKg: r.weightKg },
+        });
+        return r;
+      });
+    } catch (err) {
+      if (err instanceof Replay) return this.replay(err.seen, bodyHash);
+      throw err;
+    }
+    this.repos.setHandoverCodeHash(created.id, await this.handoverHashFor(created.id));
+    this.dispatcher.planRequest(created.id, 'new request');
+    return { request: this.repos.requestById(created.id)!, replay: false };
+  }
+
+  private async handoverHashFor(requestId: number): Promise<string> {
+    return hashHandoverCode(this.handoverCode(requestId));
+  }
+
+  private replay(seen: { bodyHash: string; requestId: number }, bodyHash: string): { request: DropRequestRecord; replay: boolean } {
+    if (seen.bodyHash !== bodyHash) {
+      throw conflict('this Idempotency-Key was already used for a different request body; use a new key for a new request', 'Idempotency-Key');
+    }
+    return { request: this.repos.requestById(seen.requestId)!, replay: true };
+  }
+
+  /** Officer edits own request before approval; re-planned at once. */
+  update(officer: UserRecord, id: number, patch: DropRequestPatchBody): DropRequestRecord {
+    const cur = this.ownedOpen(officer, id);
+    const merged: DropRequestBody = {
+      recipient: patch.recipient ?? cur.recipient,
+      phone: patch.phone ?? cur.phone,
+      dropPoint: patch.dropPoint ?? (cur.dropPointName ? { name: cur.dropPointName } : { lat: cur.lat, lon: cur.lon }),
+      medicine: patch.medicine ?? cur.medicine,
+      weightKg: patch.weightKg ?? cur.weightKg,
+      urgency: patch.urgency ?? cur.urgency,
+      notes: patch.notes ?? cur.notes,
+    };
+    const input = this.toInput(officer.id, merged);
+    this.repos.tx(() => {
+      this.repos.updateRequestFields(id, input);
+      this.repos.audit({ actorId: officer.id, action: 'request.update', subjectType: 'request', subjectId: id, details: { fields: Object.keys(patch) } });
+    });
+    this.dispatcher.planRequest(id, 'request edited');
+    return this.repos.requestById(id)!;
+  }
+
+  cancel(officer: UserRecord, id: number, reason: string | null): DropRequestRecord {
+    const cur = this.ownedOpen(officer, id);
+    this.repos.tx(() => {
+      if (cur.missionId !== null) {
+        const m = this.repos.missionById(cur.missionId);
+        if (m && (m.status === 'awaiting-approval' || m.status === 'infeasible')) this.repos.setMissionStatus(m.id, 'superseded');
+      }
+      this.repos.setRequestStatus(id, 'cancelled', { statusReason: reason ?? 'cancelled by the officer' });
+      this.repos.audit({ actorId: officer.id, action: 'request.cancel', subjectType: 'request', subjectId: id, reason });
+    });
+    this.bus.publish({ type: 'request', requestId: id });
+    if (cur.missionId !== null) this.bus.publish({ type: 'mission', missionId: cur.missionId });
+    return this.repos.requestById(id)!;
+  }
+
+  /**
+   * The recipient confirms the hand-over with the code. Wrong code or unknown request → 400 on
+   * 'code' (the same answer, so ids cannot be probed); before the drop → 409.
+   */
+  async confirmHandover(requestId: number, code: string): Promise<{ request: DropRequestRecord; confirmedAt: string }> {
+    const stored = this.repos.handoverCode(requestId);
+    const ok = stored ? await verifyHandoverCode(normaliseCode(code), stored.codeHash) : false;
+    const request = ok ? this.repos.requestById(requestId) : null;
+    if (!ok || !request || !stored) throw badRequest('code', 'the request number and hand-over code do not match');
+    if (stored.confirmedAt) return { request, confirmedAt: stored.confirmedAt };
+    if (request.status !== 'delivered') throw conflict(`request ${requestId} has not been dropped yet (status ${request.status})`);
+    const at = this.repos.now();
+    this.repos.tx(() => {
+      this.repos.confirmHandover(requestId, at);
+      this.repos.audit({ actorId: null, action: 'handover.confirm', subjectType: 'request', subjectId: requestId, reason: 'recipient entered the hand-over code' });
+    });
+    this.bus.publish({ type: 'request', requestId });
+    return { request, confirmedAt: at };
+  }
+
+  private ownedOpen(officer: UserRecord, id: number): DropRequestRecord {
+    const cur = this.repos.requestById(id);
+    if (!cur || cur.officerId !== officer.id) throw notFound(`drop request ${id}`);
+    if (!EDITABLE.includes(cur.status)) throw conflict(`drop request ${id} is ${cur.status}; it can only be changed before a pilot approves it`);
+    return cur;
+  }
+
+  private toInput(officerId: number, body: DropRequestBody): DropRequestInput {
+    const dp = this.dispatcher.resolveDropPoint(body.dropPoint);
+    if (!(body.weightKg > 0)) throw badRequest('weightKg', 'weightKg must be more than 0');
+    return {
+      officerId,
+      recipient: body.recipient.trim(),
+      phone: body.phone.trim(),
+      dropPointName: dp.name,
+      lat: dp.lat,
+      lon: dp.lon,
+      medicine: body.medicine.trim(),
+      weightKg: body.weightKg,
+      urgency: body.urgency,
+      notes: (body.notes ?? '').trim(),
+    };
+  }
+}
+
+class Replay extends Error {
+  constructor(readonly seen: { bodyHash: string; requestId: number }) {
+    super('replay');
+  }
+}
+
+/** JSON with sorted keys, so that key order does not make two equal bodies differ. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+export { ServiceError };

@@ -1,0 +1,117 @@
+/**
+ * The fleet layer's FlightStore / TrackSink (src/fleet/store.ts) on SQLite. Each call is one
+ * transaction; a transition also moves the drop request along (in flight → delivered, or failed
+ * when the flight ends without a drop), so the officer's status and the flight never disagree.
+ * Flight ids are the service's integer ids as strings.
+ */
+import type { Alert } from '../fleet/alerts.js';
+import type { DeliveryRecord } from '../fleet/delivery.js';
+import type { FlightState, Transition } from '../fleet/flight-state.js';
+import type { FlightRecord as FleetFlightRecord, FlightStore, TrackPoint as FleetTrackPoint } from '../fleet/store.js';
+import type { FlightState as ApiFlightState } from '../web/api-types.js';
+import type { Repositories, TrackPoint } from './repositories.js';
+
+export interface FlightStoreEvents {
+  transition?(flightId: number, requestId: number, t: Transition, state: FlightState): void;
+  alert?(flightId: number, requestId: number, a: Alert): void;
+  delivery?(flightId: number, requestId: number, d: DeliveryRecord): void;
+  state?(flightId: number, requestId: number, state: FlightState): void;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class SqliteFlightStore implements FlightStore {
+  constructor(
+    private readonly repos: Repositories,
+    private readonly events: FlightStoreEvents = {},
+  ) {}
+
+  private flight(id: string) {
+    const f = this.repos.flightById(Number(id));
+    if (!f) throw new Error(`flight store: no flight ${id}`);
+    return f;
+  }
+
+  createFlight(rec: FleetFlightRecord): void {
+    const f = this.flight(rec.id);
+    this.repos.setFlightRunnerState(f.id, rec.state);
+  }
+
+  saveTransition(flightId: string, transition: Transition, state: FlightState): void {
+    const f = this.flight(flightId);
+    this.repos.tx(() => {
+      const reason = state.status === 'aborted' || state.status === 'failed' ? state.reason ?? transition.cause : null;
+      this.repos.transitionFlight(f.id, transition.to as ApiFlightState, transition.cause, iso(transition.t), reason);
+      if (state.timestamps.takeoffAt !== null) this.repos.setFlightAirborne(f.id, iso(state.timestamps.takeoffAt));
+      this.repos.setFlightPaused(f.id, state.paused !== null);
+      this.repos.setFlightRunnerState(f.id, state);
+      const req = this.repos.requestById(f.requestId);
+      if (req && (transition.to === 'aborted' || transition.to === 'failed') && req.status === 'in-flight') {
+        this.repos.setRequestStatus(req.id, 'failed', { statusReason: reason ?? `flight ${transition.to}` });
+      }
+      if (transition.to === 'aborted' && state.abort) {
+        this.repos.audit({ actorId: null, action: 'flight.aborted', subjectType: 'flight', subjectId: f.id, reason: state.abort.reason ?? transition.cause, details: { by: state.abort.by } });
+      }
+    });
+    this.events.transition?.(f.id, f.requestId, transition, state);
+  }
+
+  saveAlert(flightId: string, alert: Alert): void {
+    const f = this.flight(flightId);
+    this.repos.addAlert({ flightId: f.id, kind: alert.kind, severity: alert.active ? alert.severity : 'info', message: alert.message, at: iso(alert.t) });
+    this.events.alert?.(f.id, f.requestId, alert);
+  }
+
+  saveDelivery(flightId: string, delivery: DeliveryRecord): void {
+    const f = this.flight(flightId);
+    const release = delivery.release;
+    if (delivery.delivered && release) {
+      this.repos.tx(() => {
+        const fresh = this.repos.recordDelivery({
+          flightId: f.id, requestId: f.requestId, at: iso(delivery.deliveredAt ?? release.t), lat: release.lat, lon: release.lon,
+          distanceM: release.distanceM, cause: release.text,
+        });
+        const req = this.repos.requestById(f.requestId);
+        if (fresh && req && (req.status === 'in-flight' || req.status === 'failed')) {
+          this.repos.setRequestStatus(req.id, 'delivered', { statusReason: null });
+          this.repos.audit({ actorId: null, action: 'request.delivered', subjectType: 'request', subjectId: req.id, reason: release.text, details: { flightId: f.id, distanceM: release.distanceM } });
+        }
+      });
+    }
+    this.events.delivery?.(f.id, f.requestId, delivery);
+  }
+
+  saveState(flightId: string, state: FlightState): void {
+    const f = this.flight(flightId);
+    this.repos.setFlightRunnerState(f.id, state);
+    this.events.state?.(f.id, f.requestId, state);
+  }
+
+  /** One transaction for the whole batch, whatever flights it spans. */
+  appendTrack(points: readonly FleetTrackPoint[]): void {
+    const byFlight = new Map<number, TrackPoint[]>();
+    for (const p of points) {
+      const id = Number(p.flightId);
+      let list = byFlight.get(id);
+      if (!list) byFlight.set(id, (list = []));
+      list.push({ t: p.t, lat: p.lat, lon: p.lon, relAltM: p.relAltM, groundSpeedMs: p.groundSpeedMs, headingDeg: p.headingDeg, batteryPct: p.batteryPct });
+    }
+    this.repos.tx(() => {
+      for (const [id, pts] of byFlight) this.repos.appendTrack(id, pts);
+    });
+  }
+
+  loadUnfinishedFlights(): FleetFlightRecord[] {
+    const out: FleetFlightRecord[] = [];
+    for (const f of this.repos.listFlights({ unfinished: true })) {
+      const mission = this.repos.missionById(f.missionId);
+      const state = f.runnerState as FlightState | null;
+      if (!mission?.plan.vehiclePlan || !state) continue;
+      out.push({
+        id: String(f.id), sysid: f.sysid, connection: f.connectionUrl, plan: mission.plan.vehiclePlan, deliveryPlan: mission.plan, state,
+        createdAt: Date.parse(f.createdAt), updatedAt: Date.parse(f.createdAt),
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * One error shape for every failure: { error: { code, message, field? } }. Schema failures name the
+ * field (dotted path) and the reason; service refusals keep their code; anything unexpected is a 500
+ * whose details stay in the log.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ServiceError } from '../dispatch/errors.js';
+import type { ApiError, ErrorCode } from './api-types.js';
+
+const STATUS: Record<ErrorCode, number> = {
+  'bad-request': 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  csrf: 403,
+  'not-found': 404,
+  conflict: 409,
+  infeasible: 422,
+  'rate-limited': 429,
+  internal: 500,
+};
+
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string, field?: string, issues?: ApiError['error']['issues']): FastifyReply {
+  const body: ApiError = { error: { code, message, ...(field ? { field } : {}), ...(issues ? { issues } : {}) } };
+  return reply.code(STATUS[code]).type('application/json').send(body);
+}
+
+interface AjvError {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** '/dropPoint/lat' → 'dropPoint.lat', '/features/3/properties' → 'features[3].properties'. */
+export function pointerToField(pointer: string): string {
+  return pointer
+    .split('/')
+    .filter((p) => p !== '')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+function validationToError(err: FastifyError & { validation?: AjvError[]; validationContext?: string }): { field: string; message: string } {
+  const first = err.validation?.[0];
+  const context = err.validationContext ?? 'body';
+  if (!first) return { field: context, message: err.message };
+  let field = pointerToField(first.instancePath ?? '');
+  const params = first.params ?? {};
+  if (first.keyword === 'required' && typeof params.missingProperty === 'string') {
+    field = field ? `${field}.${params.missingProperty}` : params.missingProperty;
+    return { field, message: `${field} is required` };
+  }
+  if (first.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+    field = field ? `${field}.${params.additionalProperty}` : params.additionalProperty;
+    return { field, message: `${field} is not a known field` };
+  }
+  if (!field) field = context;
+  if (first.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+    return { field, message: `${field} must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+  }
+  return { field, message: `${field} ${first.message ?? 'is invalid'}` };
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError & { validation?: AjvError[]; validationContext?: string }, req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof ServiceError) return sendError(reply, err.code, err.message, err.field, err.issues);
+    if (err.validation) {
+      const { field, message } = validationToError(err);
+      return sendError(reply, 'bad-request', message, field);
+    }
+    const status = err.statusCode ?? 500;
+    if (status === 429) return sendError(reply, 'rate-limited', 'too many attempts; wait and try again');
+    if (status === 413) return sendError(reply, 'bad-request', 'request body too large', 'body');
+    if (status === 415) return sendError(reply, 'bad-request', 'content-type must be application/json', 'content-type');
+    if (status >= 400 && status < 500) {
+      // fastify's own client errors: malformed JSON body, empty body with a JSON content type …
+      return sendError(reply, 'bad-request', err.message, 'body');
+    }
+    req.log.error({ err }, 'unhandled error');
+    return sendError(reply, 'internal', 'internal error; see the service log');
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, 'not-found', `no route ${req.method} ${req.url.split('?')[0]}`));
+}

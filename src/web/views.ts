@@ -1,0 +1,209 @@
+/**
+ * Records → API views (src/web/api-types.ts). Live flight facts (position, battery, link, ETA) come
+ * from the fleet tracker's in-memory state when the flight is running here, else from the last
+ * state the tracker stored.
+ */
+import type { FlightState as FleetState } from '../fleet/flight-state.js';
+import type { DeliveryPlan } from '../planning/types.js';
+import type { DropRequestRecord, FlightRecord, MissionRecord, Repositories, UserRecord } from '../store/repositories.js';
+import type {
+  DropRequestView,
+  FlightAlertView,
+  FlightView,
+  LonLatPair,
+  MissionDetail,
+  MissionSummary,
+  UserView,
+} from './api-types.js';
+import { PREFLIGHT_CHECKLIST } from './api-types.js';
+import { userView } from './auth.js';
+
+export interface ViewSources {
+  repos: Repositories;
+  handoverCode(requestId: number): string;
+  /** Latest runner state of a flight (memory first, else stored). */
+  liveState(flight: FlightRecord): FleetState | null;
+  /** Upload/arming progress of a flight being started. */
+  progress(flightId: number): { phase: string; done: number; total: number } | null;
+}
+
+const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+function userRef(repos: Repositories, id: number): UserView {
+  const u = repos.userById(id);
+  return u ? userView(u) : { id, username: 'unknown', name: 'unknown', role: 'officer' };
+}
+
+export function plannedRoute(plan: DeliveryPlan): LonLatPair[] {
+  return [...plan.outbound, ...plan.inbound.slice(plan.outbound.length > 0 ? 1 : 0)] as LonLatPair[];
+}
+
+export function requestView(src: ViewSources, r: DropRequestRecord, viewer: UserRecord): DropRequestView {
+  const { repos } = src;
+  const officer = repos.userById(r.officerId);
+  const mission = r.missionId !== null ? repos.missionById(r.missionId) : null;
+  const drone = mission ? repos.droneById(mission.droneId) : null;
+  const flight = repos.flightForRequest(r.id);
+  const live = flight ? src.liveState(flight) : null;
+  const delivery = flight ? repos.deliveryForFlight(flight.id) : null;
+  const handover = repos.handoverCode(r.id);
+  let eta: string | null = null;
+  if (r.status === 'awaiting-approval' && mission) eta = new Date(Date.parse(repos.now()) + (mission.plan.durationS / 2) * 1000).toISOString();
+  if (r.status === 'in-flight' && live) {
+    const etaS = live.progress.etaDropS;
+    if (etaS !== null) eta = new Date((live.vehicle.lastHeardT ?? Date.parse(repos.now())) + etaS * 1000).toISOString();
+    else if (mission) eta = new Date(Date.parse(flight!.createdAt) + (mission.plan.durationS / 2) * 1000).toISOString();
+  }
+  const mayKnowCode = viewer.role === 'admin' || viewer.id === r.officerId;
+  return {
+    id: r.id,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    officer: { id: r.officerId, name: officer?.name ?? 'unknown' },
+    recipient: r.recipient,
+    phone: r.phone,
+    dropPoint: { name: r.dropPointName, lat: r.lat, lon: r.lon },
+    medicine: r.medicine,
+    weightKg: r.weightKg,
+    urgency: r.urgency,
+    notes: r.notes,
+    status: r.status,
+    statusReason: r.statusReason,
+    reasons: r.reasons,
+    missionId: r.missionId,
+    plan: mission
+      ? { depot: mission.depot, droneId: mission.droneId, droneName: drone?.name ?? mission.droneId, distanceM: mission.plan.distanceM, durationS: mission.plan.durationS, route: plannedRoute(mission.plan) }
+      : null,
+    flight: flight ? { id: flight.id, state: flight.state } : null,
+    eta,
+    handoverCode: mayKnowCode && r.status !== 'cancelled' ? src.handoverCode(r.id) : null,
+    delivery: delivery
+      ? { at: delivery.at, lat: delivery.lat, lon: delivery.lon, distanceM: delivery.distanceM, confirmedAt: handover?.confirmedAt ?? null }
+      : null,
+  };
+}
+
+export function missionSummary(src: ViewSources, m: MissionRecord): MissionSummary {
+  const { repos } = src;
+  const r = repos.requestById(m.requestId)!;
+  const drone = repos.droneById(m.droneId);
+  const p = m.plan;
+  return {
+    id: m.id,
+    requestId: m.requestId,
+    status: m.status,
+    urgency: r.urgency,
+    createdAt: m.createdAt,
+    requestedAt: r.createdAt,
+    recipient: r.recipient,
+    medicine: r.medicine,
+    weightKg: r.weightKg,
+    depot: { name: p.depot.name, position: { lat: p.depot.position[1], lon: p.depot.position[0] } },
+    dropPoint: { name: p.dropPoint.name, position: { lat: p.dropPoint.position[1], lon: p.dropPoint.position[0] } },
+    drone: { id: m.droneId, name: drone?.name ?? m.droneId },
+    feasible: p.feasible,
+    distanceM: p.distanceM,
+    durationS: p.durationS,
+    energyWh: p.energyWh,
+    marginPct: p.marginPct,
+    cruiseAltitudeM: p.cruiseAltitudeM,
+    failedChecks: p.checks.filter((c) => !c.ok).length,
+    flightId: repos.flightForMission(m.id)?.id ?? null,
+  };
+}
+
+const FENCE = { returnPoint: 5000, inclusionVertex: 5001, exclusionVertex: 5002, inclusionCircle: 5003, exclusionCircle: 5004 };
+
+/** Fence items (MAV_CMD_NAV_FENCE_*) back to polygons and circles for the map. */
+export function fenceGeometry(plan: DeliveryPlan): MissionDetail['geometry']['fence'] {
+  const out: MissionDetail['geometry']['fence'] = { inclusion: [], exclusion: [], circles: [], returnPoint: null };
+  const items = plan.vehiclePlan?.fence ?? [];
+  let i = 0;
+  while (i < items.length) {
+    const it = items[i]!;
+    const pos: LonLatPair = [it.y / 1e7, it.x / 1e7];
+    if (it.command === FENCE.inclusionVertex || it.command === FENCE.exclusionVertex) {
+      const n = Math.max(1, Math.round(it.param1));
+      const ring = items.slice(i, i + n).map((v) => [v.y / 1e7, v.x / 1e7] as LonLatPair);
+      (it.command === FENCE.inclusionVertex ? out.inclusion : out.exclusion).push(ring);
+      i += n;
+      continue;
+    }
+    if (it.command === FENCE.inclusionCircle || it.command === FENCE.exclusionCircle) {
+      out.circles.push({ center: pos, radiusM: it.param1, inclusion: it.command === FENCE.inclusionCircle });
+    } else if (it.command === FENCE.returnPoint) {
+      out.returnPoint = pos;
+    }
+    i++;
+  }
+  return out;
+}
+
+export function missionDetail(src: ViewSources, m: MissionRecord, viewer: UserRecord): MissionDetail {
+  const { repos } = src;
+  const p = m.plan;
+  const request = repos.requestById(m.requestId)!;
+  const approval = repos.approvalFor(m.id);
+  const zm = m.zoneMapVersion !== null ? repos.latestZoneMap() : null;
+  return {
+    ...missionSummary(src, m),
+    request: requestView(src, request, viewer),
+    checks: p.checks,
+    reasons: p.reasons,
+    conditions: m.conditions,
+    geometry: {
+      outbound: p.outbound as LonLatPair[],
+      inbound: p.inbound as LonLatPair[],
+      waypoints: p.waypoints,
+      depot: p.depot.position as LonLatPair,
+      dropPoint: p.dropPoint.position as LonLatPair,
+      fence: fenceGeometry(p),
+      rally: p.rally.points as LonLatPair[],
+      zones: zm ? (JSON.parse(zm.geojson) as MissionDetail['geometry']['zones']) : { type: 'FeatureCollection', features: [] },
+    },
+    legs: p.legs.map((l) => ({ ...l, from: l.from as LonLatPair, to: l.to as LonLatPair })),
+    fence: p.fence,
+    rallyUnsafeLegs: p.rally.unsafeLegs,
+    candidates: m.candidates.map((c) => ({ ...c, marginPct: Number.isFinite(c.marginPct) ? c.marginPct : 0 })),
+    checklist: PREFLIGHT_CHECKLIST,
+    approval: approval?.decision === 'approved' ? { by: userRef(repos, approval.userId), at: approval.at, checklist: approval.checklist } : null,
+    rejection: approval?.decision === 'rejected' ? { by: userRef(repos, approval.userId), at: approval.at, reason: approval.reason ?? '' } : null,
+  };
+}
+
+export function flightView(src: ViewSources, f: FlightRecord, opts: { history?: boolean } = {}): FlightView {
+  const { repos } = src;
+  const mission = repos.missionById(f.missionId);
+  const drone = repos.droneById(f.droneId);
+  const live = src.liveState(f);
+  const delivery = repos.deliveryForFlight(f.id);
+  const v = live?.vehicle;
+  const delivered = live?.delivery.delivered ?? delivery !== null;
+  const etaS = live ? (delivered ? live.progress.etaHomeS : live.progress.etaDropS) : null;
+  const alerts: FlightAlertView[] = opts.history === false ? [] : repos.alerts(f.id).map((a) => ({ kind: a.kind, severity: a.severity, message: a.message, at: a.at }));
+  return {
+    id: f.id,
+    missionId: f.missionId,
+    requestId: f.requestId,
+    drone: { id: f.droneId, name: drone?.name ?? f.droneId, sysid: f.sysid },
+    state: f.state,
+    stateReason: f.stateReason,
+    paused: live ? live.paused !== null : f.paused,
+    createdAt: f.createdAt,
+    airborneAt: f.airborneAt,
+    endedAt: f.endedAt,
+    progress: src.progress(f.id),
+    routeFraction: live?.progress.fraction ?? (f.state === 'completed' ? 1 : 0),
+    position: v?.position
+      ? { t: iso(v.position.t)!, lat: v.position.lat, lon: v.position.lon, relAltM: v.position.relAltM, groundSpeedMs: v.position.groundSpeedMs, headingDeg: v.position.headingDeg }
+      : null,
+    batteryPct: v?.battery?.remainingPct ?? null,
+    link: { up: v?.linkUp ?? false, lastHeardAt: iso(v?.lastHeardT) },
+    mode: v?.modeName ?? null,
+    eta: etaS !== null && etaS !== undefined && f.endedAt === null ? new Date((v?.lastHeardT ?? Date.now()) + etaS * 1000).toISOString() : null,
+    alerts,
+    transitions: opts.history === false ? [] : repos.transitions(f.id).map((t) => ({ from: t.from, to: t.to, at: t.at, cause: t.cause })),
+    delivery: delivery ? { at: delivery.at, lat: delivery.lat, lon: delivery.lon, distanceM: delivery.distanceM, confirmedAt: delivery.confirmedAt } : null,
+    plannedRoute: mission ? plannedRoute(mission.plan) : [],
+  };
+}
