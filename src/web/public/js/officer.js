@@ -220,7 +220,7 @@ function requestCard(req) {
     req.status === 'delivered' && req.delivery ? h('div', { class: 'meta', text: t('officer.deliveredAt', { time: fmtTime(req.delivery.at), distance: fmtDistance(req.delivery.distanceM) }) }) : null,
     req.delivery?.confirmedAt ? h('div', { class: 'notice ok', text: t('officer.confirmed', { time: fmtTime(req.delivery.confirmedAt) }) }) : null,
     req.statusReason ? h('div', { class: 'meta', text: `${t('officer.reason')}: ${req.statusReason}` }) : null,
-    req.status === 'unservable' && req.reasons?.length ? h('ul', { class: 'small' }, req.reasons.map((r) => h('li', { text: reasonText(r) }))) : null,
+    req.status === 'unservable' && req.reasons?.length ? h('ul', { class: 'small' }, req.reasons.map((r) => h('li', {}, reasonText(r)))) : null,
     req.handoverCode ? h('div', {},
       h('span', { class: 'meta', text: `${t('officer.handoverCode')}: ` }),
       h('span', { class: 'code mono', dataset: { handoverCode: req.handoverCode }, text: req.handoverCode }),

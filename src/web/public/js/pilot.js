@@ -39,7 +39,7 @@ function unservableCard(r) {
   return h('li', { class: `card ${r.urgency}`, dataset: { requestId: r.id } },
     h('div', { class: 'title' }, urgencyBadge(r.urgency), statusBadge(r.status), h('span', { text: `#${r.id} ${r.recipient}` })),
     h('div', { text: `${r.medicine} · ${fmtNumber(r.weightKg, 2)} kg · ${r.dropPoint.name ?? `${r.dropPoint.lat}, ${r.dropPoint.lon}`}` }),
-    h('ul', { class: 'small' }, (r.reasons ?? []).map((reason) => h('li', { text: reasonText(reason) }))));
+    h('ul', { class: 'small' }, (r.reasons ?? []).map((reason) => h('li', {}, reasonText(reason)))));
 }
 
 function render() {

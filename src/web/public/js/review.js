@@ -58,9 +58,9 @@ function renderNumbers() {
 function renderChecks() {
   replaceChildren($('#checks-list'), (mission.checks ?? []).map((c) => h('li', { dataset: { check: c.id, ok: String(c.ok) } },
     h('span', { class: `badge ${c.ok ? 'pass' : 'fail'}`, text: c.ok ? `✓ ${t('review.pass')}` : `✗ ${t('review.fail')}` }),
-    h('span', { text: checkText(c) }))));
+    checkText(c))));
   const warnings = [];
-  for (const r of mission.reasons ?? []) warnings.push(h('li', { text: reasonText(r) }));
+  for (const r of mission.reasons ?? []) warnings.push(h('li', {}, reasonText(r)));
   for (const name of mission.fence?.leftToRoute ?? []) warnings.push(h('li', { text: t('review.leftToRoute', { name }) }));
   for (const leg of mission.rallyUnsafeLegs ?? []) warnings.push(h('li', { text: t('review.unsafeLeg', { leg: leg.legIndex + 1, message: leg.message }) }));
   replaceChildren($('#plan-warnings'), warnings.length ? h('div', { class: 'notice error' }, h('ul', {}, warnings)) : null);

@@ -19,14 +19,18 @@ export function flightStateBadge(state) {
 }
 
 /** A planner Reason / Check: our translation by code/id when we have one, else the English text. */
+/** A translated name for a planner Reason / Check with the planner's own (English) detail after it. */
+function namedDetail(key, message) {
+  if (!has(key)) return h('span', { text: message });
+  return h('span', {}, h('strong', { text: t(key) }), ' ', h('span', { class: 'muted small', text: message }));
+}
+
 export function reasonText(reason) {
-  const key = `reason.${reason.code}`;
-  return has(key) ? t(key) : reason.message;
+  return namedDetail(`reason.${reason.code}`, reason.message);
 }
 
 export function checkText(check) {
-  const key = `check.${check.id}`;
-  return has(key) ? t(key) : check.message;
+  return namedDetail(`check.${check.id}`, check.message);
 }
 
 export function alertText(alert) {
