@@ -174,14 +174,42 @@ function ccw(ring: XY[]): XY[] {
   return ringAreaM2(ring) < 0 ? ring.slice().reverse() : ring;
 }
 
+/** Margin added around every exclusion so that rounding to 1e-7° (≈ 1 cm) never cuts into an area, m. */
+export const EXCLUSION_ROUNDING_PAD_M = 0.3;
+
+/** Offset a counter-clockwise ring outward by d metres (mitred corners, miter length capped). */
+export function expandRing(ring: XY[], d: number): XY[] {
+  const n = ring.length;
+  return ring.map((v, i) => {
+    const prev = ring[(i - 1 + n) % n]!;
+    const next = ring[(i + 1) % n]!;
+    const e1 = [v[0] - prev[0], v[1] - prev[1]];
+    const e2 = [next[0] - v[0], next[1] - v[1]];
+    const l1 = Math.hypot(e1[0]!, e1[1]!) || 1;
+    const l2 = Math.hypot(e2[0]!, e2[1]!) || 1;
+    const n1 = [e1[1]! / l1, -e1[0]! / l1];
+    const n2 = [e2[1]! / l2, -e2[0]! / l2];
+    let mx = n1[0]! + n2[0]!;
+    let my = n1[1]! + n2[1]!;
+    const ml = Math.hypot(mx, my);
+    if (ml < 1e-9) return [v[0] + n1[0]! * d, v[1] + n1[1]! * d] as XY;
+    mx /= ml;
+    my /= ml;
+    const cos = mx * n1[0]! + my * n1[1]!;
+    const len = Math.min(d / Math.max(cos, 1e-3), 10 * d);
+    return [v[0] + mx * len, v[1] + my * len] as XY;
+  });
+}
+
 /** Outward simplifications of one polygon's outer ring, fewest vertices first; each contains the ring. */
 function exclusionCandidates(outerLonLat: LonLat[], frame: LocalFrame, bufferM: number): XY[][] {
   const original = ccw(dedupe(outerLonLat.map((p) => frame.toXY(p))));
   const hull = convexHull(original);
   const out: XY[][] = [];
   const seen = new Set<number>();
-  const add = (ring: XY[]) => {
-    if (ring.length < 3 || seen.has(ring.length)) return;
+  const add = (simplified: XY[]) => {
+    if (simplified.length < 3 || seen.has(simplified.length)) return;
+    const ring = expandRing(simplified, EXCLUSION_ROUNDING_PAD_M);
     if (!ringContainsRing(ring, original)) return;
     seen.add(ring.length);
     out.push(ring);
@@ -206,8 +234,11 @@ function exclusionCandidates(outerLonLat: LonLat[], frame: LocalFrame, bufferM: 
     // turf could not buffer this shape: the other candidates remain.
   }
   if (!seen.has(original.length)) {
-    seen.add(original.length);
-    out.push(original);
+    const padded = expandRing(original, EXCLUSION_ROUNDING_PAD_M);
+    if (ringContainsRing(padded, original)) {
+      seen.add(original.length);
+      out.push(padded);
+    }
   }
   return out.sort((a, b) => a.length - b.length);
 }

@@ -1,0 +1,39 @@
+/**
+ * A DeliveryPlan as a `.plan` file: the vehicle plan in QGroundControl's format plus the planner's
+ * summary in the `medidrop` member (see export-qgc.ts).
+ */
+import type { DeliveryPlan, PlanRequest } from '../planning/types.js';
+import { exportQgcPlan } from './export-qgc.js';
+
+/** Human-/UI-facing summary stored in `.plan` files under medidrop.summary. Deterministic. */
+export function deliveryPlanSummary(plan: DeliveryPlan, request: PlanRequest): Record<string, unknown> {
+  return {
+    depot: plan.depot.name,
+    dropPoint: plan.dropPoint.name,
+    feasible: plan.feasible,
+    reasons: plan.reasons,
+    payloadKg: request.conditions.payloadKg,
+    wind: request.conditions.wind,
+    temperatureC: request.conditions.temperatureC,
+    cruiseAltitudeM: plan.cruiseAltitudeM,
+    distanceM: plan.distanceM,
+    durationS: plan.durationS,
+    energyWh: plan.energyWh,
+    marginPct: plan.marginPct,
+    reservePct: request.drone.reservePct,
+    fence: plan.fence,
+    rally: { count: plan.rally.points.length, unsafeLegs: plan.rally.unsafeLegs },
+    checks: plan.checks,
+  };
+}
+
+/** `.plan` text for a planned delivery; throws when the plan has no vehicle plan (no route). */
+export function exportDeliveryPlan(plan: DeliveryPlan, request: PlanRequest): string {
+  if (!plan.vehiclePlan) throw new Error(`no mission to export: ${plan.reasons.map((r) => r.message).join('; ')}`);
+  return exportQgcPlan(plan.vehiclePlan, {
+    cruiseSpeedMs: request.drone.cruiseSpeedMs,
+    hoverSpeedMs: request.drone.climbRateMs,
+    droneId: request.drone.id,
+    summary: deliveryPlanSummary(plan, request),
+  });
+}
