@@ -49,10 +49,10 @@ export function newDeliveryRecord(planned: DeliveryRecord['planned'], toleranceM
 
 /** STATUSTEXTs by which ArduCopter reports that the parcel was let go. */
 const RELEASE_TEXTS: RegExp[] = [
+  // NAV_PAYLOAD_PLACE, on touchdown
   /PayloadPlace: Releasing the gripper/i,
+  // AP_Gripper, for DO_GRIPPER release (winch and land-release deliveries) and PAYLOAD_PLACE alike
   /Gripper load releas(ed|ing)/i,
-  /Winch.*releas/i,
-  /Payload.*released/i,
 ];
 
 export function isReleaseText(text: string): boolean {

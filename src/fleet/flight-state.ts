@@ -294,6 +294,45 @@ export function validatePlanForFlight(plan: VehiclePlan): void {
   if (!Number.isFinite(plan.home?.lat) || !Number.isFinite(plan.home?.lon)) throw new Error('flight: plan.home is not a valid position');
 }
 
+/**
+ * Where the delivery sits among the NAV items (MISSION_CURRENT and MISSION_ITEM_REACHED only ever
+ * name NAV items). A NAV delivery item (PAYLOAD_PLACE) is its own phase. A DO release (DO_GRIPPER
+ * after a winch loiter or a NAV_LAND) runs when the NAV item before it completes, i.e. as the
+ * vehicle moves on to the NAV item after it: the phase spans from that NAV item before to the one after.
+ */
+export interface DeliveryPhase {
+  navDelivery: boolean;
+  /** First NAV item of the delivery (MISSION_CURRENT ≥ this: delivering). */
+  startNav: number;
+  /** First NAV item after the delivery item (Infinity when none). */
+  nextNav: number;
+}
+
+const phaseCache = new WeakMap<VehiclePlan, DeliveryPhase>();
+
+export function isNavCommand(command: number): boolean {
+  return command < 100; // MAV_CMD_NAV_* are 16..95; DO_ / CONDITION_ are 112+
+}
+
+export function deliveryPhase(plan: VehiclePlan): DeliveryPhase {
+  const hit = phaseCache.get(plan);
+  if (hit) return hit;
+  const seq = plan.delivery.seq;
+  const item = plan.mission.find((it) => it.seq === seq);
+  const navDelivery = item ? isNavCommand(item.command) : true;
+  let startNav = seq;
+  if (!navDelivery) {
+    let before = -1;
+    for (const it of plan.mission) if (it.seq > 0 && it.seq < seq && isNavCommand(it.command) && it.seq > before) before = it.seq;
+    if (before > 0) startNav = before;
+  }
+  let nextNav = Infinity;
+  for (const it of plan.mission) if (it.seq > seq && isNavCommand(it.command) && it.seq < nextNav) nextNav = it.seq;
+  const ph = { navDelivery, startNav, nextNav };
+  phaseCache.set(plan, ph);
+  return ph;
+}
+
 const RETURN_MODES = new Set<number>([COPTER_MODE.RTL, 21 /* SMART_RTL */, 27 /* AUTO_RTL */]);
 const MAV_STATE_BOOT = 1;
 const MAV_LANDED_STATE_ON_GROUND = 1;
@@ -596,35 +635,31 @@ class Reduction {
     const prevSeq = this.s.vehicle.missionSeq;
     this.vehicle({ missionSeq: e.seq, missionTotal: e.total });
     if (!this.airborne || prevSeq === e.seq) return;
-    const d = this.ctx.plan.delivery;
-    if (this.s.status === 'en-route' && e.seq === d.seq) {
-      this.go('delivering', e.t, `MISSION_CURRENT seq ${e.seq}`);
-      return;
-    }
-    if ((this.s.status === 'en-route' || this.s.status === 'delivering') && e.seq > d.seq) {
-      this.itemDone(e.t);
-      const item = this.ctx.plan.mission.find((it) => it.seq === e.seq);
-      // DO_ commands right after the delivery item (e.g. DO_GRIPPER) still belong to the delivery.
-      if (!item || item.command < 100) this.leaveDelivery(e.t, `MISSION_CURRENT seq ${e.seq}`);
-    }
+    const ph = deliveryPhase(this.ctx.plan);
+    const cause = `MISSION_CURRENT seq ${e.seq}`;
+    if (this.s.status === 'en-route' && e.seq >= ph.startNav) this.go('delivering', e.t, cause);
+    if (this.s.status !== 'delivering') return;
+    // The delivery item is done once the vehicle has moved on to the NAV item after it (a DO
+    // release runs exactly then; a PAYLOAD_PLACE completes with its climb back).
+    if (e.seq >= ph.nextNav) this.itemDone(e.t);
+    if (e.seq > ph.nextNav || (e.seq === ph.nextNav && (this.s.delivery.release || ph.navDelivery))) this.leaveDelivery(e.t, cause);
   }
 
   private itemReached(e: Extract<VehicleEvent, { type: 'item-reached' }>): void {
     this.heard(e.t);
     if (!this.airborne) return;
-    const d = this.ctx.plan.delivery;
-    if (e.seq === d.seq) {
-      if (this.s.status === 'en-route') this.go('delivering', e.t, `MISSION_ITEM_REACHED seq ${e.seq}`);
+    const ph = deliveryPhase(this.ctx.plan);
+    const cause = `MISSION_ITEM_REACHED seq ${e.seq}`;
+    if (this.s.status === 'en-route' && e.seq >= ph.startNav) this.go('delivering', e.t, cause);
+    if (this.s.status !== 'delivering') return;
+    if (ph.navDelivery && e.seq === this.ctx.plan.delivery.seq) {
+      // PAYLOAD_PLACE is reached after the release and the climb back
       this.itemDone(e.t);
-      // payload-place: the item completes after release and climb; other methods release afterwards.
-      if (this.s.delivery.release) this.leaveDelivery(e.t, `MISSION_ITEM_REACHED seq ${e.seq}`);
-    } else if (e.seq > d.seq && this.s.status !== 'returning') {
+      if (this.s.delivery.release) this.leaveDelivery(e.t, cause);
+    } else if (e.seq >= ph.nextNav) {
       this.itemDone(e.t);
-      this.leaveDelivery(e.t, `MISSION_ITEM_REACHED seq ${e.seq}`);
+      this.leaveDelivery(e.t, cause);
     }
-    const item = this.ctx.plan.mission.find((it) => it.seq === e.seq);
-    // NAV_RETURN_TO_LAUNCH as a mission item: reached at touchdown, just before 'Disarming motors'.
-    if (item?.command === 20 && this.s.status === 'returning') this.patch({ returnBy: this.s.returnBy ?? 'mission' });
   }
 
   private itemDone(t: number): void {
@@ -643,18 +678,21 @@ class Reduction {
   private statustext(e: Extract<VehicleEvent, { type: 'statustext' }>): void {
     this.heard(e.t);
     if (isReleaseText(e.text) && (this.s.status === 'en-route' || this.s.status === 'delivering' || this.s.status === 'returning') && !this.s.delivery.release) {
-      if (this.s.status === 'en-route') this.go('delivering', e.t, `STATUSTEXT '${e.text}'`);
-      const pos = this.s.vehicle.position;
+      const ph = deliveryPhase(this.ctx.plan);
       const seq = this.s.vehicle.missionSeq ?? -1;
-      // A DO_GRIPPER release right after the delivery item belongs to it.
-      const effSeq = seq > this.ctx.plan.delivery.seq && this.onlyDoItemsBetween(this.ctx.plan.delivery.seq, seq) ? this.ctx.plan.delivery.seq : seq;
-      const rec = recordRelease(this.s.delivery, { t: e.t, text: e.text, seq: effSeq, position: pos });
+      const onItem = seq >= ph.startNav && seq <= ph.nextNav;
+      if (this.s.status === 'en-route') this.go('delivering', e.t, `STATUSTEXT '${e.text}'`);
+      const rec = recordRelease(this.s.delivery, { t: e.t, text: e.text, seq: onItem ? this.ctx.plan.delivery.seq : seq, position: this.s.vehicle.position });
       this.setDelivery(rec);
       if (releaseFailed(rec)) {
         this.alerts.push(alert('release-off-target', 'critical', e.t, `Parcel released but not delivered: ${rec.reason}`,
           Number.isFinite(rec.release!.distanceM) ? { distanceM: Math.round(rec.release!.distanceM * 10) / 10, toleranceM: rec.toleranceM } : undefined));
       }
-      if (this.s.status === 'delivering' && rec.itemDoneAt !== null) this.leaveDelivery(e.t, `STATUSTEXT '${e.text}' after the delivery item`);
+      // A DO release runs as the vehicle moves on to the next NAV item: that ends the delivery.
+      if (this.s.status === 'delivering' && !ph.navDelivery && seq >= ph.nextNav) {
+        this.itemDone(e.t);
+        this.leaveDelivery(e.t, `STATUSTEXT '${e.text}'`);
+      }
       return;
     }
     const c = classifyStatusText(e.text);
@@ -669,11 +707,6 @@ class Reduction {
     } else if (c.kind === 'arm-refused' && this.s.status === 'arming') {
       this.alerts.push(alert('arm-refused', 'warning', e.t, `Arming refused: '${c.text}'`, { text: c.text }));
     }
-  }
-
-  private onlyDoItemsBetween(a: number, b: number): boolean {
-    for (const it of this.ctx.plan.mission) if (it.seq > a && it.seq <= b && it.command < 100) return false;
-    return true;
   }
 
   private landedState(e: Extract<VehicleEvent, { type: 'landed-state' }>): void {
