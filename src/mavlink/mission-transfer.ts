@@ -61,6 +61,8 @@ export interface TransferPort {
 
 export const DEFAULT_TIMEOUT_MS = 1500;
 export const DEFAULT_RETRIES = 5;
+/** Resends of the last item while waiting for the final ACK before falling back to read-back. */
+export const ACK_LOST_RETRIES = 2;
 
 /** A final MISSION_ACK result → our error kind and a sentence a pilot understands. */
 export function ackError(type: number, what: string, detail?: string): { error: TransferError; message: string; ackType: number } {
@@ -209,12 +211,18 @@ function machine<T>(
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | null = null;
     let done = false;
+    let stopped = false;
     const ctx: MachineCtx<T> = {
       retriesLeft: opts.retries,
+      stop() {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+      },
       arm() {
         if (timer) clearTimeout(timer);
+        if (stopped) return;
         timer = setTimeout(() => {
-          if (!done) onTimeout(ctx);
+          if (!done && !stopped) onTimeout(ctx);
         }, opts.timeoutMs);
       },
       finish(r) {
@@ -230,7 +238,7 @@ function machine<T>(
       },
     };
     const unsubscribe = port.subscribe((m) => {
-      if (done) return;
+      if (done || stopped) return;
       try {
         onMessage(m, ctx);
       } catch (err) {
@@ -245,7 +253,16 @@ function machine<T>(
   });
 }
 
+/** ArduPilot sends the STATUSTEXT with the reason right after the failing MISSION_ACK: wait a moment for it. */
+const REASON_WAIT_MS = 150;
+function finishWithReason<T>(ctx: MachineCtx<T>, make: () => { error: TransferError; message: string; ackType: number }): void {
+  ctx.stop();
+  setTimeout(() => ctx.finish({ ok: false, ...make() }), REASON_WAIT_MS);
+}
+
 interface MachineCtx<T> {
+  /** Stop reacting to messages and timeouts (a finish follows). */
+  stop(): void;
   retriesLeft: number;
   arm(): void;
   finish(r: TransferResult<T>): void;
@@ -313,11 +330,14 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
           return;
         }
         if (ack === MAV_MISSION.INVALID_SEQUENCE) return; // mid-transfer: the vehicle re-requests
-        ctx.finish({ ok: false, ...ackError(ack, what, detail()) });
+        finishWithReason(ctx, () => ackError(ack, what, detail()));
       }
     },
     (ctx) => {
-      if (ctx.retriesLeft <= 0) {
+      // After the last item ArduPilot answers a resent item with silence (its transfer is over), so
+      // a lost final ACK is settled sooner, by reading back (see transfer-client.ts).
+      const budget = allItemsSent ? Math.min(opts.retries, ACK_LOST_RETRIES) : opts.retries;
+      if (ctx.retriesLeft <= opts.retries - budget) {
         const where =
           phase === 'count'
             ? `no request for the first ${what} item after sending the count`
@@ -391,7 +411,7 @@ export function downloadItems(port: TransferPort, ourSysid: number, type: Missio
         if (num(m.fields, 'mission_type') !== type) return;
         const ack = num(m.fields, 'type');
         if (ack === MAV_MISSION.ACCEPTED || ack === MAV_MISSION.INVALID_SEQUENCE) return;
-        ctx.finish({ ok: false, ...ackError(ack, `${what} download`, detail()) });
+        finishWithReason(ctx, () => ackError(ack, `${what} download`, detail()));
       }
     },
     (ctx) => {
@@ -428,7 +448,7 @@ export function clearItems(port: TransferPort, ourSysid: number, type: MissionTy
         opts.onProgress({ missionType: type, phase: 'clear', done: 1, total: 1 });
         ctx.finish({ ok: true, value: undefined });
       } else if (ack !== MAV_MISSION.INVALID_SEQUENCE) {
-        ctx.finish({ ok: false, ...ackError(ack, `${what} clear`, port.statusTextsSince(started).slice(-1)[0]) });
+        finishWithReason(ctx, () => ackError(ack, `${what} clear`, port.statusTextsSince(started).slice(-1)[0]));
       }
     },
     (ctx) => {

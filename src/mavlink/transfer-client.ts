@@ -15,7 +15,9 @@ export async function uploadItemsReliably(port: TransferPort, ourSysid: number, 
   if (invalid) return { ok: false, error: 'invalid', message: `${invalid}; nothing was sent` };
   const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
   let last: TransferResult = { ok: false, error: 'timeout', message: 'no attempt made' };
+  let made = 0;
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    made = attempt;
     const { result, allItemsSent } = await uploadOnce(port, ourSysid, type, items, opts);
     if (result.ok) return result;
     last = result;
@@ -28,9 +30,7 @@ export async function uploadItemsReliably(port: TransferPort, ourSysid: number, 
     if (!retryable || opts.signal?.aborted) break;
     if (attempt < attempts && result.error === 'denied') await new Promise((r) => setTimeout(r, opts.timeoutMs ?? 1500));
   }
-  if (attempts > 1 && (last as { message?: string }).message && !last.ok) {
-    return { ...last, message: `${last.message} (after ${attempts} attempts)` };
-  }
+  if (made > 1 && !last.ok) return { ...last, message: `${last.message} (after ${made} attempts)` };
   return last;
 }
 
@@ -55,19 +55,43 @@ export async function clearItemsReliably(port: TransferPort, ourSysid: number, t
   return last;
 }
 
-/** Upload, read back and compare one type. */
+/**
+ * Upload, read back and compare one type. The read-back also settles an upload whose final ACK was
+ * lost; an unconfirmed upload that does not read back right is retried as a whole.
+ */
 export async function uploadAndVerify(port: TransferPort, ourSysid: number, type: MissionType, items: MissionItem[], opts: TransferOptions = {}): Promise<TransferResult> {
-  const up = await uploadItemsReliably(port, ourSysid, type, items, opts);
-  if (!up.ok) return up;
-  const back = await downloadItemsReliably(port, ourSysid, type, {
+  const invalid = validateItems(type, items);
+  if (invalid) return { ok: false, error: 'invalid', message: `${invalid}; nothing was sent` };
+  const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
+  const verifyOpts: TransferOptions = {
     ...opts,
     onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, phase: 'verify' }) : undefined,
-  });
-  if (!back.ok) return { ...back, message: `read-back of the ${TYPE_NAMES[type]} failed: ${back.message}` };
-  const diffs = compareItems(type, items, back.value);
-  if (diffs.length > 0) {
+  };
+  let last: TransferResult = { ok: false, error: 'timeout', message: 'no attempt made' };
+  let made = 0;
+  for (let attempt = 1; attempt <= attempts && !opts.signal?.aborted; attempt++) {
+    made = attempt;
+    const { result, allItemsSent } = await uploadOnce(port, ourSysid, type, items, opts);
+    const unconfirmed = !result.ok && result.error === 'timeout' && allItemsSent;
+    if (!result.ok && !unconfirmed) {
+      last = result;
+      if (RETRYABLE.has(result.error)) continue;
+      break;
+    }
+    const back = await downloadItemsReliably(port, ourSysid, type, verifyOpts);
+    if (!back.ok) {
+      last = { ...back, message: `read-back of the ${TYPE_NAMES[type]} failed: ${back.message}` };
+      if (unconfirmed || RETRYABLE.has(back.error)) continue;
+      break;
+    }
+    const diffs = compareItems(type, items, back.value);
+    if (diffs.length === 0) return { ok: true, value: undefined };
     const more = diffs.length > 3 ? ` (and ${diffs.length - 3} more)` : '';
-    return { ok: false, error: 'mismatch', message: `the ${TYPE_NAMES[type]} read back from the vehicle differs from what was sent: ${diffs.slice(0, 3).join('; ')}${more}` };
+    last = { ok: false, error: 'mismatch', message: `the ${TYPE_NAMES[type]} read back from the vehicle differs from what was sent: ${diffs.slice(0, 3).join('; ')}${more}` };
+    if (!unconfirmed) break; // the vehicle acknowledged and still holds something else: report it
   }
-  return { ok: true, value: undefined };
+  if (made > 1 && !last.ok) return { ...last, message: `${last.message} (after ${made} attempts)` };
+  return last;
 }
+
+const RETRYABLE = new Set(['cancelled', 'timeout', 'invalid-sequence', 'denied']);
