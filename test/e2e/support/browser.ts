@@ -1,0 +1,53 @@
+/**
+ * Debian's Chromium driven by playwright-core (never a downloaded browser). Pages are watched for
+ * uncaught errors and failed requests so a test can assert the pages ran clean.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const haveChromium = existsSync(CHROMIUM);
+export const SCREENSHOT_DIR = path.resolve('test-artifacts', 'screenshots');
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
+export interface WatchedPage {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught exceptions and console errors (other than expected HTTP statuses) seen so far. */
+  problems: string[];
+}
+
+/** A fresh context (own cookies and localStorage) with one page; phone-sized when asked. */
+export async function openPage(browser: Browser, opts: { phone?: boolean } = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({
+    viewport: opts.phone ? { width: 412, height: 915 } : { width: 1280, height: 900 },
+    deviceScaleFactor: 1,
+    isMobile: Boolean(opts.phone),
+    hasTouch: Boolean(opts.phone),
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    // 401 before log-in (GET /api/me) and the missing favicon are expected.
+    if (/status of (401|404)/.test(text)) return;
+    problems.push(`console: ${text}`);
+  });
+  return { context, page, problems };
+}
+
+export async function screenshot(page: Page, lang: string, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${lang}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
