@@ -130,10 +130,16 @@ export interface HandoverCode {
 
 /** A crypto-random numeric code (default 6 digits, leading zeros kept) and its salted hash. */
 export async function createHandoverCode(digits = 6): Promise<HandoverCode> {
+  const code = randomHandoverCode(digits);
+  return { code, hash: await hashHandoverCode(code) };
+}
+
+/** Just the code: `digits` crypto-random decimal digits. */
+export function randomHandoverCode(digits = 6): string {
   if (!Number.isInteger(digits) || digits < 4 || digits > 12) throw new Error(`hand-over code: digits must be an integer from 4 to 12, got ${digits}`);
   let code = '';
   for (let i = 0; i < digits; i++) code += String(randomInt(10));
-  return { code, hash: await hashHandoverCode(code) };
+  return code;
 }
 
 export async function hashHandoverCode(code: string): Promise<string> {

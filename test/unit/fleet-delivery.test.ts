@@ -4,6 +4,7 @@ import {
   hashHandoverCode,
   isReleaseText,
   newDeliveryRecord,
+  randomHandoverCode,
   recordItemDone,
   recordRelease,
   verifyHandoverCode,
@@ -101,10 +102,12 @@ describe('hand-over codes', () => {
     expect(await verifyHandoverCode('123456', 'scrypt$16384$8$1$$')).toBe(false);
   });
 
-  it('codes are not predictable: 200 codes are (nearly) all different', async () => {
-    const codes = new Set<string>();
-    for (let i = 0; i < 200; i++) codes.add((await createHandoverCode(6)).code);
-    expect(codes.size).toBeGreaterThan(190);
+  it('codes are uniformly random digits: 2,000 codes are almost all different and use every digit', async () => {
+    const codes = Array.from({ length: 2000 }, () => randomHandoverCode(6));
+    expect(new Set(codes).size).toBeGreaterThan(1980); // birthday bound: ~2 collisions expected in 10^6
+    const counts = new Array(10).fill(0) as number[];
+    for (const c of codes) for (const ch of c) counts[Number(ch)]!++;
+    for (const n of counts) expect(n).toBeGreaterThan(1000); // 1,200 expected per digit
     await expect(createHandoverCode(3)).rejects.toThrow(/digits must be an integer from 4 to 12, got 3/);
   });
 });
