@@ -367,6 +367,30 @@ function enclosingAreas(prepared: PreparedMap, x: number, y: number, cap: number
     }
   }
   for (const v of queue) obstacles.add(c.obstacle[v]!);
+  // The obstacles met first by rays from p: the walls of its free region even when that region
+  // has no usable corner (a small enclosure formed where buffered areas overlap).
+  const ix = tester.index;
+  for (let k = 0; k < 72; k++) {
+    const dx = Math.cos((k * Math.PI) / 36);
+    const dy = Math.sin((k * Math.PI) / 36);
+    let bestT = Infinity;
+    let bestOwner = -1;
+    for (let e = 0; e < ix.ax.length; e++) {
+      const ex = ix.bx[e]! - ix.ax[e]!;
+      const ey = ix.by[e]! - ix.ay[e]!;
+      const den = dx * ey - dy * ex;
+      if (Math.abs(den) < 1e-12) continue;
+      const wx = ix.ax[e]! - x;
+      const wy = ix.ay[e]! - y;
+      const t = (wx * ey - wy * ex) / den;
+      const u = (wx * dy - wy * dx) / den;
+      if (t > 0 && u >= 0 && u <= 1 && t < bestT) {
+        bestT = t;
+        bestOwner = ix.owner[e]!;
+      }
+    }
+    if (bestOwner >= 0) obstacles.add(bestOwner);
+  }
   const names = [...new Set([...obstacles].sort((a, b) => a - b).map((o) => prepared.obstacles[o]!.area))]
     .sort((a, b) => a.index - b.index)
     .map((a) => a.name);
