@@ -1,12 +1,17 @@
 // Flight progress (upload → verify → arm → start → … → landed) and the pilot's abort (return
 // home) and pause/resume buttons. Used on the review page after approval and on the tracking page.
 import { h, replaceChildren } from './dom.js';
-import { t, fmtNumber, fmtTime } from './i18n.js';
+import { t, has, fmtNumber, fmtTime } from './i18n.js';
 import { api, describeError } from './api.js';
 import { STEPS, FINAL } from './flight-live.js';
 import { flightStateBadge } from './views.js';
 
 const AIRBORNE = ['en-route', 'delivering', 'returning'];
+
+/** "upload:fence" → "上传 · 围栏"; unknown parts stay as they are. */
+function phaseLabel(phase) {
+  return String(phase).split(':').map((part) => (has(`phase.${part}`) ? t(`phase.${part}`) : part)).join(' · ');
+}
 
 /** Render `view` into `el`. canControl: the user may abort / pause (pilots, admins). */
 export function renderFlightControls(el, view, { canControl, onUpdate }) {
@@ -25,7 +30,7 @@ export function renderFlightControls(el, view, { canControl, onUpdate }) {
   const showProgress = p && p.total > 0 && ['approved', 'uploading', 'uploaded', 'arming'].includes(view.state);
   const progress = showProgress
     ? h('div', { class: 'field' },
-      h('div', { class: 'small', id: 'upload-progress-label', text: t('flight.phaseProgress', { phase: t(`phase.${p.phase}`) === `phase.${p.phase}` ? p.phase : t(`phase.${p.phase}`), done: p.done, total: p.total }) }),
+      h('div', { class: 'small', id: 'upload-progress-label', text: t('flight.phaseProgress', { phase: phaseLabel(p.phase), done: p.done, total: p.total }) }),
       h('div', { class: 'progress', role: 'progressbar', 'aria-labelledby': 'upload-progress-label', 'aria-valuemin': 0, 'aria-valuemax': p.total, 'aria-valuenow': p.done },
         h('div', { style: { width: `${Math.min(100, (100 * p.done) / p.total)}%` } })))
     : null;
