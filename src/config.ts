@@ -1,0 +1,209 @@
+/**
+ * Service configuration: defaults < JSON config file (--config) < environment variables < command-
+ * line flags. Every value is validated; all problems are reported together, each with where it came
+ * from ("MEDIDROP_PORT: …", "medidrop.json: port: …").
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Lang } from './web/api-types.js';
+
+export interface ServiceConfig {
+  port: number;
+  host: string;
+  /** SQLite file (or ':memory:'). */
+  db: string;
+  lang: Lang;
+  tileUrl: string | null;
+  tileAttribution: string | null;
+  /** ≥ 32 characters; derived secrets (hand-over codes) depend on it. null: generated and kept in the database. */
+  sessionSecret: string | null;
+  sessionTtlHours: number;
+  secureCookie: boolean;
+  loginRateLimit: { max: number; windowMs: number };
+  handoverRateLimit: { max: number; windowMs: number };
+  /** Zone map GeoJSON loaded when the database has none. */
+  zoneMap: string | null;
+  /** Directory of drone profile files. */
+  dronesDir: string;
+  weather: { windSpeedMs: number; windFromDeg: number; temperatureC: number };
+  /** Demo: simulated-time factor of the emulated drones. */
+  simSpeedup: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** The package's root directory (where package.json is), from src/ or dist/src/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+export function defaultConfig(): ServiceConfig {
+  const root = packageRoot();
+  return {
+    port: 8080,
+    host: '127.0.0.1',
+    db: resolve('data', 'medidrop.sqlite'),
+    lang: 'zh-CN',
+    tileUrl: null,
+    tileAttribution: null,
+    sessionSecret: null,
+    sessionTtlHours: 12,
+    secureCookie: false,
+    loginRateLimit: { max: 5, windowMs: 60_000 },
+    handoverRateLimit: { max: 10, windowMs: 60_000 },
+    zoneMap: null,
+    dronesDir: join(root, 'missions', 'drones'),
+    weather: { windSpeedMs: 3, windFromDeg: 270, temperatureC: 15 },
+    simSpeedup: 5,
+  };
+}
+
+/** Environment variable → config key. */
+export const ENV_VARS = {
+  MEDIDROP_PORT: 'port',
+  MEDIDROP_HOST: 'host',
+  MEDIDROP_DB: 'db',
+  MEDIDROP_LANG: 'lang',
+  MEDIDROP_TILE_URL: 'tileUrl',
+  MEDIDROP_TILE_ATTRIBUTION: 'tileAttribution',
+  MEDIDROP_SESSION_SECRET: 'sessionSecret',
+  MEDIDROP_SESSION_TTL_HOURS: 'sessionTtlHours',
+  MEDIDROP_SECURE_COOKIE: 'secureCookie',
+  MEDIDROP_LOGIN_RATE_LIMIT: 'loginRateLimit',
+  MEDIDROP_HANDOVER_RATE_LIMIT: 'handoverRateLimit',
+  MEDIDROP_ZONE_MAP: 'zoneMap',
+  MEDIDROP_DRONES_DIR: 'dronesDir',
+  MEDIDROP_WIND_MS: 'weather.windSpeedMs',
+  MEDIDROP_WIND_FROM_DEG: 'weather.windFromDeg',
+  MEDIDROP_TEMPERATURE_C: 'weather.temperatureC',
+  MEDIDROP_SIM_SPEEDUP: 'simSpeedup',
+} as const;
+
+type Raw = Record<string, unknown>;
+
+/**
+ * Build the configuration. `file` is a JSON file with the ServiceConfig keys (rate limits as
+ * {max, windowMs} or "5/60" = 5 per 60 s); env values are strings.
+ */
+export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Partial<Record<keyof ServiceConfig, unknown>> } = {}): ServiceConfig {
+  const cfg = defaultConfig();
+  const problems: string[] = [];
+  const env = opts.env ?? process.env;
+
+  if (opts.file) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(opts.file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError([`${opts.file}: ${err instanceof Error ? err.message : String(err)}`]);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError([`${opts.file}: must be a JSON object`]);
+    const known = new Set<string>([...Object.keys(cfg)]);
+    for (const [k, v] of Object.entries(raw as Raw)) {
+      if (!known.has(k)) {
+        problems.push(`${opts.file}: unknown key "${k}" (known: ${[...known].join(', ')})`);
+        continue;
+      }
+      if (k === 'weather' && v && typeof v === 'object') {
+        for (const [wk, wv] of Object.entries(v as Raw)) apply(cfg, `weather.${wk}`, wv, `${opts.file}: weather.${wk}`, problems);
+      } else {
+        apply(cfg, k, v, `${opts.file}: ${k}`, problems);
+      }
+    }
+  }
+  for (const [name, key] of Object.entries(ENV_VARS)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') apply(cfg, key, v, name, problems);
+  }
+  for (const [k, v] of Object.entries(opts.overrides ?? {})) {
+    if (v !== undefined) apply(cfg, k, v, `--${k}`, problems);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return cfg;
+}
+
+function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, problems: string[]): void {
+  const fail = (msg: string) => problems.push(`${where}: ${msg}, got ${JSON.stringify(value)}`);
+  const num = (min: number, max: number, integer = false): number | undefined => {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      fail(`must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+      return undefined;
+    }
+    return n;
+  };
+  const str = (): string | undefined => {
+    if (typeof value !== 'string' || value.trim() === '') {
+      fail('must be a non-empty string');
+      return undefined;
+    }
+    return value.trim();
+  };
+  const rate = (): { max: number; windowMs: number } | undefined => {
+    if (typeof value === 'string') {
+      const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+      if (m && Number(m[1]) >= 1 && Number(m[2]) >= 1) return { max: Number(m[1]), windowMs: Number(m[2]) * 1000 };
+    } else if (value && typeof value === 'object') {
+      const o = value as Raw;
+      if (Number.isInteger(o.max) && (o.max as number) >= 1 && Number.isInteger(o.windowMs) && (o.windowMs as number) >= 1) return { max: o.max as number, windowMs: o.windowMs as number };
+    }
+    fail('must be "<attempts>/<seconds>" such as "5/60" (or {max, windowMs})');
+    return undefined;
+  };
+  let v: unknown;
+  switch (key) {
+    case 'port': v = num(0, 65535, true); break;
+    case 'host': v = str(); break;
+    case 'db': v = str(); if (v && v !== ':memory:') v = resolve(v as string); break;
+    case 'lang':
+      if (value === 'zh-CN' || value === 'en') v = value;
+      else fail("must be 'zh-CN' or 'en'");
+      break;
+    case 'tileUrl':
+      if (value === null) v = null;
+      else {
+        const s = str();
+        if (s && !/^https?:\/\/.+\{z\}.*\{x\}.*\{y\}/.test(s)) fail('must be an http(s) URL template with {z}, {x} and {y}');
+        else v = s;
+      }
+      break;
+    case 'tileAttribution': v = value === null ? null : str(); break;
+    case 'sessionSecret': {
+      const s = value === null ? null : str();
+      if (s !== null && s !== undefined && s.length < 32) fail('must be at least 32 characters');
+      else v = s;
+      break;
+    }
+    case 'sessionTtlHours': v = num(0.01, 24 * 30); break;
+    case 'secureCookie':
+      if (value === true || value === 'true' || value === '1') v = true;
+      else if (value === false || value === 'false' || value === '0') v = false;
+      else fail('must be true or false');
+      break;
+    case 'loginRateLimit': v = rate(); break;
+    case 'handoverRateLimit': v = rate(); break;
+    case 'zoneMap': v = value === null ? null : str(); if (typeof v === 'string') v = resolve(v); break;
+    case 'dronesDir': v = str(); if (typeof v === 'string') v = resolve(v); break;
+    case 'weather.windSpeedMs': v = num(0, 60); break;
+    case 'weather.windFromDeg': v = num(0, 360); break;
+    case 'weather.temperatureC': v = num(-60, 60); break;
+    case 'simSpeedup': v = num(0.1, 100); break;
+    default:
+      problems.push(`${where}: unknown setting`);
+      return;
+  }
+  if (v === undefined) return;
+  if (key.startsWith('weather.')) (cfg.weather as Record<string, number>)[key.slice(8)] = v as number;
+  else (cfg as unknown as Raw)[key] = v;
+}

@@ -1,0 +1,90 @@
+/**
+ * Wiring: from an opened store and the configuration to the services the web app uses. The
+ * planner, the zone-map parser and the flight starter can be given (tests), else the real ones.
+ */
+import { randomBytes } from 'node:crypto';
+import type { PlanDelivery } from '../planning/types.js';
+import type { ZoneMap } from '../geo/types.js';
+import type { ServiceConfig } from '../config.js';
+import type { Repositories } from '../store/repositories.js';
+import type { AppDeps, WebSettings } from '../web/context.js';
+import { Dispatcher } from './dispatcher.js';
+import { EventBus } from './events.js';
+import { FlightManager, type FlightStarter } from './flights.js';
+import { loadDroneProfiles } from './profiles.js';
+import { RequestService } from './requests.js';
+import { createLogger } from '../log.js';
+
+const log = createLogger('service');
+
+export interface ServiceParts extends AppDeps {
+  close(): Promise<void>;
+}
+
+export interface CreateServiceOptions {
+  repos: Repositories;
+  config: ServiceConfig;
+  planDelivery?: PlanDelivery;
+  parseZoneMap?: (json: unknown, source?: string) => ZoneMap;
+  /** null: flights are recorded but never started (API tests without vehicles). Default: the fleet layer. */
+  starter?: FlightStarter | null;
+  /** Extra web settings (tests: publicDir …). */
+  web?: Partial<WebSettings>;
+}
+
+/** The server secret: configured, or generated once and kept in the database. */
+export function serverSecret(repos: Repositories, configured: string | null): string {
+  if (configured) return configured;
+  const stored = repos.getSetting('server-secret');
+  if (stored) return stored;
+  const s = randomBytes(32).toString('base64url');
+  repos.setSetting('server-secret', s);
+  return s;
+}
+
+export async function createService(o: CreateServiceOptions): Promise<ServiceParts> {
+  const { repos, config } = o;
+  const bus = new EventBus();
+  const planDelivery = o.planDelivery ?? (await import('../planning/plan.js')).planDelivery;
+  const parseZoneMap = o.parseZoneMap ?? (await import('../geo/zone-map.js')).parseZoneMap;
+  const { profiles, problems } = loadDroneProfiles(config.dronesDir);
+  for (const p of problems) log.warn(p);
+  const dispatcher = new Dispatcher({ repos, bus, planDelivery, parseZoneMap, profiles, weather: config.weather });
+  const requests = new RequestService(repos, dispatcher, bus, serverSecret(repos, config.sessionSecret));
+  let starter: FlightStarter | null;
+  if (o.starter !== undefined) starter = o.starter;
+  else {
+    const { FleetStarter } = await import('./fleet-starter.js');
+    starter = new FleetStarter(repos, bus);
+  }
+  const flights = new FlightManager(repos, bus, starter);
+  const settings: WebSettings = {
+    lang: config.lang,
+    tileUrl: config.tileUrl,
+    tileAttribution: config.tileAttribution,
+    sessionTtlMs: config.sessionTtlHours * 3600_000,
+    secureCookie: config.secureCookie,
+    loginRateLimit: config.loginRateLimit,
+    handoverRateLimit: config.handoverRateLimit,
+    ...o.web,
+  };
+  return {
+    repos, bus, dispatcher, requests, flights, settings,
+    close: async () => {
+      await flights.close();
+    },
+  };
+}
+
+/** Work left over by a crash: requests stored but never planned, unfinished flights. */
+export function recoverAfterStart(parts: ServiceParts): { replanned: number; reattached: number[] } {
+  let replanned = 0;
+  for (const r of parts.repos.requestsToReplan()) {
+    if (r.missionId === null && r.reasons.length === 0) {
+      parts.dispatcher.planRequest(r.id, 'planned after restart');
+      replanned++;
+    }
+  }
+  const reattached = parts.flights.resumeUnfinished();
+  return { replanned, reattached };
+}

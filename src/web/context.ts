@@ -1,0 +1,43 @@
+/** What the routes need: the store, the dispatch services and the web settings. */
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { EventBus } from '../dispatch/events.js';
+import type { FlightManager } from '../dispatch/flights.js';
+import type { RequestService } from '../dispatch/requests.js';
+import type { Repositories } from '../store/repositories.js';
+import type { Lang } from './api-types.js';
+import type { AuthOptions } from './auth.js';
+import type { ViewSources } from './views.js';
+
+export interface WebSettings extends AuthOptions {
+  lang: Lang;
+  tileUrl: string | null;
+  tileAttribution: string | null;
+  /** Log-in attempts per client per window. */
+  loginRateLimit: { max: number; windowMs: number };
+  /** Hand-over code attempts per client per window. */
+  handoverRateLimit: { max: number; windowMs: number };
+  /** Directory of the browser pages (default src/web/public of the package). */
+  publicDir?: string;
+  /** Directory of Leaflet's dist files (default node_modules/leaflet/dist). */
+  leafletDir?: string;
+  /** SSE keep-alive comment interval, ms (default 15000). */
+  ssePingMs?: number;
+}
+
+export interface AppDeps {
+  repos: Repositories;
+  bus: EventBus;
+  dispatcher: Dispatcher;
+  requests: RequestService;
+  flights: FlightManager;
+  settings: WebSettings;
+}
+
+export function viewSources(d: AppDeps): ViewSources {
+  return {
+    repos: d.repos,
+    handoverCode: (id) => d.requests.handoverCode(id),
+    liveState: (f) => d.flights.liveState(f),
+    progress: (id) => d.flights.progress(id),
+  };
+}
