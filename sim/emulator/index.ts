@@ -1,0 +1,224 @@
+/**
+ * The ArduCopter-faithful MAVLink vehicle emulator (see sim/README.md and ../../README.md "Emulator").
+ *
+ *   const emu = await startEmulator({ vehicles: [{ sysid: 1, home: { lat, lon, altM } }], speedup: 20, readyAfterS: 3 });
+ *   // connect a GCS to tcp://127.0.0.1:${emu.vehicles[0].tcpPort}
+ *   await emu.stop();
+ *
+ * Each vehicle listens on its own TCP port (like SITL's 5760 + 10·N; port 0 = OS-chosen) and boots
+ * when the first client connects. With `udpOut`, every vehicle also speaks over one UDP socket to one
+ * GCS address (several vehicles on one link) and boots at once. The simulation advances in fixed
+ * 50 ms steps of simulated time, paced against the wall clock by `speedup`.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { Logger } from '../../src/log.js';
+import type { ParamNaming } from './params.js';
+import { EmulatedVehicle } from './vehicle.js';
+
+export { EmulatedVehicle, MODE } from './vehicle.js';
+export type { ReleaseRecord } from './vehicle.js';
+
+export interface EmulatorVehicleOptions {
+  sysid: number;
+  home: { lat: number; lon: number; altM: number };
+  /** TCP port to listen on; 0 or absent = OS-chosen (read it back from `vehicle.tcpPort`). */
+  tcpPort?: number;
+  /** Parameter overrides on top of ArduCopter + medidrop defaults (4.7 names or the vehicle's spelling). */
+  params?: Record<string, number>;
+}
+
+export interface EmulatorOptions {
+  vehicles: EmulatorVehicleOptions[];
+  /** Simulated seconds per wall second (default 1). */
+  speedup?: number;
+  wind?: { speedMs: number; fromDeg: number };
+  /** Also speak MAVLink over UDP to this GCS address (all vehicles on one socket). */
+  udpOut?: { host: string; port: number };
+  /** Sim seconds from boot until the EKF uses GPS and arming in GUIDED works (default 42, as SITL). */
+  readyAfterS?: number;
+  /** Parameter spelling: ArduCopter 4.7 (default: MAV_SYSID, WP_SPD, RTL_ALT_M, MAV1_*) or 4.6 (SYSID_THISMAV, WPNAV_SPEED, RTL_ALT, SR0_*). */
+  paramNaming?: ParamNaming;
+  /** Simulation step, sim seconds (default 0.05). */
+  stepS?: number;
+  /** Host to bind TCP servers to (default 127.0.0.1). */
+  host?: string;
+  logger?: Logger;
+}
+
+export interface Emulator {
+  vehicles: EmulatedVehicle[];
+  /** Local port of the UDP socket (when udpOut is set). */
+  udpPort: number | undefined;
+  /** Simulated seconds since start. */
+  readonly simTimeS: number;
+  /** Resolves once the simulated clock has reached `t` (sim seconds since start). */
+  waitSim(seconds: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
+  const speedup = opts.speedup ?? 1;
+  const dt = opts.stepS ?? 0.05;
+  if (!(speedup > 0) || !Number.isFinite(speedup)) throw new Error(`speedup must be a positive number, got ${speedup}`);
+  if (!(dt > 0) || dt > 1) throw new Error(`stepS must be in (0, 1], got ${dt}`);
+  if (opts.vehicles.length === 0) throw new Error('startEmulator needs at least one vehicle');
+  const sysids = new Set<number>();
+  for (const v of opts.vehicles) {
+    if (!Number.isInteger(v.sysid) || v.sysid < 1 || v.sysid > 254) throw new Error(`vehicle sysid must be an integer 1..254, got ${v.sysid}`);
+    if (sysids.has(v.sysid)) throw new Error(`vehicle sysid ${v.sysid} is used twice`);
+    sysids.add(v.sysid);
+    const { lat, lon, altM } = v.home;
+    if (!(Math.abs(lat) <= 90) || !(Math.abs(lon) <= 180) || !Number.isFinite(altM)) {
+      throw new Error(`vehicle ${v.sysid}: home must be lat -90..90, lon -180..180, altM finite; got ${lat}, ${lon}, ${altM}`);
+    }
+  }
+  const host = opts.host ?? '127.0.0.1';
+  const wind = opts.wind ?? { speedMs: 0, fromDeg: 0 };
+  const readyAfterS = opts.readyAfterS ?? 42;
+  const vehicles = opts.vehicles.map(
+    (v) =>
+      new EmulatedVehicle({
+        sysid: v.sysid,
+        home: v.home,
+        readyAfterS,
+        params: v.params,
+        paramNaming: opts.paramNaming,
+        wind,
+        logger: opts.logger,
+      }),
+  );
+
+  const servers: net.Server[] = [];
+  const sockets = new Set<net.Socket>();
+  let udp: dgram.Socket | undefined;
+  let stopped = false;
+
+  try {
+    for (let i = 0; i < vehicles.length; i++) {
+      const vehicle = vehicles[i]!;
+      const server = net.createServer();
+      let active: net.Socket | undefined;
+      server.on('connection', (sock) => {
+        sockets.add(sock);
+        sock.setNoDelay(true);
+        sock.on('error', () => undefined);
+        sock.on('close', () => {
+          sockets.delete(sock);
+          if (active === sock) {
+            active = undefined;
+            vehicle.detach();
+          }
+        });
+        if (active) return; // one client per port: a second one connects but hears nothing
+        active = sock;
+        sock.on('data', (b: Buffer) => {
+          if (active === sock) vehicle.receive(b);
+        });
+        vehicle.attach({
+          send: (bytes) => {
+            if (active === sock && !sock.destroyed) sock.write(bytes);
+          },
+        });
+      });
+      vehicle.onDisconnectRequest = () => {
+        const s = active;
+        active = undefined;
+        vehicle.detach();
+        s?.destroy();
+      };
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(opts.vehicles[i]!.tcpPort ?? 0, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      server.on('error', (err) => opts.logger?.warn({ err }, 'emulator TCP server error'));
+      const addr = server.address();
+      vehicle.tcpPort = typeof addr === 'object' && addr ? addr.port : 0;
+      servers.push(server);
+    }
+
+    if (opts.udpOut) {
+      const out = opts.udpOut;
+      const sock = dgram.createSocket('udp4');
+      udp = sock;
+      sock.on('error', (err) => opts.logger?.warn({ err }, 'emulator UDP error'));
+      await new Promise<void>((resolve) => sock.bind(0, host, () => resolve()));
+      sock.on('message', (b) => {
+        for (const v of vehicles) v.receive(b);
+      });
+      for (const v of vehicles) {
+        const attachUdp = () =>
+          v.attach({
+            send: (bytes) => {
+              if (!stopped) sock.send(bytes, out.port, out.host);
+            },
+          });
+        attachUdp();
+        // after a reboot the UDP "link" is back at once
+        const prev = v.onDisconnectRequest;
+        v.onDisconnectRequest = () => {
+          prev?.();
+          attachUdp();
+        };
+      }
+    }
+  } catch (err) {
+    for (const s of servers) s.close();
+    udp?.close();
+    throw err;
+  }
+
+  // ── the clock: fixed steps of sim time, paced against the wall clock ──
+  let simTime = 0;
+  const t0 = performance.now();
+  const waiters: { t: number; resolve: () => void }[] = [];
+  const maxStepsPerTick = Math.max(50, Math.ceil(2000 / vehicles.length));
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    if (stopped) return;
+    const target = ((performance.now() - t0) / 1000) * speedup;
+    let steps = 0;
+    while (simTime + dt <= target + 1e-9 && steps < maxStepsPerTick) {
+      simTime = Math.round((simTime + dt) * 1e6) / 1e6;
+      for (const v of vehicles) v.step(simTime, dt);
+      steps += 1;
+    }
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i]!;
+      if (simTime >= w.t) {
+        waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+    const wallPerStep = (dt / speedup) * 1000;
+    timer = setTimeout(tick, Math.max(1, Math.min(20, wallPerStep)));
+  };
+  timer = setTimeout(tick, 1);
+
+  return {
+    vehicles,
+    udpPort: udp ? udp.address().port : undefined,
+    get simTimeS() {
+      return simTime;
+    },
+    waitSim(seconds: number) {
+      return new Promise<void>((resolve) => {
+        if (simTime >= seconds) resolve();
+        else waiters.push({ t: seconds, resolve });
+      });
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      for (const s of sockets) s.destroy();
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      if (udp) await new Promise<void>((r) => udp!.close(() => r()));
+      for (const v of vehicles) v.destroy();
+      for (const w of waiters.splice(0)) w.resolve();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The parameters medidrop needs on an ArduCopter beyond ArduPilot's stock SITL defaults
+ * (Tools/autotest/default_params/copter.parm). One list for both back-ends: the SITL harness writes
+ * it as a .parm file passed after copter.parm in `--defaults`, and the emulator boots with it.
+ * `sim/sitl/medidrop.parm` is the same list for people running SITL by hand (a unit test keeps them equal).
+ */
+export const MEDIDROP_PARAMS: { name: string; value: number; why: string }[] = [
+  { name: 'GRIP_ENABLE', value: 1, why: 'a gripper holds the parcel (NAV_PAYLOAD_PLACE / DO_GRIPPER release it)' },
+  { name: 'GRIP_TYPE', value: 1, why: 'servo gripper' },
+  { name: 'SERVO8_FUNCTION', value: 28, why: 'gripper on servo output 8' },
+  { name: 'SIM_GRPS_ENABLE', value: 1, why: 'SITL: simulate the servo gripper' },
+  { name: 'SIM_GRPS_PIN', value: 8, why: 'SITL: the simulated gripper listens to servo 8' },
+  { name: 'FENCE_TYPE', value: 5, why: 'max altitude + polygons; the stock 7 adds a 150 m circle that a delivery breaches' },
+  { name: 'FENCE_ACTION', value: 1, why: 'breach → RTL (or LAND)' },
+  { name: 'FENCE_ALT_MAX', value: 110, why: 'stay under the 120 m legal ceiling with a margin' },
+  { name: 'FENCE_ENABLE', value: 0, why: 'medidrop enables the fence itself once the plan\'s fence is uploaded and verified' },
+  { name: 'BATT_CAPACITY', value: 3300, why: 'the SITL battery, mAh' },
+  { name: 'BATT_LOW_MAH', value: 700, why: 'low-battery failsafe threshold, mAh left' },
+  { name: 'BATT_CRT_MAH', value: 350, why: 'critical-battery failsafe threshold, mAh left' },
+  { name: 'BATT_FS_LOW_ACT', value: 2, why: 'low battery → RTL' },
+  { name: 'BATT_FS_CRT_ACT', value: 1, why: 'critical battery → LAND' },
+  { name: 'AUTO_OPTIONS', value: 0, why: 'AUTO is not armable: medidrop arms in GUIDED and sends MISSION_START' },
+  { name: 'MIS_OPTIONS', value: 0, why: 'a mid-mission NAV_LAND ends the mission unless the plan sets ContinueAfterLand' },
+  { name: 'DISARM_DELAY', value: 10, why: 'disarm 10 s after arming without take-off' },
+  { name: 'FS_GCS_ENABLE', value: 0, why: 'a delivery continues when the ground link drops; the fence and battery failsafes still act' },
+  { name: 'MAV1_RAW_SENS', value: 0, why: 'stream rates 0: nothing streams unasked, medidrop requests what it needs (4.7 names)' },
+  { name: 'MAV1_EXT_STAT', value: 0, why: 'stream rate' },
+  { name: 'MAV1_POSITION', value: 0, why: 'stream rate' },
+  { name: 'MAV1_EXTRA1', value: 0, why: 'stream rate' },
+  { name: 'MAV1_EXTRA2', value: 0, why: 'stream rate' },
+  { name: 'MAV1_EXTRA3', value: 0, why: 'stream rate' },
+];
+
+/** The .parm text (ArduPilot's `NAME value` lines with # comments). */
+export function medidropParmText(): string {
+  const lines = [
+    '# medidrop: parameters on top of ArduPilot\'s copter.parm (pass both: --defaults copter.parm,medidrop.parm)',
+    '# Generated from sim/sitl/params.ts; keep the two equal.',
+  ];
+  for (const p of MEDIDROP_PARAMS) lines.push(`# ${p.why}`, `${p.name} ${p.value}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Parse a .parm file (`NAME value` or `NAME,value`, # comments). Throws with the line number on garbage. */
+export function parseParmText(text: string, source = 'parm file'): Record<string, number> {
+  const out: Record<string, number> = {};
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (!line) return;
+    const m = /^([A-Za-z0-9_]+)[\s,]+(-?[0-9.eE+-]+)$/.exec(line);
+    if (!m) throw new Error(`${source}:${i + 1}: expected 'NAME value', got '${raw.trim()}'`);
+    const value = Number(m[2]);
+    if (!Number.isFinite(value)) throw new Error(`${source}:${i + 1}: '${m[2]}' is not a number`);
+    out[m[1]!] = value;
+  });
+  return out;
+}
