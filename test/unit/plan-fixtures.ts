@@ -40,7 +40,11 @@ function point(kind: string, name: string, p: LonLat, extra: Record<string, unkn
  * point 1 km north, a temporary testing site over "Gate 5", a rooftop drop point.
  */
 export function townMap(): ZoneMap {
-  return parseZoneMap({
+  return parseZoneMap(townGeoJson());
+}
+
+export function townGeoJson(): Record<string, unknown> {
+  return {
     type: 'FeatureCollection',
     properties: { name: 'test town', siteAltitudeM: 2260 },
     features: [
@@ -55,7 +59,7 @@ export function townMap(): ZoneMap {
       point('drop-point', 'Rooftop 7', at(300, 300), { heightM: 24 }),
       point('drop-point', 'Far checkpoint', at(0, 9000)),
     ],
-  });
+  };
 }
 
 /** A dense district: many no-fly areas with many vertices around a 2 km route. */
