@@ -54,7 +54,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function makeTestApp(o: { config?: Partial<ServiceConfig>; web?: Partial<WebSettings>; starter?: FlightStarter | null; db?: string } = {}): Promise<TestApp> {
+export async function makeTestApp(o: { config?: Partial<ServiceConfig>; web?: Partial<WebSettings>; starter?: FlightStarter | null | 'fleet'; db?: string } = {}): Promise<TestApp> {
   const store = openStore(o.db ?? ':memory:');
   const config: ServiceConfig = {
     ...defaultConfig(),
@@ -64,7 +64,7 @@ export async function makeTestApp(o: { config?: Partial<ServiceConfig>; web?: Pa
     weather: { windSpeedMs: 2, windFromDeg: 270, temperatureC: 15 },
     ...o.config,
   };
-  const parts = await createService({ repos: store.repos, config, starter: o.starter ?? null, ...(o.web ? { web: o.web } : {}) });
+  const parts = await createService({ repos: store.repos, config, ...(o.starter === 'fleet' ? {} : { starter: o.starter ?? null }), ...(o.web ? { web: o.web } : {}) });
   const { repos } = parts;
   if (!repos.latestZoneMap()) {
     parts.dispatcher.setZoneMap(fixtureMap(), null);
