@@ -1,0 +1,155 @@
+/**
+ * Kill the service (SIGKILL) in the middle of an emulated flight, start it again on the same
+ * database: the same flight is re-attached and completes, the request ends delivered, and nothing
+ * acknowledged before the kill is lost (request, approval, transitions, track, sessions).
+ * The service runs as a child process (`node dist/src/cli.js serve`, built by `npm test`); the
+ * emulated drone lives in the test process so that it keeps flying while the service is down.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
+import { packageRoot } from '../../src/config.js';
+import { openStore } from '../../src/store/db.js';
+import { CHECKLIST, DEPOT, PASSWORD, makeTestApp, newKey, requestBody } from './api-support.js';
+
+const CLI = join(packageRoot(), 'dist', 'src', 'cli.js');
+const children: ChildProcess[] = [];
+let emu: Emulator | null = null;
+let dir: string | null = null;
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
+});
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await emu?.stop();
+  emu = null;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = null;
+});
+
+async function startService(db: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', '0'], {
+    cwd: packageRoot(),
+    env: { ...process.env, MEDIDROP_LOG_LEVEL: 'warn', VITEST: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}\n${err}`)), 20_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`service exited (${code}):\n${out}\n${err}`));
+    });
+  });
+  return { child, url };
+}
+
+async function login(url: string, username: string): Promise<{ cookie: string; csrf: string }> {
+  const res = await fetch(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
+  expect(res.status).toBe(200);
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('medidrop_session='))!.split(';')[0]!;
+  return { cookie, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+}
+
+async function getJson(url: string, path: string, s: { cookie: string }) {
+  const res = await fetch(`${url}${path}`, { headers: { cookie: s.cookie } });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('service restart mid-flight', () => {
+  it('SIGKILL during the flight: on restart the same flight continues and completes; nothing acknowledged is lost', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'medidrop-restart-'));
+    const db = join(dir, 'medidrop.sqlite');
+    emu = await startEmulator({ vehicles: [{ sysid: 3, home: { lat: DEPOT[1], lon: DEPOT[0], altM: 0 } }], speedup: 12, readyAfterS: 2 });
+
+    // seed the database: users, zone map, the drone on the emulator, one planned request
+    const seed = await makeTestApp({ db });
+    seed.parts.repos.updateDrone('md-1', { connectionUrl: `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, sysid: 3 });
+    const officerSeed = await seed.login('officer.li');
+    const created = await seed.as(officerSeed, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { 'idempotency-key': newKey() } });
+    expect(created.statusCode).toBe(201);
+    const request = created.json() as { id: number; missionId: number };
+    await seed.close();
+
+    // first run: approve, wait until airborne, kill
+    const first = await startService(db);
+    const pilot = await login(first.url, 'pilot.zhao');
+    const approvedAt = Date.now();
+    const approve = await fetch(`${first.url}/api/missions/${request.missionId}/approve`, {
+      method: 'POST', headers: { 'content-type': 'application/json', cookie: pilot.cookie, 'x-csrf-token': pilot.csrf }, body: JSON.stringify({ checklist: CHECKLIST }),
+    });
+    expect(approve.status).toBe(200);
+    const flightId = ((await approve.json()) as { flight: { id: number } }).flight.id;
+    await waitFor('en route', async () => {
+      const f = (await getJson(first.url, `/api/flights/${flightId}`, pilot)).body;
+      if (f.state === 'failed') throw new Error(`failed: ${f.stateReason}`);
+      return f.state === 'en-route' ? f : null;
+    });
+    // eslint-disable-next-line no-console
+    console.log(`approval → en route (service as a child process, emulator 12×): ${Date.now() - approvedAt} ms`);
+    // let some track be written, then kill without warning
+    await waitFor('track points', async () => ((await getJson(first.url, `/api/flights/${flightId}/track`, pilot)).body.points.length >= 3 ? true : null), 20_000);
+    const before = (await getJson(first.url, `/api/flights/${flightId}`, pilot)).body;
+    const trackBefore = (await getJson(first.url, `/api/flights/${flightId}/track`, pilot)).body.points as unknown[];
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    expect(before.state).not.toBe('completed');
+
+    // second run: same database, the vehicle kept flying meanwhile
+    const second = await startService(db);
+    // the pilot's session was acknowledged and survives the restart
+    const again = await getJson(second.url, `/api/flights/${flightId}`, pilot);
+    expect(again.status).toBe(200);
+    const done = await waitFor('completed after restart', async () => {
+      const f = (await getJson(second.url, `/api/flights/${flightId}`, pilot)).body;
+      if (f.state === 'failed' || f.state === 'aborted') throw new Error(`flight ${f.state} after restart: ${f.stateReason}`);
+      return f.state === 'completed' ? f : null;
+    }, 90_000);
+    expect(done.id).toBe(flightId);
+
+    const req = (await getJson(second.url, `/api/requests/${request.id}`, pilot)).body;
+    expect(req.status).toBe('delivered');
+    expect(req.flight.id).toBe(flightId);
+    // transitions acknowledged before the kill are all still there, in order, followed by the rest
+    const beforeTs = (before.transitions as { to: string; at: string }[]).map((x) => `${x.to}@${x.at}`);
+    const afterTs = (done.transitions as { to: string; at: string }[]).map((x) => `${x.to}@${x.at}`);
+    expect(afterTs.slice(0, beforeTs.length)).toEqual(beforeTs);
+    expect(afterTs.map((x) => x.split('@')[0])).toEqual(expect.arrayContaining(['delivering', 'returning', 'landed', 'completed']));
+    const trackAfter = (await getJson(second.url, `/api/flights/${flightId}/track`, pilot)).body.points as unknown[];
+    expect(trackAfter.length).toBeGreaterThan(trackBefore.length);
+    expect(trackAfter.slice(0, trackBefore.length)).toEqual(trackBefore);
+
+    second.child.kill('SIGTERM');
+    await new Promise((r) => second.child.once('exit', r));
+    // exactly one flight and one request in the database
+    const check = openStore(db);
+    expect(check.repos.listFlights().map((f) => f.id)).toEqual([flightId]);
+    expect(check.repos.listRequests()).toHaveLength(1);
+    check.close();
+  }, 180_000);
+});
