@@ -115,6 +115,8 @@ export interface FlightState {
   /** Set when the mission on the vehicle was found not to match the plan (never continued silently). */
   missionMismatch: { t: number; message: string } | null;
   rebootedAt: number | null;
+  /** Last time the link was lost (null: never in this flight). */
+  lastLinkLostAt: number | null;
   timestamps: { uploadedAt: number | null; armedAt: number | null; takeoffAt: number | null; landedAt: number | null };
 }
 
@@ -277,7 +279,7 @@ export function initialFlightState(sysid: number, ctx: FlightContext, t: number)
     progress: { alongM: 0, totalM: route.totalM, fraction: 0, offRouteM: null, etaDropS: null, etaHomeS: null },
     delivery: newDeliveryRecord(ctx.plan.delivery, o.releaseToleranceM),
     abort: null, paused: null, requestedMode: null, activeAlerts: {}, startBatteryPct: null, returnBy: null,
-    fenceBreachAt: null, missionMismatch: null, rebootedAt: null,
+    fenceBreachAt: null, missionMismatch: null, rebootedAt: null, lastLinkLostAt: null,
     timestamps: { uploadedAt: null, armedAt: null, takeoffAt: null, landedAt: null },
   };
 }
@@ -436,6 +438,7 @@ class Reduction {
     if (!this.s.vehicle.linkUp && this.s.activeAlerts['link-lost']) return;
     this.vehicle({ linkUp: false });
     if (isTerminal(this.s.status) || this.s.status === 'approved') return;
+    this.patch({ lastLinkLostAt: t });
     const silentS = this.s.vehicle.lastHeardT === null ? null : (t - this.s.vehicle.lastHeardT) / 1000;
     this.raise('link-lost', alert('link-lost', this.airborne ? 'critical' : 'warning', t,
       `Link lost (${why}${silentS !== null ? `, silent for ${silentS.toFixed(1)} s` : ''}); the vehicle's own failsafe applies`,
@@ -527,6 +530,7 @@ class Reduction {
         awayM === null ? 'Landed, position unknown' : `Landed ${awayM.toFixed(0)} m from the depot`, awayM === null ? undefined : { distanceM: Math.round(awayM) }));
     }
     this.setProgressDone(atHome);
+    if (!this.s.abort && !this.s.delivery.release && this.s.delivery.reason === 'not released yet') this.noRelease(t);
     if (this.s.abort) {
       this.go('aborted', t, `landed after abort by ${this.s.abort.by}`, `aborted by ${this.s.abort.by}${this.s.abort.reason ? `: ${this.s.abort.reason}` : ''}`);
     } else if (!this.s.delivery.delivered) {
@@ -542,6 +546,12 @@ class Reduction {
     const p = this.s.progress;
     if (atHome) this.patch({ progress: { ...p, alongM: p.totalM, fraction: 1, etaDropS: null, etaHomeS: 0, offRouteM: null } });
     else this.patch({ progress: { ...p, etaDropS: null, etaHomeS: null, offRouteM: null } });
+  }
+
+  private missionChanged(t: number, cause: string, message: string): void {
+    this.patch({ missionMismatch: { t, message } });
+    this.alerts.push(alert('mission-changed', 'critical', t, `The mission on the vehicle does not match the plan: ${message}`));
+    this.fail(t, cause, `mission changed on the vehicle: ${message}`);
   }
 
   private reboot(t: number, cause: string): void {
@@ -634,6 +644,13 @@ class Reduction {
     this.heard(e.t);
     const prevSeq = this.s.vehicle.missionSeq;
     this.vehicle({ missionSeq: e.seq, missionTotal: e.total });
+    // MISSION_CURRENT.total is the vehicle's item count − 1: a different count is a different mission.
+    // (0 = unknown: older firmware leaves the extension field out.)
+    const st = this.s.status;
+    const expectTotal = this.ctx.plan.mission.length - 1;
+    if (e.total > 0 && e.total !== expectTotal && (st === 'uploaded' || st === 'arming' || this.airborne) && !this.s.missionMismatch) {
+      return this.missionChanged(e.t, `MISSION_CURRENT total ${e.total}`, `the vehicle holds ${e.total + 1} mission items, the plan has ${expectTotal + 1}`);
+    }
     if (!this.airborne || prevSeq === e.seq) return;
     const ph = deliveryPhase(this.ctx.plan);
     const cause = `MISSION_CURRENT seq ${e.seq}`;
@@ -668,11 +685,22 @@ class Reduction {
 
   private leaveDelivery(t: number, cause: string): void {
     if (this.s.status !== 'en-route' && this.s.status !== 'delivering') return;
-    if (!this.s.delivery.release) {
-      this.alerts.push(alert('not-released', 'critical', t, 'The vehicle left the delivery item without reporting a release (no ground found within the descent limit?)'));
-    }
+    if (!this.s.delivery.release) this.noRelease(t);
     this.patch({ returnBy: this.s.returnBy ?? 'mission' });
     this.go('returning', t, cause);
+  }
+
+  /** The vehicle went past the delivery (or landed) and no release was heard. */
+  private noRelease(t: number): void {
+    if (this.s.delivery.release) return;
+    const lost = this.s.lastLinkLostAt !== null && this.s.timestamps.takeoffAt !== null && this.s.lastLinkLostAt >= this.s.timestamps.takeoffAt;
+    if (lost) {
+      this.setDelivery({ ...this.s.delivery, reason: 'no release reported: the link was lost during the flight, so a release may have gone unheard (confirm with the hand-over code)' });
+      this.alerts.push(alert('not-released', 'critical', t, 'No release was reported; the link was lost during the flight, so the release may have gone unheard'));
+    } else {
+      this.setDelivery({ ...this.s.delivery, reason: 'no release reported at the drop point (no ground found within the descent limit?)' });
+      this.alerts.push(alert('not-released', 'critical', t, 'The vehicle left the delivery item without reporting a release (no ground found within the descent limit?)'));
+    }
   }
 
   private statustext(e: Extract<VehicleEvent, { type: 'statustext' }>): void {
@@ -761,11 +789,7 @@ class Reduction {
       case 'reattached':
         return;
       case 'mission-verified':
-        if (!a.ok && !isTerminal(st)) {
-          this.patch({ missionMismatch: { t: a.t, message: a.message } });
-          this.alerts.push(alert('mission-changed', 'critical', a.t, `The mission on the vehicle does not match the plan: ${a.message}`));
-          this.fail(a.t, 'mission read back differs from the plan', `mission changed on the vehicle: ${a.message}`);
-        }
+        if (!a.ok && !isTerminal(st) && !this.s.missionMismatch) this.missionChanged(a.t, 'mission read back differs from the plan', a.message);
         return;
       case 'fail':
         this.fail(a.t, a.reason, a.reason);

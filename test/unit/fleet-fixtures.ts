@@ -95,7 +95,8 @@ export const ev = {
     type: 'position', sysid: SYSID, t, lat: p.lat, lon: p.lon, relAltM, altAmslM: HOME.altM + relAltM, groundSpeedMs, headingDeg: 0,
     ...(timeBootMs !== undefined ? { timeBootMs } : {}),
   }),
-  cur: (t: number, seq: number, total = 10): VehicleEvent => ({ type: 'mission-current', sysid: SYSID, t, seq, total }),
+  /** total 0 = not reported (older firmware); pass the plan's count − 1 to check it. */
+  cur: (t: number, seq: number, total = 0): VehicleEvent => ({ type: 'mission-current', sysid: SYSID, t, seq, total }),
   reached: (t: number, seq: number): VehicleEvent => ({ type: 'item-reached', sysid: SYSID, t, seq }),
   text: (t: number, text: string, severity = 6): VehicleEvent => ({ type: 'statustext', sysid: SYSID, t, severity, text }),
   batt: (t: number, remainingPct: number): VehicleEvent => ({ type: 'battery', sysid: SYSID, t, remainingPct, voltageV: 12.6, currentA: 30 }),

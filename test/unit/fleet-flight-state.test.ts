@@ -186,6 +186,27 @@ describe('flight state machine: failures and aborts', () => {
     expect(run.alerts.map((a) => a.kind)).toEqual(['mission-changed']);
   });
 
+  it('MISSION_CURRENT with another item count → mission changed at once; the planned count is fine', () => {
+    const good = feed(ctx(), [...toEnRoute(), ...payloadPlaceFlight().map((e) => (e.type === 'mission-current' ? { ...e, total: 10 } : e))]);
+    expect(good.state.status).toBe('completed');
+    const run = feed(ctx(), [...toEnRoute(), ev.cur(5000, 3, 4)]);
+    expect(run.state.status).toBe('failed');
+    expect(run.state.reason).toBe('mission changed on the vehicle: the vehicle holds 5 mission items, the plan has 11');
+    expect(run.transitions.at(-1)!.cause).toBe('MISSION_CURRENT total 4');
+    expect(run.alerts.map((a) => a.kind)).toEqual(['mission-changed']);
+  });
+
+  it('a delivery passed while the link was lost is not claimed; the reason says the release may have gone unheard', () => {
+    const flight = payloadPlaceFlight();
+    const from = flight.findIndex((e) => e.type === 'mission-current' && e.seq === 5);
+    const to = flight.findIndex((e) => e.type === 'mission-current' && e.seq === 8);
+    const run = feed(ctx(), [...toEnRoute(), ...flight.slice(0, from), ev.link(19_000, false), ...flight.slice(to)]);
+    expect(run.state.delivery.delivered).toBe(false);
+    expect(run.state.delivery.reason).toMatch(/link was lost during the flight, so a release may have gone unheard/);
+    expect(run.alerts.map((a) => a.kind)).toEqual(['link-lost', 'link-lost', 'not-released']);
+    expect(run.state.status).toBe('failed');
+  });
+
   it('the vehicle reboots mid-flight (disarmed in STABILIZE / BOOT / boot time back) → failed, vehicle-rebooted', () => {
     for (const reboot of [[ev.hb(9000, 0, false)], [ev.hb(9000, 3, false, 1)], [ev.pos(8000, CORNER, 30, 10, 120_000), ev.pos(9000, CORNER, 30, 10, 800)]]) {
       const run = feed(ctx(), [...toEnRoute(), ev.pos(3000, HOME, 15, 0, 100_000), ...reboot]);
