@@ -1,0 +1,72 @@
+/**
+ * `medidrop upload --connect URL FILE.plan`: put a .plan's mission, fence and rally points (and the
+ * fence parameters it needs) on a vehicle, read everything back and compare. Progress on stderr,
+ * the report as JSON on stdout; exit 0 when the vehicle holds the plan, 1 when it does not (it was
+ * then cleared or restored), 2 for bad input.
+ */
+import { readFile } from 'node:fs/promises';
+import { UsageError, parseCommandArgs } from './common.js';
+import { CONNECT_FLAGS, CONNECT_HELP, connectFromFlags } from '../mavlink/cli-connect.js';
+import { readPlanFile, PlanFileError } from '../missions/index.js';
+import type { VehiclePlan } from '../missions/types.js';
+import type { TransferProgress } from '../mavlink/types.js';
+
+const HELP = `usage: medidrop upload --connect URL [options] FILE.plan
+
+Uploads mission, fence and rally points from a QGroundControl .plan (as written by 'medidrop plan'),
+sets the fence parameters, reads every part back and compares. On any failure the vehicle is
+cleared and its parameters restored; the report says so.
+
+  --attempts N         whole-transfer attempts when the vehicle gives up (default 3)
+${CONNECT_HELP}`;
+
+const TYPE = ['mission', 'fence', 'rally'] as const;
+
+export function progressLine(p: TransferProgress): string {
+  const what = p.phase === 'params' ? 'parameters' : `${TYPE[p.missionType]} ${p.phase}`;
+  return `${what}: ${p.done}/${p.total}`;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { ...CONNECT_FLAGS, attempts: { type: 'string' } }, true);
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`upload needs exactly one .plan file, got ${positionals.length}\n\n${HELP}`);
+  const file = positionals[0]!;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let plan: VehiclePlan;
+  try {
+    plan = readPlanFile(text);
+  } catch (err) {
+    if (err instanceof PlanFileError) throw new UsageError(`${file}: ${err.message}`);
+    throw err;
+  }
+  const attempts = values.attempts === undefined ? undefined : Number(values.attempts);
+  if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1 || attempts > 100)) throw new UsageError(`--attempts must be an integer 1–100, got '${values.attempts}'`);
+
+  const { conn, vehicle } = await connectFromFlags(values);
+  try {
+    process.stderr.write(`vehicle ${vehicle.sysid} on ${conn.description}: uploading ${file} (mission ${plan.mission.length}, fence ${plan.fence.length}, rally ${plan.rally.length} items)\n`);
+    let lastLine = '';
+    const report = await vehicle.uploadPlan(plan, {
+      ...(attempts !== undefined ? { attempts } : {}),
+      onProgress: (p) => {
+        const line = progressLine(p);
+        if (line !== lastLine) process.stderr.write(line + '\n');
+        lastLine = line;
+      },
+    });
+    process.stdout.write(JSON.stringify({ sysid: vehicle.sysid, file, ...report }, null, 2) + '\n');
+    process.stderr.write(report.ok ? 'upload verified: the vehicle holds the plan\n' : `upload failed: ${report.message}\n`);
+    return report.ok ? 0 : 1;
+  } finally {
+    await conn.close();
+  }
+}
