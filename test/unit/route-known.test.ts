@@ -186,4 +186,21 @@ describe('known answers', () => {
     expect(Math.abs(pts[1]![1])).toBeCloseTo(160, 3);
     expect(isSegmentClear(wide, r.path[1]!, r.path[2]!, 60)).toBe(true);
   });
+
+  it('flies straight on a map without no-fly areas, and refuses a negative clearance', () => {
+    const map = parseZoneMap({ type: 'FeatureCollection', features: [] });
+    const pm = prepareMap(map, { origin: ORIGIN });
+    const r = planRoute(pm, at(-100, 0), at(100, 0));
+    expect(r.ok && r.path.length).toBe(2);
+    expect(isSegmentClear(pm, at(-100, 0), at(100, 0))).toBe(true);
+    expect(() => prepareMap(map, { clearanceM: -5 })).toThrow(/clearance must be a number of metres ≥ 0, got -5/);
+  });
+
+  it('reports progress while building the visibility graph', () => {
+    const features = Array.from({ length: 30 }, (_, i) => rect(`Block ${i}`, (i % 6) * 300, Math.floor(i / 6) * 300, (i % 6) * 300 + 120, Math.floor(i / 6) * 300 + 120));
+    const seen: [number, number][] = [];
+    const pm = prepareMap(parseZoneMap({ type: 'FeatureCollection', features }), { origin: ORIGIN, onProgress: (done, total) => seen.push([done, total]) });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every(([d, t]) => d <= t && t === pm.corners.count)).toBe(true);
+  });
 });
