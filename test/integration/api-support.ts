@@ -31,7 +31,7 @@ export function fixtureMap(extra: { withGate?: boolean } = {}) {
       ...(withGate ? [{ type: 'Feature', properties: { kind: 'drop-point', name: 'Sunrise Compound Gate' }, geometry: { type: 'Point', coordinates: GATE } }] : []),
       { type: 'Feature', properties: { kind: 'drop-point', name: 'Far Checkpoint' }, geometry: { type: 'Point', coordinates: FAR } },
       { type: 'Feature', properties: { kind: 'sealed', name: 'Sunrise Compound' }, geometry: { type: 'Polygon', coordinates: square(GATE, 0.0015) } },
-      { type: 'Feature', properties: { kind: 'no-fly', name: 'Testing Site', reason: 'testing site', temporary: true }, geometry: { type: 'Polygon', coordinates: square([113.6025, 34.7545], 0.0006) } },
+      { type: 'Feature', properties: { kind: 'no-fly', name: 'Testing Site', reason: 'testing site', temporary: true }, geometry: { type: 'Polygon', coordinates: square([113.60275, 34.75175], 0.0005) } },
     ],
   };
 }
