@@ -121,3 +121,21 @@ export async function fly(url: string, sysid: number, p: DeliveryPlan, timeoutMs
 }
 
 export { distanceM };
+
+/** 1e-7 degree items for a small inclusion square around a point (the fence a delivery will breach). */
+export function tightInclusionFence(centre: { lat: number; lon: number }, halfSideM: number): import('../../src/missions/types.js').MissionItem[] {
+  const m = 111318.84502145034;
+  const dLat = halfSideM / m;
+  const dLon = halfSideM / (m * Math.cos((centre.lat * Math.PI) / 180));
+  const corners: [number, number][] = [
+    [centre.lat - dLat, centre.lon - dLon],
+    [centre.lat - dLat, centre.lon + dLon],
+    [centre.lat + dLat, centre.lon + dLon],
+    [centre.lat + dLat, centre.lon - dLon],
+  ];
+  return corners.map(([lat, lon], seq) => ({
+    seq, frame: 5, command: 5001, current: 0, autocontinue: 1,
+    param1: 4, param2: 0, param3: 0, param4: 0,
+    x: Math.round(lat * 1e7), y: Math.round(lon * 1e7), z: 0, missionType: 1,
+  }));
+}
