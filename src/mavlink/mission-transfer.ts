@@ -273,6 +273,12 @@ export interface UploadOutcome {
   result: TransferResult;
   /** Every item was requested and sent (a missing final ACK may still mean success: verify). */
   allItemsSent: boolean;
+  /**
+   * The outcome cannot be told without reading back: the final ACK never came, or a MISSION_ACK
+   * ERROR came after the last item — ArduPilot answers ERROR both when it rejects the completed
+   * fence and when a resent or duplicated item reaches it after the transfer already succeeded.
+   */
+  ambiguous: boolean;
 }
 
 /** One upload attempt. */
@@ -285,6 +291,8 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
   let lastRequested = -1;
   let highest = -1;
   let allItemsSent = false;
+  /** An ERROR ack before the last item: stale (a late duplicate) unless the vehicle stops asking. */
+  let pendingError: { ack: number; at: number } | undefined;
   const sendCount = () => port.send(MSG.MISSION_COUNT, { target_system: port.targetSysid, target_component: port.targetCompid, count, mission_type: type, opaque_id: 0 });
   const sendItem = (seq: number) => port.send(MSG.MISSION_ITEM_INT, itemFields(port, items[seq]!, type));
   const detail = () => port.statusTextsSince(started).slice(-2).join('; ') || undefined;
@@ -314,6 +322,7 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
           opts.onProgress({ missionType: type, phase: 'upload', done: seq, total: count });
         }
         if (seq === count - 1) allItemsSent = true;
+        pendingError = undefined;
         sendItem(seq);
         ctx.arm();
         return;
@@ -330,12 +339,31 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
           return;
         }
         if (ack === MAV_MISSION.INVALID_SEQUENCE) return; // mid-transfer: the vehicle re-requests
+        if (ack === MAV_MISSION.ERROR) {
+          if (allItemsSent) {
+            // rejected at completion, or a stale answer to a resent last item after success: read back
+            finishWithReason(ctx, () => ackError(ack, what, detail()));
+            return;
+          }
+          pendingError = { ack, at: Date.now() };
+          return;
+        }
         finishWithReason(ctx, () => ackError(ack, what, detail()));
       }
     },
     (ctx) => {
       // After the last item ArduPilot answers a resent item with silence (its transfer is over), so
       // a lost final ACK is settled sooner, by reading back (see transfer-client.ts).
+      if (pendingError) {
+        // Not stale: the vehicle stopped asking. ArduPilot answers ERROR to items it is not
+        // receiving, e.g. after it gave up on us and its OPERATION_CANCELLED was lost: start again.
+        finishWithReason(ctx, () => ({
+          error: 'cancelled' as const,
+          message: `the vehicle is no longer receiving the ${what}: it answered MAV_MISSION_ERROR to item ${lastRequested} of ${count}${detail() ? `: ${detail()}` : ''}`,
+          ackType: MAV_MISSION.ERROR,
+        }));
+        return;
+      }
       const budget = allItemsSent ? Math.min(opts.retries, ACK_LOST_RETRIES) : opts.retries;
       if (ctx.retriesLeft <= opts.retries - budget) {
         const where =
@@ -352,7 +380,11 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
       else sendItem(lastRequested);
       ctx.arm();
     },
-  ).then((result) => ({ result, allItemsSent }));
+  ).then((result) => ({
+    result,
+    allItemsSent,
+    ambiguous: !result.ok && allItemsSent && (result.error === 'timeout' || result.error === 'error'),
+  }));
 }
 
 /** Download all items of one type. */
@@ -362,6 +394,7 @@ export function downloadItems(port: TransferPort, ourSysid: number, type: Missio
   const started = Date.now();
   let count = -1;
   let next = 0;
+  let lastAck: number | undefined;
   const items: MissionItem[] = [];
   const t = { target_system: port.targetSysid, target_component: port.targetCompid, mission_type: type };
   const requestList = () => port.send(MSG.MISSION_REQUEST_LIST, t);
@@ -410,14 +443,18 @@ export function downloadItems(port: TransferPort, ourSysid: number, type: Missio
       if (m.msgid === MSG.MISSION_ACK) {
         if (num(m.fields, 'mission_type') !== type) return;
         const ack = num(m.fields, 'type');
-        if (ack === MAV_MISSION.ACCEPTED || ack === MAV_MISSION.INVALID_SEQUENCE) return;
-        finishWithReason(ctx, () => ackError(ack, `${what} download`, detail()));
+        // Only DENIED (the vehicle is receiving an upload) ends a download at once. ERROR and
+        // INVALID_SEQUENCE are also what a late duplicate of an uploaded item earns: noted, and
+        // reported if the download then times out.
+        if (ack === MAV_MISSION.DENIED) finishWithReason(ctx, () => ackError(ack, `${what} download`, detail()));
+        else if (ack !== MAV_MISSION.ACCEPTED) lastAck = ack;
       }
     },
     (ctx) => {
       if (ctx.retriesLeft <= 0) {
         const where = count < 0 ? 'no item count after the list request' : `no answer for ${what} item ${next} of ${count}`;
-        ctx.finish({ ok: false, error: 'timeout', message: `${what} download timed out: ${where} (${opts.retries + 1} tries of ${opts.timeoutMs} ms)` });
+        const said = lastAck !== undefined ? `; the vehicle last answered MISSION_ACK ${ACK_NAMES[lastAck] ?? lastAck}` : '';
+        ctx.finish({ ok: false, error: 'timeout', message: `${what} download timed out: ${where} (${opts.retries + 1} tries of ${opts.timeoutMs} ms)${said}`, ...(lastAck !== undefined ? { ackType: lastAck } : {}) });
         return;
       }
       ctx.retriesLeft--;
@@ -447,6 +484,11 @@ export function clearItems(port: TransferPort, ourSysid: number, type: MissionTy
       if (ack === MAV_MISSION.ACCEPTED) {
         opts.onProgress({ missionType: type, phase: 'clear', done: 1, total: 1 });
         ctx.finish({ ok: true, value: undefined });
+      } else if (ack === MAV_MISSION.ERROR && ctx.retriesLeft > 0) {
+        // a stale answer to a stray item looks the same as a refused clear: ask again
+        ctx.retriesLeft--;
+        send();
+        ctx.arm();
       } else if (ack !== MAV_MISSION.INVALID_SEQUENCE) {
         finishWithReason(ctx, () => ackError(ack, `${what} clear`, port.statusTextsSince(started).slice(-1)[0]));
       }

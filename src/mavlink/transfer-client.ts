@@ -18,15 +18,15 @@ export async function uploadItemsReliably(port: TransferPort, ourSysid: number, 
   let made = 0;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     made = attempt;
-    const { result, allItemsSent } = await uploadOnce(port, ourSysid, type, items, opts);
+    const { result, ambiguous } = await uploadOnce(port, ourSysid, type, items, opts);
     if (result.ok) return result;
     last = result;
-    if (result.error === 'timeout' && allItemsSent) {
-      // the final ACK may have been lost: the stored items decide
+    if (ambiguous) {
+      // the final ACK was lost, or ERROR answered a repeated last item: the stored items decide
       const back = await downloadItems(port, ourSysid, type, { ...opts, onProgress: undefined });
       if (back.ok && compareItems(type, items, back.value).length === 0) return { ok: true, value: undefined };
     }
-    const retryable = result.error === 'cancelled' || result.error === 'timeout' || result.error === 'invalid-sequence' || result.error === 'denied';
+    const retryable = RETRYABLE.has(result.error) || (ambiguous && result.error === 'error');
     if (!retryable || opts.signal?.aborted) break;
     if (attempt < attempts && result.error === 'denied') await new Promise((r) => setTimeout(r, opts.timeoutMs ?? 1500));
   }
@@ -71,8 +71,8 @@ export async function uploadAndVerify(port: TransferPort, ourSysid: number, type
   let made = 0;
   for (let attempt = 1; attempt <= attempts && !opts.signal?.aborted; attempt++) {
     made = attempt;
-    const { result, allItemsSent } = await uploadOnce(port, ourSysid, type, items, opts);
-    const unconfirmed = !result.ok && result.error === 'timeout' && allItemsSent;
+    const { result, ambiguous } = await uploadOnce(port, ourSysid, type, items, opts);
+    const unconfirmed = ambiguous;
     if (!result.ok && !unconfirmed) {
       last = result;
       if (RETRYABLE.has(result.error)) continue;
@@ -88,6 +88,12 @@ export async function uploadAndVerify(port: TransferPort, ourSysid: number, type
     if (diffs.length === 0) return { ok: true, value: undefined };
     const more = diffs.length > 3 ? ` (and ${diffs.length - 3} more)` : '';
     last = { ok: false, error: 'mismatch', message: `the ${TYPE_NAMES[type]} read back from the vehicle differs from what was sent: ${diffs.slice(0, 3).join('; ')}${more}` };
+    if (!result.ok && result.error === 'error') {
+      // the ERROR was real (e.g. a fence that fails validation; the vehicle kept its old items) or
+      // the vehicle had given up on us before the last item: another attempt tells which
+      last = result;
+      continue;
+    }
     if (!unconfirmed) break; // the vehicle acknowledged and still holds something else: report it
   }
   if (made > 1 && !last.ok) return { ...last, message: `${last.message} (after ${made} attempts)` };

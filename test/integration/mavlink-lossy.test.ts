@@ -1,7 +1,8 @@
 /**
- * The bad-radio requirement: a 100-item mission, a 20-vertex fence and rally points upload and
- * verify through a link that loses 30 % of packets in each direction (plus duplicates, reordering
- * and jitter), for 10 seeds, every time. Seeds run in parallel to keep the suite fast.
+ * Cross-check of the bad-radio requirement against the independent mini vehicle (the full 10-seed
+ * run is against the project's emulator in mavlink-emulator.test.ts): a 100-item mission, a
+ * 20-vertex fence and rally points upload and verify through a link that loses 30 % of packets in
+ * each direction (plus duplicates, reordering and jitter). Seeds run in parallel.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/mavlink/connection.js';
@@ -10,7 +11,7 @@ import { startMiniVehicle, type MiniVehicle } from '../support/mini-vehicle.js';
 import { startLinkProxy, type LinkProxy } from '../support/link-proxy.js';
 import { makePlan } from '../support/mavlink-fixtures.js';
 
-const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+const SEEDS = [11, 12, 13, 14];
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
@@ -37,7 +38,7 @@ async function runSeed(seed: number) {
 }
 
 describe('plan upload through a 30 % loss link', () => {
-  it('uploads and verifies mission (100), fence (20) and rally (5) for 10 seeds, every time', async () => {
+  it('uploads and verifies mission (100), fence (20) and rally (5) for every seed', async () => {
     const results = await Promise.all(SEEDS.map(runSeed));
     for (const { seed, report, mv, plan, proxy } of results) {
       expect({ seed, ok: report.ok, message: report.message }).toEqual({ seed, ok: true, message: undefined });

@@ -340,7 +340,7 @@ export class MiniVehicle {
       }
       case MSG.MISSION_ITEM_INT:
       case MSG.MISSION_ITEM: {
-        if (!r) return; // not receiving: ArduPilot has no link and stays silent
+        if (!r) return this.ack(gcs, type, 1); // not receiving: GCS_MAVLINK::handle_mission_item answers ERROR
         const item = itemFromMessage(m, type);
         if (item.seq !== r.next) return this.ack(gcs, type, 13);
         if (this.knobs.silentAfterItem !== undefined && item.seq >= this.knobs.silentAfterItem) this.silenced = true;
