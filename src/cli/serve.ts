@@ -81,6 +81,7 @@ export async function run(args: string[]): Promise<number> {
       out.push(...sim.lines);
     }
     recoverAfterStart(parts);
+    void parts.flights.prepareDrones();
     const app = await buildApp(parts);
     stops.unshift(() => app.close());
     const address = await app.listen({ port: config.port, host: config.host });

@@ -68,6 +68,10 @@ export class FleetStarter implements FlightStarter {
     return c;
   }
 
+  async prepare(connectionUrl: string): Promise<void> {
+    await this.connection(connectionUrl);
+  }
+
   start(job: FlightJob): FlightControl {
     return this.control(job.flightId, async () => {
       const conn = await this.connection(job.connectionUrl);

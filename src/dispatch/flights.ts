@@ -45,6 +45,8 @@ export interface FlightStarter {
   start(job: FlightJob): FlightControl;
   /** Continue a flight after a restart from its stored state. */
   attach(job: FlightJob & { state: FleetState }): FlightControl;
+  /** Open the link to a vehicle ahead of any flight (it boots, streams, gets ready to arm). */
+  prepare?(connectionUrl: string): Promise<void>;
   /** Latest in-memory state of a flight this process runs. */
   liveState(flightId: string): FleetState | undefined;
   close(): Promise<void>;
@@ -141,6 +143,17 @@ export class FlightManager {
     }
     this.bus.publish({ type: 'flight', flightId, requestId: flight.requestId });
     return this.repos.flightById(flightId)!;
+  }
+
+  /** Open the links of every enabled drone now, so that an approval does not wait for a link (errors are logged). */
+  async prepareDrones(): Promise<void> {
+    const starter = this.starter;
+    if (!starter?.prepare) return;
+    await Promise.all(
+      this.repos.listDrones().filter((d) => d.enabled).map((d) =>
+        starter.prepare!(d.connectionUrl).catch((err: unknown) => log.warn({ err, drone: d.id, url: d.connectionUrl }, 'could not open the drone link yet')),
+      ),
+    );
   }
 
   /** Re-attach every unfinished flight (after a restart). Returns the ids. */
