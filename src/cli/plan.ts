@@ -20,6 +20,7 @@ import { exportDeliveryPlan } from '../missions/export-plan.js';
 import { exportWaypoints } from '../missions/export-waypoints.js';
 import { exportGeoJson } from '../missions/export-geojson.js';
 import { numberFlag, parseCommandArgs, UsageError } from './common.js';
+import { createLogger } from '../log.js';
 
 const HELP = `usage: medidrop plan --zones FILE --from DEPOT --to DROP_POINT [options]
 
@@ -151,8 +152,28 @@ function summaryText(plan: DeliveryPlan, request: PlanRequest, out: string | nul
   return lines.join('\n') + '\n';
 }
 
+/**
+ * util.parseArgs refuses `--temperature -20` (a value that starts with a dash looks like an option).
+ * Karamay at −20 °C and southern coordinates are ordinary input: join a string option with a
+ * following negative number into `--name=-20`.
+ */
+export function joinNegativeValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : '';
+    const opt = (OPTIONS as Record<string, { type: string }>)[name];
+    if (opt?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, OPTIONS);
+  const { values } = parseCommandArgs(joinNegativeValues(args), OPTIONS);
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -183,7 +204,10 @@ export async function run(args: string[]): Promise<number> {
     conditions: { payloadKg, wind, temperatureC, ...(siteAltitudeM !== undefined ? { siteAltitudeM } : {}) },
     options: { clearanceM },
   };
+  const log = createLogger('plan');
+  log.debug({ zones: values.zones, noFly: map.noFly.length, drone: drone.id }, 'zone map loaded');
   let plan: DeliveryPlan;
+  const started = process.hrtime.bigint();
   try {
     plan = planDelivery(map, request);
   } catch (err) {
@@ -191,6 +215,7 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
 
+  log.debug({ ms: Number(process.hrtime.bigint() - started) / 1e6, feasible: plan.feasible, reasons: plan.reasons.map((r) => r.code) }, 'planned');
   let written: string | null = null;
   if (out && kind && plan.feasible && plan.vehiclePlan) {
     const text = kind === 'plan' ? exportDeliveryPlan(plan, request) : kind === 'waypoints' ? exportWaypoints(plan.vehiclePlan) : exportGeoJson(plan);

@@ -24,6 +24,10 @@ import { isPositionCommand } from './build.js';
 import { common } from 'node-mavlink';
 
 export const QGC_FIRMWARE_ARDUPILOT = 3;
+/** ArduCopter storage limits (ARDUPILOT.md): mission items incl. home, fence items, rally points. */
+export const ARDUCOPTER_MAX_MISSION_ITEMS = 650;
+export const ARDUCOPTER_MAX_FENCE_ITEMS = 70;
+export const ARDUCOPTER_MAX_RALLY_POINTS = 46;
 export const QGC_VEHICLE_QUADROTOR = 2;
 /** QGC AltitudeMode: 1 = relative to launch (home). */
 export const QGC_ALTITUDE_MODE_RELATIVE = 1;
@@ -363,6 +367,10 @@ export function readPlanFile(text: string): VehiclePlan {
     if (found) delivery = found;
     else problems.push('no delivery: the mission has no NAV_PAYLOAD_PLACE (94) or DO_GRIPPER release (211) item and the file has no medidrop.delivery');
   }
+  // ArduCopter's storage limits (ARDUPILOT.md): refuse here rather than half-way through an upload.
+  if (mission.length > ARDUCOPTER_MAX_MISSION_ITEMS) problems.push(`mission.items: ${mission.length - 1} items (+ home) exceed ArduCopter's ${ARDUCOPTER_MAX_MISSION_ITEMS} mission items`);
+  if (fence.length > ARDUCOPTER_MAX_FENCE_ITEMS) problems.push(`geoFence: ${fence.length} fence items exceed ArduCopter's ${ARDUCOPTER_MAX_FENCE_ITEMS}`);
+  if (rally.length > ARDUCOPTER_MAX_RALLY_POINTS) problems.push(`rallyPoints.points: ${rally.length} rally points exceed ArduCopter's ${ARDUCOPTER_MAX_RALLY_POINTS}`);
   if (problems.length > 0 || !home || !delivery) throw new PlanFileError(problems.length > 0 ? problems : ['incomplete plan']);
   return { mission, fence, rally, params, home, delivery };
 }

@@ -49,6 +49,13 @@ describe('medidrop plan', () => {
     expect(j.rally.unsafe_legs).toEqual([]);
   });
 
+  it('negative numbers are values, not options: --temperature -20 (Karamay)', () => {
+    const mild = JSON.parse(medidrop('plan', '--zones', town, '--from', 'Police station', '--to', 'Compound 3 courtyard', '--json').stdout);
+    const r = medidrop('plan', '--zones', town, '--from', 'Police station', '--to', 'Compound 3 courtyard', '--temperature', '-20', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).margin_pct).toBeLessThan(mild.margin_pct);
+  });
+
   it('readable summary without --json; coordinates "lat,lon" accepted', () => {
     const r = medidrop('plan', '--zones', town, '--from', '36.6171,101.7782', '--to', 'Compound 3 courtyard');
     expect(r.code).toBe(0);
@@ -143,7 +150,7 @@ describe('medidrop plan on the example maps', () => {
           feasible++;
           expect(j.fence.items).toBeLessThanOrEqual(70);
           expect(j.fence.vertices).toBeLessThanOrEqual(66);
-          expect(j.waypoints.every((w: number[]) => w[2] <= 100)).toBe(true);
+          expect(j.waypoints.every((w: number[]) => w[2]! <= 100)).toBe(true);
         }
       }
       expect(feasible).toBeGreaterThan(0);

@@ -14,6 +14,7 @@ import { isSegmentClear, prepareMap } from '../../src/planning/route.js';
 import type { DeliveryPlan, PlanRequest } from '../../src/planning/types.js';
 import type { VehiclePlan } from '../../src/missions/types.js';
 import { at, denseMap, DRONE, townMap } from './plan-fixtures.js';
+import { loadZoneMapFile } from '../../src/geo/zone-map.js';
 
 const CMD = common.MavCmd;
 const calm = { payloadKg: 1, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 };
@@ -126,6 +127,37 @@ describe('fence', () => {
     expect(vp.params.FENCE_ALT_MAX).toBeLessThanOrEqual(120);
     expect(vp.params.FENCE_ALT_MAX).toBeGreaterThan(p.cruiseAltitudeM);
     expect(p.checks.filter((c) => c.id.startsWith('fence')).every((c) => c.ok)).toBe(true);
+  });
+
+  it('example city district (44 no-fly areas): storage kept, exclusions contain their areas', () => {
+    const map = loadZoneMapFile('missions/city-district.geojson');
+    for (const [from, to] of [
+      ['Qinxian Community Health Centre 亲贤社区卫生服务中心', 'Binhe Road elderly residence 滨河路老年公寓'],
+      ['Xiaodian Police Station 小店派出所', 'Jinyang Street checkpoint 晋阳街检查站'],
+    ] as const) {
+      const p = plan({ from: { name: from }, to: { name: to } }, map);
+      expect(p.feasible).toBe(true);
+      const shapes = fenceShapes(p.vehiclePlan!.fence);
+      expect(p.vehiclePlan!.fence.length).toBeLessThanOrEqual(70);
+      expect(shapes.polygons.reduce((s, x) => s + x.points.length, 0)).toBeLessThanOrEqual(66);
+      expect(p.fence.excludedAreas.length).toBeGreaterThan(0);
+      const exclusions = shapes.polygons.filter((x) => !x.inclusion);
+      for (const name of p.fence.excludedAreas) {
+        const area = map.noFly.find((a) => a.name === name)!;
+        const parts = area.geometry.type === 'Polygon' ? [area.geometry.coordinates] : area.geometry.coordinates;
+        for (const part of parts) {
+          const original = turfPolygon([part[0]!]);
+          const covered = exclusions.some((ex) => {
+            const ring = ex.points.map(([lat, lon]) => [lon, lat]);
+            return booleanContains(turfPolygon([[...ring, ring[0]!]]), original);
+          });
+          // parts far outside the operating area need no exclusion; the fenced ones must be covered
+          if (covered) continue;
+          const incl = shapes.polygons.find((x) => x.inclusion)!.points.map(([lat, lon]) => [lon, lat]);
+          expect(booleanContains(turfPolygon([[...incl, incl[0]!]]), original), `${name} neither excluded nor outside`).toBe(false);
+        }
+      }
+    }
   });
 
   it('the inclusion polygon contains the whole route and the rally points', () => {
@@ -281,6 +313,11 @@ describe('exports', () => {
       }).join(),
     ).toMatch(/no delivery/);
     expect(errors((d) => delete d.mission.plannedHomePosition).join()).toMatch(/mission\.plannedHomePosition/);
+    expect(
+      errors((d) => {
+        d.geoFence.polygons[0].polygon = Array.from({ length: 80 }, (_, k) => [36.6 + 0.01 * Math.cos(k / 12.7), 101.77 + 0.01 * Math.sin(k / 12.7)]);
+      }).join(),
+    ).toMatch(/geoFence: \d+ fence items exceed ArduCopter's 70/);
   });
 
   it('QGC WPL 110: header, one tab-separated line per item, home first, lat before lon', () => {
