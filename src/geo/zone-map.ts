@@ -202,6 +202,15 @@ function checkPolygon(coords: unknown, prefix: string, rep: FeatureReporter): Lo
       ok = false;
       return;
     }
+    // Repeated consecutive positions are legal GeoJSON; drop them so they do not read as touching edges.
+    const distinct = ring.filter((p, k) => k === 0 || p[0] !== ring[k - 1]![0] || p[1] !== ring[k - 1]![1]);
+    if (distinct.length < 4) {
+      rep.error('ring-too-short', `${where} has only ${distinct.length - 1} distinct corner${distinct.length === 2 ? '' : 's'}; a ring needs at least 3`);
+      ok = false;
+      return;
+    }
+    ring.length = 0;
+    ring.push(...distinct);
     const hit = findRingSelfIntersection(ring);
     if (hit) {
       const p = ring[hit.i]!;

@@ -134,6 +134,16 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
     expect(issue!.message).toMatch(/feature 3 \("Tiny"\): ring 0 has 3 positions; a closed ring needs at least 4/);
   });
 
+  it('repeated consecutive positions are tolerated, but a ring needs 3 distinct corners', () => {
+    const sq = square(101.7, 36.6, 0.001);
+    const repeated = [sq[0]!, sq[0]!, sq[1]!, sq[2]!, sq[2]!, sq[3]!, sq[4]!];
+    const map = parseZoneMap(withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Repeats' }, geometry: { type: 'Polygon', coordinates: [repeated] } }));
+    expect((map.noFly[1]!.geometry.coordinates[0] as number[][]).length).toBe(5);
+    const flat = [sq[0]!, sq[1]!, sq[1]!, sq[0]!];
+    const [issue] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Flat' }, geometry: { type: 'Polygon', coordinates: [flat] } }));
+    expect(issue!.message).toMatch(/feature 3 \("Flat"\): ring 0 has only 2 distinct corners; a ring needs at least 3/);
+  });
+
   it('self-intersecting ring (a bow tie)', () => {
     const bowTie = [[101.7, 36.6], [101.71, 36.61], [101.71, 36.6], [101.7, 36.61], [101.7, 36.6]];
     const [issue] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Bow tie' }, geometry: { type: 'Polygon', coordinates: [bowTie] } }));
