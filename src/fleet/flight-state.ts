@@ -421,7 +421,11 @@ class Reduction {
       case 'item-reached': return this.itemReached(input);
       case 'statustext': return this.statustext(input);
       case 'landed-state': return this.landedState(input);
-      case 'link': return input.up ? this.linkUp(input.t, 'link restored') : this.linkDown(input.t, 'the link layer lost the vehicle');
+      case 'link':
+        if (input.up) return this.linkUp(input.t, 'link restored');
+        // The link layer watches heartbeats; telemetry heard moments ago means the vehicle is reachable.
+        if (this.s.vehicle.lastHeardT !== null && input.t - this.s.vehicle.lastHeardT < Math.min(1000, this.o.linkSilenceMs / 2)) return;
+        return this.linkDown(input.t, 'the link layer lost the vehicle');
       case 'tick': return this.tick(input.t);
       default: return this.action(input);
     }

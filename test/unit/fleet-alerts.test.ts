@@ -29,6 +29,11 @@ describe('alerts: link lost', () => {
     expect(run.alerts.map((a) => [a.kind, a.active])).toEqual([['link-lost', true], ['link-lost', false]]);
   });
 
+  it("ignores the link layer's 'lost' while telemetry still arrives (heartbeats late, position flowing)", () => {
+    const run = feed(ctx(), [...airborne(), ev.pos(4000, offset(30, 0)), ev.link(4300, false), ev.pos(4400, offset(35, 0))]);
+    expect(run.alerts).toEqual([]);
+  });
+
   it('silence below the limit raises nothing', () => {
     const run = feed(ctx(), [...airborne(), { type: 'tick', t: 3100 + 4900 }]);
     expect(run.alerts).toEqual([]);

@@ -200,7 +200,7 @@ describe('flight state machine: failures and aborts', () => {
     const flight = payloadPlaceFlight();
     const from = flight.findIndex((e) => e.type === 'mission-current' && e.seq === 5);
     const to = flight.findIndex((e) => e.type === 'mission-current' && e.seq === 8);
-    const run = feed(ctx(), [...toEnRoute(), ...flight.slice(0, from), ev.link(19_000, false), ...flight.slice(to)]);
+    const run = feed(ctx(), [...toEnRoute(), ...flight.slice(0, from), ev.link(19_500, false), ...flight.slice(to)]);
     expect(run.state.delivery.delivered).toBe(false);
     expect(run.state.delivery.reason).toMatch(/link was lost during the flight, so a release may have gone unheard/);
     expect(run.alerts.map((a) => a.kind)).toEqual(['link-lost', 'link-lost', 'not-released']);
