@@ -1,0 +1,170 @@
+/**
+ * The transfer state machines against a scripted vehicle: exact message sequences for the cases a
+ * real radio produces only by chance — duplicated and out-of-order requests, INVALID_SEQUENCE in the
+ * middle, stale ACKs, a lost final ACK, requests out of range.
+ */
+import { describe, expect, it } from 'vitest';
+import { clearItems, downloadItems, uploadOnce, type TransferPort } from '../../src/mavlink/mission-transfer.js';
+import { uploadAndVerify } from '../../src/mavlink/transfer-client.js';
+import { MSG, num, type Fields, type Message } from '../../src/mavlink/wire.js';
+import type { MissionItem } from '../../src/missions/types.js';
+import { makeMission, makeRally } from '../support/mavlink-fixtures.js';
+
+type Script = (msgid: number, f: Fields, peer: ScriptedPeer) => void;
+
+class ScriptedPeer implements TransferPort {
+  readonly targetSysid = 1;
+  readonly targetCompid = 1;
+  readonly sent: { msgid: number; fields: Fields }[] = [];
+  private listeners = new Set<(m: Message) => void>();
+  constructor(private readonly script: Script) {}
+  send(msgid: number, fields: Fields): void {
+    this.sent.push({ msgid, fields });
+    queueMicrotask(() => this.script(msgid, fields, this));
+  }
+  subscribe(l: (m: Message) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  statusTextsSince(): string[] {
+    return [];
+  }
+  reply(msgid: number, fields: Fields): void {
+    const m: Message = { msgid, name: String(msgid), sysid: 1, compid: 1, fields: { target_system: 255, ...fields } };
+    for (const l of [...this.listeners]) l(m);
+  }
+  request(seq: number, type = 0, asInt = false): void {
+    this.reply(asInt ? MSG.MISSION_REQUEST_INT : MSG.MISSION_REQUEST, { seq, mission_type: type });
+  }
+  ack(result: number, type = 0): void {
+    this.reply(MSG.MISSION_ACK, { type: result, mission_type: type });
+  }
+  itemsSent(): number[] {
+    return this.sent.filter((s) => s.msgid === MSG.MISSION_ITEM_INT).map((s) => num(s.fields, 'seq'));
+  }
+}
+
+const fast = { timeoutMs: 40, retries: 3 };
+
+describe('upload state machine', () => {
+  it('answers duplicated, REQUEST and REQUEST_INT, out-of-order requests and survives INVALID_SEQUENCE', async () => {
+    const items = makeMission(4);
+    const peer = new ScriptedPeer((msgid, f, p) => {
+      if (msgid === MSG.MISSION_COUNT) {
+        p.request(0);
+        p.request(0, 0, true); // duplicate, the _INT flavour
+      } else if (msgid === MSG.MISSION_ITEM_INT) {
+        const seq = num(f, 'seq');
+        if (seq === 0 && p.itemsSent().length === 2) {
+          p.ack(13); // INVALID_SEQUENCE for the duplicate: not final
+          p.request(2); // out of order, then the right one
+          p.request(1);
+        } else if (seq === 1) p.request(2);
+        else if (seq === 2 && p.itemsSent().filter((s) => s === 2).length === 2) p.request(3);
+        else if (seq === 3) p.ack(0);
+      }
+    });
+    const out = await uploadOnce(peer, 255, 0, items, fast);
+    expect(out.result).toEqual({ ok: true, value: undefined });
+    expect(peer.itemsSent()).toEqual([0, 0, 2, 1, 2, 3]);
+  });
+
+  it('ignores a stale ACCEPTED before the last item was asked for', async () => {
+    const peer = new ScriptedPeer((msgid, f, p) => {
+      if (msgid === MSG.MISSION_COUNT) {
+        p.ack(0); // e.g. a late duplicate of the previous clear's ACK
+        p.request(0);
+      } else if (msgid === MSG.MISSION_ITEM_INT && num(f, 'seq') < 2) p.request(num(f, 'seq') + 1);
+      else if (msgid === MSG.MISSION_ITEM_INT) p.ack(0);
+    });
+    const out = await uploadOnce(peer, 255, 0, makeMission(3), fast);
+    expect(out.result.ok).toBe(true);
+    expect(peer.itemsSent()).toEqual([0, 1, 2]);
+  });
+
+  it('resends COUNT when the first request does not come, and fails with a clear timeout', async () => {
+    const peer = new ScriptedPeer(() => undefined);
+    const out = await uploadOnce(peer, 255, 2, makeRally(2), fast);
+    expect(out.result).toMatchObject({ ok: false, error: 'timeout' });
+    if (!out.result.ok) expect(out.result.message).toBe('rally upload timed out: no request for the first rally item after sending the count (4 tries of 40 ms)');
+    expect(peer.sent.filter((s) => s.msgid === MSG.MISSION_COUNT)).toHaveLength(4);
+  });
+
+  it('a request beyond the count is a protocol error', async () => {
+    const peer = new ScriptedPeer((msgid, _f, p) => msgid === MSG.MISSION_COUNT && p.request(9));
+    const out = await uploadOnce(peer, 255, 0, makeMission(3), fast);
+    expect(out.result).toMatchObject({ ok: false, error: 'protocol', message: 'the vehicle asked for mission item 9 of only 3' });
+  });
+
+  it('maps final errors: OPERATION_CANCELLED, UNSUPPORTED, INVALID_PARAM5_X, DENIED', async () => {
+    for (const [ack, error, words] of [
+      [15, 'cancelled', /cancelled the mission transfer/],
+      [3, 'unsupported', /does not support a command/],
+      [10, 'invalid-param', /invalid value .*INVALID_PARAM5_X/],
+      [14, 'denied', /another ground station/],
+    ] as const) {
+      const peer = new ScriptedPeer((msgid, _f, p) => {
+        if (msgid === MSG.MISSION_COUNT) p.request(0);
+        else if (msgid === MSG.MISSION_ITEM_INT) p.ack(ack);
+      });
+      const out = await uploadOnce(peer, 255, 0, makeMission(3), fast);
+      expect(out.result).toMatchObject({ ok: false, error, ackType: ack });
+      if (!out.result.ok) expect(out.result.message).toMatch(words);
+    }
+  });
+
+  it('a lost final ACK is settled by reading back: success when the vehicle holds the items', async () => {
+    const items = makeRally(2);
+    const stored: MissionItem[] = [];
+    const peer = new ScriptedPeer((msgid, f, p) => {
+      if (msgid === MSG.MISSION_COUNT) p.request(0, 2);
+      else if (msgid === MSG.MISSION_ITEM_INT) {
+        const seq = num(f, 'seq');
+        if (stored.length === seq) stored.push(items[seq]!);
+        if (seq === 0) p.request(1, 2);
+        else p.ack(1, 2); // final ACK "lost"; the repeat of the last item earns ERROR (not receiving)
+      } else if (msgid === MSG.MISSION_REQUEST_LIST) p.reply(MSG.MISSION_COUNT, { count: stored.length, mission_type: 2 });
+      else if (msgid === MSG.MISSION_REQUEST_INT) {
+        const it = stored[num(f, 'seq')]!;
+        p.reply(MSG.MISSION_ITEM_INT, { ...it, mission_type: 2 });
+      }
+    });
+    const r = await uploadAndVerify(peer, 255, 2, items, fast);
+    expect(r).toEqual({ ok: true, value: undefined });
+  });
+});
+
+describe('download and clear', () => {
+  it('downloads ignoring duplicates and late items, then acknowledges', async () => {
+    const items = makeMission(3);
+    const peer = new ScriptedPeer((msgid, f, p) => {
+      if (msgid === MSG.MISSION_REQUEST_LIST) {
+        p.reply(MSG.MISSION_COUNT, { count: 3, mission_type: 0 });
+        p.reply(MSG.MISSION_COUNT, { count: 99, mission_type: 0 }); // duplicate/stale: ignored
+      } else if (msgid === MSG.MISSION_REQUEST_INT) {
+        const seq = num(f, 'seq');
+        if (seq > 0) p.reply(MSG.MISSION_ITEM_INT, { ...items[seq - 1]!, mission_type: 0 }); // late duplicate of the previous
+        p.ack(1); // a stale ERROR (answer to a stray item): not final for a download
+        p.reply(MSG.MISSION_ITEM_INT, { ...items[seq]!, mission_type: 0 });
+      }
+    });
+    const r = await downloadItems(peer, 255, 0, fast);
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.value.map((i) => i.seq)).toEqual([0, 1, 2]);
+    expect(peer.sent.at(-1)).toMatchObject({ msgid: MSG.MISSION_ACK, fields: { type: 0, mission_type: 0 } });
+  });
+
+  it('a download refused because an upload is in progress (DENIED) is reported as such', async () => {
+    const peer = new ScriptedPeer((msgid, _f, p) => msgid === MSG.MISSION_REQUEST_LIST && p.ack(14, 1));
+    expect(await downloadItems(peer, 255, 1, fast)).toMatchObject({ ok: false, error: 'denied' });
+  });
+
+  it('clears per type and retries when unanswered', async () => {
+    let n = 0;
+    const peer = new ScriptedPeer((msgid, f, p) => {
+      if (msgid === MSG.MISSION_CLEAR_ALL && ++n === 2) p.ack(0, num(f, 'mission_type'));
+    });
+    expect(await clearItems(peer, 255, 1, fast)).toEqual({ ok: true, value: undefined });
+    expect(n).toBe(2);
+  });
+});
