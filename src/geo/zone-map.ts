@@ -225,7 +225,29 @@ function checkPolygon(coords: unknown, prefix: string, rep: FeatureReporter): Lo
     }
     rings.push(ring);
   });
-  return ok ? rings : undefined;
+  if (!ok) return undefined;
+  // Holes must lie inside the outer ring without crossing it or each other.
+  const outer = rings[0]!;
+  for (let h = 1; h < rings.length; h++) {
+    const hole = rings[h]!;
+    const crossing = [outer, ...rings.slice(1, h)].findIndex((other) => ringsCross(hole, other));
+    if (crossing >= 0) {
+      rep.error('ring-self-intersects', `${prefix}ring ${h} (a hole) crosses or touches ring ${crossing}`);
+      return undefined;
+    }
+    if (!pointInRing(hole[0]!, outer)) {
+      rep.error('hole-outside', `${prefix}ring ${h} (a hole) lies outside ring 0, the outer boundary`);
+      return undefined;
+    }
+  }
+  return rings;
+}
+
+function ringsCross(a: readonly LonLat[], b: readonly LonLat[]): boolean {
+  for (let i = 0; i + 1 < a.length; i++) {
+    for (let j = 0; j + 1 < b.length; j++) if (segmentsIntersect(a[i]!, a[i + 1]!, b[j]!, b[j + 1]!)) return true;
+  }
+  return false;
 }
 
 function pointInRing(p: LonLat, ring: readonly LonLat[]): boolean {

@@ -159,6 +159,16 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
     expect(issue!.message).toMatch(/feature 3 \("Parts"\): polygon 1 ring 1 intersects itself/);
   });
 
+  it('a hole that crosses its outer ring or lies outside it', () => {
+    const outer = square(101.7, 36.6, 0.002);
+    const crossing = square(101.7015, 36.6, 0.001).reverse();
+    const [a] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'controlled', name: 'Ring zone' }, geometry: { type: 'Polygon', coordinates: [outer, crossing] } }));
+    expect(a!.message).toBe('test.geojson: feature 3 ("Ring zone"): ring 1 (a hole) crosses or touches ring 0');
+    const outside = square(101.71, 36.6, 0.001).reverse();
+    const [b] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'controlled', name: 'Ring zone' }, geometry: { type: 'Polygon', coordinates: [outer, outside] } }));
+    expect(b).toMatchObject({ code: 'hole-outside', featureIndex: 3 });
+  });
+
   it('coordinates out of range', () => {
     const [issue] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'drop-point', name: 'Far' }, geometry: { type: 'Point', coordinates: [201.7, 36.6] } }));
     expect(issue).toMatchObject({ code: 'coordinate-out-of-range', featureIndex: 3 });
