@@ -203,4 +203,18 @@ describe('known answers', () => {
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every(([d, t]) => d <= t && t === pm.corners.count)).toBe(true);
   });
+
+  it('treats a hole in a no-fly area as free space: reachable only from inside the hole', () => {
+    const outer = [[-300, -300], [300, -300], [300, 300], [-300, 300], [-300, -300]].map(([x, y]) => at(x!, y!));
+    const hole = [[-150, -150], [-150, 150], [150, 150], [150, -150], [-150, -150]].map(([x, y]) => at(x!, y!));
+    const donut = { type: 'Feature', properties: { kind: 'no-fly', name: 'Cordon' }, geometry: { type: 'Polygon', coordinates: [outer, hole] } };
+    const pm = prepared([donut]);
+    expect(areaContaining(pm, at(0, 0))).toBeUndefined();
+    expect(areaContaining(pm, at(200, 0))?.name).toBe('Cordon');
+    // Inside the hole, 120 m of free space each way minus 30 m clearance: routes stay inside.
+    const inside = planRoute(pm, at(-100, -100), at(100, 100));
+    expect(inside.ok && inside.path.length).toBe(2);
+    const blocked = planRoute(pm, at(-800, 0), at(0, 0));
+    expect(blocked).toMatchObject({ ok: false, code: 'unreachable', area: 'Cordon', areas: ['Cordon'] });
+  });
 });
