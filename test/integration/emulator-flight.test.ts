@@ -15,8 +15,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** Stock SITL battery (3300 mAh) so that consumption compares with ARDUPILOT.md's reference flight. */
+const SITL_BATTERY = { BATT_CAPACITY: 3300, BATT_LOW_MAH: 0, BATT_CRT_MAH: 0 };
+
 async function setup(opts: Partial<EmulatorOptions> = {}): Promise<{ emu: Emulator; v: EmulatedVehicle; gcs: RawGcs }> {
-  const emu = await startEmulator({ vehicles: [{ sysid: 1, home: HOME }], speedup: 50, readyAfterS: 2, ...opts });
+  const emu = await startEmulator({ vehicles: [{ sysid: 1, home: HOME, params: SITL_BATTERY }], speedup: 50, readyAfterS: 2, ...opts });
   cleanups.push(() => emu.stop());
   const gcs = await RawGcs.tcp(emu.vehicles[0]!.tcpPort);
   cleanups.push(() => gcs.close());
@@ -168,8 +171,8 @@ describe('fence', () => {
 });
 
 describe('failsafes and RTL', () => {
-  it('battery failure → "Battery 1 is critical" → LAND where it is', async () => {
-    const { emu, v, gcs } = await setup();
+  it('battery failure → "Battery 1 is critical" → LAND where it is (medidrop.parm battery thresholds)', async () => {
+    const { emu, v, gcs } = await setup({ vehicles: [{ sysid: 1, home: HOME }] });
     await launch(gcs, referenceMission());
     await gcs.waitText(/Mission: 3 WP/, 10_000, 0);
     v.failBattery();

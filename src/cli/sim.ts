@@ -1,0 +1,140 @@
+/**
+ * `medidrop sim`: start emulated ArduCopter drones at a depot of a zone map, for trying medidrop
+ * without hardware (`npm start`'s demo uses it).
+ *
+ *   medidrop sim --map FILE --depot NAME [--vehicles N] [--speedup K] [--port 5760] [--ready-after S]
+ *                [--wind S@D] [--udp HOST:PORT]
+ *
+ * Vehicle i (sysid i, from 1) listens on TCP port + 10·(i − 1), like SITL instances (`--port 0`: the OS
+ * picks). One JSON line per vehicle goes to stdout ({sysid, url, home}); it runs until Ctrl-C.
+ */
+import { loadZoneMapFile } from '../geo/zone-map.js';
+import { ZoneMapError, type ZoneMap } from '../geo/types.js';
+import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
+import { numberFlag, parseCommandArgs, UsageError } from './common.js';
+import { createLogger } from '../log.js';
+
+const HELP = `usage: medidrop sim --map FILE --depot NAME [options]
+
+  --map FILE            zone map (GeoJSON FeatureCollection)
+  --depot NAME          depot the drones start from
+  --vehicles N          number of drones, sysid 1..N (default 1)
+  --speedup K           simulated seconds per wall second (default 1)
+  --port P              TCP port of drone 1; drone i gets P + 10·(i − 1) (default 5760; 0 = any free)
+  --ready-after S       simulated seconds until the EKF uses GPS and arming works (default 42, like SITL)
+  --wind S@D            wind S m/s blowing from D degrees true (default 0@0)
+  --udp HOST:PORT       also send every drone's MAVLink to this UDP address (one link, several drones)
+
+prints one JSON line per drone, then runs until Ctrl-C; exit 2 on bad input`;
+
+const OPTIONS = {
+  map: { type: 'string' },
+  depot: { type: 'string' },
+  vehicles: { type: 'string' },
+  speedup: { type: 'string' },
+  port: { type: 'string' },
+  'ready-after': { type: 'string' },
+  wind: { type: 'string' },
+  udp: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface SimIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Resolves when the simulation should stop (default: SIGINT / SIGTERM). */
+  until?: Promise<void>;
+  /** Called once the drones are up (tests use it to reach the emulator). */
+  started?: (emu: Emulator) => void;
+}
+
+function signals(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
+function parseWind(value: string | undefined): { speedMs: number; fromDeg: number } {
+  if (value === undefined) return { speedMs: 0, fromDeg: 0 };
+  const m = /^\s*(\d+(?:\.\d+)?)\s*@\s*(\d+(?:\.\d+)?)\s*$/.exec(value);
+  if (!m) throw new UsageError(`--wind must be SPEED@FROM_DEG, e.g. 8@270, got '${value}'`);
+  const speedMs = Number(m[1]);
+  const fromDeg = Number(m[2]);
+  if (fromDeg >= 360) throw new UsageError(`--wind direction must be 0..359 degrees, got ${fromDeg}`);
+  return { speedMs, fromDeg };
+}
+
+function parseUdp(value: string | undefined): { host: string; port: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^([^:]+):(\d+)$/.exec(value.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port >= 1 && port <= 65535)) throw new UsageError(`--udp must be HOST:PORT, got '${value}'`);
+  return { host: m[1]!, port };
+}
+
+export async function run(args: string[], io: SimIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') }): Promise<number> {
+  const { values } = parseCommandArgs(args, OPTIONS);
+  if (values.help) {
+    io.out(HELP);
+    return 0;
+  }
+  if (!values.map) throw new UsageError('--map FILE is required');
+  if (!values.depot) throw new UsageError('--depot NAME is required');
+  const count = numberFlag('vehicles', values.vehicles, 1)!;
+  if (!Number.isInteger(count) || count < 1 || count > 50) throw new UsageError(`--vehicles must be an integer 1..50, got ${values.vehicles}`);
+  const speedup = numberFlag('speedup', values.speedup, 1)!;
+  if (!(speedup > 0 && speedup <= 1000)) throw new UsageError(`--speedup must be in (0, 1000], got ${values.speedup}`);
+  const port = numberFlag('port', values.port, 5760)!;
+  if (!Number.isInteger(port) || port < 0 || port + 10 * (count - 1) > 65535) throw new UsageError(`--port must be 0 or a TCP port leaving room for ${count} drone(s), got ${values.port}`);
+  const readyAfterS = numberFlag('ready-after', values['ready-after'], 42)!;
+  if (!(readyAfterS >= 0)) throw new UsageError(`--ready-after must be ≥ 0, got ${values['ready-after']}`);
+  const wind = parseWind(values.wind);
+  const udpOut = parseUdp(values.udp);
+
+  let map: ZoneMap;
+  try {
+    map = loadZoneMapFile(values.map);
+  } catch (err) {
+    if (err instanceof ZoneMapError) throw new UsageError(`${values.map} is not a usable zone map:\n  ${err.issues.map((i) => i.message).join('\n  ')}`);
+    throw new UsageError(`cannot read ${values.map}: ${(err as Error).message}`);
+  }
+  const depot = map.depots.find((d) => d.name === values.depot) ?? map.depots.find((d) => d.name.toLowerCase().startsWith(values.depot!.toLowerCase()));
+  if (!depot) {
+    throw new UsageError(`no depot '${values.depot}' in ${values.map}; depots: ${map.depots.map((d) => `'${d.name}'`).join(', ') || '(none)'}`);
+  }
+  const [lon, lat] = depot.position;
+  const altM = depot.groundAltitudeM ?? map.siteAltitudeM;
+  // Drones stand 3 m apart along a line east of the depot point.
+  const m = 111318.84502145034;
+  const vehicles = Array.from({ length: count }, (_, i) => ({
+    sysid: i + 1,
+    home: { lat, lon: lon + (3 * i) / (m * Math.cos((lat * Math.PI) / 180)), altM },
+    tcpPort: port === 0 ? 0 : port + 10 * i,
+  }));
+  const logger = createLogger('sim');
+  let emu: Emulator;
+  try {
+    emu = await startEmulator({ vehicles, speedup, readyAfterS, wind, udpOut, logger });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new UsageError(`TCP port in use (${e.message}); pick another --port or --port 0`);
+    throw err;
+  }
+  for (const v of emu.vehicles) {
+    const h = vehicles[v.sysid - 1]!.home;
+    io.out(JSON.stringify({ sysid: v.sysid, url: `tcp://127.0.0.1:${v.tcpPort}`, tcpPort: v.tcpPort, home: h, depot: depot.name }));
+  }
+  if (udpOut) io.err(`medidrop sim: also speaking MAVLink over UDP to ${udpOut.host}:${udpOut.port} from port ${emu.udpPort}`);
+  io.err(`medidrop sim: ${count} drone(s) at ${depot.name}, speed-up ${speedup}×, ready to arm ${readyAfterS} s (sim) after a client connects; Ctrl-C to stop`);
+  io.started?.(emu);
+  await (io.until ?? signals());
+  await emu.stop();
+  io.err('medidrop sim: stopped');
+  return 0;
+}
