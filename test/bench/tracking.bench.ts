@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setMaxListeners } from 'node:events';
 import Database from 'better-sqlite3';
 import { createLogger } from '../../src/log.js';
 import { connect, MavlinkVehicle, PacketSplitter, decodePacket, toVehicleEvent, MSG } from '../../src/mavlink/index.js';
@@ -96,6 +97,54 @@ function startChild(gcsPort: number): Promise<ChildProcess> {
   });
 }
 
+interface ApiProbe {
+  /** Send GET /api/requests (officer) and GET /api/missions (pilot) at `perS` a second for `ms`; latencies in ms. */
+  measure(ms: number, perS: number): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The service's app (SERVICE engineer's buildApp, through its API test set-up) in this process, with
+ * five drop requests queued and planned, driven with app.inject. Null when it cannot be built.
+ */
+async function apiProbe(): Promise<ApiProbe | null> {
+  try {
+    const mod = await import('../integration/api-support.js');
+    const t = await mod.makeTestApp();
+    const officer = await t.login('officer.li');
+    const pilot = await t.login('pilot.zhao');
+    for (let i = 0; i < 5; i++) {
+      const r = await t.as(officer, { method: 'POST', url: '/api/requests', payload: mod.requestBody(), headers: { 'idempotency-key': mod.newKey() } });
+      if (r.statusCode >= 300) throw new Error(`POST /api/requests: ${r.statusCode} ${r.body.slice(0, 200)}`);
+    }
+    return {
+      async measure(ms, perS) {
+        const lat: number[] = [];
+        const pending: Promise<void>[] = [];
+        const end = performance.now() + ms;
+        let k = 0;
+        while (performance.now() < end) {
+          const who = k++ % 2 === 0 ? { s: officer, url: '/api/requests' } : { s: pilot, url: '/api/missions' };
+          const t0 = performance.now();
+          pending.push(
+            t.as(who.s, { method: 'GET', url: who.url }).then((r) => {
+              if (r.statusCode !== 200) throw new Error(`GET ${who.url}: ${r.statusCode}`);
+              lat.push(performance.now() - t0);
+            }),
+          );
+          await new Promise((r) => setTimeout(r, 1000 / perS));
+        }
+        await Promise.all(pending);
+        return lat.sort((a, b) => a - b);
+      },
+      close: () => t.close(),
+    };
+  } catch (err) {
+    log(`API: the service's app could not be built here (${err instanceof Error ? err.message : String(err)}): API latency not measured`);
+    return null;
+  }
+}
+
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
 }
@@ -111,7 +160,14 @@ export async function run(): Promise<void> {
   let child: ChildProcess | undefined;
   const handles: FlightHandle[] = [];
   const stopAll = new AbortController();
+  setMaxListeners(VEHICLES + 10, stopAll.signal); // one listener per flight
+  let api: ApiProbe | null = null;
   try {
+    // API baseline first, before anything streams (same process, same requests)
+    api = await apiProbe();
+    await api?.measure(1000, 50); // warm-up
+    const apiIdle = api ? await api.measure(5000, 50) : null;
+
     conn = (await connect('udpin://127.0.0.1:0', { linkTimeoutMs: 3000 })) as typeof conn;
     const port = (conn!.transport as unknown as { localPort: number }).localPort;
     child = await startChild(port);
@@ -160,7 +216,8 @@ export async function run(): Promise<void> {
       if (measuring && captured.length < 200_000) captured.push({ t: Date.now(), c: Buffer.from(c) });
     });
     const loop = monitorEventLoopDelay({ resolution: 1 });
-    const backlog: number[] = [];
+    const pendingSamples: number[] = [];
+    const trackSamples: number[] = [];
     const in0 = tracker.stats().inputs;
     const pk0 = conn!.stats.packets;
     const cpu0 = process.cpuUsage();
@@ -169,9 +226,12 @@ export async function run(): Promise<void> {
     loop.enable();
     const sampler = setInterval(() => {
       const s = tracker.stats();
-      backlog.push(s.pendingDeliveries + s.trackBuffered);
+      pendingSamples.push(s.pendingDeliveries);
+      trackSamples.push(s.trackBuffered);
     }, 250);
+    const apiBusyP = api ? api.measure(WINDOW_S * 1000 - 500, 50) : Promise.resolve(null);
     await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
+    const apiBusy = await apiBusyP;
     measuring = false;
     clearInterval(sampler);
     loop.disable();
@@ -231,7 +291,6 @@ export async function run(): Promise<void> {
     const trkCap = dec.packets / (trackerMs / 1000);
     latencyFanoutMs.sort((a, b) => a - b);
     latencyEventMs.sort((a, b) => a - b);
-    const maxBacklog = Math.max(...backlog);
     const expected = VEHICLES * (10 + 6 * 2 + 1 + 1); // position, 6 status messages, home 1 Hz, heartbeat
     log(`setup: ${VEHICLES} flights uploaded, verified, armed and en route in ${airborneS.toFixed(1)} s (wall); ${enRoute} still en route at the end of the window`);
     log(`live: ${Math.round(ratePackets)} packets/s received, ${Math.round(rateEvents)} vehicle events/s handled by the tracker (≈ ${expected}/s configured)`);
@@ -239,16 +298,22 @@ export async function run(): Promise<void> {
     log(`live: event→subscriber latency p50 ${pct(latencyEventMs, 50).toFixed(0)} ms, p99 ${pct(latencyEventMs, 99).toFixed(0)} ms (decode time to delivery, Date.now resolution 1 ms)`);
     log(`live: tracker fan-out latency p50 ${pct(latencyFanoutMs, 50).toFixed(3)} ms, p99 ${pct(latencyFanoutMs, 99).toFixed(3)} ms over ${latencyFanoutMs.length} deliveries to ${FAST_SUBSCRIBERS} subscribers`);
     log(`live: event-loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`);
-    log(`live: backlog (pending deliveries + unwritten track points) max ${maxBacklog}, end ${backlog.at(-1) ?? 0}; ${SLOW_SUBSCRIBERS} slow subscribers (50 ms each) got ${slowDelivered} coalesced updates; track ${sink.points} points in ${sink.batches} SQLite transactions`);
+    log(`live: backlog: undelivered updates max ${Math.max(...pendingSamples)} (bound: ${SLOW_SUBSCRIBERS} slow subscribers × ${VEHICLES} flights = ${SLOW_SUBSCRIBERS * VEHICLES}, coalesced; the ${FAST_SUBSCRIBERS} fast ones are served every loop turn), unwritten track points max ${Math.max(...trackSamples)} (flushed every second or 200 points)`);
+    log(`live: the slow subscribers got ${slowDelivered} coalesced updates (${tracker.stats().coalesced} inputs merged); track ${sink.points} points (of ${events} events) in ${sink.batches} SQLite transactions`);
     log(`baseline (same packets, ${dec.packets} of them): decode only ${Math.round(decCap)} packets/s; decode + tracker + ${FAST_SUBSCRIBERS} subscribers ${Math.round(trkCap)} packets/s`);
     log(`ratios: tracker path = ${(trkCap / decCap).toFixed(2)} × decode-only throughput; live load = ${((ratePackets / trkCap) * 100).toFixed(1)} % of the tracker path's capacity (${(trkCap / ratePackets).toFixed(0)}× headroom)`);
-    log(`API p99 while streaming: not measured here (the service's app needs its own fixtures; see the SERVICE benchmark)`);
+    if (apiIdle && apiBusy) {
+      const p99i = pct(apiIdle, 99);
+      const p99b = pct(apiBusy, 99);
+      log(`API (service app, app.inject, GET /api/requests + /api/missions at 50/s): idle p50 ${pct(apiIdle, 50).toFixed(1)} ms p99 ${p99i.toFixed(1)} ms; while streaming p50 ${pct(apiBusy, 50).toFixed(1)} ms p99 ${p99b.toFixed(1)} ms (${apiBusy.length} requests) = ${(p99b / p99i).toFixed(2)} × idle p99; target p99 < 50 ms: ${p99b < 50 ? 'met' : 'NOT met'}`);
+    }
     if (rateEvents < 0.9 * expected * 0.9) log(`WARNING: handled ${Math.round(rateEvents)} events/s, below the configured ${expected}/s: check for drops`);
   } finally {
     stopAll.abort();
     await Promise.all(handles.map((h) => h.done));
     await tracker.close();
     await conn?.close();
+    await api?.close().catch(() => undefined);
     if (child && child.exitCode === null) {
       const exited = new Promise((r) => child!.once('exit', r));
       child.kill('SIGTERM');
