@@ -25,7 +25,7 @@ export interface WatchedPage {
 }
 
 /** A fresh context (own cookies and localStorage) with one page; phone-sized when asked. */
-export async function openPage(browser: Browser, opts: { phone?: boolean } = {}): Promise<WatchedPage> {
+export async function openPage(browser: Browser, opts: { phone?: boolean; expectedStatuses?: number[] } = {}): Promise<WatchedPage> {
   const context = await browser.newContext({
     viewport: opts.phone ? { width: 412, height: 915 } : { width: 1280, height: 900 },
     deviceScaleFactor: 1,
@@ -38,8 +38,10 @@ export async function openPage(browser: Browser, opts: { phone?: boolean } = {})
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
     const text = msg.text();
-    // 401 before log-in (GET /api/me) and the missing favicon are expected.
-    if (/status of (401|404)/.test(text)) return;
+    // 401 before log-in (GET /api/me) and the missing favicon are expected; a test may expect more.
+    const expected = [401, 404, ...(opts.expectedStatuses ?? [])];
+    const status = /status of (\d{3})/.exec(text)?.[1];
+    if (status && expected.includes(Number(status))) return;
     problems.push(`console: ${text}`);
   });
   return { context, page, problems };

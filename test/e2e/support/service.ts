@@ -1,0 +1,74 @@
+/**
+ * The real medidrop service for the browser tests, in this process: a temporary SQLite file, the
+ * demo zone map (missions/county-town.geojson; a small map of our own until that file exists),
+ * the demo users and emulated drones at a speed-up — the same wiring as `medidrop serve --demo` —
+ * listening on an OS-chosen port.
+ */
+import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../../src/config.js';
+import { createService, recoverAfterStart } from '../../../src/dispatch/service.js';
+import { openStore } from '../../../src/store/db.js';
+import { buildApp } from '../../../src/web/app.js';
+import { DEMO_MAP, DEMO_USERS, ensureDemoUsers, startDemoDrones } from '../../../src/cli/serve.js';
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface ServiceHandle {
+  url: string;
+  users: { officer: Credentials; pilot: Credentials; admin: Credentials };
+  zoneMapFile: string;
+  close(): Promise<void>;
+}
+
+const OWN_MAP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'e2e-town.geojson');
+
+export async function startService(opts: { speedup?: number } = {}): Promise<ServiceHandle> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'medidrop-e2e-'));
+  const zoneMapFile = existsSync(DEMO_MAP) ? DEMO_MAP : OWN_MAP;
+  const config = loadConfig({
+    env: {},
+    overrides: { port: 0, host: '127.0.0.1', db: path.join(dir, 'e2e.sqlite'), simSpeedup: opts.speedup ?? 20, zoneMap: zoneMapFile },
+  });
+  // Several log-ins per minute from one browser are the test, not an attack.
+  config.loginRateLimit = { max: 100, windowMs: 60_000 };
+  config.handoverRateLimit = { max: 100, windowMs: 60_000 };
+  const store = openStore(config.db);
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const parts = await createService({ repos: store.repos, config });
+    stops.push(() => parts.close());
+    parts.dispatcher.setZoneMap(JSON.parse(readFileSync(zoneMapFile, 'utf8')), null);
+    await ensureDemoUsers(store.repos);
+    const sim = await startDemoDrones(parts, config.simSpeedup);
+    stops.unshift(sim.stop);
+    recoverAfterStart(parts);
+    const app = await buildApp(parts);
+    stops.unshift(() => app.close());
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const cred = (role: string): Credentials => {
+      const u = DEMO_USERS.find((d) => d.role === role)!;
+      return { username: u.username, password: u.password };
+    };
+    return {
+      url: address,
+      users: { officer: cred('officer'), pilot: cred('pilot'), admin: cred('admin') },
+      zoneMapFile,
+      close: async () => {
+        for (const stop of stops) await stop().catch(() => undefined);
+        store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    for (const stop of stops) await stop().catch(() => undefined);
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
