@@ -80,7 +80,7 @@ export async function run(args: string[]): Promise<number> {
       stops.push(sim.stop);
       out.push(...sim.lines);
     }
-    recoverAfterStart(parts);
+    await recoverAfterStart(parts);
     void parts.flights.prepareDrones();
     const app = await buildApp(parts);
     stops.unshift(() => app.close());

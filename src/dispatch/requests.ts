@@ -61,6 +61,11 @@ export class RequestService {
     return { request: this.repos.requestById(created.id)!, replay: false };
   }
 
+  /** Store the hash of a request's hand-over code if it is missing (a crash between the two writes). */
+  async ensureHandoverCode(requestId: number): Promise<void> {
+    if (!this.repos.handoverCode(requestId)) this.repos.setHandoverCodeHash(requestId, await this.handoverHashFor(requestId));
+  }
+
   private async handoverHashFor(requestId: number): Promise<string> {
     return hashHandoverCode(this.handoverCode(requestId));
   }

@@ -76,8 +76,9 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
   };
 }
 
-/** Work left over by a crash: requests stored but never planned, unfinished flights. */
-export function recoverAfterStart(parts: ServiceParts): { replanned: number; reattached: number[] } {
+/** Work left over by a crash: requests stored but never planned (or without a hand-over code), unfinished flights. */
+export async function recoverAfterStart(parts: ServiceParts): Promise<{ replanned: number; reattached: number[] }> {
+  for (const id of parts.repos.requestIdsWithoutHandoverCode()) await parts.requests.ensureHandoverCode(id);
   let replanned = 0;
   for (const r of parts.repos.requestsToReplan()) {
     if (r.missionId === null && r.reasons.length === 0) {
@@ -85,6 +86,7 @@ export function recoverAfterStart(parts: ServiceParts): { replanned: number; rea
       replanned++;
     }
   }
+  parts.repos.deleteExpiredSessions();
   const reattached = parts.flights.resumeUnfinished();
   return { replanned, reattached };
 }

@@ -394,6 +394,9 @@ export class Repositories {
     const r = this.q('SELECT code_hash, confirmed_at FROM handover_codes WHERE request_id = ?').get(requestId) as Row | undefined;
     return r ? { codeHash: str(r.code_hash), confirmedAt: strOrNull(r.confirmed_at) } : null;
   }
+  requestIdsWithoutHandoverCode(): number[] {
+    return (this.q('SELECT r.id FROM drop_requests r LEFT JOIN handover_codes h ON h.request_id = r.id WHERE h.request_id IS NULL ORDER BY r.id').all() as Row[]).map((r) => num(r.id));
+  }
   confirmHandover(requestId: number, at: string): void {
     this.q('UPDATE handover_codes SET confirmed_at = ? WHERE request_id = ? AND confirmed_at IS NULL').run(at, requestId);
   }

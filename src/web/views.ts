@@ -38,6 +38,17 @@ export function plannedRoute(plan: DeliveryPlan): LonLatPair[] {
   return [...plan.outbound, ...plan.inbound.slice(plan.outbound.length > 0 ? 1 : 0)] as LonLatPair[];
 }
 
+/** Planned seconds from take-off to the drop point: the legs up to the one ending there. */
+export function outboundDurationS(plan: DeliveryPlan): number {
+  let sum = 0;
+  const [dlon, dlat] = plan.dropPoint.position;
+  for (const leg of plan.legs) {
+    sum += leg.durationS;
+    if (Math.abs(leg.to[0] - dlon) < 1e-6 && Math.abs(leg.to[1] - dlat) < 1e-6) return sum;
+  }
+  return plan.durationS / 2;
+}
+
 export function requestView(src: ViewSources, r: DropRequestRecord, viewer: UserRecord): DropRequestView {
   const { repos } = src;
   const officer = repos.userById(r.officerId);
@@ -48,11 +59,11 @@ export function requestView(src: ViewSources, r: DropRequestRecord, viewer: User
   const delivery = flight ? repos.deliveryForFlight(flight.id) : null;
   const handover = repos.handoverCode(r.id);
   let eta: string | null = null;
-  if (r.status === 'awaiting-approval' && mission) eta = new Date(Date.parse(repos.now()) + (mission.plan.durationS / 2) * 1000).toISOString();
+  if (r.status === 'awaiting-approval' && mission) eta = new Date(Date.parse(repos.now()) + outboundDurationS(mission.plan) * 1000).toISOString();
   if (r.status === 'in-flight' && live) {
     const etaS = live.progress.etaDropS;
     if (etaS !== null) eta = new Date((live.vehicle.lastHeardT ?? Date.parse(repos.now())) + etaS * 1000).toISOString();
-    else if (mission) eta = new Date(Date.parse(flight!.createdAt) + (mission.plan.durationS / 2) * 1000).toISOString();
+    else if (mission) eta = new Date(Date.parse(flight!.airborneAt ?? flight!.createdAt) + outboundDurationS(mission.plan) * 1000).toISOString();
   }
   const mayKnowCode = viewer.role === 'admin' || viewer.id === r.officerId;
   return {

@@ -184,6 +184,11 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
   for (const action of ['abort', 'pause', 'resume'] as const) {
     app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(`/api/flights/:id/${action}`, {
       onRequest: guard(['pilot']),
+      // the body is optional: a POST without one means {}
+      preValidation: (req, _reply, done) => {
+        if (req.body === undefined || req.body === null) req.body = {};
+        done();
+      },
       schema: {
         tags: ['flights'],
         summary: action === 'abort' ? 'Abort: return home by the safe path (pilot)' : action === 'pause' ? 'Hold position (pilot)' : 'Continue the mission (pilot)',
