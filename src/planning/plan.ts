@@ -14,6 +14,7 @@ import { chooseRally } from '../missions/rally.js';
 import type { VehiclePlan } from '../missions/types.js';
 import { APPROACH_HEIGHT_M, estimateEnergy, type EnergyEstimate } from './energy.js';
 import { pathLengthM } from './local-frame.js';
+import { mergeCornerRuns } from './waypoints.js';
 import { areaContaining, isSegmentClear, planRoute, prepareMap, type PreparedMap } from './route.js';
 import type { Check, DeliveryPlan, PlaceRef, PlanOptions, PlanRequest, Reason } from './types.js';
 
@@ -22,6 +23,8 @@ export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = Object.freeze({ clear
 export const INCLUSION_MARGIN_M = 150;
 /** Most vertices the inclusion polygon may use (the rest of the storage goes to exclusions). */
 export const INCLUSION_MAX_VERTICES = 10;
+/** Legs are re-checked against 99 % of the clearance (points are rounded to 1e-7° ≈ 1 cm). */
+export const CLEARANCE_TOLERANCE = 0.99;
 /** FENCE_MARGIN, m. */
 export const FENCE_MARGIN_M = 3;
 /** Lowest sensible cruise height above take-off, m (rooftops and trees). */
@@ -196,11 +199,12 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     reasons.push({ code: route.code, message: `no route from '${depot.name}' to '${drop.name}'${area}: ${route.message}` });
     return infeasible({ cruiseAltitudeM });
   }
-  const outbound = route.path.map(r7);
+  // One waypoint per corner instead of the planner's arc vertices, keeping the same clearance test.
+  const outbound = mergeCornerRuns(route.path.map(r7), (a, b) => isSegmentClear(prepared, a, b, opts.clearanceM * CLEARANCE_TOLERANCE), opts.clearanceM);
   const inbound = [...outbound].reverse();
   const flown = [...outbound, ...inbound.slice(1)];
   const blockedLegs: number[] = [];
-  for (let i = 1; i < flown.length; i++) if (!isSegmentClear(prepared, flown[i - 1]!, flown[i]!, opts.clearanceM * 0.99)) blockedLegs.push(i);
+  for (let i = 1; i < flown.length; i++) if (!isSegmentClear(prepared, flown[i - 1]!, flown[i]!, opts.clearanceM * CLEARANCE_TOLERANCE)) blockedLegs.push(i);
   checks.push({
     id: 'route-clear',
     ok: blockedLegs.length === 0,

@@ -4,6 +4,8 @@ import { DEFAULT_DRONE } from '../../src/planning/drone.js';
 import type { DeliveryPlan, PlanRequest } from '../../src/planning/types.js';
 import { common } from 'node-mavlink';
 import { at, DRONE, townMap } from './plan-fixtures.js';
+import { isSegmentClear, planRoute, prepareMap } from '../../src/planning/route.js';
+import { distanceM } from '../../src/planning/local-frame.js';
 
 const calm = { payloadKg: 1, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 };
 function request(over: Partial<PlanRequest> = {}): PlanRequest {
@@ -31,6 +33,21 @@ describe('planDelivery', () => {
     expect(vp.delivery.method).toBe('payload-place');
     expect(p.waypoints[0]).toEqual([36.6171, 101.7782, 80]);
     expect(p.waypoints.every(([, , alt]) => alt <= 100)).toBe(true);
+  });
+
+  it('one waypoint per corner: no arc vertex runs, every leg still keeps the clearance', () => {
+    const map = townMap();
+    const p = planDelivery(map, request());
+    const prepared = prepareMap(map, { clearanceM: 30 });
+    const raw = planRoute(prepared, p.depot.position, p.dropPoint.position);
+    expect(raw.ok).toBe(true);
+    if (!raw.ok) return;
+    expect(p.outbound.length).toBeLessThan(raw.path.length);
+    for (let i = 1; i < p.outbound.length; i++) {
+      expect(isSegmentClear(prepared, p.outbound[i - 1]!, p.outbound[i]!, 29.7)).toBe(true);
+      if (i < p.outbound.length - 1 && i > 1) expect(distanceM(p.outbound[i - 1]!, p.outbound[i]!)).toBeGreaterThan(15);
+    }
+    expect(p.distanceM / 2).toBeLessThan(raw.lengthM * 1.02);
   });
 
   it('is deterministic byte for byte (same map object and a freshly loaded one)', () => {
