@@ -64,7 +64,7 @@ function zoneLabel(kind) {
  * Draw zones, no-fly areas, depots and drop points. Returns { group, bounds, dropMarkers } where
  * dropMarkers maps a drop point name to its marker (pages attach click handlers).
  */
-export function drawZoneMap(map, zoneMapInput, { onDropPointClick } = {}) {
+export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' } = {}) {
   const zm = normaliseZoneMap(zoneMapInput);
   const group = L.featureGroup().addTo(map);
   const order = { precaution: 0, controlled: 1, sealed: 2 };
@@ -97,7 +97,13 @@ export function drawZoneMap(map, zoneMapInput, { onDropPointClick } = {}) {
     dropMarkers.set(dp.name, marker);
   }
   const bounds = group.getLayers().length ? group.getBounds() : null;
-  if (bounds?.isValid()) map.fitBounds(bounds.pad(0.05));
+  if (fit === 'dropPoints' && dropMarkers.size > 0) {
+    // Officers pick drop points: show where they are, not the whole county.
+    const dropBounds = L.latLngBounds([...dropMarkers.values()].map((m) => m.getLatLng()));
+    map.fitBounds(dropBounds.pad(0.15), { animate: false, maxZoom: 17 });
+  } else if (fit && bounds?.isValid()) {
+    map.fitBounds(bounds.pad(0.05), { animate: false });
+  }
   return { group, bounds, dropMarkers, zoneMap: zm };
 }
 

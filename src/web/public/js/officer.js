@@ -51,7 +51,7 @@ async function loadZoneMap() {
   try {
     zoneMap = await api('GET', '/api/zone-map');
     dropPoints = zoneMap.summary?.dropPoints ?? [];
-    drawZoneMap(map, zoneMap.geojson, { onDropPointClick: (dp) => chooseNamed(dp.name) });
+    drawZoneMap(map, zoneMap.geojson, { onDropPointClick: (dp) => chooseNamed(dp.name), fit: 'dropPoints' });
   } catch (err) {
     $('#list-notice').textContent = describeError(err);
   }
@@ -113,6 +113,10 @@ for (const f of FIELDS) {
   const el = document.getElementById(f);
   if (el) el.addEventListener('input', () => clearFieldError(f));
 }
+// A new fill starts: the "queued" note of the previous one has done its job (the list is live).
+form.addEventListener('input', () => {
+  if (notice.classList.contains('ok')) { notice.textContent = ''; notice.className = 'notice'; }
+});
 form.addEventListener('change', (ev) => { if (ev.target.name === 'urgency') clearFieldError('urgency'); });
 
 /** Read the form; returns { body, errors } with errors keyed by field (already translated). */

@@ -105,7 +105,7 @@ function renderDecision() {
 function drawMap() {
   const g = mission.geometry;
   map = createMap($('#review-map'), cfg);
-  const { group } = drawZoneMap(map, g.zones);
+  const { group } = drawZoneMap(map, g.zones, { fit: false });
   for (const poly of g.fence?.inclusion ?? []) L.polygon(latLngs(poly), { ...STYLE.fence, color: '#2e7d32' }).bindTooltip(t('legend.fence')).addTo(group);
   for (const poly of g.fence?.exclusion ?? []) L.polygon(latLngs(poly), { ...STYLE.fence }).bindTooltip(t('map.fenceExclusion')).addTo(group);
   for (const c of g.fence?.circles ?? []) L.circle([c.center[1], c.center[0]], { ...STYLE.fence, color: c.inclusion ? '#2e7d32' : '#37474f', radius: c.radiusM }).addTo(group);
@@ -119,7 +119,8 @@ function drawMap() {
   if (g.depot) L.marker([g.depot[1], g.depot[0]], { icon: squareIcon('#12324f'), alt: mission.depot.name }).bindTooltip(`${t('map.depot')}: ${mission.depot.name}`).addTo(group);
   if (g.dropPoint) L.marker([g.dropPoint[1], g.dropPoint[0]], { icon: pinIcon('#d81b60'), alt: mission.dropPoint.name }).bindTooltip(`${t('map.dropPoint')}: ${mission.dropPoint.name}`).addTo(group);
   const routeBounds = L.latLngBounds([...latLngs(g.outbound ?? []), ...latLngs(g.inbound ?? [])]);
-  if (routeBounds.isValid()) map.fitBounds(routeBounds.pad(0.25));
+  if (routeBounds.isValid()) map.fitBounds(routeBounds.pad(0.25), { animate: false });
+  else if (group.getLayers().length) map.fitBounds(group.getBounds().pad(0.05), { animate: false });
   renderLegend();
 }
 

@@ -28,7 +28,7 @@ let request = null;
 async function loadBackground() {
   try {
     const zm = await api('GET', '/api/zone-map');
-    drawZoneMap(map, zm.geojson);
+    drawZoneMap(map, zm.geojson, { fit: planned ? false : 'all' });
   } catch {
     // the flight still shows without the zone map
   }
@@ -46,7 +46,7 @@ function drawPlanned(route) {
   if (planned || !route?.length) return;
   planned = L.polyline(latLngs(route), STYLE.inbound).bindTooltip(t('legend.planned')).addTo(map);
   if (!fitted) {
-    map.fitBounds(planned.getBounds().pad(0.3));
+    map.fitBounds(planned.getBounds().pad(0.3), { animate: false });
     fitted = true;
   }
 }
