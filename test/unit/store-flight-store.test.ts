@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { parseZoneMap } from '../../src/geo/zone-map.js';
+import { planDelivery } from '../../src/planning/plan.js';
+import { DEFAULT_DRONE } from '../../src/planning/drone.js';
+import { initialFlightState, type FlightState } from '../../src/fleet/flight-state.js';
+import type { TrackPoint } from '../../src/fleet/store.js';
+import { openStore } from '../../src/store/db.js';
+import { SqliteFlightStore } from '../../src/store/flight-store.js';
+
+const MAP = parseZoneMap({
+  type: 'FeatureCollection',
+  features: [
+    { type: 'Feature', properties: { kind: 'depot', name: 'Depot' }, geometry: { type: 'Point', coordinates: [113.6, 34.75] } },
+    { type: 'Feature', properties: { kind: 'drop-point', name: 'Gate' }, geometry: { type: 'Point', coordinates: [113.605, 34.753] } },
+  ],
+});
+
+function setUp() {
+  const store = openStore(':memory:');
+  const { repos } = store;
+  const plan = planDelivery(MAP, { from: { name: 'Depot' }, to: { name: 'Gate' }, drone: { ...DEFAULT_DRONE }, conditions: { payloadKg: 0.5, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 } });
+  expect(plan.feasible).toBe(true);
+  const officer = repos.createUser({ username: 'o', name: 'O', role: 'officer', passwordHash: 'x' });
+  repos.createDrone({ id: 'md-1', name: 'MD-1', profileId: 'police-quad', depot: 'Depot', connectionUrl: 'tcp://127.0.0.1:1', sysid: 4, enabled: true });
+  const mk = () => {
+    const req = repos.createRequest({ officerId: officer.id, recipient: 'R', phone: '12345', dropPointName: 'Gate', lat: 34.753, lon: 113.605, medicine: 'm', weightKg: 0.5, urgency: 'urgent', notes: '' }, 'in-flight');
+    const m = repos.createMission({ requestId: req.id, status: 'approved', zoneMapVersion: null, droneId: 'md-1', plan, candidates: [], conditions: { payloadKg: 0.5, windSpeedMs: 0, windFromDeg: 0, temperatureC: 15, siteAltitudeM: 0 } });
+    const f = repos.createFlight({ missionId: m.id, requestId: req.id, droneId: 'md-1', sysid: 4, connectionUrl: 'tcp://127.0.0.1:1', state: 'approved' });
+    return { req, f };
+  };
+  const state0 = initialFlightState(4, { plan: plan.vehiclePlan!, deliveryPlan: plan }, 1_000);
+  return { store, repos, plan, mk, state0, sqlite: new SqliteFlightStore(repos) };
+}
+
+const withStatus = (s: FlightState, status: FlightState['status'], extra: Partial<FlightState> = {}): FlightState => ({ ...s, status, ...extra });
+
+describe('SqliteFlightStore (the fleet layer’s FlightStore on SQLite)', () => {
+  it('keeps the runner state; unfinished flights come back with their plan for re-attaching', () => {
+    const { repos, plan, mk, state0, sqlite, store } = setUp();
+    const { f } = mk();
+    sqlite.createFlight({ id: String(f.id), sysid: 4, connection: 'tcp://127.0.0.1:1', plan: plan.vehiclePlan!, deliveryPlan: plan, state: state0, createdAt: 1000, updatedAt: 1000 });
+    const enRoute = withStatus(state0, 'en-route', { timestamps: { ...state0.timestamps, takeoffAt: 5_000 } });
+    sqlite.saveTransition(String(f.id), { from: 'arming', to: 'en-route', t: 5_000, cause: 'MISSION_CURRENT 1, armed, climbing' }, enRoute);
+    const rec = repos.flightById(f.id)!;
+    expect(rec.state).toBe('en-route');
+    expect(rec.airborneAt).toBe(new Date(5_000).toISOString());
+    const loaded = sqlite.loadUnfinishedFlights();
+    expect(loaded).toHaveLength(1);
+    expect(loaded[0]).toMatchObject({ id: String(f.id), sysid: 4, connection: 'tcp://127.0.0.1:1' });
+    expect(loaded[0]!.state.status).toBe('en-route');
+    expect(loaded[0]!.plan).toEqual(plan.vehiclePlan);
+    sqlite.saveTransition(String(f.id), { from: 'landed', to: 'completed', t: 9_000, cause: 'disarmed at home' }, withStatus(state0, 'completed'));
+    expect(sqlite.loadUnfinishedFlights()).toEqual([]);
+    expect(repos.transitions(f.id).map((t) => t.cause)).toEqual(['MISSION_CURRENT 1, armed, climbing', 'disarmed at home']);
+    store.close();
+  });
+
+  it('writes a track batch for several flights in one transaction: a bad point refuses the whole batch', () => {
+    const { repos, mk, sqlite, store } = setUp();
+    const a = mk().f;
+    const b = mk().f;
+    const pt = (flightId: number, t: number, lat = 34.75): TrackPoint => ({ flightId: String(flightId), t, lat, lon: 113.6, relAltM: 30, altAmslM: 30, groundSpeedMs: 10, headingDeg: 90, batteryPct: 95, status: 'en-route' });
+    sqlite.appendTrack([pt(a.id, 1000), pt(b.id, 1000), pt(a.id, 2000), pt(b.id, 2000)]);
+    expect(repos.track(a.id)).toHaveLength(2);
+    expect(repos.track(b.id)).toHaveLength(2);
+    expect(() => sqlite.appendTrack([pt(a.id, 3000), pt(b.id, 3000), pt(b.id, 4000, Number.NaN)])).toThrow();
+    expect(repos.track(a.id)).toHaveLength(2);
+    expect(repos.track(b.id)).toHaveLength(2);
+    store.close();
+  });
+
+  it('a confirmed delivery marks the request delivered; an abort before the drop marks it failed with the reason', () => {
+    const { repos, mk, sqlite, state0, store } = setUp();
+    const one = mk();
+    const delivery = {
+      ...state0.delivery,
+      release: { t: 7_000, lat: 34.753, lon: 113.605, relAltM: 2, positionAgeMs: 100, text: 'Gripper load released', seq: 4, distanceM: 0.8 },
+      delivered: true,
+      deliveredAt: 7_100,
+    };
+    sqlite.saveDelivery(String(one.f.id), delivery);
+    sqlite.saveDelivery(String(one.f.id), delivery); // repeated: still one delivery
+    expect(repos.requestById(one.req.id)!.status).toBe('delivered');
+    expect(repos.deliveryForFlight(one.f.id)).toMatchObject({ lat: 34.753, lon: 113.605, distanceM: 0.8, cause: 'Gripper load released', at: new Date(7_100).toISOString() });
+    expect(repos.listAudit({ limit: 10 }).filter((e) => e.action === 'request.delivered')).toHaveLength(1);
+
+    const two = mk();
+    const aborted = withStatus(state0, 'aborted', { reason: 'aborted by pilot.zhao: storm', abort: { by: 'pilot.zhao', t: 8_000, reason: 'storm' } });
+    sqlite.saveTransition(String(two.f.id), { from: 'en-route', to: 'aborted', t: 8_000, cause: 'abort by pilot.zhao' }, aborted);
+    expect(repos.requestById(two.req.id)).toMatchObject({ status: 'failed', statusReason: 'aborted by pilot.zhao: storm' });
+    expect(repos.flightById(two.f.id)).toMatchObject({ state: 'aborted', stateReason: 'aborted by pilot.zhao: storm' });
+    store.close();
+  });
+});
