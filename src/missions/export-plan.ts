@@ -32,7 +32,8 @@ export function exportDeliveryPlan(plan: DeliveryPlan, request: PlanRequest): st
   if (!plan.vehiclePlan) throw new Error(`no mission to export: ${plan.reasons.map((r) => r.message).join('; ')}`);
   return exportQgcPlan(plan.vehiclePlan, {
     cruiseSpeedMs: request.drone.cruiseSpeedMs,
-    hoverSpeedMs: request.drone.climbRateMs,
+    // QGC uses hoverSpeed as a multirotor's horizontal mission speed (cruiseSpeed is for fixed wing).
+    hoverSpeedMs: request.drone.cruiseSpeedMs,
     droneId: request.drone.id,
     summary: deliveryPlanSummary(plan, request),
   });
