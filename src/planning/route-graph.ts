@@ -331,9 +331,10 @@ export function segmentKeepsClearance(index: EdgeIndex, ax: number, ay: number, 
     [ax, ay],
     [bx, by],
   ] as const) {
-    for (const o of index.polygonsAt(x, y)) if (insideOrOn(x, y, polys[o]!.rings, 0) && clearance >= 0) {
-      // On the boundary counts as inside unless no clearance is asked for.
-      if (clearance > 0 || strictlyInside(x, y, polys[o]!.rings, 0)) return false;
+    for (const o of index.polygonsAt(x, y)) {
+      // An end inside the area (or on its edge, when any clearance is asked for) is never clear.
+      const rings = polys[o]!.rings;
+      if (clearance > 0 ? insideOrOn(x, y, rings, 0) : strictlyInside(x, y, rings, 0)) return false;
     }
   }
   const edges = index.edges;
