@@ -258,7 +258,9 @@ export async function startSitl(opts: SitlOptions): Promise<SitlInstance> {
     probe.destroy();
   } catch (err) {
     await stop({ failed: true });
-    throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    const log = path.join(dir, 'sitl.log');
+    throw new Error(msg.includes(log) ? msg : `${msg}; output in ${log}`);
   }
 
   const port = 5762 + 10 * instance;
