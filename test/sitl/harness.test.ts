@@ -77,6 +77,9 @@ describe.skipIf(!built)('SITL harness (stand-in binary)', () => {
   });
 
   it('says clearly when there is no binary', async () => {
-    await expect(startSitl({ bin: '/nonexistent/arducopter', copterDefaults: copterParm, home, instance: await freeInstance(60), readyTimeoutMs: 2000 })).rejects.toThrow();
+    const err = await startSitl({ bin: '/nonexistent/arducopter', copterDefaults: copterParm, home, instance: await freeInstance(60), readyTimeoutMs: 2000 }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/ENOENT|exited/);
+    const log = /output in (\S+sitl\.log)/.exec((err as Error).message)?.[1];
+    if (log) rmSync(path.dirname(log), { recursive: true, force: true });
   });
 });
