@@ -34,7 +34,7 @@ import {
   type Transition,
 } from './flight-state.js';
 import type { FlightRecord, FlightStore } from './store.js';
-import { FleetTracker, type FlightUpdate } from './tracker.js';
+import { FleetTracker, type FlightUpdate, type Unsubscribe } from './tracker.js';
 
 export type FlightOutcomeStatus = 'completed' | 'failed' | 'aborted' | 'detached';
 
@@ -171,6 +171,8 @@ class FlightRun {
   private readonly alerts: Alert[] = [];
   private readonly seen = new WeakSet<object>();
   private readonly cleanups: (() => void)[] = [];
+  /** The caller's onUpdate subscription: drained before the outcome resolves, so it sees the end. */
+  private userSub: Unsubscribe | null = null;
   private resolveDone!: (o: FlightOutcome) => void;
   readonly done: Promise<FlightOutcome>;
   private finished = false;
@@ -216,10 +218,7 @@ class FlightRun {
     this.tracker.addFlight({ id: this.id, sysid: v.sysid, ctx: this.ctx, connection: this.o.connection ?? null, ...(stored ? { state: stored } : {}) });
     this.cleanups.push(v.onEvent((e) => this.onVehicleEvent(e)));
     this.cleanups.push(this.tracker.subscribe((u) => this.onTrackerUpdate(u), { flightId: this.id }));
-    if (this.o.onUpdate) {
-      const cb = this.o.onUpdate;
-      this.cleanups.push(this.tracker.subscribe(cb, { flightId: this.id }));
-    }
+    if (this.o.onUpdate) this.userSub = this.tracker.subscribe(this.o.onUpdate, { flightId: this.id });
     const sig = this.o.signal;
     if (sig) {
       const onAbort = () => this.detach('the caller stopped following the flight');
@@ -478,6 +477,10 @@ class FlightRun {
     if (this.linkLostTimer) clearTimeout(this.linkLostTimer);
     for (const c of this.cleanups.splice(0)) c();
     const state = this.state;
+    if (this.userSub) {
+      await this.userSub.drain();
+      this.userSub();
+    }
     try {
       await this.tracker.settled();
     } catch {

@@ -48,6 +48,9 @@ export interface FlightUpdate {
 
 export type FlightListener = (u: FlightUpdate) => void | Promise<void>;
 
+/** Stops a subscription; `drain()` first waits until what is pending has been delivered. */
+export type Unsubscribe = (() => void) & { drain(timeoutMs?: number): Promise<void> };
+
 export interface TrackOptions {
   /** Keep a point when this long after the last kept one, ms (default 1000). */
   minIntervalMs: number;
@@ -333,13 +336,20 @@ export class FleetTracker {
    * Receive updates (of one flight, or all). The listener runs asynchronously; if it returns a
    * Promise, later updates are coalesced until it settles. Returns the unsubscribe function.
    */
-  subscribe(listener: FlightListener, opts: { flightId?: string } = {}): () => void {
+  subscribe(listener: FlightListener, opts: { flightId?: string } = {}): Unsubscribe {
     const sub: Subscriber = { listener, flightId: opts.flightId ?? null, pending: new Map(), busy: false, maxMerged: 1 };
     this.subscribers.add(sub);
-    return () => {
+    const off = () => {
       this.subscribers.delete(sub);
       sub.pending.clear();
     };
+    const drain = async (timeoutMs = 5000): Promise<void> => {
+      const until = performance.now() + timeoutMs;
+      while ((sub.pending.size > 0 || sub.busy) && this.subscribers.has(sub) && performance.now() < until) {
+        await new Promise((r) => setTimeout(r, sub.busy ? 5 : 0));
+      }
+    };
+    return Object.assign(off, { drain });
   }
 
   private publish(u: FlightUpdate): void {

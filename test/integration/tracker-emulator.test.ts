@@ -51,6 +51,9 @@ describe('flights on the emulator', () => {
     for (let i = 1; i < track.length; i++) expect(track[i]!.t).toBeGreaterThanOrEqual(track[i - 1]!.t);
     // the subscriber saw the flight live, and the upload showed progress
     expect(updates.some((u) => u.state.status === 'en-route' && u.state.progress.fraction > 0.2)).toBe(true);
+    // … including the last transitions, delivered before the outcome resolved
+    expect(updates.flatMap((u) => u.transitions.map((t) => t.to))).toEqual(outcome.transitions.map((t) => t.to));
+    expect(updates.at(-1)!.state.status).toBe('completed');
     expect(progress.length).toBeGreaterThan(3);
   });
 
