@@ -27,6 +27,14 @@ function storedLanguage() {
   return 'zh-CN';
 }
 
+function remember(code) {
+  try {
+    localStorage.setItem(STORAGE_KEY, code);
+  } catch {
+    // storage disabled: switched for this page only
+  }
+}
+
 export function lang() {
   return current;
 }
@@ -35,6 +43,7 @@ export function lang() {
 export async function initI18n() {
   const wanted = new URLSearchParams(location.search).get('lang');
   current = wanted && LANGUAGES.includes(wanted) ? wanted : storedLanguage();
+  if (wanted === current) remember(current); // a link with ?lang= sets the choice, like the selector
   await Promise.all([loadTable('zh-CN'), loadTable(current)]);
   applyI18n(document);
 }
@@ -43,11 +52,7 @@ export async function setLanguage(next) {
   if (!LANGUAGES.includes(next)) return;
   await loadTable(next);
   current = next;
-  try {
-    localStorage.setItem(STORAGE_KEY, next);
-  } catch {
-    // not remembered, still switched
-  }
+  remember(next);
   applyI18n(document);
   for (const fn of listeners) fn(next);
 }

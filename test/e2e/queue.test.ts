@@ -1,0 +1,113 @@
+/**
+ * The queue as officers and a pilot live it, in the browser on the real service: a drop point
+ * picked by clicking the map, a critical request that jumps the queue and raises the pilot's alert
+ * without a reload, a request no drone can serve showing why, and a rejection whose reason reaches
+ * the officer's page live.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { haveChromium, launchBrowser, openPage, screenshot, CHROMIUM, type WatchedPage } from './support/browser.js';
+import { startService, type ServiceHandle } from './support/service.js';
+
+if (!haveChromium) console.warn(`e2e: SKIPPED — ${CHROMIUM} is not installed (apt-get install -y chromium fonts-noto-cjk)`);
+
+describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser', () => {
+  let service: ServiceHandle;
+  let browser: Browser;
+  const opened: WatchedPage[] = [];
+
+  beforeAll(async () => {
+    [service, browser] = await Promise.all([startService(), launchBrowser()]);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const w of opened) await w.context.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await service?.close();
+  });
+
+  async function logIn(who: { username: string; password: string }, opts: { phone?: boolean } = {}): Promise<WatchedPage> {
+    const w = await openPage(browser, opts);
+    opened.push(w);
+    await w.page.goto(`${service.url}/?lang=en`);
+    await w.page.fill('#username', who.username);
+    await w.page.fill('#password', who.password);
+    await w.page.click('#login-submit');
+    await w.page.waitForSelector('body[data-ready=true]');
+    return w;
+  }
+
+  async function queue(o: Page, f: { recipient: string; medicine: string; weight: string; urgency: string; place: () => Promise<void> }): Promise<number> {
+    await o.fill('#recipient', f.recipient);
+    await o.fill('#phone', '0971-8123456');
+    await f.place();
+    await o.fill('#medicine', f.medicine);
+    await o.fill('#weightKg', f.weight);
+    await o.check(`input[name=urgency][value=${f.urgency}]`);
+    await o.click('#submit-request');
+    const card = o.locator('#request-list li', { hasText: f.recipient });
+    await card.waitFor();
+    return Number(await card.getAttribute('data-request-id'));
+  }
+
+  it('critical first with a live alert, unservable says why, a rejection reaches the officer', async () => {
+    const officer = await logIn(service.users.officer, { phone: true });
+    const pilot = await logIn(service.users.pilot);
+    const o = officer.page;
+    const p = pilot.page;
+    expect(new URL(p.url()).pathname).toBe('/pilot.html');
+    await o.waitForSelector('#officer-map path.leaflet-interactive');
+
+    // Routine: the drop point is a click on the map, which fills the coordinates.
+    const routineId = await queue(o, {
+      recipient: 'Family Ma (infant)', medicine: 'infant milk powder', weight: '0.9', urgency: 'routine',
+      place: async () => {
+        const box = (await o.locator('#officer-map').boundingBox())!;
+        await o.mouse.click(box.x + box.width * 0.45, box.y + box.height * 0.5);
+        await expect.poll(() => o.inputValue('#drop-point-coords')).toMatch(/^\d+\.\d{6}, \d+\.\d{6}$/);
+        expect(await o.inputValue('#drop-point-name')).toBe('');
+      },
+    });
+
+    // Unservable: typed coordinates ~40 km away; the card says why, and so does the pilot's list.
+    const farId = await queue(o, {
+      recipient: 'Stranded drivers, far checkpoint', medicine: 'hot meals', weight: '1.2', urgency: 'routine',
+      place: async () => { await o.fill('#drop-point-coords', '36.9800, 101.7700'); },
+    });
+    const farCard = o.locator(`#request-${farId}`);
+    await expect.poll(() => farCard.getAttribute('data-status')).toBe('unservable');
+    expect(await farCard.locator('ul li').count()).toBeGreaterThan(0);
+    await p.locator(`#unservable-list li[data-request-id="${farId}"]`).waitFor();
+
+    // Critical, queued while the pilot's page is open: it comes first and raises the alert.
+    await p.locator('#mission-queue li').first().waitFor();
+    expect(await p.textContent('#critical-alert')).toBe('');
+    const criticalId = await queue(o, {
+      recipient: 'Ms Han (in labour)', medicine: 'oxytocin', weight: '0.3', urgency: 'critical',
+      place: async () => { await o.selectOption('#drop-point-name', { index: 2 }); },
+    });
+    await expect.poll(() => p.textContent('#critical-alert')).toContain(`#${criticalId}`);
+    await expect.poll(() => p.locator('#mission-queue li').count()).toBe(2);
+    expect(await p.locator('#mission-queue li').nth(0).getAttribute('data-urgency')).toBe('critical');
+    expect(await p.locator('#mission-queue li').nth(1).getAttribute('data-urgency')).toBe('routine');
+    await screenshot(p, 'en', 'pilot-critical');
+
+    // The pilot rejects the routine one with a reason; the officer's card changes by itself.
+    await p.locator('#mission-queue li', { hasText: 'Family Ma' }).locator('a').click();
+    await p.waitForSelector('body[data-ready=true]');
+    await p.click('#reject');
+    expect(await p.getAttribute('#reject-reason', 'aria-invalid')).toBe('true'); // a reason is required
+    const reason = 'Mass testing at the drop point this afternoon; fly tomorrow';
+    await p.fill('#reject-reason', reason);
+    await p.click('#reject');
+    await expect.poll(() => p.textContent('#decision-done')).toContain(reason);
+    const routineCard = o.locator(`#request-${routineId}`);
+    await expect.poll(() => routineCard.getAttribute('data-status')).toBe('rejected');
+    expect(await routineCard.textContent()).toContain('Rejected');
+    expect(await routineCard.textContent()).toContain(reason);
+    await screenshot(o, 'en', 'officer-rejected');
+
+    expect(officer.problems).toEqual([]);
+    expect(pilot.problems).toEqual([]);
+  }, 90_000);
+});
