@@ -114,6 +114,8 @@ export interface FlightState {
   fenceBreachAt: number | null;
   /** Set when the mission on the vehicle was found not to match the plan (never continued silently). */
   missionMismatch: { t: number; message: string } | null;
+  /** Last time the mission was read back from the vehicle and matched the plan (after a restart or a lost link). */
+  missionVerifiedAt: number | null;
   rebootedAt: number | null;
   /** Last time the link was lost (null: never in this flight). */
   lastLinkLostAt: number | null;
@@ -279,7 +281,7 @@ export function initialFlightState(sysid: number, ctx: FlightContext, t: number)
     progress: { alongM: 0, totalM: route.totalM, fraction: 0, offRouteM: null, etaDropS: null, etaHomeS: null },
     delivery: newDeliveryRecord(ctx.plan.delivery, o.releaseToleranceM),
     abort: null, paused: null, requestedMode: null, activeAlerts: {}, startBatteryPct: null, returnBy: null,
-    fenceBreachAt: null, missionMismatch: null, rebootedAt: null, lastLinkLostAt: null,
+    fenceBreachAt: null, missionMismatch: null, missionVerifiedAt: null, rebootedAt: null, lastLinkLostAt: null,
     timestamps: { uploadedAt: null, armedAt: null, takeoffAt: null, landedAt: null },
   };
 }
@@ -793,7 +795,8 @@ class Reduction {
       case 'reattached':
         return;
       case 'mission-verified':
-        if (!a.ok && !isTerminal(st) && !this.s.missionMismatch) this.missionChanged(a.t, 'mission read back differs from the plan', a.message);
+        if (a.ok) this.patch({ missionVerifiedAt: a.t });
+        else if (!isTerminal(st) && !this.s.missionMismatch) this.missionChanged(a.t, 'mission read back differs from the plan', a.message);
         return;
       case 'fail':
         this.fail(a.t, a.reason, a.reason);

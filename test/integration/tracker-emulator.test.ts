@@ -4,7 +4,7 @@
  * back, a vehicle reboot mid-flight, an abort, and re-attaching after a "service restart".
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { attachFlight, runFlight, startFlight } from '../../src/fleet/flight-runner.js';
+import { attachFlight, attachUnfinishedFlights, runFlight, startFlight } from '../../src/fleet/flight-runner.js';
 import { MemoryFlightStore } from '../../src/fleet/store.js';
 import type { FlightUpdate } from '../../src/fleet/tracker.js';
 import { DROP, HOME, referencePlan } from '../unit/fleet-fixtures.js';
@@ -171,9 +171,12 @@ describe('flights on the emulator', () => {
     // a new "service": reload unfinished flights and re-attach by system id
     const [rec] = store.loadUnfinishedFlights();
     expect(rec).toMatchObject({ id: 'F9', sysid: 1 });
-    const { vehicle } = await rig.reconnect();
-    const h = attachFlight({ vehicle, record: rec!, store, flightOptions: opts.flightOptions });
-    const outcome = await h.done;
+    const { conn } = await rig.reconnect();
+    const { handles, missing } = await attachUnfinishedFlights({ store, connection: conn, flightOptions: opts.flightOptions });
+    expect(missing).toEqual([]);
+    expect(handles.map((x) => x.id)).toEqual(['F9']);
+    const outcome = await handles[0]!.done;
+    expect(outcome.state.missionVerifiedAt).toBeGreaterThan(0); // read back and matched before continuing
     expect(outcome.status, outcome.reason ?? '').toBe('completed');
     expect(outcome.delivery.delivered).toBe(true);
     // one continuous history in the store
