@@ -72,10 +72,11 @@ export function classifyStatusText(text: string): StatusTextClass | null {
 }
 
 /**
- * Battery against the plan. The plan expects `plannedUsePct` % of the battery for the whole flight and
- * keeps `marginPct` % spare beyond that (and beyond the reserve). At route fraction `progress` the
- * battery should read about `startPct − plannedUsePct·progress`; when it reads lower by more than the
- * margin, the spare is gone and the drone would land below its reserve.
+ * Battery against the plan. The plan expects `plannedUsePct` % of the battery for the whole flight
+ * (100 − the planner's marginPct). At route fraction `progress` the battery should read about
+ * `startPct − plannedUsePct·progress`; the deficit is how far below that it reads. The reducer alerts
+ * when the deficit exceeds the spare the plan kept beyond the drone's reserve (marginPct − reservePct,
+ * at least a few points of noise), i.e. when the drone would land below its reserve.
  */
 export function batteryDeficitPct(opts: { startPct: number; remainingPct: number; plannedUsePct: number; progress: number }): number {
   const expected = opts.startPct - opts.plannedUsePct * Math.min(1, Math.max(0, opts.progress));
