@@ -107,7 +107,11 @@ export function bufferPolygon(poly: LocalPolygon, r: number, maxStepRad: number)
   if (poly.rings.length === 1 && isConvexCcw(outer)) {
     return [localPolygon(poly.area, [bufferConvexRing(outer, r, maxStepRad)])];
   }
-  const pieces: Feature<Polygon>[] = [turfPolygon(poly.rings.map(closed))];
+  // Pieces are snapped to a 0.1 mm grid (polygon clipping is more robust on it) after growing the
+  // clearance by 1 mm, so that snapping can never bring a boundary closer than r.
+  const grown = r + 1e-3;
+  const snap = (ring: readonly XY[]): XY[] => closed(ring.map((p): XY => [Math.round(p[0] * 1e4) / 1e4, Math.round(p[1] * 1e4) / 1e4]));
+  const pieces: Feature<Polygon>[] = [turfPolygon(poly.rings.map((ring) => closed(ring)))];
   for (const ring of poly.rings) {
     const n = ring.length;
     for (let i = 0; i < n; i++) {
@@ -122,15 +126,22 @@ export function bufferPolygon(poly: LocalPolygon, r: number, maxStepRad: number)
       const n1y = -(v[0] - p[0]) / l1;
       const n2x = (q[1] - v[1]) / l2;
       const n2y = -(q[0] - v[0]) / l2;
-      pieces.push(turfPolygon([closed(normaliseRing([[v[0], v[1]], [q[0], q[1]], [q[0] + r * n2x, q[1] + r * n2y], [v[0] + r * n2x, v[1] + r * n2y]], true))]));
-      if (n1x * n2y - n1y * n2x > 1e-12) pieces.push(turfPolygon([closed(normaliseRing(pie(v, n1x, n1y, n2x, n2y, r, maxStepRad), true))]));
+      pieces.push(turfPolygon([snap(normaliseRing([[v[0], v[1]], [q[0], q[1]], [q[0] + grown * n2x, q[1] + grown * n2y], [v[0] + grown * n2x, v[1] + grown * n2y]], true))]));
+      if (n1x * n2y - n1y * n2x > 1e-12) pieces.push(turfPolygon([snap(normaliseRing(pie(v, n1x, n1y, n2x, n2y, grown, maxStepRad), true))]));
     }
   }
   let merged: Feature<Polygon | MultiPolygon> | null = null;
   try {
     merged = union(featureCollection(pieces));
   } catch {
-    merged = null;
+    // Polygon clipping occasionally fails on near-degenerate input; adding pieces one at a time
+    // usually gets through.
+    try {
+      merged = pieces[0]!;
+      for (const piece of pieces.slice(1)) merged = merged ? union(featureCollection([merged, piece])) : null;
+    } catch {
+      merged = null;
+    }
   }
   if (!merged) {
     // Union failed (degenerate input): fall back to triangles, each buffered as a convex polygon;
