@@ -35,6 +35,7 @@ export class FleetStarter implements FlightStarter {
   private readonly handles = new Map<string, FlightHandle>();
   private readonly unsubscribe: () => void;
   private readonly lastBattery = new Map<string, number>();
+  private readonly lastMode = new Map<string, string>();
 
   constructor(
     private readonly repos: Repositories,
@@ -107,6 +108,8 @@ export class FleetStarter implements FlightStarter {
       const outcome = await h.done;
       await this.tracker.settled();
       this.handles.delete(flightId);
+      this.lastBattery.delete(flightId);
+      this.lastMode.delete(flightId);
       this.tracker.removeFlight(flightId);
       if (outcome.status === 'detached') throw new Error(outcome.reason ?? 'stopped following the flight');
       return outcome;
@@ -158,6 +161,11 @@ export class FleetStarter implements FlightStarter {
       pub('battery', { t: iso(b.t), remainingPct: b.remainingPct, voltageV: b.voltageV });
     }
     if (u.alerts.some((a) => a.kind === 'link-lost')) pub('link', { t: iso(u.t), up: s.vehicle.linkUp });
+    const mode = s.vehicle.modeName;
+    if (mode && this.lastMode.get(u.flightId) !== mode) {
+      this.lastMode.set(u.flightId, mode);
+      pub('mode', { t: iso(u.t), mode });
+    }
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,8 @@
  * the flight completes, the track and transitions are stored, and the recipient confirms with the
  * hand-over code. Prints the time from approval to airborne.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
 import { CHECKLIST, DEPOT, makeTestApp, newKey, requestBody, type TestApp } from './api-support.js';
@@ -48,6 +50,27 @@ describe('service on the emulator', () => {
     expect(approve.statusCode, approve.body).toBe(200);
     const flightId: number = approve.json().flight.id;
 
+    // follow it live like the tracking page does (server-sent events)
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.app.server.address() as AddressInfo).port;
+    const streamed: { event: string; data: any }[] = [];
+    const sse = http.get({ host: '127.0.0.1', port, path: `/api/flights/${flightId}/events`, headers: { cookie: officer.cookie } }, (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        buf += c;
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const ev = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (ev && data !== undefined) streamed.push({ event: ev, data: JSON.parse(data) });
+        }
+      });
+    });
+    sse.on('error', () => undefined);
+
     const airborne = await waitFor('airborne', () => {
       const f = repos.flightById(flightId)!;
       if (f.state === 'failed') throw new Error(`flight failed: ${f.stateReason}`);
@@ -68,6 +91,14 @@ describe('service on the emulator', () => {
       return f.state === 'completed' ? f : null;
     }, 90_000);
     expect(done.endedAt).not.toBeNull();
+
+    sse.destroy();
+    const kinds = new Set(streamed.map((e) => e.event));
+    for (const k of ['snapshot', 'state', 'position', 'battery', 'mode', 'delivery']) expect(kinds, `SSE events seen: ${[...kinds].join(', ')}`).toContain(k);
+    expect(streamed[0]!.event).toBe('snapshot');
+    const fractions = streamed.filter((e) => e.event === 'position').map((e) => e.data.routeFraction as number);
+    expect(Math.max(...fractions)).toBeGreaterThan(0.9);
+    expect(streamed.filter((e) => e.event === 'state').map((e) => e.data.to)).toEqual(expect.arrayContaining(['delivering', 'returning', 'landed', 'completed']));
 
     const states = repos.transitions(flightId).map((x) => x.to);
     for (const s of ['approved', 'uploading', 'uploaded', 'arming', 'en-route', 'delivering', 'returning', 'landed', 'completed']) expect(states).toContain(s);
