@@ -351,7 +351,7 @@ class FlightRun {
       const armed = await this.armWithRetry();
       if (this.stopped()) return;
       if (!armed.ok) {
-        this.act({ type: 'arm-failed', t: this.now(), message: describe(armed) });
+        this.act({ type: 'arm-failed', t: this.now(), message: armed.reason ?? describe(armed) });
         return;
       }
 
@@ -364,8 +364,8 @@ class FlightRun {
       }
       if (this.stopped()) return;
       if (!start.ok) {
-        await v.disarm().catch(() => undefined);
         this.act({ type: 'mission-start-failed', t: this.now(), message: describe(start) });
+        await v.disarm().catch(() => undefined); // (it would disarm itself after DISARM_DELAY anyway)
         return;
       }
       // From here on the telemetry drives the state (arming → en-route on HEARTBEAT armed + AUTO).
@@ -389,7 +389,8 @@ class FlightRun {
       if (performance.now() + Math.max(0, wait) > deadline) break;
       await sleep(Math.max(0, wait), this.internal.signal);
     }
-    return { ...last, reason: `not armed within ${((this.o.armTimeoutMs ?? 30_000) / 1000).toFixed(0)} s: ${last.reason ?? last.resultName}` };
+    const ms = this.o.armTimeoutMs ?? 30_000;
+    return { ...last, reason: `not armed within ${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s: ${last.reason ?? last.resultName}` };
   }
 
   async reattach(): Promise<void> {

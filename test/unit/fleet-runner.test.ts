@@ -1,0 +1,197 @@
+/**
+ * The flight runner's sequence and its failure branches, against a scripted VehicleLink (the
+ * emulator flights are in test/integration/tracker-*.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { startFlight } from '../../src/fleet/flight-runner.js';
+import { MemoryFlightStore } from '../../src/fleet/store.js';
+import type { VehicleEvent } from '../../src/fleet/telemetry.js';
+import type { CommandResult, PlanUploadReport, TransferResult, VehicleLink } from '../../src/mavlink/types.js';
+import type { MissionItem, VehiclePlan } from '../../src/missions/types.js';
+import { SYSID, referencePlan } from './fleet-fixtures.js';
+
+const OK: CommandResult = { ok: true, result: 0, resultName: 'ACCEPTED' };
+
+class ScriptedVehicle implements VehicleLink {
+  readonly sysid = SYSID;
+  readonly compid = 1;
+  online = true;
+  customMode: number | undefined = 0;
+  armed = false;
+  calls: string[] = [];
+  private readonly listeners = new Set<(e: VehicleEvent) => void>();
+  upload: PlanUploadReport = { ok: true, uploaded: { mission: 11, fence: 0, rally: 0 }, paramsSet: {} };
+  ready: () => Promise<void> = () => Promise.resolve();
+  armResult: () => CommandResult = () => OK;
+  startResult: () => CommandResult = () => OK;
+
+  onEvent(l: (e: VehicleEvent) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  emit(e: VehicleEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+  hb(mode: number, armed: boolean): void {
+    this.customMode = mode;
+    this.armed = armed;
+    this.emit({ type: 'heartbeat', sysid: SYSID, t: Date.now(), customMode: mode, modeName: String(mode), armed, systemStatus: 4, vehicleType: 2, autopilot: 3 });
+  }
+  async requestTelemetry(): Promise<void> {
+    this.calls.push('telemetry');
+  }
+  async setMode(m: number): Promise<CommandResult> {
+    this.calls.push(`mode ${m}`);
+    this.hb(m, this.armed);
+    return OK;
+  }
+  async arm(): Promise<CommandResult> {
+    this.calls.push('arm');
+    const r = this.armResult();
+    if (r.ok) this.hb(this.customMode ?? 0, true);
+    return r;
+  }
+  async disarm(): Promise<CommandResult> {
+    this.calls.push('disarm');
+    this.hb(this.customMode ?? 0, false);
+    return OK;
+  }
+  async startMission(): Promise<CommandResult> {
+    this.calls.push('start');
+    const r = this.startResult();
+    if (r.ok) this.hb(3, true);
+    return r;
+  }
+  pause(): Promise<CommandResult> {
+    return this.setMode(17);
+  }
+  resume(): Promise<CommandResult> {
+    return this.setMode(3);
+  }
+  returnToLaunch(): Promise<CommandResult> {
+    return this.setMode(6);
+  }
+  land(): Promise<CommandResult> {
+    return this.setMode(9);
+  }
+  waitReadyToArm(): Promise<void> {
+    this.calls.push('wait-ready');
+    return this.ready();
+  }
+  async getParam(): Promise<number> {
+    return 0;
+  }
+  async setParam(_n: string | string[], v: number): Promise<number> {
+    return v;
+  }
+  async uploadItems(): Promise<TransferResult> {
+    return { ok: true, value: undefined };
+  }
+  async downloadItems(): Promise<TransferResult<MissionItem[]>> {
+    return { ok: true, value: [] };
+  }
+  async clearItems(): Promise<TransferResult> {
+    return { ok: true, value: undefined };
+  }
+  async uploadPlan(_p: VehiclePlan, opts?: { onProgress?: (p: { missionType: 0 | 1 | 2; phase: 'upload'; done: number; total: number }) => void }): Promise<PlanUploadReport> {
+    this.calls.push('upload');
+    opts?.onProgress?.({ missionType: 0, phase: 'upload', done: 11, total: 11 });
+    return this.upload;
+  }
+}
+
+describe('flight runner', () => {
+  it('uploads, waits until ready, GUIDED, arms, starts; the heartbeat (armed, AUTO) makes it en route', async () => {
+    const v = new ScriptedVehicle();
+    const store = new MemoryFlightStore();
+    const h = startFlight({ vehicle: v, plan: referencePlan(), flightId: 'R1', store });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(v.calls).toEqual(['telemetry', 'upload', 'wait-ready', 'mode 4', 'arm', 'start']);
+    expect(h.state().status).toBe('en-route');
+    expect(h.state().requestedMode?.mode).toBe(3);
+    h.detach();
+    const o = await h.done;
+    expect(o.status).toBe('detached');
+    expect(store.transitions.get('R1')!.map((t) => t.to)).toEqual(['uploading', 'uploaded', 'arming', 'en-route']);
+    expect(store.loadUnfinishedFlights().map((f) => f.id)).toEqual(['R1']);
+  });
+
+  it('a failed upload ends the flight failed, with the reason, before arming', async () => {
+    const v = new ScriptedVehicle();
+    v.upload = { ok: false, error: 'no-space', message: 'Only 650 items are supported', uploaded: { mission: 0, fence: 0, rally: 0 }, paramsSet: {} };
+    const o = await startFlight({ vehicle: v, plan: referencePlan() }).done;
+    expect(o.status).toBe('failed');
+    expect(o.reason).toBe('upload failed: no-space: Only 650 items are supported');
+    expect(v.calls).not.toContain('arm');
+  });
+
+  it('not ready to arm by the deadline → failed with the vehicle\'s reason', async () => {
+    const v = new ScriptedVehicle();
+    v.ready = () => Promise.reject(new Error("vehicle 7 not ready to arm after 100 ms: EKF has no absolute horizontal position (flags 0x0)"));
+    const o = await startFlight({ vehicle: v, plan: referencePlan(), readyTimeoutMs: 100 }).done;
+    expect(o.status).toBe('failed');
+    expect(o.reason).toMatch(/^arming failed: not ready to arm: vehicle 7 not ready to arm after 100 ms: EKF has no absolute/);
+  });
+
+  it('arming is retried about once a second until it works', async () => {
+    const v = new ScriptedVehicle();
+    let n = 0;
+    v.armResult = () => (++n < 3 ? { ok: false, result: 4, resultName: 'FAILED', reason: 'Arm: Need Position Estimate' } : OK);
+    const t0 = Date.now();
+    const h = startFlight({ vehicle: v, plan: referencePlan(), armRetryMs: 100 });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(v.calls.filter((c) => c === 'arm').length).toBe(3);
+    expect(h.state().status).toBe('en-route');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    h.detach();
+    await h.done;
+  });
+
+  it('arming refused until the deadline → failed, surfacing the STATUSTEXT reason', async () => {
+    const v = new ScriptedVehicle();
+    v.armResult = () => ({ ok: false, result: 4, resultName: 'FAILED', reason: 'Arm: Need Position Estimate' });
+    const o = await startFlight({ vehicle: v, plan: referencePlan(), armRetryMs: 50, armTimeoutMs: 300 }).done;
+    expect(o.status).toBe('failed');
+    expect(o.reason).toBe('arming failed: not armed within 0.3 s: Arm: Need Position Estimate');
+    expect(v.calls.filter((c) => c === 'arm').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('MISSION_START refused three times → disarmed, failed with the result', async () => {
+    const v = new ScriptedVehicle();
+    v.startResult = () => ({ ok: false, result: 2, resultName: 'DENIED' });
+    const o = await startFlight({ vehicle: v, plan: referencePlan() }).done;
+    expect(o.status).toBe('failed');
+    expect(o.reason).toBe('mission start failed: DENIED');
+    expect(v.calls.filter((c) => c === 'start').length).toBe(3);
+    expect(v.calls.at(-1)).toBe('disarm');
+  }, 10_000);
+
+  it('abort while uploading stops it: aborted, never armed', async () => {
+    const v = new ScriptedVehicle();
+    let release!: () => void;
+    v.uploadPlan = async () => {
+      v.calls.push('upload');
+      await new Promise<void>((r) => (release = r));
+      return { ok: false, error: 'aborted', message: 'cancelled', uploaded: { mission: 0, fence: 0, rally: 0 }, paramsSet: {} };
+    };
+    const h = startFlight({ vehicle: v, plan: referencePlan() });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.state().status).toBe('uploading');
+    await h.abort('pilot-li', 'wrong parcel');
+    release();
+    const o = await h.done;
+    expect(o.status).toBe('aborted');
+    expect(o.reason).toBe('aborted by pilot-li: wrong parcel');
+    expect(v.calls).not.toContain('arm');
+  });
+
+  it('pause / resume are refused on the ground, saying why', async () => {
+    const v = new ScriptedVehicle();
+    v.ready = () => new Promise(() => undefined); // never ready
+    const h = startFlight({ vehicle: v, plan: referencePlan() });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await h.pause('pilot-li')).toMatchObject({ ok: false, reason: 'cannot pause a flight that is uploaded' });
+    h.detach();
+    await h.done;
+  });
+});
