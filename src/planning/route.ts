@@ -399,6 +399,11 @@ function enclosingAreas(prepared: PreparedMap, x: number, y: number, cap: number
 
 /** Shortest clear route from `from` to `to` ([lon, lat]) on a prepared map. */
 export function planRoute(prepared: PreparedMap, from: LonLat, to: LonLat): RouteResult {
+  for (const [what, p] of [['start', from], ['destination', to]] as const) {
+    if (!Array.isArray(p) || !Number.isFinite(p[0]) || !Number.isFinite(p[1]) || Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) {
+      throw new RangeError(`route ${what} must be a [lon, lat] position in degrees, got ${JSON.stringify(p)}`);
+    }
+  }
   const proj = prepared.projection;
   const [sx, sy] = proj.toLocal(from);
   const [gx, gy] = proj.toLocal(to);

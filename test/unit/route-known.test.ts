@@ -217,4 +217,10 @@ describe('known answers', () => {
     const blocked = planRoute(pm, at(-800, 0), at(0, 0));
     expect(blocked).toMatchObject({ ok: false, code: 'unreachable', area: 'Cordon', areas: ['Cordon'] });
   });
+
+  it('throws on a start or destination that is not a [lon, lat] position', () => {
+    const pm = prepared([rect('Square', -100, -100, 100, 100)]);
+    expect(() => planRoute(pm, [Number.NaN, 36.6], at(0, 500))).toThrow(/route start must be a \[lon, lat\] position in degrees, got \[null,36.6\]/);
+    expect(() => planRoute(pm, at(0, 500), [36.6, 101.7] as LonLat)).toThrow(/route destination must be a \[lon, lat\] position/);
+  });
 });
