@@ -10,7 +10,8 @@
  *
  * The mission, for each delivery method:
  *   0 home placeholder · 1 NAV_TAKEOFF to cruise altitude (vertical climb over the depot) ·
- *   2 DO_CHANGE_SPEED (ground speed = cruise speed) · outbound NAV_WAYPOINTs at cruise altitude ·
+ *   2 DO_CHANGE_SPEED (ground speed = cruise speed; in wind each leg's modelled ground speed, with a
+ *   further DO_CHANGE_SPEED after a waypoint where it changes) · outbound NAV_WAYPOINTs at cruise altitude ·
  *   NAV_WAYPOINT above the drop point at cruise altitude, then straight down to the approach height,
  *   then the delivery:
  *   - payload-place (default): NAV_PAYLOAD_PLACE, param1 = max descent. ArduCopter descends at
@@ -59,6 +60,14 @@ export interface MissionInput {
   inbound: LonLat[];
   cruiseAltitudeM: number;
   cruiseSpeedMs: number;
+  /**
+   * Ground speed per leg from the wind triangle (outbound legs, then inbound legs; see energy.ts).
+   * ArduCopter holds its waypoint speed as a GROUND speed, so in wind the mission commands each leg's
+   * modelled ground speed (a DO_CHANGE_SPEED where it changes by ≥ 0.5 m/s): the drone then flies at
+   * its cruise airspeed, as the energy estimate assumes. Omitted or still air: cruise speed throughout.
+   */
+  outboundSpeedsMs?: number[];
+  inboundSpeedsMs?: number[];
   /** Height of the drop surface above home, m. */
   dropHeightM: number;
   method: DeliveryMethod;
@@ -117,8 +126,22 @@ export function buildMission(input: MissionInput): BuiltMission {
   // Take off vertically over the depot to cruise altitude (ArduCopter ignores takeoff lat/lon).
   nav(CMD.NAV_TAKEOFF, [0, 0, 0, 0], depot, cruise);
   // param1 1 = ground speed (ArduCopter treats WP speed as ground speed), param3 -1 = throttle unchanged.
-  doCmd(CMD.DO_CHANGE_SPEED, [1, input.cruiseSpeedMs, -1, 0]);
-  for (const p of input.outbound.slice(1, -1)) waypoint(p, cruise);
+  const legSpeed = (speeds: number[] | undefined, k: number) => {
+    const v = speeds?.[k];
+    return v !== undefined && Number.isFinite(v) && v > 0 ? Math.round(v * 10) / 10 : input.cruiseSpeedMs;
+  };
+  let speed = legSpeed(input.outboundSpeedsMs, 0);
+  doCmd(CMD.DO_CHANGE_SPEED, [1, speed, -1, 0]);
+  // A DO item after a waypoint runs when that waypoint is reached, i.e. as the next leg starts.
+  const setSpeed = (v: number) => {
+    if (Math.abs(v - speed) < 0.5) return;
+    speed = v;
+    doCmd(CMD.DO_CHANGE_SPEED, [1, v, -1, 0]);
+  };
+  input.outbound.slice(1, -1).forEach((p, k) => {
+    waypoint(p, cruise);
+    setSpeed(legSpeed(input.outboundSpeedsMs, k + 1));
+  });
   waypoint(drop, cruise);
 
   const params: Record<string, number> = {};
@@ -150,7 +173,11 @@ export function buildMission(input: MissionInput): BuiltMission {
     }
   }
   waypoint(drop, cruise);
-  for (const p of input.inbound.slice(1, -1)) waypoint(p, cruise);
+  setSpeed(legSpeed(input.inboundSpeedsMs, 0));
+  input.inbound.slice(1, -1).forEach((p, k) => {
+    waypoint(p, cruise);
+    setSpeed(legSpeed(input.inboundSpeedsMs, k + 1));
+  });
   waypoint(depot, cruise);
   nav(CMD.NAV_LAND, [0, 0, 0, 0], depot, 0);
   return { items, deliverySeq, params };

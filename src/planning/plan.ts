@@ -262,7 +262,18 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
   checks.push(...fence.checks);
   for (const c of fence.checks) if (!c.ok) reasons.push({ code: 'fence-invalid', message: c.message });
 
-  const mission = buildMission({ home, outbound, inbound, cruiseAltitudeM, cruiseSpeedMs: drone.cruiseSpeedMs, dropHeightM, method: drone.deliveryMethod });
+  const nOut = outbound.length - 1;
+  const windy = conditions.wind.speedMs > 0;
+  const mission = buildMission({
+    home,
+    outbound,
+    inbound,
+    cruiseAltitudeM,
+    cruiseSpeedMs: drone.cruiseSpeedMs,
+    dropHeightM,
+    method: drone.deliveryMethod,
+    ...(windy ? { outboundSpeedsMs: energy.legs.slice(0, nOut).map((l) => l.groundSpeedMs), inboundSpeedsMs: energy.legs.slice(nOut).map((l) => l.groundSpeedMs) } : {}),
+  });
   const deliveryItem = mission.items[mission.deliverySeq]!;
   const vehiclePlan: VehiclePlan = {
     mission: mission.items,

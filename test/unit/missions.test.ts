@@ -57,6 +57,16 @@ describe('mission items as ArduCopter flies them', () => {
     expect(m.params).toEqual({});
   });
 
+  it('in wind each leg gets its modelled ground speed (ArduCopter holds ground speed)', () => {
+    // outbound legs: 6 m/s into the wind, then 9; inbound: 14 then 11 (changes under 0.5 m/s are skipped)
+    const m = buildMission({ ...route, method: 'payload-place', outboundSpeedsMs: [6, 9], inboundSpeedsMs: [14, 14.3] });
+    const speeds = m.items.filter((i) => i.command === CMD.DO_CHANGE_SPEED).map((i) => [i.seq, i.param2]);
+    expect(speeds.map(([, v]) => v)).toEqual([6, 9, 14]);
+    // each change follows the waypoint that starts its leg
+    for (const [seq] of speeds.slice(1)) expect(m.items[seq! - 1]!.command).toBe(CMD.NAV_WAYPOINT);
+    expect(m.items[m.deliverySeq]!.command).toBe(CMD.NAV_PAYLOAD_PLACE);
+  });
+
   it('rooftop drop point: approach and place heights above the roof', () => {
     const m = buildMission({ ...route, dropHeightM: 24, method: 'payload-place' });
     expect(m.items[m.deliverySeq - 1]!.z).toBe(39);

@@ -95,6 +95,18 @@ describe('planDelivery', () => {
     expect(codes(strict)).toEqual(['margin-below-reserve']);
   });
 
+  it('in wind the mission commands the modelled ground speed of each leg', () => {
+    const p = planDelivery(townMap(), request({ conditions: { ...calm, wind: { speedMs: 6, fromDeg: 0 } } }));
+    expect(p.feasible).toBe(true);
+    const speeds = p.vehiclePlan!.mission.filter((i) => i.command === common.MavCmd.DO_CHANGE_SPEED).map((i) => i.param2);
+    const out = p.legs[0]!.groundSpeedMs;
+    const back = p.legs[p.legs.length - 1]!.groundSpeedMs;
+    expect(out).toBeLessThan(DRONE.cruiseSpeedMs); // northbound into a north wind
+    expect(back).toBeGreaterThan(DRONE.cruiseSpeedMs);
+    expect(speeds[0]).toBeCloseTo(out, 1);
+    expect(speeds[speeds.length - 1]).toBeCloseTo(back, 1);
+  });
+
   it('thinner air at Xining costs more than at sea level', () => {
     const xining = planDelivery(townMap(), request());
     const seaLevel = planDelivery(townMap(), request({ conditions: { ...calm, siteAltitudeM: 0 } }));
