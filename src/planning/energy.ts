@@ -27,8 +27,8 @@
  *   ground speed Vg = sqrt(Va² − w_c²) + w_t,
  * so a headwind lowers Vg: the leg takes longer (d / Vg) and, at the same power, costs more energy.
  * Wind stronger than the airframe's `maxWindMs`, or a leg on which Vg ≤ 0.5 m/s, is infeasible.
- * (ArduCopter holds WP_SPD as a *ground* speed and raises its airspeed in a headwind; for the moderate
- * winds that pass the maxWind check the two views differ by a few per cent in energy.)
+ * ArduCopter holds its waypoint speed as a *ground* speed, so the mission builder commands each
+ * leg's Vg with DO_CHANGE_SPEED (src/missions/build.ts): the drone then flies the airspeed modelled here.
  *
  * **Battery in the cold.** Usable capacity falls with temperature. We use a piecewise-linear curve
  * drawn from typical LiPo / Li-ion datasheet discharge-at-temperature curves at the 1–3 C rates a
