@@ -107,7 +107,38 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
     expect(await routineCard.textContent()).toContain(reason);
     await screenshot(o, 'en', 'officer-rejected');
 
+    // The critical one flies; the pilot pauses (hold), resumes, then aborts (return home).
+    await p.goto(`${service.url}/pilot.html`);
+    await p.locator('#mission-queue li', { hasText: 'Ms Han' }).locator('a').click();
+    await p.waitForSelector('body[data-ready=true]');
+    for (const box of await p.locator('#checklist input').all()) await box.check();
+    await p.click('#approve');
+    await p.click('#track-link');
+    await p.waitForSelector('body[data-ready=true]');
+    await p.waitForSelector('#track-state[data-state=en-route]', { timeout: 45_000 });
+    await p.waitForSelector('#pause-flight:not([disabled])');
+    await p.click('#pause-flight');
+    await p.waitForSelector('#track-paused .badge');
+    await p.waitForSelector('#resume-flight');
+    await screenshot(p, 'en', 'track-paused');
+    expect(await p.isHidden('#pause-flight')).toBe(true);
+    await p.click('#resume-flight');
+    await p.waitForSelector('#pause-flight:visible');
+    expect(await p.isHidden('#resume-flight')).toBe(true);
+    expect(await p.locator('#track-paused .badge').count()).toBe(0);
+    // Hold again, then abort before the drop: the drone returns and the request has failed.
+    await p.click('#pause-flight');
+    await p.waitForSelector('#resume-flight:visible');
+    await p.fill('#abort-reason', 'crowd gathering at the gate');
+    p.once('dialog', (d) => void d.accept());
+    await p.click('#abort-flight');
+    await p.waitForSelector('#track-state[data-state=aborted], #track-state[data-state=returning]', { timeout: 30_000 });
+    const criticalCard = o.locator(`#request-${criticalId}`);
+    await expect.poll(() => criticalCard.getAttribute('data-status'), { timeout: 60_000 }).toBe('failed');
+    expect(await criticalCard.textContent()).toContain('crowd gathering at the gate');
+    await screenshot(p, 'en', 'track-aborted');
+
     expect(officer.problems).toEqual([]);
     expect(pilot.problems).toEqual([]);
-  }, 90_000);
+  }, 110_000);
 });

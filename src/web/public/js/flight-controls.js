@@ -1,7 +1,9 @@
 // Flight progress (upload → verify → arm → start → … → landed) and the pilot's abort (return
 // home) and pause/resume buttons. Used on the review page after approval and on the tracking page.
+// Built once and updated in place: telemetry arrives several times a second, and a button that is
+// replaced under the pointer, or a reason field that loses what was typed, would fail the pilot.
 import { h, replaceChildren } from './dom.js';
-import { t, has, fmtNumber, fmtTime } from './i18n.js';
+import { t, has, fmtNumber, fmtTime, onLanguageChange } from './i18n.js';
 import { api, describeError } from './api.js';
 import { STEPS, FINAL } from './flight-live.js';
 import { flightStateBadge } from './views.js';
@@ -13,69 +15,115 @@ function phaseLabel(phase) {
   return String(phase).split(':').map((part) => (has(`phase.${part}`) ? t(`phase.${part}`) : part)).join(' · ');
 }
 
-/** Render `view` into `el`. canControl: the user may abort / pause (pilots, admins). */
-export function renderFlightControls(el, view, { canControl, onUpdate }) {
-  const reached = new Set((view.transitions ?? []).map((tr) => tr.to));
-  reached.add(view.state);
-  const currentIndex = STEPS.indexOf(view.state);
-  const steps = h('ol', { class: 'steps', 'aria-label': t('flight.steps') },
-    STEPS.map((step, i) => {
-      let cls = '';
-      if (step === view.state) cls = FINAL.includes(view.state) && view.state !== 'completed' ? 'failed' : 'active';
-      else if (currentIndex >= 0 ? i < currentIndex : reached.has(step)) cls = 'done';
-      if (view.state === 'completed') cls = 'done';
-      return h('li', { class: cls, dataset: { step }, text: t(`flight.${step}`) });
-    }));
-  const p = view.progress;
-  const showProgress = p && p.total > 0 && ['approved', 'uploading', 'uploaded', 'arming'].includes(view.state);
-  const progress = showProgress
-    ? h('div', { class: 'field' },
-      h('div', { class: 'small', id: 'upload-progress-label', text: t('flight.phaseProgress', { phase: phaseLabel(p.phase), done: p.done, total: p.total }) }),
-      h('div', { class: 'progress', role: 'progressbar', 'aria-labelledby': 'upload-progress-label', 'aria-valuemin': 0, 'aria-valuemax': p.total, 'aria-valuenow': p.done },
-        h('div', { style: { width: `${Math.min(100, (100 * p.done) / p.total)}%` } })))
-    : null;
-  const status = h('p', { id: 'flight-state', dataset: { state: view.state } },
-    `${t('flight.state')}: `, flightStateBadge(view.state),
-    view.paused ? h('span', { class: 'badge status', text: ` ${t('flight.paused')}` }) : null,
-    view.mode ? h('span', { class: 'muted small', text: ` · ${t('track.mode')}: ${view.mode}` }) : null);
-  const reason = view.stateReason ? h('p', { class: 'notice error', text: `${t('officer.reason')}: ${view.stateReason}` }) : null;
-  const airborne = view.airborneAt ? h('p', { class: 'small muted', text: `${t('flight.airborneAt')}: ${fmtTime(view.airborneAt)}` }) : null;
+/**
+ * Controls inside `el`. canControl: the user may abort / pause (pilots). onUpdate(view) gets the
+ * service's answer to a command. Returns update(view).
+ */
+export function createFlightControls(el, { canControl, onUpdate }) {
+  let view = null;
+  const status = h('p', { id: 'flight-state' });
+  const steps = h('ol', { class: 'steps' });
+  const progressLabel = h('div', { class: 'small', id: 'upload-progress-label' });
+  const progressFill = h('div');
+  const progressBar = h('div', { class: 'progress', role: 'progressbar', 'aria-labelledby': 'upload-progress-label', 'aria-valuemin': 0 }, progressFill);
+  const progress = h('div', { class: 'field', hidden: true }, progressLabel, progressBar);
+  const airborne = h('p', { class: 'small muted', hidden: true });
+  const stats = h('p', { class: 'small' });
+  const reason = h('p', { class: 'notice error', hidden: true });
   const message = h('div', { class: 'notice error', role: 'alert' });
 
-  let controls = null;
-  if (canControl && !FINAL.includes(view.state) && view.state !== 'landed') {
-    const run = async (button, path, body) => {
-      button.disabled = true;
-      message.textContent = '';
-      try {
-        onUpdate?.(await api('POST', `/api/flights/${encodeURIComponent(view.id)}/${path}`, body));
-      } catch (err) {
-        message.textContent = describeError(err);
-      } finally {
-        button.disabled = false;
-      }
-    };
-    const canPause = AIRBORNE.includes(view.state);
-    const pause = view.paused
-      ? h('button', { type: 'button', id: 'resume-flight', class: 'warn', text: t('flight.resume'), on: { click: (e) => run(e.currentTarget, 'resume', {}) } })
-      : h('button', { type: 'button', id: 'pause-flight', class: 'warn', disabled: !canPause, text: t('flight.pause'), on: { click: (e) => run(e.currentTarget, 'pause', {}) } });
-    const reasonInput = h('input', { type: 'text', id: 'abort-reason', maxlength: 500, placeholder: t('flight.abortReasonPlaceholder') });
-    const abort = h('button', {
-      type: 'button', id: 'abort-flight', class: 'danger', text: t('flight.abort'),
-      on: {
-        click: (e) => {
-          if (!confirm(t('flight.abortConfirm'))) return;
-          const r = reasonInput.value.trim();
-          run(e.currentTarget, 'abort', r ? { reason: r } : {});
-        },
-      },
-    });
-    controls = h('div', {},
-      h('div', { class: 'field' }, h('label', { for: 'abort-reason', text: t('flight.abortReason') }), reasonInput),
-      h('div', { class: 'row' }, abort, pause),
-      h('p', { class: 'small muted', text: t('flight.abortHint') }));
+  const reasonLabel = h('label', { for: 'abort-reason' });
+  const reasonInput = h('input', { type: 'text', id: 'abort-reason', maxlength: 500 });
+  const abort = h('button', { type: 'button', id: 'abort-flight', class: 'danger' });
+  const pause = h('button', { type: 'button', id: 'pause-flight', class: 'warn' });
+  const resume = h('button', { type: 'button', id: 'resume-flight', class: 'warn', hidden: true });
+  const hint = h('p', { class: 'small muted' });
+  const controls = h('div', { hidden: !canControl },
+    h('div', { class: 'field' }, reasonLabel, reasonInput),
+    h('div', { class: 'row' }, abort, pause, resume),
+    hint);
+
+  let busy = false;
+  async function run(path, body) {
+    if (!view || busy) return;
+    busy = true;
+    refreshButtons();
+    message.textContent = '';
+    try {
+      const next = await api('POST', `/api/flights/${encodeURIComponent(view.id)}/${path}`, body);
+      onUpdate?.(next);
+    } catch (err) {
+      message.textContent = describeError(err);
+    } finally {
+      busy = false;
+      refreshButtons();
+    }
   }
-  const battery = view.batteryPct == null ? '—' : `${fmtNumber(view.batteryPct)}%`;
-  const stats = h('p', { class: 'small', text: `${t('track.battery')}: ${battery} · ${t('track.link')}: ${t(view.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${fmtNumber((view.routeFraction ?? 0) * 100)}%` });
+  abort.addEventListener('click', () => {
+    if (!confirm(t('flight.abortConfirm'))) return;
+    const r = reasonInput.value.trim();
+    run('abort', r ? { reason: r } : {});
+  });
+  pause.addEventListener('click', () => run('pause', {}));
+  resume.addEventListener('click', () => run('resume', {}));
+
+  function refreshButtons() {
+    if (!view) return;
+    const open = !FINAL.includes(view.state) && view.state !== 'landed';
+    controls.hidden = !canControl || !open;
+    abort.disabled = busy;
+    pause.hidden = Boolean(view.paused);
+    resume.hidden = !view.paused;
+    pause.disabled = busy || !AIRBORNE.includes(view.state);
+    resume.disabled = busy;
+  }
+
+  function texts() {
+    steps.setAttribute('aria-label', t('flight.steps'));
+    reasonLabel.textContent = t('flight.abortReason');
+    reasonInput.placeholder = t('flight.abortReasonPlaceholder');
+    abort.textContent = t('flight.abort');
+    pause.textContent = t('flight.pause');
+    resume.textContent = t('flight.resume');
+    hint.textContent = t('flight.abortHint');
+  }
+
+  function update(next) {
+    view = next;
+    if (!view) return;
+    status.dataset.state = view.state;
+    replaceChildren(status, `${t('flight.state')}: `, flightStateBadge(view.state),
+      view.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null,
+      view.mode ? h('span', { class: 'muted small', text: ` · ${t('track.mode')}: ${view.mode}` }) : null);
+    const reached = new Set((view.transitions ?? []).map((tr) => tr.to));
+    const currentIndex = STEPS.indexOf(view.state);
+    replaceChildren(steps, STEPS.map((step, i) => {
+      let cls = '';
+      if (view.state === 'completed') cls = 'done';
+      else if (step === view.state) cls = 'active';
+      else if (currentIndex >= 0 ? i < currentIndex : reached.has(step)) cls = 'done';
+      return h('li', { class: cls, dataset: { step }, text: t(`flight.${step}`) });
+    }), FINAL.includes(view.state) && view.state !== 'completed' ? h('li', { class: 'failed', dataset: { step: view.state }, text: t(`flight.${view.state}`) }) : null);
+    const p = view.progress;
+    const showProgress = Boolean(p && p.total > 0 && ['approved', 'uploading', 'uploaded', 'arming'].includes(view.state));
+    progress.hidden = !showProgress;
+    if (showProgress) {
+      progressLabel.textContent = t('flight.phaseProgress', { phase: phaseLabel(p.phase), done: p.done, total: p.total });
+      progressBar.setAttribute('aria-valuemax', String(p.total));
+      progressBar.setAttribute('aria-valuenow', String(p.done));
+      progressFill.style.width = `${Math.min(100, (100 * p.done) / p.total)}%`;
+    }
+    airborne.hidden = !view.airborneAt;
+    airborne.textContent = view.airborneAt ? `${t('flight.airborneAt')}: ${fmtTime(view.airborneAt)}` : '';
+    const battery = view.batteryPct == null ? '—' : `${fmtNumber(view.batteryPct)}%`;
+    stats.textContent = `${t('track.battery')}: ${battery} · ${t('track.link')}: ${t(view.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${fmtNumber((view.routeFraction ?? 0) * 100)}%`;
+    reason.hidden = !view.stateReason;
+    reason.textContent = view.stateReason ? `${t('officer.reason')}: ${view.stateReason}` : '';
+    refreshButtons();
+  }
+
+  texts();
   replaceChildren(el, status, steps, progress, airborne, stats, reason, controls, message);
+  onLanguageChange(() => { texts(); update(view); });
+  return update;
 }

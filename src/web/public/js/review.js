@@ -7,7 +7,7 @@ import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, legend, STYLE, squareIcon, pinIcon } from './map.js';
 import { urgencyBadge, missionStatusBadge, checkText, reasonText, latLngs } from './views.js';
 import { followFlight } from './flight-live.js';
-import { renderFlightControls } from './flight-controls.js';
+import { createFlightControls } from './flight-controls.js';
 
 const session = await startPage(() => requireSession(['pilot', 'admin']));
 const cfg = await config();
@@ -154,9 +154,11 @@ function startFlight(flightId) {
   }, { onStatus: setLinkStatus });
 }
 
+let updateControls = null;
 function renderFlight() {
   if (!flight) return;
-  renderFlightControls($('#flight-controls'), flight, { canControl: canDecide, onUpdate: (v) => live?.set(v) });
+  updateControls ??= createFlightControls($('#flight-controls'), { canControl: canDecide, onUpdate: (v) => live?.set(v) });
+  updateControls(flight);
 }
 
 // ---- decisions ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, legend, STYLE, droneIcon, pinIcon } from './map.js';
 import { flightStateBadge, alertText, latLngs } from './views.js';
 import { followFlight } from './flight-live.js';
-import { renderFlightControls } from './flight-controls.js';
+import { createFlightControls } from './flight-controls.js';
 
 const session = await startPage(() => requireSession(['officer', 'pilot', 'admin']));
 const cfg = await config();
@@ -24,6 +24,7 @@ let flown = [];
 let fitted = false;
 let view = null;
 let request = null;
+let updateControls = null;
 
 async function loadBackground() {
   try {
@@ -89,7 +90,8 @@ function render() {
   $('#alerts-empty').hidden = alerts.length > 0;
   if (canControl) {
     $('#controls-panel').hidden = false;
-    renderFlightControls($('#flight-controls'), view, { canControl, onUpdate: (v) => live.set(v) });
+    updateControls ??= createFlightControls($('#flight-controls'), { canControl, onUpdate: (v) => live.set(v) });
+    updateControls(view);
   }
 }
 
