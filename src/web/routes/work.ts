@@ -19,7 +19,6 @@ import type {
 } from '../api-types.js';
 import { guard } from '../auth.js';
 import { viewSources, type AppDeps } from '../context.js';
-import { sendError } from '../errors.js';
 import { openSse } from '../sse.js';
 import { dropRequestBody, dropRequestPatch, idParam } from '../schemas.js';
 import { flightView, missionDetail, missionSummary, plannedRoute, requestView } from '../views.js';
@@ -291,5 +290,4 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
     }
   });
 
-  void sendError;
 }
