@@ -14,10 +14,10 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from '../../src/log.js';
 import type { ParamNaming } from './params.js';
-import { EmulatedVehicle } from './vehicle.js';
+import { EmulatedVehicle, type Surface } from './vehicle.js';
 
 export { EmulatedVehicle, MODE } from './vehicle.js';
-export type { ReleaseRecord } from './vehicle.js';
+export type { ReleaseRecord, Surface } from './vehicle.js';
 
 export interface EmulatorVehicleOptions {
   sysid: number;
@@ -39,6 +39,8 @@ export interface EmulatorOptions {
   readyAfterS?: number;
   /** Parameter spelling: ArduCopter 4.7 (default: MAV_SYSID, WP_SPD, RTL_ALT_M, MAV1_*) or 4.6 (SYSID_THISMAV, WPNAV_SPEED, RTL_ALT, SR0_*). */
   paramNaming?: ParamNaming;
+  /** Raised surfaces a vehicle can land on (rooftop drop points): top altitude AMSL, round footprint. */
+  surfaces?: Surface[];
   /** Simulation step, sim seconds (default 0.05). */
   stepS?: number;
   /** Host to bind TCP servers to (default 127.0.0.1). */
@@ -85,6 +87,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         params: v.params,
         paramNaming: opts.paramNaming,
         wind,
+        surfaces: opts.surfaces,
         logger: opts.logger,
       }),
   );

@@ -46,7 +46,17 @@ export interface VehicleConfig {
   params?: Record<string, number>;
   paramNaming?: ParamNaming;
   wind: { speedMs: number; fromDeg: number };
+  /** Raised surfaces (rooftops) the vehicle can land on: top altitude AMSL, round footprint. */
+  surfaces?: Surface[];
   logger?: Logger;
+}
+
+export interface Surface {
+  lat: number;
+  lon: number;
+  radiusM: number;
+  /** Altitude of the top, m AMSL. */
+  topAltM: number;
 }
 
 export interface ReleaseRecord {
@@ -88,6 +98,7 @@ export class EmulatedVehicle extends EventEmitter {
   private readonly start: LatLon & { altM: number };
   private readonly readyAfterS: number;
   private readonly log: Logger | undefined;
+  private readonly surfaces: { n: number; e: number; r: number; h: number }[];
   private readonly encoder: MavEncoder;
   private readonly decoder: MavDecoder;
   private readonly protocol: MissionProtocolServer;
@@ -166,6 +177,10 @@ export class EmulatedVehicle extends EventEmitter {
     this.start = { lat: cfg.home.lat, lon: cfg.home.lon, altM: cfg.home.altM };
     this.readyAfterS = cfg.readyAfterS;
     this.log = cfg.logger;
+    this.surfaces = (cfg.surfaces ?? []).map((sf) => {
+      const ne = toNE(this.start, sf);
+      return { n: ne.n, e: ne.e, r: sf.radiusM, h: sf.topAltM - cfg.home.altM };
+    });
     this.params = new ParamTable(cfg.paramNaming ?? '4.7', { ...(cfg.params ?? {}) });
     this.params.setInternal('MAV_SYSID', cfg.sysid);
     this.params.setInternal('SIM_WIND_SPD', cfg.wind.speedMs);
@@ -456,6 +471,13 @@ export class EmulatedVehicle extends EventEmitter {
   private here(): { n: number; e: number; alt: number } {
     return { n: this.body.n, e: this.body.e, alt: this.body.alt };
   }
+  /** Height of whatever is under the vehicle above its start ground (0, or a rooftop). */
+  private groundAt(n = this.body.n, e = this.body.e): number {
+    let g = 0;
+    for (const sf of this.surfaces) if (sf.h > g && Math.hypot(n - sf.n, e - sf.e) <= sf.r) g = sf.h;
+    return g;
+  }
+
   private homeNE(): NE {
     return this.homePos ? toNE(this.start, this.homePos) : { n: 0, e: 0 };
   }
@@ -484,7 +506,7 @@ export class EmulatedVehicle extends EventEmitter {
         this.body.alt += this.body.vu * dt;
         this.body.n += this.body.vn * dt;
         this.body.e += this.body.ve * dt;
-        if (this.body.alt <= 0) this.touchdown(true);
+        if (this.body.alt <= this.groundAt()) this.touchdown(true);
       }
       return;
     }
@@ -493,7 +515,7 @@ export class EmulatedVehicle extends EventEmitter {
     const hasPos = this.ekfPosition;
     const wasLanded = this.isLanded;
     if (this.isLanded) {
-      if (target.alt <= 0.05) {
+      if (target.alt <= this.body.alt + 0.05) {
         this.body.vn = this.body.ve = this.body.vu = 0;
         return;
       }
@@ -502,14 +524,15 @@ export class EmulatedVehicle extends EventEmitter {
       this.emit('landed', false);
     }
     stepBody(this.body, target, this.wind, this.params.get('WP_ACC'), hasPos, dt);
-    if (this.body.alt <= 0 && !wasLanded) {
+    const ground = this.groundAt();
+    if (this.body.alt <= ground && !wasLanded) {
       this.touchdown(false);
     }
-    if (this.body.alt < 0) this.body.alt = 0;
+    if (this.body.alt < ground) this.body.alt = ground;
   }
 
   private touchdown(crash: boolean): void {
-    this.body.alt = 0;
+    this.body.alt = this.groundAt();
     this.body.vn = this.body.ve = this.body.vu = 0;
     if (this.isLanded) return;
     this.isLanded = true;
@@ -875,7 +898,7 @@ export class EmulatedVehicle extends EventEmitter {
         if (this.isLanded) {
           nav.stage = 'settle';
           nav.stageAt = this.nowS;
-          return { ...at, alt: 0, ...speeds };
+          return { ...at, alt: h.alt, ...speeds };
         }
         return { ...at, alt: -1, speed: speeds.speed, up: 0, down: descentRate };
       }
@@ -887,13 +910,13 @@ export class EmulatedVehicle extends EventEmitter {
           nav.stage = 'release';
           nav.stageAt = this.nowS;
         }
-        return { ...at, alt: 0, ...speeds };
+        return { ...at, alt: h.alt, ...speeds };
       case 'release':
         if (this.nowS - nav.stageAt >= Math.max(0.5, this.params.get('PLDP_DELAY'))) {
           nav.stage = 'ascend';
           nav.stageAt = this.nowS;
         }
-        return { ...at, alt: 0, ...speeds };
+        return { ...at, alt: h.alt, ...speeds };
       case 'ascend':
         if (h.alt >= nav.startAlt - 0.3) {
           this.hold = { ...at, alt: nav.startAlt };

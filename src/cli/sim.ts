@@ -6,7 +6,9 @@
  *                [--wind S@D] [--udp HOST:PORT]
  *
  * Vehicle i (sysid i, from 1) listens on TCP port + 10·(i − 1), like SITL instances (`--port 0`: the OS
- * picks). One JSON line per vehicle goes to stdout ({sysid, url, home}); it runs until Ctrl-C.
+ * picks). Rooftop drop points of the map become raised surfaces (10 m around the point) that a
+ * payload place touches down on. One JSON line per vehicle goes to stdout ({sysid, url, home}); it
+ * runs until Ctrl-C.
  */
 import { loadZoneMapFile } from '../geo/zone-map.js';
 import { ZoneMapError, type ZoneMap } from '../geo/types.js';
@@ -26,6 +28,9 @@ const HELP = `usage: medidrop sim --map FILE --depot NAME [options]
   --udp HOST:PORT       also send every drone's MAVLink to this UDP address (one link, several drones)
 
 prints one JSON line per drone, then runs until Ctrl-C; exit 2 on bad input`;
+
+/** Footprint radius given to a rooftop drop point, m. */
+const ROOF_RADIUS_M = 10;
 
 const OPTIONS = {
   map: { type: 'string' },
@@ -117,10 +122,14 @@ export async function run(args: string[], io: SimIo = { out: (l) => process.stdo
     home: { lat, lon: lon + (3 * i) / (m * Math.cos((lat * Math.PI) / 180)), altM },
     tcpPort: port === 0 ? 0 : port + 10 * i,
   }));
+  // Rooftop drop points are surfaces a drone can land on (heights are above the depot's ground).
+  const surfaces = map.dropPoints
+    .filter((d) => d.heightM > 0)
+    .map((d) => ({ lat: d.position[1], lon: d.position[0], radiusM: ROOF_RADIUS_M, topAltM: altM + d.heightM }));
   const logger = createLogger('sim');
   let emu: Emulator;
   try {
-    emu = await startEmulator({ vehicles, speedup, readyAfterS, wind, udpOut, logger });
+    emu = await startEmulator({ vehicles, speedup, readyAfterS, wind, udpOut, logger, surfaces });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new UsageError(`TCP port in use (${e.message}); pick another --port or --port 0`);

@@ -4,7 +4,8 @@
  * parcel released within 3 m of the drop point, the drone landed back at its depot.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { distanceM, emulatorBackend, exampleMap, fly, homeOf, plan, type BackendRun } from './flight-scenarios.js';
+import { distanceM, emulatorBackend, exampleMap, fly, homeOf, plan, roofSurfaces, type BackendRun } from './flight-scenarios.js';
+import type { Surface } from '../../sim/emulator/index.js';
 import type { MavlinkConnection } from '../../src/mavlink/types.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -12,8 +13,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function backend(homes: Parameters<typeof emulatorBackend>[0], params?: Record<string, number>): Promise<BackendRun> {
-  const run = await emulatorBackend(homes, { params });
+async function backend(homes: Parameters<typeof emulatorBackend>[0], surfaces?: Surface[]): Promise<BackendRun> {
+  const run = await emulatorBackend(homes, { surfaces });
   cleanups.push(() => run.stop());
   return run;
 }
@@ -41,5 +42,34 @@ describe('delivery flights on the emulator', () => {
     // the fence and rally points of the plan are on the vehicle, the fence enabled
     expect(v.fence.length).toBe(p.vehiclePlan!.fence.length);
     expect(v.rally.length).toBe(p.vehiclePlan!.rally.length);
+  });
+
+  it('places the parcel on a rooftop: touches down on the roof, releases there, lands back at the depot', async () => {
+    const map = exampleMap('county-town');
+    const p = plan(map, 'Chengzhong Police Station 城中派出所', 'Jinxiu Garden Building 5 rooftop 锦绣花园5号楼楼顶');
+    const home = homeOf(p);
+    const run = await backend([home], roofSurfaces(map, home.altM));
+    const f = await fly(run.urls[0]!, run.sysids[0]!, p, 60_000);
+    cleanups.push(() => (f.connection as MavlinkConnection).close());
+    const v = run.vehicles![0]!;
+    expect(f.outcome.ok).toBe(true);
+    const roof = map.dropPoints.find((d) => d.name.startsWith('Jinxiu Garden Building 5'))!;
+    expect(v.releases).toHaveLength(1);
+    expect(distanceM(v.releases[0]!, p.vehiclePlan!.delivery)).toBeLessThan(3);
+    expect(v.releases[0]!.relAltM).toBeCloseTo(roof.heightM, 0);
+    expect(distanceM(v.position, p.vehiclePlan!.home)).toBeLessThan(3);
+  });
+
+  it('without the roof (flat ground) the payload place stops at its maximum descent and releases nothing', async () => {
+    const map = exampleMap('county-town');
+    const p = plan(map, 'Chengzhong Police Station 城中派出所', 'Jinxiu Garden Building 5 rooftop 锦绣花园5号楼楼顶');
+    const run = await backend([homeOf(p)]);
+    const f = await fly(run.urls[0]!, run.sysids[0]!, p, 60_000);
+    cleanups.push(() => (f.connection as MavlinkConnection).close());
+    const v = run.vehicles![0]!;
+    expect(v.statusTexts.map((s) => s.text)).toContain('PayloadPlace: Reached maximum descent');
+    expect(v.releases).toHaveLength(0);
+    expect(f.outcome.ok).toBe(false);
+    expect(f.outcome.delivery.delivered).toBe(false);
   });
 });

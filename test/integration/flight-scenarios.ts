@@ -16,7 +16,7 @@ import { parseDroneProfileText } from '../../src/planning/drone.js';
 import type { DeliveryPlan } from '../../src/planning/types.js';
 import { runFlight, type FlightOutcome } from '../../src/fleet/flight-runner.js';
 import type { VehicleEvent } from '../../src/fleet/telemetry.js';
-import { startEmulator, type EmulatedVehicle } from '../../sim/emulator/index.js';
+import { startEmulator, type EmulatedVehicle, type Surface } from '../../sim/emulator/index.js';
 import { startSitl, type SitlInstance } from '../../sim/sitl/harness.js';
 import { distanceM } from '../../sim/emulator/geo.js';
 
@@ -56,13 +56,19 @@ export interface BackendRun {
   stop(failed?: boolean): Promise<void>;
 }
 
-export type Backend = (homes: { lat: number; lon: number; altM: number }[], opts?: { params?: Record<string, number> }) => Promise<BackendRun>;
+export type Backend = (homes: { lat: number; lon: number; altM: number }[], opts?: { params?: Record<string, number>; surfaces?: Surface[] }) => Promise<BackendRun>;
+
+/** Rooftop drop points of a map as landing surfaces (heights above the depot's ground). */
+export function roofSurfaces(map: ZoneMap, groundAltM: number): Surface[] {
+  return map.dropPoints.filter((d) => d.heightM > 0).map((d) => ({ lat: d.position[1], lon: d.position[0], radiusM: 10, topAltM: groundAltM + d.heightM }));
+}
 
 export const emulatorBackend: Backend = async (homes, opts = {}) => {
   const emu = await startEmulator({
     vehicles: homes.map((home, i) => ({ sysid: i + 1, home, params: opts.params })),
     speedup: 40,
     readyAfterS: 4,
+    surfaces: opts.surfaces,
   });
   return {
     urls: emu.vehicles.map((v) => `tcp://127.0.0.1:${v.tcpPort}`),
