@@ -18,7 +18,8 @@
  *     404 not-found       unknown id / route.
  *     409 conflict        the thing is not in a state that allows this (approve a rejected mission,
  *                         edit an approved request, reuse an Idempotency-Key with a different body).
- *     422 infeasible      (PUT /api/zone-map) the map is structurally broken; `issues` lists problems.
+                          A broken zone map (PUT /api/zone-map) is a 400 too, with `field`
+ *                         "features[i]" and `issues` listing every problem by feature.
  *     429 rate-limited    too many log-in / hand-over attempts; `retry-after` header in seconds.
  *
  * ─── Sessions and CSRF ────────────────────────────────────────────────────────────────────────────
@@ -88,7 +89,7 @@ export interface UserView {
 
 // ─── session: POST /api/session, DELETE /api/session, GET /api/me ──────────────────────────────
 
-/** POST /api/session (public, rate-limited: 5 attempts per minute per client and per username). */
+/** POST /api/session (public, rate-limited per client address: 5 attempts a minute by default, MEDIDROP_LOGIN_RATE_LIMIT). */
 export interface LoginBody {
   username: string;
   password: string;
@@ -473,7 +474,7 @@ export interface FlightEvents {
   paused: { paused: boolean; by: string; at: string };
 }
 
-// ─── hand-over: POST /api/handover (public, 10 attempts / minute per client) ────────────────────
+// ─── hand-over: POST /api/handover (public, 10 attempts / minute per client address) ───────────
 
 export interface HandoverBody {
   requestId: number;
