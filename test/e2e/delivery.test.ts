@@ -197,6 +197,19 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
         expect(r.problems).toEqual([]);
       }
 
+      // ── switching language on a live page redraws it and is remembered ─────────────────────
+      if (lang === 'zh-CN') {
+        await o.selectOption('#lang-select', 'en');
+        await expect.poll(() => delivered.textContent()).toContain(TEXT.en.delivered);
+        expect(await o.getAttribute('html', 'lang')).toBe('en');
+        expect(await o.textContent('#submit-request')).toBe('Queue the drop');
+        await o.reload();
+        await o.waitForSelector('body[data-ready=true]');
+        expect(await o.locator(`#request-${requestId}`).textContent()).toContain(TEXT.en.delivered);
+        await o.selectOption('#lang-select', 'zh-CN');
+        await expect.poll(() => o.textContent('#submit-request')).toBe('提交投送请求');
+      }
+
       // ── the drone comes home: the tracking page ends at "completed" ────────────────────────
       await p.waitForSelector('#track-state[data-state=completed]', { timeout: 90_000 })
         .catch(async (err: unknown) => { throw new Error(`${String(err)}\nflight as the service sees it: ${await flightFacts(p, flightId)}`); });

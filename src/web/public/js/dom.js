@@ -59,3 +59,42 @@ export function randomId() {
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * Render a list keyed by id: an item whose signature has not changed keeps its element (focus,
+ * a half-finished click and screen-reader position survive live updates), and elements are only
+ * moved when the order really changed.
+ */
+export function renderKeyed(container, items, { key, sig, render }) {
+  const cache = (container._keyed ??= new Map());
+  const wanted = [];
+  const seen = new Set();
+  for (const item of items) {
+    const k = String(key(item));
+    const s = sig(item);
+    seen.add(k);
+    let entry = cache.get(k);
+    if (!entry || entry.sig !== s) {
+      const el = render(item);
+      if (entry?.el.parentNode === container) container.replaceChild(el, entry.el);
+      entry = { sig: s, el };
+      cache.set(k, entry);
+    }
+    wanted.push(entry.el);
+  }
+  for (const [k, entry] of cache) {
+    if (!seen.has(k)) {
+      entry.el.remove();
+      cache.delete(k);
+    }
+  }
+  const current = [...container.children];
+  const same = current.length === wanted.length && current.every((el, i) => el === wanted[i]);
+  if (!same) for (const el of wanted) container.appendChild(el);
+}
+
+/** Forget what renderKeyed cached (after a language switch every card must be drawn again). */
+export function resetKeyed(container) {
+  container._keyed?.clear();
+  container.replaceChildren();
+}

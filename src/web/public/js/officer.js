@@ -1,6 +1,6 @@
 // Officer: queue a medicine drop (one request per form fill, whatever the clicks) and follow
 // your own requests live (SSE /api/events).
-import { $, h, replaceChildren, randomId } from './dom.js';
+import { $, h, replaceChildren, randomId, renderKeyed, resetKeyed } from './dom.js';
 import { t, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
 import { api, requireSession, config, describeError, ApiError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
@@ -246,7 +246,7 @@ async function cancel(req) {
 
 function renderList() {
   const list = [...requests.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
-  replaceChildren($('#request-list'), list.map(requestCard));
+  renderKeyed($('#request-list'), list, { key: (r) => r.id, sig: (r) => JSON.stringify(r), render: requestCard });
   $('#request-empty').hidden = list.length > 0;
 }
 
@@ -263,6 +263,7 @@ async function loadRequests() {
 }
 
 onLanguageChange(() => {
+  resetKeyed($('#request-list'));
   renderList();
   renderDropPointOptions();
   replaceChildren($('#officer-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint', 'target']));

@@ -1,6 +1,6 @@
 // Pilot: plans awaiting approval (critical first, then oldest), flights in the air, and requests
 // no drone can serve. Everything live from /api/events.
-import { $, h, replaceChildren } from './dom.js';
+import { $, h, replaceChildren, renderKeyed, resetKeyed } from './dom.js';
 import { t, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
 import { api, requireSession, describeError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
@@ -44,13 +44,13 @@ function unservableCard(r) {
 
 function render() {
   const queue = [...missions.values()].sort((a, b) => (URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency]) || a.requestedAt.localeCompare(b.requestedAt) || a.id - b.id);
-  replaceChildren($('#mission-queue'), queue.map(missionCard));
+  renderKeyed($('#mission-queue'), queue, { key: (m) => m.id, sig: (m) => JSON.stringify(m), render: missionCard });
   $('#queue-empty').hidden = queue.length > 0;
   const active = [...flights.values()].sort((a, b) => b.id - a.id);
-  replaceChildren($('#flight-list'), active.map(flightCard));
+  renderKeyed($('#flight-list'), active, { key: (f) => f.id, sig: (f) => JSON.stringify(f), render: flightCard });
   $('#flights-empty').hidden = active.length > 0;
   const blocked = [...unservable.values()].sort((a, b) => (URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency]) || a.id - b.id);
-  replaceChildren($('#unservable-list'), blocked.map(unservableCard));
+  renderKeyed($('#unservable-list'), blocked, { key: (r) => r.id, sig: (r) => JSON.stringify(r), render: unservableCard });
   $('#unservable-empty').hidden = blocked.length > 0;
 }
 
@@ -100,7 +100,10 @@ async function load() {
   render();
 }
 
-onLanguageChange(render);
+onLanguageChange(() => {
+  for (const id of ['#mission-queue', '#flight-list', '#unservable-list']) resetKeyed($(id));
+  render();
+});
 subscribe('/api/events', { mission: onMission, flight: onFlight, request: onRequest }, { onStatus: setLinkStatus, onReconnect: load });
 await load();
 document.body.dataset.ready = 'true';
