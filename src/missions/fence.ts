@@ -11,7 +11,7 @@
  *   edges to their crossing, which only adds area), then the full hull, then a buffered-and-simplified
  *   outline, then the area's own ring. The first candidate that stays `minRouteGapM` away from the
  *   route and fits the remaining storage wins; every candidate is checked to contain the original
- *   area (ringContainsRing). Areas that do not fit are named in `leftToRoute`: only the route's
+ *   area (ringContainsRing) and to be a simple polygon. Areas that do not fit are named in `leftToRoute`: only the route's
  *   clearance keeps the drone away from them.
  * - Storage (AC_PolyFence_loader, see ARDUPILOT.md): at most 70 items, about 66 vertices over all
  *   polygons and circles, and the byte budget estimated by `fenceStorageBytes`. No return point: Copter
@@ -26,6 +26,7 @@ import type { Check, FenceSummary } from '../planning/types.js';
 import {
   convexHull,
   cross,
+  isSimpleRing,
   localFrame,
   pointInRing,
   ringAreaM2,
@@ -210,7 +211,7 @@ function exclusionCandidates(outerLonLat: LonLat[], frame: LocalFrame, bufferM: 
   const add = (simplified: XY[]) => {
     if (simplified.length < 3 || seen.has(simplified.length)) return;
     const ring = expandRing(simplified, EXCLUSION_ROUNDING_PAD_M);
-    if (!ringContainsRing(ring, original)) return;
+    if (!isSimpleRing(ring) || !ringContainsRing(ring, original)) return;
     seen.add(ring.length);
     out.push(ring);
   };
@@ -235,7 +236,7 @@ function exclusionCandidates(outerLonLat: LonLat[], frame: LocalFrame, bufferM: 
   }
   if (!seen.has(original.length)) {
     const padded = expandRing(original, EXCLUSION_ROUNDING_PAD_M);
-    if (ringContainsRing(padded, original)) {
+    if (isSimpleRing(padded) && ringContainsRing(padded, original)) {
       seen.add(original.length);
       out.push(padded);
     }

@@ -166,3 +166,18 @@ export function ringAreaM2(ring: XY[]): number {
   }
   return s / 2;
 }
+
+/** True when no two non-adjacent edges of the ring touch or cross (a simple polygon). */
+export function isSimpleRing(ring: XY[]): boolean {
+  const n = ring.length;
+  if (n < 3) return false;
+  for (let i = 0; i < n; i++) {
+    const a = ring[i]!;
+    const b = ring[(i + 1) % n]!;
+    for (let j = i + 1; j < n; j++) {
+      if (j === i || (j + 1) % n === i || (i + 1) % n === j) continue;
+      if (segmentsIntersect(a, b, ring[j]!, ring[(j + 1) % n]!)) return false;
+    }
+  }
+  return true;
+}

@@ -4,7 +4,7 @@
  * inclusion polygon contains the route.
  */
 import { describe, expect, it } from 'vitest';
-import { booleanContains, polygon as turfPolygon, point as turfPoint, pointToLineDistance, lineString } from '@turf/turf';
+import { booleanContains, kinks, polygon as turfPolygon, point as turfPoint, pointToLineDistance, lineString } from '@turf/turf';
 import { parseZoneMap } from '../../src/geo/zone-map.js';
 import { planDelivery } from '../../src/planning/plan.js';
 import { fenceShapes } from '../../src/missions/fence-items.js';
@@ -65,6 +65,7 @@ describe('fence on random layouts', () => {
         const area = map.noFly.find((a) => a.name === p.fence.excludedAreas[i])!;
         const ring = ex.points.map(([lat, lon]) => [lon, lat]);
         const poly = turfPolygon([[...ring, ring[0]!]]);
+        expect(kinks(poly).features, `seed ${seed} ${area.name} self-intersects`).toEqual([]);
         expect(booleanContains(poly, turfPolygon((area.geometry as { coordinates: number[][][] }).coordinates)), `seed ${seed} ${area.name}`).toBe(true);
         for (const v of ring) expect(pointToLineDistance(turfPoint(v), routeLine, { units: 'meters' })).toBeGreaterThan(14);
       });
