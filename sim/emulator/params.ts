@@ -82,6 +82,7 @@ const DEFS: ParamDef[] = [
   { name: 'FS_EKF_ACTION', value: 1, type: I8 },
   { name: 'FS_EKF_THRESH', value: 0.8, type: F },
   { name: 'FS_GCS_ENABLE', value: 0, type: I8 },
+  { name: 'FS_GCS_TIMEOUT', value: 5, type: F },
   { name: 'FS_THR_ENABLE', value: 1, type: I8 },
   { name: 'TERRAIN_ENABLE', value: 1, type: I8 },
   { name: 'AHRS_EKF_TYPE', value: 3, type: I8 },

@@ -115,6 +115,9 @@ export class EmulatedVehicle extends EventEmitter {
   private readonly streams = new Map<number, { interval: number; next: number }>();
   private rebootAt: number | undefined;
   rebootCount = 0;
+  private nextTimesync = 0;
+  private gcsHeardAt: number | undefined;
+  private gcsFailsafe = false;
 
   // sensors
   private gpsFix = false;
@@ -338,6 +341,9 @@ export class EmulatedVehicle extends EventEmitter {
     this.bootAt = this.nowS;
     this.bootStage = 0;
     this.nextHeartbeat = this.nowS + 0.9;
+    this.nextTimesync = this.nowS + 5;
+    this.gcsHeardAt = undefined;
+    this.gcsFailsafe = false;
     this.gpsFix = false;
     this.ekfPosition = false;
     this.prearmHealthy = false;
@@ -360,6 +366,10 @@ export class EmulatedVehicle extends EventEmitter {
       this.nextHeartbeat += 1;
       if (this.nextHeartbeat < now) this.nextHeartbeat = now + 1;
       this.sendHeartbeat();
+    }
+    if (now >= this.nextTimesync) {
+      this.nextTimesync = now + 10;
+      this.sendTimesync(0n, BigInt(Math.round(now * 1e9)), { sysid: 0, compid: 0 });
     }
     this.protocol.step();
     this.sensors();
@@ -1034,6 +1044,20 @@ export class EmulatedVehicle extends EventEmitter {
         if (!(mode === MODE.RTL && this.modeNum === MODE.LAND)) this.setModeInternal(mode);
       }
     }
+    // GCS failsafe (FS_GCS_ENABLE): no GCS heartbeat for FS_GCS_TIMEOUT while flying
+    const gcsFs = this.params.get('FS_GCS_ENABLE');
+    if (gcsFs > 0 && this.gcsHeardAt !== undefined && this.isArmed && !this.isLanded) {
+      const silent = this.nowS - this.gcsHeardAt > this.params.get('FS_GCS_TIMEOUT');
+      if (silent && !this.gcsFailsafe) {
+        this.gcsFailsafe = true;
+        this.text(SEV.CRITICAL, 'GCS Failsafe');
+        const continueAuto = gcsFs === 2 && this.modeNum === MODE.AUTO;
+        if (!continueAuto && this.modeNum !== MODE.LAND) this.setModeInternal(gcsFs === 5 ? MODE.LAND : MODE.RTL);
+      } else if (!silent && this.gcsFailsafe) {
+        this.gcsFailsafe = false;
+        this.text(SEV.INFO, 'GCS Failsafe Cleared');
+      }
+    }
     // fence
     const enabled = this.params.get('FENCE_ENABLE') === 1;
     if (enabled && this.isArmed && !this.isLanded) {
@@ -1183,8 +1207,16 @@ export class EmulatedVehicle extends EventEmitter {
     const d = m.data as MavLinkData & { targetSystem?: number };
     if (m.msgid !== 0 && !this.forUs(d.targetSystem)) return;
     switch (m.msgid) {
-      case 0:
+      case 0: {
+        const hb = m.data as minimal.Heartbeat;
+        if (hb.type === 6) this.gcsHeardAt = this.nowS; // MAV_TYPE_GCS
         return;
+      }
+      case 111: {
+        const ts = m.data as common.TimeSync;
+        if (ts.tc1 === 0n) this.sendTimesync(BigInt(Math.round(this.nowS * 1e9)), ts.ts1, from);
+        return;
+      }
       case 11: {
         const s = m.data as common.SetMode;
         const why = this.trySetMode(s.customMode);
@@ -1588,6 +1620,15 @@ export class EmulatedVehicle extends EventEmitter {
     hb.systemStatus = critical && this.isArmed ? 5 : this.isArmed ? 4 : 3;
     hb.mavlinkVersion = 3;
     this.send(hb);
+  }
+
+  private sendTimesync(tc1: bigint, ts1: bigint, to: Peer): void {
+    const t = new common.TimeSync();
+    t.tc1 = tc1;
+    t.ts1 = ts1;
+    t.targetSystem = to.sysid;
+    t.targetComponent = to.compid;
+    this.send(t);
   }
 
   private sendHome(): void {

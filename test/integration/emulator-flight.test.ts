@@ -221,4 +221,25 @@ describe('failsafes and RTL', () => {
     expect(windy.v.battery.consumedMah).toBeGreaterThan(calm.v.battery.consumedMah * 1.05);
     expect(distanceM(windy.v.releases[0]!, DROP)).toBeLessThan(3);
   });
+
+  it('link drop: the mission flies on by default; with FS_GCS_ENABLE 1 the GCS failsafe sends it home', async () => {
+    const quiet = await setup();
+    quiet.gcs.startHeartbeats(20);
+    await launch(quiet.gcs, referenceMission());
+    await quiet.gcs.waitText(/Mission: 2 WP/, 10_000, 0);
+    quiet.v.dropLink(20_000);
+    await disarmed(quiet.v);
+    expect(quiet.v.releases).toHaveLength(1);
+    expect(quiet.v.statusTexts.map((s) => s.text)).not.toContain('GCS Failsafe');
+
+    const guarded = await setup({ vehicles: [{ sysid: 1, home: HOME, params: { ...SITL_BATTERY, FS_GCS_ENABLE: 1 } }] });
+    guarded.gcs.startHeartbeats(20);
+    await launch(guarded.gcs, referenceMission());
+    await guarded.gcs.waitText(/Mission: 2 WP/, 10_000, 0);
+    guarded.v.dropLink(20_000);
+    await disarmed(guarded.v);
+    expect(guarded.v.statusTexts.map((s) => s.text)).toContain('GCS Failsafe');
+    expect(guarded.v.releases).toHaveLength(0);
+    expect(distanceM(guarded.v.position, HOME)).toBeLessThan(1);
+  });
 });

@@ -4,7 +4,7 @@
  * fence / rally protocol with ArduPilot's quirks, parameters, and STATUSTEXT chunking.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { common, type minimal } from 'node-mavlink';
+import { common, type ardupilotmega, type minimal } from 'node-mavlink';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../sim/emulator/index.js';
 import { HOME, item, offset, RawGcs, referenceMission } from './emulator-raw-gcs.js';
 import type { MissionItem } from '../../src/missions/types.js';
@@ -81,14 +81,14 @@ describe('connection and heartbeat', () => {
   it('readiness follows SITL: GPS, origin + HOME_POSITION, then "EKF3 IMU0 is using GPS" with EKF flag 0x10', async () => {
     const { emu, gcs } = await setup({ readyAfterS: 8 }, 20);
     gcs.requestStreams(1, 2);
-    const early = await gcs.waitFor<common.EkfStatusReport>(193);
+    const early = await gcs.waitFor<ardupilotmega.EkfStatusReport>(193);
     expect(early.flags & 0x10).toBe(0);
     expect(early.flags & 0x80).toBe(0x80);
     const home = await gcs.waitFor<common.HomePosition>(242, () => true, 5000, 0);
     expect(home.latitude).toBe(Math.round(HOME.lat * 1e7));
     await gcs.waitText(/EKF3 IMU0 is using GPS/, 5000, 0);
     expect(emu.simTimeS).toBeGreaterThanOrEqual(8);
-    const ready = await gcs.waitFor<common.EkfStatusReport>(193, (e) => (e.flags & 0x10) !== 0);
+    const ready = await gcs.waitFor<ardupilotmega.EkfStatusReport>(193, (e) => (e.flags & 0x10) !== 0);
     expect(ready.flags & 0x80).toBe(0);
   });
 });
@@ -135,6 +135,20 @@ describe('arming and commands', () => {
     await gcs.waitText(/Mission: 1 Takeoff/, 3000, 0);
     await emu.waitSim(emu.simTimeS + 8);
     expect(emu.vehicles[0]!.position.relAltM).toBeGreaterThan(5);
+  });
+
+  it('answers a TIMESYNC request and sends its own', async () => {
+    const { gcs } = await setup();
+    await gcs.heartbeat();
+    const t = new common.TimeSync();
+    t.tc1 = 0n;
+    t.ts1 = 123456789n;
+    t.targetSystem = 1;
+    t.targetComponent = 1;
+    const reply = gcs.waitFor<common.TimeSync>(111, (r) => r.ts1 === 123456789n);
+    gcs.send(t);
+    expect((await reply).tc1 > 0n).toBe(true);
+    await gcs.waitFor<common.TimeSync>(111, (r) => r.tc1 === 0n, 5000, 0);
   });
 
   it('answers unknown commands with UNSUPPORTED', async () => {

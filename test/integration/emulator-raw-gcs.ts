@@ -61,6 +61,23 @@ export class RawGcs {
   }
 
   closed = false;
+  private hbTimer: NodeJS.Timeout | undefined;
+
+  /** Send a GCS HEARTBEAT (type 6) every `ms` of wall time, as a ground station does. */
+  startHeartbeats(ms = 100): void {
+    const beat = () => {
+      const hb = new minimal.Heartbeat();
+      hb.type = 6;
+      hb.autopilot = 8;
+      hb.baseMode = 0;
+      hb.customMode = 0;
+      hb.systemStatus = 4;
+      hb.mavlinkVersion = 3;
+      this.send(hb);
+    };
+    beat();
+    this.hbTimer = setInterval(beat, ms);
+  }
 
   useV1(): void {
     this.protocol = new MavLinkProtocolV1(this.sysid, this.compid);
@@ -246,6 +263,7 @@ export class RawGcs {
   }
 
   close(): void {
+    if (this.hbTimer) clearInterval(this.hbTimer);
     this.closer();
     this.decoder.destroy();
   }
