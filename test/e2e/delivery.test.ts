@@ -223,13 +223,36 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
 
   it('admin page shows the zone map and the users and drones', async () => {
     if (!service.users.admin) return;
-    const admin = await open();
+    const admin = await open({ expectedStatuses: [400] }); // the broken map's refusal
     await logIn(admin.page, 'zh-CN', service.users.admin);
     const a = admin.page;
     expect(new URL(a.url()).pathname).toBe('/admin.html');
     await a.waitForSelector('#admin-map path.leaflet-interactive');
     await a.waitForSelector('#users-table td');
     await a.waitForSelector('#drones-table td');
+    const before = await a.textContent('#zm-current');
+
+    // A broken map is refused with every problem listed by feature; the live map stays.
+    const broken = {
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', properties: { kind: 'sealed', name: '坏区域' }, geometry: { type: 'Point', coordinates: [101.77, 36.61] } },
+        { type: 'Feature', properties: { kind: 'lake', name: '未知类型' }, geometry: { type: 'Point', coordinates: [101.78, 36.62] } },
+      ],
+    };
+    await a.setInputFiles('#zm-file', { name: 'broken.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(broken)) });
+    await a.click('#zm-upload');
+    await a.waitForSelector('#zm-errors li');
+    const errors = await a.textContent('#zm-errors');
+    expect(errors).toContain('地图未被接受');
+    expect(errors).toMatch(/坏区域|#0/);
+    expect(await a.textContent('#zm-current')).toBe(before);
+    await screenshot(a, 'zh-CN', 'admin-zone-map-refused');
+
+    // The demo map uploaded again is accepted as a new version.
+    await a.setInputFiles('#zm-file', service.zoneMapFile);
+    await a.click('#zm-upload');
+    await expect.poll(() => a.textContent('#zm-result')).toContain('已启用第 2 版');
     await screenshot(a, 'zh-CN', 'admin');
     expect(admin.problems).toEqual([]);
   }, 60_000);

@@ -11,6 +11,9 @@ import { startService, type ServiceHandle } from './support/service.js';
 
 if (!haveChromium) console.warn(`e2e: SKIPPED — ${CHROMIUM} is not installed (apt-get install -y chromium fonts-noto-cjk)`);
 
+// A name is data, never markup: it must show literally and run nothing.
+const XSS_NAME = 'Family Ma <img src=x onerror="window.__xss=1">';
+
 describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser', () => {
   let service: ServiceHandle;
   let browser: Browser;
@@ -60,7 +63,7 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
 
     // Routine: the drop point is a click on the map, which fills the coordinates.
     const routineId = await queue(o, {
-      recipient: 'Family Ma (infant)', medicine: 'infant milk powder', weight: '0.9', urgency: 'routine',
+      recipient: XSS_NAME, medicine: 'infant milk powder', weight: '0.9', urgency: 'routine',
       place: async () => {
         const box = (await o.locator('#officer-map').boundingBox())!;
         await o.mouse.click(box.x + box.width * 0.45, box.y + box.height * 0.5);
@@ -91,10 +94,13 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
     expect(await p.locator('#mission-queue li').nth(0).getAttribute('data-urgency')).toBe('critical');
     expect(await p.locator('#mission-queue li').nth(1).getAttribute('data-urgency')).toBe('routine');
     await screenshot(p, 'en', 'pilot-critical');
+    expect(await p.locator('#mission-queue').textContent()).toContain(XSS_NAME);
+    expect(await p.locator('#mission-queue img').count()).toBe(0);
 
     // The pilot rejects the routine one with a reason; the officer's card changes by itself.
     await p.locator('#mission-queue li', { hasText: 'Family Ma' }).locator('a').click();
     await p.waitForSelector('body[data-ready=true]');
+    expect(await p.textContent('#request-table')).toContain(XSS_NAME);
     await p.click('#reject');
     expect(await p.getAttribute('#reject-reason', 'aria-invalid')).toBe('true'); // a reason is required
     const reason = 'Mass testing at the drop point this afternoon; fly tomorrow';
@@ -138,6 +144,7 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
     expect(await criticalCard.textContent()).toContain('crowd gathering at the gate');
     await screenshot(p, 'en', 'track-aborted');
 
+    for (const page of [o, p]) expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
     expect(officer.problems).toEqual([]);
     expect(pilot.problems).toEqual([]);
   }, 110_000);

@@ -56,6 +56,14 @@ export function normaliseZoneMap(input) {
   return out;
 }
 
+/**
+ * Tooltip content as a DOM node: Leaflet puts string content in with innerHTML, and zone, drop
+ * point and drone names come from uploaded files and forms.
+ */
+export function textTip(text) {
+  return h('span', { text: String(text) });
+}
+
 function zoneLabel(kind) {
   return t(`zone.${kind}`);
 }
@@ -71,27 +79,27 @@ export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' }
   const areas = [...zm.areas].sort((a, b) => (order[a.kind] ?? 0) - (order[b.kind] ?? 0));
   for (const area of areas) {
     const layer = L.geoJSON(area.geometry, { style: STYLE[area.kind] ?? STYLE.precaution, interactive: !onDropPointClick });
-    layer.bindTooltip(`${zoneLabel(area.kind)}: ${area.name}`, { sticky: true });
+    layer.bindTooltip(textTip(`${zoneLabel(area.kind)}: ${area.name}`), { sticky: true });
     layer.addTo(group);
   }
   for (const nf of zm.noFly) {
     const layer = L.geoJSON(nf.geometry, { style: STYLE['no-fly'] });
     const reason = nf.reason ? ` (${nf.reason})` : '';
     const temp = nf.temporary ? ` · ${t('map.temporary')}` : '';
-    layer.bindTooltip(`${zoneLabel('no-fly')}: ${nf.name}${reason}${temp}`, { sticky: true });
+    layer.bindTooltip(textTip(`${zoneLabel('no-fly')}: ${nf.name}${reason}${temp}`), { sticky: true });
     layer.addTo(group);
   }
   for (const depot of zm.depots) {
     const [lon, lat] = depot.position;
     L.marker([lat, lon], { icon: squareIcon('#12324f'), title: depot.name, keyboard: true, alt: depot.name })
-      .bindTooltip(`${t('map.depot')}: ${depot.name}`)
+      .bindTooltip(textTip(`${t('map.depot')}: ${depot.name}`))
       .addTo(group);
   }
   const dropMarkers = new Map();
   for (const dp of zm.dropPoints) {
     const [lon, lat] = dp.position;
     const marker = L.circleMarker([lat, lon], { radius: 7, color: '#12324f', weight: 2, fillColor: '#ffffff', fillOpacity: 1 });
-    marker.bindTooltip(`${t('map.dropPoint')}: ${dp.name}`);
+    marker.bindTooltip(textTip(`${t('map.dropPoint')}: ${dp.name}`));
     if (onDropPointClick) marker.on('click', (ev) => { L.DomEvent.stopPropagation(ev); onDropPointClick(dp); });
     marker.addTo(group);
     dropMarkers.set(dp.name, marker);

@@ -4,7 +4,7 @@ import { $, h, replaceChildren, param } from './dom.js';
 import { t, onLanguageChange, fmtTime, fmtClock, fmtNumber, fmtDistance } from './i18n.js';
 import { api, requireSession, config, describeError, HOME } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
-import { L, createMap, drawZoneMap, legend, STYLE, droneIcon, pinIcon } from './map.js';
+import { L, createMap, drawZoneMap, legend, STYLE, droneIcon, pinIcon, textTip } from './map.js';
 import { flightStateBadge, alertText, latLngs } from './views.js';
 import { followFlight } from './flight-live.js';
 import { createFlightControls } from './flight-controls.js';
@@ -45,7 +45,7 @@ async function loadBackground() {
 
 function drawPlanned(route) {
   if (planned || !route?.length) return;
-  planned = L.polyline(latLngs(route), STYLE.inbound).bindTooltip(t('legend.planned')).addTo(map);
+  planned = L.polyline(latLngs(route), STYLE.inbound).bindTooltip(textTip(t('legend.planned'))).addTo(map);
   if (!fitted) {
     map.fitBounds(planned.getBounds().pad(0.3), { animate: false });
     fitted = true;
@@ -55,7 +55,7 @@ function drawPlanned(route) {
 function drawFlown() {
   if (!flown.length) return;
   if (flownLine) flownLine.setLatLngs(flown);
-  else flownLine = L.polyline(flown, STYLE.flown).bindTooltip(t('legend.flown')).addTo(map);
+  else flownLine = L.polyline(flown, STYLE.flown).bindTooltip(textTip(t('legend.flown'))).addTo(map);
 }
 
 function stat(key, value, id) {
@@ -105,7 +105,9 @@ function moveDrone() {
   } else {
     droneMarker = L.marker(ll, { icon: droneIcon(pos.headingDeg), alt: t('legend.drone'), keyboard: false, zIndexOffset: 1000 }).addTo(map);
   }
-  droneMarker.bindTooltip(`${view.drone.name} · ${fmtNumber(pos.relAltM)} m`);
+  const label = `${view.drone.name} · ${fmtNumber(pos.relAltM)} m`;
+  if (droneMarker.getTooltip()) droneMarker.setTooltipContent(textTip(label));
+  else droneMarker.bindTooltip(textTip(label));
   const last = flown[flown.length - 1];
   if (!last || last[0] !== ll[0] || last[1] !== ll[1]) {
     flown.push(ll);
@@ -118,7 +120,7 @@ async function loadRequest(requestId) {
   try {
     request = await api('GET', `/api/requests/${encodeURIComponent(requestId)}`);
     const dp = request.dropPoint;
-    dropMarker ??= L.marker([dp.lat, dp.lon], { icon: pinIcon('#d81b60'), alt: dp.name ?? '' }).bindTooltip(`${t('map.dropPoint')}: ${dp.name ?? `${dp.lat}, ${dp.lon}`}`).addTo(map);
+    dropMarker ??= L.marker([dp.lat, dp.lon], { icon: pinIcon('#d81b60'), alt: dp.name ?? '' }).bindTooltip(textTip(`${t('map.dropPoint')}: ${dp.name ?? `${dp.lat}, ${dp.lon}`}`)).addTo(map);
     render();
   } catch {
     // not allowed or gone: the map shows the flight without the request details
