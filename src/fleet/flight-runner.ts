@@ -133,13 +133,13 @@ export function attachFlight(opts: AttachOptions): FlightHandle {
 }
 
 /**
- * Re-attach every unfinished flight in the store to its vehicle on `connection` (by system id).
- * Vehicles not heard within `vehicleTimeoutMs` are still attached: their flights show the link lost
- * and continue when the vehicle is heard.
+ * Re-attach every unfinished flight in the store to its vehicle on the MAVLink connection `link`
+ * (found by system id). Flights whose vehicle is not heard within `vehicleTimeoutMs` are returned in
+ * `missing` (not attached); call again when the vehicle is back.
  */
 export async function attachUnfinishedFlights(opts: Omit<AttachOptions, 'record' | 'vehicle'> & {
   store: FlightStore;
-  connection: MavlinkConnection;
+  link: MavlinkConnection;
   vehicleTimeoutMs?: number;
 }): Promise<{ handles: FlightHandle[]; missing: { id: string; sysid: number; error: string }[] }> {
   const records = await opts.store.loadUnfinishedFlights();
@@ -148,7 +148,7 @@ export async function attachUnfinishedFlights(opts: Omit<AttachOptions, 'record'
   await Promise.all(
     records.map(async (rec) => {
       try {
-        const vehicle = await opts.connection.waitForVehicle({ sysid: rec.sysid, timeoutMs: opts.vehicleTimeoutMs ?? 10_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+        const vehicle = await opts.link.waitForVehicle({ sysid: rec.sysid, timeoutMs: opts.vehicleTimeoutMs ?? 10_000, ...(opts.signal ? { signal: opts.signal } : {}) });
         handles.push(attachFlight({ ...opts, vehicle, record: rec }));
       } catch (err) {
         missing.push({ id: rec.id, sysid: rec.sysid, error: err instanceof Error ? err.message : String(err) });

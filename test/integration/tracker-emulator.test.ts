@@ -172,7 +172,7 @@ describe('flights on the emulator', () => {
     const [rec] = store.loadUnfinishedFlights();
     expect(rec).toMatchObject({ id: 'F9', sysid: 1 });
     const { conn } = await rig.reconnect();
-    const { handles, missing } = await attachUnfinishedFlights({ store, connection: conn, flightOptions: opts.flightOptions });
+    const { handles, missing } = await attachUnfinishedFlights({ store, link: conn, flightOptions: opts.flightOptions });
     expect(missing).toEqual([]);
     expect(handles.map((x) => x.id)).toEqual(['F9']);
     const outcome = await handles[0]!.done;
