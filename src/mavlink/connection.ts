@@ -93,7 +93,7 @@ export class Connection implements MavlinkConnection, MavlinkConnectionExt {
     this.linkId = opts.linkId ?? nextLinkId++ & 0xff;
     if (opts.signing) this.verifier = new SignatureVerifier(opts.signing.keys);
     transport.onData((chunk) => this.onData(chunk));
-    transport.onState((s, detail) => log.info({ link: transport.description, state: s, detail }, 'transport state'));
+    transport.onState((s, detail) => (s === 'down' ? log.warn : log.debug).call(log, { link: transport.description, state: s, detail }, s === 'down' ? 'transport down, reconnecting' : 'transport up'));
     const hbMs = opts.heartbeatIntervalMs ?? 1000;
     this.heartbeatTimer = setInterval(() => this.sendHeartbeat(), hbMs);
     this.sendHeartbeat();
@@ -193,7 +193,7 @@ export class Connection implements MavlinkConnection, MavlinkConnectionExt {
         this.emit({ type: 'link', sysid: m.sysid, t: Date.now(), up: true });
         created.handleMessage(m);
         for (const l of [...this.vehicleListeners]) l(created);
-        log.info({ sysid: m.sysid, compid: m.compid, link: this.description }, 'vehicle discovered');
+        log.debug({ sysid: m.sysid, compid: m.compid, link: this.description }, 'vehicle discovered');
         return;
       }
       if (v && isVehicle && m.compid === v.compid) v.setOnline(true);

@@ -293,8 +293,16 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
   let allItemsSent = false;
   /** An ERROR ack before the last item: stale (a late duplicate) unless the vehicle stops asking. */
   let pendingError: { ack: number; at: number } | undefined;
+  /** The last item we sent, and the step for which we inferred a lost request (see INVALID_SEQUENCE). */
+  let lastSent = -1;
+  let inferredFor = -1;
+  /** The item we last repeated on our timeout. */
+  let repeatedFor = -1;
   const sendCount = () => port.send(MSG.MISSION_COUNT, { target_system: port.targetSysid, target_component: port.targetCompid, count, mission_type: type, opaque_id: 0 });
-  const sendItem = (seq: number) => port.send(MSG.MISSION_ITEM_INT, itemFields(port, items[seq]!, type));
+  const sendItem = (seq: number) => {
+    lastSent = seq;
+    port.send(MSG.MISSION_ITEM_INT, itemFields(port, items[seq]!, type));
+  };
   const detail = () => port.statusTextsSince(started).slice(-2).join('; ') || undefined;
 
   return machine<void>(
@@ -338,7 +346,19 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
           }
           return;
         }
-        if (ack === MAV_MISSION.INVALID_SEQUENCE) return; // mid-transfer: the vehicle re-requests
+        if (ack === MAV_MISSION.INVALID_SEQUENCE) {
+          // Mid-transfer, not final. It answers our repeat of item k when the vehicle already holds k:
+          // ArduPilot then expects exactly k+1 and its request for it was lost. Answer that request
+          // now (once per step) instead of waiting a second for the vehicle's re-request timer.
+          const k = lastSent;
+          if (k === lastRequested && repeatedFor === k && k + 1 < count && inferredFor !== k) {
+            inferredFor = k;
+            if (k + 1 === count - 1) allItemsSent = true;
+            sendItem(k + 1);
+            ctx.arm();
+          }
+          return;
+        }
         if (ack === MAV_MISSION.ERROR) {
           if (allItemsSent) {
             // rejected at completion, or a stale answer to a resent last item after success: read back
@@ -377,7 +397,10 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
       }
       ctx.retriesLeft--;
       if (phase === 'count') sendCount();
-      else sendItem(lastRequested);
+      else {
+        repeatedFor = lastRequested;
+        sendItem(lastRequested);
+      }
       ctx.arm();
     },
   ).then((result) => ({
@@ -387,13 +410,13 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
   }));
 }
 
-/** Download all items of one type. */
-export function downloadItems(port: TransferPort, ourSysid: number, type: MissionType, o?: TransferOptions): Promise<TransferResult<MissionItem[]>> {
+/** Download all items of one type (or, with `from`, only the items from that seq on). */
+export function downloadItems(port: TransferPort, ourSysid: number, type: MissionType, o?: TransferOptions, from = 0): Promise<TransferResult<MissionItem[]>> {
   const opts = resolveOpts(o);
   const what = TYPE_NAMES[type];
   const started = Date.now();
   let count = -1;
-  let next = 0;
+  let next = from;
   let lastAck: number | undefined;
   const items: MissionItem[] = [];
   const t = { target_system: port.targetSysid, target_component: port.targetCompid, mission_type: type };
@@ -414,12 +437,12 @@ export function downloadItems(port: TransferPort, ourSysid: number, type: Missio
         if (num(m.fields, 'mission_type') !== type || count >= 0) return; // duplicates after the first are stale
         count = num(m.fields, 'count');
         ctx.retriesLeft = opts.retries;
-        if (count === 0) {
+        if (count <= next) {
           sendAck();
           ctx.finish({ ok: true, value: [] });
           return;
         }
-        opts.onProgress({ missionType: type, phase: 'download', done: 0, total: count });
+        opts.onProgress({ missionType: type, phase: 'download', done: 0, total: count - from });
         requestItem();
         ctx.arm();
         return;
@@ -430,7 +453,7 @@ export function downloadItems(port: TransferPort, ourSysid: number, type: Missio
         items.push({ ...itemFromMessage(m, type), seq: next });
         next++;
         ctx.retriesLeft = opts.retries;
-        opts.onProgress({ missionType: type, phase: 'download', done: next, total: count });
+        opts.onProgress({ missionType: type, phase: 'download', done: next - from, total: count - from });
         if (next === count) {
           sendAck();
           ctx.finish({ ok: true, value: items });

@@ -21,17 +21,28 @@ export async function uploadItemsReliably(port: TransferPort, ourSysid: number, 
     const { result, ambiguous } = await uploadOnce(port, ourSysid, type, items, opts);
     if (result.ok) return result;
     last = result;
-    if (ambiguous) {
-      // the final ACK was lost, or ERROR answered a repeated last item: the stored items decide
-      const back = await downloadItems(port, ourSysid, type, { ...opts, onProgress: undefined });
-      if (back.ok && compareItems(type, items, back.value).length === 0) return { ok: true, value: undefined };
-    }
+    if (ambiguous && (await lastItemStored(port, ourSysid, type, items, opts))) return { ok: true, value: undefined };
     const retryable = RETRYABLE.has(result.error) || (ambiguous && result.error === 'error');
     if (!retryable || opts.signal?.aborted) break;
     if (attempt < attempts && result.error === 'denied') await new Promise((r) => setTimeout(r, opts.timeoutMs ?? 1500));
   }
   if (made > 1 && !last.ok) return { ...last, message: `${last.message} (after ${made} attempts)` };
   return last;
+}
+
+/**
+ * Settle an upload whose final ACK went missing, cheaply: the vehicle must hold exactly our count
+ * (which it only reports once it has stopped receiving) and our last item. ArduPilot accepts items
+ * strictly in order and asked us for each, so the last one stored means all were. (uploadAndVerify
+ * reads everything back anyway.)
+ */
+async function lastItemStored(port: TransferPort, ourSysid: number, type: MissionType, items: MissionItem[], opts: TransferOptions): Promise<boolean> {
+  const n = items.length;
+  const tail = await downloadItems(port, ourSysid, type, { ...opts, onProgress: undefined }, Math.max(0, n - 1));
+  if (!tail.ok || tail.value.length !== Math.min(1, n)) return false;
+  if (n === 0) return true;
+  const got = [...items.slice(0, n - 1), tail.value[0]!];
+  return compareItems(type, items, got).length === 0;
 }
 
 /** Download, retried as a whole when it times out half-way. */

@@ -69,6 +69,26 @@ describe('upload state machine', () => {
     expect(peer.itemsSent()).toEqual([0, 0, 2, 1, 2, 3]);
   });
 
+  it('after repeating item k and hearing INVALID_SEQUENCE, answers the lost request for k+1 at once', async () => {
+    let got = -1;
+    const peer = new ScriptedPeer((msgid, f, p) => {
+      if (msgid === MSG.MISSION_COUNT) p.request(0);
+      else if (msgid === MSG.MISSION_ITEM_INT) {
+        const seq = num(f, 'seq');
+        if (seq === got + 1) {
+          got = seq;
+          if (seq === 0) return; // the request for item 1 is lost on the way
+          p.ack(0);
+        } else p.ack(13); // the repeat of item 0: INVALID_SEQUENCE, the vehicle wants 1
+      }
+    });
+    const t0 = Date.now();
+    const out = await uploadOnce(peer, 255, 0, makeMission(2), { timeoutMs: 100, retries: 3 });
+    expect(out.result.ok).toBe(true);
+    expect(peer.itemsSent()).toEqual([0, 0, 1]);
+    expect(Date.now() - t0).toBeLessThan(190); // one timeout, not the vehicle's 1 s re-request
+  });
+
   it('ignores a stale ACCEPTED before the last item was asked for', async () => {
     const peer = new ScriptedPeer((msgid, f, p) => {
       if (msgid === MSG.MISSION_COUNT) {
