@@ -145,6 +145,13 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
     await screenshot(p, 'en', 'track-aborted');
 
     for (const page of [o, p]) expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
+
+    // Log out: back to the log-in page, and the pilot's pages ask for a log-in again.
+    await p.click('#logout');
+    await p.waitForURL(/\/index\.html$/);
+    await p.goto(`${service.url}/pilot.html`);
+    await p.waitForURL(/\/index\.html\?next=%2Fpilot\.html$/);
+    expect(await p.textContent('h1')).toBe('Log in');
     expect(officer.problems).toEqual([]);
     expect(pilot.problems).toEqual([]);
   }, 110_000);

@@ -43,8 +43,19 @@ export async function api(method, path, body, headers = {}) {
       data = { error: { code: 'internal', message: text.slice(0, 200) } };
     }
   }
+  if (res.status === 401 && !OWN_401.includes(path)) toLogin();
   if (!res.ok) throw new ApiError(res.status, data, Number(res.headers.get('retry-after')) || null);
   return data;
+}
+
+// Where a 401 is an answer for the page itself (wrong password, "nobody logged in"), not an expired session.
+const OWN_401 = ['/api/session', '/api/me', '/api/handover'];
+
+/** The session has ended (expired, logged out elsewhere): log in again and come back here. */
+export function toLogin() {
+  const here = location.pathname + location.search;
+  if (location.pathname === '/index.html' || location.pathname === '/' || location.pathname === '/handover.html') return;
+  location.assign(`/index.html?next=${encodeURIComponent(here)}`);
 }
 
 export async function login(username, password) {
