@@ -68,6 +68,10 @@ export interface ReleaseRecord {
   t: number;
   /** What released it: 'payload-place', 'gripper' (DO_GRIPPER), 'command'. */
   by: string;
+  /** Winch line paid out at the release, m (0 without a winch). */
+  lineOutM: number;
+  /** Height of the parcel above home when let go (vehicle height minus the line): > 0.5 m means it was dropped. */
+  payloadRelAltM: number;
 }
 
 export interface Port {
@@ -146,7 +150,8 @@ export class EmulatedVehicle extends EventEmitter {
   // payload
   private gripperReleased = false;
   readonly releases: ReleaseRecord[] = [];
-  winch: { lengthM: number; action: number } = { lengthM: 0, action: 0 };
+  /** Winch line (WINCH_TYPE ≠ 0): paid-out length, where it is heading, how fast. */
+  winch: { lengthM: number; targetM: number; rateMs: number } = { lengthM: 0, targetM: 0, rateMs: 0 };
 
   // battery
   private consumedMah = 0;
@@ -374,6 +379,7 @@ export class EmulatedVehicle extends EventEmitter {
     this.protocol.step();
     this.sensors();
     this.fly(dt);
+    this.winchStep(dt);
     this.batteryStep(dt);
     this.failsafes();
     this.streamStep();
@@ -759,7 +765,7 @@ export class EmulatedVehicle extends EventEmitter {
         this.gripperAction(it.param2, 'gripper');
         break;
       case CMD.DO_WINCH:
-        this.winch = { action: Math.round(it.param2), lengthM: it.param3 };
+        this.winchAction(it.param2, it.param3, it.param4);
         break;
       case CMD.DO_SET_HOME:
         if (Math.round(it.param1) === 1) this.setHome(this.currentLocation());
@@ -771,6 +777,26 @@ export class EmulatedVehicle extends EventEmitter {
       default:
         break; // CONDITION_* and camera/servo commands: accepted, no effect here
     }
+  }
+
+  /** MAV_CMD_DO_WINCH: action 0 relax, 1 relative length control (+ pays out), 2 rate control. */
+  private winchAction(action: number, length: number, rate: number): void {
+    if (this.params.get('WINCH_TYPE') === 0) return; // no winch configured: ArduCopter ignores it
+    const a = Math.round(action);
+    const speed = Math.abs(rate) > 0 ? Math.abs(rate) : 1;
+    if (a === 0) this.winch = { ...this.winch, targetM: this.winch.lengthM, rateMs: 0 };
+    else if (a === 1) this.winch = { ...this.winch, targetM: Math.max(0, this.winch.lengthM + length), rateMs: speed };
+    else if (a === 2) this.winch = { ...this.winch, targetM: rate >= 0 ? 1000 : 0, rateMs: Math.abs(rate) };
+  }
+
+  private winchStep(dt: number): void {
+    const w = this.winch;
+    if (w.lengthM === w.targetM || w.rateMs <= 0) return;
+    // the line cannot pay out below the ground (the parcel rests there)
+    const maxLen = Math.max(0, this.body.alt - this.groundAt());
+    const target = Math.min(w.targetM, maxLen);
+    const step = w.rateMs * dt;
+    w.lengthM = Math.abs(target - w.lengthM) <= step ? target : w.lengthM + Math.sign(target - w.lengthM) * step;
   }
 
   private changeSpeed(kind: number, speed: number): void {
@@ -942,7 +968,9 @@ export class EmulatedVehicle extends EventEmitter {
     if (release && !this.gripperReleased) {
       this.gripperReleased = true;
       const p = this.position;
-      const rec: ReleaseRecord = { lat: p.lat, lon: p.lon, relAltM: p.relAltM, t: this.nowS, by };
+      const lineOutM = this.winch.lengthM;
+      const payloadRelAltM = Math.max(this.groundAt() - this.homeAltOffset(), p.relAltM - lineOutM);
+      const rec: ReleaseRecord = { lat: p.lat, lon: p.lon, relAltM: p.relAltM, t: this.nowS, by, lineOutM, payloadRelAltM };
       this.releases.push(rec);
       this.text(SEV.INFO, 'Gripper load released');
       this.emit('released', rec);
@@ -1421,7 +1449,7 @@ export class EmulatedVehicle extends EventEmitter {
         return ack(RESULT.ACCEPTED);
       case 42600:
         if (this.params.get('WINCH_TYPE') === 0) return ack(RESULT.FAILED);
-        this.winch = { action: Math.round(p[1]!), lengthM: p[2]! };
+        this.winchAction(p[1]!, p[2]!, p[3]!);
         return ack(RESULT.ACCEPTED);
       case 207:
         this.params.setInternal('FENCE_ENABLE', Math.round(p[0]!) === 1 ? 1 : 0);

@@ -69,7 +69,7 @@ export class RawGcs {
       const hb = new minimal.Heartbeat();
       hb.type = 6;
       hb.autopilot = 8;
-      hb.baseMode = 0;
+      hb.baseMode = 0 as minimal.MavModeFlag;
       hb.customMode = 0;
       hb.systemStatus = 4;
       hb.mavlinkVersion = 3;

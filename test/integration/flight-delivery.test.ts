@@ -73,3 +73,34 @@ describe('delivery flights on the emulator', () => {
     expect(f.outcome.delivery.delivered).toBe(false);
   });
 });
+
+describe('winch delivery on the emulator', () => {
+  const p = () => plan(exampleMap('city-district'), 'Qinxian Community Health Centre 亲贤社区卫生服务中心', 'Binhe Road elderly residence 滨河路老年公寓', 'police-hexa-winch');
+
+  it('lowers the parcel on the line to the ground before the gripper opens (WINCH_TYPE set)', async () => {
+    const plan = p();
+    const run = await emulatorBackend([homeOf(plan)], { params: { WINCH_TYPE: 1 }, speedup: 80 });
+    cleanups.push(() => run.stop());
+    const f = await fly(run.urls[0]!, run.sysids[0]!, plan, 90_000);
+    cleanups.push(() => (f.connection as MavlinkConnection).close());
+    const v = run.vehicles![0]!;
+    expect(f.outcome.ok).toBe(true);
+    const rel = v.releases[0]!;
+    expect(rel.by).toBe('gripper');
+    expect(distanceM(rel, plan.vehiclePlan!.delivery)).toBeLessThan(3);
+    expect(rel.lineOutM).toBeGreaterThan(15);
+    expect(rel.payloadRelAltM).toBeLessThan(0.5);
+    expect(v.winch.lengthM).toBeLessThan(0.5); // wound back in before leaving
+  });
+
+  it('without a configured winch (WINCH_TYPE 0, ArduCopter default) DO_WINCH does nothing: the parcel is let go at the hover height', async () => {
+    const plan = p();
+    const run = await emulatorBackend([homeOf(plan)], { speedup: 80 });
+    cleanups.push(() => run.stop());
+    const f = await fly(run.urls[0]!, run.sysids[0]!, plan, 90_000);
+    cleanups.push(() => (f.connection as MavlinkConnection).close());
+    const rel = run.vehicles![0]!.releases[0]!;
+    expect(rel.lineOutM).toBe(0);
+    expect(rel.payloadRelAltM).toBeGreaterThan(15);
+  });
+});

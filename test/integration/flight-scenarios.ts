@@ -56,7 +56,7 @@ export interface BackendRun {
   stop(failed?: boolean): Promise<void>;
 }
 
-export type Backend = (homes: { lat: number; lon: number; altM: number }[], opts?: { params?: Record<string, number>; surfaces?: Surface[] }) => Promise<BackendRun>;
+export type Backend = (homes: { lat: number; lon: number; altM: number }[], opts?: { params?: Record<string, number>; surfaces?: Surface[]; speedup?: number }) => Promise<BackendRun>;
 
 /** Rooftop drop points of a map as landing surfaces (heights above the depot's ground). */
 export function roofSurfaces(map: ZoneMap, groundAltM: number): Surface[] {
@@ -66,7 +66,7 @@ export function roofSurfaces(map: ZoneMap, groundAltM: number): Surface[] {
 export const emulatorBackend: Backend = async (homes, opts = {}) => {
   const emu = await startEmulator({
     vehicles: homes.map((home, i) => ({ sysid: i + 1, home, params: opts.params })),
-    speedup: 40,
+    speedup: opts.speedup ?? 40,
     readyAfterS: 4,
     surfaces: opts.surfaces,
   });
