@@ -23,6 +23,18 @@ export interface TransportOptions {
   /** Reconnect back-off, ms: first delay and cap. Defaults 200 and 5000. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** The serial port class (serialport's SerialPort by default; SerialPortMock in tests). */
+  serialPortClass?: new (opts: { path: string; baudRate: number; autoOpen: boolean }) => SerialPortLike;
+}
+
+/** The part of serialport's SerialPort we use. */
+export interface SerialPortLike {
+  open(cb: (err: Error | null) => void): void;
+  on(event: 'data', l: (c: Buffer) => void): unknown;
+  on(event: 'error' | 'close', l: (...args: unknown[]) => void): unknown;
+  write(buf: Buffer): unknown;
+  close(cb: () => void): void;
+  readonly isOpen: boolean;
 }
 
 export async function openTransport(target: ConnectionTarget, opts: TransportOptions = {}): Promise<Transport> {
@@ -34,7 +46,7 @@ export async function openTransport(target: ConnectionTarget, opts: TransportOpt
     case 'udpout':
       return UdpTransport.open(target, { address: target.host, port: target.port });
     case 'serial':
-      return openSerial(target.path, target.baudRate);
+      return openSerial(target.path, target.baudRate, opts.serialPortClass);
   }
 }
 
@@ -60,14 +72,14 @@ export class TcpTransport implements Transport {
   private constructor(
     private readonly host: string,
     private readonly port: number,
-    private readonly opts: Required<TransportOptions>,
+    private readonly opts: Required<Omit<TransportOptions, 'serialPortClass'>>,
   ) {
     this.description = formatConnectionTarget({ kind: 'tcp', host, port });
     this.backoff = opts.reconnectMinMs;
   }
 
   static open(host: string, port: number, o: TransportOptions): Promise<TcpTransport> {
-    const opts: Required<TransportOptions> = {
+    const opts: Required<Omit<TransportOptions, 'serialPortClass'>> = {
       connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
       reconnectMinMs: o.reconnectMinMs ?? 200,
       reconnectMaxMs: o.reconnectMaxMs ?? 5000,
@@ -201,20 +213,21 @@ export class UdpTransport implements Transport {
   }
 }
 
-async function openSerial(path: string, baudRate: number): Promise<Transport> {
-  const { SerialPort } = await import('serialport');
+async function openSerial(path: string, baudRate: number, cls?: TransportOptions['serialPortClass']): Promise<Transport & { device: SerialPortLike }> {
+  const PortClass = cls ?? ((await import('serialport')).SerialPort as unknown as NonNullable<TransportOptions['serialPortClass']>);
   const l = new Listeners();
-  const port = new SerialPort({ path, baudRate, autoOpen: false });
+  const port = new PortClass({ path, baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) =>
-    port.open((err) => (err ? reject(new Error(`serial://${path}:${baudRate}: ${err.message}`)) : resolve())),
+    port.open((err: Error | null) => (err ? reject(new Error(`serial://${path}:${baudRate}: ${err.message}`)) : resolve())),
   );
-  port.on('data', (c: Buffer) => l.emitData(c));
+  port.on('data', (c: Buffer) => l.emitData(Buffer.isBuffer(c) ? c : Buffer.from(c)));
   port.on('error', () => {
     /* reported through 'close' */
   });
   port.on('close', () => l.emitState('down', 'serial port closed'));
   return {
     description: `serial://${path}:${baudRate}`,
+    device: port,
     send(buf: Buffer) {
       if (port.isOpen) port.write(buf);
     },

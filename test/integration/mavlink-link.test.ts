@@ -214,3 +214,28 @@ describe('signing', () => {
     await conn.waitForVehicle({ timeoutMs: 3000 });
   });
 });
+
+describe('serial transport', () => {
+  it('talks MAVLink over a serial port (serialport mock binding)', async () => {
+    const { SerialPortMock } = await import('serialport');
+    SerialPortMock.binding.createPort('/dev/ttyMOCK0', { echo: false, record: true });
+    const conn = await connect('serial:///dev/ttyMOCK0:57600', { serialPortClass: SerialPortMock as never, heartbeatIntervalMs: 50 });
+    cleanups.push(() => conn.close());
+    expect(conn.description).toBe('serial:///dev/ttyMOCK0:57600');
+    const wire = (conn.transport as unknown as { device: { port: { emitData(b: Buffer): void; recording: Buffer } } }).device.port;
+    // the vehicle's heartbeat comes in over the wire, in two pieces
+    const hb = new Encoder(4, 1).encode(MSG.HEARTBEAT, { type: 2, autopilot: 3, base_mode: 0, custom_mode: 5, system_status: 3, mavlink_version: 3 });
+    wire.emitData(hb.subarray(0, 7));
+    wire.emitData(hb.subarray(7));
+    const v = await conn.waitForVehicle({ timeoutMs: 1000 });
+    expect([v.sysid, v.customMode]).toEqual([4, 5]);
+    // and our GCS heartbeat goes out on it
+    await until(() => wire.recording.length > 0);
+    const sent = new PacketSplitter().push(wire.recording).map((p) => decodePacket(p));
+    expect(sent[0]).toMatchObject({ name: 'HEARTBEAT', sysid: 255, compid: 190, fields: { type: 6, autopilot: 8 } });
+  });
+
+  it('says which serial device could not be opened', async () => {
+    await expect(connect('serial:///dev/ttyNO_SUCH_DEVICE:57600')).rejects.toThrow(/serial:\/\/\/dev\/ttyNO_SUCH_DEVICE:57600: .*(No such file|cannot open|ENOENT)/i);
+  });
+});
