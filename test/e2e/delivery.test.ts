@@ -156,11 +156,16 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       await boxes.nth(n - 1).focus();
       await p.keyboard.press('Space');
       expect(await approve.isDisabled()).toBe(false);
+      const approvedAt = Date.now();
       await approve.click();
 
       // ── the flight: progress on the review page, then the live tracking page ───────────────
       await p.waitForSelector('#flight-panel:not([hidden]) #flight-state');
       await screenshot(p, lang, 'review-flight');
+      const AIRBORNE = ['en-route', 'delivering', 'returning', 'landed', 'completed'].map((st) => `#flight-state[data-state=${st}]`).join(', ');
+      await p.waitForSelector(AIRBORNE, { timeout: 60_000 });
+      // What the pilot sees: from the click on approve to the page saying the drone is on its way.
+      console.log(`e2e ${lang}: approve click → "en route" on the pilot's page: ${Date.now() - approvedAt} ms (emulator speed-up ${service.speedup}×)`);
       await p.click('#track-link');
       await p.waitForSelector('body[data-ready=true]');
       expect(new URL(p.url()).pathname).toBe('/track.html');

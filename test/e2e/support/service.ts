@@ -23,6 +23,8 @@ export interface ServiceHandle {
   url: string;
   users: { officer: Credentials; pilot: Credentials; admin: Credentials };
   zoneMapFile: string;
+  /** Simulated-time factor of the emulated drones. */
+  speedup: number;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startService(opts: { speedup?: number } = {}): Promise<Ser
       url: address,
       users: { officer: cred('officer'), pilot: cred('pilot'), admin: cred('admin') },
       zoneMapFile,
+      speedup: config.simSpeedup,
       close: async () => {
         for (const stop of stops) await stop().catch(() => undefined);
         store.close();
