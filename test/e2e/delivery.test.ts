@@ -8,7 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { haveChromium, launchBrowser, openPage, screenshot, CHROMIUM, type WatchedPage } from './support/browser.js';
+import { haveChromium, launchBrowser, openPage, screenshot, unlabelledControls, CHROMIUM, type WatchedPage } from './support/browser.js';
 import { startService, type ServiceHandle } from './support/service.js';
 
 if (!haveChromium) {
@@ -89,6 +89,7 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       await o.waitForSelector('#officer-map path.leaflet-interactive');
       expect(await o.textContent('#officer-legend')).toContain(text.sealed);
 
+      expect(await unlabelledControls(o)).toEqual([]);
       await o.fill('#recipient', recipient);
       await o.fill('#phone', '138 0971 2260');
       await o.fill('#medicine', lang === 'zh-CN' ? '硝苯地平缓释片（降压药）' : 'nifedipine (blood pressure)');
@@ -143,6 +144,7 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       expect(await p.textContent('#request-table')).toContain(recipient);
       expect((await p.textContent('#n-distance'))?.trim()).not.toBe('');
 
+      expect(await unlabelledControls(p)).toEqual([]);
       const approve = p.locator('#approve');
       expect(await approve.textContent()).toBe(text.approve);
       expect(await approve.isDisabled()).toBe(true);

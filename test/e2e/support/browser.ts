@@ -53,3 +53,21 @@ export async function screenshot(page: Page, lang: string, name: string): Promis
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * Form controls a screen reader could not name: no <label for>, no wrapping label, no aria-label
+ * or aria-labelledby. Returns their ids (or tag names).
+ */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    type Control = { id: string; tagName: string; type?: string; labels: ArrayLike<unknown> | null; getAttribute(n: string): string | null; closest(s: string): unknown };
+    const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<Control> } }).document;
+    const out: string[] = [];
+    for (const el of Array.from(doc.querySelectorAll('input, select, textarea'))) {
+      if (el.type === 'hidden' || el.closest('[hidden]')) continue;
+      const named = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      if (!named) out.push(el.id || el.tagName.toLowerCase());
+    }
+    return out;
+  });
+}
