@@ -22,9 +22,8 @@ const TEXT: Record<Lang, { login: string; awaiting: string; delivered: string; s
 };
 
 describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
-  // A fresh service (new database, emulated drones with full batteries) for each test: the demo
-  // drones are not recharged between sorties, so a second sortie on one drone would be refused
-  // "PreArm: Battery 1 low" by the emulated autopilot, as a real ArduCopter would.
+  // A fresh service (new database, idle emulated drones on full batteries) for each test keeps the
+  // two languages independent of each other's flights.
   let service: ServiceHandle;
   let browser: Browser;
   const opened: WatchedPage[] = [];
@@ -222,6 +221,8 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
         .catch(async (err: unknown) => { throw new Error(`${String(err)}\nflight as the service sees it: ${await flightFacts(p, flightId)}`); });
       await expect.poll(() => p.getAttribute('#route-progress', 'aria-valuenow')).toBe('100');
       await screenshot(p, lang, 'track-completed');
+      // A normal delivery: no critical alert (failsafe, fence breach, link lost…) on the way.
+      expect(await p.locator('#track-alerts li.critical').allTextContents()).toEqual([]);
 
       expect(officer.problems).toEqual([]);
       expect(pilot.problems).toEqual([]);
