@@ -224,6 +224,13 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       // A normal delivery: no critical alert (failsafe, fence breach, link lost…) on the way.
       expect(await p.locator('#track-alerts li.critical').allTextContents()).toEqual([]);
 
+      // The officer can follow the same flight on the phone, read-only.
+      await o.locator(`#request-${requestId} a[href^="/track.html"]`).click();
+      await o.waitForSelector('body[data-ready=true]');
+      await o.waitForSelector('#track-state[data-state=completed]');
+      expect(await o.isHidden('#controls-panel')).toBe(true);
+      await screenshot(o, lang, 'track-officer');
+
       expect(officer.problems).toEqual([]);
       expect(pilot.problems).toEqual([]);
     }, 150_000);
