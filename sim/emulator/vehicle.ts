@@ -276,6 +276,10 @@ export class EmulatedVehicle extends EventEmitter {
   get simTimeS(): number {
     return this.nowS;
   }
+  /** Milliseconds since the firmware booted (the time_boot_ms the vehicle stamps on its messages). */
+  get timeBootMs(): number {
+    return this.booted ? Math.round((this.nowS - this.bootAt) * 1000) : 0;
+  }
   /** Whether a TCP/UDP peer is attached and the vehicle has booted. */
   get online(): boolean {
     return this.booted && this.port !== undefined && this.nowS >= this.linkDownUntil;
@@ -1384,6 +1388,7 @@ export class EmulatedVehicle extends EventEmitter {
       }
       case 176: {
         // DO_SET_MODE: param1 base mode (custom mode flag), param2 custom mode
+        if ((Math.round(p[0]!) & 1) === 0) return ack(RESULT.FAILED); // only custom modes on ArduCopter
         const why = this.trySetMode(Math.round(p[1]!));
         if (why) this.text(SEV.WARNING, why);
         return ack(why ? RESULT.FAILED : RESULT.ACCEPTED);
@@ -1708,9 +1713,6 @@ export class EmulatedVehicle extends EventEmitter {
     }
   }
 
-  private timeBootMs(): number {
-    return Math.round((this.nowS - this.bootAt) * 1000) >>> 0;
-  }
 
   private sendById(id: number): void {
     const p = this.position;
@@ -1749,7 +1751,7 @@ export class EmulatedVehicle extends EventEmitter {
       case 2: {
         const s = new common.SystemTime();
         s.timeUnixUsec = BigInt(Math.round((Date.UTC(2026, 0, 1) / 1000 + this.nowS) * 1e6));
-        s.timeBootMs = this.timeBootMs();
+        s.timeBootMs = (this.timeBootMs >>> 0);
         return this.send(s);
       }
       case 24: {
@@ -1774,7 +1776,7 @@ export class EmulatedVehicle extends EventEmitter {
       }
       case 33: {
         const g = new common.GlobalPositionInt();
-        g.timeBootMs = this.timeBootMs();
+        g.timeBootMs = (this.timeBootMs >>> 0);
         g.lat = Math.round(p.lat * 1e7);
         g.lon = Math.round(p.lon * 1e7);
         g.alt = Math.round(p.altM * 1000);
