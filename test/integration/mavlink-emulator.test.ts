@@ -134,7 +134,7 @@ describe('against the emulator through a 30 % loss link', () => {
   const faults = { loss: 0.3, duplicate: 0.05, reorder: 0.05, delayMs: 2, jitterMs: 4 };
   it('100-item mission, 20-vertex fence and rally points upload and verify for 10 seeds, every time', async () => {
     const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-    const emu = await emulator({ vehicles: seeds.length, speedup: 40 });
+    const emu = await emulator({ vehicles: seeds.length, speedup: 10 }); // the vehicle gives up after 0.8 s of wall time: robust on a loaded CI machine
     const runs = seeds.map(async (seed, i) => {
       const proxy = await startLinkProxy({ target: { port: emu.vehicles[i]!.tcpPort }, seed, toVehicle: faults, toClient: faults });
       cleanups.push(() => proxy.stop());

@@ -20,7 +20,7 @@ afterAll(async () => {
 const faults = { loss: 0.3, duplicate: 0.05, reorder: 0.05, delayMs: 2, jitterMs: 4 };
 
 async function runSeed(seed: number) {
-  const mv: MiniVehicle = await startMiniVehicle({ speedup: 40 });
+  const mv: MiniVehicle = await startMiniVehicle({ speedup: 10 });
   cleanups.push(() => mv.stop());
   const proxy: LinkProxy = await startLinkProxy({ target: { port: mv.port }, seed, toVehicle: faults, toClient: faults });
   cleanups.push(() => proxy.stop());
