@@ -144,11 +144,12 @@ describe('link state', () => {
     const links: boolean[] = [];
     v.onEvent((e) => e.type === 'link' && links.push(e.up));
     mv.knobs.mute = true;
-    await until(() => links.length === 1);
-    expect(v.online).toBe(false);
+    await until(() => !v.online);
+    expect(links.at(-1)).toBe(false);
     mv.knobs.mute = false;
-    await until(() => links.length === 2);
-    expect(links).toEqual([false, true]);
+    await until(() => v.online);
+    expect(links.at(-1)).toBe(true);
+    expect(links.indexOf(false)).toBeGreaterThanOrEqual(0);
     // the vehicle drops the TCP connection: we reconnect and hear it again
     const before = mv.received.length;
     (mv as unknown as { sockets: Set<import('node:net').Socket> }).sockets.forEach((s) => s.destroy());
