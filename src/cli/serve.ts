@@ -71,7 +71,7 @@ export async function run(args: string[]): Promise<number> {
     const out: string[] = [];
     if (!store.repos.latestZoneMap() && config.zoneMap) {
       const json: unknown = JSON.parse(readFileSync(config.zoneMap, 'utf8'));
-      parts.dispatcher.setZoneMap(json, null);
+      await parts.dispatcher.setZoneMap(json, null);
       out.push(`zone map: ${config.zoneMap}`);
     }
     if (values.demo) {
@@ -164,7 +164,7 @@ export async function startDemoDrones(parts: ServiceParts, speedup: number): Pro
     else repos.createDrone({ id: w.id, name: w.id.toUpperCase(), profileId: 'police-quad', depot: w.depot, connectionUrl: url, sysid: sysidOf.get(w.id)!, enabled: true });
     lines.push(`  ${w.id} (sysid ${sysidOf.get(w.id)}) at ${w.depot}: ${url}`);
   });
-  parts.dispatcher.replanOpen('demo drones started');
+  await parts.dispatcher.replanOpen('demo drones started');
   return { stop: () => emu.stop(), lines };
 }
 

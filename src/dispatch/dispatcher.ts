@@ -71,7 +71,7 @@ export class Dispatcher {
    * Validate and store a new zone map version, then re-plan every request not yet approved.
    * A broken map changes nothing and is refused with every issue, located by feature.
    */
-  setZoneMap(geojson: unknown, actorId: number | null): { record: ZoneMapRecord; replanned: { requestId: number; status: RequestStatus }[] } {
+  async setZoneMap(geojson: unknown, actorId: number | null): Promise<{ record: ZoneMapRecord; replanned: { requestId: number; status: RequestStatus }[] }> {
     let map: ZoneMap;
     try {
       map = this.deps.parseZoneMap(geojson, 'zone map');
@@ -94,15 +94,22 @@ export class Dispatcher {
       return rec;
     });
     this.map = { record, map };
-    const replanned = this.replanOpen(`zone map v${record.version}`);
+    const replanned = await this.replanOpen(`zone map v${record.version}`);
     return { record, replanned };
   }
 
-  /** Re-plan every request that is awaiting approval or unservable (map or fleet changed). */
-  replanOpen(cause: string): { requestId: number; status: RequestStatus }[] {
+  /**
+   * Re-plan every request that is awaiting approval or unservable (map or fleet changed), most
+   * urgent first. Yields to the event loop between requests so that live tracking never stalls
+   * behind a long re-plan; a request approved or cancelled meanwhile is left alone.
+   */
+  async replanOpen(cause: string): Promise<{ requestId: number; status: RequestStatus }[]> {
     const out: { requestId: number; status: RequestStatus }[] = [];
     for (const r of this.deps.repos.requestsToReplan()) {
-      const o = this.planRequest(r.id, cause);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const cur = this.deps.repos.requestById(r.id);
+      if (!cur || (cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
+      const o = await this.planRequest(r.id, cause);
       out.push({ requestId: r.id, status: o.status });
     }
     return out;
@@ -122,7 +129,7 @@ export class Dispatcher {
   }
 
   /** Every candidate (available drone × its depot) planned, best first. Pure apart from reading drones. */
-  candidates(request: DropRequestRecord): { tried: Tried[]; reasons: Reason[] } {
+  async candidates(request: DropRequestRecord): Promise<{ tried: Tried[]; reasons: Reason[] }> {
     const map = this.map?.map;
     if (!map) return { tried: [], reasons: [{ code: 'no-zone-map', message: 'no zone map has been loaded; an admin must upload one' }] };
     const drones = this.deps.repos.listDrones().filter((d) => d.enabled);
@@ -151,6 +158,8 @@ export class Dispatcher {
         drone: profile,
         conditions: conditionsFor(drone.depot),
       };
+      // one plan at a time, yielding in between: telemetry and API calls go on while we plan
+      await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         const plan = this.deps.planDelivery(map, req);
         tried.push({ candidate: { ...base, feasible: plan.feasible, marginPct: plan.marginPct, reasons: plan.reasons }, plan });
@@ -167,13 +176,24 @@ export class Dispatcher {
    * Plan (or re-plan) one request and store the outcome: the previous open mission is superseded,
    * the new best plan becomes 'awaiting-approval' (or 'infeasible' with the reasons).
    */
-  planRequest(requestId: number, cause: string): PlanOutcome {
+  async planRequest(requestId: number, cause: string): Promise<PlanOutcome> {
     const { repos, bus } = this.deps;
     const request = repos.requestById(requestId);
     if (!request) throw new ServiceError('not-found', `drop request ${requestId} not found`);
-    const { tried, reasons } = this.candidates(request);
+    const { tried, reasons } = await this.candidates(request);
     const best = tried.find((t) => t.plan !== null);
+    const stale = (): PlanOutcome | null => {
+      // changed while we planned (edited, cancelled, approved, or planned again): keep what is there
+      const now = repos.requestById(requestId);
+      if (now && now.updatedAt === request.updatedAt && now.missionId === request.missionId && now.status === request.status) return null;
+      const mission = now?.missionId != null ? repos.missionById(now.missionId) : null;
+      return { status: now?.status ?? request.status, mission, reasons: now?.reasons ?? [] };
+    };
+    let superseded: number | null = null;
     const outcome = repos.tx((): PlanOutcome => {
+      const keep = stale();
+      if (keep) return keep;
+      superseded = request.missionId;
       if (request.missionId !== null) {
         const prev = repos.missionById(request.missionId);
         if (prev && (prev.status === 'awaiting-approval' || prev.status === 'infeasible')) repos.setMissionStatus(prev.id, 'superseded');
@@ -210,7 +230,7 @@ export class Dispatcher {
     });
     bus.publish({ type: 'request', requestId: request.id });
     if (outcome.mission) bus.publish({ type: 'mission', missionId: outcome.mission.id });
-    if (request.missionId !== null) bus.publish({ type: 'mission', missionId: request.missionId });
+    if (superseded !== null) bus.publish({ type: 'mission', missionId: superseded });
     log.info({ requestId, status: outcome.status, cause }, 'planned');
     return outcome;
   }

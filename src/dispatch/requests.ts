@@ -13,6 +13,9 @@ import { ServiceError, badRequest, conflict, notFound } from './errors.js';
 const EDITABLE: readonly RequestStatus[] = ['awaiting-approval', 'unservable'];
 
 export class RequestService {
+  /** Plans being made for just-created requests (a replayed submit waits for its request's plan). */
+  private readonly planning = new Map<number, Promise<unknown>>();
+
   constructor(
     private readonly repos: Repositories,
     private readonly dispatcher: Dispatcher,
@@ -37,7 +40,7 @@ export class RequestService {
     }
     const bodyHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
     const seen = this.repos.idempotentRequest(officer.id, idempotencyKey);
-    if (seen) return this.replay(seen, bodyHash);
+    if (seen) return this.replayWhenPlanned(seen, bodyHash);
     const input = this.toInput(officer.id, body);
     let created: DropRequestRecord;
     try {
@@ -53,11 +56,20 @@ export class RequestService {
         return r;
       });
     } catch (err) {
-      if (err instanceof Replay) return this.replay(err.seen, bodyHash);
+      if (err instanceof Replay) return this.replayWhenPlanned(err.seen, bodyHash);
       throw err;
     }
-    this.repos.setHandoverCodeHash(created.id, await this.handoverHashFor(created.id));
-    this.dispatcher.planRequest(created.id, 'new request');
+    const id = created.id;
+    const planned = (async () => {
+      this.repos.setHandoverCodeHash(id, await this.handoverHashFor(id));
+      await this.dispatcher.planRequest(id, 'new request');
+    })();
+    this.planning.set(id, planned.catch(() => undefined));
+    try {
+      await planned;
+    } finally {
+      this.planning.delete(created.id);
+    }
     return { request: this.repos.requestById(created.id)!, replay: false };
   }
 
@@ -70,6 +82,11 @@ export class RequestService {
     return hashHandoverCode(this.handoverCode(requestId));
   }
 
+  private async replayWhenPlanned(seen: { bodyHash: string; requestId: number }, bodyHash: string): Promise<{ request: DropRequestRecord; replay: boolean }> {
+    if (seen.bodyHash === bodyHash) await this.planning.get(seen.requestId);
+    return this.replay(seen, bodyHash);
+  }
+
   private replay(seen: { bodyHash: string; requestId: number }, bodyHash: string): { request: DropRequestRecord; replay: boolean } {
     if (seen.bodyHash !== bodyHash) {
       throw conflict('this Idempotency-Key was already used for a different request body; use a new key for a new request', 'Idempotency-Key');
@@ -78,7 +95,7 @@ export class RequestService {
   }
 
   /** Officer edits own request before approval; re-planned at once. */
-  update(officer: UserRecord, id: number, patch: DropRequestPatchBody): DropRequestRecord {
+  async update(officer: UserRecord, id: number, patch: DropRequestPatchBody): Promise<DropRequestRecord> {
     const cur = this.ownedOpen(officer, id);
     const merged: DropRequestBody = {
       recipient: patch.recipient ?? cur.recipient,
@@ -94,7 +111,7 @@ export class RequestService {
       this.repos.updateRequestFields(id, input);
       this.repos.audit({ actorId: officer.id, action: 'request.update', subjectType: 'request', subjectId: id, details: { fields: Object.keys(patch) } });
     });
-    this.dispatcher.planRequest(id, 'request edited');
+    await this.dispatcher.planRequest(id, 'request edited');
     return this.repos.requestById(id)!;
   }
 

@@ -82,7 +82,7 @@ export async function recoverAfterStart(parts: ServiceParts): Promise<{ replanne
   let replanned = 0;
   for (const r of parts.repos.requestsToReplan()) {
     if (r.missionId === null && r.reasons.length === 0) {
-      parts.dispatcher.planRequest(r.id, 'planned after restart');
+      await parts.dispatcher.planRequest(r.id, 'planned after restart');
       replanned++;
     }
   }

@@ -49,6 +49,8 @@ describe('POST /api/requests', () => {
     expect(c.statusCode).toBe(200);
     expect(c.headers['idempotent-replay']).toBe('true');
     expect(new Set([a.json().id, b.json().id, c.json().id]).size).toBe(1);
+    // the replay answers with the planned request, like the first answer
+    expect([a.json().status, b.json().status, c.json().status]).toEqual(['awaiting-approval', 'awaiting-approval', 'awaiting-approval']);
     expect(t.parts.repos.listRequests()).toHaveLength(1);
     // the same key with a different body is a conflict, and creates nothing
     const d = await post(officer, requestBody({ weightKg: 1 }), key);

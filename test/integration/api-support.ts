@@ -67,7 +67,7 @@ export async function makeTestApp(o: { config?: Partial<ServiceConfig>; web?: Pa
   const parts = await createService({ repos: store.repos, config, ...(o.starter === 'fleet' ? {} : { starter: o.starter ?? null }), ...(o.web ? { web: o.web } : {}) });
   const { repos } = parts;
   if (!repos.latestZoneMap()) {
-    parts.dispatcher.setZoneMap(fixtureMap(), null);
+    await parts.dispatcher.setZoneMap(fixtureMap(), null);
     const hash = await hashPassword(PASSWORD);
     for (const [username, name, role] of [
       ['officer.li', 'Li Wei', 'officer'],

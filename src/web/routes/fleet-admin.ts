@@ -57,7 +57,7 @@ export function fleetAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
       body: { type: 'object', required: ['type', 'features'], properties: { type: { type: 'string', const: 'FeatureCollection' }, features: { type: 'array' } } },
     },
   }, async (req) => {
-    const { replanned } = dispatcher.setZoneMap(req.body, req.user!.id);
+    const { replanned } = await dispatcher.setZoneMap(req.body, req.user!.id);
     const body: ZoneMapPutResponse = { ...zoneMapView()!, replanned };
     return body;
   });
@@ -118,7 +118,7 @@ export function fleetAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
       repos.audit({ actorId: req.user!.id, action: 'drone.create', subjectType: 'drone', subjectId: rec.id, details: { ...b } });
       return rec;
     });
-    dispatcher.replanOpen(`drone ${d.id} added`);
+    await dispatcher.replanOpen(`drone ${d.id} added`);
     return reply.code(201).send(droneView(d));
   });
 
@@ -142,7 +142,7 @@ export function fleetAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
       repos.audit({ actorId: req.user!.id, action: 'drone.update', subjectType: 'drone', subjectId: rec.id, details: { ...req.body } });
       return rec;
     });
-    dispatcher.replanOpen(`drone ${d.id} changed`);
+    await dispatcher.replanOpen(`drone ${d.id} changed`);
     return droneView(d);
   });
 }

@@ -94,7 +94,7 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
     schema: { tags: ['requests'], summary: 'Edit own request before approval (officer); re-planned', params: idParam, body: dropRequestPatch },
   }, async (req) => {
     checkDropPoint(req.body.dropPoint);
-    return requestView(src, requests.update(req.user!, Number(req.params.id), req.body), req.user!);
+    return requestView(src, await requests.update(req.user!, Number(req.params.id), req.body), req.user!);
   });
 
   app.delete<{ Params: { id: string }; Body: { reason?: string } | undefined }>('/api/requests/:id', {
