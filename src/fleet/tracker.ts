@@ -375,7 +375,7 @@ export class FleetTracker {
   private scheduleDelivery(): void {
     if (this.deliverScheduled) return;
     this.deliverScheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.deliverScheduled = false;
       for (const sub of this.subscribers) if (!sub.busy && sub.pending.size > 0) this.deliver(sub);
     });

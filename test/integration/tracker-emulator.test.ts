@@ -58,27 +58,32 @@ describe('flights on the emulator', () => {
   });
 
   it('link lost in flight: the state shows it, the vehicle flies on, tracking resumes on the same flight', async () => {
-    rig = await startRig({ linkTimeoutMs: 600 });
-    const h = startFlight({ ...opts, vehicle: rig.vehicle, plan: referencePlan(), flightOptions: { linkSilenceMs: 600 } });
+    rig = await startRig({ linkTimeoutMs: 1000 });
+    const h = startFlight({ ...opts, vehicle: rig.vehicle, plan: referencePlan(), flightOptions: { linkSilenceMs: 1000 } });
     await waitForStatus(h, 'en-route');
-    rig.sim.dropLink(40_000); // 40 s of sim time ≈ 1 s of wall time at 40×: during the outbound leg
+    rig.sim.dropLink(60_000); // 60 s of sim time ≈ 1.5 s of wall time at 40×: ends before the drop (≈ 90 s)
     await waitUntil(() => !h.state().vehicle.linkUp, 'link shown lost', 10_000);
-    const lostAt = h.state().progress.alongM;
+    const lost = h.state().vehicle.position!;
     expect(h.state().activeAlerts['link-lost']).toBe(true);
     expect(h.state().status).toBe('en-route');
-    await waitUntil(() => h.state().vehicle.linkUp, 'link back', 20_000);
-    expect(h.state().progress.alongM).toBeGreaterThan(lostAt + 50); // it flew on meanwhile
+    // back: the first position heard again is far from the last one before the outage (it flew on)
+    await waitUntil(() => h.state().vehicle.linkUp && h.state().vehicle.position!.t > lost.t + 500, 'link back with a position', 20_000);
+    const back = h.state().vehicle.position!;
+    expect(distanceM([lost.lon, lost.lat], [back.lon, back.lat])).toBeGreaterThan(100);
     const outcome = await h.done;
     expect(outcome.status, outcome.reason ?? '').toBe('completed');
     expect(outcome.flightId).toBe(h.id);
-    expect(outcome.alerts.filter((a) => a.kind === 'link-lost').map((a) => a.active)).toEqual([true, false]);
+    // lost, then back (a busy CI machine may add a short outage of its own: each one must end)
+    const link = outcome.alerts.filter((a) => a.kind === 'link-lost').map((a) => a.active);
+    expect(link.slice(0, 2)).toEqual([true, false]);
+    expect(link.length % 2).toBe(0);
     expect(outcome.alerts.some((a) => a.kind === 'mission-changed')).toBe(false);
   });
 
   it('link lost over the drop: the unheard release is not claimed, and the reason says why', async () => {
-    rig = await startRig({ linkTimeoutMs: 600 });
+    rig = await startRig({ linkTimeoutMs: 1000 });
     const plan = referencePlan();
-    const h = startFlight({ ...opts, vehicle: rig.vehicle, plan, flightOptions: { linkSilenceMs: 600 } });
+    const h = startFlight({ ...opts, vehicle: rig.vehicle, plan, flightOptions: { linkSilenceMs: 1000 } });
     await waitUntil(() => h.state().vehicle.missionSeq === plan.delivery.seq - 1, 'approach to the drop point');
     rig.sim.dropLink(200_000);
     const outcome = await h.done;
