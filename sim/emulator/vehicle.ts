@@ -379,6 +379,16 @@ export class EmulatedVehicle extends EventEmitter {
     if (now >= this.nextTimesync) {
       this.nextTimesync = now + 10;
       this.sendTimesync(0n, BigInt(Math.round(now * 1e9)), { sysid: 0, compid: 0 });
+      // terrain is on by default: ArduCopter keeps asking the GCS for terrain tiles (safe to ignore)
+      if (this.params.get('TERRAIN_ENABLE') === 1 && this.homePos) {
+        const tr = new common.TerrainRequest();
+        const p = this.position;
+        tr.lat = Math.round(p.lat * 1e7);
+        tr.lon = Math.round(p.lon * 1e7);
+        tr.gridSpacing = 100;
+        tr.mask = 0xffffffffffffffn;
+        this.send(tr);
+      }
     }
     this.protocol.step();
     this.sensors();

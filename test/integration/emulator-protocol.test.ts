@@ -63,7 +63,7 @@ describe('connection and heartbeat', () => {
     const { emu, gcs } = await setup();
     await emu.waitSim(5);
     const ids = new Set(gcs.messages.map((m) => m.msgid));
-    for (const id of ids) expect([0, 253, 242, 49]).toContain(id);
+    for (const id of ids) expect([0, 253, 242, 49, 111, 133]).toContain(id); // HEARTBEAT, STATUSTEXT, HOME, ORIGIN, TIMESYNC, TERRAIN_REQUEST
     expect(ids.has(33)).toBe(false);
     gcs.requestStreams(1, 5);
     const pos = await gcs.waitFor<common.GlobalPositionInt>(33);
