@@ -57,6 +57,14 @@ export interface TransferPort {
   subscribe(listener: (m: Message) => void): () => void;
   /** STATUSTEXTs received since a time (ms), newest last — for error messages. */
   statusTextsSince(t: number): string[];
+  /** Heartbeats arriving (a timeout with the vehicle silent is reported as 'link-lost'). */
+  online?(): boolean;
+}
+
+/** A step ran out of retries: 'link-lost' when the vehicle's heartbeats stopped too, else 'timeout'. */
+function timedOut(port: TransferPort, message: string): { ok: false; error: TransferError; message: string } {
+  if (port.online && !port.online()) return { ok: false, error: 'link-lost', message: `${message}; no heartbeat from vehicle ${port.targetSysid} either: the link is lost` };
+  return { ok: false, error: 'timeout', message };
 }
 
 export const DEFAULT_TIMEOUT_MS = 1500;
@@ -392,7 +400,7 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
             : allItemsSent
               ? `no final acknowledgement after the last ${what} item`
               : `the vehicle stopped asking for ${what} items after item ${highest} of ${count}`;
-        ctx.finish({ ok: false, error: 'timeout', message: `${what} upload timed out: ${where} (${opts.retries + 1} tries of ${opts.timeoutMs} ms)` });
+        ctx.finish(timedOut(port, `${what} upload timed out: ${where} (${opts.retries + 1} tries of ${opts.timeoutMs} ms)`));
         return;
       }
       ctx.retriesLeft--;
@@ -406,7 +414,7 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
   ).then((result) => ({
     result,
     allItemsSent,
-    ambiguous: !result.ok && allItemsSent && (result.error === 'timeout' || result.error === 'error'),
+    ambiguous: !result.ok && allItemsSent && (result.error === 'timeout' || result.error === 'link-lost' || result.error === 'error'),
   }));
 }
 
@@ -477,7 +485,7 @@ export function downloadItems(port: TransferPort, ourSysid: number, type: Missio
       if (ctx.retriesLeft <= 0) {
         const where = count < 0 ? 'no item count after the list request' : `no answer for ${what} item ${next} of ${count}`;
         const said = lastAck !== undefined ? `; the vehicle last answered MISSION_ACK ${ACK_NAMES[lastAck] ?? lastAck}` : '';
-        ctx.finish({ ok: false, error: 'timeout', message: `${what} download timed out: ${where} (${opts.retries + 1} tries of ${opts.timeoutMs} ms)${said}`, ...(lastAck !== undefined ? { ackType: lastAck } : {}) });
+        ctx.finish({ ...timedOut(port, `${what} download timed out: ${where} (${opts.retries + 1} tries of ${opts.timeoutMs} ms)${said}`), ...(lastAck !== undefined ? { ackType: lastAck } : {}) });
         return;
       }
       ctx.retriesLeft--;
@@ -518,7 +526,7 @@ export function clearItems(port: TransferPort, ourSysid: number, type: MissionTy
     },
     (ctx) => {
       if (ctx.retriesLeft <= 0) {
-        ctx.finish({ ok: false, error: 'timeout', message: `${what} clear timed out: no acknowledgement (${opts.retries + 1} tries of ${opts.timeoutMs} ms)` });
+        ctx.finish(timedOut(port, `${what} clear timed out: no acknowledgement (${opts.retries + 1} tries of ${opts.timeoutMs} ms)`));
         return;
       }
       ctx.retriesLeft--;

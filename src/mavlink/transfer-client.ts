@@ -51,7 +51,7 @@ export async function downloadItemsReliably(port: TransferPort, ourSysid: number
   let last: TransferResult<MissionItem[]> = { ok: false, error: 'timeout', message: 'no attempt made' };
   for (let attempt = 1; attempt <= attempts; attempt++) {
     last = await downloadItems(port, ourSysid, type, opts);
-    if (last.ok || last.error !== 'timeout' || opts.signal?.aborted) return last;
+    if (last.ok || !(last.error === 'timeout' || last.error === 'link-lost') || opts.signal?.aborted) return last;
   }
   return last;
 }
@@ -61,7 +61,7 @@ export async function clearItemsReliably(port: TransferPort, ourSysid: number, t
   let last: TransferResult = { ok: false, error: 'timeout', message: 'no attempt made' };
   for (let attempt = 1; attempt <= attempts; attempt++) {
     last = await clearItems(port, ourSysid, type, opts);
-    if (last.ok || last.error !== 'timeout' || opts.signal?.aborted) return last;
+    if (last.ok || !(last.error === 'timeout' || last.error === 'link-lost') || opts.signal?.aborted) return last;
   }
   return last;
 }
@@ -111,4 +111,4 @@ export async function uploadAndVerify(port: TransferPort, ourSysid: number, type
   return last;
 }
 
-const RETRYABLE = new Set(['cancelled', 'timeout', 'invalid-sequence', 'denied']);
+const RETRYABLE = new Set(['cancelled', 'timeout', 'link-lost', 'invalid-sequence', 'denied']);

@@ -170,6 +170,7 @@ export class MavlinkVehicle implements VehicleLink {
       subscribe: (l: (m: Message) => void) => this.onMessage(l),
       statusTexts: (since: number) => this.statusTexts(since),
       statusTextsSince: (since: number) => this.statusTexts(since).map((x) => x.text),
+      online: () => this._online,
     };
   }
 

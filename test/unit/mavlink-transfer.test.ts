@@ -110,6 +110,13 @@ describe('upload state machine', () => {
     expect(peer.sent.filter((s) => s.msgid === MSG.MISSION_COUNT)).toHaveLength(4);
   });
 
+  it('names a silent vehicle whose heartbeats stopped too: link-lost', async () => {
+    const peer = Object.assign(new ScriptedPeer(() => undefined), { online: () => false });
+    const out = await uploadOnce(peer, 255, 0, makeMission(3), fast);
+    expect(out.result).toMatchObject({ ok: false, error: 'link-lost' });
+    if (!out.result.ok) expect(out.result.message).toMatch(/no heartbeat from vehicle 1 either: the link is lost/);
+  });
+
   it('a request beyond the count is a protocol error', async () => {
     const peer = new ScriptedPeer((msgid, _f, p) => msgid === MSG.MISSION_COUNT && p.request(9));
     const out = await uploadOnce(peer, 255, 0, makeMission(3), fast);
