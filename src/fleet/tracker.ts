@@ -5,10 +5,11 @@
  *
  * - Parse once, push to N listeners: a subscriber gets the same immutable update object as every
  *   other; `updateJson(u)` serialises it once for all of them.
- * - Slow subscribers never block: delivery is asynchronous (next turn of the event loop); a
- *   subscriber whose listener is still busy (returned an unsettled Promise) gets its updates
- *   coalesced per flight (latest state, all transitions and alerts kept), so memory stays bounded by
- *   the number of flights, and `ingest` never waits for anyone.
+ * - Slow subscribers never block: delivery runs in a microtask right after the input that caused
+ *   it (ingest returns first); a subscriber whose listener is still busy (returned an unsettled
+ *   Promise) gets its updates coalesced per flight (latest state, all transitions and alerts kept),
+ *   so memory stays bounded by the number of flights, and `ingest` never waits for anyone. Listeners
+ *   that do real work (writing to a socket) should return a Promise or defer it.
  * - Persistence runs on a serial promise chain (order kept), off the hot path; `settled()` waits
  *   for it.
  */
