@@ -7,7 +7,7 @@ import { attachFlight, startFlight, type FlightHandle } from '../fleet/flight-ru
 import { FleetTracker, type FlightUpdate } from '../fleet/tracker.js';
 import type { FlightState as FleetState } from '../fleet/flight-state.js';
 import { connect } from '../mavlink/connection.js';
-import type { MavlinkConnection } from '../mavlink/types.js';
+import type { MavlinkConnection, VehicleLink } from '../mavlink/types.js';
 import type { Repositories } from '../store/repositories.js';
 import { SqliteFlightStore } from '../store/flight-store.js';
 import type { FlightState as ApiFlightState } from '../web/api-types.js';
@@ -36,6 +36,7 @@ export class FleetStarter implements FlightStarter {
   private readonly unsubscribe: () => void;
   private readonly lastBattery = new Map<string, number>();
   private readonly lastMode = new Map<string, string>();
+  private closed = false;
 
   constructor(
     private readonly repos: Repositories,
@@ -88,8 +89,19 @@ export class FleetStarter implements FlightStarter {
 
   attach(job: FlightJob & { state: FleetState }): FlightControl {
     return this.control(job.flightId, async () => {
-      const conn = await this.connection(job.connectionUrl);
-      const vehicle = await conn.waitForVehicle({ sysid: job.sysid, timeoutMs: this.opts.vehicleTimeoutMs ?? 15_000 });
+      // The flight may be in the air: never give up on it because the link is down right now.
+      // Keep trying until the vehicle is heard (or the service stops).
+      let vehicle: VehicleLink | null = null;
+      while (!vehicle) {
+        if (this.closed) throw new Error('service stopping before the vehicle was heard again');
+        try {
+          const conn = await this.connection(job.connectionUrl);
+          vehicle = await conn.waitForVehicle({ sysid: job.sysid, timeoutMs: this.opts.vehicleTimeoutMs ?? 15_000 });
+        } catch (err) {
+          log.warn({ err, flightId: job.flightId, sysid: job.sysid, url: job.connectionUrl }, 'unfinished flight: vehicle not heard yet; still trying');
+          await new Promise((r) => setTimeout(r, 2000).unref());
+        }
+      }
       log.info({ flightId: job.flightId, sysid: job.sysid, status: job.state.status }, 're-attaching to an unfinished flight');
       return attachFlight({
         vehicle, tracker: this.tracker, store: this.store, connection: job.connectionUrl,
@@ -169,6 +181,7 @@ export class FleetStarter implements FlightStarter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.unsubscribe();
     for (const h of this.handles.values()) h.detach('service stopping');
     await this.tracker.close();

@@ -71,6 +71,11 @@ export class FlightManager {
     return this.progressById.get(flightId) ?? null;
   }
 
+  /** The tracker of this process has the flight in memory (it is being followed now). */
+  isLive(flightId: number): boolean {
+    return this.starter?.liveState(String(flightId)) !== undefined;
+  }
+
   isRunning(flightId: number): boolean {
     return this.running.has(flightId);
   }

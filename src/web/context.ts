@@ -39,5 +39,6 @@ export function viewSources(d: AppDeps): ViewSources {
     handoverCode: (id) => d.requests.handoverCode(id),
     liveState: (f) => d.flights.liveState(f),
     progress: (id) => d.flights.progress(id),
+    isLive: (id) => d.flights.isLive(id),
   };
 }

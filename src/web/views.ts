@@ -23,6 +23,8 @@ export interface ViewSources {
   handoverCode(requestId: number): string;
   /** Latest runner state of a flight (memory first, else stored). */
   liveState(flight: FlightRecord): FleetState | null;
+  /** Whether this process is following the flight right now (else the stored state is shown, link down). */
+  isLive?(flightId: number): boolean;
   /** Upload/arming progress of a flight being started. */
   progress(flightId: number): { phase: string; done: number; total: number } | null;
 }
@@ -209,7 +211,7 @@ export function flightView(src: ViewSources, f: FlightRecord, opts: { history?: 
       ? { t: iso(v.position.t)!, lat: v.position.lat, lon: v.position.lon, relAltM: v.position.relAltM, groundSpeedMs: v.position.groundSpeedMs, headingDeg: v.position.headingDeg }
       : null,
     batteryPct: v?.battery?.remainingPct ?? null,
-    link: { up: v?.linkUp ?? false, lastHeardAt: iso(v?.lastHeardT) },
+    link: { up: (src.isLive?.(f.id) ?? true) && (v?.linkUp ?? false), lastHeardAt: iso(v?.lastHeardT) },
     mode: v?.modeName ?? null,
     eta: etaS !== null && etaS !== undefined && f.endedAt === null ? new Date((v?.lastHeardT ?? Date.now()) + etaS * 1000).toISOString() : null,
     alerts,
