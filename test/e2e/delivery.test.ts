@@ -124,6 +124,9 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       expect(await card.textContent()).toContain(text.awaiting);
       expect(await card.textContent()).toContain(recipient);
       const requestId = Number(await card.getAttribute('data-request-id'));
+      // The planned route, drawn on the officer's map on request.
+      await card.locator('button.show-route').click();
+      await o.waitForSelector('#officer-map path[stroke="#0b5cad"]');
       await screenshot(o, lang, 'officer');
 
       // ── pilot: the queue, the review, the checklist gate, approve ──────────────────────────

@@ -5,7 +5,7 @@ import { t, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } fro
 import { api, requireSession, config, describeError, ApiError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
-import { L, createMap, drawZoneMap, legend, pinIcon } from './map.js';
+import { L, createMap, drawZoneMap, legend, pinIcon, textTip, STYLE } from './map.js';
 import { urgencyBadge, statusBadge, flightStateBadge, reasonText, parseCoords, fmtCoords } from './views.js';
 
 const session = await startPage(() => requireSession(['officer', 'admin']));
@@ -231,8 +231,21 @@ function requestCard(req) {
       h('div', { class: 'meta small', text: t('officer.handoverHint', { id: req.id }) })) : null,
     h('div', { class: 'actions' },
       req.flight ? h('a', { class: 'button', href: `/track.html?id=${encodeURIComponent(req.flight.id)}`, text: t('officer.track') }) : null,
+      req.plan?.route?.length ? h('button', { type: 'button', class: 'show-route', text: t('officer.showRoute'), on: { click: () => showRoute(req) } }) : null,
       ['awaiting-approval', 'unservable'].includes(req.status) ? h('button', { type: 'button', class: 'cancel', text: t('officer.cancel'), on: { click: () => cancel(req) } }) : null),
   );
+}
+
+// The planned route of one request on the form's map (depot → drop point → depot).
+let routeLayer = null;
+function showRoute(req) {
+  routeLayer?.remove();
+  routeLayer = L.layerGroup([
+    L.polyline(req.plan.route.map(([lon, lat]) => [lat, lon]), STYLE.route),
+    L.marker([req.dropPoint.lat, req.dropPoint.lon], { icon: pinIcon('#d81b60'), keyboard: false }).bindTooltip(textTip(`#${req.id} ${req.recipient}`)),
+  ]).addTo(map);
+  map.fitBounds(L.latLngBounds(req.plan.route.map(([lon, lat]) => [lat, lon])).pad(0.2), { animate: false });
+  $('#officer-map').scrollIntoView({ block: 'center' });
 }
 
 async function cancel(req) {
