@@ -22,15 +22,19 @@ function fenceVertex(seq: number, p: { lat: number; lon: number }, count: number
 }
 
 describe('alerts on the emulator', () => {
-  it('battery failsafe: a failsafe alert, the vehicle turns back on its own (mode not ours), no delivery claimed', async () => {
+  it('battery collapse: below-the-plan and failsafe alerts, the vehicle turns back on its own (mode not ours), no delivery claimed', async () => {
     rig = await startRig();
-    const h = startFlight({ ...opts, vehicle: rig.vehicle, plan: referencePlan() });
+    // the plan expects 40 % of the battery for the flight and keeps 20 points spare beyond the reserve
+    const h = startFlight({ ...opts, vehicle: rig.vehicle, plan: referencePlan(), energy: { plannedUsePct: 40, sparePct: 20 } });
     await waitForStatus(h, 'en-route');
     await waitUntil(() => h.state().progress.fraction > 0.1, 'some progress');
+    expect(h.state().activeAlerts['battery-below-margin']).toBeFalsy();
     rig.sim.failBattery();
     const outcome = await h.done;
     const fs = outcome.alerts.find((a) => a.kind === 'failsafe');
     expect(fs?.data?.what).toBe('battery');
+    const margin = outcome.alerts.find((a) => a.kind === 'battery-below-margin');
+    expect(margin?.data?.remainingPct).toBeLessThan(20);
     expect(outcome.alerts.find((a) => a.kind === 'unexpected-mode')?.data?.to).toMatch(/^(RTL|LAND)$/);
     expect(outcome.status).toBe('failed');
     expect(outcome.delivery.delivered).toBe(false);
