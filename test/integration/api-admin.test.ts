@@ -62,6 +62,36 @@ describe('zone map', () => {
   });
 });
 
+describe('re-planning does not stall the service', () => {
+  it('the API answers while a zone-map change re-plans every open request', async () => {
+    for (let i = 0; i < 6; i++) {
+      const r = await t.as(officer, { method: 'POST', url: '/api/requests', payload: requestBody({ recipient: `R${i}` }), headers: { 'idempotency-key': newKey() } });
+      expect(r.statusCode).toBe(201);
+    }
+    const order: string[] = [];
+    let me: Promise<unknown> | null = null;
+    // as soon as the re-plan has started (first request planned again), ask the API something
+    const off = t.parts.bus.subscribe((e) => {
+      if (e.type === 'request') order.push('planned');
+      if (e.type === 'request' && !me) {
+        me = t.as(pilot, { method: 'GET', url: '/api/me' }).then((r) => {
+          order.push(`me ${r.statusCode}`);
+        });
+      }
+    });
+    const putRes = await t.as(admin, { method: 'PUT', url: '/api/zone-map', payload: fixtureMap() });
+    order.push('put');
+    off();
+    await me;
+    expect(putRes.json().replanned).toHaveLength(6);
+    // the answer came while requests were still being planned, not after all of them
+    expect(order.filter((x) => x === 'planned')).toHaveLength(6);
+    expect(order.indexOf('me 200')).toBeGreaterThan(0);
+    expect(order.indexOf('me 200')).toBeLessThan(order.lastIndexOf('planned'));
+    expect(order[order.length - 1]).toBe('put');
+  });
+});
+
 describe('drones', () => {
   it('pilots and admins list drones with their status; only admins add or change them; bad input names the field', async () => {
     const list = await t.as(pilot, { method: 'GET', url: '/api/drones' });
