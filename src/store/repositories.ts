@@ -306,6 +306,10 @@ export class Repositories {
     const info = this.q('INSERT INTO zone_maps (name, geojson, created_at, created_by) VALUES (?, ?, ?, ?)').run(m.name, m.geojson, at, m.createdBy);
     return { version: Number(info.lastInsertRowid), ...m, createdAt: at };
   }
+  zoneMapByVersion(version: number): ZoneMapRecord | null {
+    const r = this.q('SELECT * FROM zone_maps WHERE version = ?').get(version) as Row | undefined;
+    return r ? { version: num(r.version), name: str(r.name), geojson: str(r.geojson), createdAt: str(r.created_at), createdBy: numOrNull(r.created_by) } : null;
+  }
   latestZoneMap(): ZoneMapRecord | null {
     const r = this.q('SELECT * FROM zone_maps ORDER BY version DESC LIMIT 1').get() as Row | undefined;
     return r ? { version: num(r.version), name: str(r.name), geojson: str(r.geojson), createdAt: str(r.created_at), createdBy: numOrNull(r.created_by) } : null;

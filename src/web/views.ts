@@ -157,7 +157,7 @@ export function missionDetail(src: ViewSources, m: MissionRecord, viewer: UserRe
   const p = m.plan;
   const request = repos.requestById(m.requestId)!;
   const approval = repos.approvalFor(m.id);
-  const zm = m.zoneMapVersion !== null ? repos.latestZoneMap() : null;
+  const zm = m.zoneMapVersion !== null ? repos.zoneMapByVersion(m.zoneMapVersion) : null;
   return {
     ...missionSummary(src, m),
     request: requestView(src, request, viewer),
