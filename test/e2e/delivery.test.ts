@@ -239,8 +239,26 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
     }, 150_000);
   }
 
-  it('admin page shows the zone map and the users and drones', async () => {
-    if (!service.users.admin) return;
+  it('admin replaces the zone map (broken one refused); the plan under review is re-planned and the pilot is told', async () => {
+    // A request waiting for approval, and a pilot looking at its plan.
+    const officer = await open({ phone: true });
+    await logIn(officer.page, 'zh-CN', service.users.officer);
+    const o = officer.page;
+    await o.fill('#recipient', '马先生');
+    await o.fill('#phone', '0971 6123456');
+    await o.selectOption('#drop-point-name', { index: 1 });
+    await o.fill('#medicine', '胰岛素（冷链）');
+    await o.fill('#weightKg', '0.5');
+    await o.check('input[name=urgency][value=urgent]');
+    await o.click('#submit-request');
+    await o.locator('#request-list li[data-status=awaiting-approval]', { hasText: '马先生' }).waitFor();
+    const pilot = await open();
+    await logIn(pilot.page, 'zh-CN', service.users.pilot);
+    const p = pilot.page;
+    await p.locator('#mission-queue li', { hasText: '马先生' }).locator('a').click();
+    await p.waitForSelector('body[data-ready=true]');
+    const firstPlan = new URL(p.url()).searchParams.get('id');
+
     const admin = await open({ expectedStatuses: [400] }); // the broken map's refusal
     await logIn(admin.page, 'zh-CN', service.users.admin);
     const a = admin.page;
@@ -272,6 +290,18 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
     await a.click('#zm-upload');
     await expect.poll(() => a.textContent('#zm-result')).toContain('已启用第 2 版');
     await screenshot(a, 'zh-CN', 'admin');
-    expect(admin.problems).toEqual([]);
+
+    // The pilot's open review says the plan was replaced and leads to the new one.
+    const newPlanLink = p.locator('#decision-done a');
+    await newPlanLink.waitFor({ timeout: 30_000 });
+    expect(await p.textContent('#review-heading')).toContain('已被新方案取代');
+    expect(await p.isHidden('#approve-form')).toBe(true);
+    await screenshot(p, 'zh-CN', 'review-superseded');
+    await newPlanLink.click();
+    await p.waitForSelector('body[data-ready=true]');
+    expect(new URL(p.url()).searchParams.get('id')).not.toBe(firstPlan);
+    expect(await p.textContent('#review-heading')).toContain('待审批');
+    expect(await p.isDisabled('#approve')).toBe(true);
+    for (const w of [admin, officer, pilot]) expect(w.problems).toEqual([]);
   }, 60_000);
 });

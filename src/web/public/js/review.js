@@ -7,6 +7,7 @@ import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, legend, STYLE, squareIcon, pinIcon, textTip } from './map.js';
 import { urgencyBadge, missionStatusBadge, checkText, reasonText, latLngs } from './views.js';
 import { followFlight } from './flight-live.js';
+import { subscribe } from './events.js';
 import { createFlightControls } from './flight-controls.js';
 
 const session = await startPage(() => requireSession(['pilot', 'admin']));
@@ -96,7 +97,9 @@ function renderDecision() {
   const done = $('#decision-done');
   if (mission.approval) done.textContent = t('review.approvedBy', { name: mission.approval.by.name, time: fmtTime(mission.approval.at) });
   else if (mission.rejection) done.textContent = t('review.rejectedBy', { name: mission.rejection.by.name, time: fmtTime(mission.rejection.at), reason: mission.rejection.reason });
-  else if (!pending()) done.textContent = t(`review.status.${mission.status}`);
+  else if (mission.status === 'superseded' && mission.request?.missionId && String(mission.request.missionId) !== String(mission.id)) {
+    replaceChildren(done, t('review.status.superseded'), ' ', h('a', { href: `/review.html?id=${encodeURIComponent(mission.request.missionId)}`, text: t('review.newPlan') }));
+  } else if (!pending()) done.textContent = t(`review.status.${mission.status}`);
   else if (!canDecide) done.textContent = t('review.pilotOnly');
   else if (!mission.feasible) done.textContent = t('review.infeasible');
   else done.textContent = '';
@@ -223,5 +226,14 @@ async function load() {
 
 onLanguageChange(() => { if (mission) { renderAll(); renderLegend(); } });
 if (!missionId) $('#review-notice').textContent = t('review.notFound');
-else if (await load()) drawMap();
+else if (await load()) {
+  drawMap();
+  // Another pilot's decision, or a re-plan after a zone-map change, shows here at once.
+  subscribe('/api/events', {
+    mission: (m) => {
+      if (!mission || String(m.id) !== String(missionId) || m.status === mission.status) return;
+      load();
+    },
+  }, { onStatus: setLinkStatus, onReconnect: load });
+}
 document.body.dataset.ready = 'true';
