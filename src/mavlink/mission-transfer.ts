@@ -184,7 +184,8 @@ export function itemFromMessage(m: Message, type: MissionType): MissionItem {
   const legacy = m.msgid === MSG.MISSION_ITEM;
   const frame = num(f, 'frame');
   const global = [0, 3, 10, 11, 5, 6].includes(frame);
-  const xy = (v: number) => (legacy && global ? Math.round(v * 1e7) : legacy ? v : v);
+  // legacy MISSION_ITEM carries degrees as floats; our items hold 1e-7 degrees like MISSION_ITEM_INT
+  const xy = (v: number) => (legacy && global ? Math.round(v * 1e7) : v);
   return {
     seq: num(f, 'seq'),
     frame,
@@ -316,10 +317,9 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
   return machine<void>(
     port,
     opts,
-    (ctx) => {
+    () => {
       opts.onProgress({ missionType: type, phase: 'upload', done: 0, total: count });
       sendCount();
-      void ctx;
     },
     (m, ctx) => {
       if (!forUs(m, ourSysid)) return;

@@ -107,9 +107,7 @@ export class TcpTransport implements Transport {
     if (this.closed) return;
     const socket = net.connect({ host: this.host, port: this.port });
     socket.setNoDelay(true);
-    let wasUp = false;
     socket.on('connect', () => {
-      wasUp = true;
       this.socket = socket;
       this.backoff = this.opts.reconnectMinMs;
       this.l.emitState('up');
@@ -124,7 +122,6 @@ export class TcpTransport implements Transport {
       const why = (socket as net.Socket & { lastError?: string }).lastError ?? 'closed by peer';
       if (this.closed) return;
       this.l.emitState('down', why);
-      void wasUp;
       this.timer = setTimeout(() => this.dial(), this.backoff);
       this.backoff = Math.min(this.opts.reconnectMaxMs, this.backoff * 2);
     });
