@@ -29,6 +29,8 @@ export interface ServiceConfig {
   weather: { windSpeedMs: number; windFromDeg: number; temperatureC: number };
   /** Demo: simulated-time factor of the emulated drones. */
   simSpeedup: number;
+  /** How long to wait for a vehicle's heartbeat when starting a flight (and between retries when re-attaching), ms. */
+  vehicleTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +68,7 @@ export function defaultConfig(): ServiceConfig {
     dronesDir: join(root, 'missions', 'drones'),
     weather: { windSpeedMs: 3, windFromDeg: 270, temperatureC: 15 },
     simSpeedup: 5,
+    vehicleTimeoutMs: 15_000,
   };
 }
 
@@ -88,6 +91,7 @@ export const ENV_VARS = {
   MEDIDROP_WIND_FROM_DEG: 'weather.windFromDeg',
   MEDIDROP_TEMPERATURE_C: 'weather.temperatureC',
   MEDIDROP_SIM_SPEEDUP: 'simSpeedup',
+  MEDIDROP_VEHICLE_TIMEOUT_MS: 'vehicleTimeoutMs',
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -199,6 +203,7 @@ function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, p
     case 'weather.windFromDeg': v = num(0, 360); break;
     case 'weather.temperatureC': v = num(-60, 60); break;
     case 'simSpeedup': v = num(0.1, 100); break;
+    case 'vehicleTimeoutMs': v = num(100, 600_000, true); break;
     default:
       problems.push(`${where}: unknown setting`);
       return;

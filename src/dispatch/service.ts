@@ -55,7 +55,7 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
   if (o.starter !== undefined) starter = o.starter;
   else {
     const { FleetStarter } = await import('./fleet-starter.js');
-    starter = new FleetStarter(repos, bus);
+    starter = new FleetStarter(repos, bus, { vehicleTimeoutMs: config.vehicleTimeoutMs });
   }
   const flights = new FlightManager(repos, bus, starter);
   const settings: WebSettings = {

@@ -14,10 +14,12 @@ import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
 import { packageRoot } from '../../src/config.js';
 import { openStore } from '../../src/store/db.js';
 import { CHECKLIST, DEPOT, PASSWORD, makeTestApp, newKey, requestBody } from './api-support.js';
+import { startLinkProxy, type LinkProxy } from '../support/link-proxy.js';
 
 const CLI = join(packageRoot(), 'dist', 'src', 'cli.js');
 const children: ChildProcess[] = [];
 let emu: Emulator | null = null;
+let proxy: LinkProxy | null = null;
 let dir: string | null = null;
 
 beforeAll(() => {
@@ -25,16 +27,18 @@ beforeAll(() => {
 });
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await proxy?.stop();
+  proxy = null;
   await emu?.stop();
   emu = null;
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = null;
 });
 
-async function startService(db: string): Promise<{ child: ChildProcess; url: string }> {
+async function startService(db: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', '0'], {
     cwd: packageRoot(),
-    env: { ...process.env, MEDIDROP_LOG_LEVEL: 'warn', VITEST: '' },
+    env: { ...process.env, MEDIDROP_LOG_LEVEL: 'warn', VITEST: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -151,5 +155,48 @@ describe('service restart mid-flight', () => {
     expect(check.repos.listFlights().map((f) => f.id)).toEqual([flightId]);
     expect(check.repos.listRequests()).toHaveLength(1);
     check.close();
+  }, 180_000);
+
+  it('restarted while the link is down: the flight waits for its vehicle (not failed), then continues when the link is back', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'medidrop-restart-'));
+    const db = join(dir, 'medidrop.sqlite');
+    emu = await startEmulator({ vehicles: [{ sysid: 5, home: { lat: DEPOT[1], lon: DEPOT[0], altM: 0 } }], speedup: 12, readyAfterS: 2 });
+    proxy = await startLinkProxy({ target: { port: emu.vehicles[0]!.tcpPort }, seed: 1 });
+    const seed = await makeTestApp({ db });
+    seed.parts.repos.updateDrone('md-1', { connectionUrl: `tcp://127.0.0.1:${proxy.port}`, sysid: 5 });
+    const officerSeed = await seed.login('officer.li');
+    const request = (await seed.as(officerSeed, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { 'idempotency-key': newKey() } })).json() as { id: number; missionId: number };
+    await seed.close();
+
+    const env = { MEDIDROP_VEHICLE_TIMEOUT_MS: '500' };
+    const first = await startService(db, env);
+    const pilot = await login(first.url, 'pilot.zhao');
+    const approve = await fetch(`${first.url}/api/missions/${request.missionId}/approve`, {
+      method: 'POST', headers: { 'content-type': 'application/json', cookie: pilot.cookie, 'x-csrf-token': pilot.csrf }, body: JSON.stringify({ checklist: CHECKLIST }),
+    });
+    const flightId = ((await approve.json()) as { flight: { id: number } }).flight.id;
+    await waitFor('en route', async () => ((await getJson(first.url, `/api/flights/${flightId}`, pilot)).body.state === 'en-route' ? true : null));
+
+    // the radio goes quiet, and the service dies
+    proxy.setFaults('toClient', { loss: 1 });
+    proxy.setFaults('toVehicle', { loss: 1 });
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    const second = await startService(db, env);
+    await new Promise((r) => setTimeout(r, 2500)); // several vehicle timeouts pass
+    const waiting = (await getJson(second.url, `/api/flights/${flightId}`, pilot)).body;
+    expect(['en-route', 'delivering', 'returning']).toContain(waiting.state);
+    expect(waiting.link.up).toBe(false);
+
+    // the link comes back: the same flight is followed to the end
+    proxy.setFaults('toClient', { loss: 0 });
+    proxy.setFaults('toVehicle', { loss: 0 });
+    const done = await waitFor('finished after the link came back', async () => {
+      const f = (await getJson(second.url, `/api/flights/${flightId}`, pilot)).body;
+      return ['completed', 'failed', 'aborted'].includes(f.state) ? f : null;
+    }, 90_000);
+    expect(done.state, done.stateReason).toBe('completed');
+    second.child.kill('SIGTERM');
+    await new Promise((r) => second.child.once('exit', r));
   }, 180_000);
 });
