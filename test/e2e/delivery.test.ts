@@ -56,7 +56,7 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
     await page.goto(`${service.url}/`);
     await page.waitForSelector('#lang-select');
     if (lang !== 'zh-CN') await page.selectOption('#lang-select', lang);
-    await expect.poll(() => page.textContent('h1')).toBe(TEXT[lang].login);
+    await expect.poll(() => page.textContent('h1'), { timeout: 15_000 }).toBe(TEXT[lang].login);
     expect(await page.getAttribute('html', 'lang')).toBe(lang);
     await page.fill('#username', who.username);
     await page.fill('#password', who.password);
@@ -115,7 +115,7 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       await o.dblclick('#submit-request');
       const card = o.locator('#request-list li', { hasText: recipient });
       await card.waitFor();
-      await expect.poll(() => card.getAttribute('data-status')).toMatch(/awaiting-approval/);
+      await expect.poll(() => card.getAttribute('data-status'), { timeout: 15_000 }).toMatch(/awaiting-approval/);
       await o.waitForTimeout(300); // a second request, if the double click had made one, would be listed by now
       expect(await o.$$('#request-list li')).toHaveLength(before + 1);
       expect(await card.count()).toBe(1);
@@ -198,10 +198,10 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
         const wrong = code === '000000' ? '111111' : '000000';
         await r.page.fill('#handover-code', wrong);
         await r.page.click('#handover-submit');
-        await expect.poll(() => r.page.getAttribute('#handover-code', 'aria-invalid')).toBe('true');
+        await expect.poll(() => r.page.getAttribute('#handover-code', 'aria-invalid'), { timeout: 15_000 }).toBe('true');
         await r.page.fill('#handover-code', code);
         await r.page.click('#handover-submit');
-        await expect.poll(() => r.page.textContent('#handover-result')).toContain(text.handoverOk);
+        await expect.poll(() => r.page.textContent('#handover-result'), { timeout: 15_000 }).toContain(text.handoverOk);
         await screenshot(r.page, lang, 'handover');
         expect(r.problems).toEqual([]);
       }
@@ -209,20 +209,20 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       // ── switching language on a live page redraws it and is remembered ─────────────────────
       if (lang === 'zh-CN') {
         await o.selectOption('#lang-select', 'en');
-        await expect.poll(() => delivered.textContent()).toContain(TEXT.en.delivered);
+        await expect.poll(() => delivered.textContent(), { timeout: 15_000 }).toContain(TEXT.en.delivered);
         expect(await o.getAttribute('html', 'lang')).toBe('en');
         expect(await o.textContent('#submit-request')).toBe('Queue the drop');
         await o.reload();
         await o.waitForSelector('body[data-ready=true]');
         expect(await o.locator(`#request-${requestId}`).textContent()).toContain(TEXT.en.delivered);
         await o.selectOption('#lang-select', 'zh-CN');
-        await expect.poll(() => o.textContent('#submit-request')).toBe('提交投送请求');
+        await expect.poll(() => o.textContent('#submit-request'), { timeout: 15_000 }).toBe('提交投送请求');
       }
 
       // ── the drone comes home: the tracking page ends at "completed" ────────────────────────
       await p.waitForSelector('#track-state[data-state=completed]', { timeout: 90_000 })
         .catch(async (err: unknown) => { throw new Error(`${String(err)}\nflight as the service sees it: ${await flightFacts(p, flightId)}`); });
-      await expect.poll(() => p.getAttribute('#route-progress', 'aria-valuenow')).toBe('100');
+      await expect.poll(() => p.getAttribute('#route-progress', 'aria-valuenow'), { timeout: 15_000 }).toBe('100');
       await screenshot(p, lang, 'track-completed');
       // A normal delivery: no critical alert (failsafe, fence breach, link lost…) on the way.
       expect(await p.locator('#track-alerts li.critical').allTextContents()).toEqual([]);
@@ -288,7 +288,7 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
     // The demo map uploaded again is accepted as a new version.
     await a.setInputFiles('#zm-file', service.zoneMapFile);
     await a.click('#zm-upload');
-    await expect.poll(() => a.textContent('#zm-result')).toContain('已启用第 2 版');
+    await expect.poll(() => a.textContent('#zm-result'), { timeout: 15_000 }).toContain('已启用第 2 版');
     await screenshot(a, 'zh-CN', 'admin');
 
     // The pilot's open review says the plan was replaced and leads to the new one.

@@ -65,9 +65,26 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
     const routineId = await queue(o, {
       recipient: XSS_NAME, medicine: 'infant milk powder', weight: '0.9', urgency: 'routine',
       place: async () => {
-        const box = (await o.locator('#officer-map').boundingBox())!;
-        await o.mouse.click(box.x + box.width * 0.45, box.y + box.height * 0.5);
-        await expect.poll(() => o.inputValue('#drop-point-coords')).toMatch(/^\d+\.\d{6}, \d+\.\d{6}$/);
+        // A spot of plain map: no marker, no clickable area, no zoom control under the pointer.
+        const spot = await o.evaluate(() => {
+          type El = { closest(s: string): unknown; classList: { contains(c: string): boolean } };
+          const doc = (globalThis as unknown as { document: { querySelector(s: string): { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }; elementFromPoint(x: number, y: number): El | null } }).document;
+          const r = doc.querySelector('#officer-map').getBoundingClientRect();
+          for (const fy of [0.5, 0.4, 0.6, 0.3, 0.7]) {
+            for (const fx of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
+              const x = r.x + r.width * fx;
+              const y = r.y + r.height * fy;
+              const el = doc.elementFromPoint(x, y);
+              if (!el || !el.closest('#officer-map')) continue;
+              if (el.closest('.leaflet-marker-icon, .leaflet-control') || el.classList.contains('leaflet-interactive')) continue;
+              return { x, y };
+            }
+          }
+          return null;
+        });
+        expect(spot).not.toBeNull();
+        await o.mouse.click(spot!.x, spot!.y);
+        await expect.poll(() => o.inputValue('#drop-point-coords'), { timeout: 15_000 }).toMatch(/^\d+\.\d{6}, \d+\.\d{6}$/);
         expect(await o.inputValue('#drop-point-name')).toBe('');
       },
     });
@@ -78,7 +95,7 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
       place: async () => { await o.fill('#drop-point-coords', '36.9800, 101.7700'); },
     });
     const farCard = o.locator(`#request-${farId}`);
-    await expect.poll(() => farCard.getAttribute('data-status')).toBe('unservable');
+    await expect.poll(() => farCard.getAttribute('data-status'), { timeout: 15_000 }).toBe('unservable');
     expect(await farCard.locator('ul li').count()).toBeGreaterThan(0);
     await p.locator(`#unservable-list li[data-request-id="${farId}"]`).waitFor();
 
@@ -89,8 +106,8 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
       recipient: 'Ms Han (in labour)', medicine: 'oxytocin', weight: '0.3', urgency: 'critical',
       place: async () => { await o.selectOption('#drop-point-name', { index: 2 }); },
     });
-    await expect.poll(() => p.textContent('#critical-alert')).toContain(`#${criticalId}`);
-    await expect.poll(() => p.locator('#mission-queue li').count()).toBe(2);
+    await expect.poll(() => p.textContent('#critical-alert'), { timeout: 15_000 }).toContain(`#${criticalId}`);
+    await expect.poll(() => p.locator('#mission-queue li').count(), { timeout: 15_000 }).toBe(2);
     expect(await p.locator('#mission-queue li').nth(0).getAttribute('data-urgency')).toBe('critical');
     expect(await p.locator('#mission-queue li').nth(1).getAttribute('data-urgency')).toBe('routine');
     await screenshot(p, 'en', 'pilot-critical');
@@ -106,9 +123,9 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
     const reason = 'Mass testing at the drop point this afternoon; fly tomorrow';
     await p.fill('#reject-reason', reason);
     await p.click('#reject');
-    await expect.poll(() => p.textContent('#decision-done')).toContain(reason);
+    await expect.poll(() => p.textContent('#decision-done'), { timeout: 15_000 }).toContain(reason);
     const routineCard = o.locator(`#request-${routineId}`);
-    await expect.poll(() => routineCard.getAttribute('data-status')).toBe('rejected');
+    await expect.poll(() => routineCard.getAttribute('data-status'), { timeout: 15_000 }).toBe('rejected');
     expect(await routineCard.textContent()).toContain('Rejected');
     expect(await routineCard.textContent()).toContain(reason);
     await screenshot(o, 'en', 'officer-rejected');
@@ -151,7 +168,7 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
     await p.waitForURL(/\/index\.html$/);
     await p.goto(`${service.url}/pilot.html`);
     await p.waitForURL(/\/index\.html\?next=%2Fpilot\.html$/);
-    expect(await p.textContent('h1')).toBe('Log in');
+    await expect.poll(() => p.textContent('h1'), { timeout: 15_000 }).toBe('Log in');
     expect(officer.problems).toEqual([]);
     expect(pilot.problems).toEqual([]);
   }, 110_000);
