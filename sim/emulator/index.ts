@@ -14,7 +14,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from '../../src/log.js';
 import type { ParamNaming } from './params.js';
-import { EmulatedVehicle, type Surface } from './vehicle.js';
+import { EmulatedVehicle, type Port, type Surface } from './vehicle.js';
 
 export { EmulatedVehicle, MODE } from './vehicle.js';
 export type { ReleaseRecord, Surface } from './vehicle.js';
@@ -101,34 +101,38 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     for (let i = 0; i < vehicles.length; i++) {
       const vehicle = vehicles[i]!;
       const server = net.createServer();
-      let active: net.Socket | undefined;
+      let active: { sock: net.Socket; port: Port } | undefined;
       server.on('connection', (sock) => {
         sockets.add(sock);
         sock.setNoDelay(true);
         sock.on('error', () => undefined);
         sock.on('close', () => {
           sockets.delete(sock);
-          if (active === sock) {
+          if (active?.sock === sock) {
+            vehicle.detach(active.port);
             active = undefined;
-            vehicle.detach();
           }
         });
         if (active) return; // one client per port: a second one connects but hears nothing
-        active = sock;
-        sock.on('data', (b: Buffer) => {
-          if (active === sock) vehicle.receive(b);
-        });
-        vehicle.attach({
+        const port: Port = {
           send: (bytes) => {
-            if (active === sock && !sock.destroyed) sock.write(bytes);
+            if (!sock.destroyed) sock.write(bytes);
           },
+        };
+        active = { sock, port };
+        sock.on('data', (b: Buffer) => {
+          if (active?.sock === sock) vehicle.receive(b, port);
         });
+        vehicle.attach(port);
       });
+      // a reboot drops the TCP client, like SITL restarting
       vehicle.onDisconnectRequest = () => {
-        const s = active;
+        const a = active;
         active = undefined;
-        vehicle.detach();
-        s?.destroy();
+        if (a) {
+          vehicle.detach(a.port);
+          a.sock.destroy();
+        }
       };
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -149,24 +153,16 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       udp = sock;
       sock.on('error', (err) => opts.logger?.warn({ err }, 'emulator UDP error'));
       await new Promise<void>((resolve) => sock.bind(0, host, () => resolve()));
+      const udpLink: Port = {
+        send: (bytes) => {
+          if (!stopped) sock.send(bytes, out.port, out.host);
+        },
+      };
       sock.on('message', (b) => {
-        for (const v of vehicles) v.receive(b);
+        for (const v of vehicles) v.receive(b, udpLink);
       });
-      for (const v of vehicles) {
-        const attachUdp = () =>
-          v.attach({
-            send: (bytes) => {
-              if (!stopped) sock.send(bytes, out.port, out.host);
-            },
-          });
-        attachUdp();
-        // after a reboot the UDP "link" is back at once
-        const prev = v.onDisconnectRequest;
-        v.onDisconnectRequest = () => {
-          prev?.();
-          attachUdp();
-        };
-      }
+      // every vehicle also talks on the one UDP link; it stays attached across reboots
+      for (const v of vehicles) v.attach(udpLink);
     }
   } catch (err) {
     for (const s of servers) s.close();

@@ -105,8 +105,10 @@ export class EmulatedVehicle extends EventEmitter {
   private readonly surfaces: { n: number; e: number; r: number; h: number }[];
   private readonly encoder: MavEncoder;
   private readonly decoder: MavDecoder;
+  private readonly decoders = new Map<Port, MavDecoder>();
   private readonly protocol: MissionProtocolServer;
-  private port: Port | undefined;
+  /** Every link the vehicle talks on (a TCP client, the UDP link): like ArduPilot's MAVLink channels. */
+  private readonly ports = new Set<Port>();
   private nowS = 0;
 
   // boot / link
@@ -282,7 +284,7 @@ export class EmulatedVehicle extends EventEmitter {
   }
   /** Whether a TCP/UDP peer is attached and the vehicle has booted. */
   get online(): boolean {
-    return this.booted && this.port !== undefined && this.nowS >= this.linkDownUntil;
+    return this.booted && this.ports.size > 0 && this.nowS >= this.linkDownUntil;
   }
   param(name: string): number | undefined {
     return this.params.find(name)?.value;
@@ -332,15 +334,24 @@ export class EmulatedVehicle extends EventEmitter {
 
   /** A client attached (TCP accept, or UDP start): the firmware boots if it has not. */
   attach(port: Port): void {
-    this.port = port;
+    this.ports.add(port);
     if (!this.booted) this.boot();
   }
-  detach(): void {
-    this.port = undefined;
+  detach(port: Port): void {
+    this.ports.delete(port);
+    this.decoders.get(port)?.destroy();
+    this.decoders.delete(port);
   }
-  receive(bytes: Buffer): void {
+  /** Bytes from a link (each link has its own frame splitter, as interleaved streams would corrupt frames). */
+  receive(bytes: Buffer, from?: Port): void {
     if (this.nowS < this.linkDownUntil) return;
-    this.decoder.push(bytes);
+    if (!from) return this.decoder.push(bytes);
+    let d = this.decoders.get(from);
+    if (!d) {
+      d = new MavDecoder((m) => this.handle(m));
+      this.decoders.set(from, d);
+    }
+    d.push(bytes);
   }
   /** Set by the transport: whether a TCP client should be dropped now (reboot). */
   onDisconnectRequest: (() => void) | undefined;
@@ -424,7 +435,7 @@ export class EmulatedVehicle extends EventEmitter {
     this.gpsLostAt = undefined;
     this.linkDownUntil = -1;
     // UDP has no connection to wait for: boot again at once.
-    if (this.port) this.boot();
+    if (this.ports.size > 0) this.boot();
   }
 
   private bootTimeline(): void {
@@ -1556,9 +1567,10 @@ export class EmulatedVehicle extends EventEmitter {
   // ───────────────────────────── outgoing ─────────────────────────────
 
   private send(msg: MavLinkData): void {
-    if (!this.port || !this.booted || this.nowS < this.linkDownUntil) return;
+    if (this.ports.size === 0 || !this.booted || this.nowS < this.linkDownUntil) return;
     try {
-      this.port.send(this.encoder.encode(msg));
+      const bytes = this.encoder.encode(msg);
+      for (const port of this.ports) port.send(bytes);
     } catch (err) {
       this.log?.warn({ err }, 'emulator: send failed');
     }
@@ -1867,6 +1879,7 @@ export class EmulatedVehicle extends EventEmitter {
 
   destroy(): void {
     this.decoder.destroy();
+    for (const d of this.decoders.values()) d.destroy();
     this.removeAllListeners();
   }
 }

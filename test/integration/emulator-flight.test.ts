@@ -34,7 +34,7 @@ async function launch(gcs: RawGcs, mission: MissionItem[]): Promise<void> {
   expect((await gcs.command(1, 300, [0, 0])).result).toBe(0);
 }
 
-function disarmed(v: EmulatedVehicle, timeoutMs = 15_000): Promise<void> {
+function disarmed(v: EmulatedVehicle, timeoutMs = 45_000): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('vehicle did not disarm in time')), timeoutMs);
     const on = (armed: boolean) => {
