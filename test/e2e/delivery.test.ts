@@ -236,6 +236,9 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
 
       expect(officer.problems).toEqual([]);
       expect(pilot.problems).toEqual([]);
+      // Everything came from the service itself: Leaflet, strings, data — no CDN, no tile server.
+      const own = new URL(service.url).origin;
+      expect([...officer.origins, ...pilot.origins].filter((x) => x !== own)).toEqual([]);
     }, 150_000);
   }
 

@@ -22,6 +22,8 @@ export interface WatchedPage {
   page: Page;
   /** Uncaught exceptions and console errors (other than expected HTTP statuses) seen so far. */
   problems: string[];
+  /** Origins of every request the page made (the pages must work offline: no CDN, no tiles). */
+  origins: Set<string>;
 }
 
 /** A fresh context (own cookies and localStorage) with one page; phone-sized when asked. */
@@ -34,6 +36,11 @@ export async function openPage(browser: Browser, opts: { phone?: boolean; expect
   });
   const page = await context.newPage();
   const problems: string[] = [];
+  const origins = new Set<string>();
+  page.on('request', (req) => {
+    const url = req.url();
+    if (!url.startsWith('data:') && !url.startsWith('blob:')) origins.add(new URL(url).origin);
+  });
   page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
@@ -44,7 +51,7 @@ export async function openPage(browser: Browser, opts: { phone?: boolean; expect
     if (status && expected.includes(Number(status))) return;
     problems.push(`console: ${text}`);
   });
-  return { context, page, problems };
+  return { context, page, problems, origins };
 }
 
 export async function screenshot(page: Page, lang: string, name: string): Promise<string> {
