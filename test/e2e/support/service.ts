@@ -30,13 +30,17 @@ export interface ServiceHandle {
 
 const OWN_MAP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'e2e-town.geojson');
 
-export async function startService(opts: { speedup?: number } = {}): Promise<ServiceHandle> {
+export async function startService(opts: { speedup?: number; tileUrl?: string; tileAttribution?: string } = {}): Promise<ServiceHandle> {
   const dir = mkdtempSync(path.join(tmpdir(), 'medidrop-e2e-'));
   const zoneMapFile = existsSync(DEMO_MAP) ? DEMO_MAP : OWN_MAP;
   const config = loadConfig({
     env: {},
     overrides: { port: 0, host: '127.0.0.1', db: path.join(dir, 'e2e.sqlite'), simSpeedup: opts.speedup ?? 20, zoneMap: zoneMapFile },
   });
+  if (opts.tileUrl) {
+    config.tileUrl = opts.tileUrl;
+    config.tileAttribution = opts.tileAttribution ?? null;
+  }
   // Several log-ins per minute from one browser are the test, not an attack.
   config.loginRateLimit = { max: 100, windowMs: 60_000 };
   config.handoverRateLimit = { max: 100, windowMs: 60_000 };
