@@ -52,6 +52,10 @@ async function loadZoneMap() {
     zoneMap = await api('GET', '/api/zone-map');
     dropPoints = zoneMap.summary?.dropPoints ?? [];
     drawZoneMap(map, zoneMap.geojson, { onDropPointClick: (dp) => chooseNamed(dp.name), fit: 'dropPoints' });
+    // Frame the drop points inside the lockdown zones (where most parcels go); a checkpoint far
+    // out of town stays one zoom-out away, and in the list.
+    const inZones = dropPoints.filter((dp) => dp.zone);
+    if (inZones.length > 0) map.fitBounds(L.latLngBounds(inZones.map((dp) => [dp.position.lat, dp.position.lon])).pad(0.4), { animate: false, maxZoom: 17 });
   } catch (err) {
     $('#list-notice').textContent = describeError(err);
   }
