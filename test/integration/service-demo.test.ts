@@ -12,6 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/config.js';
 
 const CLI = join(packageRoot(), 'dist', 'src', 'cli.js');
+/** Simulated-time factor of the demo drones (MEDIDROP_TEST_SPEEDUP=1 measures real time). */
+const SPEEDUP = Number(process.env.MEDIDROP_TEST_SPEEDUP ?? 10);
 let child: ChildProcess | null = null;
 let dir: string | null = null;
 afterEach(async () => {
@@ -30,7 +32,7 @@ describe('medidrop serve --demo', () => {
   it('starts with demo users and drones; approve → airborne → pause → resume → abort over HTTP', async () => {
     expect(existsSync(CLI), `${CLI} missing: run 'npm run build' first`).toBe(true);
     dir = mkdtempSync(join(tmpdir(), 'medidrop-demo-'));
-    child = spawn(process.execPath, [CLI, 'serve', '--demo', '--port', '0', '--db', join(dir, 'demo.sqlite'), '--speedup', '10'], {
+    child = spawn(process.execPath, [CLI, 'serve', '--demo', '--port', '0', '--db', join(dir, 'demo.sqlite'), '--speedup', String(SPEEDUP)], {
       cwd: dir, // a fresh directory: nothing but the package is needed
       env: { ...process.env, MEDIDROP_LOG_LEVEL: 'warn', VITEST: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -95,12 +97,15 @@ describe('medidrop serve --demo', () => {
     }
     expect(request, 'no demo drop point could be planned').not.toBeNull();
 
+    // the demo drones boot when the service starts and are ready to arm after 10 simulated seconds;
+    // measure from a pilot's approval on a ready drone, as in the field
+    await new Promise((r) => setTimeout(r, (11 / SPEEDUP) * 1000));
     const approvedAt = Date.now();
     const ap = await pilot('POST', `/api/missions/${request!.missionId}/approve`, { checklist: ['airspace', 'weather', 'battery', 'payload', 'drop-zone', 'propellers'] });
     expect(ap.status, JSON.stringify(ap.body)).toBe(200);
     const flightId = ap.body.flight.id as number;
     let f: Json = {};
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < 600 * Math.max(1, 10 / SPEEDUP); i++) {
       f = (await officer('GET', `/api/flights/${flightId}`)).body;
       if (f.state === 'failed') throw new Error(`flight failed: ${f.stateReason}`);
       if (f.state === 'en-route' && f.position && f.position.relAltM > 1) break;
@@ -108,7 +113,7 @@ describe('medidrop serve --demo', () => {
     }
     expect(f.state).toBe('en-route');
     // eslint-disable-next-line no-console
-    console.log(`demo (speed-up 10×): approval → airborne (en route, > 1 m up) ${Date.now() - approvedAt} ms wall`);
+    console.log(`demo (speed-up ${SPEEDUP}×): approval → airborne (en route, > 1 m up) ${Date.now() - approvedAt} ms wall`);
 
     expect((await officer('POST', `/api/flights/${flightId}/abort`, {})).status).toBe(403);
     const paused = await pilot('POST', `/api/flights/${flightId}/pause`, {});
@@ -120,7 +125,7 @@ describe('medidrop serve --demo', () => {
     expect(resumed.body.paused).toBe(false);
     const aborted = await pilot('POST', `/api/flights/${flightId}/abort`, { reason: 'ambulance helicopter inbound' });
     expect(aborted.status, JSON.stringify(aborted.body)).toBe(200);
-    for (let i = 0; i < 1200; i++) {
+    for (let i = 0; i < 1200 * Math.max(1, 10 / SPEEDUP); i++) {
       f = (await pilot('GET', `/api/flights/${flightId}`)).body;
       if (['aborted', 'failed', 'completed'].includes(f.state)) break;
       await new Promise((r) => setTimeout(r, 50));
@@ -136,5 +141,5 @@ describe('medidrop serve --demo', () => {
     child.kill('SIGTERM');
     const code = await new Promise((r) => child!.once('exit', (c) => r(c)));
     expect(code).toBe(0);
-  }, 180_000);
+  }, 300_000);
 });
