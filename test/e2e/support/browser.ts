@@ -45,8 +45,8 @@ export async function openPage(browser: Browser, opts: { phone?: boolean; expect
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
     const text = msg.text();
-    // 401 before log-in (GET /api/me) and the missing favicon are expected; a test may expect more.
-    const expected = [401, 404, ...(opts.expectedStatuses ?? [])];
+    // 401 before log-in (GET /api/me) is expected; a test may expect more.
+    const expected = [401, ...(opts.expectedStatuses ?? [])];
     const status = /status of (\d{3})/.exec(text)?.[1];
     if (status && expected.includes(Number(status))) return;
     problems.push(`console: ${text}`);
