@@ -115,8 +115,10 @@ function moveDrone() {
   }
 }
 
+let requestAsked = false;
 async function loadRequest(requestId) {
-  if (request || requestId == null) return;
+  if (requestAsked || requestId == null) return; // asked once: never a request per telemetry event
+  requestAsked = true;
   try {
     request = await api('GET', `/api/requests/${encodeURIComponent(requestId)}`);
     const dp = request.dropPoint;
