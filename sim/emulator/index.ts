@@ -24,6 +24,11 @@ export interface EmulatorVehicleOptions {
   home: { lat: number; lon: number; altM: number };
   /** TCP port to listen on; 0 or absent = OS-chosen (read it back from `vehicle.tcpPort`). */
   tcpPort?: number;
+  /**
+   * More serial ports on TCP, like SITL's SERIAL1/SERIAL2 (5762/5763): each takes one client and
+   * speaks MAVLink, but connecting there does not boot the firmware (only `tcpPort` does).
+   */
+  extraTcpPorts?: number[];
   /** Parameter overrides on top of ArduCopter + medidrop defaults (4.7 names or the vehicle's spelling). */
   params?: Record<string, number>;
 }
@@ -100,51 +105,81 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   try {
     for (let i = 0; i < vehicles.length; i++) {
       const vehicle = vehicles[i]!;
-      const server = net.createServer();
-      let active: { sock: net.Socket; port: Port } | undefined;
-      server.on('connection', (sock) => {
-        sockets.add(sock);
-        sock.setNoDelay(true);
-        sock.on('error', () => undefined);
-        sock.on('close', () => {
-          sockets.delete(sock);
-          if (active?.sock === sock) {
-            vehicle.detach(active.port);
-            active = undefined;
-          }
-        });
-        if (active) return; // one client per port: a second one connects but hears nothing
-        const port: Port = {
-          send: (bytes) => {
-            if (!sock.destroyed) sock.write(bytes);
-          },
+      const serve = async (listenPort: number, boots: boolean): Promise<number> => {
+        const server = net.createServer();
+        let active: { sock: net.Socket; port: Port } | undefined;
+        // Like SITL's serial port: one client at a time; later ones wait (connected, unheard) and the
+        // oldest still open is taken on when the current one goes away.
+        const waiting: net.Socket[] = [];
+        const pending = new Map<net.Socket, Buffer[]>();
+        const take = (sock: net.Socket) => {
+          const port: Port = {
+            send: (bytes) => {
+              if (!sock.destroyed) sock.write(bytes);
+            },
+          };
+          active = { sock, port };
+          vehicle.attach(port, boots);
+          for (const b of pending.get(sock) ?? []) vehicle.receive(b, port);
+          pending.delete(sock);
         };
-        active = { sock, port };
-        sock.on('data', (b: Buffer) => {
-          if (active?.sock === sock) vehicle.receive(b, port);
+        server.on('connection', (sock) => {
+          sockets.add(sock);
+          sock.setNoDelay(true);
+          sock.on('error', () => undefined);
+          sock.on('data', (b: Buffer) => {
+            if (active?.sock === sock) vehicle.receive(b, active.port);
+            else {
+              // not accepted yet: the bytes wait in the socket buffer (bounded)
+              const q = pending.get(sock) ?? [];
+              if (q.length < 256) q.push(b);
+              pending.set(sock, q);
+            }
+          });
+          sock.on('close', () => {
+            sockets.delete(sock);
+            pending.delete(sock);
+            const w = waiting.indexOf(sock);
+            if (w >= 0) waiting.splice(w, 1);
+            if (active?.sock === sock) {
+              vehicle.detach(active.port);
+              active = undefined;
+              const next = waiting.shift();
+              if (next && !next.destroyed) take(next);
+            }
+          });
+          if (active) {
+            waiting.push(sock);
+            return;
+          }
+          take(sock);
         });
-        vehicle.attach(port);
-      });
-      // a reboot drops the TCP client, like SITL restarting
-      vehicle.onDisconnectRequest = () => {
-        const a = active;
-        active = undefined;
-        if (a) {
-          vehicle.detach(a.port);
-          a.sock.destroy();
-        }
+        // a reboot drops every TCP client, like SITL restarting
+        const prev = vehicle.onDisconnectRequest;
+        vehicle.onDisconnectRequest = () => {
+          prev?.();
+          const a = active;
+          active = undefined;
+          if (a) {
+            vehicle.detach(a.port);
+            a.sock.destroy();
+          }
+        };
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(listenPort, host, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        server.on('error', (err) => opts.logger?.warn({ err }, 'emulator TCP server error'));
+        servers.push(server);
+        const addr = server.address();
+        return typeof addr === 'object' && addr ? addr.port : 0;
       };
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(opts.vehicles[i]!.tcpPort ?? 0, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      server.on('error', (err) => opts.logger?.warn({ err }, 'emulator TCP server error'));
-      const addr = server.address();
-      vehicle.tcpPort = typeof addr === 'object' && addr ? addr.port : 0;
-      servers.push(server);
+      vehicle.tcpPort = await serve(opts.vehicles[i]!.tcpPort ?? 0, true);
+      vehicle.extraTcpPorts = [];
+      for (const extra of opts.vehicles[i]!.extraTcpPorts ?? []) vehicle.extraTcpPorts.push(await serve(extra, false));
     }
 
     if (opts.udpOut) {

@@ -97,6 +97,8 @@ interface RtlState {
 export class EmulatedVehicle extends EventEmitter {
   sysid: number;
   tcpPort = 0;
+  /** Ports of the extra serial ports (SERIAL1, SERIAL2 … on TCP), when asked for. */
+  extraTcpPorts: number[] = [];
   readonly params: ParamTable;
 
   private readonly start: LatLon & { altM: number };
@@ -333,9 +335,9 @@ export class EmulatedVehicle extends EventEmitter {
   // ───────────────────────────── transport side ─────────────────────────────
 
   /** A client attached (TCP accept, or UDP start): the firmware boots if it has not. */
-  attach(port: Port): void {
+  attach(port: Port, boots = true): void {
     this.ports.add(port);
-    if (!this.booted) this.boot();
+    if (!this.booted && boots) this.boot();
   }
   detach(port: Port): void {
     this.ports.delete(port);

@@ -50,13 +50,16 @@ describe('connection and heartbeat', () => {
     expect(hb.baseMode & 128).toBe(0);
   });
 
-  it('a second client on the same TCP port connects but hears nothing', async () => {
+  it('a second client on the same TCP port connects but hears nothing until the first one leaves', async () => {
     const { emu, gcs } = await setup();
     await gcs.heartbeat();
     const second = await RawGcs.tcp(emu.vehicles[0]!.tcpPort);
     cleanups.push(() => second.close());
     await emu.waitSim(emu.simTimeS + 3);
     expect(second.messages).toHaveLength(0);
+    // when the first client goes, the waiting one is taken on (SITL accepts the next connection)
+    gcs.close();
+    await second.heartbeat();
   });
 
   it('streams nothing unasked; REQUEST_DATA_STREAM and SET_MESSAGE_INTERVAL turn telemetry on', async () => {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// A stand-in for ArduPilot's `arducopter` SITL binary, for testing the harness on machines without
-// ArduPilot: it parses the same flags, serves SERIAL0 (TCP 5760 + 10·N) with medidrop's emulator and
-// opens SERIAL1 (5762 + 10·N). FAKE_SITL_MODE=exit makes it fail at start, =hang never opens a port.
+// A stand-in for ArduPilot's `arducopter` SITL binary, for testing the harness (and dry-running the
+// SITL tier) on machines without ArduPilot: it parses the same flags and serves SERIAL0 (TCP 5760 + 10·N,
+// boots on connect) and SERIAL1 (5762 + 10·N) with medidrop's emulator, at the given speed-up.
+// FAKE_SITL_MODE=exit makes it fail at start, =hang never opens a port.
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,8 +22,10 @@ else {
   const [lat, lon, alt] = get('--home').split(',').map(Number);
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const { startEmulator } = await import(path.join(root, 'dist/sim/emulator/index.js'));
-  await startEmulator({ vehicles: [{ sysid: Number(get('--sysid')), home: { lat, lon, altM: alt }, tcpPort: 5760 + 10 * instance }], speedup: 20, readyAfterS: 2 });
-  const serial1 = net.createServer((s) => s.on('error', () => undefined));
-  serial1.listen(5762 + 10 * instance, '127.0.0.1');
+  await startEmulator({
+    vehicles: [{ sysid: Number(get('--sysid')), home: { lat, lon, altM: alt }, tcpPort: 5760 + 10 * instance, extraTcpPorts: [5762 + 10 * instance] }],
+    speedup: Number(get('--speedup')),
+    readyAfterS: Number(process.env.FAKE_SITL_READY_S ?? 2),
+  });
   console.log(`bind port ${5760 + 10 * instance} for SERIAL0`);
 }
