@@ -170,6 +170,7 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       await p.waitForSelector(AIRBORNE, { timeout: 60_000 });
       // What the pilot sees: from the click on approve to the page saying the drone is on its way.
       console.log(`e2e ${lang}: approve click → "en route" on the pilot's page: ${Date.now() - approvedAt} ms (emulator speed-up ${service.speedup}×)`);
+      const callsBeforeTracking = pilot.apiCalls.length;
       await p.click('#track-link');
       await p.waitForSelector('body[data-ready=true]');
       expect(new URL(p.url()).pathname).toBe('/track.html');
@@ -224,6 +225,10 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
         .catch(async (err: unknown) => { throw new Error(`${String(err)}\nflight as the service sees it: ${await flightFacts(p, flightId)}`); });
       await expect.poll(() => p.getAttribute('#route-progress', 'aria-valuenow'), { timeout: 15_000 }).toBe('100');
       await screenshot(p, lang, 'track-completed');
+      // The whole flight was followed by pushed events: the tracking page made a handful of API
+      // calls when it opened, not one per telemetry update (no polling).
+      const trackingCalls = pilot.apiCalls.slice(callsBeforeTracking);
+      expect(trackingCalls.length, trackingCalls.join('\n')).toBeLessThanOrEqual(10);
       // A normal delivery: no critical alert (failsafe, fence breach, link lost…) on the way.
       expect(await p.locator('#track-alerts li.critical').allTextContents()).toEqual([]);
 

@@ -24,6 +24,8 @@ export interface WatchedPage {
   problems: string[];
   /** Origins of every request the page made (the pages must work offline: no CDN, no tiles). */
   origins: Set<string>;
+  /** "METHOD /api/path" of every API call other than event streams, in order. */
+  apiCalls: string[];
 }
 
 /** A fresh context (own cookies and localStorage) with one page; phone-sized when asked. */
@@ -37,9 +39,13 @@ export async function openPage(browser: Browser, opts: { phone?: boolean; expect
   const page = await context.newPage();
   const problems: string[] = [];
   const origins = new Set<string>();
+  const apiCalls: string[] = [];
   page.on('request', (req) => {
     const url = req.url();
-    if (!url.startsWith('data:') && !url.startsWith('blob:')) origins.add(new URL(url).origin);
+    if (url.startsWith('data:') || url.startsWith('blob:')) return;
+    const u = new URL(url);
+    origins.add(u.origin);
+    if (u.pathname.startsWith('/api/') && req.resourceType() !== 'eventsource') apiCalls.push(`${req.method()} ${u.pathname}${u.search}`);
   });
   page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
   page.on('console', (msg) => {
@@ -51,7 +57,7 @@ export async function openPage(browser: Browser, opts: { phone?: boolean; expect
     if (status && expected.includes(Number(status))) return;
     problems.push(`console: ${text}`);
   });
-  return { context, page, problems, origins };
+  return { context, page, problems, origins, apiCalls };
 }
 
 export async function screenshot(page: Page, lang: string, name: string): Promise<string> {
