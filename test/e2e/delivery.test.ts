@@ -124,6 +124,7 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       expect(await card.textContent()).toContain(text.awaiting);
       expect(await card.textContent()).toContain(recipient);
       const requestId = Number(await card.getAttribute('data-request-id'));
+      const officerCallsAfterQueueing = officer.apiCalls.length;
       // The planned route, drawn on the officer's map on request.
       await card.locator('button.show-route').click();
       await o.waitForSelector('#officer-map path[stroke="#0b5cad"]');
@@ -185,6 +186,8 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       await delivered.waitFor({ timeout: 90_000 });
       expect(await delivered.textContent()).toContain(text.delivered);
       await screenshot(o, lang, 'officer-delivered');
+      // From queued to delivered the officer's page asked the service for nothing: it was told.
+      expect(officer.apiCalls.slice(officerCallsAfterQueueing)).toEqual([]);
       await p.waitForSelector('#delivery-notice', { timeout: 30_000 });
       expect(await p.textContent('#delivery-notice')).toContain(text.delivered);
       await screenshot(p, lang, 'track-delivered');
