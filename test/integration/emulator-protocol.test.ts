@@ -439,6 +439,29 @@ describe('several vehicles and UDP', () => {
   });
 });
 
+describe('robustness', () => {
+  it('survives garbage, truncated frames and messages for other systems, and keeps answering', async () => {
+    const { emu, gcs } = await setup();
+    await gcs.heartbeat();
+    const raw = gcs as unknown as { write: (b: Buffer) => void };
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256);
+    raw.write(Buffer.from(Array.from({ length: 4096 }, rnd)));
+    raw.write(Buffer.from([0xfd, 0x09, 0, 0, 0, 255, 190, 76, 0])); // a MAVLink 2 header with no body
+    const other = new common.CommandLong();
+    other.targetSystem = 42; // not us
+    other.targetComponent = 1;
+    other.command = 400;
+    other.confirmation = 0;
+    other._param1 = 1;
+    other._param2 = other._param3 = other._param4 = other._param5 = other._param6 = other._param7 = 0;
+    gcs.send(other);
+    expect(await gcs.maybe(77, () => true, 300)).toBeUndefined();
+    expect((await gcs.command(1, 31000, [])).result).toBe(3);
+    expect(emu.vehicles[0]!.armed).toBe(false);
+  });
+});
+
 describe('fault injection', () => {
   it('dropLink silences the vehicle for the given sim time', async () => {
     const { emu, gcs } = await setup();
