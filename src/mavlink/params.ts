@@ -15,6 +15,7 @@ export interface ParamPort {
 export interface ParamOptions {
   timeoutMs?: number;
   retries?: number;
+  signal?: AbortSignal;
 }
 
 export class ParamError extends Error {
@@ -59,11 +60,20 @@ function waitValue(port: ParamPort, names: string[], send: () => void, accept: (
       last = v;
       if (!accept(v)) return;
       if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       unsubscribe();
       resolve(v);
     });
+    const onAbort = () => {
+      if (timer) clearTimeout(timer);
+      unsubscribe();
+      reject(new ParamError(`${what}: cancelled`));
+    };
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     const onTimeout = () => {
       if (retriesLeft <= 0) {
+        opts.signal?.removeEventListener('abort', onAbort);
         unsubscribe();
         const tail = last ? `; vehicle reports ${last.name} = ${last.value}` : '';
         reject(new ParamError(`${what}: no matching PARAM_VALUE from vehicle ${port.targetSysid} after ${(opts.retries ?? 4) + 1} tries of ${timeoutMs} ms${tail}`));

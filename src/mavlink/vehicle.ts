@@ -72,6 +72,8 @@ export class MavlinkVehicle implements VehicleLink {
   private paramChain: Promise<unknown> = Promise.resolve();
   private lastEkf: { flags: number; ok: boolean; t: number } | undefined;
   private lastGps: { fixType: number; satellites: number; t: number } | undefined;
+  /** Aborted when the connection closes: pending commands, parameter and transfer steps end at once. */
+  private readonly closing = new AbortController();
 
   constructor(
     readonly sysid: number,
@@ -157,6 +159,12 @@ export class MavlinkVehicle implements VehicleLink {
 
   close(): void {
     this.joiner.close();
+    this.closing.abort();
+  }
+
+  /** The caller's signal combined with the connection closing. */
+  private signal(user?: AbortSignal): AbortSignal {
+    return user ? AbortSignal.any([user, this.closing.signal]) : this.closing.signal;
   }
 
   // ---- ports for the protocol modules -----------------------------------------------------
@@ -184,12 +192,12 @@ export class MavlinkVehicle implements VehicleLink {
 
   /** COMMAND_LONG (params 1–7) and wait for its COMMAND_ACK. */
   command(command: number, params: number[] = [], opts: CommandOptions = {}): Promise<CommandResult> {
-    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts }));
+    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts, signal: this.signal(opts.signal) }));
   }
 
   /** COMMAND_INT (for commands that take a position: x/y as int32 1e-7 degrees). */
   commandInt(command: number, params: number[], int: CommandIntArgs, opts: CommandOptions = {}): Promise<CommandResult> {
-    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts }, int));
+    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts, signal: this.signal(opts.signal) }, int));
   }
 
   async requestTelemetry(rateHz = 2): Promise<void> {
@@ -269,7 +277,8 @@ export class MavlinkVehicle implements VehicleLink {
   }
 
   /** Ready when EKF_STATUS_REPORT has an absolute horizontal position (not constant-position mode) and GPS has a 3D fix. */
-  waitReadyToArm(opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+  waitReadyToArm(o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const opts = { ...o, signal: this.signal(o.signal) };
     const timeoutMs = opts.timeoutMs ?? 120_000;
     const started = this.now();
     const ready = () => this.lastEkf?.ok === true && (this.lastGps?.fixType ?? 0) >= 3;
@@ -290,7 +299,7 @@ export class MavlinkVehicle implements VehicleLink {
       const off = this.onEvent((e) => {
         if ((e.type === 'ekf' || e.type === 'gps') && ready()) finish();
       });
-      const onAbort = () => finish(new ReadyToArmError('waiting for ready-to-arm was cancelled'));
+      const onAbort = () => finish(new ReadyToArmError(this.closing.signal.aborted ? 'the connection was closed while waiting for ready-to-arm' : 'waiting for ready-to-arm was cancelled'));
       const timer = setTimeout(() => finish(new ReadyToArmError(this.notReadyReason(started, timeoutMs))), timeoutMs);
       if (opts.signal?.aborted) onAbort();
       else opts.signal?.addEventListener('abort', onAbort);
@@ -318,17 +327,17 @@ export class MavlinkVehicle implements VehicleLink {
   // ---- parameters -------------------------------------------------------------------------
 
   async getParam(name: string | string[]): Promise<number> {
-    return (await this.serial('paramChain', () => readParam(this.port, name, this.opts.param))).value;
+    return (await this.serial('paramChain', () => readParam(this.port, name, { ...this.opts.param, signal: this.closing.signal }))).value;
   }
 
   async setParam(name: string | string[], value: number): Promise<number> {
-    return (await this.serial('paramChain', () => writeParam(this.port, name, value, this.opts.param))).value;
+    return (await this.serial('paramChain', () => writeParam(this.port, name, value, { ...this.opts.param, signal: this.closing.signal }))).value;
   }
 
   // ---- transfers --------------------------------------------------------------------------
 
   private topts(o?: TransferOptions): TransferOptions {
-    return { ...this.opts.transfer, ...o };
+    return { ...this.opts.transfer, ...o, signal: this.signal(o?.signal) };
   }
 
   uploadItems(type: MissionType, items: MissionItem[], opts?: TransferOptions): Promise<TransferResult> {

@@ -6,6 +6,7 @@ import type { MavlinkVehicle } from '../../src/mavlink/vehicle.js';
 import { UdpTransport } from '../../src/mavlink/transports.js';
 import { Encoder, MSG, PacketSplitter, decodePacket, num } from '../../src/mavlink/wire.js';
 import { startMiniVehicle, type MiniVehicle, type MiniVehicleOptions } from '../support/mini-vehicle.js';
+import { makeMission } from '../support/mavlink-fixtures.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -97,6 +98,24 @@ describe('commands', () => {
     mv.knobs.noDoSetMode = true;
     expect((await v.setMode(9)).ok).toBe(true);
     expect(mv.customMode).toBe(9);
+  });
+});
+
+describe('closing', () => {
+  it('ends pending commands, parameter reads and transfers at once when the connection closes', async () => {
+    const { mv, conn } = await vehicle({}, { command: { timeoutMs: 1500, retries: 5 }, param: { timeoutMs: 1500, retries: 5 }, transfer: { timeoutMs: 1500, retries: 5 } });
+    const v = await conn.waitForVehicle({ timeoutMs: 3000 });
+    mv.knobs.mute = true;
+    const pending = [v.setMode(4), v.getParam('FENCE_TYPE').catch((e: Error) => e), v.uploadItems(0, makeMission(5)), v.waitReadyToArm({ timeoutMs: 60_000 }).catch((e: Error) => e)];
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    await conn.close();
+    const [cmd, param, upload, ready] = await Promise.all(pending);
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect(cmd).toMatchObject({ ok: false, resultName: 'NO_ACK' });
+    expect(String(param)).toMatch(/cancelled/);
+    expect(upload).toMatchObject({ ok: false, error: 'aborted' });
+    expect(String(ready)).toMatch(/connection was closed/);
   });
 });
 
