@@ -49,7 +49,10 @@ export class FleetStarter implements FlightStarter {
         this.bus.publish({ type: 'request', requestId });
       },
       delivery: (flightId, requestId, d) => {
-        if (d.delivered) this.bus.publish({ type: 'request', requestId });
+        if (!d.delivered) return;
+        // The tracking page shows the release as soon as it is confirmed, not at the next transition.
+        this.bus.publish({ type: 'flight', flightId, requestId });
+        this.bus.publish({ type: 'request', requestId });
       },
     });
     this.tracker = new FleetTracker({ store: this.store });
