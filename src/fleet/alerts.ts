@@ -58,6 +58,8 @@ export type StatusTextClass =
  */
 export function classifyStatusText(text: string): StatusTextClass | null {
   const s = text.trim();
+  // Pre-arm and arming refusals are never failsafes, whatever they mention ('PreArm: Battery 1 low').
+  if (/^(Arm|PreArm):/i.test(s)) return { kind: 'arm-refused', text: s };
   if (/fence breach cleared|fence.*cleared/i.test(s)) return { kind: 'fence-cleared', text: s };
   if (/fence.*breach|breach.*fence/i.test(s)) return { kind: 'fence-breach', text: s };
   const fs = /(battery|radio|gcs|ekf|gps|throttle|terrain|dead ?reckon|adsb|main loop|vibration)[^a-z]*fail ?safe/i.exec(s);
@@ -67,7 +69,6 @@ export function classifyStatusText(text: string): StatusTextClass | null {
     const what = /ekf/i.test(s) ? 'ekf' : /gps/i.test(s) ? 'gps' : /battery/i.test(s) ? 'battery' : 'other';
     return { kind: 'failsafe', text: s, what };
   }
-  if (/^(Arm|PreArm):/i.test(s)) return { kind: 'arm-refused', text: s };
   return null;
 }
 

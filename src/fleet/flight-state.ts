@@ -120,6 +120,8 @@ export interface FlightState {
   /** Last time the link was lost (null: never in this flight). */
   lastLinkLostAt: number | null;
   timestamps: { uploadedAt: number | null; armedAt: number | null; takeoffAt: number | null; landedAt: number | null };
+  /** The last arming refusal reported (ArduCopter repeats it on every attempt: alert once per reason). */
+  lastArmRefusal?: string | null;
 }
 
 /** Runner / operator inputs (events from the vehicle are VehicleEvents). */
@@ -739,6 +741,8 @@ class Reduction {
     } else if (c.kind === 'failsafe') {
       if (this.airborne || this.s.status === 'arming') this.alerts.push(alert('failsafe', 'critical', e.t, `Failsafe: '${c.text}'`, { what: c.what, text: c.text }));
     } else if (c.kind === 'arm-refused' && this.s.status === 'arming') {
+      if (this.s.lastArmRefusal === c.text) return;
+      this.patch({ lastArmRefusal: c.text });
       this.alerts.push(alert('arm-refused', 'warning', e.t, `Arming refused: '${c.text}'`, { text: c.text }));
     }
   }

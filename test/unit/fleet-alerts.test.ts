@@ -114,6 +114,9 @@ describe('classifyStatusText', () => {
     expect(classifyStatusText('Fence breach cleared')?.kind).toBe('fence-cleared');
     expect(classifyStatusText('Battery Failsafe')).toMatchObject({ kind: 'failsafe', what: 'battery' });
     expect(classifyStatusText('Arm: Need Position Estimate')?.kind).toBe('arm-refused');
+    // A pre-arm check that mentions the battery is a refusal to arm, not a battery failsafe.
+    expect(classifyStatusText('PreArm: Battery 1 low voltage failsafe')?.kind).toBe('arm-refused');
+    expect(classifyStatusText('PreArm: Battery 1 low')?.kind).toBe('arm-refused');
     expect(classifyStatusText('Mission: 3 WP')).toBeNull();
     expect(classifyStatusText('Flight plan received')).toBeNull();
     expect(classifyStatusText('EKF3 IMU0 is using GPS')).toBeNull();

@@ -107,6 +107,9 @@ describe('flight state machine: failures and aborts', () => {
     const run = feed(ctx(), [
       { type: 'upload-started', t: 1 }, { type: 'upload-finished', t: 2 }, { type: 'arm-requested', t: 3 },
       ev.text(4, 'Arm: Need Position Estimate'),
+      // ArduCopter repeats the reason on every attempt (once a second): one alert per reason.
+      ev.text(5, 'Arm: Need Position Estimate'),
+      ev.text(6, 'Arm: Need Position Estimate'),
       { type: 'arm-failed', t: 30_000, message: 'not armed within 30 s: Arm: Need Position Estimate' },
     ]);
     expect(run.state.status).toBe('failed');
