@@ -552,7 +552,10 @@ class Reduction {
 
   private setProgressDone(atHome: boolean): void {
     const p = this.s.progress;
-    if (atHome) this.patch({ progress: { ...p, alongM: p.totalM, fraction: 1, etaDropS: null, etaHomeS: 0, offRouteM: null } });
+    // The planned route counts as flown only when the parcel went out: an aborted sortie that came
+    // straight home keeps the fraction it had reached.
+    if (atHome && this.s.delivery.delivered) this.patch({ progress: { ...p, alongM: p.totalM, fraction: 1, etaDropS: null, etaHomeS: 0, offRouteM: null } });
+    else if (atHome) this.patch({ progress: { ...p, etaDropS: null, etaHomeS: 0, offRouteM: null } });
     else this.patch({ progress: { ...p, etaDropS: null, etaHomeS: null, offRouteM: null } });
   }
 
@@ -594,6 +597,8 @@ class Reduction {
     const outLen = route.outbound.lengthM;
     let alongM = p.alongM;
     let offRouteM: number | null = null;
+    /** Straight-line distance left on an RTL return (it does not follow the planned route). */
+    let rtlRemainingM: number | null = null;
     if (this.s.status === 'en-route') {
       const pr = route.outbound.project(here, alongM);
       alongM = Math.max(alongM, Math.min(pr.alongM, outLen));
@@ -604,7 +609,10 @@ class Reduction {
       if (this.s.returnBy === 'rtl') {
         const home = this.s.vehicle.home ?? { lat: this.ctx.plan.home.lat, lon: this.ctx.plan.home.lon };
         const toHome = distanceM(here, [home.lon, home.lat]);
-        alongM = Math.max(alongM, Math.min(route.totalM, route.totalM - toHome));
+        rtlRemainingM = toHome;
+        // Before the drop an RTL (an abort, a failsafe) flies none of the planned route: progress
+        // stays where it stopped; after the drop it counts down the distance home.
+        if (this.s.delivery.delivered) alongM = Math.max(alongM, Math.min(route.totalM, route.totalM - toHome));
       } else {
         const pr = route.inbound.project(here, Math.max(0, alongM - outLen));
         alongM = Math.max(alongM, outLen + Math.min(pr.alongM, route.inbound.lengthM));
@@ -616,7 +624,7 @@ class Reduction {
     const speed = pos.groundSpeedMs >= 2 ? pos.groundSpeedMs : planned;
     const toDrop = Math.max(0, outLen - alongM);
     const etaDropS = this.s.status === 'en-route' ? toDrop / speed : null;
-    const etaHomeS = Math.max(0, route.totalM - alongM) / speed;
+    const etaHomeS = (rtlRemainingM ?? Math.max(0, route.totalM - alongM)) / speed;
     const fraction = route.totalM > 0 ? Math.min(1, alongM / route.totalM) : 0;
     this.patch({ progress: { alongM, totalM: route.totalM, fraction, offRouteM, etaDropS, etaHomeS } });
 

@@ -142,7 +142,10 @@ describe('flight state machine: failures and aborts', () => {
       { from: 'landed', to: 'aborted', t: 15_100, cause: 'landed after abort by pilot-li' },
     ]);
     expect(run.alerts).toEqual([]);
-    expect(run.state.progress.fraction).toBe(1);
+    // Home again, but the route to the drop point was never flown: the bar must not read 100 %.
+    expect(run.state.progress.fraction).toBeGreaterThan(0);
+    expect(run.state.progress.fraction).toBeLessThan(0.5);
+    expect(run.state.progress.etaHomeS).toBe(0);
   });
 
   it('a release far from the drop point is recorded but not delivered; landing then fails the flight', () => {
