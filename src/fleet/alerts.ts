@@ -17,7 +17,8 @@ export type AlertKind =
   | 'not-released' // the vehicle moved on from the delivery item without a release
   | 'landed-away' // landed (disarmed) away from the depot
   | 'arm-refused' // the vehicle refused to arm (reason from STATUSTEXT)
-  | 'upload-failed';
+  | 'upload-failed'
+  | 'vehicle-config'; // pre-flight: the vehicle lacks what the delivery needs (no winch, no gripper)
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 

@@ -1,7 +1,9 @@
 /**
  * The flight runner: executes one approved flight on a vehicle and follows it to the end.
  *
- *   upload + verify (vehicle.uploadPlan, with progress) → wait until ready to arm → GUIDED → arm
+ *   upload + verify (vehicle.uploadPlan, with progress) → vehicle configuration check (the parameters
+ *   the delivery needs, e.g. WINCH_TYPE for a winch plan: src/fleet/vehicle-config.ts; a failed check
+ *   fails the flight before anything is armed) → wait until ready to arm → GUIDED → arm
  *   (retried once a second until a deadline, with the vehicle's STATUSTEXT reason) → MISSION_START
  *   (within DISARM_DELAY) → follow telemetry through the flight reducer until completed / failed /
  *   aborted.
@@ -34,6 +36,7 @@ import {
   type Transition,
 } from './flight-state.js';
 import type { FlightRecord, FlightStore } from './store.js';
+import { checkVehicleConfig, requiredVehicleParams, type ParamReading } from './vehicle-config.js';
 import { FleetTracker, type FlightUpdate, type Unsubscribe } from './tracker.js';
 
 export type FlightOutcomeStatus = 'completed' | 'failed' | 'aborted' | 'detached';
@@ -330,6 +333,8 @@ class FlightRun {
       }
       this.act({ type: 'upload-finished', t: this.now(), items: report.uploaded });
 
+      if (!(await this.checkVehicleConfig()) || this.stopped()) return;
+
       try {
         await v.waitReadyToArm({ timeoutMs: this.o.readyTimeoutMs ?? 120_000, signal: sig });
       } catch (err) {
@@ -373,6 +378,31 @@ class FlightRun {
       if (this.stopped()) return;
       this.act({ type: 'fail', t: this.now(), reason: `flight runner error: ${err instanceof Error ? err.message : String(err)}` });
     }
+  }
+
+  /**
+   * Pre-flight: read the parameters the delivery needs (e.g. WINCH_TYPE for DO_WINCH, GRIP_ENABLE for
+   * the release). A value that is wrong, or a parameter the vehicle does not report, fails the flight
+   * with the reason and an alert; nothing is armed. Returns true when the vehicle is fit to fly it.
+   */
+  private async checkVehicleConfig(): Promise<boolean> {
+    const checks = requiredVehicleParams(this.o.plan);
+    const readings: ParamReading[] = [];
+    for (const check of checks) {
+      try {
+        readings.push({ check, value: await this.o.vehicle.getParam(check.param) });
+      } catch (err) {
+        readings.push({ check, error: err instanceof Error ? err.message : String(err) });
+      }
+      if (this.stopped()) return false;
+    }
+    const problems = checkVehicleConfig(readings);
+    if (problems.length === 0) {
+      if (readings.length > 0) this.log.info({ flightId: this.id, params: Object.fromEntries(readings.map((r) => [r.check.param, 'value' in r ? r.value : null])) }, 'vehicle configuration fits the delivery');
+      return true;
+    }
+    this.act({ type: 'vehicle-check-failed', t: this.now(), problems: problems.map((p) => p.message) });
+    return false;
   }
 
   private async armWithRetry(): Promise<CommandResult> {

@@ -129,6 +129,11 @@ export type FlightAction =
   | { type: 'upload-started'; t: number }
   | { type: 'upload-finished'; t: number; items?: { mission: number; fence: number; rally: number } }
   | { type: 'upload-failed'; t: number; message: string }
+  /**
+   * The pre-flight vehicle configuration check (src/fleet/vehicle-config.ts) found problems: the
+   * vehicle lacks what the delivery needs (e.g. no winch for DO_WINCH). Fails the flight before arming.
+   */
+  | { type: 'vehicle-check-failed'; t: number; problems: string[] }
   | { type: 'arm-requested'; t: number }
   | { type: 'arm-failed'; t: number; message: string }
   | { type: 'mission-start-failed'; t: number; message: string }
@@ -780,6 +785,13 @@ class Reduction {
         if (st === 'uploading' || st === 'approved') {
           this.alerts.push(alert('upload-failed', 'critical', a.t, `Upload failed: ${a.message}`));
           this.fail(a.t, 'upload failed', `upload failed: ${a.message}`);
+        }
+        return;
+      case 'vehicle-check-failed':
+        if (st === 'uploaded' || st === 'uploading' || st === 'approved') {
+          const what = a.problems.join('; ') || 'unknown problem';
+          this.alerts.push(alert('vehicle-config', 'critical', a.t, `Not flown: ${what}`, { problems: a.problems.length }));
+          this.fail(a.t, 'vehicle configuration check failed', `vehicle configuration check failed: ${what}`);
         }
         return;
       case 'arm-requested':

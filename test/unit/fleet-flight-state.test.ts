@@ -103,6 +103,21 @@ describe('flight state machine: failures and aborts', () => {
     expect(run.alerts.map((a) => a.kind)).toEqual(['upload-failed']);
   });
 
+  it('vehicle configuration check failed after upload → failed with every problem and one critical alert; ignored once flying', () => {
+    const problems = ['the vehicle has no winch configured (WINCH_TYPE = 0): ArduCopter would ignore DO_WINCH and the gripper would drop the parcel from 20 m'];
+    const run = feed(ctx({ plan: referencePlan('winch') }), [
+      { type: 'upload-started', t: 1 }, { type: 'upload-finished', t: 2 }, { type: 'vehicle-check-failed', t: 3, problems },
+    ]);
+    expect(run.state.status).toBe('failed');
+    expect(run.state.reason).toBe(`vehicle configuration check failed: ${problems[0]}`);
+    expect(run.transitions.at(-1)).toMatchObject({ from: 'uploaded', to: 'failed', t: 3, cause: 'vehicle configuration check failed' });
+    expect(run.alerts).toMatchObject([{ kind: 'vehicle-config', severity: 'critical', active: true, message: `Not flown: ${problems[0]}` }]);
+
+    const flying = feed(ctx(), [...toEnRoute(), { type: 'vehicle-check-failed', t: 10_000, problems }]);
+    expect(flying.state.status).toBe('en-route');
+    expect(flying.alerts).toEqual([]);
+  });
+
   it('arming refused until the deadline → failed with the vehicle\'s reason; arm STATUSTEXTs are alerts', () => {
     const run = feed(ctx(), [
       { type: 'upload-started', t: 1 }, { type: 'upload-finished', t: 2 }, { type: 'arm-requested', t: 3 },

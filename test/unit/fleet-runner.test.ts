@@ -78,8 +78,14 @@ class ScriptedVehicle implements VehicleLink {
     this.calls.push('wait-ready');
     return this.ready();
   }
-  async getParam(): Promise<number> {
-    return 0;
+  /** The vehicle's parameters (a gripper, as medidrop.parm sets; no winch, as ArduCopter's default). */
+  params: Record<string, number> = { GRIP_ENABLE: 1, WINCH_TYPE: 0 };
+  async getParam(name: string | string[]): Promise<number> {
+    const n = Array.isArray(name) ? name[0]! : name;
+    this.calls.push(`param ${n}`);
+    const v = this.params[n];
+    if (v === undefined) throw new Error(`read parameter ${n}: no matching PARAM_VALUE from vehicle ${SYSID}`);
+    return v;
   }
   async setParam(_n: string | string[], v: number): Promise<number> {
     return v;
@@ -106,7 +112,7 @@ describe('flight runner', () => {
     const store = new MemoryFlightStore();
     const h = startFlight({ vehicle: v, plan: referencePlan(), flightId: 'R1', store });
     await new Promise((r) => setTimeout(r, 50));
-    expect(v.calls).toEqual(['telemetry', 'upload', 'wait-ready', 'mode 4', 'arm', 'start']);
+    expect(v.calls).toEqual(['telemetry', 'upload', 'param GRIP_ENABLE', 'wait-ready', 'mode 4', 'arm', 'start']);
     expect(h.state().status).toBe('en-route');
     expect(h.state().requestedMode?.mode).toBe(3);
     h.detach();
@@ -123,6 +129,92 @@ describe('flight runner', () => {
     expect(o.status).toBe('failed');
     expect(o.reason).toBe('upload failed: no-space: Only 650 items are supported');
     expect(v.calls).not.toContain('arm');
+  });
+
+  it('a winch plan on a vehicle without a winch (WINCH_TYPE 0) fails after upload, before anything is armed, with an alert', async () => {
+    const v = new ScriptedVehicle();
+    const store = new MemoryFlightStore();
+    const o = await startFlight({ vehicle: v, plan: referencePlan('winch'), flightId: 'W0', store }).done;
+    expect(o.status).toBe('failed');
+    expect(o.ok).toBe(false);
+    expect(o.reason).toBe(
+      'vehicle configuration check failed: the vehicle has no winch configured (WINCH_TYPE = 0): ArduCopter would ignore DO_WINCH and the gripper would drop the parcel from the hover height',
+    );
+    expect(o.alerts.map((a) => [a.kind, a.severity])).toEqual([['vehicle-config', 'critical']]);
+    expect(o.alerts[0]!.message).toMatch(/no winch configured \(WINCH_TYPE = 0\)/);
+    // read after the verified upload; never waited to arm, never changed mode, never armed
+    expect(v.calls).toEqual(['telemetry', 'upload', 'param WINCH_TYPE', 'param GRIP_ENABLE']);
+    expect(v.armed).toBe(false);
+    expect(store.transitions.get('W0')!.map((t) => [t.to, t.cause])).toEqual([
+      ['uploading', 'upload started'],
+      ['uploaded', 'upload verified (mission 11, fence 0, rally 0 items)'],
+      ['failed', 'vehicle configuration check failed'],
+    ]);
+    expect(store.loadUnfinishedFlights()).toEqual([]);
+  });
+
+  it('a winch plan on a vehicle with a winch and a gripper flies', async () => {
+    const v = new ScriptedVehicle();
+    v.params = { GRIP_ENABLE: 1, WINCH_TYPE: 1 };
+    const h = startFlight({ vehicle: v, plan: referencePlan('winch') });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(v.calls).toEqual(['telemetry', 'upload', 'param WINCH_TYPE', 'param GRIP_ENABLE', 'wait-ready', 'mode 4', 'arm', 'start']);
+    expect(h.state().status).toBe('en-route');
+    h.detach();
+    await h.done;
+  });
+
+  it('every missing piece is named: a winch but no gripper, and a vehicle that does not know WINCH_TYPE', async () => {
+    const noGrip = new ScriptedVehicle();
+    noGrip.params = { GRIP_ENABLE: 0, WINCH_TYPE: 1 };
+    const a = await startFlight({ vehicle: noGrip, plan: referencePlan('winch') }).done;
+    expect(a.status).toBe('failed');
+    expect(a.reason).toBe(
+      'vehicle configuration check failed: the vehicle has no gripper configured (GRIP_ENABLE = 0): DO_GRIPPER at the end of the winch line would release nothing and the parcel would be wound back in and flown home',
+    );
+    expect(noGrip.calls).not.toContain('arm');
+
+    const unknown = new ScriptedVehicle();
+    unknown.params = { GRIP_ENABLE: 0 };
+    const b = await startFlight({ vehicle: unknown, plan: referencePlan('winch') }).done;
+    expect(b.status).toBe('failed');
+    expect(b.reason).toBe(
+      'vehicle configuration check failed: the vehicle did not report WINCH_TYPE (read parameter WINCH_TYPE: no matching PARAM_VALUE from vehicle 7), ' +
+        'so it cannot be confirmed that it has a winch: without one ArduCopter would ignore DO_WINCH and the gripper would drop the parcel from the hover height; ' +
+        'the vehicle has no gripper configured (GRIP_ENABLE = 0): DO_GRIPPER at the end of the winch line would release nothing and the parcel would be wound back in and flown home',
+    );
+    expect(b.alerts.filter((x) => x.kind === 'vehicle-config')).toHaveLength(1);
+    expect(unknown.calls).not.toContain('wait-ready');
+    expect(unknown.calls).not.toContain('arm');
+  });
+
+  it('payload place and land-and-release need the gripper (GRIP_ENABLE 1)', async () => {
+    for (const method of ['payload-place', 'land-release'] as const) {
+      const v = new ScriptedVehicle();
+      v.params = { GRIP_ENABLE: 0, WINCH_TYPE: 0 };
+      const o = await startFlight({ vehicle: v, plan: referencePlan(method) }).done;
+      expect(o.status).toBe('failed');
+      expect(o.reason).toMatch(/^vehicle configuration check failed: the vehicle has no gripper configured \(GRIP_ENABLE = 0\): /);
+      expect(v.calls).toEqual(['telemetry', 'upload', 'param GRIP_ENABLE']);
+    }
+  });
+
+  it('abort while the configuration is being read: aborted, never armed', async () => {
+    const v = new ScriptedVehicle();
+    let release!: () => void;
+    v.getParam = async (name) => {
+      v.calls.push(`param ${String(name)}`);
+      await new Promise<void>((r) => (release = r));
+      return 1;
+    };
+    const h = startFlight({ vehicle: v, plan: referencePlan() });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.state().status).toBe('uploaded');
+    await h.abort('pilot-li');
+    release();
+    const o = await h.done;
+    expect(o.status).toBe('aborted');
+    expect(v.calls).toEqual(['telemetry', 'upload', 'param GRIP_ENABLE']);
   });
 
   it('not ready to arm by the deadline → failed with the vehicle\'s reason', async () => {
