@@ -106,6 +106,46 @@ describe('the reference delivery (ARDUPILOT.md)', () => {
   });
 });
 
+describe('winch', () => {
+  // hover 20 m over a point 100 m north, lower 20 m of line, release, wind in, RTL (the shape of src/missions/build.ts's winch sequence)
+  const winchMission = (): MissionItem[] => {
+    const drop = offset(100, 0);
+    return [
+      item(0, 16, { frame: 0, ...offset(0, 0), z: 0 }),
+      item(1, 22, { z: 20 }),
+      item(2, 16, { ...drop, z: 20 }),
+      item(3, 42600, { frame: 2, param1: 1, param2: 1, param3: 20, param4: 2 }),
+      item(4, 19, { ...drop, z: 20, param1: 15 }),
+      item(5, 211, { frame: 2, param1: 1, param2: 0 }),
+      item(6, 19, { ...drop, z: 20, param1: 2 }),
+      item(7, 42600, { frame: 2, param1: 1, param2: 1, param3: -20, param4: 2 }),
+      item(8, 19, { ...drop, z: 20, param1: 15 }),
+      item(9, 20, { frame: 2 }),
+    ];
+  };
+
+  it('with a winch (WINCH_TYPE 1) DO_WINCH lowers the parcel to the ground before the gripper opens', async () => {
+    const { v, gcs } = await setup({ vehicles: [{ sysid: 1, home: HOME, params: { WINCH_TYPE: 1 } }] });
+    await launch(gcs, winchMission());
+    await disarmed(v);
+    expect(v.releases).toHaveLength(1);
+    expect(v.releases[0]!.lineOutM).toBeGreaterThan(19);
+    expect(v.releases[0]!.payloadRelAltM).toBeLessThan(0.5);
+  });
+
+  it('without a winch (WINCH_TYPE 0, ArduCopter default) DO_WINCH does nothing and the gripper drops the parcel from the hover height', async () => {
+    const { v, gcs } = await setup();
+    expect(v.param('WINCH_TYPE')).toBe(0);
+    await launch(gcs, winchMission());
+    await disarmed(v);
+    expect(v.releases).toHaveLength(1);
+    expect(v.releases[0]!.lineOutM).toBe(0);
+    expect(v.releases[0]!.payloadRelAltM).toBeGreaterThan(18);
+    // the command form is refused outright
+    expect((await gcs.command(1, 42600, [1, 1, 5, 1])).result).toBe(4);
+  });
+});
+
 describe('mid-mission NAV_LAND', () => {
   const landMission = (): MissionItem[] => [
     item(0, 16),

@@ -93,14 +93,27 @@ describe('winch delivery on the emulator', () => {
     expect(v.winch.lengthM).toBeLessThan(0.5); // wound back in before leaving
   });
 
-  it('without a configured winch (WINCH_TYPE 0, ArduCopter default) DO_WINCH does nothing: the parcel is let go at the hover height', async () => {
+  it('on a drone without a winch (WINCH_TYPE 0, ArduCopter default) the flight fails after upload, before arming, saying why', async () => {
     const plan = p();
     const run = await emulatorBackend([homeOf(plan)], { speedup: 80 });
     cleanups.push(() => run.stop());
     const f = await fly(run.urls[0]!, run.sysids[0]!, plan, 90_000);
     cleanups.push(() => (f.connection as MavlinkConnection).close());
-    const rel = run.vehicles![0]!.releases[0]!;
-    expect(rel.lineOutM).toBe(0);
-    expect(rel.payloadRelAltM).toBeGreaterThan(15);
+    const v = run.vehicles![0]!;
+    expect(f.outcome.status).toBe('failed');
+    expect(f.outcome.ok).toBe(false);
+    expect(f.outcome.reason).toBe(
+      'vehicle configuration check failed: the vehicle has no winch configured (WINCH_TYPE = 0): ArduCopter would ignore DO_WINCH and the gripper would drop the parcel from 20 m',
+    );
+    expect(f.outcome.alerts.map((a) => a.kind)).toEqual(['vehicle-config']);
+    expect(f.outcome.transitions.map((t) => t.to)).toEqual(['uploading', 'uploaded', 'failed']);
+    // the plan was uploaded and verified, then nothing more: never armed, never took off, nothing released
+    expect(v.mission.length).toBe(plan.vehiclePlan!.mission.length);
+    expect(v.statusTexts.map((s) => s.text)).not.toContain('Arming motors');
+    expect(f.events.some((e) => e.type === 'heartbeat' && e.armed)).toBe(false);
+    expect(v.armed).toBe(false);
+    expect(v.landed).toBe(true);
+    expect(v.releases).toEqual([]);
+    expect(distanceM(v.position, plan.vehiclePlan!.home)).toBeLessThan(3);
   });
 });
