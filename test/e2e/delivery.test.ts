@@ -227,6 +227,8 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       await p.waitForSelector('#track-state[data-state=completed]', { timeout: 90_000 })
         .catch(async (err: unknown) => { throw new Error(`${String(err)}\nflight as the service sees it: ${await flightFacts(p, flightId)}`); });
       await expect.poll(() => p.getAttribute('#route-progress', 'aria-valuenow'), { timeout: 15_000 }).toBe('100');
+      // The flight is over: its link is not reported as lost.
+      await expect.poll(() => p.textContent('#stat-link .v'), { timeout: 15_000 }).toBe(lang === 'en' ? 'Flight ended' : '飞行已结束');
       await screenshot(p, lang, 'track-completed');
       // The whole flight was followed by pushed events: the tracking page made a handful of API
       // calls when it opened, not one per telemetry update (no polling).

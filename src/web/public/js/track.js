@@ -6,7 +6,7 @@ import { api, requireSession, config, describeError, HOME } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, legend, STYLE, droneIcon, pinIcon, textTip } from './map.js';
 import { flightStateBadge, alertText, latLngs } from './views.js';
-import { followFlight } from './flight-live.js';
+import { followFlight, FINAL } from './flight-live.js';
 import { createFlightControls } from './flight-controls.js';
 
 const session = await startPage(() => requireSession(['officer', 'pilot', 'admin']));
@@ -76,7 +76,8 @@ function render() {
   replaceChildren($('#track-stats'),
     stat('track.progress', `${fmtNumber(pct)}%`, 'stat-progress'),
     stat('track.battery', view.batteryPct == null ? '—' : `${fmtNumber(view.batteryPct)}%`, 'stat-battery'),
-    stat('track.link', t(view.link?.up ? 'link.up' : 'link.down'), 'stat-link'),
+    // A finished flight is no longer followed: its link is not "lost", the flight is over.
+    stat('track.link', t(FINAL.includes(view.state) ? 'link.ended' : view.link?.up ? 'link.up' : 'link.down'), 'stat-link'),
     stat('track.altitude', pos ? t('unit.m', { n: fmtNumber(pos.relAltM) }) : '—', 'stat-altitude'),
     stat('track.speed', pos ? `${fmtNumber(pos.groundSpeedMs, 1)} m/s` : '—', 'stat-speed'),
     stat('track.eta', view.eta ? fmtClock(view.eta) : '—', 'stat-eta'),
