@@ -7,18 +7,8 @@ import { localProjection, type LocalProjection, type XY } from '../../src/geo/pr
 import { parseZoneMap } from '../../src/geo/zone-map.js';
 import type { LonLat, ZoneMap } from '../../src/geo/types.js';
 import type { PreparedMap } from '../../src/planning/route.js';
+import { seededRandom } from '../support/random.js';
 
-/** mulberry32: tiny, fast, seeded PRNG with uniform output in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const LAYOUT_ORIGIN: LonLat = [112.5489, 37.8706]; // Taiyuan
 

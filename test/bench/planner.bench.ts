@@ -12,7 +12,8 @@ import { booleanIntersects, featureCollection, lineString, polygon as turfPolygo
 import type { Feature, Polygon } from 'geojson';
 import type { LonLat } from '../../src/geo/types.js';
 import { isSegmentClear, planRoute, prepareMap, type PreparedMap } from '../../src/planning/route.js';
-import { freePoints, randomLayout, ReferenceSolver, seededRandom, type Layout } from './planner-layouts.js';
+import { freePoints, randomLayout, ReferenceSolver, type Layout } from './planner-layouts.js';
+import { seededRandom } from '../support/random.js';
 
 const CLEARANCE_M = 30;
 const SIZES = [

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import { PacketSplitter } from '../../src/mavlink/wire.js';
+import { seededRandom } from './random.js';
 
 export interface LinkFaults {
   /** Probability a packet is dropped (0–1). */
@@ -34,17 +35,6 @@ export interface LinkProxy {
   stop(): Promise<void>;
 }
 
-/** mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function startLinkProxy(opts: {
   target: { host?: string; port: number };

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { localProjection } from '../../src/geo/projection.js';
 import type { LonLat } from '../../src/geo/types.js';
-import { seededRandom } from '../bench/planner-layouts.js';
+import { seededRandom } from '../support/random.js';
 
 /** Vincenty inverse on WGS84: geodesic distance in metres. */
 function vincenty([lon1, lat1]: LonLat, [lon2, lat2]: LonLat): number {

@@ -8,7 +8,7 @@ import { x25crc, MSG_ID_MAGIC_NUMBER } from 'node-mavlink';
 import { Encoder, MSG, PacketSplitter, decodePacket, messageClass } from '../../src/mavlink/wire.js';
 import { Connection } from '../../src/mavlink/connection.js';
 import type { Transport } from '../../src/mavlink/transports.js';
-import { seededRandom } from '../support/link-proxy.js';
+import { seededRandom } from '../support/random.js';
 import { makeMission } from '../support/mavlink-fixtures.js';
 
 const MAGIC = MSG_ID_MAGIC_NUMBER as unknown as Record<string, number>;

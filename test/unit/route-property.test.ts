@@ -10,7 +10,8 @@ import { booleanIntersects, lineString, pointToLineDistance, polygon as turfPoly
 import type { Feature, Polygon } from 'geojson';
 import type { LonLat } from '../../src/geo/types.js';
 import { planRoute, prepareMap } from '../../src/planning/route.js';
-import { freePoints, randomLayout, ReferenceSolver, seededRandom } from '../bench/planner-layouts.js';
+import { freePoints, randomLayout, ReferenceSolver } from '../bench/planner-layouts.js';
+import { seededRandom } from '../support/random.js';
 
 const CLEARANCE = 30;
 /** turf's spherical distances differ from the ellipsoid by up to ~0.3 %: 0.1 m on 30 m. */
