@@ -44,6 +44,15 @@ describe('UI strings', () => {
     expect(missing).toEqual([]);
   });
 
+  it('every alert kind the fleet can raise has a name in both tables', () => {
+    const source = readFileSync(path.resolve(publicDir, '../../fleet/alerts.ts'), 'utf8');
+    const union = /export type AlertKind =([^;]+);/.exec(source)?.[1] ?? '';
+    const kinds = [...union.matchAll(/'([a-z-]+)'/g)].map((m) => m[1]!);
+    expect(kinds.length).toBeGreaterThan(5);
+    const missing = kinds.filter((k) => zh[`alert.${k}`] === undefined || en[`alert.${k}`] === undefined);
+    expect(missing).toEqual([]);
+  });
+
   it('uses the domain words in Chinese', () => {
     expect(zh['zone.sealed']).toBe('封控区');
     expect(zh['zone.controlled']).toBe('管控区');
