@@ -242,6 +242,21 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
       : 'the drone cannot fly this route in this wind',
   });
 
+  // A flight the battery cannot finish gets no vehicle plan: the rally search samples the whole
+  // route every few metres, and a drop point hundreds of km away (a typo, lat/lon swapped) would
+  // keep it busy for minutes on a plan that cannot be flown anyway.
+  if (!Number.isFinite(energy.energyWh) || energy.energyWh > energy.availableWh) {
+    return infeasible({
+      outbound,
+      inbound,
+      cruiseAltitudeM,
+      distanceM: r(pathLengthM(flown), 1),
+      durationS: Number.isFinite(energy.durationS) ? r(energy.durationS, 1) : -1,
+      energyWh: Number.isFinite(energy.energyWh) ? r(energy.energyWh, 2) : -1,
+      marginPct: Number.isFinite(energy.marginPct) ? r(energy.marginPct, 2) : -100,
+    });
+  }
+
   // Rally, fence, mission.
   const home = { lat: r(depot.position[1], 7), lon: r(depot.position[0], 7), altM: r(siteAltitudeM, 2) };
   const places = [...map.depots.map((d) => d.position), ...map.dropPoints.map((d) => d.position)].filter((p) => !areaContaining(prepared, p));

@@ -86,6 +86,15 @@ describe('planDelivery', () => {
     expect(windy.reasons.find((r) => r.code === 'battery-insufficient')!.message).toMatch(/wind/);
   });
 
+  it('a drop point far beyond the battery (1000 km away, lat/lon typed wrong) is refused at once, with no vehicle plan', () => {
+    // Before: the rally search sampled the whole 2000 km round trip every 10 m and the plan hung for minutes.
+    const p = planDelivery(townMap(), request({ to: { position: at(0, 1_000_000) } }));
+    expect(p.feasible).toBe(false);
+    expect(codes(p)).toContain('battery-insufficient');
+    expect(p.vehiclePlan).toBeNull();
+    expect(p.distanceM).toBeGreaterThan(1_900_000);
+  }, 5000);
+
   it('margin below reserve in the Karamay cold', () => {
     const to = { position: at(0, 4000) };
     const mild = planDelivery(townMap(), request({ to }));
