@@ -3,7 +3,7 @@
  * without hardware (`npm start`'s demo uses it).
  *
  *   medidrop sim --map FILE --depot NAME [--vehicles N] [--speedup K] [--port 5760] [--ready-after S]
- *                [--wind S@D] [--udp HOST:PORT]
+ *                [--wind S@D] [--udp HOST:PORT] [--param NAME=VALUE …]
  *
  * Vehicle i (sysid i, from 1) listens on TCP port + 10·(i − 1), like SITL instances (`--port 0`: the OS
  * picks). Rooftop drop points of the map become raised surfaces (10 m around the point) that a
@@ -26,6 +26,8 @@ const HELP = `usage: medidrop sim --map FILE --depot NAME [options]
   --ready-after S       simulated seconds until the EKF uses GPS and arming works (default 42, like SITL)
   --wind S@D            wind S m/s blowing from D degrees true (default 0@0)
   --udp HOST:PORT       also send every drone's MAVLink to this UDP address (one link, several drones)
+  --param NAME=VALUE    set a vehicle parameter on every drone (repeatable), e.g. --param WINCH_TYPE=1
+                        for a winch drone (defaults: sim/sitl/medidrop.parm)
 
 prints one JSON line per drone, then runs until Ctrl-C; exit 2 on bad input`;
 
@@ -41,6 +43,7 @@ const OPTIONS = {
   'ready-after': { type: 'string' },
   wind: { type: 'string' },
   udp: { type: 'string' },
+  param: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -83,6 +86,19 @@ function parseUdp(value: string | undefined): { host: string; port: number } | u
   return { host: m[1]!, port };
 }
 
+/** `--param NAME=VALUE` → parameters; ArduPilot names are upper case, at most 16 characters. */
+function parseParams(values: string[] | undefined): Record<string, number> {
+  const params: Record<string, number> = {};
+  for (const v of values ?? []) {
+    const m = /^\s*([A-Z][A-Z0-9_]{0,15})\s*=\s*(\S+)\s*$/.exec(v);
+    if (!m) throw new UsageError(`--param must be NAME=VALUE with an ArduPilot parameter name (A-Z, 0-9, _; at most 16 characters), got '${v}'`);
+    const value = Number(m[2]);
+    if (!Number.isFinite(value)) throw new UsageError(`--param ${m[1]} must be a number, got '${m[2]}'`);
+    params[m[1]!] = value;
+  }
+  return params;
+}
+
 export async function run(args: string[], io: SimIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') }): Promise<number> {
   const { values } = parseCommandArgs(args, OPTIONS);
   if (values.help) {
@@ -101,6 +117,7 @@ export async function run(args: string[], io: SimIo = { out: (l) => process.stdo
   if (!(readyAfterS >= 0)) throw new UsageError(`--ready-after must be ≥ 0, got ${values['ready-after']}`);
   const wind = parseWind(values.wind);
   const udpOut = parseUdp(values.udp);
+  const params = parseParams(values.param);
 
   let map: ZoneMap;
   try {
@@ -121,6 +138,7 @@ export async function run(args: string[], io: SimIo = { out: (l) => process.stdo
     sysid: i + 1,
     home: { lat, lon: lon + (3 * i) / (m * Math.cos((lat * Math.PI) / 180)), altM },
     tcpPort: port === 0 ? 0 : port + 10 * i,
+    params,
   }));
   // Rooftop drop points are surfaces a drone can land on (heights are above the depot's ground).
   const surfaces = map.dropPoints

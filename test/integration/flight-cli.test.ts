@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './flight-scenarios.js';
+import { connect } from '../../src/mavlink/index.js';
 
 const CLI = path.join(ROOT, 'dist/src/cli.js');
 const MAP = path.join(ROOT, 'missions/county-town.geojson');
@@ -101,6 +102,21 @@ describe.skipIf(!existsSync(CLI))('medidrop sim + medidrop fly', () => {
     const last = JSON.parse(r.stdout.trim().split('\n').pop()!) as { status: string; reason: string };
     expect(last.status).toBe('failed');
     expect(last.reason).toMatch(/cannot connect|no vehicle/);
+  });
+
+  it('medidrop sim sets vehicle parameters from --param (a winch drone) and refuses a malformed one', async () => {
+    const bad = await runCli(['sim', '--map', MAP, '--depot', DEPOT, '--port', '0', '--param', 'winch=1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--param must be NAME=VALUE/);
+    const sim = await startSim(['--param', 'WINCH_TYPE=1']);
+    const conn = await connect(sim.lines[0]!.url as string);
+    try {
+      const vehicle = await conn.waitForVehicle({ timeoutMs: 15_000 });
+      expect(await vehicle.getParam('WINCH_TYPE')).toBe(1);
+    } finally {
+      await conn.close();
+      sim.child.kill('SIGINT');
+    }
   });
 
   it('medidrop sim names the depots when the one asked for does not exist (exit 2)', async () => {
