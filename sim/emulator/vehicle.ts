@@ -167,6 +167,13 @@ export class EmulatedVehicle extends EventEmitter {
   private fenceBreach: string | undefined;
   private fenceBreachCount = 0;
   private fenceCache: { items: MissionItem[]; shapes: FenceShapes } | undefined;
+  /**
+   * AC_Fence::_enabled_fences (ArduCopter 4.5+): FENCE_TYPE is copied in only when FENCE_ENABLE changes
+   * (AC_Fence::update) or by MAV_CMD_DO_FENCE_ENABLE; a FENCE_TYPE written while the fence is on adds no
+   * fence. Latched at boot from the stored parameters.
+   */
+  private fenceMask = 0;
+  private fenceEnableSeen = 0;
 
   // mission storage and execution
   private missionItems: MissionItem[] = [];
@@ -197,6 +204,7 @@ export class EmulatedVehicle extends EventEmitter {
     this.params.setInternal('MAV_SYSID', cfg.sysid);
     this.params.setInternal('SIM_WIND_SPD', cfg.wind.speedMs);
     this.params.setInternal('SIM_WIND_DIR', cfg.wind.fromDeg);
+    this.latchFence();
     this.windSpec = { ...cfg.wind };
     this.wind = windVector(cfg.wind.speedMs, cfg.wind.fromDeg);
     this.encoder = new MavEncoder(cfg.sysid, 1);
@@ -415,6 +423,7 @@ export class EmulatedVehicle extends EventEmitter {
   private doReboot(): void {
     this.rebootCount += 1;
     this.log?.info({ sysid: this.sysid }, 'emulated vehicle rebooting');
+    this.latchFence(); // a reboot re-reads FENCE_TYPE for a stored FENCE_ENABLE 1
     this.onDisconnectRequest?.();
     this.booted = false;
     this.protocol.reset();
@@ -799,7 +808,7 @@ export class EmulatedVehicle extends EventEmitter {
         else this.setHome({ lat: it.x / 1e7, lon: it.y / 1e7, altM: it.z });
         break;
       case CMD.DO_FENCE_ENABLE:
-        this.params.setInternal('FENCE_ENABLE', Math.round(it.param1) === 1 ? 1 : 0);
+        this.fenceEnableCommand(Math.round(it.param1) === 1);
         break;
       default:
         break; // CONDITION_* and camera/servo commands: accepted, no effect here
@@ -1028,8 +1037,23 @@ export class EmulatedVehicle extends EventEmitter {
     this.consumedMah += (this.currentA * dt * 1000) / 3600;
   }
 
+  /** get_enabled_fences(): the latched mask, limited to what FENCE_TYPE still configures. */
   private fenceTypeBits(): number {
-    return Math.round(this.params.get('FENCE_TYPE'));
+    return this.fenceMask & Math.round(this.params.get('FENCE_TYPE'));
+  }
+
+  /** AC_Fence::update(): FENCE_ENABLE changed → the active mask is FENCE_TYPE (without the floor) or nothing. */
+  private latchFence(): void {
+    const enabled = this.params.get('FENCE_ENABLE') === 1 ? 1 : 0;
+    this.fenceEnableSeen = enabled;
+    this.fenceMask = enabled ? Math.round(this.params.get('FENCE_TYPE')) & ~8 : 0;
+  }
+
+  /** MAV_CMD_DO_FENCE_ENABLE (mission item or command): AC_Fence::enable(value, all fences). */
+  private fenceEnableCommand(on: boolean): void {
+    this.params.setInternal('FENCE_ENABLE', on ? 1 : 0);
+    this.fenceEnableSeen = on ? 1 : 0;
+    this.fenceMask = on ? this.fenceMask | Math.round(this.params.get('FENCE_TYPE')) : 0;
   }
 
   private shapes(): FenceShapes {
@@ -1480,7 +1504,7 @@ export class EmulatedVehicle extends EventEmitter {
         this.winchAction(p[1]!, p[2]!, p[3]!);
         return ack(RESULT.ACCEPTED);
       case 207:
-        this.params.setInternal('FENCE_ENABLE', Math.round(p[0]!) === 1 ? 1 : 0);
+        this.fenceEnableCommand(Math.round(p[0]!) === 1);
         return ack(RESULT.ACCEPTED);
       case 179:
         if (Math.round(p[0]!) === 1) this.setHome(this.currentLocation());
@@ -1540,6 +1564,7 @@ export class EmulatedVehicle extends EventEmitter {
   }
 
   private paramChanged(name: string): void {
+    if (name === 'FENCE_ENABLE' && (this.params.get('FENCE_ENABLE') === 1 ? 1 : 0) !== this.fenceEnableSeen) this.latchFence();
     if (name === 'SIM_WIND_SPD' || name === 'SIM_WIND_DIR') {
       this.windSpec = { speedMs: this.params.get('SIM_WIND_SPD'), fromDeg: this.params.get('SIM_WIND_DIR') };
       this.wind = windVector(this.windSpec.speedMs, this.windSpec.fromDeg);

@@ -67,12 +67,21 @@ export async function uploadPlan(target: PlanTarget, plan: VehiclePlan, opts: Tr
     return { ...report, error: 'timeout', message: `could not read parameter before the upload: ${(err as Error).message}; nothing was changed on the vehicle` };
   }
 
+  // ArduCopter 4.5+ (AC_Fence::update) reads FENCE_TYPE into the active fence mask only when FENCE_ENABLE
+  // changes: a FENCE_TYPE written while the fence is already on stays inactive (a new polygon bit would
+  // never be enforced), and whether that happened earlier cannot be read back. So an enable switch the
+  // plan needs on that is on already is switched off first and back on last, once the configuration
+  // and the items are on board: the vehicle then latches exactly the plan's fence types.
+  const switchOff: [string, number][] = last.filter(([n, v]) => v !== 0 && original[n] !== 0).map(([n]) => [n, 0]);
+
   const touched: MissionType[] = [];
   const changedParams: string[] = [];
   const fail = async (error: TransferError, message: string): Promise<PlanUploadReport> => {
     const notes: string[] = [];
-    // switch things off before removing what they rely on
-    const restoreOrder = [...changedParams].sort((a, b) => Number(isEnable(b)) - Number(isEnable(a)));
+    // switch things off before removing what they rely on; switch back on only after the
+    // configuration it latches is restored (ArduCopter latches FENCE_TYPE when FENCE_ENABLE changes)
+    const rank = (n: string) => (isEnable(n) ? (original[n] === 0 ? 0 : 2) : 1);
+    const restoreOrder = [...new Set(changedParams)].sort((a, b) => rank(a) - rank(b));
     for (const name of restoreOrder) {
       try {
         await target.setParam(name, original[name]!);
@@ -95,9 +104,9 @@ export async function uploadPlan(target: PlanTarget, plan: VehiclePlan, opts: Tr
   const setAll = async (list: [string, number][], offset: number): Promise<string | undefined> => {
     let i = offset;
     for (const [name, value] of list) {
-      progress(i++, params.length * 2);
+      progress(Math.min(i++, params.length * 2), params.length * 2);
       try {
-        if (!sameParamValue(original[name]!, value)) changedParams.push(name);
+        if (!sameParamValue(original[name]!, value) && !changedParams.includes(name)) changedParams.push(name);
         const got = await target.setParam(name, value);
         report.paramsSet[name] = got;
       } catch (err) {
@@ -107,7 +116,9 @@ export async function uploadPlan(target: PlanTarget, plan: VehiclePlan, opts: Tr
     return undefined;
   };
 
-  // 2. fence type, action, altitude … before the items
+  // 2. fence type, action, altitude … before the items (an enable whose group changes goes off first)
+  const offErr = await setAll(switchOff, params.length);
+  if (offErr) return fail('timeout', `setting parameters failed: ${offErr}`);
   const preErr = await setAll(first, params.length);
   if (preErr) return fail('timeout', `setting parameters failed: ${preErr}`);
 
