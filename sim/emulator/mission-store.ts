@@ -143,6 +143,8 @@ export function convertMissionItem(raw: MissionItem): ConvertResult {
       base.param4 = 0;
       break;
     case CMD.NAV_PAYLOAD_PLACE:
+      // AP_Mission: cmd.p1 = param1*100 (uint16 cm, truncated, float maths); read back as p1/100
+      base.param1 = Math.trunc(Math.fround(Math.fround(raw.param1) * 100)) / 100;
       base.param2 = base.param3 = base.param4 = 0;
       break;
     case CMD.NAV_LAND:

@@ -45,7 +45,7 @@ const FRAME = common.MavFrame;
 export const GRIPPER_RELEASE = 0;
 /** WINCH_ACTIONS: 1 relative length control. */
 export const WINCH_RELATIVE_LENGTH_CONTROL = 1;
-/** Extra descent allowed to NAV_PAYLOAD_PLACE below the expected surface before it gives up, m. */
+/** Extra descent allowed to NAV_PAYLOAD_PLACE below the expected surface before it gives up, m (param1 is rounded up to whole metres). */
 export const PAYLOAD_PLACE_EXTRA_DESCENT_M = 5;
 /** Time the winch drone waits with the parcel on the ground before and after the release, s. */
 export const WINCH_SETTLE_S = 5;
@@ -169,7 +169,10 @@ export function buildMission(input: MissionInput): BuiltMission {
       nav(CMD.NAV_TAKEOFF, [0, 0, 0, 0], drop, cruise);
       params.MIS_OPTIONS = MIS_OPTIONS_CONTINUE_AFTER_LAND;
     } else {
-      deliverySeq = nav(CMD.NAV_PAYLOAD_PLACE, [approach + PAYLOAD_PLACE_EXTRA_DESCENT_M, 0, 0, 0], drop, dropH + approach);
+      // Whole metres: ArduCopter stores param1 as uint16 centimetres, truncating (AP_Mission:
+      // cmd.p1 = param1*100), so 22.63 m reads back as 22.62 and the read-back check would fail.
+      const maxDescentM = Math.ceil(approach + PAYLOAD_PLACE_EXTRA_DESCENT_M - 1e-9);
+      deliverySeq = nav(CMD.NAV_PAYLOAD_PLACE, [maxDescentM, 0, 0, 0], drop, dropH + approach);
     }
   }
   waypoint(drop, cruise);
