@@ -4,6 +4,8 @@
  * it as a .parm file passed after copter.parm in `--defaults`, and the emulator boots with it.
  * `sim/sitl/medidrop.parm` is the same list for people running SITL by hand (a unit test keeps them equal).
  */
+const STREAM_GROUPS = ['RAW_SENS', 'EXT_STAT', 'POSITION', 'EXTRA1', 'EXTRA2', 'EXTRA3'];
+
 export const MEDIDROP_PARAMS: { name: string; value: number; why: string }[] = [
   { name: 'GRIP_ENABLE', value: 1, why: 'a gripper holds the parcel (NAV_PAYLOAD_PLACE / DO_GRIPPER release it)' },
   { name: 'GRIP_TYPE', value: 1, why: 'servo gripper' },
@@ -23,12 +25,16 @@ export const MEDIDROP_PARAMS: { name: string; value: number; why: string }[] = [
   { name: 'MIS_OPTIONS', value: 0, why: 'a mid-mission NAV_LAND ends the mission unless the plan sets ContinueAfterLand' },
   { name: 'DISARM_DELAY', value: 10, why: 'disarm 10 s after arming without take-off' },
   { name: 'FS_GCS_ENABLE', value: 0, why: 'a delivery continues when the ground link drops; the fence and battery failsafes still act' },
-  { name: 'MAV1_RAW_SENS', value: 0, why: 'stream rates 0: nothing streams unasked, medidrop requests what it needs (4.7 names)' },
-  { name: 'MAV1_EXT_STAT', value: 0, why: 'stream rate' },
-  { name: 'MAV1_POSITION', value: 0, why: 'stream rate' },
-  { name: 'MAV1_EXTRA1', value: 0, why: 'stream rate' },
-  { name: 'MAV1_EXTRA2', value: 0, why: 'stream rate' },
-  { name: 'MAV1_EXTRA3', value: 0, why: 'stream rate' },
+  // Stream rates 0 on both TCP links (nothing streams unasked; medidrop asks with SET_MESSAGE_INTERVAL).
+  // The group is per MAVLink channel: channel 0 = SERIAL0 (TCP 5760, the harness's link), channel 1 =
+  // SERIAL1 (TCP 5762, medidrop's link). 4.7 spells them MAV1_* / MAV2_*, 4.6 SR0_* / SR1_*; ArduPilot
+  // ignores names it does not know in a defaults file (AP_Param: 'Ignored unknown param'), so both go in.
+  ...STREAM_GROUPS.flatMap((g) => [
+    { name: `MAV1_${g}`, value: 0, why: `stream rate, SERIAL0 (4.7 name; 4.6: SR0_${g})` },
+    { name: `SR0_${g}`, value: 0, why: `stream rate, SERIAL0 (4.6 name)` },
+    { name: `MAV2_${g}`, value: 0, why: `stream rate, SERIAL1 = medidrop's link (4.7 name; 4.6: SR1_${g})` },
+    { name: `SR1_${g}`, value: 0, why: `stream rate, SERIAL1 = medidrop's link (4.6 name)` },
+  ]),
 ];
 
 /** The .parm text (ArduPilot's `NAME value` lines with # comments). */

@@ -21,6 +21,14 @@ describe('SITL parameter file and command line', () => {
     expect(Object.keys(parsed)).toHaveLength(MEDIDROP_PARAMS.length);
   });
 
+  it('quiets the stream groups of medidrop's own link (SERIAL1 = MAVLink channel 1) in 4.7 and 4.6 spelling', () => {
+    // GCS_MAVLink parameters are per channel: MAV1_*/SR0_* is SERIAL0 (the harness), MAV2_*/SR1_* SERIAL1.
+    const parsed = parseParmText(medidropParmText());
+    for (const g of ['RAW_SENS', 'EXT_STAT', 'POSITION', 'EXTRA1', 'EXTRA2', 'EXTRA3']) {
+      for (const n of [`MAV1_${g}`, `SR0_${g}`, `MAV2_${g}`, `SR1_${g}`]) expect(parsed[n], n).toBe(0);
+    }
+  });
+
   it('parses ArduPilot .parm syntax and names the bad line', () => {
     expect(parseParmText('# c\nFENCE_RADIUS    150\nFRAME_CLASS,1\n')).toEqual({ FENCE_RADIUS: 150, FRAME_CLASS: 1 });
     expect(() => parseParmText('GOOD 1\nBAD LINE HERE\n', 'x.parm')).toThrow(/x.parm:2/);
