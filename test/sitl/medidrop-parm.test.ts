@@ -21,7 +21,7 @@ describe('SITL parameter file and command line', () => {
     expect(Object.keys(parsed)).toHaveLength(MEDIDROP_PARAMS.length);
   });
 
-  it('quiets the stream groups of medidrop's own link (SERIAL1 = MAVLink channel 1) in 4.7 and 4.6 spelling', () => {
+  it('quiets the stream groups of medidrop’s own link (SERIAL1 = MAVLink channel 1) in 4.7 and 4.6 spelling', () => {
     // GCS_MAVLink parameters are per channel: MAV1_*/SR0_* is SERIAL0 (the harness), MAV2_*/SR1_* SERIAL1.
     const parsed = parseParmText(medidropParmText());
     for (const g of ['RAW_SENS', 'EXT_STAT', 'POSITION', 'EXTRA1', 'EXTRA2', 'EXTRA3']) {
