@@ -63,6 +63,9 @@ export function classifyStatusText(text: string): StatusTextClass | null {
   if (/^(Arm|PreArm):/i.test(s)) return { kind: 'arm-refused', text: s };
   if (/fence breach cleared|fence.*cleared/i.test(s)) return { kind: 'fence-cleared', text: s };
   if (/fence.*breach|breach.*fence/i.test(s)) return { kind: 'fence-breach', text: s };
+  // The end of a failsafe is not a failsafe: ArduCopter's events.cpp sends 'GCS Failsafe Cleared',
+  // 'Radio Failsafe Cleared' (and 'EKF Failsafe Cleared', 'failsafe resolved' elsewhere).
+  if (/fail ?safe.*\b(cleared|resolved|off)\b/i.test(s)) return null;
   const fs = /(battery|radio|gcs|ekf|gps|throttle|terrain|dead ?reckon|adsb|main loop|vibration)[^a-z]*fail ?safe/i.exec(s);
   if (fs) return { kind: 'failsafe', text: s, what: (fs[1] as string).toLowerCase() };
   if (/fail ?safe/i.test(s) && !/fail ?safe (cleared|resolved|off)/i.test(s)) return { kind: 'failsafe', text: s, what: 'other' };
