@@ -156,6 +156,8 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const METHODS: DeliveryMethod[] = ['payload-place', 'winch', 'land-release'];
 const C = common.MavCmd;
+/** Largest |altitude| a mission item may carry, m. */
+const MAX_ITEM_ALT_M = 10_000;
 
 function latLon(v: unknown, path: string, problems: string[], withAlt: boolean): [number, number, number] | null {
   const n = withAlt ? 3 : 2;
@@ -201,6 +203,18 @@ function readItem(raw: unknown, index: number, problems: string[]): MissionItem 
   if (positional) {
     const ll = latLon([p[4], p[5]], `${path}.params[4..5]`, problems, false);
     if (!ll) return null;
+    // A missing (null) altitude would become 0 m above home: a waypoint on the ground. RTL and LAND
+    // ignore it. Beyond ±10 km is no altitude a copter flies (and 1e40 is Infinity as a float32).
+    const alt = (params as (number | null)[])[6];
+    const altIgnored = command === C.NAV_RETURN_TO_LAUNCH || command === C.NAV_LAND;
+    if (alt === null && !altIgnored) {
+      problems.push(`${path}.params[6]: the altitude is missing (null); a ${common.MavCmd[command] ?? command} needs one`);
+      return null;
+    }
+    if (alt !== null && alt !== undefined && Math.abs(alt) > MAX_ITEM_ALT_M) {
+      problems.push(`${path}.params[6]: altitude ${alt} m is out of range (±${MAX_ITEM_ALT_M} m)`);
+      return null;
+    }
     x = Math.round(ll[0] * 1e7);
     y = Math.round(ll[1] * 1e7);
   }

@@ -323,6 +323,10 @@ describe('exports', () => {
       }).join(),
     ).toMatch(/no delivery/);
     expect(errors((d) => delete d.mission.plannedHomePosition).join()).toMatch(/mission\.plannedHomePosition/);
+    // A waypoint's altitude left out (null) used to become 0 m: the copter would fly into the ground.
+    const wp = () => JSON.parse(text).mission.items.findIndex((i: { command: number }) => i.command === CMD.NAV_WAYPOINT);
+    expect(errors((d) => (d.mission.items[wp()].params[6] = null)).join()).toMatch(new RegExp(`mission\\.items\\[${wp()}\\]\\.params\\[6\\]: .*altitude`));
+    expect(errors((d) => (d.mission.items[wp()].params[6] = 1e40)).join()).toMatch(new RegExp(`mission\\.items\\[${wp()}\\]\\.params\\[6\\]: .*altitude`));
     expect(
       errors((d) => {
         d.geoFence.polygons[0].polygon = Array.from({ length: 80 }, (_, k) => [36.6 + 0.01 * Math.cos(k / 12.7), 101.77 + 0.01 * Math.sin(k / 12.7)]);
