@@ -12,6 +12,7 @@ import { fromNE, insidePolygon, toNE, type LatLon, type NE } from './geo.js';
 import { MissionProtocolServer, type Peer } from './mission-protocol.js';
 import { CMD, COMMAND_NAMES, fenceShapes, isNavCommand, type FenceShapes } from './mission-store.js';
 import { ParamTable, PARAM_REAL32, type ParamNaming } from './params.js';
+import { VehicleSigning } from './signing.js';
 import { airSpeed, groundSpeed, stepBody, windVector, type Body, type Target, type Wind } from './physics.js';
 
 export const MODE = { STABILIZE: 0, ALT_HOLD: 2, AUTO: 3, GUIDED: 4, LOITER: 5, RTL: 6, LAND: 9, BRAKE: 17 } as const;
@@ -49,6 +50,8 @@ export interface VehicleConfig {
   /** Raised surfaces (rooftops) the vehicle can land on: top altitude AMSL, round footprint. */
   surfaces?: Surface[];
   logger?: Logger;
+  /** MAVLink 2 signing key (32 bytes): sign everything, drop what is not signed with it (see signing.ts). */
+  signingKey?: Buffer;
 }
 
 export interface Surface {
@@ -76,6 +79,8 @@ export interface ReleaseRecord {
 
 export interface Port {
   send(bytes: Buffer): void;
+  /** MAVLink channel of this link (0 = SERIAL0, the one ArduPilot trusts unsigned); default 0. */
+  channel?: number;
 }
 
 type NavPhase =
@@ -100,6 +105,8 @@ export class EmulatedVehicle extends EventEmitter {
   /** Ports of the extra serial ports (SERIAL1, SERIAL2 … on TCP), when asked for. */
   extraTcpPorts: number[] = [];
   readonly params: ParamTable;
+  /** MAVLink 2 signing, when the vehicle has a key: timestamp and accepted / rejected packet counts. */
+  readonly signing: VehicleSigning | undefined;
 
   private readonly start: LatLon & { altM: number };
   private readonly readyAfterS: number;
@@ -207,8 +214,9 @@ export class EmulatedVehicle extends EventEmitter {
     this.latchFence();
     this.windSpec = { ...cfg.wind };
     this.wind = windVector(cfg.wind.speedMs, cfg.wind.fromDeg);
-    this.encoder = new MavEncoder(cfg.sysid, 1);
-    this.decoder = new MavDecoder((m) => this.handle(m));
+    this.signing = cfg.signingKey ? new VehicleSigning(cfg.signingKey) : undefined;
+    this.encoder = new MavEncoder(cfg.sysid, 1, this.signing !== undefined);
+    this.decoder = new MavDecoder((m) => this.fromLink(m, 0));
     this.protocol = new MissionProtocolServer({
       now: () => this.nowS,
       sendRequest: (to, type, seq) => {
@@ -358,10 +366,16 @@ export class EmulatedVehicle extends EventEmitter {
     if (!from) return this.decoder.push(bytes);
     let d = this.decoders.get(from);
     if (!d) {
-      d = new MavDecoder((m) => this.handle(m));
+      const channel = from.channel ?? 0;
+      d = new MavDecoder((m) => this.fromLink(m, channel));
       this.decoders.set(from, d);
     }
     d.push(bytes);
+  }
+  /** A frame from MAVLink channel `channel`: with signing, only what ArduPilot would accept gets handled. */
+  private fromLink(m: Incoming, channel: number): void {
+    if (this.signing && !this.signing.accept(m, channel)) return;
+    this.handle(m);
   }
   /** Set by the transport: whether a TCP client should be dropped now (reboot). */
   onDisconnectRequest: (() => void) | undefined;
@@ -379,6 +393,7 @@ export class EmulatedVehicle extends EventEmitter {
     this.prearmHealthy = false;
     this.originSet = false;
     this.homePos = undefined;
+    this.signing?.boot(this.nowS);
   }
 
   // ───────────────────────────── the step ─────────────────────────────
@@ -392,6 +407,11 @@ export class EmulatedVehicle extends EventEmitter {
     }
     if (!this.booted) return;
     this.bootTimeline();
+    if (this.signing) {
+      // the GPS sets the clock, which moves the signing timestamp forward (AP_RTC → update_signing_timestamp)
+      if (this.gpsFix) this.signing.setUtc(this.gpsTimeUs(), now);
+      this.signing.step(now);
+    }
     if (now >= this.nextHeartbeat) {
       this.nextHeartbeat += 1;
       if (this.nextHeartbeat < now) this.nextHeartbeat = now + 1;
@@ -1008,10 +1028,16 @@ export class EmulatedVehicle extends EventEmitter {
       const payloadRelAltM = Math.max(this.groundAt() - this.homeAltOffset(), p.relAltM - lineOutM);
       const rec: ReleaseRecord = { lat: p.lat, lon: p.lon, relAltM: p.relAltM, t: this.nowS, by, lineOutM, payloadRelAltM };
       this.releases.push(rec);
-      this.text(SEV.INFO, 'Gripper load released');
+      // AP_Gripper_Servo::release(): 'Gripper load releasing' when it starts a release; 'Gripper load
+      // released' only answers a release of a gripper that is already released.
+      this.text(SEV.INFO, 'Gripper load releasing');
       this.emit('released', rec);
-    } else if (!release && this.gripperReleased) {
+    } else if (release) {
+      this.text(SEV.INFO, 'Gripper load released');
+    } else if (this.gripperReleased) {
       this.gripperReleased = false;
+      this.text(SEV.INFO, 'Gripper load grabbing');
+    } else {
       this.text(SEV.INFO, 'Gripper load grabbed');
     }
   }
@@ -1597,7 +1623,7 @@ export class EmulatedVehicle extends EventEmitter {
     if (this.ports.size === 0 || !this.booted || this.nowS < this.linkDownUntil) return;
     try {
       const bytes = this.encoder.encode(msg);
-      for (const port of this.ports) port.send(bytes);
+      for (const port of this.ports) port.send(this.signing ? this.signing.sign(bytes, port.channel ?? 0) : bytes);
     } catch (err) {
       this.log?.warn({ err }, 'emulator: send failed');
     }
@@ -1799,7 +1825,7 @@ export class EmulatedVehicle extends EventEmitter {
       }
       case 2: {
         const s = new common.SystemTime();
-        s.timeUnixUsec = BigInt(Math.round((Date.UTC(2026, 0, 1) / 1000 + this.nowS) * 1e6));
+        s.timeUnixUsec = BigInt(this.gpsTimeUs());
         s.timeBootMs = (this.timeBootMs >>> 0);
         return this.send(s);
       }
@@ -1902,6 +1928,11 @@ export class EmulatedVehicle extends EventEmitter {
       default:
         return;
     }
+  }
+
+  /** GPS time, µs since 1970: the emulator's clock starts at 2026-01-01 and runs on simulated time. */
+  private gpsTimeUs(): number {
+    return Math.round((Date.UTC(2026, 0, 1) / 1000 + this.nowS) * 1e6);
   }
 
   destroy(): void {
