@@ -27,6 +27,10 @@ export interface Incoming {
   /** 1 or 2: the MAVLink version the sender framed this message with. */
   version: 1 | 2;
   data: MavLinkData;
+  /** The frame as received (header to CRC, plus the 13-byte signature when signed). */
+  frame: Buffer;
+  /** Whether the frame carries a MAVLink 2 signature (incompatibility flag 0x01). */
+  signed: boolean;
 }
 
 /**
@@ -47,7 +51,8 @@ export class MavDecoder {
         if (!clazz) return;
         const data = packet.protocol.data(packet.payload, clazz);
         const version = packet.protocol instanceof MavLinkProtocolV2 ? 2 : 1;
-        onMessage({ msgid: packet.header.msgid, sysid: packet.header.sysid, compid: packet.header.compid, version, data });
+        const signed = version === 2 && (packet.header.incompatibilityFlags & MavLinkProtocolV2.IFLAG_SIGNED) !== 0;
+        onMessage({ msgid: packet.header.msgid, sysid: packet.header.sysid, compid: packet.header.compid, version, data, frame: packet.buffer, signed });
       } catch {
         // a frame that passed the CRC but does not decode: ignore it, like a flight controller would
       }
@@ -68,17 +73,29 @@ export class MavDecoder {
   }
 }
 
-/** Frames messages as MAVLink 2 from one (sysid, compid) with a running sequence number. */
+/**
+ * Frames messages as MAVLink 2 from one (sysid, compid) with a running sequence number. With
+ * `signed`, frames carry the SIGNED incompatibility flag (covered by the CRC); the signature itself
+ * is appended per link afterwards (see signing.ts).
+ */
 export class MavEncoder {
   private seq = 0;
   private protocol: MavLinkProtocolV2;
 
-  constructor(sysid: number, compid = 1) {
-    this.protocol = new MavLinkProtocolV2(sysid, compid);
+  constructor(
+    sysid: number,
+    compid = 1,
+    private readonly signed = false,
+  ) {
+    this.protocol = this.make(sysid, compid);
+  }
+
+  private make(sysid: number, compid: number): MavLinkProtocolV2 {
+    return new MavLinkProtocolV2(sysid, compid, this.signed ? MavLinkProtocolV2.IFLAG_SIGNED : 0);
   }
 
   setSysid(sysid: number, compid = 1): void {
-    this.protocol = new MavLinkProtocolV2(sysid, compid);
+    this.protocol = this.make(sysid, compid);
   }
 
   encode(msg: MavLinkData): Buffer {

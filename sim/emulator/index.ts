@@ -14,10 +14,12 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from '../../src/log.js';
 import type { ParamNaming } from './params.js';
+import { signingKeyProblem } from './signing.js';
 import { EmulatedVehicle, type Port, type Surface } from './vehicle.js';
 
 export { EmulatedVehicle, MODE } from './vehicle.js';
 export type { ReleaseRecord, Surface } from './vehicle.js';
+export type { SigningStats } from './signing.js';
 
 export interface EmulatorVehicleOptions {
   sysid: number;
@@ -31,6 +33,13 @@ export interface EmulatorVehicleOptions {
   extraTcpPorts?: number[];
   /** Parameter overrides on top of ArduCopter + medidrop defaults (4.7 names or the vehicle's spelling). */
   params?: Record<string, number>;
+  /**
+   * MAVLink 2 signing key (32 bytes), as if set with SETUP_SIGNING: the vehicle signs everything it
+   * sends and, like ArduPilot, drops unsigned / wrongly signed / replayed packets except RADIO_STATUS
+   * and RADIO — on every link but `tcpPort`, which is SERIAL0 (MAVLink channel 0, which ArduPilot
+   * trusts as USB). `extraTcpPorts` are channels 1, 2 …; the UDP link comes after them.
+   */
+  signingKey?: Buffer;
 }
 
 export interface EmulatorOptions {
@@ -79,6 +88,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     if (!(Math.abs(lat) <= 90) || !(Math.abs(lon) <= 180) || !Number.isFinite(altM)) {
       throw new Error(`vehicle ${v.sysid}: home must be lat -90..90, lon -180..180, altM finite; got ${lat}, ${lon}, ${altM}`);
     }
+    if (v.signingKey !== undefined) {
+      const problem = signingKeyProblem(v.signingKey);
+      if (problem) throw new Error(`vehicle ${v.sysid}: signingKey ${problem}`);
+    }
   }
   const host = opts.host ?? '127.0.0.1';
   const wind = opts.wind ?? { speedMs: 0, fromDeg: 0 };
@@ -94,8 +107,11 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         wind,
         surfaces: opts.surfaces,
         logger: opts.logger,
+        signingKey: v.signingKey,
       }),
   );
+  // MAVLink channels: a vehicle's tcpPort is channel 0 (SERIAL0), its extra ports 1, 2 …, the UDP link next.
+  const udpChannel = 1 + Math.max(0, ...opts.vehicles.map((v) => v.extraTcpPorts?.length ?? 0));
 
   const servers: net.Server[] = [];
   const sockets = new Set<net.Socket>();
@@ -105,7 +121,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   try {
     for (let i = 0; i < vehicles.length; i++) {
       const vehicle = vehicles[i]!;
-      const serve = async (listenPort: number, boots: boolean): Promise<number> => {
+      const serve = async (listenPort: number, boots: boolean, channel: number): Promise<number> => {
         const server = net.createServer();
         let active: { sock: net.Socket; port: Port } | undefined;
         // Like SITL's serial port: one client at a time; later ones wait (connected, unheard) and the
@@ -114,6 +130,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         const pending = new Map<net.Socket, Buffer[]>();
         const take = (sock: net.Socket) => {
           const port: Port = {
+            channel,
             send: (bytes) => {
               if (!sock.destroyed) sock.write(bytes);
             },
@@ -177,9 +194,9 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         const addr = server.address();
         return typeof addr === 'object' && addr ? addr.port : 0;
       };
-      vehicle.tcpPort = await serve(opts.vehicles[i]!.tcpPort ?? 0, true);
+      vehicle.tcpPort = await serve(opts.vehicles[i]!.tcpPort ?? 0, true, 0);
       vehicle.extraTcpPorts = [];
-      for (const extra of opts.vehicles[i]!.extraTcpPorts ?? []) vehicle.extraTcpPorts.push(await serve(extra, false));
+      for (const extra of opts.vehicles[i]!.extraTcpPorts ?? []) vehicle.extraTcpPorts.push(await serve(extra, false, vehicle.extraTcpPorts.length + 1));
     }
 
     if (opts.udpOut) {
@@ -189,6 +206,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       sock.on('error', (err) => opts.logger?.warn({ err }, 'emulator UDP error'));
       await new Promise<void>((resolve) => sock.bind(0, host, () => resolve()));
       const udpLink: Port = {
+        channel: udpChannel,
         send: (bytes) => {
           if (!stopped) sock.send(bytes, out.port, out.host);
         },

@@ -4,7 +4,7 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { common, minimal, MavLinkProtocolV1, MavLinkProtocolV2, type MavLinkData } from 'node-mavlink';
+import { common, minimal, MavLinkPacketSignature, MavLinkProtocolV1, MavLinkProtocolV2, type MavLinkData } from 'node-mavlink';
 import { MavDecoder, type Incoming } from '../../sim/emulator/codec.js';
 import type { MissionItem, MissionType } from '../../src/missions/types.js';
 
@@ -81,11 +81,44 @@ export class RawGcs {
 
   useV1(): void {
     this.protocol = new MavLinkProtocolV1(this.sysid, this.compid);
+    this.signing = undefined;
   }
 
-  send(msg: MavLinkData): void {
-    this.write(this.protocol.serialize(msg, this.seq));
+  private signing: { key: Buffer; linkId: number; last: number } | undefined;
+  /** The last frame written, as sent (with its signature when signing): replay it with `sendRaw`. */
+  lastFrame: Buffer | undefined;
+
+  /**
+   * Sign every MAVLink 2 packet from now on (mavlink.io "Message Signing", node-mavlink's hashing):
+   * link id `linkId`, timestamps in 10 µs units since 2015 from the wall clock, always growing.
+   */
+  signWith(key: Buffer, linkId = 0): void {
+    this.protocol = new MavLinkProtocolV2(this.sysid, this.compid, MavLinkProtocolV2.IFLAG_SIGNED);
+    this.signing = { key, linkId, last: 0 };
+  }
+
+  /** Send a message; when signing, `timestamp` replaces the clock's for this packet. */
+  send(msg: MavLinkData, opts: { timestamp?: number } = {}): void {
+    let frame = this.protocol.serialize(msg, this.seq);
     this.seq = (this.seq + 1) & 0xff;
+    const s = this.signing;
+    if (s) {
+      const now = Math.floor((Date.now() - Date.UTC(2015, 0, 1)) * 100);
+      const timestamp = opts.timestamp ?? Math.max(now, s.last + 1);
+      if (opts.timestamp === undefined) s.last = timestamp;
+      frame = Buffer.concat([frame, Buffer.alloc(13)]);
+      const sig = new MavLinkPacketSignature(frame);
+      sig.linkId = s.linkId;
+      sig.timestamp = timestamp;
+      sig.signature = sig.calculate(s.key);
+    }
+    this.lastFrame = frame;
+    this.write(frame);
+  }
+
+  /** Write bytes as they are (a replayed or hand-made frame). */
+  sendRaw(bytes: Buffer): void {
+    this.write(bytes);
   }
 
   on(listener: (m: Incoming) => void): () => void {
