@@ -8,6 +8,10 @@
  * The firmware does not boot until a client connects to SERIAL0 (TCP 5760 + 10·N), and each TCP port
  * takes one client. The harness therefore holds SERIAL0 itself (it boots the firmware and watches the
  * STATUSTEXTs for 'EKF3 IMU0 is using GPS') and hands the GCS under test SERIAL1 (TCP 5762 + 10·N),
+ * The harness sends a GCS HEARTBEAT (sysid 254) on SERIAL0 once a second: ArduPilot sends STATUSTEXT
+ * only to channels that are active (a MAVLink packet was received on them) or streaming
+ * (GCS::send_textv: active_channel_mask | streaming_channel_mask), and with the stream rates at 0 a
+ * silent SERIAL0 would never see the readiness text.
  * which speaks MAVLink 2 as well. Output goes to <scratch>/sitl.log; dataflash logs to <scratch>/logs.
  * `stop()` kills the process by its pid (SIGTERM, then SIGKILL), and every instance still running is
  * killed when the test process exits, so a failing test never leaves a SITL behind.
@@ -17,8 +21,8 @@ import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync, acce
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { common } from 'node-mavlink';
-import { MavDecoder } from '../emulator/codec.js';
+import { common, minimal } from 'node-mavlink';
+import { MavDecoder, MavEncoder } from '../emulator/codec.js';
 import { MEDIDROP_PARAMS } from './params.js';
 
 export interface SitlOptions {
@@ -58,6 +62,10 @@ export interface SitlInstance {
   /** Kill the process (by pid) and close the harness link. Idempotent. */
   stop(opts?: { failed?: boolean }): Promise<void>;
 }
+
+/** The harness's own MAVLink identity on SERIAL0 (a GCS; medidrop uses another sysid on SERIAL1). */
+const HARNESS_SYSID = 254;
+const HARNESS_COMPID = 190;
 
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -192,10 +200,12 @@ export async function startSitl(opts: SitlOptions): Promise<SitlInstance> {
   const statusTexts: string[] = [];
   let link: net.Socket | undefined;
   let decoder: MavDecoder | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   let stopped = false;
   const stop = async (o: { failed?: boolean } = {}) => {
     if (stopped) return;
     stopped = true;
+    if (heartbeat) clearInterval(heartbeat);
     link?.destroy();
     decoder?.destroy();
     if (child.pid !== undefined && child.exitCode === null) {
@@ -228,6 +238,21 @@ export async function startSitl(opts: SitlOptions): Promise<SitlInstance> {
     // SERIAL0: connecting boots the firmware; keep this link to watch readiness.
     link = await connectWithRetry(5760 + 10 * instance, deadline, child);
     link.on('error', () => undefined);
+    // Make SERIAL0 an active MAVLink channel so that STATUSTEXTs reach it (see the header).
+    const encoder = new MavEncoder(HARNESS_SYSID, HARNESS_COMPID);
+    const beat = () => {
+      const hb = new minimal.Heartbeat();
+      hb.type = 6; // GCS
+      hb.autopilot = 8; // INVALID
+      hb.baseMode = 0 as minimal.MavModeFlag;
+      hb.customMode = 0;
+      hb.systemStatus = 4; // ACTIVE
+      hb.mavlinkVersion = 3;
+      if (link && !link.destroyed) link.write(encoder.encode(hb));
+    };
+    beat();
+    heartbeat = setInterval(beat, 1000);
+    heartbeat.unref();
     const ready = new Promise<void>((resolveReady, rejectReady) => {
       const resolve = () => {
         clearInterval(timer);

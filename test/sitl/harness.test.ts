@@ -55,6 +55,15 @@ describe.skipIf(!built)('SITL harness (stand-in binary)', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  it('makes SERIAL0 an active MAVLink channel, as ArduPilot sends STATUSTEXT only to active or streaming channels', async () => {
+    // GCS::send_textv (libraries/GCS_MAVLink/GCS.cpp): active_channel_mask | streaming_channel_mask. With
+    // the stream rates at 0 a harness that never sends would never see 'EKF3 IMU0 is using GPS'.
+    const quiet = path.join(ROOT, 'test/sitl/fake-arducopter-quiet.mjs');
+    const sitl = await startSitl({ bin: quiet, copterDefaults: copterParm, home, instance: await freeInstance(60), readyTimeoutMs: 10_000 });
+    running.push(sitl);
+    expect(sitl.statusTexts).toContain('EKF3 IMU0 is using GPS');
+  });
+
   it('reports a binary that exits at start, pointing at its log, and keeps the scratch directory', async () => {
     process.env.FAKE_SITL_MODE = 'exit';
     const err = await startSitl({ bin: fake, copterDefaults: copterParm, home, instance: await freeInstance(60), readyTimeoutMs: 10_000 }).catch((e: Error) => e);
