@@ -8,11 +8,11 @@
  * The firmware does not boot until a client connects to SERIAL0 (TCP 5760 + 10·N), and each TCP port
  * takes one client. The harness therefore holds SERIAL0 itself (it boots the firmware and watches the
  * STATUSTEXTs for 'EKF3 IMU0 is using GPS') and hands the GCS under test SERIAL1 (TCP 5762 + 10·N),
+ * which speaks MAVLink 2 as well. Output goes to <scratch>/sitl.log; dataflash logs to <scratch>/logs.
  * The harness sends a GCS HEARTBEAT (sysid 254) on SERIAL0 once a second: ArduPilot sends STATUSTEXT
  * only to channels that are active (a MAVLink packet was received on them) or streaming
  * (GCS::send_textv: active_channel_mask | streaming_channel_mask), and with the stream rates at 0 a
  * silent SERIAL0 would never see the readiness text.
- * which speaks MAVLink 2 as well. Output goes to <scratch>/sitl.log; dataflash logs to <scratch>/logs.
  * `stop()` kills the process by its pid (SIGTERM, then SIGKILL), and every instance still running is
  * killed when the test process exits, so a failing test never leaves a SITL behind.
  */
