@@ -3,18 +3,25 @@
  * without hardware (`npm start`'s demo uses it).
  *
  *   medidrop sim --map FILE --depot NAME [--vehicles N] [--speedup K] [--port 5760] [--ready-after S]
- *                [--wind S@D] [--udp HOST:PORT] [--param NAME=VALUE …]
+ *                [--wind S@D] [--udp HOST:PORT] [--param NAME=VALUE …] [--signing-key KEY]
  *
  * Vehicle i (sysid i, from 1) listens on TCP port + 10·(i − 1), like SITL instances (`--port 0`: the OS
  * picks). Rooftop drop points of the map become raised surfaces (10 m around the point) that a
  * payload place touches down on. One JSON line per vehicle goes to stdout ({sysid, url, home}); it
  * runs until Ctrl-C.
+ *
+ * With a signing key (or MEDIDROP_SIGNING_KEY) every drone signs with it and refuses what is not
+ * signed with it — except on SERIAL0 (its first port), which ArduPilot trusts unsigned as USB. So, like
+ * the SITL harness, the command holds SERIAL0 itself (which boots the firmware at once) and hands out
+ * SERIAL1 (port + 2 + 10·(i − 1)) as `url`.
  */
 import { loadZoneMapFile } from '../geo/zone-map.js';
 import { ZoneMapError, type ZoneMap } from '../geo/types.js';
 import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
+import net from 'node:net';
 import { numberFlag, parseCommandArgs, UsageError } from './common.js';
 import { createLogger } from '../log.js';
+import { parseSigningKey } from '../mavlink/signing.js';
 
 const HELP = `usage: medidrop sim --map FILE --depot NAME [options]
 
@@ -28,6 +35,10 @@ const HELP = `usage: medidrop sim --map FILE --depot NAME [options]
   --udp HOST:PORT       also send every drone's MAVLink to this UDP address (one link, several drones)
   --param NAME=VALUE    set a vehicle parameter on every drone (repeatable), e.g. --param WINCH_TYPE=1
                         for a winch drone (defaults: sim/sitl/medidrop.parm)
+  --signing-key KEY     MAVLink 2 signing key of every drone: 64 hex digits or a passphrase (SHA-256 of it,
+                        like Mission Planner); or MEDIDROP_SIGNING_KEY in the environment. The drones sign
+                        and refuse unsigned packets; the printed url is SERIAL1 (port + 2), as SERIAL0 is
+                        ArduPilot's trusted channel (held by this command)
 
 prints one JSON line per drone, then runs until Ctrl-C; exit 2 on bad input`;
 
@@ -44,6 +55,7 @@ const OPTIONS = {
   wind: { type: 'string' },
   udp: { type: 'string' },
   param: { type: 'string', multiple: true },
+  'signing-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -99,6 +111,34 @@ function parseParams(values: string[] | undefined): Record<string, number> {
   return params;
 }
 
+/** `--signing-key` or MEDIDROP_SIGNING_KEY (an empty variable counts as unset) → 32-byte key. */
+function parseKey(flag: string | undefined): Buffer | undefined {
+  const env = process.env.MEDIDROP_SIGNING_KEY;
+  const text = flag ?? (env === undefined || env.trim() === '' ? undefined : env);
+  if (text === undefined) return undefined;
+  const from = flag !== undefined ? '--signing-key' : 'MEDIDROP_SIGNING_KEY';
+  let key: Buffer;
+  try {
+    key = parseSigningKey(text);
+  } catch (err) {
+    throw new UsageError(`${from}: ${(err as Error).message} (64 hex digits or a passphrase)`);
+  }
+  if (key.every((b) => b === 0)) throw new UsageError(`${from}: an all-zero key means "signing disabled" to ArduPilot; pick another`);
+  return key;
+}
+
+/** Hold a drone's SERIAL0 like the SITL harness does: connecting boots the firmware; what it says is discarded. */
+async function holdSerial0(port: number): Promise<net.Socket> {
+  const sock = net.connect(port, '127.0.0.1');
+  sock.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    sock.once('connect', resolve);
+    sock.once('error', reject);
+  });
+  sock.resume();
+  return sock;
+}
+
 export async function run(args: string[], io: SimIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') }): Promise<number> {
   const { values } = parseCommandArgs(args, OPTIONS);
   if (values.help) {
@@ -111,8 +151,10 @@ export async function run(args: string[], io: SimIo = { out: (l) => process.stdo
   if (!Number.isInteger(count) || count < 1 || count > 50) throw new UsageError(`--vehicles must be an integer 1..50, got ${values.vehicles}`);
   const speedup = numberFlag('speedup', values.speedup, 1)!;
   if (!(speedup > 0 && speedup <= 1000)) throw new UsageError(`--speedup must be in (0, 1000], got ${values.speedup}`);
+  const signingKey = parseKey(values['signing-key']);
   const port = numberFlag('port', values.port, 5760)!;
-  if (!Number.isInteger(port) || port < 0 || port + 10 * (count - 1) > 65535) throw new UsageError(`--port must be 0 or a TCP port leaving room for ${count} drone(s), got ${values.port}`);
+  const top = port + 10 * (count - 1) + (signingKey ? 2 : 0);
+  if (!Number.isInteger(port) || port < 0 || top > 65535) throw new UsageError(`--port must be 0 or a TCP port leaving room for ${count} drone(s), got ${values.port}`);
   const readyAfterS = numberFlag('ready-after', values['ready-after'], 42)!;
   if (!(readyAfterS >= 0)) throw new UsageError(`--ready-after must be ≥ 0, got ${values['ready-after']}`);
   const wind = parseWind(values.wind);
@@ -139,6 +181,7 @@ export async function run(args: string[], io: SimIo = { out: (l) => process.stdo
     home: { lat, lon: lon + (3 * i) / (m * Math.cos((lat * Math.PI) / 180)), altM },
     tcpPort: port === 0 ? 0 : port + 10 * i,
     params,
+    ...(signingKey ? { signingKey, extraTcpPorts: [port === 0 ? 0 : port + 10 * i + 2] } : {}),
   }));
   // Rooftop drop points are surfaces a drone can land on (heights are above the depot's ground).
   const surfaces = map.dropPoints
@@ -153,14 +196,28 @@ export async function run(args: string[], io: SimIo = { out: (l) => process.stdo
     if (e.code === 'EADDRINUSE') throw new UsageError(`TCP port in use (${e.message}); pick another --port or --port 0`);
     throw err;
   }
+  const held: net.Socket[] = [];
+  try {
+    if (signingKey) for (const v of emu.vehicles) held.push(await holdSerial0(v.tcpPort));
+  } catch (err) {
+    for (const s of held) s.destroy();
+    await emu.stop();
+    throw err;
+  }
   for (const v of emu.vehicles) {
     const h = vehicles[v.sysid - 1]!.home;
-    io.out(JSON.stringify({ sysid: v.sysid, url: `tcp://127.0.0.1:${v.tcpPort}`, tcpPort: v.tcpPort, home: h, depot: depot.name }));
+    const tcpPort = signingKey ? v.extraTcpPorts[0]! : v.tcpPort;
+    io.out(JSON.stringify({ sysid: v.sysid, url: `tcp://127.0.0.1:${tcpPort}`, tcpPort, home: h, depot: depot.name, ...(signingKey ? { signed: true, serial0Port: v.tcpPort } : {}) }));
   }
   if (udpOut) io.err(`medidrop sim: also speaking MAVLink over UDP to ${udpOut.host}:${udpOut.port} from port ${emu.udpPort}`);
-  io.err(`medidrop sim: ${count} drone(s) at ${depot.name}, speed-up ${speedup}×, ready to arm ${readyAfterS} s (sim) after a client connects; Ctrl-C to stop`);
+  if (signingKey) {
+    io.err(`medidrop sim: MAVLink 2 signing on: connect to SERIAL1 (the url above) with the same key (--signing-key or MEDIDROP_SIGNING_KEY); SERIAL0 is held here`);
+  }
+  const when = signingKey ? 'after start' : 'after a client connects';
+  io.err(`medidrop sim: ${count} drone(s) at ${depot.name}, speed-up ${speedup}×, ready to arm ${readyAfterS} s (sim) ${when}; Ctrl-C to stop`);
   io.started?.(emu);
   await (io.until ?? signals());
+  for (const s of held) s.destroy();
   await emu.stop();
   io.err('medidrop sim: stopped');
   return 0;

@@ -1,0 +1,93 @@
+/**
+ * `medidrop sim --signing-key` as a pilot runs it (spawned from dist/: `npm test` builds first), with the
+ * pilot's own tools (`medidrop download`) on the printed url, with and without the key.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT } from './flight-scenarios.js';
+
+const CLI = path.join(ROOT, 'dist/src/cli.js');
+const MAP = path.join(ROOT, 'missions/county-town.geojson');
+const DEPOT = 'Chengzhong Police Station 城中派出所';
+const HEX_KEY = 'a3'.repeat(16) + '5c'.repeat(16);
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const base = { ...process.env };
+  delete base.MEDIDROP_SIGNING_KEY;
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, ...env } });
+  children.push(child);
+  return child;
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawnCli(args, env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function startSim(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ line: Record<string, unknown>; stderr: () => string }> {
+  const child = spawnCli(['sim', '--map', MAP, '--depot', DEPOT, '--port', '0', '--speedup', '40', '--ready-after', '2', ...args], env);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    // up once the first drone's line is on stdout and the 'Ctrl-C to stop' line on stderr
+    const check = () => {
+      const first = out.split('\n').find(Boolean);
+      if (first && out.includes('\n') && err.includes('Ctrl-C to stop')) resolve({ line: JSON.parse(first) as Record<string, unknown>, stderr: () => err });
+    };
+    child.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+      check();
+    });
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      check();
+    });
+    child.once('exit', (code) => reject(new Error(`medidrop sim exited ${code}: ${err}`)));
+  });
+}
+
+describe.skipIf(!existsSync(CLI))('medidrop sim --signing-key', () => {
+  it('drones sign and refuse what is not signed: download works with the key (flag or MEDIDROP_SIGNING_KEY), fails without it', async () => {
+    const sim = await startSim([], { MEDIDROP_SIGNING_KEY: HEX_KEY });
+    expect(sim.line).toMatchObject({ sysid: 1, signed: true, url: expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:\d+$/) });
+    expect(sim.line.serial0Port).not.toBe(sim.line.tcpPort);
+    expect(sim.stderr()).toMatch(/signing on: connect to SERIAL1/);
+    const url = sim.line.url as string;
+    const withKey = await runCli(['download', '--connect', url, '--signing-key', HEX_KEY, '--require-signed', '--wait', '10000', '--timeout', '300', '--retries', '3']);
+    expect(withKey.code, withKey.stderr).toBe(0);
+    expect(JSON.parse(withKey.stdout)).toEqual(expect.any(Array));
+    const withoutKey = await runCli(['download', '--connect', url, '--wait', '10000', '--timeout', '200', '--retries', '1']);
+    expect(withoutKey.code).toBe(1);
+    expect(withoutKey.stderr).toMatch(/download failed/);
+  });
+
+  it('takes a passphrase like the client does (SHA-256), and refuses an all-zero or empty key with exit 2', async () => {
+    const sim = await startSim(['--signing-key', 'county town drones']);
+    const url = sim.line.url as string;
+    const ok = await runCli(['download', '--connect', url, '--type', 'rally', '--wait', '10000', '--timeout', '300', '--retries', '3'], { MEDIDROP_SIGNING_KEY: 'county town drones' });
+    expect(ok.code, ok.stderr).toBe(0);
+    const zero = await runCli(['sim', '--map', MAP, '--depot', DEPOT, '--port', '0', '--signing-key', '0'.repeat(64)]);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/--signing-key: an all-zero key/);
+    const empty = await runCli(['sim', '--map', MAP, '--depot', DEPOT, '--port', '0', '--signing-key', ' ']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/--signing-key: signing key is empty/);
+  });
+});
