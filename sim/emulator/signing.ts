@@ -15,8 +15,9 @@
  *   "assumed to be secure channel", USB). Everything else — including MAVLink 1 — is dropped silently
  *   and counted here.
  * - Timestamp: at boot the stored timestamp plus one minute (the key from configuration has a stored
- *   timestamp of 0); moved up to GPS time whenever the GPS sets the clock; stored every 30 s (and at
- *   every clock update), so a reboot never restarts behind what was sent.
+ *   timestamp of 0); moved up to GPS time whenever the GPS sets the clock; stored every 30 s and at
+ *   every clock update (each step with a GPS fix), so a reboot restarts ahead of what was sent — unless
+ *   a GCS clock more than a minute ahead was accepted since the last store, as on ArduPilot.
  *
  * Hashing: node-mavlink's MavLinkPacketSignature (no code from medidrop's client, which this emulator tests).
  */
