@@ -71,6 +71,7 @@ const DEFS: ParamDef[] = [
   { name: 'SIM_GRPS_ENABLE', value: 0, type: I8 },
   { name: 'SIM_GRPS_PIN', value: -1, type: I8 },
   { name: 'WINCH_TYPE', value: 0, type: I8 },
+  { name: 'WINCH_RATE_MAX', value: 1, type: F },
   { name: 'BATT_MONITOR', value: 4, type: I8 },
   { name: 'BATT_CAPACITY', value: 3300, type: I32 },
   { name: 'BATT_LOW_VOLT', value: 10.5, type: F },

@@ -835,14 +835,19 @@ export class EmulatedVehicle extends EventEmitter {
     }
   }
 
-  /** MAV_CMD_DO_WINCH: action 0 relax, 1 relative length control (+ pays out), 2 rate control. */
+  /**
+   * MAV_CMD_DO_WINCH: action 0 relax, 1 relative length control (+ pays out), 2 rate control.
+   * As ArduCopter (mode_auto.cpp do_winch, GCS_Mavlink.cpp): relative length control calls
+   * AP_Winch::release_length(param3) and ignores param4; the PWM winch then moves at up to
+   * WINCH_RATE_MAX. Rate control is limited to WINCH_RATE_MAX.
+   */
   private winchAction(action: number, length: number, rate: number): void {
     if (this.params.get('WINCH_TYPE') === 0) return; // no winch configured: ArduCopter ignores it
     const a = Math.round(action);
-    const speed = Math.abs(rate) > 0 ? Math.abs(rate) : 1;
+    const rateMax = Math.max(0, this.params.get('WINCH_RATE_MAX'));
     if (a === 0) this.winch = { ...this.winch, targetM: this.winch.lengthM, rateMs: 0 };
-    else if (a === 1) this.winch = { ...this.winch, targetM: Math.max(0, this.winch.lengthM + length), rateMs: speed };
-    else if (a === 2) this.winch = { ...this.winch, targetM: rate >= 0 ? 1000 : 0, rateMs: Math.abs(rate) };
+    else if (a === 1) this.winch = { ...this.winch, targetM: Math.max(0, this.winch.lengthM + length), rateMs: rateMax };
+    else if (a === 2) this.winch = { ...this.winch, targetM: rate >= 0 ? 1000 : 0, rateMs: Math.min(Math.abs(rate), rateMax) };
   }
 
   private winchStep(dt: number): void {

@@ -125,12 +125,24 @@ describe('winch', () => {
   };
 
   it('with a winch (WINCH_TYPE 1) DO_WINCH lowers the parcel to the ground before the gripper opens', async () => {
-    const { v, gcs } = await setup({ vehicles: [{ sysid: 1, home: HOME, params: { WINCH_TYPE: 1 } }] });
+    // 20 m in the 15 s loiter needs WINCH_RATE_MAX ≥ 1.4 m/s (the mission's param4 of 2 m/s is ignored)
+    const { v, gcs } = await setup({ vehicles: [{ sysid: 1, home: HOME, params: { WINCH_TYPE: 1, WINCH_RATE_MAX: 2 } }] });
     await launch(gcs, winchMission());
     await disarmed(v);
     expect(v.releases).toHaveLength(1);
     expect(v.releases[0]!.lineOutM).toBeGreaterThan(19);
     expect(v.releases[0]!.payloadRelAltM).toBeLessThan(0.5);
+  });
+
+  it('DO_WINCH param4 does not set the speed: the winch runs at WINCH_RATE_MAX (ArduCopter do_winch → release_length(param3))', async () => {
+    const { v, gcs } = await setup({ vehicles: [{ sysid: 1, home: HOME, params: { WINCH_TYPE: 1 } }] }); // WINCH_RATE_MAX 1 m/s
+    await launch(gcs, winchMission());
+    await disarmed(v);
+    expect(v.releases).toHaveLength(1);
+    // 15 s at 1 m/s: about 15 m of the 20 m out when the gripper opens, although param4 asked for 2 m/s
+    expect(v.releases[0]!.lineOutM).toBeGreaterThan(13);
+    expect(v.releases[0]!.lineOutM).toBeLessThan(17);
+    expect(v.releases[0]!.payloadRelAltM).toBeGreaterThan(3);
   });
 
   it('without a winch (WINCH_TYPE 0, ArduCopter default) DO_WINCH does nothing and the gripper drops the parcel from the hover height', async () => {
