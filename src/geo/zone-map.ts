@@ -23,6 +23,8 @@ import {
 
 export const FEATURE_KINDS: readonly FeatureKind[] = ['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'drop-point'];
 const AREA_KINDS: readonly AreaKind[] = ['sealed', 'controlled', 'precaution', 'no-fly'];
+/** Most vertices (all rings and parts) one no-fly area may have. */
+export const MAX_NO_FLY_VERTICES = 1000;
 /** When a drop point lies in several zones, the most restrictive one names it. */
 const ZONE_PRIORITY: readonly AreaKind[] = ['sealed', 'controlled', 'precaution'];
 
@@ -376,6 +378,14 @@ export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
             if (rings) out.push(rings);
           });
           if (out.length === polys.length) geom = { type: 'MultiPolygon', coordinates: out as Position[][][] };
+        }
+      }
+      if (k === 'no-fly' && geom) {
+        // The route planner buffers every no-fly corner; its cost grows faster than linearly with the
+        // corner count (5000 corners: half a minute and 2 GB), which would stall the service.
+        const corners = allPositions(geom).length;
+        if (corners > MAX_NO_FLY_VERTICES) {
+          rep.error('too-many-vertices', `a no-fly area may have at most ${MAX_NO_FLY_VERTICES} vertices, this one has ${corners}; simplify it (e.g. to 1 m tolerance)`);
         }
       }
       if (k === 'no-fly') {

@@ -126,6 +126,16 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
     expect(issue!.message).toMatch(/^test\.geojson: feature 3 \("Helipad 2"\): ring 0 is not closed: it starts at \[101\.699, 36\.599\] but ends at \[101\.7, 36\.6\]/);
   });
 
+  it('a no-fly area with more vertices than the planner can buffer in time is refused, naming it and the count', () => {
+    // Before: a 20 000-vertex circle passed, and planning on it ran for minutes (service stalled).
+    const n = 20_000;
+    const ring = Array.from({ length: n }, (_, k) => [101.7 + 0.001 * Math.cos((2 * Math.PI * k) / n), 36.6 + 0.001 * Math.sin((2 * Math.PI * k) / n)]);
+    ring.push(ring[0]!);
+    const [issue] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Dense circle' }, geometry: { type: 'Polygon', coordinates: [ring] } }));
+    expect(issue).toMatchObject({ code: 'too-many-vertices', featureIndex: 3, featureName: 'Dense circle' });
+    expect(issue!.message).toMatch(/feature 3 \("Dense circle"\): a no-fly area may have at most 1000 vertices, this one has 20001/);
+  });
+
   it('ring with fewer than 4 positions', () => {
     const [issue] = issuesOf(
       withFeature3({ type: 'Feature', properties: { kind: 'sealed', name: 'Tiny' }, geometry: { type: 'Polygon', coordinates: [[[101.7, 36.6], [101.71, 36.6], [101.7, 36.6]]] } }),
