@@ -48,9 +48,9 @@ const signature = (m: Incoming) => ({
 });
 const expectedSignature = (m: Incoming, key: Buffer) => createHash('sha256').update(key).update(m.frame.subarray(0, m.frame.length - 6)).digest().subarray(0, 6);
 
-/** PARAM_REQUEST_READ; resolves with the PARAM_VALUE or undefined if none comes within `ms` (wall). */
+/** PARAM_REQUEST_READ; resolves with the PARAM_VALUE or undefined if none comes within `ms` (wall; pass a short one when none is expected). */
 async function readParam(gcs: RawGcs, name: string, opts: { timestamp?: number; ms?: number } = {}): Promise<common.ParamValue | undefined> {
-  const reply = gcs.maybe<common.ParamValue>(22, (v) => v.paramId === name, opts.ms ?? 600);
+  const reply = gcs.maybe<common.ParamValue>(22, (v) => v.paramId === name, opts.ms ?? 3000);
   const r = new common.ParamRequestRead();
   r.targetSystem = 1;
   r.targetComponent = 1;
@@ -112,7 +112,7 @@ describe('a vehicle with a signing key', () => {
     serial1.signWith(KEY, 1);
     expect(await readParam(serial1, 'FENCE_TYPE')).toBeDefined(); // the vehicle's timestamp is now the wall clock
     serial1.signWith(KEY, 2); // another link id: a new (sysid, compid, link) stream
-    expect(await readParam(serial1, 'FENCE_TYPE', { timestamp: stamp(Date.now()) - MINUTE - 500_000 })).toBeUndefined();
+    expect(await readParam(serial1, 'FENCE_TYPE', { timestamp: stamp(Date.now()) - MINUTE - 500_000, ms: 600 })).toBeUndefined();
     expect(v.signing!.stats).toMatchObject({ rejected: 1, oldTimestamp: 1 });
     expect(await readParam(serial1, 'FENCE_TYPE', { timestamp: stamp(Date.now()) - 30 * 100_000 })).toBeDefined();
   });
@@ -120,7 +120,7 @@ describe('a vehicle with a signing key', () => {
   it('drops unsigned, MAVLink 1 and wrongly signed packets silently, counting them; RADIO_STATUS and RADIO pass unsigned', async () => {
     const { emu, serial1 } = await setup();
     const v = emu.vehicles[0]!;
-    expect(await readParam(serial1, 'FENCE_TYPE')).toBeUndefined();
+    expect(await readParam(serial1, 'FENCE_TYPE', { ms: 600 })).toBeUndefined();
     expect(v.signing!.stats).toMatchObject({ accepted: 0, unsigned: 1 });
     const arm = serial1.maybe<common.CommandAck>(77, () => true, 600);
     const c = new common.CommandLong();
@@ -135,10 +135,10 @@ describe('a vehicle with a signing key', () => {
     expect(await arm).toBeUndefined();
     expect(v.armed).toBe(false);
     serial1.signWith(OTHER_KEY, 1);
-    expect(await readParam(serial1, 'FENCE_TYPE')).toBeUndefined();
+    expect(await readParam(serial1, 'FENCE_TYPE', { ms: 600 })).toBeUndefined();
     expect(v.signing!.stats).toMatchObject({ badSignature: 1 });
     serial1.useV1();
-    expect(await readParam(serial1, 'FENCE_TYPE')).toBeUndefined();
+    expect(await readParam(serial1, 'FENCE_TYPE', { ms: 600 })).toBeUndefined();
     expect(v.signing!.stats).toMatchObject({ accepted: 0, acceptedUnsigned: 0, rejected: 4, unsigned: 3, badSignature: 1 });
     // what a SiK radio injects is let through unsigned (ArduPilot's accept list)
     const rs = new common.RadioStatus();
