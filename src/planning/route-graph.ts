@@ -112,6 +112,12 @@ export function bufferPolygon(poly: LocalPolygon, r: number, maxStepRad: number)
   const grown = r + 1e-3;
   const snap = (ring: readonly XY[]): XY[] => closed(ring.map((p): XY => [Math.round(p[0] * 1e4) / 1e4, Math.round(p[1] * 1e4) / 1e4]));
   const pieces: Feature<Polygon>[] = [turfPolygon(poly.rings.map((ring) => closed(ring)))];
+  // A sector of a nearly straight corner (or a strip along a very short edge) can shrink to fewer
+  // than 3 corners once duplicates are dropped: it covers no area (the 1 mm growth of its
+  // neighbours covers it), and turf would throw on it.
+  const addPiece = (ring: XY[]): void => {
+    if (ring.length >= 3) pieces.push(turfPolygon([snap(ring)]));
+  };
   for (const ring of poly.rings) {
     const n = ring.length;
     for (let i = 0; i < n; i++) {
@@ -126,8 +132,8 @@ export function bufferPolygon(poly: LocalPolygon, r: number, maxStepRad: number)
       const n1y = -(v[0] - p[0]) / l1;
       const n2x = (q[1] - v[1]) / l2;
       const n2y = -(q[0] - v[0]) / l2;
-      pieces.push(turfPolygon([snap(normaliseRing([[v[0], v[1]], [q[0], q[1]], [q[0] + grown * n2x, q[1] + grown * n2y], [v[0] + grown * n2x, v[1] + grown * n2y]], true))]));
-      if (n1x * n2y - n1y * n2x > 1e-12) pieces.push(turfPolygon([snap(normaliseRing(pie(v, n1x, n1y, n2x, n2y, grown, maxStepRad), true))]));
+      addPiece(normaliseRing([[v[0], v[1]], [q[0], q[1]], [q[0] + grown * n2x, q[1] + grown * n2y], [v[0] + grown * n2x, v[1] + grown * n2y]], true));
+      if (n1x * n2y - n1y * n2x > 1e-12) addPiece(normaliseRing(pie(v, n1x, n1y, n2x, n2y, grown, maxStepRad), true));
     }
   }
   let merged: Feature<Polygon | MultiPolygon> | null = null;

@@ -223,4 +223,25 @@ describe('known answers', () => {
     expect(() => planRoute(pm, [Number.NaN, 36.6], at(0, 500))).toThrow(/route start must be a \[lon, lat\] position in degrees, got \[null,36.6\]/);
     expect(() => planRoute(pm, at(0, 500), [36.6, 101.7] as LonLat)).toThrow(/route destination must be a \[lon, lat\] position/);
   });
+
+  it('an L-shaped no-fly area whose edges carry many collinear vertices (densified in GIS) is routed around', () => {
+    // Before: the sector of a nearly straight corner collapsed to 2 points and turf threw
+    // "Each LinearRing of a Polygon must have 4 or more Positions." — no plan at all.
+    const corners: [number, number][] = [[-300, -300], [300, -300], [300, 0], [0, 0], [0, 300], [-300, 300]];
+    const ring: LonLat[] = [];
+    for (let i = 0; i < corners.length; i++) {
+      const a = corners[i]!;
+      const b = corners[(i + 1) % corners.length]!;
+      for (let k = 0; k < 37; k++) {
+        const p = at(a[0] + ((b[0] - a[0]) * k) / 37, a[1] + ((b[1] - a[1]) * k) / 37);
+        ring.push([Math.round(p[0] * 1e7) / 1e7, Math.round(p[1] * 1e7) / 1e7]);
+      }
+    }
+    ring.push(ring[0]!);
+    const pm = prepared([{ type: 'Feature', properties: { kind: 'no-fly', name: 'L' }, geometry: { type: 'Polygon', coordinates: [ring] } }]);
+    const r = planRoute(pm, at(-500, -450), at(500, 450));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    for (let i = 1; i < r.path.length; i++) expect(isSegmentClear(pm, r.path[i - 1]!, r.path[i]!, R * 0.999)).toBe(true);
+  });
 });
