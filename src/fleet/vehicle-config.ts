@@ -13,6 +13,7 @@
  */
 import { common } from 'node-mavlink';
 import type { DeliveryMethod, VehiclePlan } from '../missions/types.js';
+import { WINCH_RATE_MS } from '../planning/energy.js';
 
 const CMD = common.MavCmd;
 
@@ -20,8 +21,8 @@ const CMD = common.MavCmd;
 export interface VehicleParamCheck {
   /** ArduCopter parameter name (the same in 4.6 and 4.7). */
   param: string;
-  /** 'nonzero': any value but 0 (e.g. a winch type); otherwise the exact value. */
-  expect: { equals: number } | 'nonzero';
+  /** 'nonzero': any value but 0 (e.g. a winch type); `atLeast`: a minimum (a rate); otherwise the exact value. */
+  expect: { equals: number } | { atLeast: number } | 'nonzero';
   /** What goes wrong when the vehicle lacks it: completes "the vehicle has no … configured (P = v): …". */
   consequence: string;
   /** What the parameter stands for, e.g. 'winch', 'gripper'. */
@@ -78,6 +79,14 @@ export function requiredVehicleParams(plan: VehiclePlan): VehicleParamCheck[] {
         ? `ArduCopter would ignore DO_WINCH and the gripper would drop the parcel from ${height}`
         : 'ArduCopter would ignore DO_WINCH and the parcel would never be lowered',
     });
+    // ArduCopter's DO_WINCH ignores the mission's rate (param4) and pays out at WINCH_RATE_MAX; the
+    // plan waits line ÷ WINCH_RATE_MS before releasing (AP_Winch, mode_auto.cpp do_winch).
+    checks.push({
+      param: 'WINCH_RATE_MAX',
+      expect: { atLeast: WINCH_RATE_MS },
+      device: 'winch',
+      consequence: `the line would still be paying out when the plan releases the parcel (the plan assumes ${WINCH_RATE_MS} m/s), so the gripper would open in the air`,
+    });
   }
   const needsGripper =
     method === 'payload-place' || method === 'land-release' || has(plan, CMD.DO_GRIPPER) || has(plan, CMD.NAV_PAYLOAD_PLACE);
@@ -87,7 +96,9 @@ export function requiredVehicleParams(plan: VehiclePlan): VehicleParamCheck[] {
 
 function passes(check: VehicleParamCheck, value: number): boolean {
   if (!Number.isFinite(value)) return false;
-  return check.expect === 'nonzero' ? value !== 0 : value === check.expect.equals;
+  if (check.expect === 'nonzero') return value !== 0;
+  if ('atLeast' in check.expect) return value >= check.expect.atLeast - 1e-6;
+  return value === check.expect.equals;
 }
 
 function shown(v: number): string {
@@ -106,15 +117,12 @@ export function checkVehicleConfig(readings: readonly ParamReading[]): VehicleCo
         message: `the vehicle did not report ${c.param} (${r.error}), so it cannot be confirmed that it has a ${c.device}: without one ${c.consequence}`,
       });
     } else if (!passes(c, r.value)) {
-      const want = c.expect === 'nonzero' ? 'non-zero' : shown(c.expect.equals);
-      problems.push({
-        param: c.param,
-        value: r.value,
-        message:
-          r.value === 0
-            ? `the vehicle has no ${c.device} configured (${c.param} = 0): ${c.consequence}`
-            : `the vehicle's ${c.device} is not enabled (${c.param} = ${shown(r.value)}, needs ${want}): ${c.consequence}`,
-      });
+      const e = c.expect;
+      let message: string;
+      if (e !== 'nonzero' && 'atLeast' in e) message = `the vehicle's ${c.device} is too slow (${c.param} = ${shown(r.value)}, needs at least ${shown(e.atLeast)}): ${c.consequence}`;
+      else if (r.value === 0) message = `the vehicle has no ${c.device} configured (${c.param} = 0): ${c.consequence}`;
+      else message = `the vehicle's ${c.device} is not enabled (${c.param} = ${shown(r.value)}, needs ${e === 'nonzero' ? 'non-zero' : shown(e.equals)}): ${c.consequence}`;
+      problems.push({ param: c.param, value: r.value, message });
     }
   }
   return problems;

@@ -79,7 +79,7 @@ class ScriptedVehicle implements VehicleLink {
     return this.ready();
   }
   /** The vehicle's parameters (a gripper, as medidrop.parm sets; no winch, as ArduCopter's default). */
-  params: Record<string, number> = { GRIP_ENABLE: 1, WINCH_TYPE: 0 };
+  params: Record<string, number> = { GRIP_ENABLE: 1, WINCH_TYPE: 0, WINCH_RATE_MAX: 1 };
   async getParam(name: string | string[]): Promise<number> {
     const n = Array.isArray(name) ? name[0]! : name;
     this.calls.push(`param ${n}`);
@@ -143,7 +143,7 @@ describe('flight runner', () => {
     expect(o.alerts.map((a) => [a.kind, a.severity])).toEqual([['vehicle-config', 'critical']]);
     expect(o.alerts[0]!.message).toMatch(/no winch configured \(WINCH_TYPE = 0\)/);
     // read after the verified upload; never waited to arm, never changed mode, never armed
-    expect(v.calls).toEqual(['telemetry', 'upload', 'param WINCH_TYPE', 'param GRIP_ENABLE']);
+    expect(v.calls).toEqual(['telemetry', 'upload', 'param WINCH_TYPE', 'param WINCH_RATE_MAX', 'param GRIP_ENABLE']);
     expect(v.armed).toBe(false);
     expect(store.transitions.get('W0')!.map((t) => [t.to, t.cause])).toEqual([
       ['uploading', 'upload started'],
@@ -155,10 +155,10 @@ describe('flight runner', () => {
 
   it('a winch plan on a vehicle with a winch and a gripper flies', async () => {
     const v = new ScriptedVehicle();
-    v.params = { GRIP_ENABLE: 1, WINCH_TYPE: 1 };
+    v.params = { GRIP_ENABLE: 1, WINCH_TYPE: 1, WINCH_RATE_MAX: 1 };
     const h = startFlight({ vehicle: v, plan: referencePlan('winch') });
     await new Promise((r) => setTimeout(r, 50));
-    expect(v.calls).toEqual(['telemetry', 'upload', 'param WINCH_TYPE', 'param GRIP_ENABLE', 'wait-ready', 'mode 4', 'arm', 'start']);
+    expect(v.calls).toEqual(['telemetry', 'upload', 'param WINCH_TYPE', 'param WINCH_RATE_MAX', 'param GRIP_ENABLE', 'wait-ready', 'mode 4', 'arm', 'start']);
     expect(h.state().status).toBe('en-route');
     h.detach();
     await h.done;
@@ -166,7 +166,7 @@ describe('flight runner', () => {
 
   it('every missing piece is named: a winch but no gripper, and a vehicle that does not know WINCH_TYPE', async () => {
     const noGrip = new ScriptedVehicle();
-    noGrip.params = { GRIP_ENABLE: 0, WINCH_TYPE: 1 };
+    noGrip.params = { GRIP_ENABLE: 0, WINCH_TYPE: 1, WINCH_RATE_MAX: 1 };
     const a = await startFlight({ vehicle: noGrip, plan: referencePlan('winch') }).done;
     expect(a.status).toBe('failed');
     expect(a.reason).toBe(
@@ -175,7 +175,7 @@ describe('flight runner', () => {
     expect(noGrip.calls).not.toContain('arm');
 
     const unknown = new ScriptedVehicle();
-    unknown.params = { GRIP_ENABLE: 0 };
+    unknown.params = { GRIP_ENABLE: 0, WINCH_RATE_MAX: 1 };
     const b = await startFlight({ vehicle: unknown, plan: referencePlan('winch') }).done;
     expect(b.status).toBe('failed');
     expect(b.reason).toBe(

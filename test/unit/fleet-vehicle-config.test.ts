@@ -36,6 +36,8 @@ describe('requiredVehicleParams', () => {
     const checks = requiredVehicleParams(examplePlan('city-district-winch.plan'));
     expect(checks.map((c) => [c.param, c.expect])).toEqual([
       ['WINCH_TYPE', 'nonzero'],
+      // ArduCopter pays out at WINCH_RATE_MAX whatever DO_WINCH asks; the plan waits for 0.5 m/s.
+      ['WINCH_RATE_MAX', { atLeast: 0.5 }],
       ['GRIP_ENABLE', { equals: 1 }],
     ]);
   });
@@ -46,13 +48,13 @@ describe('requiredVehicleParams', () => {
       ...plan,
       mission: [...plan.mission, { ...plan.mission[2]!, seq: plan.mission.length, command: 42600, param1: 1, param2: 1, param3: 12 }],
     };
-    expect(requiredVehicleParams(withWinch).map((c) => c.param)).toEqual(['WINCH_TYPE', 'GRIP_ENABLE']);
+    expect(requiredVehicleParams(withWinch).map((c) => c.param)).toEqual(['WINCH_TYPE', 'WINCH_RATE_MAX', 'GRIP_ENABLE']);
   });
 });
 
 describe('checkVehicleConfig', () => {
   it('the winch plan on a vehicle without a winch: ArduCopter would ignore DO_WINCH and drop the parcel from the 20 m hover', () => {
-    const found = problems(examplePlan('city-district-winch.plan'), { WINCH_TYPE: 0, GRIP_ENABLE: 1 });
+    const found = problems(examplePlan('city-district-winch.plan'), { WINCH_TYPE: 0, WINCH_RATE_MAX: 1, GRIP_ENABLE: 1 });
     expect(found).toEqual([
       {
         param: 'WINCH_TYPE',
@@ -64,8 +66,21 @@ describe('checkVehicleConfig', () => {
 
   it('a vehicle with a winch and a gripper passes (any winch type)', () => {
     const plan = examplePlan('city-district-winch.plan');
-    expect(problems(plan, { WINCH_TYPE: 1, GRIP_ENABLE: 1 })).toEqual([]);
-    expect(problems(plan, { WINCH_TYPE: 2, GRIP_ENABLE: 1 })).toEqual([]);
+    expect(problems(plan, { WINCH_TYPE: 1, WINCH_RATE_MAX: 1, GRIP_ENABLE: 1 })).toEqual([]);
+    expect(problems(plan, { WINCH_TYPE: 2, WINCH_RATE_MAX: 0.5, GRIP_ENABLE: 1 })).toEqual([]);
+  });
+
+  it('a winch slower than the plan assumes would open the gripper with the parcel in the air', () => {
+    const found = problems(examplePlan('city-district-winch.plan'), { WINCH_TYPE: 1, WINCH_RATE_MAX: 0.2, GRIP_ENABLE: 1 });
+    expect(found).toEqual([
+      {
+        param: 'WINCH_RATE_MAX',
+        value: 0.2,
+        message:
+          "the vehicle's winch is too slow (WINCH_RATE_MAX = 0.2, needs at least 0.5): the line would still be paying out when the plan releases the parcel " +
+          '(the plan assumes 0.5 m/s), so the gripper would open in the air',
+      },
+    ]);
   });
 
   it('payload place without a gripper: it would come back with the parcel', () => {
@@ -86,7 +101,7 @@ describe('checkVehicleConfig', () => {
   });
 
   it('a parameter the vehicle does not know is a failed check with its own message', () => {
-    const found = problems(examplePlan('city-district-winch.plan'), { GRIP_ENABLE: 1 });
+    const found = problems(examplePlan('city-district-winch.plan'), { WINCH_RATE_MAX: 1, GRIP_ENABLE: 1 });
     expect(found).toEqual([
       {
         param: 'WINCH_TYPE',
@@ -99,8 +114,8 @@ describe('checkVehicleConfig', () => {
   });
 
   it('reports every problem, in the order of the checks', () => {
-    const found = problems(examplePlan('city-district-winch.plan'), { WINCH_TYPE: 0, GRIP_ENABLE: 0 });
-    expect(found.map((p) => p.param)).toEqual(['WINCH_TYPE', 'GRIP_ENABLE']);
+    const found = problems(examplePlan('city-district-winch.plan'), { WINCH_TYPE: 0, WINCH_RATE_MAX: 0.1, GRIP_ENABLE: 0 });
+    expect(found.map((p) => p.param)).toEqual(['WINCH_TYPE', 'WINCH_RATE_MAX', 'GRIP_ENABLE']);
   });
 
   it('a value that is not a number never passes', () => {
