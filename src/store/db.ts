@@ -31,7 +31,8 @@ export function openStore(path: string, opts: { clock?: Clock } = {}): OpenedSto
     migrate(db);
   } catch (err) {
     db.close();
-    throw err;
+    // "file is not a database" alone does not say which file.
+    throw new Error(`cannot open database '${path}': ${err instanceof Error ? err.message : String(err)}`);
   }
   const repos = new Repositories(db, opts.clock);
   return {
