@@ -13,7 +13,10 @@ import { buildFence } from '../missions/fence.js';
 import { chooseRally } from '../missions/rally.js';
 import type { VehiclePlan } from '../missions/types.js';
 import { APPROACH_HEIGHT_M, estimateEnergy, type EnergyEstimate } from './energy.js';
-import { pathLengthM } from './local-frame.js';
+import { distanceM, pathLengthM } from './local-frame.js';
+
+/** A drop point closer than this to the depot is no delivery, m. */
+const MIN_DEPOT_DROP_DISTANCE_M = 10;
 import { mergeCornerRuns } from './waypoints.js';
 import { areaContaining, isSegmentClear, planRoute, prepareMap, type PreparedMap } from './route.js';
 import type { Check, DeliveryPlan, PlaceRef, PlanOptions, PlanRequest, Reason } from './types.js';
@@ -168,6 +171,16 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
   }
   checks.push({ id: 'places-outside-no-fly', ok: !depotArea && !dropArea, message: !depotArea && !dropArea ? 'depot and drop point lie outside every no-fly area' : reasons.map((x) => x.message).join('; ') });
   if (depotArea || dropArea) return infeasible();
+
+  // A drop point on the depot: the parcel would be released onto the launch pad (hand it over).
+  const depotGapM = distanceM(depot.position, drop.position);
+  if (depotGapM < MIN_DEPOT_DROP_DISTANCE_M) {
+    reasons.push({
+      code: 'drop-point-at-depot',
+      message: `drop point '${drop.name}' is ${r(depotGapM, 1)} m from depot '${depot.name}'; a delivery needs at least ${MIN_DEPOT_DROP_DISTANCE_M} m (hand the parcel over instead)`,
+    });
+    return infeasible();
+  }
 
   // Altitudes.
   const ceilingM = opts.maxHeightM - opts.heightMarginM;

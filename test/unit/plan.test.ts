@@ -95,6 +95,14 @@ describe('planDelivery', () => {
     expect(p.distanceM).toBeGreaterThan(1_900_000);
   }, 5000);
 
+  it('a drop point on the depot itself is refused (was: "feasible", a 0 km flight dropping the parcel on the launch pad)', () => {
+    const p = planDelivery(townMap(), request({ to: { position: at(0, 3) } }));
+    expect(p.feasible).toBe(false);
+    expect(codes(p)).toEqual(['drop-point-at-depot']);
+    expect(p.reasons[0]!.message).toMatch(/is 3 m from depot 'Police station'/);
+    expect(p.vehiclePlan).toBeNull();
+  });
+
   it('margin below reserve in the Karamay cold', () => {
     const to = { position: at(0, 4000) };
     const mild = planDelivery(townMap(), request({ to }));
