@@ -25,6 +25,8 @@ export const FEATURE_KINDS: readonly FeatureKind[] = ['sealed', 'controlled', 'p
 const AREA_KINDS: readonly AreaKind[] = ['sealed', 'controlled', 'precaution', 'no-fly'];
 /** Most vertices (all rings and parts) one no-fly area may have. */
 export const MAX_NO_FLY_VERTICES = 1000;
+/** Most vertices all no-fly areas of a map may have together (planning time grows with them). */
+export const MAX_MAP_NO_FLY_VERTICES = 5000;
 /** When a drop point lies in several zones, the most restrictive one names it. */
 const ZONE_PRIORITY: readonly AreaKind[] = ['sealed', 'controlled', 'precaution'];
 
@@ -426,6 +428,10 @@ export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
   });
 
   checkFarAway(anchors);
+  const noFlyCorners = noFly.reduce((n, a) => n + allPositions(a.geometry).length, 0);
+  if (noFlyCorners > MAX_MAP_NO_FLY_VERTICES) {
+    issues.push({ code: 'too-many-vertices', message: `the no-fly areas have ${noFlyCorners} vertices together; a map may have at most ${MAX_MAP_NO_FLY_VERTICES} (simplify the largest ones)` });
+  }
   if (issues.length > 0) throw new ZoneMapError(issues.map((i) => (src ? { ...i, message: src + i.message } : i)));
 
   const warnings: MapIssue[] = [];

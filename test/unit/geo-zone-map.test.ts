@@ -136,6 +136,19 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
     expect(issue!.message).toMatch(/feature 3 \("Dense circle"\): a no-fly area may have at most 1000 vertices, this one has 20001/);
   });
 
+  it('no-fly areas with too many vertices together are refused too (each under the limit)', () => {
+    const n = 900;
+    const feats = validFeatures();
+    for (let j = 0; j < 6; j++) {
+      const ring = Array.from({ length: n }, (_, k) => [101.74 + 0.004 * j + 0.001 * Math.cos((2 * Math.PI * k) / n), 36.63 + 0.001 * Math.sin((2 * Math.PI * k) / n)]);
+      ring.push(ring[0]!);
+      feats.push({ type: 'Feature', properties: { kind: 'no-fly', name: `Dense ${j}` }, geometry: { type: 'Polygon', coordinates: [ring] } });
+    }
+    const issues = issuesOf(fc(feats));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.message).toMatch(/the no-fly areas have 5411 vertices together; a map may have at most 5000/);
+  });
+
   it('ring with fewer than 4 positions', () => {
     const [issue] = issuesOf(
       withFeature3({ type: 'Feature', properties: { kind: 'sealed', name: 'Tiny' }, geometry: { type: 'Polygon', coordinates: [[[101.7, 36.6], [101.71, 36.6], [101.7, 36.6]]] } }),
