@@ -3,7 +3,8 @@
  * used to go wrong.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/db.js';
@@ -24,4 +25,28 @@ describe('database file', () => {
     writeFileSync(path, '{"type":"FeatureCollection","features":[]}\n'.repeat(200));
     expect(() => openStore(path)).toThrow(new RegExp(`cannot open database '${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}': file is not a database`));
   });
+});
+
+const CLI = 'dist/src/cli.js';
+const COUNTY = 'missions/county-town.geojson';
+const DEPOT = 'Nanshan Community Health Centre 南山社区卫生服务中心';
+function medidrop(...args: string[]) {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, MEDIDROP_LOG_LEVEL: 'silent' }, timeout: 20_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('medidrop plan, as an outsider types it', () => {
+  it('a drop point typed with the wrong sign (southern hemisphere, 8000 km away) answers "not feasible" at once (was: hung for minutes)', () => {
+    const r = medidrop('plan', '--zones', COUNTY, '--from', DEPOT, '--to', '-36.6,101.78');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/battery-insufficient: too far for the battery/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 15_000);
+
+  it('depot and drop point at the same coordinates: not feasible, saying why (was: FEASIBLE, a 0 km flight)', () => {
+    const r = medidrop('plan', '--zones', COUNTY, '--from', '36.6208848,101.7853544', '--to', '36.6208848,101.7853544');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/drop-point-at-depot: drop point '36\.620885,101\.785354' is 0 m from depot/);
+  }, 15_000);
 });
