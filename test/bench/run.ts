@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 const SECTIONS = ['planner', 'upload', 'tracking'] as const;
 
+// The figures are the output: the service's info logs (one per planned request…) only bury them.
+// MEDIDROP_LOG_LEVEL=info brings them back.
+process.env.MEDIDROP_LOG_LEVEL ??= 'warn';
+
 async function main(argv: string[]): Promise<number> {
   const unknown = argv.filter((a) => !(SECTIONS as readonly string[]).includes(a));
   if (unknown.length > 0) {
