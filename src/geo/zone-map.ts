@@ -6,7 +6,7 @@
  * whole (ZoneMapError). A drop point inside a no-fly area is not structural: it becomes a warning and
  * the planner refuses routes to it. See README "Zone map format".
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { MultiPolygon, Polygon, Position } from 'geojson';
 import {
   ZoneMapError,
@@ -497,12 +497,36 @@ function checkFarAway(anchors: { rep: FeatureReporter; pos: LonLat }[]): void {
   }
 }
 
+/** Largest zone map file read, bytes (the service takes 20 MB bodies; /dev/zero must not eat the memory). */
+export const MAX_ZONE_MAP_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Read a file as UTF-8, refusing it once it grows past `max` bytes (works for devices and pipes too). */
+function readBounded(path: string, max: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(1024 * 1024);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > max) throw new ZoneMapError([{ code: 'file-too-large', message: `zone map ${path}: larger than ${max / (1024 * 1024)} MB; a zone map is a few hundred kB` }]);
+      chunks.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Read and validate a zone map file. Missing file, unreadable or non-JSON content → ZoneMapError. */
 export function loadZoneMapFile(path: string): ZoneMap {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBounded(path, MAX_ZONE_MAP_FILE_BYTES);
   } catch (err) {
+    if (err instanceof ZoneMapError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${(err as Error).message})`;
     throw new ZoneMapError([{ code: 'unreadable-file', message: `zone map ${path}: ${why}` }]);

@@ -3,7 +3,7 @@
  * name; a broken map is refused whole; a drop point inside a no-fly area is a warning only.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -147,6 +147,11 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
     const issues = issuesOf(fc(feats));
     expect(issues).toHaveLength(1);
     expect(issues[0]!.message).toMatch(/the no-fly areas have 5411 vertices together; a map may have at most 5000/);
+  });
+
+  it('a zone map "file" that never ends (/dev/zero) is refused once past the size limit (was: read until memory ran out)', () => {
+    if (!existsSync('/dev/zero')) return;
+    expect(() => loadZoneMapFile('/dev/zero')).toThrow(/zone map \/dev\/zero: larger than 64 MB/);
   });
 
   it('ring with fewer than 4 positions', () => {
