@@ -12,7 +12,6 @@
  * Exit codes: 0 only when the parcel was released at the drop point and the drone landed at its
  * depot; 1 when the flight failed or was aborted (the last line says why); 2 bad input.
  */
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { connect } from '../mavlink/index.js';
 import type { MavlinkConnection } from '../mavlink/types.js';
@@ -21,7 +20,7 @@ import type { VehiclePlan } from '../missions/types.js';
 import { startFlight } from '../fleet/flight-runner.js';
 import type { FlightUpdate } from '../fleet/tracker.js';
 import type { FlightState } from '../fleet/flight-state.js';
-import { numberFlag, parseCommandArgs, UsageError } from './common.js';
+import { numberFlag, parseCommandArgs, readSmallTextFile, UsageError } from './common.js';
 import { createLogger } from '../log.js';
 
 const HELP = `usage: medidrop fly --connect URL FILE.plan [--yes] [options]
@@ -127,12 +126,7 @@ export async function run(args: string[], io: FlyIo = defaultIo()): Promise<numb
   if (!(readyTimeoutS > 0)) throw new UsageError('--ready-timeout must be positive');
   if (!(timeoutS > 0)) throw new UsageError('--timeout must be positive');
 
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
-  }
+  const text = readSmallTextFile(file, `cannot read ${file}`);
   let plan: VehiclePlan;
   try {
     plan = readPlanFile(text);

@@ -9,7 +9,7 @@
  * degrees, as pilots read them; e.g. "36.6171,101.7782").
  * Exit codes: 0 feasible (and written), 1 infeasible (nothing written), 2 bad input.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { loadZoneMapFile } from '../geo/zone-map.js';
 import { ZoneMapError, type LonLat } from '../geo/types.js';
@@ -19,7 +19,7 @@ import type { DeliveryPlan, DroneProfile, PlaceRef, PlanRequest, Wind } from '..
 import { exportDeliveryPlan } from '../missions/export-plan.js';
 import { exportWaypoints } from '../missions/export-waypoints.js';
 import { exportGeoJson } from '../missions/export-geojson.js';
-import { numberFlag, parseCommandArgs, UsageError } from './common.js';
+import { numberFlag, parseCommandArgs, readSmallTextFile, UsageError } from './common.js';
 import { createLogger } from '../log.js';
 
 const HELP = `usage: medidrop plan --zones FILE --from DEPOT --to DROP_POINT [options]
@@ -81,13 +81,7 @@ export function parseWind(value: string | undefined): Wind {
 
 function loadDrone(path: string | undefined): DroneProfile {
   if (path === undefined) return { ...DEFAULT_DRONE };
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`--drone ${path}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
-  }
+  const text = readSmallTextFile(path, `--drone ${path}`);
   try {
     return parseDroneProfileText(text, path);
   } catch (err) {

@@ -4,8 +4,7 @@
  * the report as JSON on stdout; exit 0 when the vehicle holds the plan, 1 when it does not (it was
  * then cleared or restored), 2 for bad input.
  */
-import { readFile } from 'node:fs/promises';
-import { UsageError, parseCommandArgs } from './common.js';
+import { UsageError, parseCommandArgs, readSmallTextFile } from './common.js';
 import { CONNECT_FLAGS, CONNECT_HELP, connectFromFlags } from '../mavlink/cli-connect.js';
 import { readPlanFile, PlanFileError } from '../missions/index.js';
 import type { VehiclePlan } from '../missions/types.js';
@@ -35,12 +34,7 @@ export async function run(args: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError(`upload needs exactly one .plan file, got ${positionals.length}\n\n${HELP}`);
   const file = positionals[0]!;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = readSmallTextFile(file, `cannot read ${file}`);
   let plan: VehiclePlan;
   try {
     plan = readPlanFile(text);

@@ -50,3 +50,18 @@ describe('medidrop plan, as an outsider types it', () => {
     expect(r.stderr).toMatch(/drop-point-at-depot: drop point '36\.620885,101\.785354' is 0 m from depot/);
   }, 15_000);
 });
+
+describe('endless input files are refused, not read until memory runs out', () => {
+  it('--drone /dev/zero (plan) and /dev/zero as the .plan of upload and fly: exit 2 naming the file', () => {
+    if (!existsSync('/dev/zero')) return;
+    const plan = medidrop('plan', '--zones', COUNTY, '--from', DEPOT, '--to', '36.62,101.78', '--drone', '/dev/zero');
+    expect(plan.code).toBe(2);
+    expect(plan.stderr).toMatch(/--drone \/dev\/zero: larger than 16 MB/);
+    const upload = medidrop('upload', '--connect', 'tcp://127.0.0.1:1', '/dev/zero');
+    expect(upload.code).toBe(2);
+    expect(upload.stderr).toMatch(/\/dev\/zero: larger than 16 MB/);
+    const fly = medidrop('fly', '--connect', 'tcp://127.0.0.1:1', '/dev/zero');
+    expect(fly.code).toBe(2);
+    expect(fly.stderr).toMatch(/\/dev\/zero: larger than 16 MB/);
+  }, 15_000);
+});
