@@ -5,7 +5,6 @@
  * map, creates one demo user per role (printed), and starts emulated drones at every depot in this
  * process (their connection URLs are refreshed on each start). Re-attaches unfinished flights.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, packageRoot, type ServiceConfig } from '../config.js';
 import { createService, recoverAfterStart, type ServiceParts } from '../dispatch/service.js';
@@ -13,7 +12,7 @@ import { openStore } from '../store/db.js';
 import { hashPassword } from '../store/passwords.js';
 import type { Repositories } from '../store/repositories.js';
 import { buildApp } from '../web/app.js';
-import { parseCommandArgs, UsageError } from './common.js';
+import { parseCommandArgs, readSmallTextFile, UsageError } from './common.js';
 import { createLogger } from '../log.js';
 
 const log = createLogger('serve');
@@ -70,7 +69,14 @@ export async function run(args: string[]): Promise<number> {
     parts = await createService({ repos: store.repos, config });
     const out: string[] = [];
     if (!store.repos.latestZoneMap() && config.zoneMap) {
-      const json: unknown = JSON.parse(readFileSync(config.zoneMap, 'utf8'));
+      const what = `zone map ${config.zoneMap}`;
+      const text = readSmallTextFile(config.zoneMap, what, 64 * 1024 * 1024);
+      let json: unknown;
+      try {
+        json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      } catch (err) {
+        throw new UsageError(`${what}: not valid JSON (${(err as Error).message})`);
+      }
       await parts.dispatcher.setZoneMap(json, null);
       out.push(`zone map: ${config.zoneMap}`);
     }

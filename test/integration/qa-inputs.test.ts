@@ -65,3 +65,18 @@ describe('endless input files are refused, not read until memory runs out', () =
     expect(fly.stderr).toMatch(/\/dev\/zero: larger than 16 MB/);
   }, 15_000);
 });
+
+describe('medidrop serve with a bad MEDIDROP_ZONE_MAP', () => {
+  it('a truncated zone map file: exit 2 naming the file (was: exit 1, "Expected \',\' or \']\' after array element", no file name)', () => {
+    const d = tmp();
+    const zones = join(d, 'zones.geojson');
+    writeFileSync(zones, '{"type":"FeatureCollection","features":[{"type":"Feature"');
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--db', join(d, 'x.sqlite')], {
+      encoding: 'utf8',
+      env: { ...process.env, MEDIDROP_LOG_LEVEL: 'silent', MEDIDROP_ZONE_MAP: zones },
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`medidrop: zone map ${zones}: not valid JSON`);
+  }, 20_000);
+});
