@@ -53,6 +53,20 @@ describe('UI strings', () => {
     expect(missing).toEqual([]);
   });
 
+  it('every reason the planner can give has a name in both tables', () => {
+    const planning = path.resolve(publicDir, '../../planning');
+    const codes = new Set<string>();
+    for (const file of readdirSync(planning).filter((f) => f.endsWith('.ts'))) {
+      const source = readFileSync(path.join(planning, file), 'utf8');
+      for (const m of source.matchAll(/code: '([a-z-]+)'/g)) codes.add(m[1]!);
+      const route = /export type RouteFailureCode =([^;]+);/.exec(source)?.[1];
+      for (const m of route?.matchAll(/'([a-z-]+)'/g) ?? []) codes.add(m[1]!);
+    }
+    expect(codes.size).toBeGreaterThan(10);
+    const missing = [...codes].filter((c) => zh[`reason.${c}`] === undefined || en[`reason.${c}`] === undefined);
+    expect(missing).toEqual([]);
+  });
+
   it('uses the domain words in Chinese', () => {
     expect(zh['zone.sealed']).toBe('封控区');
     expect(zh['zone.controlled']).toBe('管控区');
