@@ -40,6 +40,7 @@
  */
 import type { FeatureCollection } from 'geojson';
 import type { Check, Reason, FenceSummary } from '../planning/types.js';
+import type { FlightStatus } from '../fleet/flight-state.js';
 
 // ─── shared ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -369,19 +370,8 @@ export interface RejectBody {
 
 // ─── flights (pilot, admin; officers: flights of their own requests, read only) ─────────────────
 
-/** The flight state machine (issue 6). */
-export type FlightState =
-  | 'approved'
-  | 'uploading'
-  | 'uploaded'
-  | 'arming'
-  | 'en-route'
-  | 'delivering'
-  | 'returning'
-  | 'landed'
-  | 'completed'
-  | 'aborted'
-  | 'failed';
+/** The flight state machine's statuses (src/fleet/flight-state.ts), as the API names them. */
+export type FlightState = FlightStatus;
 
 export interface FlightPosition {
   t: string;
