@@ -69,7 +69,8 @@ export class Dispatcher {
 
   /**
    * Validate and store a new zone map version, then re-plan every request not yet approved.
-   * A broken map changes nothing and is refused with every issue, located by feature.
+   * A broken map changes nothing and is refused with every issue, located by feature; so is (409) a
+   * map that lacks the depot an enabled drone is based at.
    */
   async setZoneMap(geojson: unknown, actorId: number | null): Promise<{ record: ZoneMapRecord; replanned: { requestId: number; status: RequestStatus }[] }> {
     let map: ZoneMap;
@@ -85,6 +86,16 @@ export class Dispatcher {
       throw new ServiceError('bad-request', err instanceof Error ? err.message : String(err), 'body');
     }
     const { repos } = this.deps;
+    // A map that drops the depot an enabled drone is based at would silently ground that drone and
+    // leave its requests unservable: refuse it, naming each drone, until the drone is moved or disabled.
+    const current = this.map?.map;
+    if (current) {
+      const lost = repos.listDrones().filter((d) => d.enabled
+        && current.depots.some((p) => p.name === d.depot) && !map.depots.some((p) => p.name === d.depot));
+      if (lost.length > 0) {
+        throw new ServiceError('conflict', lost.map((d) => `drone ${d.id} is based at '${d.depot}', which the new map does not have: move or disable the drone first`).join('; '), 'features');
+      }
+    }
     const record = repos.tx(() => {
       const rec = repos.addZoneMap({ name: map.name, geojson: JSON.stringify(geojson), createdBy: actorId });
       repos.audit({

@@ -60,6 +60,26 @@ describe('zone map', () => {
     const audit = t.parts.repos.listAudit({ limit: 50 }).filter((a) => a.action === 'zone-map.update');
     expect(audit.map((a) => a.actorId)).toEqual([admin.userId, admin.userId, null]); // newest first; v1 loaded at set-up
   });
+
+  it('a map without the depot an enabled drone is based at is refused (409 naming drone and depot) and changes nothing', async () => {
+    const r = (await t.as(officer, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { 'idempotency-key': newKey() } })).json();
+    expect(r.status).toBe('awaiting-approval');
+    const moved = fixtureMap();
+    (moved.features[0]!.properties as Record<string, unknown>).name = 'West Police Station';
+    for (const payload of [{ type: 'FeatureCollection', features: [] }, moved]) {
+      const res = await t.as(admin, { method: 'PUT', url: '/api/zone-map', payload });
+      expect(res.statusCode, res.body).toBe(409);
+      expect(res.json().error.code).toBe('conflict');
+      expect(res.json().error.message).toContain("drone md-1 is based at 'East Police Station', which the new map does not have: move or disable the drone first");
+    }
+    expect((await t.as(admin, { method: 'GET', url: '/api/zone-map' })).json().version).toBe(1);
+    expect((await t.as(officer, { method: 'GET', url: `/api/requests/${r.id}` })).json().status).toBe('awaiting-approval');
+    // once the drone is disabled the map may lose its depot
+    expect((await t.as(admin, { method: 'PATCH', url: '/api/drones/md-1', payload: { enabled: false } })).statusCode).toBe(200);
+    const ok = await t.as(admin, { method: 'PUT', url: '/api/zone-map', payload: moved });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json().version).toBe(2);
+  });
 });
 
 describe('re-planning does not stall the service', () => {
