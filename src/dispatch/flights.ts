@@ -132,6 +132,9 @@ export class FlightManager {
     const control = this.running.get(flightId);
     if (!control) throw conflict(`flight ${flightId} is not connected to its vehicle right now; cannot ${action}`);
     const live = this.liveState(flight);
+    // An aborted flight is flying home (RTL): a pause would brake it in place and hover until the
+    // battery failsafe, and a resume would send it back onto the mission.
+    if (action !== 'abort' && live?.abort) throw conflict(`flight ${flightId} was aborted by ${live.abort.by} and is returning home; it cannot be ${action === 'pause' ? 'paused' : 'resumed'}`);
     if (action === 'resume' && live && live.paused === null) throw conflict(`flight ${flightId} is not paused`);
     if (action === 'pause' && live && live.paused !== null) throw conflict(`flight ${flightId} is already paused`);
     this.repos.audit({ actorId: user.id, action: `flight.${action}`, subjectType: 'flight', subjectId: flightId, reason });

@@ -121,4 +121,33 @@ describe('service on the emulator', () => {
     const actions = repos.listAudit({ limit: 50 }).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['request.create', 'mission.approve', 'request.delivered', 'handover.confirm']));
   }, 120_000);
+
+  it('after an abort the flight is going home: pause and resume are refused (409) and the vehicle is not braked', async () => {
+    emu = await startEmulator({ vehicles: [{ sysid: 7, home: { lat: DEPOT[1], lon: DEPOT[0], altM: 0 } }], speedup: 20, readyAfterS: 2 });
+    t = await makeTestApp({ starter: 'fleet' });
+    const { repos } = t.parts;
+    repos.updateDrone('md-1', { connectionUrl: `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, sysid: 7 });
+    const [officer, pilot] = await Promise.all([t.login('officer.li'), t.login('pilot.zhao')]);
+    const request = (await t.as(officer, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { 'idempotency-key': newKey() } })).json();
+    const approve = await t.as(pilot, { method: 'POST', url: `/api/missions/${request.missionId}/approve`, payload: { checklist: CHECKLIST } });
+    expect(approve.statusCode, approve.body).toBe(200);
+    const flightId: number = approve.json().flight.id;
+    await waitFor('airborne', () => {
+      const f = repos.flightById(flightId)!;
+      if (f.state === 'failed') throw new Error(`flight failed: ${f.stateReason}`);
+      return ['en-route', 'delivering'].includes(f.state);
+    });
+    const aborted = await t.as(pilot, { method: 'POST', url: `/api/flights/${flightId}/abort`, payload: { reason: 'helicopter inbound' } });
+    expect(aborted.statusCode, aborted.body).toBe(200);
+    for (const action of ['pause', 'resume']) {
+      const res = await t.as(pilot, { method: 'POST', url: `/api/flights/${flightId}/${action}`, payload: {} });
+      expect(res.statusCode, res.body).toBe(409);
+      expect(res.json().error.code).toBe('conflict');
+      expect(res.json().error.message).toContain(`flight ${flightId} was aborted by pilot.zhao and is returning home`);
+    }
+    const actions = repos.listAudit({ limit: 50 }).map((a) => a.action);
+    expect(actions).toContain('flight.abort');
+    expect(actions).not.toContain('flight.pause');
+    expect(t.parts.flights.liveState(repos.flightById(flightId)!)?.paused ?? null).toBeNull();
+  });
 });
