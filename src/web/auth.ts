@@ -91,7 +91,7 @@ export function guard(roles: readonly Role[] | 'any'): onRequestHookHandler {
       return;
     }
     if (roles !== 'any' && !roles.includes(req.user.role)) {
-      sendError(reply, 'forbidden', `a ${req.user.role} may not ${req.method} ${req.routeOptions.url ?? req.url}; needs ${roles.join(' or ')}`);
+      sendError(reply, 'forbidden', `${/^[aeiou]/.test(req.user.role) ? 'an' : 'a'} ${req.user.role} may not ${req.method} ${req.routeOptions.url ?? req.url}; needs ${roles.join(' or ')}`);
       return;
     }
     if (!SAFE_METHODS.has(req.method) && !csrfOk(req)) {

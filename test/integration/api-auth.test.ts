@@ -115,6 +115,8 @@ describe('every route checks the role', () => {
         else {
           expect(res.statusCode, `${r.method} ${r.url} as ${role}`).toBe(403);
           expect(res.json().error.code).toBe('forbidden');
+          const article = role === 'pilot' ? 'a' : 'an';
+          expect(res.json().error.message).toMatch(new RegExp(`^${article} ${role} may not ${r.method} `));
         }
       }
     }
