@@ -13,6 +13,15 @@ export function modeName(customMode: number): string {
   return COPTER_MODES[customMode] ?? `MODE_${customMode}`;
 }
 
+/**
+ * A position a vehicle can be at: finite, lat within ±90°, lon within ±180°. A corrupt or absurd
+ * GLOBAL_POSITION_INT / HOME_POSITION (e.g. int32 limits → lat 214.7°) is dropped rather than shown
+ * and tracked. (0, 0) is in range and passes: what it means is the fleet layer's call.
+ */
+export function plausibleLatLon(lat: number, lon: number): boolean {
+  return Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+}
+
 /** One event for a message of interest (STATUSTEXT goes through StatusTextJoiner instead). */
 export function toVehicleEvent(m: Message, t: number): VehicleEvent | undefined {
   const f = m.fields;
@@ -37,12 +46,15 @@ export function toVehicleEvent(m: Message, t: number): VehicleEvent | undefined 
       const vy = num(f, 'vy') / 100;
       const hdg = num(f, 'hdg');
       const headingDeg = hdg === 65535 ? (Math.atan2(vy, vx) * 180) / Math.PI + (vy < 0 ? 360 : 0) : hdg / 100;
+      const lat = num(f, 'lat') / 1e7;
+      const lon = num(f, 'lon') / 1e7;
+      if (!plausibleLatLon(lat, lon)) return undefined;
       return {
         type: 'position',
         sysid,
         t,
-        lat: num(f, 'lat') / 1e7,
-        lon: num(f, 'lon') / 1e7,
+        lat,
+        lon,
         relAltM: num(f, 'relative_alt') / 1000,
         altAmslM: num(f, 'alt') / 1000,
         groundSpeedMs: Math.hypot(vx, vy),
@@ -90,8 +102,12 @@ export function toVehicleEvent(m: Message, t: number): VehicleEvent | undefined 
       const flags = num(f, 'flags');
       return { type: 'ekf', sysid, t, flags, positionOk: ekfPositionOk(flags) };
     }
-    case MSG.HOME_POSITION:
-      return { type: 'home', sysid, t, lat: num(f, 'latitude') / 1e7, lon: num(f, 'longitude') / 1e7, altAmslM: num(f, 'altitude') / 1000 };
+    case MSG.HOME_POSITION: {
+      const lat = num(f, 'latitude') / 1e7;
+      const lon = num(f, 'longitude') / 1e7;
+      if (!plausibleLatLon(lat, lon)) return undefined;
+      return { type: 'home', sysid, t, lat, lon, altAmslM: num(f, 'altitude') / 1000 };
+    }
     case MSG.MISSION_CURRENT:
       return { type: 'mission-current', sysid, t, seq: num(f, 'seq'), total: num(f, 'total') };
     case MSG.MISSION_ITEM_REACHED:

@@ -19,6 +19,19 @@ describe('vehicle events', () => {
     expect(toVehicleEvent(msg(MSG.PARAM_VALUE, {}), 1)).toBeUndefined();
   });
 
+  it('drops position and home reports outside lat ±90° / lon ±180° (int32 limits read 214.7°); keeps the edges and (0, 0)', () => {
+    const pos = (lat: number, lon: number) => toVehicleEvent(msg(MSG.GLOBAL_POSITION_INT, { lat, lon, alt: 0, relative_alt: 0, vx: 0, vy: 0, hdg: 0 }), 1);
+    const home = (latitude: number, longitude: number) => toVehicleEvent(msg(MSG.HOME_POSITION, { latitude, longitude, altitude: 0 }), 1);
+    for (const [lat, lon] of [[2147483647, 2147483647], [-2147483648, 1017782000], [366171000, 2147483647], [900000001, 0], [0, -1800000001]] as const) {
+      expect(pos(lat, lon), `position ${lat}, ${lon}`).toBeUndefined();
+      expect(home(lat, lon), `home ${lat}, ${lon}`).toBeUndefined();
+    }
+    expect(pos(900000000, -1800000000)).toMatchObject({ type: 'position', lat: 90, lon: -180 });
+    expect(pos(0, 0)).toMatchObject({ type: 'position', lat: 0, lon: 0 });
+    expect(home(366171000, 1017782000)).toMatchObject({ type: 'home', lat: 36.6171, lon: 101.7782 });
+    expect(home(0, 0)).toMatchObject({ type: 'home', lat: 0, lon: 0 });
+  });
+
   it('joins STATUSTEXT chunks (even out of order), flushes an incomplete one, passes single ones through', async () => {
     const out: string[] = [];
     const j = new StatusTextJoiner((_s, t) => out.push(t), 50);
