@@ -27,6 +27,11 @@ const AREA_KINDS: readonly AreaKind[] = ['sealed', 'controlled', 'precaution', '
 export const MAX_NO_FLY_VERTICES = 1000;
 /** Most vertices all no-fly areas of a map may have together (planning time grows with them). */
 export const MAX_MAP_NO_FLY_VERTICES = 5000;
+/**
+ * Most features a map may have. A county deployment has a few hundred drop points; 50,000 made every
+ * plan take seconds (each drop point is checked against every zone), so a larger file is refused.
+ */
+export const MAX_FEATURES = 10_000;
 /** When a drop point lies in several zones, the most restrictive one names it. */
 const ZONE_PRIORITY: readonly AreaKind[] = ['sealed', 'controlled', 'precaution'];
 
@@ -306,6 +311,9 @@ export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
   }
   if (!Array.isArray(json.features)) {
     throw new ZoneMapError([{ code: 'not-feature-collection', message: `${src}the FeatureCollection has no "features" array` }]);
+  }
+  if (json.features.length > MAX_FEATURES) {
+    throw new ZoneMapError([{ code: 'too-many-features', message: `${src}a zone map may have at most ${MAX_FEATURES} features, this one has ${json.features.length}; split the district into several maps` }]);
   }
   const mapProps = isObject(json.properties) ? json.properties : {};
   let siteAltitudeM = 0;

@@ -136,6 +136,17 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
     expect(issue!.message).toMatch(/feature 3 \("Dense circle"\): a no-fly area may have at most 1000 vertices, this one has 20001/);
   });
 
+  it('a map with more features than a deployment has is refused at once, with the count', () => {
+    // Before: 50 000 drop points were accepted and every plan on the map took seconds.
+    const feats = validFeatures();
+    for (let k = 0; feats.length <= 10_000; k++) {
+      feats.push({ type: 'Feature', properties: { kind: 'drop-point', name: `Gate ${k}` }, geometry: { type: 'Point', coordinates: [101.75 + (k % 100) * 1e-4, 36.62 + Math.floor(k / 100) * 1e-4] } });
+    }
+    const issues = issuesOf(fc(feats));
+    expect(issues).toEqual([expect.objectContaining({ code: 'too-many-features' })]);
+    expect(issues[0]!.message).toMatch(/a zone map may have at most 10000 features, this one has 10001/);
+  });
+
   it('no-fly areas with too many vertices together are refused too (each under the limit)', () => {
     const n = 900;
     const feats = validFeatures();
