@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceError } from '../dispatch/errors.js';
 import type { ApiError, ErrorCode } from './api-types.js';
+import { NO_CONTROL_CHARACTERS } from './schemas.js';
 
 const STATUS: Record<ErrorCode, number> = {
   'bad-request': 400,
@@ -57,6 +58,9 @@ function validationToError(err: FastifyError & { validation?: AjvError[]; valida
   if (!field) field = context;
   if (first.keyword === 'enum' && Array.isArray(params.allowedValues)) {
     return { field, message: `${field} must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+  }
+  if (first.keyword === 'pattern' && params.pattern === NO_CONTROL_CHARACTERS) {
+    return { field, message: `${field} must not contain control characters (only text, tabs and line breaks)` };
   }
   return { field, message: `${field} ${first.message ?? 'is invalid'}` };
 }

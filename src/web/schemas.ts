@@ -34,7 +34,11 @@ export const latLon = {
   properties: { lat: { type: 'number', minimum: -90, maximum: 90 }, lon: { type: 'number', minimum: -180, maximum: 180 } },
 } as const;
 
-const text = (min: number, max: number, description?: string) => ({ type: 'string', minLength: min, maxLength: max, ...(description ? { description } : {}) }) as const;
+/** Free text may hold tabs and line breaks, but no other control characters (NUL, escapes, …). */
+export const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$';
+
+const text = (min: number, max: number, description?: string) =>
+  ({ type: 'string', minLength: min, maxLength: max, pattern: NO_CONTROL_CHARACTERS, ...(description ? { description } : {}) }) as const;
 
 const requestProps = {
   recipient: text(1, 100),

@@ -85,12 +85,20 @@ describe('POST /api/requests', () => {
     ['name and coordinates together', { dropPoint: { name: 'Sunrise Compound Gate', lat: 34.7, lon: 113.6 } }, 'dropPoint'],
     ['unknown field', { colour: 'red' }, 'colour'],
     ['notes too long', { notes: 'x'.repeat(1001) }, 'notes'],
+    ['a NUL byte in the recipient', { recipient: 'Zhang\u0000Nainai' }, 'recipient'],
+    ['an escape sequence in the medicine', { medicine: 'insulin\u001b[2J' }, 'medicine'],
   ])('400 naming the field: %s', async (_name, over, field) => {
     const res = await post(officer, requestBody(over));
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().error).toMatchObject({ code: 'bad-request', field });
     expect(res.json().error.message).toContain(field.split('.').pop());
     expect(t.parts.repos.listRequests()).toHaveLength(0);
+  });
+
+  it('free text keeps line breaks and tabs (notes from a chat group), and Chinese', async () => {
+    const res = await post(officer, requestBody({ notes: '3号楼门口\n老人独居，请先打电话\tthanks' }));
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().notes).toBe('3号楼门口\n老人独居，请先打电话\tthanks');
   });
 
   it('400 without an Idempotency-Key, and for a malformed JSON body', async () => {
