@@ -171,7 +171,7 @@ export interface DroneView {
   profileId: string;
   /** Depot name on the zone map where it is based. */
   depot: string;
-  /** MAVLink connection URL: "udp://127.0.0.1:14550", "tcp://127.0.0.1:5760", "serial:///dev/ttyUSB0?baud=57600". */
+  /** MAVLink connection URL (README "Connection URLs"): "udpin://0.0.0.0:14550", "tcp://127.0.0.1:5760", "serial:///dev/ttyUSB0:57600". */
   connectionUrl: string;
   /** MAVLink system id of the vehicle. */
   sysid: number;
