@@ -53,6 +53,22 @@ export function isConvexCcw(ring: readonly XY[]): boolean {
 }
 
 /**
+ * Vertex `i` of a ring with the unit outward normals of its incoming (p→v) and outgoing (v→q) edges:
+ * the right-hand side, for rings oriented with the obstacle on their left (counter-clockwise outer
+ * rings). null when either edge has zero length.
+ */
+export function cornerNormals(ring: readonly XY[], i: number): { v: XY; q: XY; n1x: number; n1y: number; n2x: number; n2y: number } | null {
+  const n = ring.length;
+  const p = ring[(i + n - 1) % n]!;
+  const v = ring[i]!;
+  const q = ring[(i + 1) % n]!;
+  const l1 = Math.hypot(v[0] - p[0], v[1] - p[1]);
+  const l2 = Math.hypot(q[0] - v[0], q[1] - v[1]);
+  if (l1 === 0 || l2 === 0) return null;
+  return { v, q, n1x: (v[1] - p[1]) / l1, n1y: -(v[0] - p[0]) / l1, n2x: (q[1] - v[1]) / l2, n2y: -(q[0] - v[0]) / l2 };
+}
+
+/**
  * Outward buffer of a convex counter-clockwise ring by `r` metres, as a convex polygon that CONTAINS
  * the exact buffer (the polygon ⊕ disc of radius r): each corner's arc is replaced by segments
  * tangent to it (circumscribed), at most `maxStepRad` of arc per segment, so every point of every
@@ -63,17 +79,9 @@ export function bufferConvexRing(ring: readonly XY[], r: number, maxStepRad: num
   const n = ring.length;
   const out: XY[] = [];
   for (let i = 0; i < n; i++) {
-    const p = ring[(i + n - 1) % n]!;
-    const v = ring[i]!;
-    const q = ring[(i + 1) % n]!;
-    const l1 = Math.hypot(v[0] - p[0], v[1] - p[1]);
-    const l2 = Math.hypot(q[0] - v[0], q[1] - v[1]);
-    if (l1 === 0 || l2 === 0) continue;
-    // Outward normals of the incoming and outgoing edges (right-hand side of a CCW ring).
-    const n1x = (v[1] - p[1]) / l1;
-    const n1y = -(v[0] - p[0]) / l1;
-    const n2x = (q[1] - v[1]) / l2;
-    const n2y = -(q[0] - v[0]) / l2;
+    const corner = cornerNormals(ring, i);
+    if (!corner) continue;
+    const { v, n1x, n1y, n2x, n2y } = corner;
     const alpha = Math.atan2(n1x * n2y - n1y * n2x, n1x * n2x + n1y * n2y);
     // A straight vertex needs no corner: its two offset edges are one line.
     if (alpha <= 1e-12) continue;

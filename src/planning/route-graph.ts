@@ -19,6 +19,7 @@ import type { LocalProjection, XY } from '../geo/projection.js';
 import type { NoFlyArea } from '../geo/types.js';
 import {
   bufferConvexRing,
+  cornerNormals,
   cross,
   insideOrOn,
   isConvexCcw,
@@ -119,19 +120,10 @@ export function bufferPolygon(poly: LocalPolygon, r: number, maxStepRad: number)
     if (ring.length >= 3) pieces.push(turfPolygon([snap(ring)]));
   };
   for (const ring of poly.rings) {
-    const n = ring.length;
-    for (let i = 0; i < n; i++) {
-      const p = ring[(i + n - 1) % n]!;
-      const v = ring[i]!;
-      const q = ring[(i + 1) % n]!;
-      const l1 = Math.hypot(v[0] - p[0], v[1] - p[1]);
-      const l2 = Math.hypot(q[0] - v[0], q[1] - v[1]);
-      if (l1 === 0 || l2 === 0) continue;
-      // Outward normals (right-hand side: rings are oriented with the obstacle on their left).
-      const n1x = (v[1] - p[1]) / l1;
-      const n1y = -(v[0] - p[0]) / l1;
-      const n2x = (q[1] - v[1]) / l2;
-      const n2y = -(q[0] - v[0]) / l2;
+    for (let i = 0; i < ring.length; i++) {
+      const corner = cornerNormals(ring, i);
+      if (!corner) continue;
+      const { v, q, n1x, n1y, n2x, n2y } = corner;
       addPiece(normaliseRing([[v[0], v[1]], [q[0], q[1]], [q[0] + grown * n2x, q[1] + grown * n2y], [v[0] + grown * n2x, v[1] + grown * n2y]], true));
       if (n1x * n2y - n1y * n2x > 1e-12) addPiece(normaliseRing(pie(v, n1x, n1y, n2x, n2y, grown, maxStepRad), true));
     }
