@@ -2,44 +2,19 @@
  * `medidrop sim --signing-key` as a pilot runs it (spawned from dist/: `npm test` builds first), with the
  * pilot's own tools (`medidrop download`) on the printed url, with and without the key.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from './flight-scenarios.js';
+import { CLI, killCliChildren, runCli as runCliWith, spawnCli } from '../support/cli.js';
 
-const CLI = path.join(ROOT, 'dist/src/cli.js');
 const MAP = path.join(ROOT, 'missions/county-town.geojson');
 const DEPOT = 'Chengzhong Police Station 城中派出所';
 const HEX_KEY = 'a3'.repeat(16) + '5c'.repeat(16);
 
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
+afterEach(killCliChildren);
 
-function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const base = { ...process.env };
-  delete base.MEDIDROP_SIGNING_KEY;
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, ...env } });
-  children.push(child);
-  return child;
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawnCli(args, env);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runCli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCliWith(args, { env, timeoutMs: 30_000 });
 
 function startSim(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ line: Record<string, unknown>; stderr: () => string }> {
   const child = spawnCli(['sim', '--map', MAP, '--depot', DEPOT, '--port', '0', '--speedup', '40', '--ready-after', '2', ...args], env);

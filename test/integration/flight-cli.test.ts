@@ -1,21 +1,20 @@
 /**
  * `medidrop sim` and `medidrop fly` as a pilot runs them (spawned from dist/: `npm test` builds first).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './flight-scenarios.js';
 import { connect } from '../../src/mavlink/index.js';
+import { CLI, killCliChildren, runCli as runCliWith, spawnCli } from '../support/cli.js';
 
-const CLI = path.join(ROOT, 'dist/src/cli.js');
 const MAP = path.join(ROOT, 'missions/county-town.geojson');
 const DEPOT = 'Chengzhong Police Station 城中派出所';
 const DROP = 'Jinxiu Garden courtyard 锦绣花园中心庭院';
 let dir: string;
 let planFile: string;
-const children: ChildProcess[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'medidrop-fly-'));
@@ -24,13 +23,12 @@ beforeAll(() => {
   if (r.status !== 0) throw new Error(`medidrop plan failed: ${r.stderr}`);
 });
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
+  killCliChildren();
   rmSync(dir, { recursive: true, force: true });
 });
 
 function startSim(extra: string[] = []): Promise<{ child: ChildProcess; lines: Record<string, unknown>[] }> {
-  const child = spawn(process.execPath, [CLI, 'sim', '--map', MAP, '--depot', DEPOT, '--port', '0', '--speedup', '40', '--ready-after', '4', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  const child = spawnCli(['sim', '--map', MAP, '--depot', DEPOT, '--port', '0', '--speedup', '40', '--ready-after', '4', ...extra]);
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -45,21 +43,7 @@ function startSim(extra: string[] = []): Promise<{ child: ChildProcess; lines: R
   });
 }
 
-function runCli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runCli = (args: string[]) => runCliWith(args);
 
 describe.skipIf(!existsSync(CLI))('medidrop sim + medidrop fly', () => {
   it('flies a planned delivery on a simulated drone: JSON line per state with position, exit 0 when delivered and home', async () => {
