@@ -2,7 +2,7 @@
  * `medidrop upload | download | watch` as a pilot runs them: against an ArduPilot-like vehicle on
  * TCP, output checked the way a user reads it. Spawns dist/src/cli.js (npm test builds first).
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportQgcPlan } from '../../src/missions/index.js';
 import { startMiniVehicle, type MiniVehicle } from '../support/mini-vehicle.js';
 import { makePlan } from '../support/mavlink-fixtures.js';
+import { CLI, killCliChildren, runCli } from '../support/cli.js';
 
-const CLI = path.resolve('dist/src/cli.js');
 let mv: MiniVehicle;
 let dir: string;
 
@@ -21,24 +21,12 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'medidrop-cli-'));
 }, 120_000);
 afterAll(async () => {
+  killCliChildren();
   await mv?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, MEDIDROP_LOG_LEVEL: 'silent' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], timeoutMs = 20_000) => runCli(args, { env: { MEDIDROP_LOG_LEVEL: 'silent' }, timeoutMs });
 
 describe('medidrop upload / download / watch', () => {
   it('uploads a .plan, verifies it, and prints the report', async () => {
