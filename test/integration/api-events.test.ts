@@ -1,62 +1,21 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestApp, newKey, requestBody, type Session, type TestApp } from './api-support.js';
+import { openStream as openSse, type SseStream } from './sse-client.js';
 
 let t: TestApp | null = null;
-const requests: http.ClientRequest[] = [];
+const streams: SseStream[] = [];
 afterEach(async () => {
-  for (const r of requests.splice(0)) r.destroy();
+  for (const st of streams.splice(0)) st.close();
   await t?.close();
   t = null;
 });
 
-interface Sse {
-  status: number;
-  events: { event: string; data: any }[];
-  next(pred: (e: { event: string; data: any }) => boolean, timeoutMs?: number): Promise<{ event: string; data: any }>;
-}
-
-function openStream(port: number, path: string, s: Session | null): Promise<Sse> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, headers: s ? { cookie: s.cookie } : {} }, (res) => {
-      const events: { event: string; data: any }[] = [];
-      const waiters: { pred: (e: { event: string; data: any }) => boolean; resolve: (e: { event: string; data: any }) => void }[] = [];
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const ev = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (!ev || data === undefined) continue;
-          const e = { event: ev, data: JSON.parse(data) };
-          events.push(e);
-          for (const w of [...waiters]) if (w.pred(e)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(e);
-          }
-        }
-      });
-      resolve({
-        status: res.statusCode ?? 0,
-        events,
-        next(pred, timeoutMs = 5000) {
-          const found = events.find(pred);
-          if (found) return Promise.resolve(found);
-          return new Promise((res2, rej2) => {
-            const timer = setTimeout(() => rej2(new Error('no such event')), timeoutMs);
-            waiters.push({ pred, resolve: (e) => (clearTimeout(timer), res2(e)) });
-          });
-        },
-      });
-    });
-    req.on('error', reject);
-    requests.push(req);
-  });
+/** The stream, closed after the test. */
+async function openStream(port: number, path: string, s: Session | null): Promise<SseStream> {
+  const stream = await openSse(port, path, s ? s.cookie : null);
+  streams.push(stream);
+  return stream;
 }
 
 describe('server-sent events', () => {

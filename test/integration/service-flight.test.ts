@@ -4,11 +4,11 @@
  * the flight completes, the track and transitions are stored, and the recipient confirms with the
  * hand-over code. Prints the time from approval to airborne.
  */
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
 import { CHECKLIST, DEPOT, makeTestApp, newKey, requestBody, type TestApp } from './api-support.js';
+import { openStream } from './sse-client.js';
 
 let t: TestApp | null = null;
 let emu: Emulator | null = null;
@@ -53,23 +53,8 @@ describe('service on the emulator', () => {
     // follow it live like the tracking page does (server-sent events)
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (t.app.server.address() as AddressInfo).port;
-    const streamed: { event: string; data: any }[] = [];
-    const sse = http.get({ host: '127.0.0.1', port, path: `/api/flights/${flightId}/events`, headers: { cookie: officer.cookie } }, (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        buf += c;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const ev = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (ev && data !== undefined) streamed.push({ event: ev, data: JSON.parse(data) });
-        }
-      });
-    });
-    sse.on('error', () => undefined);
+    const sse = await openStream(port, `/api/flights/${flightId}/events`, officer.cookie);
+    const streamed = sse.events;
 
     const airborne = await waitFor('airborne', () => {
       const f = repos.flightById(flightId)!;
@@ -95,7 +80,7 @@ describe('service on the emulator', () => {
     await waitFor('the stream to report completion', () =>
       streamed.some((e) => e.event === 'state' && e.data.to === 'completed') ? true : null, 30_000);
 
-    sse.destroy();
+    sse.close();
     const kinds = new Set(streamed.map((e) => e.event));
     for (const k of ['snapshot', 'state', 'position', 'battery', 'mode', 'delivery']) expect(kinds, `SSE events seen: ${[...kinds].join(', ')}`).toContain(k);
     expect(streamed[0]!.event).toBe('snapshot');
