@@ -4,7 +4,7 @@
  * (SYSID_THISMAV, WPNAV_SPEED in cm/s, RTL_ALT in cm, SR0_*). Values are sent as floats
  * (ArduPilot's MAV_PROTOCOL_CAPABILITY_PARAM_FLOAT) with the parameter's MAV_PARAM_TYPE.
  */
-import { MEDIDROP_PARAMS } from '../sitl/params.js';
+import { MEDIDROP_PARAMS } from '../medidrop-params.js';
 
 export type ParamNaming = '4.7' | '4.6';
 

@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { common, minimal } from 'node-mavlink';
 import { MavDecoder, MavEncoder } from '../emulator/codec.js';
-import { MEDIDROP_PARAMS } from './params.js';
+import { MEDIDROP_PARAMS } from '../medidrop-params.js';
 
 export interface SitlOptions {
   /** The arducopter binary (default: ARDUPILOT_SITL_BIN, else `arducopter` on PATH). */

@@ -3,7 +3,7 @@
  * as a JSON array of MissionItem on stdout (progress on stderr).
  */
 import { UsageError, parseCommandArgs } from './common.js';
-import { CONNECT_FLAGS, CONNECT_HELP, connectFromFlags } from '../mavlink/cli-connect.js';
+import { CONNECT_FLAGS, CONNECT_HELP, connectFromFlags } from './connect.js';
 import { MISSION_TYPE, type MissionTypeName } from '../missions/types.js';
 
 const HELP = `usage: medidrop download --connect URL [--type mission|fence|rally] [options]

@@ -13,7 +13,7 @@
  * depot; 1 when the flight failed or was aborted (the last line says why); 2 bad input.
  */
 import { createInterface } from 'node:readline/promises';
-import { connect } from '../mavlink/index.js';
+import { connect } from '../mavlink/connection.js';
 import type { MavlinkConnection } from '../mavlink/types.js';
 import { PlanFileError, readPlanFile } from '../missions/export-qgc.js';
 import type { VehiclePlan } from '../missions/types.js';

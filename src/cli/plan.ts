@@ -14,11 +14,12 @@ import { extname } from 'node:path';
 import { loadZoneMapFile } from '../geo/zone-map.js';
 import { ZoneMapError, type LonLat } from '../geo/types.js';
 import { DEFAULT_DRONE, DroneProfileError, parseDroneProfileText } from '../planning/drone.js';
-import { planDelivery, PlanRequestError } from '../planning/plan.js';
-import type { DeliveryPlan, DroneProfile, PlaceRef, PlanRequest, Wind } from '../planning/types.js';
-import { exportDeliveryPlan } from '../missions/export-plan.js';
+import { planDelivery, PlanRequestError } from '../planner/plan-delivery.js';
+import type { DroneProfile, PlaceRef, PlanRequest, Wind } from '../planning/types.js';
+import type { DeliveryPlan } from '../planner/types.js';
+import { exportDeliveryPlan } from '../planner/export-plan.js';
 import { exportWaypoints } from '../missions/export-waypoints.js';
-import { exportGeoJson } from '../missions/export-geojson.js';
+import { exportGeoJson } from '../planner/export-geojson.js';
 import { numberFlag, parseCommandArgs, readSmallTextFile, UsageError } from './common.js';
 import { createLogger } from '../log.js';
 

@@ -6,8 +6,9 @@
  * process (their connection URLs are refreshed on each start). Re-attaches unfinished flights.
  */
 import { join } from 'node:path';
-import { ConfigError, loadConfig, packageRoot, type ServiceConfig } from '../config.js';
-import { createService, recoverAfterStart, type ServiceParts } from '../dispatch/service.js';
+import { ConfigError, loadConfig, type ServiceConfig } from '../app/config.js';
+import { packageRoot } from '../package-root.js';
+import { createService, recoverAfterStart, type ServiceParts } from '../app/service.js';
 import { openStore } from '../store/db.js';
 import { hashPassword } from '../store/passwords.js';
 import type { Repositories } from '../store/repositories.js';

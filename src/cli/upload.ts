@@ -5,8 +5,8 @@
  * then cleared or restored), 2 for bad input.
  */
 import { UsageError, parseCommandArgs, readSmallTextFile } from './common.js';
-import { CONNECT_FLAGS, CONNECT_HELP, connectFromFlags } from '../mavlink/cli-connect.js';
-import { readPlanFile, PlanFileError } from '../missions/index.js';
+import { CONNECT_FLAGS, CONNECT_HELP, connectFromFlags } from './connect.js';
+import { readPlanFile, PlanFileError } from '../missions/export-qgc.js';
 import type { VehiclePlan } from '../missions/types.js';
 import type { TransferProgress } from '../mavlink/types.js';
 

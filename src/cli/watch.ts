@@ -4,9 +4,9 @@
  * --count lines or --duration seconds.
  */
 import { UsageError, parseCommandArgs } from './common.js';
-import { CONNECT_FLAGS, CONNECT_HELP, connectFromFlags } from '../mavlink/cli-connect.js';
-import type { VehicleEvent } from '../fleet/telemetry.js';
-import { COPTER_MODES } from '../fleet/telemetry.js';
+import { CONNECT_FLAGS, CONNECT_HELP, connectFromFlags } from './connect.js';
+import type { VehicleEvent } from '../mavlink/telemetry.js';
+import { COPTER_MODES } from '../mavlink/telemetry.js';
 
 const HELP = `usage: medidrop watch --connect URL [options]
 

@@ -4,11 +4,12 @@
  * based at — the feasible plan with the best energy margin. Requests no drone can serve keep the
  * reasons why. The pilots' queue is ordered by urgency (critical first), then age.
  */
-import type { DeliveryPlan, DroneProfile, PlanDelivery, PlanRequest, Reason } from '../planning/types.js';
+import type { DroneProfile, PlanRequest, Reason } from '../planning/types.js';
+import type { DeliveryPlan, PlanDelivery } from '../planner/types.js';
 import type { ZoneMap } from '../geo/types.js';
 import { ZoneMapError } from '../geo/types.js';
 import type { Candidate, DropRequestRecord, MissionRecord, PlanningConditions, Repositories, ZoneMapRecord } from '../store/repositories.js';
-import type { RequestStatus } from '../web/api-types.js';
+import type { RequestStatus } from '../domain/words.js';
 import type { EventBus } from './events.js';
 import { ServiceError } from './errors.js';
 import { createLogger } from '../log.js';

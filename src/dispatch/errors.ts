@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../web/api-types.js';
+import type { ErrorCode } from '../domain/words.js';
 
 /**
  * A refused operation, with the API error code it maps to (bad-request → 400, forbidden → 403,

@@ -3,7 +3,7 @@
  * routes fan it out to every subscriber that may see it. Listeners run synchronously; a throwing
  * listener is isolated (logged) so one broken subscriber cannot stop the others.
  */
-import type { FlightEvents } from '../web/api-types.js';
+import type { FlightLiveEvents } from './live-events.js';
 import { createLogger } from '../log.js';
 
 const log = createLogger('events');
@@ -12,7 +12,7 @@ export type BusEvent =
   | { type: 'request'; requestId: number }
   | { type: 'mission'; missionId: number }
   | { type: 'flight'; flightId: number; requestId: number }
-  | { [K in keyof FlightEvents]: { type: 'flight-live'; flightId: number; requestId: number; event: K; data: FlightEvents[K] } }[keyof FlightEvents];
+  | { [K in keyof FlightLiveEvents]: { type: 'flight-live'; flightId: number; requestId: number; event: K; data: FlightLiveEvents[K] } }[keyof FlightLiveEvents];
 
 export class EventBus {
   private readonly listeners = new Set<(e: BusEvent) => void>();

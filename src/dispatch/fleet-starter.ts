@@ -10,7 +10,7 @@ import { connect } from '../mavlink/connection.js';
 import type { MavlinkConnection, VehicleLink } from '../mavlink/types.js';
 import type { Repositories } from '../store/repositories.js';
 import { SqliteFlightStore } from '../store/flight-store.js';
-import type { FlightState as ApiFlightState } from '../web/api-types.js';
+import type { FlightStatus } from '../domain/words.js';
 import type { EventBus } from './events.js';
 import type { FlightControl, FlightJob, FlightStarter } from './flights.js';
 import { createLogger } from '../log.js';
@@ -160,7 +160,7 @@ export class FleetStarter implements FlightStarter {
     const s = u.state;
     const pub = <K extends 'position' | 'state' | 'battery' | 'link' | 'alert' | 'mode'>(event: K, data: unknown) =>
       this.bus.publish({ type: 'flight-live', flightId, requestId, event, data } as never);
-    for (const tr of u.transitions) pub('state', { from: tr.from as ApiFlightState, to: tr.to as ApiFlightState, at: iso(tr.t), cause: tr.cause });
+    for (const tr of u.transitions) pub('state', { from: tr.from as FlightStatus, to: tr.to as FlightStatus, at: iso(tr.t), cause: tr.cause });
     for (const a of u.alerts) pub('alert', { kind: a.kind, severity: a.active ? a.severity : 'info', message: a.message, at: iso(a.t) });
     const p = s.vehicle.position;
     if (p) {

@@ -6,10 +6,9 @@
  */
 import type { FlightState as FleetState } from '../fleet/flight-state.js';
 import type { VehiclePlan } from '../missions/types.js';
-import type { DeliveryPlan } from '../planning/types.js';
+import type { DeliveryPlan } from '../planner/types.js';
 import type { FlightRecord, Repositories, UserRecord } from '../store/repositories.js';
-import { FINAL_FLIGHT_STATES } from '../store/repositories.js';
-import { PREFLIGHT_CHECKLIST } from '../web/api-types.js';
+import { PREFLIGHT_CHECKLIST, TERMINAL_STATUSES } from '../domain/words.js';
 import type { EventBus } from './events.js';
 import { ServiceError, badRequest, conflict, notFound } from './errors.js';
 import { createLogger } from '../log.js';
@@ -128,7 +127,7 @@ export class FlightManager {
   async command(user: UserRecord, flightId: number, action: 'abort' | 'pause' | 'resume', reason: string | null): Promise<FlightRecord> {
     const flight = this.repos.flightById(flightId);
     if (!flight) throw notFound(`flight ${flightId}`);
-    if (FINAL_FLIGHT_STATES.includes(flight.state)) throw conflict(`flight ${flightId} is ${flight.state}; nothing to ${action}`);
+    if (TERMINAL_STATUSES.includes(flight.state)) throw conflict(`flight ${flightId} is ${flight.state}; nothing to ${action}`);
     const control = this.running.get(flightId);
     if (!control) throw conflict(`flight ${flightId} is not connected to its vehicle right now; cannot ${action}`);
     const live = this.liveState(flight);
@@ -205,7 +204,7 @@ export class FlightManager {
       .catch((err: unknown) => {
         if (this.closing) return; // stopping the service: the flight stays unfinished and is re-attached on start
         const cur = this.repos.flightById(flight.id);
-        if (cur && !FINAL_FLIGHT_STATES.includes(cur.state)) this.failFlight(cur, err instanceof Error ? err.message : String(err));
+        if (cur && !TERMINAL_STATUSES.includes(cur.state)) this.failFlight(cur, err instanceof Error ? err.message : String(err));
       })
       .finally(() => {
         this.running.delete(flight.id);

@@ -5,7 +5,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { hashHandoverCode, normaliseCode, verifyHandoverCode } from '../fleet/delivery.js';
 import type { DropRequestInput, DropRequestRecord, Repositories, UserRecord } from '../store/repositories.js';
-import type { DropRequestBody, DropRequestPatchBody, RequestStatus } from '../web/api-types.js';
+import type { DropRequestFields, RequestStatus } from '../domain/words.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { EventBus } from './events.js';
 import { ServiceError, badRequest, conflict, notFound } from './errors.js';
@@ -34,7 +34,7 @@ export class RequestService {
    * Queue a request. The same Idempotency-Key from the same officer returns the first request
    * (replay = true) and creates nothing; with a different body it is a 409.
    */
-  async create(officer: UserRecord, body: DropRequestBody, idempotencyKey: string): Promise<{ request: DropRequestRecord; replay: boolean }> {
+  async create(officer: UserRecord, body: DropRequestFields, idempotencyKey: string): Promise<{ request: DropRequestRecord; replay: boolean }> {
     if (!/^[\x21-\x7e]{8,128}$/.test(idempotencyKey)) {
       throw badRequest('Idempotency-Key', 'Idempotency-Key header is required: 8–128 visible ASCII characters (a fresh random value per new request)');
     }
@@ -95,9 +95,9 @@ export class RequestService {
   }
 
   /** Officer edits own request before approval; re-planned at once. */
-  async update(officer: UserRecord, id: number, patch: DropRequestPatchBody): Promise<DropRequestRecord> {
+  async update(officer: UserRecord, id: number, patch: Partial<DropRequestFields>): Promise<DropRequestRecord> {
     const cur = this.ownedOpen(officer, id);
-    const merged: DropRequestBody = {
+    const merged: DropRequestFields = {
       recipient: patch.recipient ?? cur.recipient,
       phone: patch.phone ?? cur.phone,
       dropPoint: patch.dropPoint ?? (cur.dropPointName ? { name: cur.dropPointName } : { lat: cur.lat, lon: cur.lon }),
@@ -157,7 +157,7 @@ export class RequestService {
     return cur;
   }
 
-  private toInput(officerId: number, body: DropRequestBody): DropRequestInput {
+  private toInput(officerId: number, body: DropRequestFields): DropRequestInput {
     const dp = this.dispatcher.resolveDropPoint(body.dropPoint);
     if (!(body.weightKg > 0)) throw badRequest('weightKg', 'weightKg must be more than 0');
     return {

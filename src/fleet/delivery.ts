@@ -8,7 +8,7 @@
  * of release whether or not it counts, so that a release in the wrong place is visible.
  */
 import { randomInt, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { DeliveryMethod } from '../missions/types.js';
+import type { DeliveryMethod } from '../domain/words.js';
 import { distanceM } from './route-geometry.js';
 
 export const DEFAULT_RELEASE_TOLERANCE_M = 3;

@@ -18,15 +18,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
-import type { DeliveryPlan } from '../planning/types.js';
+import type { DeliveryPlan } from '../planner/types.js';
 import type { VehiclePlan } from '../missions/types.js';
 import type { CommandResult, MavlinkConnection, TransferProgress, VehicleLink } from '../mavlink/types.js';
 import { compareItems } from '../mavlink/compare.js';
-import { COPTER_MODE, type VehicleEvent } from './telemetry.js';
+import { COPTER_MODE, type VehicleEvent } from '../mavlink/telemetry.js';
 import type { Alert } from './alerts.js';
 import type { DeliveryRecord } from './delivery.js';
+import { AIRBORNE_STATUSES } from '../domain/words.js';
 import {
-  AIRBORNE_STATUSES,
   isTerminal,
   type FlightAction,
   type FlightContext,

@@ -13,10 +13,10 @@
  * The state is plain JSON (no classes, no Maps) so that the service can store it and a restarted
  * service can continue from it.
  */
-import type { DeliveryPlan } from '../planning/types.js';
+import type { DeliveryPlan } from '../planner/types.js';
 import type { VehiclePlan } from '../missions/types.js';
 import type { LonLat } from '../geo/types.js';
-import { COPTER_MODE, COPTER_MODES, type VehicleEvent } from './telemetry.js';
+import { COPTER_MODE, COPTER_MODES, type VehicleEvent } from '../mavlink/telemetry.js';
 import { alert, batteryDeficitPct, classifyStatusText, cleared, type Alert, type LatchedAlertKind } from './alerts.js';
 import {
   DEFAULT_RELEASE_TOLERANCE_M,
@@ -28,22 +28,8 @@ import {
   type DeliveryRecord,
 } from './delivery.js';
 import { distanceM, Route } from './route-geometry.js';
+import { AIRBORNE_STATUSES, TERMINAL_STATUSES, type FlightStatus } from '../domain/words.js';
 
-export type FlightStatus =
-  | 'approved'
-  | 'uploading'
-  | 'uploaded'
-  | 'arming'
-  | 'en-route'
-  | 'delivering'
-  | 'returning'
-  | 'landed'
-  | 'completed'
-  | 'aborted'
-  | 'failed';
-
-export const TERMINAL_STATUSES: readonly FlightStatus[] = ['completed', 'aborted', 'failed'];
-export const AIRBORNE_STATUSES: readonly FlightStatus[] = ['en-route', 'delivering', 'returning'];
 
 export function isTerminal(s: FlightStatus): boolean {
   return TERMINAL_STATUSES.includes(s);

@@ -5,11 +5,12 @@
  * tracker and the runner await it, in the order: createFlight, then per update saveTransition (with
  * the state after it), saveAlert, saveDelivery, saveState.
  */
-import type { DeliveryPlan } from '../planning/types.js';
+import type { DeliveryPlan } from '../planner/types.js';
 import type { VehiclePlan } from '../missions/types.js';
 import type { Alert } from './alerts.js';
 import type { DeliveryRecord } from './delivery.js';
-import type { FlightState, FlightStatus, Transition } from './flight-state.js';
+import type { FlightStatus } from '../domain/words.js';
+import type { FlightState, Transition } from './flight-state.js';
 import { isTerminal } from './flight-state.js';
 
 export interface FlightRecord {

@@ -15,7 +15,7 @@
  */
 import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
-import type { VehicleEvent } from './telemetry.js';
+import type { VehicleEvent } from '../mavlink/telemetry.js';
 import type { Alert } from './alerts.js';
 import {
   emptyVehicle,

@@ -12,7 +12,8 @@
  *   never released (payload place climbs back with it; land-release takes off again with it).
  */
 import { common } from 'node-mavlink';
-import type { DeliveryMethod, VehiclePlan } from '../missions/types.js';
+import type { DeliveryMethod } from '../domain/words.js';
+import type { VehiclePlan } from '../missions/types.js';
 import { WINCH_RATE_MS } from '../planning/energy.js';
 
 const CMD = common.MavCmd;

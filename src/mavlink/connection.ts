@@ -3,7 +3,7 @@
  * their heartbeats, a link watchdog (link lost / regained), signing, and the fan-out of decoded
  * messages to vehicles. Nothing a peer sends can throw out of here.
  */
-import type { VehicleEvent } from '../fleet/telemetry.js';
+import type { VehicleEvent } from './telemetry.js';
 import { createLogger } from '../log.js';
 import type { ConnectOptions, MavlinkConnection, VehicleLink } from './types.js';
 import { openTransport, type Transport, type TransportOptions } from './transports.js';

@@ -2,7 +2,7 @@
  * Turn decoded MAVLink messages into the normalised VehicleEvents of src/fleet/telemetry.ts.
  * Pure functions plus a small STATUSTEXT chunk joiner.
  */
-import { COPTER_MODES, type VehicleEvent } from '../fleet/telemetry.js';
+import { COPTER_MODES, type VehicleEvent } from './telemetry.js';
 import { MSG, num, str, type Message } from './wire.js';
 
 export const MAV_MODE_FLAG_SAFETY_ARMED = 0x80;

@@ -2,7 +2,7 @@
  * The MAVLink layer's public face: what the fleet tracker, the flight runner, the CLI and the
  * service use. Implemented in src/mavlink (connection.ts, vehicle.ts, mission-transfer.ts …).
  */
-import type { VehicleEvent } from '../fleet/telemetry.js';
+import type { VehicleEvent } from './telemetry.js';
 import type { MissionItem, MissionType, VehiclePlan } from '../missions/types.js';
 
 /** Every way a mission/fence/rally transfer can end badly (MAVSDK-style result enum). */

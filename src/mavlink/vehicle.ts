@@ -3,8 +3,8 @@
  * operations the flight runner uses — commands, parameters, mission/fence/rally transfers.
  * Commands run one at a time (COMMAND_ACK carries no request id), so do transfers.
  */
-import type { VehicleEvent } from '../fleet/telemetry.js';
-import { COPTER_MODE } from '../fleet/telemetry.js';
+import type { VehicleEvent } from './telemetry.js';
+import { COPTER_MODE } from './telemetry.js';
 import type { MissionItem, MissionType, VehiclePlan } from '../missions/types.js';
 import type { CommandResult, PlanUploadReport, TransferOptions, TransferResult, VehicleLink } from './types.js';
 import { sendCommand, type CommandIntArgs, type CommandOptions } from './commands.js';

@@ -36,7 +36,8 @@
 import { common } from 'node-mavlink';
 import type { LonLat } from '../geo/types.js';
 import { APPROACH_HEIGHT_M, WINCH_HOVER_HEIGHT_M, WINCH_RATE_MS } from '../planning/energy.js';
-import type { DeliveryMethod, MissionItem } from './types.js';
+import type { DeliveryMethod } from '../domain/words.js';
+import type { MissionItem } from './types.js';
 
 const CMD = common.MavCmd;
 const FRAME = common.MavFrame;

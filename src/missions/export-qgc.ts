@@ -18,7 +18,8 @@
  * non-INT frames QGC stores (3 relative altitude, 0 global); the vehicle form uses 6 and 5.
  * `medidrop` carries what QGC lacks; QGC ignores unknown top-level members.
  */
-import type { MissionItem, VehiclePlan, DeliveryMethod } from './types.js';
+import type { DeliveryMethod } from '../domain/words.js';
+import type { MissionItem, VehiclePlan } from './types.js';
 import { fenceItemsFromShapes, fenceShapes } from './fence-items.js';
 import { isPositionCommand } from './build.js';
 import { common } from 'node-mavlink';

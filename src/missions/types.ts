@@ -3,6 +3,7 @@
  * uploads it; the emulator and ArduCopter store it. One canonical form, equal to the wire form of
  * MISSION_ITEM_INT, so that comparing an upload with its read-back is a field-by-field affair.
  */
+import type { DeliveryMethod } from '../domain/words.js';
 
 /** MAV_MISSION_TYPE: 0 mission, 1 fence, 2 rally. */
 export type MissionType = 0 | 1 | 2;
@@ -44,4 +45,3 @@ export interface VehiclePlan {
 }
 
 /** NAV_PAYLOAD_PLACE + gripper (default), lower by winch, or land, release and take off again. */
-export type DeliveryMethod = 'payload-place' | 'winch' | 'land-release';

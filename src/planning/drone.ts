@@ -3,7 +3,7 @@
  * A profile file is one JSON object with exactly the fields of DroneProfile (see README "Drone
  * profile format"); validation names every wrong field and why.
  */
-import type { DeliveryMethod } from '../missions/types.js';
+import type { DeliveryMethod } from '../domain/words.js';
 import type { DroneProfile } from './types.js';
 
 /**

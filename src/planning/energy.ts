@@ -63,7 +63,7 @@
  *   margin = (253.5 − 69.27) / 253.5 = 72.7 % ≥ 25 % reserve.
  */
 import type { LonLat } from '../geo/types.js';
-import type { DeliveryMethod } from '../missions/types.js';
+import type { DeliveryMethod } from '../domain/words.js';
 import type { DroneProfile, LegEstimate, Reason, Wind } from './types.js';
 import { bearingDeg, distanceM } from './local-frame.js';
 

@@ -3,7 +3,7 @@
  * planner returns. Planning is pure: the same ZoneMap + PlanRequest give the same DeliveryPlan,
  * byte for byte once serialised.
  */
-import type { DeliveryMethod, VehiclePlan } from '../missions/types.js';
+import type { DeliveryMethod } from '../domain/words.js';
 import type { LonLat, ZoneMap } from '../geo/types.js';
 
 export interface DroneProfile {
@@ -101,30 +101,3 @@ export interface RallySummary {
   /** Parts of the route from which a straight failsafe return could cross a no-fly area. */
   unsafeLegs: { legIndex: number; message: string }[];
 }
-
-export interface DeliveryPlan {
-  feasible: boolean;
-  reasons: Reason[];
-  checks: Check[];
-  depot: { name: string; position: LonLat };
-  dropPoint: { name: string; position: LonLat };
-  /** Depot → drop point and drop point → depot polylines, [lon, lat]. */
-  outbound: LonLat[];
-  inbound: LonLat[];
-  /** Flight waypoints as [lat, lon, relative altitude m] (the order pilots read). */
-  waypoints: [lat: number, lon: number, altM: number][];
-  cruiseAltitudeM: number;
-  distanceM: number;
-  durationS: number;
-  energyWh: number;
-  /** Energy left on landing beyond what was used, % of (temperature/altitude-derated) battery. */
-  marginPct: number;
-  legs: LegEstimate[];
-  fence: FenceSummary;
-  rally: RallySummary;
-  /** The items to upload; null when no route exists. */
-  vehiclePlan: VehiclePlan | null;
-}
-
-/** The planner's entry point (src/planning/plan.ts). */
-export type PlanDelivery = (map: ZoneMap, request: PlanRequest) => DeliveryPlan;

@@ -8,7 +8,7 @@ import type { Alert } from '../fleet/alerts.js';
 import type { DeliveryRecord } from '../fleet/delivery.js';
 import type { FlightState, Transition } from '../fleet/flight-state.js';
 import type { FlightRecord as FleetFlightRecord, FlightStore, TrackPoint as FleetTrackPoint } from '../fleet/store.js';
-import type { FlightState as ApiFlightState } from '../web/api-types.js';
+import type { FlightStatus } from '../domain/words.js';
 import type { Repositories, TrackPoint } from './repositories.js';
 
 export interface FlightStoreEvents {
@@ -41,7 +41,7 @@ export class SqliteFlightStore implements FlightStore {
     const f = this.flight(flightId);
     this.repos.tx(() => {
       const reason = state.status === 'aborted' || state.status === 'failed' ? state.reason ?? transition.cause : null;
-      this.repos.transitionFlight(f.id, transition.to as ApiFlightState, transition.cause, iso(transition.t), reason);
+      this.repos.transitionFlight(f.id, transition.to as FlightStatus, transition.cause, iso(transition.t), reason);
       if (state.timestamps.takeoffAt !== null) this.repos.setFlightAirborne(f.id, iso(state.timestamps.takeoffAt));
       this.repos.setFlightPaused(f.id, state.paused !== null);
       this.repos.setFlightRunnerState(f.id, state);

@@ -4,9 +4,9 @@
  * transaction; everything acknowledged to a caller has been committed (WAL, synchronous=FULL).
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { DeliveryPlan, Reason } from '../planning/types.js';
-import type { FlightState, MissionStatus, RequestStatus, Role, Urgency } from '../web/api-types.js';
-import { URGENCY_ORDER } from '../web/api-types.js';
+import type { Reason } from '../planning/types.js';
+import type { DeliveryPlan } from '../planner/types.js';
+import { TERMINAL_STATUSES, URGENCY_ORDER, type FlightStatus, type MissionStatus, type RequestStatus, type Role, type Urgency } from '../domain/words.js';
 
 export type Clock = () => Date;
 
@@ -119,7 +119,7 @@ export interface FlightRecord {
   droneId: string;
   sysid: number;
   connectionUrl: string;
-  state: FlightState;
+  state: FlightStatus;
   stateReason: string | null;
   paused: boolean;
   createdAt: string;
@@ -132,8 +132,8 @@ export interface FlightRecord {
 export interface TransitionRecord {
   id: number;
   flightId: number;
-  from: FlightState | null;
-  to: FlightState;
+  from: FlightStatus | null;
+  to: FlightStatus;
   at: string;
   cause: string;
 }
@@ -189,7 +189,6 @@ export interface AuditRecord {
   details: Record<string, unknown>;
 }
 
-export const FINAL_FLIGHT_STATES: readonly FlightState[] = ['completed', 'aborted', 'failed'];
 
 // ─── row mappers ────────────────────────────────────────────────────────────────────────────────
 
@@ -228,7 +227,7 @@ function missionRow(r: Row): MissionRecord {
 function flightRow(r: Row): FlightRecord {
   return {
     id: num(r.id), missionId: num(r.mission_id), requestId: num(r.request_id), droneId: str(r.drone_id), sysid: num(r.sysid),
-    connectionUrl: str(r.connection_url), state: str(r.state) as FlightState, stateReason: strOrNull(r.state_reason), paused: num(r.paused) === 1,
+    connectionUrl: str(r.connection_url), state: str(r.state) as FlightStatus, stateReason: strOrNull(r.state_reason), paused: num(r.paused) === 1,
     createdAt: str(r.created_at), airborneAt: strOrNull(r.airborne_at), endedAt: strOrNull(r.ended_at), runnerState: json<unknown>(r.runner_state, null),
   };
 }
@@ -449,7 +448,7 @@ export class Repositories {
   }
 
   // flights
-  createFlight(f: { missionId: number; requestId: number; droneId: string; sysid: number; connectionUrl: string; state: FlightState }): FlightRecord {
+  createFlight(f: { missionId: number; requestId: number; droneId: string; sysid: number; connectionUrl: string; state: FlightStatus }): FlightRecord {
     const at = this.now();
     const info = this.q('INSERT INTO flights (mission_id, request_id, drone_id, sysid, connection_url, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
       f.missionId, f.requestId, f.droneId, f.sysid, f.connectionUrl, f.state, at,
@@ -473,11 +472,11 @@ export class Repositories {
     return rows.map(flightRow);
   }
   /** Change state and store the transition with its cause, in one transaction. */
-  transitionFlight(id: number, to: FlightState, cause: string, at = this.now(), reason?: string | null): TransitionRecord {
+  transitionFlight(id: number, to: FlightStatus, cause: string, at = this.now(), reason?: string | null): TransitionRecord {
     return this.tx(() => {
       const cur = this.flightById(id);
       if (!cur) throw new Error(`no flight ${id}`);
-      const ended = FINAL_FLIGHT_STATES.includes(to) ? at : null;
+      const ended = TERMINAL_STATUSES.includes(to) ? at : null;
       const airborne = cur.airborneAt ?? (to === 'en-route' ? at : null);
       this.q('UPDATE flights SET state = ?, state_reason = COALESCE(?, state_reason), ended_at = COALESCE(ended_at, ?), airborne_at = ? WHERE id = ?').run(
         to, reason ?? null, ended, airborne, id,
@@ -497,7 +496,7 @@ export class Repositories {
   }
   transitions(flightId: number): TransitionRecord[] {
     return (this.q('SELECT * FROM flight_transitions WHERE flight_id = ? ORDER BY id').all(flightId) as Row[]).map((r) => ({
-      id: num(r.id), flightId: num(r.flight_id), from: strOrNull(r.from_state) as FlightState | null, to: str(r.to_state) as FlightState, at: str(r.at), cause: str(r.cause),
+      id: num(r.id), flightId: num(r.flight_id), from: strOrNull(r.from_state) as FlightStatus | null, to: str(r.to_state) as FlightStatus, at: str(r.at), cause: str(r.cause),
     }));
   }
   addAlert(a: Omit<AlertRecord, 'id'>): AlertRecord {

@@ -40,14 +40,17 @@
  */
 import type { FeatureCollection } from 'geojson';
 import type { Check, Reason, FenceSummary } from '../planning/types.js';
-import type { FlightStatus } from '../fleet/flight-state.js';
+import type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency } from '../domain/words.js';
+
+/** The domain words the contract uses (src/domain/words.ts). */
+export type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency };
+export { PREFLIGHT_CHECKLIST, URGENCY_ORDER } from '../domain/words.js';
+import type { FlightAlertView, FlightDeliveryView, FlightLiveEvents, FlightPosition, FlightProgressView, FlightTransitionView } from '../dispatch/live-events.js';
+/** The live flight payloads (src/dispatch/live-events.ts), published by the flight manager. */
+export type { FlightAlertView, FlightDeliveryView, FlightLiveEvents, FlightPosition, FlightProgressView, FlightTransitionView };
 
 // ─── shared ─────────────────────────────────────────────────────────────────────────────────────
 
-export type Role = 'officer' | 'pilot' | 'admin';
-export type Lang = 'zh-CN' | 'en';
-export type Urgency = 'critical' | 'urgent' | 'routine';
-export const URGENCY_ORDER: Record<Urgency, number> = { critical: 0, urgent: 1, routine: 2 };
 
 export interface LatLon {
   lat: number;
@@ -56,16 +59,6 @@ export interface LatLon {
 /** [lon, lat] as in GeoJSON. */
 export type LonLatPair = [lon: number, lat: number];
 
-export type ErrorCode =
-  | 'bad-request'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'csrf'
-  | 'not-found'
-  | 'conflict'
-  | 'infeasible'
-  | 'rate-limited'
-  | 'internal';
 
 export interface ApiError {
   error: {
@@ -117,21 +110,6 @@ export interface ConfigResponse {
   checklist: ChecklistItem[];
 }
 
-export interface ChecklistItem {
-  id: string;
-  /** English label; the UI shows its own translation by id. */
-  label: string;
-}
-
-/** Required on approval, all of them. */
-export const PREFLIGHT_CHECKLIST: ChecklistItem[] = [
-  { id: 'airspace', label: 'Airspace checked: no new no-fly areas or crowds on the route' },
-  { id: 'weather', label: 'Wind and weather within the drone\'s limits' },
-  { id: 'battery', label: 'Battery charged and seated' },
-  { id: 'payload', label: 'Parcel weighed and secured in the release' },
-  { id: 'drop-zone', label: 'Drop point clear; recipient told to keep away until the drone leaves' },
-  { id: 'propellers', label: 'Propellers and frame inspected' },
-];
 
 // ─── zone map: GET /api/zone-map (any role), PUT /api/zone-map (admin) ─────────────────────────
 
@@ -214,21 +192,8 @@ export interface UserCreateBody {
  * 201, same body) and creates nothing; the same key with a different body → 409.
  * The request is planned before the answer: the 201 body already has its status.
  */
-export interface DropRequestBody {
-  /** 1–100 chars. */
-  recipient: string;
-  /** 5–32 chars: digits, spaces, '+', '-', '(', ')'. */
-  phone: string;
-  /** A named drop point of the zone map, or coordinates (WGS84). Unknown name → 400 field "dropPoint.name". */
-  dropPoint: { name: string } | LatLon;
-  /** 1–200 chars. */
-  medicine: string;
-  /** 0 < weightKg ≤ 25. */
-  weightKg: number;
-  urgency: Urgency;
-  /** ≤ 1000 chars; optional. */
-  notes?: string;
-}
+/** The fields of a drop request (src/domain/words.ts), as the officer sends them. */
+export type DropRequestBody = DropRequestFields;
 
 /** PATCH /api/requests/:id (the officer who made it; only before approval): any subset; re-planned. */
 export type DropRequestPatchBody = Partial<DropRequestBody>;
@@ -243,7 +208,6 @@ export type DropRequestPatchBody = Partial<DropRequestBody>;
  * - 'failed': the flight was aborted or failed before the drop (`statusReason`)
  * - 'cancelled': withdrawn by the officer
  */
-export type RequestStatus = 'awaiting-approval' | 'unservable' | 'rejected' | 'in-flight' | 'delivered' | 'failed' | 'cancelled';
 
 export interface DropRequestView {
   id: number;
@@ -267,7 +231,7 @@ export interface DropRequestView {
   missionId: number | null;
   /** Planned depot/drone/route of the current mission (for the officer's map). */
   plan: { depot: string; droneId: string; droneName: string; distanceM: number; durationS: number; route: LonLatPair[] } | null;
-  flight: { id: number; state: FlightState } | null;
+  flight: { id: number; state: FlightStatus } | null;
   /** Expected delivery time: planned flight time from now while awaiting approval / from take-off in flight. */
   eta: string | null;
   /**
@@ -275,7 +239,7 @@ export interface DropRequestView {
    * the request (and admins); null for everyone else.
    */
   handoverCode: string | null;
-  delivery: { at: string; lat: number; lon: number; distanceM: number; confirmedAt: string | null } | null;
+  delivery: FlightDeliveryView | null;
 }
 // GET /api/requests (officer: own; pilot, admin: all) → { requests: DropRequestView[] } newest first;
 //   optional ?status=<RequestStatus>.
@@ -290,7 +254,6 @@ export interface DropRequestView {
  * - 'superseded': re-planned (zone map or request changed); a newer mission replaces it
  * - 'infeasible': the best plan found cannot be flown (the request is 'unservable')
  */
-export type MissionStatus = 'awaiting-approval' | 'approved' | 'rejected' | 'superseded' | 'infeasible';
 
 export interface MissionSummary {
   id: number;
@@ -370,39 +333,16 @@ export interface RejectBody {
 
 // ─── flights (pilot, admin; officers: flights of their own requests, read only) ─────────────────
 
-/** The flight state machine's statuses (src/fleet/flight-state.ts), as the API names them. */
-export type FlightState = FlightStatus;
 
-export interface FlightPosition {
-  t: string;
-  lat: number;
-  lon: number;
-  relAltM: number;
-  groundSpeedMs: number;
-  headingDeg: number;
-}
 
-export interface FlightAlertView {
-  /** 'link-lost' | 'battery-low' | 'off-route' | 'fence-breach' | 'mode-change' | 'failsafe' | 'mission-mismatch' | … */
-  kind: string;
-  severity: 'info' | 'warning' | 'critical';
-  message: string;
-  at: string;
-}
 
-export interface FlightTransitionView {
-  from: FlightState | null;
-  to: FlightState;
-  at: string;
-  cause: string;
-}
 
 export interface FlightView {
   id: number;
   missionId: number;
   requestId: number;
   drone: { id: string; name: string; sysid: number };
-  state: FlightState;
+  state: FlightStatus;
   /** Why it failed / was aborted (and by whom). */
   stateReason: string | null;
   paused: boolean;
@@ -410,7 +350,7 @@ export interface FlightView {
   airborneAt: string | null;
   endedAt: string | null;
   /** Upload/arming progress while 'uploading'…'arming': e.g. phase 'upload' 12 / 20. */
-  progress: { phase: string; done: number; total: number } | null;
+  progress: FlightProgressView | null;
   /** Fraction of the planned route flown, 0…1. */
   routeFraction: number;
   position: FlightPosition | null;
@@ -420,7 +360,7 @@ export interface FlightView {
   eta: string | null;
   alerts: FlightAlertView[];
   transitions: FlightTransitionView[];
-  delivery: { at: string; lat: number; lon: number; distanceM: number; confirmedAt: string | null } | null;
+  delivery: FlightDeliveryView | null;
   /** Planned polyline depot → drop point → depot ([lon, lat]). */
   plannedRoute: LonLatPair[];
 }
@@ -449,19 +389,9 @@ export interface ServiceEvents {
 }
 
 /** GET /api/flights/:id/events: live flight (same visibility as GET /api/flights/:id). */
-export interface FlightEvents {
+export interface FlightEvents extends FlightLiveEvents {
   /** First message: the whole current view. */
   snapshot: FlightView;
-  position: FlightPosition & { routeFraction: number; eta: string | null };
-  state: FlightTransitionView;
-  battery: { t: string; remainingPct: number; voltageV: number };
-  link: { t: string; up: boolean };
-  mode: { t: string; mode: string };
-  alert: FlightAlertView;
-  progress: { phase: string; done: number; total: number };
-  delivery: NonNullable<FlightView['delivery']>;
-  /** Paused/resumed by the pilot. */
-  paused: { paused: boolean; by: string; at: string };
 }
 
 // ─── hand-over: POST /api/handover (public, 10 attempts / minute per client address) ───────────

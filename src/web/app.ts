@@ -9,7 +9,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import { packageRoot } from '../config.js';
+import { packageRoot } from '../package-root.js';
 import { createLogger } from '../log.js';
 import { installSessions } from './auth.js';
 import type { AppDeps } from './context.js';

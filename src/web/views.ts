@@ -4,7 +4,7 @@
  * state the tracker stored.
  */
 import type { FlightState as FleetState } from '../fleet/flight-state.js';
-import type { DeliveryPlan } from '../planning/types.js';
+import type { DeliveryPlan } from '../planner/types.js';
 import type { DropRequestRecord, FlightRecord, MissionRecord, Repositories, UserRecord } from '../store/repositories.js';
 import type {
   DropRequestView,

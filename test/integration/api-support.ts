@@ -3,8 +3,9 @@
  * zone map, one user per role (plus a second officer), one drone, and log-in helpers.
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { defaultConfig, packageRoot, type ServiceConfig } from '../../src/config.js';
-import { createService, type ServiceParts } from '../../src/dispatch/service.js';
+import { defaultConfig, type ServiceConfig } from '../../src/app/config.js';
+import { packageRoot } from '../../src/package-root.js';
+import { createService, type ServiceParts } from '../../src/app/service.js';
 import type { FlightStarter } from '../../src/dispatch/flights.js';
 import { openStore } from '../../src/store/db.js';
 import { hashPassword } from '../../src/store/passwords.js';

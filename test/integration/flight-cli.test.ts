@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './flight-scenarios.js';
-import { connect } from '../../src/mavlink/index.js';
+import { connect } from '../../src/mavlink/connection.js';
 import { CLI, killCliChildren, runCli as runCliWith, spawnCli } from '../support/cli.js';
 
 const MAP = path.join(ROOT, 'missions/county-town.geojson');

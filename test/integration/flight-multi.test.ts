@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { distanceM, emulatorBackend, exampleMap, fly, homeOf, plan, tightInclusionFence } from './flight-scenarios.js';
-import { connect } from '../../src/mavlink/index.js';
+import { connect } from '../../src/mavlink/connection.js';
 import type { MavlinkConnection } from '../../src/mavlink/types.js';
 import { runFlight } from '../../src/fleet/flight-runner.js';
 import type { VehiclePlan } from '../../src/missions/types.js';

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportQgcPlan } from '../../src/missions/index.js';
+import { exportQgcPlan } from '../../src/missions/export-qgc.js';
 import { startMiniVehicle, type MiniVehicle } from '../support/mini-vehicle.js';
 import { makePlan } from '../support/mavlink-fixtures.js';
 import { CLI, killCliChildren, runCli } from '../support/cli.js';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
 import { connect, type ConnectOptionsExt } from '../../src/mavlink/connection.js';
 import { compareItems } from '../../src/mavlink/compare.js';
-import type { VehicleEvent } from '../../src/fleet/telemetry.js';
+import type { VehicleEvent } from '../../src/mavlink/telemetry.js';
 import { UdpTransport } from '../../src/mavlink/transports.js';
 import { startLinkProxy } from '../support/link-proxy.js';
 import { HOME, makeFence, makeMission, makePlan } from '../support/mavlink-fixtures.js';

@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type ConnectOptionsExt } from '../../src/mavlink/connection.js';
-import type { VehicleEvent } from '../../src/fleet/telemetry.js';
+import type { VehicleEvent } from '../../src/mavlink/telemetry.js';
 import type { MavlinkVehicle } from '../../src/mavlink/vehicle.js';
 import { UdpTransport } from '../../src/mavlink/transports.js';
 import { Encoder, MSG, PacketSplitter, decodePacket, num } from '../../src/mavlink/wire.js';

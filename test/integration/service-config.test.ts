@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, packageRoot } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/app/config.js';
+import { packageRoot } from '../../src/package-root.js';
 
 const dirs: string[] = [];
 afterEach(() => {

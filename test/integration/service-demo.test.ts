@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/config.js';
+import { packageRoot } from '../../src/package-root.js';
 
 const CLI = join(packageRoot(), 'dist', 'src', 'cli.js');
 /** Simulated-time factor of the demo drones (MEDIDROP_TEST_SPEEDUP=1 measures real time). */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
-import { packageRoot } from '../../src/config.js';
+import { packageRoot } from '../../src/package-root.js';
 import { openStore } from '../../src/store/db.js';
 import { CHECKLIST, DEPOT, PASSWORD, makeTestApp, newKey, requestBody } from './api-support.js';
 import { startLinkProxy, type LinkProxy } from '../support/link-proxy.js';

@@ -3,10 +3,10 @@
  * cleaned up after each test, and waiting helpers on the flight handle.
  */
 import { startEmulator, type Emulator, type EmulatedVehicle } from '../../sim/emulator/index.js';
-import { connect } from '../../src/mavlink/index.js';
+import { connect } from '../../src/mavlink/connection.js';
 import type { MavlinkConnection, VehicleLink } from '../../src/mavlink/types.js';
 import type { FlightHandle } from '../../src/fleet/flight-runner.js';
-import type { FlightStatus } from '../../src/fleet/flight-state.js';
+import type { FlightStatus } from '../../src/domain/words.js';
 import { HOME } from '../unit/fleet-fixtures.js';
 
 export const SPEEDUP = 40;

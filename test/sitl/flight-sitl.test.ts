@@ -4,7 +4,7 @@
  * ArduPilot's copter.parm, unless it sits next to the binary); see .github/workflows/sitl.yml.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect } from '../../src/mavlink/index.js';
+import { connect } from '../../src/mavlink/connection.js';
 import type { MavlinkConnection } from '../../src/mavlink/types.js';
 import { runFlight } from '../../src/fleet/flight-runner.js';
 import type { VehiclePlan } from '../../src/missions/types.js';

@@ -1,16 +1,16 @@
 /**
  * The parameter file shipped for SITL users (sim/sitl/medidrop.parm) is the list the harness and the
- * emulator use (sim/sitl/params.ts), and the SITL command line is what sim_vehicle.py would run.
+ * emulator use (sim/medidrop-params.ts), and the SITL command line is what sim_vehicle.py would run.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { medidropParmText, MEDIDROP_PARAMS, parseParmText } from '../../sim/sitl/params.js';
+import { medidropParmText, MEDIDROP_PARAMS, parseParmText } from '../../sim/medidrop-params.js';
 import { findCopterDefaults, findSitlBinary, sitlArgs } from '../../sim/sitl/harness.js';
 import { ROOT } from '../integration/flight-scenarios.js';
 
 describe('SITL parameter file and command line', () => {
-  it('sim/sitl/medidrop.parm equals the list in sim/sitl/params.ts', () => {
+  it('sim/sitl/medidrop.parm equals the list in sim/medidrop-params.ts', () => {
     const file = readFileSync(path.join(ROOT, 'sim/sitl/medidrop.parm'), 'utf8');
     expect(file).toBe(medidropParmText());
     const parsed = parseParmText(file, 'medidrop.parm');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlightContext } from '../../src/fleet/flight-state.js';
 import { classifyStatusText } from '../../src/fleet/alerts.js';
-import type { DeliveryPlan } from '../../src/planning/types.js';
+import type { DeliveryPlan } from '../../src/planner/types.js';
 import { CORNER, HOME, ev, feed, leg, offset, referencePlan, toEnRoute } from './fleet-fixtures.js';
 
 const ctx = (over: Partial<FlightContext> = {}): FlightContext => ({ plan: referencePlan(), ...over });

@@ -3,8 +3,9 @@
  * 150 m E, like ARDUPILOT.md's reference flight) built the way src/missions/build.ts builds missions,
  * and helpers that feed scripted event sequences through the reducer.
  */
-import type { MissionItem, VehiclePlan, DeliveryMethod } from '../../src/missions/types.js';
-import type { VehicleEvent } from '../../src/fleet/telemetry.js';
+import type { DeliveryMethod } from '../../src/domain/words.js';
+import type { MissionItem, VehiclePlan } from '../../src/missions/types.js';
+import type { VehicleEvent } from '../../src/mavlink/telemetry.js';
 import {
   initialFlightState,
   reduceFlight,

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { startFlight } from '../../src/fleet/flight-runner.js';
 import { MemoryFlightStore } from '../../src/fleet/store.js';
-import type { VehicleEvent } from '../../src/fleet/telemetry.js';
+import type { VehicleEvent } from '../../src/mavlink/telemetry.js';
 import type { CommandResult, PlanUploadReport, TransferResult, VehicleLink } from '../../src/mavlink/types.js';
 import type { MissionItem, VehiclePlan } from '../../src/missions/types.js';
 import { SYSID, referencePlan } from './fleet-fixtures.js';

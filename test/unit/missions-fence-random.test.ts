@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { booleanContains, kinks, polygon as turfPolygon, point as turfPoint, pointToLineDistance, lineString } from '@turf/turf';
 import { parseZoneMap } from '../../src/geo/zone-map.js';
-import { planDelivery } from '../../src/planning/plan.js';
+import { planDelivery } from '../../src/planner/plan-delivery.js';
 import { fenceShapes } from '../../src/missions/fence-items.js';
 import type { LonLat } from '../../src/geo/types.js';
 import { at, DRONE } from './plan-fixtures.js';

@@ -10,9 +10,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadZoneMapFile } from '../../src/geo/zone-map.js';
-import { planDelivery } from '../../src/planning/plan.js';
+import { planDelivery } from '../../src/planner/plan-delivery.js';
 import { parseDroneProfileText } from '../../src/planning/drone.js';
-import { exportDeliveryPlan } from '../../src/missions/export-plan.js';
+import { exportDeliveryPlan } from '../../src/planner/export-plan.js';
 import { readPlanFile } from '../../src/missions/export-qgc.js';
 import { fenceShapes } from '../../src/missions/fence-items.js';
 import type { PlanRequest } from '../../src/planning/types.js';

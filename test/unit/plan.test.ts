@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { planDelivery, PlanRequestError } from '../../src/planning/plan.js';
+import { planDelivery, PlanRequestError } from '../../src/planner/plan-delivery.js';
 import { DEFAULT_DRONE } from '../../src/planning/drone.js';
-import type { DeliveryPlan, PlanRequest } from '../../src/planning/types.js';
+import type { PlanRequest } from '../../src/planning/types.js';
+import type { DeliveryPlan } from '../../src/planner/types.js';
 import { common } from 'node-mavlink';
 import { at, DRONE, townMap } from './plan-fixtures.js';
 import { isSegmentClear, planRoute, prepareMap } from '../../src/planning/route.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseZoneMap } from '../../src/geo/zone-map.js';
-import { planDelivery } from '../../src/planning/plan.js';
+import { planDelivery } from '../../src/planner/plan-delivery.js';
 import { DEFAULT_DRONE } from '../../src/planning/drone.js';
 import { initialFlightState, type FlightState } from '../../src/fleet/flight-state.js';
 import type { TrackPoint } from '../../src/fleet/store.js';

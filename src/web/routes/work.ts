@@ -2,9 +2,10 @@
  * The day's work: drop requests (officers), missions (pilots), flights (pilots; officers follow
  * their own), the hand-over confirmation (public) and the live event streams.
  */
+import { TERMINAL_STATUSES } from '../../domain/words.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BusEvent } from '../../dispatch/events.js';
-import { FINAL_FLIGHT_STATES, type DropRequestRecord, type FlightRecord, type UserRecord } from '../../store/repositories.js';
+import { type DropRequestRecord, type FlightRecord, type UserRecord } from '../../store/repositories.js';
 import type {
   ApproveBody,
   ApproveResponse,
@@ -257,7 +258,7 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
         if (!f) return;
         const d = repos.deliveryForFlight(f.id);
         if (d) stream.send('delivery', { at: d.at, lat: d.lat, lon: d.lon, distanceM: d.distanceM, confirmedAt: d.confirmedAt });
-        if (FINAL_FLIGHT_STATES.includes(f.state)) stream.send('snapshot', flightView(src, f));
+        if (TERMINAL_STATUSES.includes(f.state)) stream.send('snapshot', flightView(src, f));
       }
     });
     stream.onClose(off);

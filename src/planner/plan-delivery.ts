@@ -12,14 +12,15 @@ import { buildMission } from '../missions/build.js';
 import { buildFence } from '../missions/fence.js';
 import { chooseRally } from '../missions/rally.js';
 import type { VehiclePlan } from '../missions/types.js';
-import { APPROACH_HEIGHT_M, estimateEnergy, type EnergyEstimate } from './energy.js';
-import { distanceM, pathLengthM } from './local-frame.js';
+import { APPROACH_HEIGHT_M, estimateEnergy, type EnergyEstimate } from '../planning/energy.js';
+import { distanceM, pathLengthM } from '../planning/local-frame.js';
 
 /** A drop point closer than this to the depot is no delivery, m. */
 const MIN_DEPOT_DROP_DISTANCE_M = 10;
-import { mergeCornerRuns } from './waypoints.js';
-import { areaContaining, isSegmentClear, planRoute, prepareMap, type PreparedMap } from './route.js';
-import type { Check, DeliveryPlan, PlaceRef, PlanOptions, PlanRequest, Reason } from './types.js';
+import { mergeCornerRuns } from '../planning/waypoints.js';
+import { areaContaining, isSegmentClear, planRoute, prepareMap, type PreparedMap } from '../planning/route.js';
+import type { Check, PlaceRef, PlanOptions, PlanRequest, Reason } from '../planning/types.js';
+import type { DeliveryPlan } from './types.js';
 
 export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = Object.freeze({ clearanceM: 30, maxHeightM: 120, heightMarginM: 20 });
 /** Margin of the inclusion fence around the route, m. */

@@ -3,16 +3,16 @@
  * planner, the zone-map parser and the flight starter can be given (tests), else the real ones.
  */
 import { randomBytes } from 'node:crypto';
-import type { PlanDelivery } from '../planning/types.js';
+import type { PlanDelivery } from '../planner/types.js';
 import type { ZoneMap } from '../geo/types.js';
-import type { ServiceConfig } from '../config.js';
+import type { ServiceConfig } from './config.js';
 import type { Repositories } from '../store/repositories.js';
 import type { AppDeps, WebSettings } from '../web/context.js';
-import { Dispatcher } from './dispatcher.js';
-import { EventBus } from './events.js';
-import { FlightManager, type FlightStarter } from './flights.js';
-import { loadDroneProfiles } from './profiles.js';
-import { RequestService } from './requests.js';
+import { Dispatcher } from '../dispatch/dispatcher.js';
+import { EventBus } from '../dispatch/events.js';
+import { FlightManager, type FlightStarter } from '../dispatch/flights.js';
+import { loadDroneProfiles } from '../dispatch/profiles.js';
+import { RequestService } from '../dispatch/requests.js';
 import { createLogger } from '../log.js';
 
 const log = createLogger('service');
@@ -45,7 +45,7 @@ export function serverSecret(repos: Repositories, configured: string | null): st
 export async function createService(o: CreateServiceOptions): Promise<ServiceParts> {
   const { repos, config } = o;
   const bus = new EventBus();
-  const planDelivery = o.planDelivery ?? (await import('../planning/plan.js')).planDelivery;
+  const planDelivery = o.planDelivery ?? (await import('../planner/plan-delivery.js')).planDelivery;
   const parseZoneMap = o.parseZoneMap ?? (await import('../geo/zone-map.js')).parseZoneMap;
   const { profiles, problems } = loadDroneProfiles(config.dronesDir);
   for (const p of problems) log.warn(p);
@@ -54,7 +54,7 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
   let starter: FlightStarter | null;
   if (o.starter !== undefined) starter = o.starter;
   else {
-    const { FleetStarter } = await import('./fleet-starter.js');
+    const { FleetStarter } = await import('../dispatch/fleet-starter.js');
     starter = new FleetStarter(repos, bus, { vehicleTimeoutMs: config.vehicleTimeoutMs });
   }
   const flights = new FlightManager(repos, bus, starter);

@@ -10,11 +10,11 @@
  *                         or MEDIDROP_SIGNING_KEY in the environment (keeps it out of `ps`)
  *   --require-signed      refuse unsigned packets
  */
-import { UsageError, numberFlag } from '../cli/common.js';
-import { connect, type ConnectOptionsExt, type MavlinkConnectionExt } from './connection.js';
-import { parseSigningKey } from './signing.js';
-import type { MavlinkConnection, VehicleLink } from './types.js';
-import { ConnectionUrlError, parseConnectionUrl } from './url.js';
+import { UsageError, numberFlag } from './common.js';
+import { connect, type ConnectOptionsExt, type MavlinkConnectionExt } from '../mavlink/connection.js';
+import { parseSigningKey } from '../mavlink/signing.js';
+import type { MavlinkConnection, VehicleLink } from '../mavlink/types.js';
+import { ConnectionUrlError, parseConnectionUrl } from '../mavlink/url.js';
 
 export const CONNECT_FLAGS = {
   connect: { type: 'string' },

@@ -4,8 +4,8 @@
  * points. Each feature has `properties.kind` and, where it applies, a name.
  */
 import type { Feature, FeatureCollection } from 'geojson';
-import type { DeliveryPlan } from '../planning/types.js';
-import { fenceShapes } from './fence-items.js';
+import type { DeliveryPlan } from './types.js';
+import { fenceShapes } from '../missions/fence-items.js';
 
 export function deliveryPlanGeoJson(plan: DeliveryPlan): FeatureCollection {
   const features: Feature[] = [];

@@ -2,8 +2,9 @@
  * A DeliveryPlan as a `.plan` file: the vehicle plan in QGroundControl's format plus the planner's
  * summary in the `medidrop` member (see export-qgc.ts).
  */
-import type { DeliveryPlan, PlanRequest } from '../planning/types.js';
-import { exportQgcPlan } from './export-qgc.js';
+import type { PlanRequest } from '../planning/types.js';
+import type { DeliveryPlan } from './types.js';
+import { exportQgcPlan } from '../missions/export-qgc.js';
 
 /** Human-/UI-facing summary stored in `.plan` files under medidrop.summary. Deterministic. */
 export function deliveryPlanSummary(plan: DeliveryPlan, request: PlanRequest): Record<string, unknown> {

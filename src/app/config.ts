@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Lang } from './web/api-types.js';
+import type { Lang } from '../domain/words.js';
+import { packageRoot } from '../package-root.js';
 
 export interface ServiceConfig {
   port: number;
@@ -40,15 +41,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** The package's root directory (where package.json is), from src/ or dist/src/. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src'))) return dir;
-    dir = dirname(dir);
-  }
-  return process.cwd();
-}
 
 export function defaultConfig(): ServiceConfig {
   const root = packageRoot();

@@ -41,7 +41,7 @@ export const MEDIDROP_PARAMS: { name: string; value: number; why: string }[] = [
 export function medidropParmText(): string {
   const lines = [
     '# medidrop: parameters on top of ArduPilot\'s copter.parm (pass both: --defaults copter.parm,medidrop.parm)',
-    '# Generated from sim/sitl/params.ts; keep the two equal.',
+    '# Generated from sim/medidrop-params.ts; keep the two equal.',
     '# No winch here (WINCH_TYPE stays 0): a winch drone (deliveryMethod winch) also needs WINCH_TYPE non-zero',
     '# (1 = PWM winch on a SERVOn_FUNCTION 88 output) on that vehicle, or medidrop refuses to fly its plan',
     '# (ArduCopter would ignore DO_WINCH and the gripper would drop the parcel from the hover height).',
