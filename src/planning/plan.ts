@@ -33,6 +33,15 @@ export const FENCE_MARGIN_M = 3;
 /** Lowest sensible cruise height above take-off, m (rooftops and trees). */
 export const MIN_CRUISE_ALTITUDE_M = 30;
 
+/**
+ * FENCE_ALT_MAX for a cruise altitude: half the height margin above the cruise, never above the legal
+ * ceiling. Also used to rebuild the parameters of a `.plan` that lost its medidrop member
+ * (src/missions/plan-params.ts), with the default options every front end plans with.
+ */
+export function fenceCeilingM(cruiseAltitudeM: number, opts: Pick<PlanOptions, 'maxHeightM' | 'heightMarginM'> = DEFAULT_PLAN_OPTIONS): number {
+  return Math.min(opts.maxHeightM, cruiseAltitudeM + opts.heightMarginM / 2);
+}
+
 /** A request that cannot be planned at all (unknown place, nonsensical number). */
 export class PlanRequestError extends Error {
   override name = 'PlanRequestError';
@@ -283,7 +292,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
       inclusionMarginM: Math.max(INCLUSION_MARGIN_M, 2 * opts.clearanceM),
       maxInclusionVertices: INCLUSION_MAX_VERTICES,
       minRouteGapM: opts.clearanceM / 2,
-      altMaxM: Math.min(opts.maxHeightM, cruiseAltitudeM + opts.heightMarginM / 2),
+      altMaxM: fenceCeilingM(cruiseAltitudeM, opts),
       marginM: FENCE_MARGIN_M,
     },
   });
