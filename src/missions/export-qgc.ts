@@ -18,11 +18,14 @@
  * non-INT frames QGC stores (3 relative altitude, 0 global, 10 terrain); the vehicle form uses 6, 5
  * and 11. AltitudeMode follows the frame as QGC's SimpleMissionItem maps it (MAV_FRAME_GLOBAL_TERRAIN_ALT
  * ↔ AltitudeModeTerrainFrame, GLOBAL ↔ Absolute, GLOBAL_RELATIVE_ALT ↔ Relative).
- * `medidrop` carries what QGC lacks; QGC ignores unknown top-level members.
+ * `medidrop` carries what QGC lacks; QGC ignores unknown top-level members, and drops them when it
+ * saves the plan again (PlanMasterController::saveToJson): readPlanFile then rebuilds the parameters
+ * from the items (plan-params.ts) or refuses the file.
  */
 import type { MissionItem, VehiclePlan, DeliveryMethod } from './types.js';
 import { fenceItemsFromShapes, fenceShapes } from './fence-items.js';
 import { isPositionCommand } from './build.js';
+import { deriveVehicleParams } from './plan-params.js';
 import { common } from 'node-mavlink';
 
 export const QGC_FIRMWARE_ARDUPILOT = 3;
@@ -281,13 +284,31 @@ function findDelivery(mission: MissionItem[]): { seq: number; method: DeliveryMe
   return null;
 }
 
+/** A `.plan` read for upload, and where its vehicle parameters came from. */
+export interface ParsedPlanFile {
+  plan: VehiclePlan;
+  /**
+   * 'medidrop': the file's medidrop.params. 'derived': the file has none (a plan re-saved by
+   * QGroundControl, or written by another tool) and they were rebuilt from its items (plan-params.ts).
+   */
+  paramsFrom: 'medidrop' | 'derived';
+}
+
 /**
  * Parse and validate `.plan` text into the VehiclePlan to upload. Throws PlanFileError listing every
- * problem with its JSON path. Files written by QGroundControl (without the `medidrop` member) are
- * accepted when their mission has a recognisable delivery item (NAV_PAYLOAD_PLACE or a DO_GRIPPER
- * release).
+ * problem with its JSON path. See parsePlanFile.
  */
 export function readPlanFile(text: string): VehiclePlan {
+  return parsePlanFile(text).plan;
+}
+
+/**
+ * Parse and validate `.plan` text. Files written by QGroundControl (without the `medidrop` member) are
+ * accepted when their mission has a recognisable delivery item (NAV_PAYLOAD_PLACE or a DO_GRIPPER
+ * release) and the parameters can be rebuilt from mission, fence and rally (deriveVehicleParams);
+ * otherwise PlanFileError names what is missing. A plan is never returned without its parameters.
+ */
+export function parsePlanFile(text: string): ParsedPlanFile {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -378,7 +399,7 @@ export function readPlanFile(text: string): VehiclePlan {
       });
   }
 
-  let params: Record<string, number> = {};
+  let params: Record<string, number> | null = null;
   let delivery: VehiclePlan['delivery'] | null = null;
   const md = doc.medidrop;
   if (md !== undefined) {
@@ -418,6 +439,15 @@ export function readPlanFile(text: string): VehiclePlan {
   if (mission.length > ARDUCOPTER_MAX_MISSION_ITEMS) problems.push(`mission.items: ${mission.length - 1} items (+ home) exceed ArduCopter's ${ARDUCOPTER_MAX_MISSION_ITEMS} mission items`);
   if (fence.length > ARDUCOPTER_MAX_FENCE_ITEMS) problems.push(`geoFence: ${fence.length} fence items exceed ArduCopter's ${ARDUCOPTER_MAX_FENCE_ITEMS}`);
   if (rally.length > ARDUCOPTER_MAX_RALLY_POINTS) problems.push(`rallyPoints.points: ${rally.length} rally points exceed ArduCopter's ${ARDUCOPTER_MAX_RALLY_POINTS}`);
-  if (problems.length > 0 || !home || !delivery) throw new PlanFileError(problems.length > 0 ? problems : ['incomplete plan']);
-  return { mission, fence, rally, params, home, delivery };
+  // No medidrop.params (QGC keeps only its own members when it saves a plan): rebuild them from the
+  // items the file holds, or refuse. Uploading the fence without FENCE_ENABLE & co. would leave it off.
+  let paramsFrom: ParsedPlanFile['paramsFrom'] = 'medidrop';
+  if (params === null && problems.length === 0 && home) {
+    paramsFrom = 'derived';
+    const derived = deriveVehicleParams({ mission, fence, rally, home });
+    if (derived.ok) params = derived.params;
+    else problems.push(...derived.missing.map((m) => `no medidrop.params (a plan re-saved by QGroundControl keeps only mission, geoFence and rallyPoints) and they cannot be rebuilt from the plan: ${m}`));
+  }
+  if (problems.length > 0 || !home || !delivery || !params) throw new PlanFileError(problems.length > 0 ? problems : ['incomplete plan']);
+  return { plan: { mission, fence, rally, params, home, delivery }, paramsFrom };
 }
