@@ -15,7 +15,7 @@
 import { createInterface } from 'node:readline/promises';
 import { connect } from '../mavlink/connection.js';
 import type { MavlinkConnection } from '../mavlink/types.js';
-import { PlanFileError, readPlanFile } from '../missions/export-qgc.js';
+import { PlanFileError, parsePlanFile, type ParsedPlanFile } from '../missions/export-qgc.js';
 import type { VehiclePlan } from '../missions/types.js';
 import { startFlight } from '../fleet/flight-runner.js';
 import type { FlightUpdate } from '../fleet/tracker.js';
@@ -74,13 +74,13 @@ function defaultIo(): FlyIo {
   };
 }
 
-function summary(plan: VehiclePlan): string {
+function summary(plan: VehiclePlan, paramsFrom: ParsedPlanFile['paramsFrom']): string {
   const d = plan.delivery;
   return [
     `home      ${plan.home.lat.toFixed(7)}, ${plan.home.lon.toFixed(7)} (${plan.home.altM} m AMSL)`,
     `drop      ${d.lat.toFixed(7)}, ${d.lon.toFixed(7)} by ${d.method} (mission item ${d.seq})`,
     `uploads   ${plan.mission.length} mission items, ${plan.fence.length} fence items, ${plan.rally.length} rally points`,
-    `params    ${Object.entries(plan.params).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}`,
+    `params    ${Object.entries(plan.params).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}${paramsFrom === 'derived' ? ' (rebuilt from the plan: the file has no medidrop member)' : ''}`,
   ].join('\n');
 }
 
@@ -127,15 +127,16 @@ export async function run(args: string[], io: FlyIo = defaultIo()): Promise<numb
   if (!(timeoutS > 0)) throw new UsageError('--timeout must be positive');
 
   const text = readSmallTextFile(file, `cannot read ${file}`);
-  let plan: VehiclePlan;
+  let parsed: ParsedPlanFile;
   try {
-    plan = readPlanFile(text);
+    parsed = parsePlanFile(text);
   } catch (err) {
     if (err instanceof PlanFileError) throw new UsageError(`${file} is not a usable plan:\n  ${err.message.split('\n').join('\n  ')}`);
     throw err;
   }
+  const plan = parsed.plan;
 
-  io.err(`medidrop fly: ${file}\n${summary(plan)}`);
+  io.err(`medidrop fly: ${file}\n${summary(plan, parsed.paramsFrom)}`);
   if (!values.yes) {
     if (!io.confirm) throw new UsageError('refusing to fly without --yes: there is no terminal to confirm on');
     const ok = await io.confirm('Upload, arm and fly this delivery? [y/N] ');

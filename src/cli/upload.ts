@@ -6,8 +6,7 @@
  */
 import { UsageError, parseCommandArgs, readSmallTextFile } from './common.js';
 import { CONNECT_FLAGS, CONNECT_HELP, connectFromFlags } from './connect.js';
-import { readPlanFile, PlanFileError } from '../missions/export-qgc.js';
-import type { VehiclePlan } from '../missions/types.js';
+import { parsePlanFile, PlanFileError, type ParsedPlanFile } from '../missions/export-qgc.js';
 import type { TransferProgress } from '../mavlink/types.js';
 
 const HELP = `usage: medidrop upload --connect URL [options] FILE.plan
@@ -15,6 +14,9 @@ const HELP = `usage: medidrop upload --connect URL [options] FILE.plan
 Uploads mission, fence and rally points from a QGroundControl .plan (as written by 'medidrop plan'),
 sets the fence parameters, reads every part back and compares. On any failure the vehicle is
 cleared and its parameters restored; the report says so.
+
+A plan saved again by QGroundControl has lost medidrop's parameters: they are rebuilt from its
+mission, fence and rally points, or the file is refused with the reason (e.g. no inclusion fence).
 
   --attempts N         whole-transfer attempts when the vehicle gives up (default 3)
 ${CONNECT_HELP}`;
@@ -35,15 +37,21 @@ export async function run(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`upload needs exactly one .plan file, got ${positionals.length}\n\n${HELP}`);
   const file = positionals[0]!;
   const text = readSmallTextFile(file, `cannot read ${file}`);
-  let plan: VehiclePlan;
+  let parsed: ParsedPlanFile;
   try {
-    plan = readPlanFile(text);
+    parsed = parsePlanFile(text);
   } catch (err) {
     if (err instanceof PlanFileError) throw new UsageError(`${file}: ${err.message}`);
     throw err;
   }
   const attempts = values.attempts === undefined ? undefined : Number(values.attempts);
   if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1 || attempts > 100)) throw new UsageError(`--attempts must be an integer 1–100, got '${values.attempts}'`);
+
+  const plan = parsed.plan;
+  if (parsed.paramsFrom === 'derived') {
+    const list = Object.entries(plan.params).map(([k, v]) => `${k}=${v}`).join(' ');
+    process.stderr.write(`${file} has no medidrop member (saved again by QGroundControl?): parameters rebuilt from its mission, fence and rally points: ${list}\n`);
+  }
 
   const { conn, vehicle } = await connectFromFlags(values);
   try {

@@ -145,7 +145,6 @@ export function buildMission(input: MissionInput): BuiltMission {
   });
   waypoint(drop, cruise);
 
-  const params: Record<string, number> = {};
   let deliverySeq: number;
   const above = Math.max(0, cruise - dropH);
   if (input.method === 'winch') {
@@ -167,8 +166,8 @@ export function buildMission(input: MissionInput): BuiltMission {
       // param1 abort altitude 0, param2 precision land off.
       nav(CMD.NAV_LAND, [0, 0, 0, 0], drop, dropH);
       deliverySeq = doCmd(CMD.DO_GRIPPER, [1, GRIPPER_RELEASE, 0, 0]);
+      // Needs MIS_OPTIONS ContinueAfterLand: missionParams below finds the LAND → TAKEOFF pair.
       nav(CMD.NAV_TAKEOFF, [0, 0, 0, 0], drop, cruise);
-      params.MIS_OPTIONS = MIS_OPTIONS_CONTINUE_AFTER_LAND;
     } else {
       // Whole metres: ArduCopter stores param1 as uint16 centimetres, truncating (AP_Mission:
       // cmd.p1 = param1*100), so 22.63 m reads back as 22.62 and the read-back check would fail.
@@ -184,7 +183,25 @@ export function buildMission(input: MissionInput): BuiltMission {
   });
   waypoint(depot, cruise);
   nav(CMD.NAV_LAND, [0, 0, 0, 0], depot, 0);
-  return { items, deliverySeq, params };
+  return { items, deliverySeq, params: missionParams(items) };
+}
+
+/** AP_Mission::is_nav_cmd: ids up to MAV_CMD_NAV_LAST (95), NAV_SET_YAW_SPEED, and ArduPilot's NAV_SCRIPT_TIME (42702) and NAV_ATTITUDE_TIME (42703). */
+function isNavCommand(command: number): boolean {
+  return command <= 95 || command === CMD.NAV_SET_YAW_SPEED || command === 42702 || command === 42703;
+}
+
+/**
+ * Parameters the mission items themselves need. A NAV_LAND whose next NAV command is a take-off
+ * (land-release: land on the drop point, release, take off again) needs MIS_OPTIONS bit 2: without
+ * it ArduCopter disarms on touchdown and the mission ends there (mode_auto.cpp verify_land, via
+ * AP_Mission::continue_after_land_check_for_takeoff → is_takeoff_next, which skips DO commands and
+ * NAV_DELAY). Pure; used by buildMission and for a `.plan` that lost its medidrop member.
+ */
+export function missionParams(items: readonly MissionItem[]): Record<string, number> {
+  const nav = items.filter((it) => it.seq > 0 && isNavCommand(it.command) && it.command !== CMD.NAV_DELAY);
+  const landThenTakeoff = nav.some((it, i) => it.command === CMD.NAV_LAND && nav[i + 1]?.command === CMD.NAV_TAKEOFF);
+  return landThenTakeoff ? { MIS_OPTIONS: MIS_OPTIONS_CONTINUE_AFTER_LAND } : {};
 }
 
 /** MAV_CMDs that carry a position in x/y (the rest are DO commands with x = y = 0). */

@@ -5,7 +5,7 @@
  * MissionItem/SimpleMissionItem/GeoFenceController/RallyPointController in mavlink/qgroundcontrol):
  *   { fileType: "Plan", version: 1, groundStation,
  *     mission: { version: 2, firmwareType: 3 (MAV_AUTOPILOT_ARDUPILOTMEGA), vehicleType: 2 (quadrotor),
- *                cruiseSpeed, hoverSpeed, plannedHomePosition: [lat, lon, altAMSL],
+ *                cruiseSpeed, hoverSpeed (whole m/s, see qgcSpeed), plannedHomePosition: [lat, lon, altAMSL],
  *                items: [SimpleItem { autoContinue, command, doJumpId, frame,
  *                                     params: [p1, p2, p3, p4, lat, lon, alt], type: "SimpleItem",
  *                                     AMSLAltAboveTerrain: null, Altitude, AltitudeMode (position items)}] },
@@ -15,13 +15,18 @@
  *     rallyPoints: { version: 2, points: [[lat, lon, alt]] },
  *     medidrop: { version: 1, droneId, home, delivery, params, summary } }
  * The mission's seq 0 (home) is not an item in a .plan: it is `plannedHomePosition`. Frames are the
- * non-INT frames QGC stores (3 relative altitude, 0 global); the vehicle form uses 6 and 5.
- * `medidrop` carries what QGC lacks; QGC ignores unknown top-level members.
+ * non-INT frames QGC stores (3 relative altitude, 0 global, 10 terrain); the vehicle form uses 6, 5
+ * and 11. AltitudeMode follows the frame as QGC's SimpleMissionItem maps it (MAV_FRAME_GLOBAL_TERRAIN_ALT
+ * ↔ AltitudeModeTerrainFrame, GLOBAL ↔ Absolute, GLOBAL_RELATIVE_ALT ↔ Relative).
+ * `medidrop` carries what QGC lacks; QGC ignores unknown top-level members, and drops them when it
+ * saves the plan again (PlanMasterController::saveToJson): readPlanFile then rebuilds the parameters
+ * from the items (plan-params.ts) or refuses the file.
  */
 import type { DeliveryMethod } from '../domain/words.js';
 import type { MissionItem, VehiclePlan } from './types.js';
 import { fenceItemsFromShapes, fenceShapes } from './fence-items.js';
 import { isPositionCommand } from './build.js';
+import { deriveVehicleParams } from './plan-params.js';
 import { common } from 'node-mavlink';
 
 export const QGC_FIRMWARE_ARDUPILOT = 3;
@@ -30,9 +35,40 @@ export const ARDUCOPTER_MAX_MISSION_ITEMS = 650;
 export const ARDUCOPTER_MAX_FENCE_ITEMS = 70;
 export const ARDUCOPTER_MAX_RALLY_POINTS = 46;
 export const QGC_VEHICLE_QUADROTOR = 2;
-/** QGC AltitudeMode: 1 = relative to launch (home). */
+/**
+ * QGC AltitudeMode, the enum QGroundControlQmlGlobal::AltMode (src/QmlControls/QGroundControlQmlGlobal.h):
+ * 0 Mixed (plan-wide only), 1 Relative (MAV_FRAME_GLOBAL_RELATIVE_ALT), 2 Absolute (MAV_FRAME_GLOBAL),
+ * 3 CalcAboveTerrain (absolute altitudes QGC computes from terrain data), 4 TerrainFrame
+ * (MAV_FRAME_GLOBAL_TERRAIN_ALT), 5 None. SimpleMissionItem::load takes the item's mode from this key;
+ * a terrain-frame item marked Relative is drawn and checked for terrain collision as if above home
+ * (SimpleMissionItem::amslEntryAlt), and QGC rewrites its frame to 3 once the item is edited
+ * (SimpleMissionItem::_altitudeModeChanged).
+ */
 export const QGC_ALTITUDE_MODE_RELATIVE = 1;
 export const QGC_ALTITUDE_MODE_ABSOLUTE = 2;
+export const QGC_ALTITUDE_MODE_TERRAIN_FRAME = 4;
+
+/** AltitudeMode for an item's (non-INT) QGC frame. */
+export function qgcAltitudeMode(qgcFrame: number): number {
+  if (qgcFrame === common.MavFrame.GLOBAL) return QGC_ALTITUDE_MODE_ABSOLUTE;
+  if (qgcFrame === common.MavFrame.GLOBAL_TERRAIN_ALT) return QGC_ALTITUDE_MODE_TERRAIN_FRAME;
+  return QGC_ALTITUDE_MODE_RELATIVE;
+}
+
+/**
+ * `mission.cruiseSpeed` / `hoverSpeed` as every ground station can read them: whole m/s, rounded down.
+ * Mission Planner deserialises the .plan with Newtonsoft.Json into `int cruiseSpeed` / `int hoverSpeed`
+ * (ArduPilot/MissionPlanner ExtLibs/Utilities/MissionFile.cs, class Mission), and Newtonsoft's reader
+ * throws "Input string '7.5' is not a valid integer" for any number with a fraction
+ * (JsonTextReader.ParseReadNumber, ReadType.ReadAsInt32), so the whole file fails to load.
+ * QGroundControl reads both as doubles (MissionController::_loadJsonMissionFileV2) but only for its
+ * time estimates (offlineEditingCruiseSpeed / HoverSpeed). What the vehicle flies is the mission's
+ * DO_CHANGE_SPEED items, whose param2 keeps the exact speed. Rounding down keeps QGC's estimate on
+ * the safe (longer) side; at least 1 m/s, as QGC divides distances by it.
+ */
+export function qgcSpeed(ms: number): number {
+  return Math.max(1, Math.floor(ms));
+}
 
 export interface QgcSimpleItem {
   AMSLAltAboveTerrain?: null;
@@ -99,7 +135,7 @@ function toSimpleItem(it: MissionItem): QgcSimpleItem {
   const params: number[] = [it.param1, it.param2, it.param3, it.param4, positional ? deg(it.x) : it.x, positional ? deg(it.y) : it.y, it.z];
   const base = { autoContinue: it.autocontinue === 1, command: it.command, doJumpId: it.seq, frame, params, type: 'SimpleItem' as const };
   if (!positional) return base;
-  return { AMSLAltAboveTerrain: null, Altitude: it.z, AltitudeMode: frame === F.GLOBAL ? QGC_ALTITUDE_MODE_ABSOLUTE : QGC_ALTITUDE_MODE_RELATIVE, ...base };
+  return { AMSLAltAboveTerrain: null, Altitude: it.z, AltitudeMode: qgcAltitudeMode(frame), ...base };
 }
 
 /** VehiclePlan → QGC plan object. */
@@ -124,9 +160,9 @@ export function toQgcPlan(plan: VehiclePlan, meta: PlanFileMeta = {}): QgcPlanFi
       summary: meta.summary ?? null,
     },
     mission: {
-      cruiseSpeed: meta.cruiseSpeedMs ?? 10,
+      cruiseSpeed: qgcSpeed(meta.cruiseSpeedMs ?? 10),
       firmwareType: QGC_FIRMWARE_ARDUPILOT,
-      hoverSpeed: meta.hoverSpeedMs ?? 5,
+      hoverSpeed: qgcSpeed(meta.hoverSpeedMs ?? 5),
       items: plan.mission.filter((it) => it.seq > 0).map(toSimpleItem),
       plannedHomePosition: [plan.home.lat, plan.home.lon, plan.home.altM],
       vehicleType: QGC_VEHICLE_QUADROTOR,
@@ -249,13 +285,31 @@ function findDelivery(mission: MissionItem[]): { seq: number; method: DeliveryMe
   return null;
 }
 
+/** A `.plan` read for upload, and where its vehicle parameters came from. */
+export interface ParsedPlanFile {
+  plan: VehiclePlan;
+  /**
+   * 'medidrop': the file's medidrop.params. 'derived': the file has none (a plan re-saved by
+   * QGroundControl, or written by another tool) and they were rebuilt from its items (plan-params.ts).
+   */
+  paramsFrom: 'medidrop' | 'derived';
+}
+
 /**
  * Parse and validate `.plan` text into the VehiclePlan to upload. Throws PlanFileError listing every
- * problem with its JSON path. Files written by QGroundControl (without the `medidrop` member) are
- * accepted when their mission has a recognisable delivery item (NAV_PAYLOAD_PLACE or a DO_GRIPPER
- * release).
+ * problem with its JSON path. See parsePlanFile.
  */
 export function readPlanFile(text: string): VehiclePlan {
+  return parsePlanFile(text).plan;
+}
+
+/**
+ * Parse and validate `.plan` text. Files written by QGroundControl (without the `medidrop` member) are
+ * accepted when their mission has a recognisable delivery item (NAV_PAYLOAD_PLACE or a DO_GRIPPER
+ * release) and the parameters can be rebuilt from mission, fence and rally (deriveVehicleParams);
+ * otherwise PlanFileError names what is missing. A plan is never returned without its parameters.
+ */
+export function parsePlanFile(text: string): ParsedPlanFile {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -346,7 +400,7 @@ export function readPlanFile(text: string): VehiclePlan {
       });
   }
 
-  let params: Record<string, number> = {};
+  let params: Record<string, number> | null = null;
   let delivery: VehiclePlan['delivery'] | null = null;
   const md = doc.medidrop;
   if (md !== undefined) {
@@ -386,6 +440,15 @@ export function readPlanFile(text: string): VehiclePlan {
   if (mission.length > ARDUCOPTER_MAX_MISSION_ITEMS) problems.push(`mission.items: ${mission.length - 1} items (+ home) exceed ArduCopter's ${ARDUCOPTER_MAX_MISSION_ITEMS} mission items`);
   if (fence.length > ARDUCOPTER_MAX_FENCE_ITEMS) problems.push(`geoFence: ${fence.length} fence items exceed ArduCopter's ${ARDUCOPTER_MAX_FENCE_ITEMS}`);
   if (rally.length > ARDUCOPTER_MAX_RALLY_POINTS) problems.push(`rallyPoints.points: ${rally.length} rally points exceed ArduCopter's ${ARDUCOPTER_MAX_RALLY_POINTS}`);
-  if (problems.length > 0 || !home || !delivery) throw new PlanFileError(problems.length > 0 ? problems : ['incomplete plan']);
-  return { mission, fence, rally, params, home, delivery };
+  // No medidrop.params (QGC keeps only its own members when it saves a plan): rebuild them from the
+  // items the file holds, or refuse. Uploading the fence without FENCE_ENABLE & co. would leave it off.
+  let paramsFrom: ParsedPlanFile['paramsFrom'] = 'medidrop';
+  if (params === null && problems.length === 0 && home) {
+    paramsFrom = 'derived';
+    const derived = deriveVehicleParams({ mission, fence, rally, home });
+    if (derived.ok) params = derived.params;
+    else problems.push(...derived.missing.map((m) => `no medidrop.params (a plan re-saved by QGroundControl keeps only mission, geoFence and rallyPoints) and they cannot be rebuilt from the plan: ${m}`));
+  }
+  if (problems.length > 0 || !home || !delivery || !params) throw new PlanFileError(problems.length > 0 ? problems : ['incomplete plan']);
+  return { plan: { mission, fence, rally, params, home, delivery }, paramsFrom };
 }

@@ -77,6 +77,22 @@ export interface FenceResult {
   checks: Check[];
 }
 
+/**
+ * The parameters a medidrop fence needs on the vehicle: the fence on, altitude ceiling + polygon
+ * (FENCE_TYPE bit 4 also covers inclusion/exclusion CIRCLE items: AC_PolyFence_loader::breached checks
+ * both, while bit 2 is the unrelated FENCE_RADIUS circle around home; libraries/AC_Fence/AC_Fence.h),
+ * RTL on a breach. Used by buildFence and for a `.plan` that lost its medidrop member (plan-params.ts).
+ */
+export function fenceParams(options: Pick<FenceOptions, 'altMaxM' | 'marginM'>): Record<string, number> {
+  return {
+    FENCE_ENABLE: 1,
+    FENCE_TYPE: FENCE_TYPE_ALT_MAX_POLYGON,
+    FENCE_ACTION: FENCE_ACTION_RTL,
+    FENCE_ALT_MAX: options.altMaxM,
+    FENCE_MARGIN: options.marginM,
+  };
+}
+
 /** Estimated bytes the fence takes in ArduCopter's storage: header, per polygon 2 + 8 per vertex, circles 13, end marker. */
 export function fenceStorageBytes(polygonVertexCounts: number[], circles = 0, returnPoint = false): number {
   return 4 + polygonVertexCounts.reduce((s, n) => s + 2 + 8 * n, 0) + 13 * circles + (returnPoint ? 9 : 0) + 1;
@@ -386,13 +402,7 @@ export function buildFence(input: FenceInput): FenceResult {
     items,
     polygons: outPolys,
     summary: { items: items.length, vertices, excludedAreas, leftToRoute },
-    params: {
-      FENCE_ENABLE: 1,
-      FENCE_TYPE: FENCE_TYPE_ALT_MAX_POLYGON,
-      FENCE_ACTION: FENCE_ACTION_RTL,
-      FENCE_ALT_MAX: options.altMaxM,
-      FENCE_MARGIN: options.marginM,
-    },
+    params: fenceParams(options),
     checks,
   };
 }

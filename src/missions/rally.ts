@@ -47,6 +47,9 @@ export interface RallyResult {
   checks: Check[];
 }
 
+/** What a failsafe return relies on (see above): home counts as a rally point, no rally point is too far. */
+export const RALLY_PARAMS: Readonly<Record<string, number>> = Object.freeze({ RALLY_INCL_HOME: 1, RALLY_LIMIT_KM: 0 });
+
 const key = (p: LonLat) => `${p[0].toFixed(7)},${p[1].toFixed(7)}`;
 
 export function chooseRally(input: RallyInput): RallyResult {
@@ -164,7 +167,7 @@ export function chooseRally(input: RallyInput): RallyResult {
     points,
     items,
     summary: { points, unsafeLegs },
-    params: { RALLY_INCL_HOME: 1, RALLY_LIMIT_KM: 0 },
+    params: { ...RALLY_PARAMS },
     checks,
   };
 }

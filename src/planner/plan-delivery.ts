@@ -21,18 +21,15 @@ import { mergeCornerRuns } from '../planning/waypoints.js';
 import { areaContaining, isSegmentClear, planRoute, prepareMap, type PreparedMap } from '../planning/route.js';
 import type { Check, PlaceRef, PlanOptions, PlanRequest, Reason } from '../planning/types.js';
 import type { DeliveryPlan } from './types.js';
-
-export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = Object.freeze({ clearanceM: 30, maxHeightM: 120, heightMarginM: 20 });
-/** Margin of the inclusion fence around the route, m. */
-export const INCLUSION_MARGIN_M = 150;
-/** Most vertices the inclusion polygon may use (the rest of the storage goes to exclusions). */
-export const INCLUSION_MAX_VERTICES = 10;
-/** Legs are re-checked against 99 % of the clearance (points are rounded to 1e-7° ≈ 1 cm). */
-export const CLEARANCE_TOLERANCE = 0.99;
-/** FENCE_MARGIN, m. */
-export const FENCE_MARGIN_M = 3;
-/** Lowest sensible cruise height above take-off, m (rooftops and trees). */
-export const MIN_CRUISE_ALTITUDE_M = 30;
+import {
+  CLEARANCE_TOLERANCE,
+  DEFAULT_PLAN_OPTIONS,
+  FENCE_MARGIN_M,
+  INCLUSION_MARGIN_M,
+  INCLUSION_MAX_VERTICES,
+  MIN_CRUISE_ALTITUDE_M,
+  fenceCeilingM,
+} from '../planning/limits.js';
 
 /** A request that cannot be planned at all (unknown place, nonsensical number). */
 export class PlanRequestError extends Error {
@@ -284,7 +281,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
       inclusionMarginM: Math.max(INCLUSION_MARGIN_M, 2 * opts.clearanceM),
       maxInclusionVertices: INCLUSION_MAX_VERTICES,
       minRouteGapM: opts.clearanceM / 2,
-      altMaxM: Math.min(opts.maxHeightM, cruiseAltitudeM + opts.heightMarginM / 2),
+      altMaxM: fenceCeilingM(cruiseAltitudeM, opts),
       marginM: FENCE_MARGIN_M,
     },
   });
