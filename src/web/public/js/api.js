@@ -34,7 +34,8 @@ import { t } from './i18n.js';
 /**
  * The routes the pages call, as "METHOD /path" with `:name` for a path parameter, each with what
  * it takes (params, query, body, headers) and what it answers (`res`), as api-types.ts states them.
- * `null` is a 204 (no body).
+ * `null` is a 204 (no body). The PUT /api/zone-map body is the admin's file as it is (unknown): the
+ * service says what is wrong with it.
  * @typedef {{ id: number | string }} IdParam
  * @typedef {{
  *   'POST /api/session': { body: LoginBody, res: SessionResponse },
@@ -64,12 +65,12 @@ import { t } from './i18n.js';
  * }} Routes
  */
 /**
- * What a call of `route` passes besides the route (the PUT /api/zone-map body is the admin's file,
- * whatever it holds: the service says what is wrong with it).
+ * What a call of `route` passes besides the route.
  * @template {keyof Routes} R
  * @typedef {Omit<Routes[R], 'res'>} RouteInput
  */
 /**
+ * The same, as api() reads it whatever the route.
  * @typedef {object} RawInput
  * @property {Record<string, number | string>} [params]
  * @property {Record<string, string | undefined>} [query]
@@ -83,8 +84,10 @@ let csrfToken = null;
 /** @param {unknown} value @returns {value is Record<string, unknown>} */
 const isObject = (value) => typeof value === 'object' && value !== null;
 
-/** What went wrong in words: an Error's (or any object's) message, else the thing itself. */
-/** @param {unknown} value */
+/**
+ * What went wrong in words: an Error's (or any object's) message, else the thing itself.
+ * @param {unknown} value
+ */
 const messageOf = (value) => String(isObject(value) && value.message != null ? value.message : value);
 
 export class ApiError extends Error {
