@@ -1,17 +1,112 @@
+// @ts-check
 // JSON API client (see src/web/api-types.ts): session cookie + x-csrf-token on state changes,
-// errors as ApiError with the field the server named.
+// errors as ApiError with the field the server named. Every route the pages call is listed in
+// `Routes` below with its body and answer from the contract, so `api()` is typed by the route.
 import { t } from './i18n.js';
 
+/**
+ * @typedef {import('../../api-types.js').ApiError} ApiErrorBody
+ * @typedef {import('../../api-types.js').ApproveBody} ApproveBody
+ * @typedef {import('../../api-types.js').ApproveResponse} ApproveResponse
+ * @typedef {import('../../api-types.js').ConfigResponse} ConfigResponse
+ * @typedef {import('../../api-types.js').DropRequestBody} DropRequestBody
+ * @typedef {import('../../api-types.js').DropRequestView} DropRequestView
+ * @typedef {import('../../api-types.js').DroneView} DroneView
+ * @typedef {import('../../api-types.js').FlightTrackResponse} FlightTrackResponse
+ * @typedef {import('../../api-types.js').FlightView} FlightView
+ * @typedef {import('../../api-types.js').HandoverBody} HandoverBody
+ * @typedef {import('../../api-types.js').HandoverResponse} HandoverResponse
+ * @typedef {import('../../api-types.js').LoginBody} LoginBody
+ * @typedef {import('../../api-types.js').MissionDetail} MissionDetail
+ * @typedef {import('../../api-types.js').MissionStatus} MissionStatus
+ * @typedef {import('../../api-types.js').MissionSummary} MissionSummary
+ * @typedef {import('../../api-types.js').RejectBody} RejectBody
+ * @typedef {import('../../api-types.js').RequestStatus} RequestStatus
+ * @typedef {import('../../api-types.js').Role} Role
+ * @typedef {import('../../api-types.js').SessionResponse} SessionResponse
+ * @typedef {import('../../api-types.js').UserCreateBody} UserCreateBody
+ * @typedef {import('../../api-types.js').UserView} UserView
+ * @typedef {import('../../api-types.js').ZoneMapPutResponse} ZoneMapPutResponse
+ * @typedef {import('../../api-types.js').ZoneMapResponse} ZoneMapResponse
+ * @typedef {NonNullable<ApiErrorBody['error']['issues']>[number]} ApiIssue
+ */
+
+/**
+ * The routes the pages call, as "METHOD /path" with `:name` for a path parameter, each with what
+ * it takes (params, query, body, headers) and what it answers (`res`), as api-types.ts states them.
+ * `null` is a 204 (no body). The PUT /api/zone-map body is the admin's file as it is (unknown): the
+ * service says what is wrong with it.
+ * @typedef {{ id: number | string }} IdParam
+ * @typedef {{
+ *   'POST /api/session': { body: LoginBody, res: SessionResponse },
+ *   'DELETE /api/session': { res: null },
+ *   'GET /api/me': { res: SessionResponse },
+ *   'GET /api/config': { res: ConfigResponse },
+ *   'GET /api/zone-map': { res: ZoneMapResponse },
+ *   'PUT /api/zone-map': { body: unknown, res: ZoneMapPutResponse },
+ *   'GET /api/users': { res: { users: UserView[] } },
+ *   'POST /api/users': { body: UserCreateBody, res: UserView },
+ *   'GET /api/drones': { res: { drones: DroneView[] } },
+ *   'GET /api/requests': { query?: { status?: RequestStatus }, res: { requests: DropRequestView[] } },
+ *   'POST /api/requests': { body: DropRequestBody, headers: { 'idempotency-key': string }, res: DropRequestView },
+ *   'GET /api/requests/:id': { params: IdParam, res: DropRequestView },
+ *   'DELETE /api/requests/:id': { params: IdParam, res: DropRequestView },
+ *   'GET /api/missions': { query?: { status?: MissionStatus }, res: { missions: MissionSummary[] } },
+ *   'GET /api/missions/:id': { params: IdParam, res: MissionDetail },
+ *   'POST /api/missions/:id/approve': { params: IdParam, body: ApproveBody, res: ApproveResponse },
+ *   'POST /api/missions/:id/reject': { params: IdParam, body: RejectBody, res: MissionSummary },
+ *   'GET /api/flights': { query?: { active?: 'true' }, res: { flights: FlightView[] } },
+ *   'GET /api/flights/:id': { params: IdParam, res: FlightView },
+ *   'GET /api/flights/:id/track': { params: IdParam, res: FlightTrackResponse },
+ *   'POST /api/flights/:id/abort': { params: IdParam, body: { reason?: string }, res: FlightView },
+ *   'POST /api/flights/:id/pause': { params: IdParam, body: Record<string, never>, res: FlightView },
+ *   'POST /api/flights/:id/resume': { params: IdParam, body: Record<string, never>, res: FlightView },
+ *   'POST /api/handover': { body: HandoverBody, res: HandoverResponse },
+ * }} Routes
+ */
+/**
+ * What a call of `route` passes besides the route.
+ * @template {keyof Routes} R
+ * @typedef {Omit<Routes[R], 'res'>} RouteInput
+ */
+/**
+ * The same, as api() reads it whatever the route.
+ * @typedef {object} RawInput
+ * @property {Record<string, number | string>} [params]
+ * @property {Record<string, string | undefined>} [query]
+ * @property {unknown} [body]
+ * @property {Record<string, string>} [headers]
+ */
+
+/** @type {string | null} */
 let csrfToken = null;
 
+/** @param {unknown} value @returns {value is Record<string, unknown>} */
+const isObject = (value) => typeof value === 'object' && value !== null;
+
+/**
+ * What went wrong in words: an Error's (or any object's) message, else the thing itself.
+ * @param {unknown} value
+ */
+const messageOf = (value) => String(isObject(value) && value.message != null ? value.message : value);
+
 export class ApiError extends Error {
-  constructor(status, body, retryAfter) {
-    const err = body?.error ?? {};
-    super(err.message || `HTTP ${status}`);
+  /**
+   * @param {number} status HTTP status, 0 for a network failure
+   * @param {unknown} body the parsed answer (an ApiErrorBody when the service wrote it)
+   * @param {number | null} [retryAfter] seconds, from the retry-after header
+   */
+  constructor(status, body, retryAfter = null) {
+    // Read defensively: a proxy's HTML page or a JSON body of another shape names no code or field.
+    const err = isObject(body) && isObject(body.error) ? body.error : {};
+    super(typeof err.message === 'string' && err.message ? err.message : `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status;
-    this.code = err.code ?? (status === 0 ? 'network' : 'internal');
-    this.field = err.field ?? null;
+    /** @type {string} an ErrorCode, or 'network' */
+    this.code = typeof err.code === 'string' ? err.code : status === 0 ? 'network' : 'internal';
+    /** @type {string | null} */
+    this.field = typeof err.field === 'string' ? err.field : null;
+    /** @type {ApiIssue[]} as the service lists them (PUT /api/zone-map) */
     this.issues = Array.isArray(err.issues) ? err.issues : [];
     this.retryAfter = retryAfter;
   }
@@ -20,21 +115,30 @@ export class ApiError extends Error {
 /**
  * Call the API. body is sent as JSON; headers may add Idempotency-Key. Returns the parsed JSON
  * (or null for 204). Throws ApiError for every non-2xx answer and for network failures.
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @param {Record<string, string>} [headers]
+ * @returns {Promise<unknown>}
  */
-export async function api(method, path, body, headers = {}) {
-  const init = { method, credentials: 'same-origin', headers: { accept: 'application/json', ...headers } };
+async function send(method, path, body, headers = {}) {
+  /** @type {Record<string, string>} */
+  const sendHeaders = { accept: 'application/json', ...headers };
+  /** @type {RequestInit} */
+  const init = { method, credentials: 'same-origin', headers: sendHeaders };
   if (body !== undefined) {
-    init.headers['content-type'] = 'application/json';
+    sendHeaders['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  if (method !== 'GET' && method !== 'HEAD' && csrfToken) init.headers['x-csrf-token'] = csrfToken;
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) sendHeaders['x-csrf-token'] = csrfToken;
   let res;
   try {
     res = await fetch(path, init);
   } catch (cause) {
-    throw new ApiError(0, { error: { code: 'network', message: String(cause?.message ?? cause) } });
+    throw new ApiError(0, { error: { code: 'network', message: messageOf(cause) } });
   }
   const text = await res.text();
+  /** @type {unknown} */
   let data = null;
   if (text) {
     try {
@@ -48,6 +152,31 @@ export async function api(method, path, body, headers = {}) {
   return data;
 }
 
+/**
+ * Call `route` ("GET /api/flights/:id"): `:name` in the path is filled from input.params, query
+ * parameters from input.query. Answers what api-types.ts says the route answers.
+ * @template {keyof Routes} R
+ * @param {R} route
+ * @param {{} extends RouteInput<R> ? [input?: RouteInput<R>] : [input: RouteInput<R>]} args
+ * @returns {Promise<Routes[R]['res']>}
+ */
+export async function api(route, ...args) {
+  /** @type {RawInput} */
+  const input = args[0] ?? {};
+  const space = route.indexOf(' ');
+  const method = route.slice(0, space);
+  let path = route.slice(space + 1).replace(/:(\w+)/g, (_, name) => {
+    const value = input.params?.[name];
+    if (value === undefined) throw new Error(`${route}: no value for :${name}`);
+    return encodeURIComponent(value);
+  });
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(input.query ?? {})) if (value !== undefined) query.set(key, value);
+  if (query.toString()) path += `?${query}`;
+  // The one place the pages trust the service: its JSON answer is the shape the contract states.
+  return /** @type {Routes[R]['res']} */ (await send(method, path, input.body, input.headers));
+}
+
 // Where a 401 is an answer for the page itself (wrong password, "nobody logged in"), not an expired session.
 const OWN_401 = ['/api/session', '/api/me', '/api/handover'];
 
@@ -58,24 +187,28 @@ export function toLogin() {
   location.assign(`/index.html?next=${encodeURIComponent(here)}`);
 }
 
+/** @param {string} username @param {string} password */
 export async function login(username, password) {
-  const session = await api('POST', '/api/session', { username, password });
+  const session = await api('POST /api/session', { body: { username, password } });
   csrfToken = session.csrfToken;
   return session;
 }
 
 export async function logout() {
   try {
-    await api('DELETE', '/api/session');
+    await api('DELETE /api/session');
   } finally {
     csrfToken = null;
   }
 }
 
-/** Who is logged in, or null. */
+/**
+ * Who is logged in, or null.
+ * @returns {Promise<SessionResponse | null>}
+ */
 export async function me() {
   try {
-    const session = await api('GET', '/api/me');
+    const session = await api('GET /api/me');
     csrfToken = session.csrfToken;
     return session;
   } catch (err) {
@@ -84,11 +217,14 @@ export async function me() {
   }
 }
 
+/** @type {Record<Role, string>} */
 export const HOME = { officer: '/officer.html', pilot: '/pilot.html', admin: '/admin.html' };
 
 /**
  * Make sure someone with one of `roles` is logged in; otherwise go to the log-in page (or to
  * the user's own home page). Returns the session.
+ * @param {Role[]} [roles]
+ * @returns {Promise<SessionResponse>}
  */
 export async function requireSession(roles) {
   const session = await me();
@@ -103,18 +239,25 @@ export async function requireSession(roles) {
   return session;
 }
 
+/** @type {Promise<ConfigResponse> | null} */
 let configPromise = null;
-/** GET /api/config, or a usable offline default when the route fails. */
+/**
+ * GET /api/config, or a usable offline default when the route fails.
+ * @returns {Promise<ConfigResponse>}
+ */
 export function config() {
-  configPromise ??= api('GET', '/api/config').catch(() => ({
+  configPromise ??= api('GET /api/config').catch(() => ({
     lang: 'zh-CN', languages: ['zh-CN', 'en'], tileUrl: null, tileAttribution: null, leafletBase: '/vendor/leaflet', checklist: [],
   }));
   return configPromise;
 }
 
-/** A sentence for the user in the current language, with the server's detail when it has one. */
+/**
+ * A sentence for the user in the current language, with the server's detail when it has one.
+ * @param {unknown} err
+ */
 export function describeError(err) {
-  if (!(err instanceof ApiError)) return t('error.unexpected', { detail: String(err?.message ?? err) });
+  if (!(err instanceof ApiError)) return t('error.unexpected', { detail: messageOf(err) });
   if (err.code === 'rate-limited' || err.status === 429) {
     return t('error.rateLimited', { seconds: err.retryAfter ?? 60 });
   }

@@ -1,3 +1,4 @@
+// @ts-check
 // Flight progress (upload → verify → arm → start → … → landed) and the pilot's abort (return
 // home) and pause/resume buttons. Used on the review page after approval and on the tracking page.
 // Built once and updated in place: telemetry arrives several times a second, and a button that is
@@ -8,9 +9,18 @@ import { api, describeError } from './api.js';
 import { STEPS, FINAL } from './flight-live.js';
 import { flightStateBadge } from './views.js';
 
+/**
+ * @typedef {import('../../api-types.js').FlightView} FlightView
+ * @typedef {import('../../api-types.js').FlightStatus} FlightStatus
+ */
+
+/** @type {FlightStatus[]} */
 const AIRBORNE = ['en-route', 'delivering', 'returning'];
 
-/** "upload:fence" → "上传 · 围栏"; unknown parts stay as they are. */
+/**
+ * "upload:fence" → "上传 · 围栏"; unknown parts stay as they are.
+ * @param {string} phase
+ */
 function phaseLabel(phase) {
   return String(phase).split(':').map((part) => (has(`phase.${part}`) ? t(`phase.${part}`) : part)).join(' · ');
 }
@@ -18,8 +28,12 @@ function phaseLabel(phase) {
 /**
  * Controls inside `el`. canControl: the user may abort / pause (pilots). onUpdate(view) gets the
  * service's answer to a command. Returns update(view).
+ * @param {HTMLElement} el
+ * @param {{ canControl: boolean, onUpdate?: (view: FlightView) => void }} options
+ * @returns {(view: FlightView | null) => void}
  */
 export function createFlightControls(el, { canControl, onUpdate }) {
+  /** @type {FlightView | null} */
   let view = null;
   const status = h('p', { id: 'flight-state' });
   const steps = h('ol', { class: 'steps' });
@@ -44,13 +58,14 @@ export function createFlightControls(el, { canControl, onUpdate }) {
     hint);
 
   let busy = false;
-  async function run(path, body) {
+  /** @param {(flightId: number) => Promise<FlightView>} command */
+  async function run(command) {
     if (!view || busy) return;
     busy = true;
     refreshButtons();
     message.textContent = '';
     try {
-      const next = await api('POST', `/api/flights/${encodeURIComponent(view.id)}/${path}`, body);
+      const next = await command(view.id);
       onUpdate?.(next);
     } catch (err) {
       message.textContent = describeError(err);
@@ -62,10 +77,10 @@ export function createFlightControls(el, { canControl, onUpdate }) {
   abort.addEventListener('click', () => {
     if (!confirm(t('flight.abortConfirm'))) return;
     const r = reasonInput.value.trim();
-    run('abort', r ? { reason: r } : {});
+    run((id) => api('POST /api/flights/:id/abort', { params: { id }, body: r ? { reason: r } : {} }));
   });
-  pause.addEventListener('click', () => run('pause', {}));
-  resume.addEventListener('click', () => run('resume', {}));
+  pause.addEventListener('click', () => run((id) => api('POST /api/flights/:id/pause', { params: { id }, body: {} })));
+  resume.addEventListener('click', () => run((id) => api('POST /api/flights/:id/resume', { params: { id }, body: {} })));
 
   function refreshButtons() {
     if (!view) return;
@@ -88,24 +103,25 @@ export function createFlightControls(el, { canControl, onUpdate }) {
     hint.textContent = t('flight.abortHint');
   }
 
+  /** @param {FlightView | null} next */
   function update(next) {
     view = next;
-    if (!view) return;
-    status.dataset.state = view.state;
-    replaceChildren(status, `${t('flight.state')}: `, flightStateBadge(view.state),
-      view.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null,
-      view.mode ? h('span', { class: 'muted small', text: ` · ${t('track.mode')}: ${view.mode}` }) : null);
-    const reached = new Set((view.transitions ?? []).map((tr) => tr.to));
-    const currentIndex = STEPS.indexOf(view.state);
+    if (!next) return;
+    status.dataset.state = next.state;
+    replaceChildren(status, `${t('flight.state')}: `, flightStateBadge(next.state),
+      next.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null,
+      next.mode ? h('span', { class: 'muted small', text: ` · ${t('track.mode')}: ${next.mode}` }) : null);
+    const reached = new Set((next.transitions ?? []).map((tr) => tr.to));
+    const currentIndex = STEPS.indexOf(next.state);
     replaceChildren(steps, STEPS.map((step, i) => {
       let cls = '';
-      if (view.state === 'completed') cls = 'done';
-      else if (step === view.state) cls = 'active';
+      if (next.state === 'completed') cls = 'done';
+      else if (step === next.state) cls = 'active';
       else if (currentIndex >= 0 ? i < currentIndex : reached.has(step)) cls = 'done';
       return h('li', { class: cls, dataset: { step }, text: t(`flight.${step}`) });
-    }), FINAL.includes(view.state) && view.state !== 'completed' ? h('li', { class: 'failed', dataset: { step: view.state }, text: t(`flight.${view.state}`) }) : null);
-    const p = view.progress;
-    const showProgress = Boolean(p && p.total > 0 && ['approved', 'uploading', 'uploaded', 'arming'].includes(view.state));
+    }), FINAL.includes(next.state) && next.state !== 'completed' ? h('li', { class: 'failed', dataset: { step: next.state }, text: t(`flight.${next.state}`) }) : null);
+    const p = next.progress;
+    const showProgress = p != null && p.total > 0 && ['approved', 'uploading', 'uploaded', 'arming'].includes(next.state);
     progress.hidden = !showProgress;
     if (showProgress) {
       progressLabel.textContent = t('flight.phaseProgress', { phase: phaseLabel(p.phase), done: p.done, total: p.total });
@@ -113,12 +129,12 @@ export function createFlightControls(el, { canControl, onUpdate }) {
       progressBar.setAttribute('aria-valuenow', String(p.done));
       progressFill.style.width = `${Math.min(100, (100 * p.done) / p.total)}%`;
     }
-    airborne.hidden = !view.airborneAt;
-    airborne.textContent = view.airborneAt ? `${t('flight.airborneAt')}: ${fmtTime(view.airborneAt)}` : '';
-    const battery = view.batteryPct == null ? '—' : `${fmtNumber(view.batteryPct)}%`;
-    stats.textContent = `${t('track.battery')}: ${battery} · ${t('track.link')}: ${t(view.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${fmtNumber((view.routeFraction ?? 0) * 100)}%`;
-    reason.hidden = !view.stateReason;
-    reason.textContent = view.stateReason ? `${t('officer.reason')}: ${view.stateReason}` : '';
+    airborne.hidden = !next.airborneAt;
+    airborne.textContent = next.airborneAt ? `${t('flight.airborneAt')}: ${fmtTime(next.airborneAt)}` : '';
+    const battery = next.batteryPct == null ? '—' : `${fmtNumber(next.batteryPct)}%`;
+    stats.textContent = `${t('track.battery')}: ${battery} · ${t('track.link')}: ${t(next.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${fmtNumber((next.routeFraction ?? 0) * 100)}%`;
+    reason.hidden = !next.stateReason;
+    reason.textContent = next.stateReason ? `${t('officer.reason')}: ${next.stateReason}` : '';
     refreshButtons();
   }
 

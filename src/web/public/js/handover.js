@@ -1,3 +1,4 @@
+// @ts-check
 // Public hand-over: the recipient types the request number and the 6-digit code the officer gave
 // them; the service checks it (rate-limited) and records the hand-over.
 import { $, param } from './dom.js';
@@ -8,11 +9,13 @@ import { startPage } from './layout.js';
 await startPage(null);
 const form = $('#handover-form');
 const result = $('#handover-result');
-const idInput = $('#request-id');
-const codeInput = $('#handover-code');
-const submit = $('#handover-submit');
-if (param('request')) idInput.value = param('request');
+const idInput = $('#request-id', HTMLInputElement);
+const codeInput = $('#handover-code', HTMLInputElement);
+const submit = $('#handover-submit', HTMLButtonElement);
+const requestParam = param('request');
+if (requestParam) idInput.value = requestParam;
 
+/** @param {HTMLInputElement} input @param {string} box selector of its message @param {string} message */
 function fieldError(input, box, message) {
   $(box).textContent = message;
   if (message) input.setAttribute('aria-invalid', 'true');
@@ -33,7 +36,7 @@ form.addEventListener('submit', async (ev) => {
   if (bad) return;
   submit.disabled = true;
   try {
-    const res = await api('POST', '/api/handover', { requestId, code });
+    const res = await api('POST /api/handover', { body: { requestId, code } });
     result.className = 'notice ok';
     result.textContent = t('handover.ok', { medicine: res.medicine, time: fmtTime(res.confirmedAt) });
     form.querySelectorAll('input').forEach((i) => { i.disabled = true; });

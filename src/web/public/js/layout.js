@@ -1,24 +1,36 @@
+// @ts-check
 // The top bar every page shares: product name, the role's pages, who is logged in, the
 // language switch (remembered), the live-update indicator and log-out.
 import { h, replaceChildren } from './dom.js';
 import { t, lang, setLanguage, LANGUAGES, onLanguageChange, initI18n } from './i18n.js';
 import { logout, HOME } from './api.js';
 
+/**
+ * @typedef {import('../../api-types.js').SessionResponse} SessionResponse
+ * @typedef {import('../../api-types.js').Role} Role
+ * @typedef {import('./events.js').StreamStatus | 'idle'} LinkState
+ */
+
+/** @type {Record<Role, [href: string, key: string][]>} */
 const NAV = {
   officer: [['/officer.html', 'nav.officer']],
   pilot: [['/pilot.html', 'nav.pilot']],
   admin: [['/admin.html', 'nav.admin'], ['/pilot.html', 'nav.pilot']],
 };
 
+/** @type {LinkState} */
 let linkState = 'idle'; // shown once the page opens a live stream
+/** @type {SessionResponse | null} */
 let topbarSession = null;
 
+/** @param {SessionResponse | null} session */
 export function renderTopbar(session) {
   topbarSession = session;
   const bar = document.getElementById('topbar');
   if (!bar) return;
   const role = session?.user?.role;
-  const select = h('select', { id: 'lang-select', 'aria-label': t('lang.label'), on: { change: (e) => setLanguage(e.target.value) } },
+  /** @type {HTMLSelectElement} */
+  const select = h('select', { id: 'lang-select', 'aria-label': t('lang.label'), on: { change: () => setLanguage(select.value) } },
     LANGUAGES.map((code) => h('option', { value: code, selected: code === lang(), text: t(`lang.${code}`) })));
   replaceChildren(bar,
     h('a', { class: 'brand', href: role ? HOME[role] : '/index.html', text: t('app.name') }),
@@ -30,7 +42,10 @@ export function renderTopbar(session) {
   );
 }
 
-/** Show whether live updates are flowing. */
+/**
+ * Show whether live updates are flowing.
+ * @param {LinkState} state
+ */
 export function setLinkStatus(state) {
   linkState = state;
   const el = document.getElementById('link-status');
@@ -39,7 +54,22 @@ export function setLinkStatus(state) {
   el.textContent = t(`link.${state}`);
 }
 
-/** Load strings, draw the top bar, keep it translated. */
+/**
+ * Load strings, draw the top bar, keep it translated. Answers the session sessionLoader gives
+ * (null for a public page, which passes no loader).
+ * @overload
+ * @param {null} sessionLoader
+ * @returns {Promise<null>}
+ */
+/**
+ * @overload
+ * @param {() => Promise<SessionResponse>} sessionLoader
+ * @returns {Promise<SessionResponse>}
+ */
+/**
+ * @param {(() => Promise<SessionResponse>) | null} sessionLoader
+ * @returns {Promise<SessionResponse | null>}
+ */
 export async function startPage(sessionLoader) {
   await initI18n();
   const session = sessionLoader ? await sessionLoader() : null;

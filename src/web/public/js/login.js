@@ -1,8 +1,11 @@
+// @ts-check
+// The log-in page: name and password, then on to the page the user came from (or their home page).
 import { $ } from './dom.js';
 import { t } from './i18n.js';
 import { login, me, describeError, HOME, ApiError } from './api.js';
 import { startPage } from './layout.js';
 
+/** @param {import('../../api-types.js').Role} role */
 function nextPage(role) {
   const next = new URLSearchParams(location.search).get('next');
   // Only same-site paths: never send the user to another host.
@@ -16,12 +19,12 @@ if (existing) location.replace(nextPage(existing.user.role));
 
 const form = $('#login-form');
 const errorBox = $('#login-error');
-const submit = $('#login-submit');
+const submit = $('#login-submit', HTMLButtonElement);
 form.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   errorBox.textContent = '';
-  const username = $('#username').value.trim();
-  const password = $('#password').value;
+  const username = $('#username', HTMLInputElement).value.trim();
+  const password = $('#password', HTMLInputElement).value;
   if (!username || !password) {
     errorBox.textContent = t('login.missing');
     return;

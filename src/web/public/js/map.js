@@ -1,12 +1,27 @@
+// @ts-check
 // Leaflet maps that work with no tile server: zones, no-fly areas, depots and drop points are
 // vector layers; a base map is added only when /api/config names a tile URL.
 import { h } from './dom.js';
 import { t } from './i18n.js';
 
-// Leaflet's UMD build is loaded by a <script> tag from /vendor/leaflet/leaflet.js (served by the app).
+/**
+ * @typedef {import('../../api-types.js').ConfigResponse} ConfigResponse
+ * @typedef {import('geojson').FeatureCollection} FeatureCollection
+ * @typedef {import('geojson').Geometry} Geometry
+ * @typedef {'sealed' | 'controlled' | 'precaution'} AreaKind
+ * @typedef {{ kind: AreaKind, name: string, geometry: Geometry }} Area
+ * @typedef {{ kind: 'no-fly', name: string, geometry: Geometry, reason: unknown, temporary: boolean }} NoFlyArea
+ * @typedef {{ kind: 'depot', name: string, position: [lon: number, lat: number] }} Depot
+ * @typedef {{ kind: 'drop-point', name: string, position: [lon: number, lat: number], zone: unknown }} DropPoint
+ * @typedef {{ areas: Area[], noFly: NoFlyArea[], depots: Depot[], dropPoints: DropPoint[] }} ZoneLayers
+ */
+
+// Leaflet's UMD build is loaded by a <script> tag from /vendor/leaflet/leaflet.js (served by the app);
+// @types/leaflet types the global.
 export const L = globalThis.L;
 if (!L) throw new Error('Leaflet did not load from /vendor/leaflet/leaflet.js');
 
+/** @satisfies {Record<string, import('leaflet').PathOptions>} */
 export const STYLE = {
   sealed: { color: '#d32f2f', fillColor: '#d32f2f', fillOpacity: 0.18, weight: 2 },
   controlled: { color: '#f57c00', fillColor: '#f57c00', fillOpacity: 0.12, weight: 2 },
@@ -21,6 +36,8 @@ export const STYLE = {
 /**
  * A map with no base layer unless `tileUrl` is given. `config` is the /api/config answer (may be
  * null when the route is missing: the map still works offline).
+ * @param {HTMLElement} el
+ * @param {ConfigResponse | null} config
  */
 export function createMap(el, config) {
   const map = L.map(el, { zoomControl: true, attributionControl: Boolean(config?.tileUrl), preferCanvas: false });
@@ -33,37 +50,44 @@ export function createMap(el, config) {
   return map;
 }
 
-/** Accept either the zone-map GeoJSON (features with properties.kind) or a typed ZoneMap. */
+/**
+ * Sort the zone-map GeoJSON (features with properties.kind, as GET /api/zone-map and the mission
+ * geometry give it) into the layers drawn. A feature without geometry, or a point without two
+ * coordinates, is left out.
+ * @param {FeatureCollection | null | undefined} input
+ * @returns {ZoneLayers}
+ */
 export function normaliseZoneMap(input) {
+  /** @type {ZoneLayers} */
   const out = { areas: [], noFly: [], depots: [], dropPoints: [] };
-  if (!input) return out;
-  if (Array.isArray(input.features)) {
-    for (const f of input.features) {
-      const kind = f?.properties?.kind;
-      const name = String(f?.properties?.name ?? '');
-      if (!f?.geometry) continue;
-      if (kind === 'sealed' || kind === 'controlled' || kind === 'precaution') out.areas.push({ kind, name, geometry: f.geometry, properties: f.properties });
-      else if (kind === 'no-fly') out.noFly.push({ kind, name, geometry: f.geometry, properties: f.properties, reason: f.properties.reason, temporary: Boolean(f.properties.temporary) });
-      else if (kind === 'depot' && f.geometry.type === 'Point') out.depots.push({ kind, name, position: f.geometry.coordinates, properties: f.properties });
-      else if (kind === 'drop-point' && f.geometry.type === 'Point') out.dropPoints.push({ kind, name, position: f.geometry.coordinates, properties: f.properties, zone: f.properties.zone });
+  if (!input || !Array.isArray(input.features)) return out;
+  for (const f of input.features) {
+    const props = f?.properties ?? {};
+    const kind = props.kind;
+    const name = String(props.name ?? '');
+    if (!f?.geometry) continue;
+    if (kind === 'sealed' || kind === 'controlled' || kind === 'precaution') out.areas.push({ kind, name, geometry: f.geometry });
+    else if (kind === 'no-fly') out.noFly.push({ kind, name, geometry: f.geometry, reason: props.reason, temporary: Boolean(props.temporary) });
+    else if ((kind === 'depot' || kind === 'drop-point') && f.geometry.type === 'Point') {
+      const [lon, lat] = f.geometry.coordinates;
+      if (lon === undefined || lat === undefined) continue;
+      if (kind === 'depot') out.depots.push({ kind, name, position: [lon, lat] });
+      else out.dropPoints.push({ kind, name, position: [lon, lat], zone: props.zone });
     }
-    return out;
   }
-  out.areas = input.areas ?? [];
-  out.noFly = input.noFly ?? [];
-  out.depots = input.depots ?? [];
-  out.dropPoints = input.dropPoints ?? [];
   return out;
 }
 
 /**
  * Tooltip content as a DOM node: Leaflet puts string content in with innerHTML, and zone, drop
  * point and drone names come from uploaded files and forms.
+ * @param {unknown} text
  */
 export function textTip(text) {
   return h('span', { text: String(text) });
 }
 
+/** @param {AreaKind | 'no-fly'} kind */
 function zoneLabel(kind) {
   return t(`zone.${kind}`);
 }
@@ -71,14 +95,18 @@ function zoneLabel(kind) {
 /**
  * Draw zones, no-fly areas, depots and drop points. Returns { group, bounds, dropMarkers } where
  * dropMarkers maps a drop point name to its marker (pages attach click handlers).
+ * @param {import('leaflet').Map} map
+ * @param {FeatureCollection | null | undefined} zoneMapInput
+ * @param {{ onDropPointClick?: (dp: DropPoint) => void, fit?: 'all' | 'dropPoints' | false }} [options]
  */
 export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' } = {}) {
   const zm = normaliseZoneMap(zoneMapInput);
   const group = L.featureGroup().addTo(map);
+  /** @type {Record<AreaKind, number>} */
   const order = { precaution: 0, controlled: 1, sealed: 2 };
-  const areas = [...zm.areas].sort((a, b) => (order[a.kind] ?? 0) - (order[b.kind] ?? 0));
+  const areas = [...zm.areas].sort((a, b) => order[a.kind] - order[b.kind]);
   for (const area of areas) {
-    const layer = L.geoJSON(area.geometry, { style: STYLE[area.kind] ?? STYLE.precaution, interactive: !onDropPointClick });
+    const layer = L.geoJSON(area.geometry, { style: STYLE[area.kind], interactive: !onDropPointClick });
     layer.bindTooltip(textTip(`${zoneLabel(area.kind)}: ${area.name}`), { sticky: true });
     layer.addTo(group);
   }
@@ -95,6 +123,7 @@ export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' }
       .bindTooltip(textTip(`${t('map.depot')}: ${depot.name}`))
       .addTo(group);
   }
+  /** @type {Map<string, import('leaflet').CircleMarker>} */
   const dropMarkers = new Map();
   for (const dp of zm.dropPoints) {
     const [lon, lat] = dp.position;
@@ -115,6 +144,7 @@ export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' }
   return { group, bounds, dropMarkers, zoneMap: zm };
 }
 
+/** @param {string} color */
 export function squareIcon(color) {
   return L.divIcon({
     className: '',
@@ -124,6 +154,7 @@ export function squareIcon(color) {
   });
 }
 
+/** @param {string} color */
 export function pinIcon(color) {
   return L.divIcon({
     className: '',
@@ -133,6 +164,7 @@ export function pinIcon(color) {
   });
 }
 
+/** @param {number} [headingDeg] */
 export function droneIcon(headingDeg = 0) {
   const rot = Number.isFinite(headingDeg) ? headingDeg : 0;
   return L.divIcon({
@@ -143,29 +175,30 @@ export function droneIcon(headingDeg = 0) {
   });
 }
 
-/** [lon, lat] pairs → Leaflet [lat, lon]. */
-export function toLatLngs(lonLats) {
-  return (lonLats ?? []).filter((p) => Array.isArray(p) && p.length >= 2).map(([lon, lat]) => [lat, lon]);
-}
+/** The legend's swatches, by entry (the colours of STYLE and the icons). */
+const LEGEND_SWATCHES = {
+  sealed: () => h('span', { class: 'swatch', style: { background: 'rgba(211,47,47,.25)', borderColor: '#d32f2f' } }),
+  controlled: () => h('span', { class: 'swatch', style: { background: 'rgba(245,124,0,.2)', borderColor: '#f57c00' } }),
+  precaution: () => h('span', { class: 'swatch dashed', style: { background: 'rgba(251,192,45,.2)', borderColor: '#c9a000' } }),
+  'no-fly': () => h('span', { class: 'swatch', style: { background: 'rgba(106,27,154,.35)', borderColor: '#6a1b9a' } }),
+  route: () => h('span', { class: 'swatch line', style: { borderColor: '#0b5cad' } }),
+  inbound: () => h('span', { class: 'swatch line dashed', style: { borderColor: '#0b5cad' } }),
+  planned: () => h('span', { class: 'swatch line dashed', style: { borderColor: '#0b5cad' } }),
+  flown: () => h('span', { class: 'swatch line', style: { borderColor: '#00897b', borderTopWidth: '4px' } }),
+  fence: () => h('span', { class: 'swatch line dashed', style: { borderColor: '#37474f' } }),
+  depot: () => h('span', { class: 'swatch', style: { background: '#12324f', borderColor: '#12324f' } }),
+  dropPoint: () => h('span', { class: 'swatch dot', style: { background: '#fff', borderColor: '#12324f' } }),
+  target: () => h('span', { class: 'swatch dot', style: { background: '#d81b60', borderColor: '#d81b60' } }),
+  rally: () => h('span', { class: 'swatch dot', style: { background: '#fff', borderColor: '#2e7d32' } }),
+  drone: () => h('span', { class: 'swatch dot', style: { background: '#00897b', borderColor: '#00897b' } }),
+};
+/** @typedef {keyof typeof LEGEND_SWATCHES} LegendEntry */
 
-/** A legend list for the given entries: 'sealed', 'controlled', 'precaution', 'no-fly', 'route', … */
+/**
+ * A legend list for the given entries: 'sealed', 'controlled', 'precaution', 'no-fly', 'route', …
+ * @param {LegendEntry[]} entries
+ */
 export function legend(entries) {
-  const items = {
-    sealed: () => h('span', { class: 'swatch', style: { background: 'rgba(211,47,47,.25)', borderColor: '#d32f2f' } }),
-    controlled: () => h('span', { class: 'swatch', style: { background: 'rgba(245,124,0,.2)', borderColor: '#f57c00' } }),
-    precaution: () => h('span', { class: 'swatch dashed', style: { background: 'rgba(251,192,45,.2)', borderColor: '#c9a000' } }),
-    'no-fly': () => h('span', { class: 'swatch', style: { background: 'rgba(106,27,154,.35)', borderColor: '#6a1b9a' } }),
-    route: () => h('span', { class: 'swatch line', style: { borderColor: '#0b5cad' } }),
-    inbound: () => h('span', { class: 'swatch line dashed', style: { borderColor: '#0b5cad' } }),
-    planned: () => h('span', { class: 'swatch line dashed', style: { borderColor: '#0b5cad' } }),
-    flown: () => h('span', { class: 'swatch line', style: { borderColor: '#00897b', borderTopWidth: '4px' } }),
-    fence: () => h('span', { class: 'swatch line dashed', style: { borderColor: '#37474f' } }),
-    depot: () => h('span', { class: 'swatch', style: { background: '#12324f', borderColor: '#12324f' } }),
-    dropPoint: () => h('span', { class: 'swatch dot', style: { background: '#fff', borderColor: '#12324f' } }),
-    target: () => h('span', { class: 'swatch dot', style: { background: '#d81b60', borderColor: '#d81b60' } }),
-    rally: () => h('span', { class: 'swatch dot', style: { background: '#fff', borderColor: '#2e7d32' } }),
-    drone: () => h('span', { class: 'swatch dot', style: { background: '#00897b', borderColor: '#00897b' } }),
-  };
   return h('ul', { class: 'legend', 'aria-label': t('map.legend') },
-    entries.map((key) => h('li', {}, items[key]?.() ?? null, t(`legend.${key}`))));
+    entries.map((key) => h('li', {}, LEGEND_SWATCHES[key]?.() ?? null, t(`legend.${key}`))));
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Officer: queue a medicine drop (one request per form fill, whatever the clicks) and follow
 // your own requests live (SSE /api/events).
 import { $, h, replaceChildren, randomId, renderKeyed, resetKeyed } from './dom.js';
@@ -6,29 +7,47 @@ import { api, requireSession, config, describeError, ApiError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
 import { L, createMap, drawZoneMap, legend, pinIcon, textTip, STYLE } from './map.js';
-import { urgencyBadge, statusBadge, flightStateBadge, reasonText, parseCoords, fmtCoords } from './views.js';
+import { urgencyBadge, statusBadge, flightStateBadge, reasonText, parseCoords, fmtCoords, latLngs } from './views.js';
+
+/**
+ * @typedef {import('../../api-types.js').DropRequestBody} DropRequestBody
+ * @typedef {import('../../api-types.js').DropRequestView} DropRequestView
+ * @typedef {import('../../api-types.js').FlightView} FlightView
+ * @typedef {import('../../api-types.js').Urgency} Urgency
+ * @typedef {import('../../api-types.js').ZoneMapResponse} ZoneMapResponse
+ * @typedef {ZoneMapResponse['summary']['dropPoints'][number]} NamedDropPoint
+ * @typedef {keyof DropRequestBody} Field
+ */
 
 const session = await startPage(() => requireSession(['officer', 'admin']));
 const cfg = await config();
 
-const form = $('#request-form');
-const submitButton = $('#submit-request');
+const form = $('#request-form', HTMLFormElement);
+const submitButton = $('#submit-request', HTMLButtonElement);
 const notice = $('#form-notice');
-const nameSelect = $('#drop-point-name');
-const coordsInput = $('#drop-point-coords');
+const nameSelect = $('#drop-point-name', HTMLSelectElement);
+const coordsInput = $('#drop-point-coords', HTMLInputElement);
+/** @type {Field[]} */
 const FIELDS = ['recipient', 'phone', 'dropPoint', 'medicine', 'weightKg', 'urgency', 'notes'];
+/** @type {Urgency[]} the radio buttons' values (officer.html) */
+const URGENCIES = ['critical', 'urgent', 'routine'];
 
 // ---- map and drop point ---------------------------------------------------------------------
+/** @type {ZoneMapResponse | null} */
 let zoneMap = null;
+/** @type {NamedDropPoint[]} */
 let dropPoints = [];
 const map = createMap($('#officer-map'), cfg);
+/** @type {import('leaflet').Marker | null} */
 let target = null;
 
+/** @param {number} lat @param {number} lon */
 function showTarget(lat, lon) {
   if (target) target.setLatLng([lat, lon]);
   else target = L.marker([lat, lon], { icon: pinIcon('#d81b60'), keyboard: false, interactive: false }).addTo(map);
 }
 
+/** @param {string} name */
 function chooseNamed(name) {
   const dp = dropPoints.find((d) => d.name === name);
   nameSelect.value = dp ? dp.name : '';
@@ -49,7 +68,7 @@ function renderDropPointOptions() {
 
 async function loadZoneMap() {
   try {
-    zoneMap = await api('GET', '/api/zone-map');
+    zoneMap = await api('GET /api/zone-map');
     dropPoints = zoneMap.summary?.dropPoints ?? [];
     drawZoneMap(map, zoneMap.geojson, { onDropPointClick: (dp) => chooseNamed(dp.name), fit: 'dropPoints' });
     // Frame the drop points inside the lockdown zones (where most parcels go); a checkpoint far
@@ -85,12 +104,18 @@ map.on('click', (ev) => {
 let idempotencyKey = randomId();
 let submitting = false;
 
+/**
+ * The control that shows a field's error (and takes the focus).
+ * @param {Field} field
+ * @returns {HTMLElement | null}
+ */
 function fieldInput(field) {
   if (field === 'dropPoint') return nameSelect.value ? nameSelect : coordsInput;
   if (field === 'urgency') return form.querySelector('input[name=urgency]');
   return document.getElementById(field);
 }
 
+/** @param {Field} field @param {string} message */
 function setFieldError(field, message) {
   const box = document.getElementById(`${field}-error`);
   if (box) box.textContent = message;
@@ -99,6 +124,7 @@ function setFieldError(field, message) {
   if (field === 'dropPoint') { nameSelect.setAttribute('aria-invalid', 'true'); coordsInput.setAttribute('aria-invalid', 'true'); }
 }
 
+/** @param {Field} field */
 function clearFieldError(field) {
   const box = document.getElementById(`${field}-error`);
   if (box) box.textContent = '';
@@ -121,17 +147,23 @@ for (const f of FIELDS) {
 form.addEventListener('input', () => {
   if (notice.classList.contains('ok')) { notice.textContent = ''; notice.className = 'notice'; }
 });
-form.addEventListener('change', (ev) => { if (ev.target.name === 'urgency') clearFieldError('urgency'); });
+form.addEventListener('change', (ev) => { if (ev.target instanceof HTMLInputElement && ev.target.name === 'urgency') clearFieldError('urgency'); });
 
-/** Read the form; returns { body, errors } with errors keyed by field (already translated). */
+/**
+ * Read the form; returns { body, errors } with errors keyed by field (already translated), and
+ * body null while there are errors.
+ * @returns {{ body: DropRequestBody | null, errors: Partial<Record<Field, string>> }}
+ */
 function readForm() {
+  /** @type {Partial<Record<Field, string>>} */
   const errors = {};
-  const recipient = $('#recipient').value.trim();
-  const phone = $('#phone').value.trim();
-  const medicine = $('#medicine').value.trim();
-  const weightText = $('#weightKg').value.trim();
-  const notes = $('#notes').value.trim();
-  const urgency = form.querySelector('input[name=urgency]:checked')?.value;
+  const recipient = $('#recipient', HTMLInputElement).value.trim();
+  const phone = $('#phone', HTMLInputElement).value.trim();
+  const medicine = $('#medicine', HTMLInputElement).value.trim();
+  const weightText = $('#weightKg', HTMLInputElement).value.trim();
+  const notes = $('#notes', HTMLTextAreaElement).value.trim();
+  const checked = form.querySelector('input[name=urgency]:checked');
+  const urgency = URGENCIES.find((u) => checked instanceof HTMLInputElement && checked.value === u);
   if (!recipient) errors.recipient = t('validate.required');
   if (!phone) errors.phone = t('validate.required');
   else if (!/^[0-9 +\-()]{5,32}$/.test(phone)) errors.phone = t('validate.phone');
@@ -140,21 +172,28 @@ function readForm() {
   if (!weightText) errors.weightKg = t('validate.required');
   else if (!Number.isFinite(weightKg) || weightKg <= 0 || weightKg > 25) errors.weightKg = t('validate.weight');
   if (!urgency) errors.urgency = t('validate.required');
+  /** @type {DropRequestBody['dropPoint'] | null} */
   let dropPoint = null;
   if (nameSelect.value) dropPoint = { name: nameSelect.value };
   else if (coordsInput.value.trim()) {
     dropPoint = parseCoords(coordsInput.value);
     if (!dropPoint) errors.dropPoint = t('validate.coords');
   } else errors.dropPoint = t('validate.dropPoint');
+  if (!dropPoint || !urgency) return { body: null, errors };
+  /** @type {DropRequestBody} */
   const body = { recipient, phone, dropPoint, medicine, weightKg, urgency };
   if (notes) body.notes = notes;
   return { body, errors };
 }
 
-/** The API names fields as dotted paths ("dropPoint.lat"); the form knows the first part. */
+/**
+ * The API names fields as dotted paths ("dropPoint.lat"); the form knows the first part.
+ * @param {string | null} apiField
+ * @returns {Field | null}
+ */
 function formField(apiField) {
   const head = String(apiField ?? '').replace(/^body\./, '').split(/[.[]/)[0];
-  return FIELDS.includes(head) ? head : null;
+  return FIELDS.find((f) => f === head) ?? null;
 }
 
 form.addEventListener('submit', async (ev) => {
@@ -162,17 +201,18 @@ form.addEventListener('submit', async (ev) => {
   if (submitting) return;
   clearErrors();
   const { body, errors } = readForm();
-  const bad = Object.keys(errors);
-  if (bad.length) {
-    for (const f of bad) setFieldError(f, errors[f]);
-    fieldInput(bad[0])?.focus();
+  // In the order readForm found them (the first one takes the focus).
+  const bad = Object.keys(errors).map((key) => FIELDS.find((f) => f === key)).filter((f) => f !== undefined);
+  if (bad.length || !body) {
+    for (const f of bad) setFieldError(f, errors[f] ?? '');
+    if (bad[0]) fieldInput(bad[0])?.focus();
     return;
   }
   submitting = true;
   submitButton.disabled = true;
   submitButton.textContent = t('officer.submitting');
   try {
-    const created = await api('POST', '/api/requests', body, { 'idempotency-key': idempotencyKey });
+    const created = await api('POST /api/requests', { body, headers: { 'idempotency-key': idempotencyKey } });
     idempotencyKey = randomId();
     upsert(created);
     form.reset();
@@ -183,7 +223,7 @@ form.addEventListener('submit', async (ev) => {
   } catch (err) {
     if (err instanceof ApiError && err.status !== 0) idempotencyKey = randomId();
     const field = err instanceof ApiError && err.status === 400 ? formField(err.field) : null;
-    if (field) {
+    if (field && err instanceof ApiError) {
       setFieldError(field, serverFieldMessage(field, err));
       fieldInput(field)?.focus();
     }
@@ -196,14 +236,17 @@ form.addEventListener('submit', async (ev) => {
   }
 });
 
+/** @param {Field} field @param {ApiError} err */
 function serverFieldMessage(field, err) {
   if (field === 'dropPoint' && /name/.test(err.field ?? '')) return t('validate.dropPointUnknown', { detail: err.message });
   return t('validate.server', { detail: err.message });
 }
 
 // ---- my requests ----------------------------------------------------------------------------
+/** @type {Map<number, DropRequestView>} */
 const requests = new Map();
 
+/** @param {DropRequestView} req */
 function upsert(req) {
   if (!req || typeof req.id !== 'number') return;
   if (session.user.role === 'officer' && req.officer && req.officer.id !== session.user.id) return;
@@ -211,6 +254,7 @@ function upsert(req) {
   renderList();
 }
 
+/** @param {DropRequestView} req */
 function requestCard(req) {
   const live = req.status === 'in-flight' && req.flight;
   const dp = req.dropPoint.name ?? fmtCoords(req.dropPoint.lat, req.dropPoint.lon);
@@ -219,7 +263,7 @@ function requestCard(req) {
       h('span', { text: `#${req.id} ${req.recipient}` }),
       urgencyBadge(req.urgency),
       statusBadge(req.status),
-      live ? flightStateBadge(req.flight.state) : null),
+      live ? flightStateBadge(live.state) : null),
     h('div', { text: `${req.medicine} · ${fmtNumber(req.weightKg, 2)} kg` }),
     h('div', { class: 'meta', text: `${t('field.dropPoint')}: ${dp} · ${t('field.phone')}: ${req.phone}` }),
     h('div', { class: 'meta', text: `${t('officer.created')}: ${fmtTime(req.createdAt)}` }),
@@ -241,21 +285,26 @@ function requestCard(req) {
 }
 
 // The planned route of one request on the form's map (depot → drop point → depot).
+/** @type {import('leaflet').LayerGroup | null} */
 let routeLayer = null;
+/** @param {DropRequestView} req */
 function showRoute(req) {
+  if (!req.plan) return;
+  const route = latLngs(req.plan.route);
   routeLayer?.remove();
   routeLayer = L.layerGroup([
-    L.polyline(req.plan.route.map(([lon, lat]) => [lat, lon]), STYLE.route),
+    L.polyline(route, STYLE.route),
     L.marker([req.dropPoint.lat, req.dropPoint.lon], { icon: pinIcon('#d81b60'), keyboard: false }).bindTooltip(textTip(`#${req.id} ${req.recipient}`)),
   ]).addTo(map);
-  map.fitBounds(L.latLngBounds(req.plan.route.map(([lon, lat]) => [lat, lon])).pad(0.2), { animate: false });
+  map.fitBounds(L.latLngBounds(route).pad(0.2), { animate: false });
   $('#officer-map').scrollIntoView({ block: 'center' });
 }
 
+/** @param {DropRequestView} req */
 async function cancel(req) {
   if (!confirm(t('officer.cancelConfirm', { id: req.id }))) return;
   try {
-    upsert(await api('DELETE', `/api/requests/${req.id}`));
+    upsert(await api('DELETE /api/requests/:id', { params: { id: req.id } }));
   } catch (err) {
     $('#list-notice').textContent = describeError(err);
   }
@@ -269,7 +318,7 @@ function renderList() {
 
 async function loadRequests() {
   try {
-    const { requests: list } = await api('GET', '/api/requests');
+    const { requests: list } = await api('GET /api/requests');
     requests.clear();
     for (const r of list) upsert(r);
     renderList();

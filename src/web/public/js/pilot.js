@@ -1,3 +1,4 @@
+// @ts-check
 // Pilot: plans awaiting approval (critical first, then oldest), flights in the air, and requests
 // no drone can serve. Everything live from /api/events.
 import { $, h, replaceChildren, renderKeyed, resetKeyed } from './dom.js';
@@ -7,14 +8,28 @@ import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
 import { urgencyBadge, statusBadge, flightStateBadge, reasonText } from './views.js';
 
+/**
+ * @typedef {import('../../api-types.js').MissionSummary} MissionSummary
+ * @typedef {import('../../api-types.js').FlightView} FlightView
+ * @typedef {import('../../api-types.js').DropRequestView} DropRequestView
+ * @typedef {import('../../api-types.js').FlightStatus} FlightStatus
+ * @typedef {import('../../api-types.js').Urgency} Urgency
+ */
+
 await startPage(() => requireSession(['pilot', 'admin']));
 
+/** @type {Record<Urgency, number>} the service's order (URGENCY_ORDER in src/domain/words.ts) */
 const URGENCY_ORDER = { critical: 0, urgent: 1, routine: 2 };
+/** @type {Map<number, MissionSummary>} */
 const missions = new Map();
+/** @type {Map<number, FlightView>} */
 const flights = new Map();
+/** @type {Map<number, DropRequestView>} */
 const unservable = new Map();
+/** @type {FlightStatus[]} */
 const FINISHED = ['completed', 'aborted', 'failed', 'landed'];
 
+/** @param {MissionSummary} m */
 function missionCard(m) {
   return h('li', { class: `card ${m.urgency}`, id: `mission-${m.id}`, dataset: { missionId: m.id, urgency: m.urgency } },
     h('div', { class: 'title' }, urgencyBadge(m.urgency), h('span', { text: `#${m.requestId} ${m.recipient}` })),
@@ -26,6 +41,7 @@ function missionCard(m) {
     h('div', { class: 'actions' }, h('a', { class: 'button primary', href: `/review.html?id=${encodeURIComponent(m.id)}`, text: t('pilot.review') })));
 }
 
+/** @param {FlightView} f */
 function flightCard(f) {
   return h('li', { class: 'card', id: `flight-${f.id}`, dataset: { flightId: f.id, state: f.state } },
     h('div', { class: 'title' }, h('span', { text: `${t('pilot.flight')} #${f.id} · ${f.drone.name}` }), flightStateBadge(f.state), f.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null),
@@ -35,6 +51,7 @@ function flightCard(f) {
       h('a', { class: 'button', href: `/review.html?id=${encodeURIComponent(f.missionId)}`, text: t('pilot.controls') })));
 }
 
+/** @param {DropRequestView} r */
 function unservableCard(r) {
   return h('li', { class: `card ${r.urgency}`, dataset: { requestId: r.id } },
     h('div', { class: 'title' }, urgencyBadge(r.urgency), statusBadge(r.status), h('span', { text: `#${r.id} ${r.recipient}` })),
@@ -54,7 +71,9 @@ function render() {
   $('#unservable-empty').hidden = blocked.length > 0;
 }
 
+/** @type {number | null} */
 let lastAlerted = null;
+/** @param {MissionSummary} m */
 function onMission(m) {
   const wasQueued = missions.has(m.id);
   if (m.status === 'awaiting-approval') missions.set(m.id, m);
@@ -68,12 +87,14 @@ function onMission(m) {
   render();
 }
 
+/** @param {FlightView} f */
 function onFlight(f) {
   if (FINISHED.includes(f.state)) flights.delete(f.id);
   else flights.set(f.id, f);
   render();
 }
 
+/** @param {DropRequestView} r */
 function onRequest(r) {
   if (r.status === 'unservable') unservable.set(r.id, r);
   else unservable.delete(r.id);
@@ -83,9 +104,9 @@ function onRequest(r) {
 async function load() {
   try {
     const [queue, active, blocked] = await Promise.all([
-      api('GET', '/api/missions?status=awaiting-approval'),
-      api('GET', '/api/flights?active=true'),
-      api('GET', '/api/requests?status=unservable'),
+      api('GET /api/missions', { query: { status: 'awaiting-approval' } }),
+      api('GET /api/flights', { query: { active: 'true' } }),
+      api('GET /api/requests', { query: { status: 'unservable' } }),
     ]);
     missions.clear();
     flights.clear();

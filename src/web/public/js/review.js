@@ -1,3 +1,4 @@
+// @ts-check
 // Pilot review of one plan: map, numbers, checks, pre-flight checklist, approve / reject; after
 // approval the flight's upload → verify → arm → start progress with abort and pause/resume.
 import { $, h, replaceChildren, param } from './dom.js';
@@ -10,37 +11,46 @@ import { followFlight } from './flight-live.js';
 import { subscribe } from './events.js';
 import { createFlightControls } from './flight-controls.js';
 
+/**
+ * @typedef {import('../../api-types.js').MissionDetail} MissionDetail
+ * @typedef {import('../../api-types.js').FlightView} FlightView
+ * @typedef {import('./dom.js').Child} Child
+ */
+
 const session = await startPage(() => requireSession(['pilot', 'admin']));
 const cfg = await config();
 const missionId = param('id');
 const canDecide = session.user.role === 'pilot';
+/** @type {MissionDetail | null} */
 let mission = null;
+/** @type {FlightView | null} */
 let flight = null;
-let map = null;
 
+/** @param {string} label @param {Child} value @param {string} [id] */
 function row(label, value, id) {
   return h('tr', id ? { id } : {}, h('th', { scope: 'row', text: label }), h('td', {}, value));
 }
 
-function renderHeading() {
-  if (!mission) return;
-  replaceChildren($('#review-heading'), `${t('review.title')} #${mission.id} `, urgencyBadge(mission.urgency), ' ', missionStatusBadge(mission.status));
+/** @param {MissionDetail} m */
+function renderHeading(m) {
+  replaceChildren($('#review-heading'), `${t('review.title')} #${m.id} `, urgencyBadge(m.urgency), ' ', missionStatusBadge(m.status));
 }
 
-function renderRequest() {
-  const r = mission.request;
+/** @param {MissionDetail} m */
+function renderRequest(m) {
+  const r = m.request;
   replaceChildren($('#request-table'),
     row(t('field.recipient'), r.recipient),
     row(t('field.phone'), r.phone),
     row(t('field.medicine'), `${r.medicine} · ${fmtNumber(r.weightKg, 2)} kg`),
     row(t('field.urgency'), urgencyBadge(r.urgency)),
-    row(t('field.dropPoint'), `${mission.dropPoint.name} (${mission.dropPoint.position.lat.toFixed(5)}, ${mission.dropPoint.position.lon.toFixed(5)})`),
+    row(t('field.dropPoint'), `${m.dropPoint.name} (${m.dropPoint.position.lat.toFixed(5)}, ${m.dropPoint.position.lon.toFixed(5)})`),
     row(t('field.notes'), r.notes || '—'),
     row(t('review.requestedBy'), `${r.officer.name} · ${fmtTime(r.createdAt)}`));
 }
 
-function renderNumbers() {
-  const m = mission;
+/** @param {MissionDetail} m */
+function renderNumbers(m) {
   const c = m.conditions;
   replaceChildren($('#numbers-table'),
     row(t('review.depotDrone'), `${m.depot.name} · ${m.drone.name}`),
@@ -56,25 +66,39 @@ function renderNumbers() {
     row(t('review.rally'), String(m.geometry?.rally?.length ?? 0)));
 }
 
-function renderChecks() {
-  replaceChildren($('#checks-list'), (mission.checks ?? []).map((c) => h('li', { dataset: { check: c.id, ok: String(c.ok) } },
+/** @param {MissionDetail} m */
+function renderChecks(m) {
+  replaceChildren($('#checks-list'), (m.checks ?? []).map((c) => h('li', { dataset: { check: c.id, ok: String(c.ok) } },
     h('span', { class: `badge ${c.ok ? 'pass' : 'fail'}`, text: c.ok ? `✓ ${t('review.pass')}` : `✗ ${t('review.fail')}` }),
     checkText(c))));
+  /** @type {HTMLLIElement[]} */
   const warnings = [];
-  for (const r of mission.reasons ?? []) warnings.push(h('li', {}, reasonText(r)));
-  for (const name of mission.fence?.leftToRoute ?? []) warnings.push(h('li', { text: t('review.leftToRoute', { name }) }));
-  for (const leg of mission.rallyUnsafeLegs ?? []) warnings.push(h('li', { text: t('review.unsafeLeg', { leg: leg.legIndex + 1, message: leg.message }) }));
+  for (const r of m.reasons ?? []) warnings.push(h('li', {}, reasonText(r)));
+  for (const name of m.fence?.leftToRoute ?? []) warnings.push(h('li', { text: t('review.leftToRoute', { name }) }));
+  for (const leg of m.rallyUnsafeLegs ?? []) warnings.push(h('li', { text: t('review.unsafeLeg', { leg: leg.legIndex + 1, message: leg.message }) }));
   replaceChildren($('#plan-warnings'), warnings.length ? h('div', { class: 'notice error' }, h('ul', {}, warnings)) : null);
 }
 
-function checklistItems() {
-  const items = mission.checklist?.length ? mission.checklist : cfg.checklist ?? [];
+/** @param {MissionDetail} m */
+function checklistItems(m) {
+  const items = m.checklist?.length ? m.checklist : cfg.checklist ?? [];
   return items;
 }
 
-function renderChecklist() {
-  const ticked = new Set([...document.querySelectorAll('#checklist input:checked')].map((i) => i.value));
-  replaceChildren($('#checklist'), checklistItems().map((item) => h('label', { class: 'choice' },
+/** The pre-flight checklist's boxes. */
+function checklistBoxes() {
+  return [...document.querySelectorAll('#checklist input')].filter((box) => box instanceof HTMLInputElement);
+}
+
+/** The ids of the ticked checklist items. */
+function tickedItems() {
+  return checklistBoxes().filter((box) => box.checked).map((box) => box.value);
+}
+
+/** @param {MissionDetail} m */
+function renderChecklist(m) {
+  const ticked = new Set(tickedItems());
+  replaceChildren($('#checklist'), checklistItems(m).map((item) => h('label', { class: 'choice' },
     h('input', { type: 'checkbox', name: 'checklist', value: item.id, id: `checklist-${item.id}`, checked: ticked.has(item.id), on: { change: updateApprove } }),
     h('span', { text: has(`checklist.${item.id}`) ? t(`checklist.${item.id}`) : item.label }))));
   updateApprove();
@@ -85,29 +109,31 @@ function pending() {
 }
 
 function updateApprove() {
-  const boxes = [...document.querySelectorAll('#checklist input')];
+  const boxes = checklistBoxes();
   const all = boxes.length > 0 && boxes.every((b) => b.checked);
-  $('#approve').disabled = !(all && canDecide && pending() && mission.feasible);
+  $('#approve', HTMLButtonElement).disabled = !(all && canDecide && pending() && mission?.feasible);
 }
 
-function renderDecision() {
+/** @param {MissionDetail} m */
+function renderDecision(m) {
   const open = pending() && canDecide;
   $('#approve-form').hidden = !open;
   $('#reject-form').hidden = !open;
   const done = $('#decision-done');
-  if (mission.approval) done.textContent = t('review.approvedBy', { name: mission.approval.by.name, time: fmtTime(mission.approval.at) });
-  else if (mission.rejection) done.textContent = t('review.rejectedBy', { name: mission.rejection.by.name, time: fmtTime(mission.rejection.at), reason: mission.rejection.reason });
-  else if (mission.status === 'superseded' && mission.request?.missionId && String(mission.request.missionId) !== String(mission.id)) {
-    replaceChildren(done, t('review.status.superseded'), ' ', h('a', { href: `/review.html?id=${encodeURIComponent(mission.request.missionId)}`, text: t('review.newPlan') }));
-  } else if (!pending()) done.textContent = t(`review.status.${mission.status}`);
+  if (m.approval) done.textContent = t('review.approvedBy', { name: m.approval.by.name, time: fmtTime(m.approval.at) });
+  else if (m.rejection) done.textContent = t('review.rejectedBy', { name: m.rejection.by.name, time: fmtTime(m.rejection.at), reason: m.rejection.reason });
+  else if (m.status === 'superseded' && m.request?.missionId && String(m.request.missionId) !== String(m.id)) {
+    replaceChildren(done, t('review.status.superseded'), ' ', h('a', { href: `/review.html?id=${encodeURIComponent(m.request.missionId)}`, text: t('review.newPlan') }));
+  } else if (!pending()) done.textContent = t(`review.status.${m.status}`);
   else if (!canDecide) done.textContent = t('review.pilotOnly');
-  else if (!mission.feasible) done.textContent = t('review.infeasible');
+  else if (!m.feasible) done.textContent = t('review.infeasible');
   else done.textContent = '';
 }
 
-function drawMap() {
-  const g = mission.geometry;
-  map = createMap($('#review-map'), cfg);
+/** @param {MissionDetail} m */
+function drawMap(m) {
+  const g = m.geometry;
+  const map = createMap($('#review-map'), cfg);
   const { group } = drawZoneMap(map, g.zones, { fit: false });
   for (const poly of g.fence?.inclusion ?? []) L.polygon(latLngs(poly), { ...STYLE.fence, color: '#2e7d32' }).bindTooltip(textTip(t('legend.fence'))).addTo(group);
   for (const poly of g.fence?.exclusion ?? []) L.polygon(latLngs(poly), { ...STYLE.fence }).bindTooltip(textTip(t('map.fenceExclusion'))).addTo(group);
@@ -119,8 +145,8 @@ function drawMap() {
   });
   for (const [lon, lat] of g.rally ?? []) L.circleMarker([lat, lon], { radius: 6, color: '#2e7d32', weight: 3, fillColor: '#fff', fillOpacity: 1 }).bindTooltip(textTip(t('legend.rally'))).addTo(group);
   if (g.fence?.returnPoint) L.circleMarker([g.fence.returnPoint[1], g.fence.returnPoint[0]], { radius: 4, color: '#37474f' }).bindTooltip(textTip(t('map.returnPoint'))).addTo(group);
-  if (g.depot) L.marker([g.depot[1], g.depot[0]], { icon: squareIcon('#12324f'), alt: mission.depot.name }).bindTooltip(textTip(`${t('map.depot')}: ${mission.depot.name}`)).addTo(group);
-  if (g.dropPoint) L.marker([g.dropPoint[1], g.dropPoint[0]], { icon: pinIcon('#d81b60'), alt: mission.dropPoint.name }).bindTooltip(textTip(`${t('map.dropPoint')}: ${mission.dropPoint.name}`)).addTo(group);
+  if (g.depot) L.marker([g.depot[1], g.depot[0]], { icon: squareIcon('#12324f'), alt: m.depot.name }).bindTooltip(textTip(`${t('map.depot')}: ${m.depot.name}`)).addTo(group);
+  if (g.dropPoint) L.marker([g.dropPoint[1], g.dropPoint[0]], { icon: pinIcon('#d81b60'), alt: m.dropPoint.name }).bindTooltip(textTip(`${t('map.dropPoint')}: ${m.dropPoint.name}`)).addTo(group);
   const routeBounds = L.latLngBounds([...latLngs(g.outbound ?? []), ...latLngs(g.inbound ?? [])]);
   if (routeBounds.isValid()) map.fitBounds(routeBounds.pad(0.25), { animate: false });
   else if (group.getLayers().length) map.fitBounds(group.getBounds().pad(0.05), { animate: false });
@@ -132,20 +158,23 @@ function renderLegend() {
 }
 
 function renderAll() {
-  renderHeading();
-  renderRequest();
-  renderNumbers();
-  renderChecks();
-  renderChecklist();
-  renderDecision();
+  if (!mission) return;
+  renderHeading(mission);
+  renderRequest(mission);
+  renderNumbers(mission);
+  renderChecks(mission);
+  renderChecklist(mission);
+  renderDecision(mission);
   renderFlight();
 }
 
 // ---- flight after approval ------------------------------------------------------------------
+/** @type {ReturnType<typeof followFlight> | null} */
 let live = null;
+/** @param {number} flightId */
 function startFlight(flightId) {
   $('#flight-panel').hidden = false;
-  $('#track-link').href = `/track.html?id=${encodeURIComponent(flightId)}`;
+  $('#track-link', HTMLAnchorElement).href = `/track.html?id=${encodeURIComponent(flightId)}`;
   if (live) return;
   live = followFlight(flightId, (view, name, data) => {
     if (!view) {
@@ -157,6 +186,7 @@ function startFlight(flightId) {
   }, { onStatus: setLinkStatus });
 }
 
+/** @type {ReturnType<typeof createFlightControls> | null} */
 let updateControls = null;
 function renderFlight() {
   if (!flight) return;
@@ -167,13 +197,13 @@ function renderFlight() {
 // ---- decisions ------------------------------------------------------------------------------
 $('#approve-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  const button = $('#approve');
-  if (button.disabled) return;
-  const checklist = [...document.querySelectorAll('#checklist input:checked')].map((i) => i.value);
+  const button = $('#approve', HTMLButtonElement);
+  if (button.disabled || !mission || !missionId) return;
+  const checklist = tickedItems();
   button.disabled = true;
   $('#approve-error').textContent = '';
   try {
-    const res = await api('POST', `/api/missions/${encodeURIComponent(missionId)}/approve`, { checklist });
+    const res = await api('POST /api/missions/:id/approve', { params: { id: missionId }, body: { checklist } });
     mission = { ...mission, ...res.mission, approval: { by: session.user, at: new Date().toISOString(), checklist } };
     flight = res.flight;
     renderAll();
@@ -188,7 +218,8 @@ $('#approve-form').addEventListener('submit', async (ev) => {
 
 $('#reject-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  const reason = $('#reject-reason').value.trim();
+  if (!mission || !missionId) return;
+  const reason = $('#reject-reason', HTMLTextAreaElement).value.trim();
   const box = $('#reject-error');
   box.textContent = '';
   $('#reject-reason').removeAttribute('aria-invalid');
@@ -198,10 +229,10 @@ $('#reject-form').addEventListener('submit', async (ev) => {
     $('#reject-reason').focus();
     return;
   }
-  const button = $('#reject');
+  const button = $('#reject', HTMLButtonElement);
   button.disabled = true;
   try {
-    const summary = await api('POST', `/api/missions/${encodeURIComponent(missionId)}/reject`, { reason });
+    const summary = await api('POST /api/missions/:id/reject', { params: { id: missionId }, body: { reason } });
     mission = { ...mission, ...summary, rejection: { by: session.user, at: new Date().toISOString(), reason } };
     renderAll();
   } catch (err) {
@@ -211,29 +242,36 @@ $('#reject-form').addEventListener('submit', async (ev) => {
   }
 });
 
+/** @returns {Promise<MissionDetail | null>} the plan, or null when it could not be read */
 async function load() {
+  if (!missionId) return null;
+  let loaded;
   try {
-    mission = await api('GET', `/api/missions/${encodeURIComponent(missionId)}`);
+    loaded = await api('GET /api/missions/:id', { params: { id: missionId } });
+    mission = loaded;
     $('#review-notice').textContent = '';
   } catch (err) {
     $('#review-notice').textContent = err instanceof ApiError && err.status === 404 ? t('review.notFound') : describeError(err);
-    return false;
+    return null;
   }
   renderAll();
-  if (mission.flightId != null) startFlight(mission.flightId);
-  return true;
+  if (loaded.flightId != null) startFlight(loaded.flightId);
+  return loaded;
 }
 
 onLanguageChange(() => { if (mission) { renderAll(); renderLegend(); } });
 if (!missionId) $('#review-notice').textContent = t('review.notFound');
-else if (await load()) {
-  drawMap();
-  // Another pilot's decision, or a re-plan after a zone-map change, shows here at once.
-  subscribe('/api/events', {
-    mission: (m) => {
-      if (!mission || String(m.id) !== String(missionId) || m.status === mission.status) return;
-      load();
-    },
-  }, { onStatus: setLinkStatus, onReconnect: load });
+else {
+  const loaded = await load();
+  if (loaded) {
+    drawMap(loaded);
+    // Another pilot's decision, or a re-plan after a zone-map change, shows here at once.
+    subscribe('/api/events', {
+      mission: (m) => {
+        if (!mission || String(m.id) !== String(missionId) || m.status === mission.status) return;
+        load();
+      },
+    }, { onStatus: setLinkStatus, onReconnect: load });
+  }
 }
 document.body.dataset.ready = 'true';

@@ -1,3 +1,4 @@
+// @ts-check
 // Live tracking of one flight: the drone on the map, route flown vs planned, progress along the
 // route, state, battery, link, alerts — pushed by /api/flights/:id/events, never polled.
 import { $, h, replaceChildren, param } from './dom.js';
@@ -9,32 +10,48 @@ import { flightStateBadge, alertText, latLngs } from './views.js';
 import { followFlight, FINAL } from './flight-live.js';
 import { createFlightControls } from './flight-controls.js';
 
+/**
+ * @typedef {import('../../api-types.js').FlightView} FlightView
+ * @typedef {import('../../api-types.js').DropRequestView} DropRequestView
+ * @typedef {import('../../api-types.js').LonLatPair} LonLatPair
+ * @typedef {import('leaflet').LatLngTuple} LatLngTuple
+ */
+
 const session = await startPage(() => requireSession(['officer', 'pilot', 'admin']));
 const cfg = await config();
 const flightId = param('id');
 const canControl = session.user.role === 'pilot';
-$('#back-link').href = HOME[session.user.role] ?? '/';
+$('#back-link', HTMLAnchorElement).href = HOME[session.user.role] ?? '/';
 
 const map = createMap($('#track-map'), cfg);
+/** @type {import('leaflet').Polyline | null} */
 let planned = null;
+/** @type {import('leaflet').Polyline | null} */
 let flownLine = null;
+/** @type {import('leaflet').Marker | null} */
 let droneMarker = null;
+/** @type {import('leaflet').Marker | null} */
 let dropMarker = null;
+/** @type {LatLngTuple[]} */
 let flown = [];
 let fitted = false;
+/** @type {FlightView | null} */
 let view = null;
+/** @type {DropRequestView | null} */
 let request = null;
+/** @type {ReturnType<typeof createFlightControls> | null} */
 let updateControls = null;
 
-async function loadBackground() {
+/** @param {string} id the flight */
+async function loadBackground(id) {
   try {
-    const zm = await api('GET', '/api/zone-map');
+    const zm = await api('GET /api/zone-map');
     drawZoneMap(map, zm.geojson, { fit: planned ? false : 'all' });
   } catch {
     // the flight still shows without the zone map
   }
   try {
-    const track = await api('GET', `/api/flights/${encodeURIComponent(flightId)}/track`);
+    const track = await api('GET /api/flights/:id/track', { params: { id } });
     flown = (track.points ?? []).map((p) => [p.lat, p.lon]);
     if (!planned && track.planned?.length) drawPlanned(track.planned);
   } catch {
@@ -43,6 +60,7 @@ async function loadBackground() {
   drawFlown();
 }
 
+/** @param {LonLatPair[] | null | undefined} route */
 function drawPlanned(route) {
   if (planned || !route?.length) return;
   planned = L.polyline(latLngs(route), STYLE.inbound).bindTooltip(textTip(t('legend.planned'))).addTo(map);
@@ -58,6 +76,7 @@ function drawFlown() {
   else flownLine = L.polyline(flown, STYLE.flown).bindTooltip(textTip(t('legend.flown'))).addTo(map);
 }
 
+/** @param {string} key @param {string} value @param {string} id */
 function stat(key, value, id) {
   return h('div', { class: 'stat', id }, h('div', { class: 'k', text: t(key) }), h('div', { class: 'v', text: value }));
 }
@@ -71,7 +90,7 @@ function render() {
   const pct = Math.max(0, Math.min(100, (view.routeFraction ?? 0) * 100));
   const bar = $('#route-progress');
   bar.setAttribute('aria-valuenow', String(Math.round(pct)));
-  bar.firstElementChild.style.width = `${pct}%`;
+  $('#route-progress > div').style.width = `${pct}%`;
   const pos = view.position;
   replaceChildren($('#track-stats'),
     stat('track.progress', `${fmtNumber(pct)}%`, 'stat-progress'),
@@ -91,14 +110,15 @@ function render() {
   $('#alerts-empty').hidden = alerts.length > 0;
   if (canControl) {
     $('#controls-panel').hidden = false;
-    updateControls ??= createFlightControls($('#flight-controls'), { canControl, onUpdate: (v) => live.set(v) });
+    updateControls ??= createFlightControls($('#flight-controls'), { canControl, onUpdate: (v) => live?.set(v) });
     updateControls(view);
   }
 }
 
 function moveDrone() {
   const pos = view?.position;
-  if (!pos) return;
+  if (!view || !pos) return;
+  /** @type {LatLngTuple} */
   const ll = [pos.lat, pos.lon];
   if (droneMarker) {
     droneMarker.setLatLng(ll);
@@ -117,12 +137,14 @@ function moveDrone() {
 }
 
 let requestAsked = false;
+/** @param {number | null | undefined} requestId */
 async function loadRequest(requestId) {
   if (requestAsked || requestId == null) return; // asked once: never a request per telemetry event
   requestAsked = true;
   try {
-    request = await api('GET', `/api/requests/${encodeURIComponent(requestId)}`);
-    const dp = request.dropPoint;
+    const loaded = await api('GET /api/requests/:id', { params: { id: requestId } });
+    request = loaded;
+    const dp = loaded.dropPoint;
     dropMarker ??= L.marker([dp.lat, dp.lon], { icon: pinIcon('#d81b60'), alt: dp.name ?? '' }).bindTooltip(textTip(`${t('map.dropPoint')}: ${dp.name ?? `${dp.lat}, ${dp.lon}`}`)).addTo(map);
     render();
   } catch {
@@ -136,11 +158,12 @@ function renderLegend() {
 
 onLanguageChange(() => { render(); renderLegend(); });
 renderLegend();
+/** @type {ReturnType<typeof followFlight> | null} */
 let live = null;
 if (!flightId) {
   $('#track-notice').textContent = t('track.notFound');
 } else {
-  await loadBackground();
+  await loadBackground(flightId);
   live = followFlight(flightId, (v, name, data) => {
     if (!v) {
       $('#track-notice').textContent = describeError(data);

@@ -1,49 +1,81 @@
+// @ts-check
 // Small shared renderers: badges for urgency / status / flight state, translated reasons.
 import { h } from './dom.js';
 import { t, has } from './i18n.js';
 
+/**
+ * @typedef {import('../../api-types.js').Urgency} Urgency
+ * @typedef {import('../../api-types.js').RequestStatus} RequestStatus
+ * @typedef {import('../../api-types.js').MissionStatus} MissionStatus
+ * @typedef {import('../../api-types.js').FlightStatus} FlightStatus
+ * @typedef {import('../../api-types.js').FlightAlertView} FlightAlertView
+ * @typedef {import('../../api-types.js').LonLatPair} LonLatPair
+ * @typedef {import('../../api-types.js').MissionDetail['checks'][number]} Check
+ * @typedef {import('../../api-types.js').MissionDetail['reasons'][number]} Reason
+ * @typedef {[lat: number, lon: number]} LatLngPair Leaflet's order
+ */
+
+/** @param {Urgency} urgency */
 export function urgencyBadge(urgency) {
   return h('span', { class: `badge urgency-${urgency}`, dataset: { urgency }, text: t(`urgency.${urgency}`) });
 }
 
+/** @param {RequestStatus} status */
 export function statusBadge(status) {
   return h('span', { class: `badge status ${status}`, dataset: { status }, text: t(`status.${status}`) });
 }
 
+/** @param {MissionStatus} status */
 export function missionStatusBadge(status) {
   return h('span', { class: `badge status ${status}`, dataset: { missionStatus: status }, text: t(`mission.${status}`) });
 }
 
+/** @param {FlightStatus} state */
 export function flightStateBadge(state) {
   return h('span', { class: `badge status ${state}`, dataset: { state }, text: t(`flight.${state}`) });
 }
 
-/** A planner Reason / Check: our translation by code/id when we have one, else the English text. */
-/** A translated name for a planner Reason / Check with the planner's own (English) detail after it. */
+/**
+ * A translated name for a planner Reason / Check with the planner's own (English) detail after it;
+ * the English text alone when we have no translation for its code/id.
+ * @param {string} key
+ * @param {string} message
+ */
 function namedDetail(key, message) {
   if (!has(key)) return h('span', { text: message });
   return h('span', {}, h('strong', { text: t(key) }), ' ', h('span', { class: 'muted small', text: message }));
 }
 
+/** @param {Reason} reason */
 export function reasonText(reason) {
   return namedDetail(`reason.${reason.code}`, reason.message);
 }
 
+/** @param {Check} check */
 export function checkText(check) {
   return namedDetail(`check.${check.id}`, check.message);
 }
 
+/** @param {FlightAlertView} alert */
 export function alertText(alert) {
   const key = `alert.${alert.kind}`;
   return has(key) ? `${t(key)} — ${alert.message}` : alert.message;
 }
 
-/** Leaflet polylines want [lat, lon]; the API gives [lon, lat]. */
+/**
+ * Leaflet polylines want [lat, lon]; the API gives [lon, lat].
+ * @param {LonLatPair[] | null | undefined} lonLats
+ * @returns {LatLngPair[]}
+ */
 export function latLngs(lonLats) {
   return (lonLats ?? []).map(([lon, lat]) => [lat, lon]);
 }
 
-/** "lat, lon" → { lat, lon } or null. Accepts "36.6, 101.78", "36.6 101.78" and full-width commas. */
+/**
+ * "lat, lon" → { lat, lon } or null. Accepts "36.6, 101.78", "36.6 101.78" and full-width commas.
+ * @param {string} text
+ * @returns {{ lat: number, lon: number } | null}
+ */
 export function parseCoords(text) {
   const m = String(text).trim().match(/^(-?\d+(?:\.\d+)?)\s*[,，\s]\s*(-?\d+(?:\.\d+)?)$/);
   if (!m) return null;
@@ -53,6 +85,7 @@ export function parseCoords(text) {
   return { lat, lon };
 }
 
+/** @param {number} lat @param {number} lon */
 export function fmtCoords(lat, lon) {
   return `${lat.toFixed(6)}, ${lon.toFixed(6)}`;
 }
