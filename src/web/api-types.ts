@@ -1,8 +1,11 @@
 /**
  * The medidrop HTTP API contract: every route's request body and response, the server-sent event
  * payloads, the error shape and how authentication and CSRF work. The browser pages in
- * src/web/public are written against this file; the fastify routes in src/web/routes/* implement it
- * (their JSON schemas are the machine-checked form, served at GET /api/openapi.json).
+ * src/web/public are written against this file; the fastify plugins in src/web/plugins/* implement
+ * it. Each shape is written once, as a TypeBox schema (`XSchema`), and its type is derived from it
+ * (`type X = Static<typeof XSchema>`): the routes validate request bodies and serialise responses
+ * with these schemas, and GET /api/openapi.json serves them. A response carries exactly the
+ * properties its schema lists (the serialiser drops any other); request bodies refuse unknown fields.
  *
  * ─── Conventions ──────────────────────────────────────────────────────────────────────────────────
  * - All bodies are JSON (`content-type: application/json`), UTF-8. Times are ISO-8601 strings in UTC
@@ -18,7 +21,7 @@
  *     404 not-found       unknown id / route.
  *     409 conflict        the thing is not in a state that allows this (approve a rejected mission,
  *                         edit an approved request, reuse an Idempotency-Key with a different body).
-                          A broken zone map (PUT /api/zone-map) is a 400 too, with `field`
+ *                         A broken zone map (PUT /api/zone-map) is a 400 too, with `field`
  *                         "features[i]" and `issues` listing every problem by feature.
  *     429 rate-limited    too many log-in / hand-over attempts; `retry-after` header in seconds.
  *
@@ -38,166 +41,300 @@
  * `source.addEventListener('request', e => JSON.parse(e.data))`. A comment line (`: ping`) every
  * 15 s keeps proxies from closing the stream. The first message on a flight stream is `snapshot`.
  */
+import { Type, type Static } from 'typebox';
 import type { FeatureCollection } from 'geojson';
+import type { AreaKind, MapIssue } from '../geo/types.js';
 import type { Check, Reason, FenceSummary } from '../planning/types.js';
 import type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency } from '../domain/words.js';
+import type { FlightAlertView, FlightDeliveryView, FlightLiveEvents, FlightPosition, FlightProgressView, FlightTransitionView } from '../dispatch/live-events.js';
+import { type Assert, CLOSED, Nullable, type Same, StringEnum, Text } from './schema-kit.js';
 
 /** The domain words the contract uses (src/domain/words.ts). */
 export type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency };
 export { PREFLIGHT_CHECKLIST, URGENCY_ORDER } from '../domain/words.js';
-import type { FlightAlertView, FlightDeliveryView, FlightLiveEvents, FlightPosition, FlightProgressView, FlightTransitionView } from '../dispatch/live-events.js';
 /** The live flight payloads (src/dispatch/live-events.ts), published by the flight manager. */
 export type { FlightAlertView, FlightDeliveryView, FlightLiveEvents, FlightPosition, FlightProgressView, FlightTransitionView };
 
+// ─── domain words as schemas (the types stay in src/domain/words.ts; checked equal at the end) ──
+
+export const RoleSchema = StringEnum(['officer', 'pilot', 'admin']);
+export const LangSchema = StringEnum(['zh-CN', 'en']);
+export const UrgencySchema = StringEnum(['critical', 'urgent', 'routine']);
+export const RequestStatusSchema = StringEnum(['awaiting-approval', 'unservable', 'rejected', 'in-flight', 'delivered', 'failed', 'cancelled']);
+export const MissionStatusSchema = StringEnum(['awaiting-approval', 'approved', 'rejected', 'superseded', 'infeasible']);
+export const FlightStatusSchema = StringEnum([
+  'approved', 'uploading', 'uploaded', 'arming', 'en-route', 'delivering', 'returning', 'landed', 'completed', 'aborted', 'failed',
+]);
+export const ErrorCodeSchema = StringEnum(['bad-request', 'unauthenticated', 'forbidden', 'csrf', 'not-found', 'conflict', 'infeasible', 'rate-limited', 'internal']);
+export const ChecklistItemSchema = Type.Object({
+  id: Type.String(),
+  label: Type.String({ description: 'English label; the pages show their own translation by id.' }),
+});
+
 // ─── shared ─────────────────────────────────────────────────────────────────────────────────────
 
+export const LatLonSchema = Type.Object(
+  { lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }) },
+  CLOSED,
+);
+export type LatLon = Static<typeof LatLonSchema>;
 
-export interface LatLon {
-  lat: number;
-  lon: number;
-}
+/**
+ * A fixed-length array of numbers. Written as `items` + `minItems`/`maxItems` rather than a JSON
+ * Schema tuple (`items: [...]`), which OpenAPI 3.0 does not allow; the tuple type is asserted for it.
+ */
+const numbers = <T extends number[]>(n: T['length'], description: string) =>
+  Type.Unsafe<T>(Type.Array(Type.Number(), { minItems: n, maxItems: n, description }));
+
+export const LonLatPairSchema = numbers<[lon: number, lat: number]>(2, '[lon, lat] as in GeoJSON');
 /** [lon, lat] as in GeoJSON. */
-export type LonLatPair = [lon: number, lat: number];
+export type LonLatPair = Static<typeof LonLatPairSchema>;
 
+/**
+ * A GeoJSON FeatureCollection, passed through as stored (properties.kind tells the style). Its
+ * features are not described here (GeoJSON's own schema, README "Zone map format"): the type is
+ * @types/geojson's, asserted, not derived.
+ */
+export const FeatureCollectionSchema = Type.Unsafe<FeatureCollection>(
+  Type.Object(
+    {
+      type: Type.Literal('FeatureCollection'),
+      features: Type.Array(Type.Object({}, { additionalProperties: true })),
+    },
+    { additionalProperties: true, description: 'GeoJSON FeatureCollection' },
+  ),
+);
 
-export interface ApiError {
-  error: {
-    code: ErrorCode;
-    /** English, says what is wrong and where. */
-    message: string;
-    /** The offending field as a dotted path ("dropPoint.lat", "features[3].properties.kind"). */
-    field?: string;
-    /** PUT /api/zone-map: every problem found (feature index and name). */
-    issues?: { code: string; message: string; featureIndex?: number; featureName?: string }[];
-  };
-}
+export const ReasonSchema = Type.Object({ code: Type.String(), message: Type.String() }, { description: 'Why something failed: code (the UI translates it) and English message' });
+export const CheckSchema = Type.Object({ id: Type.String(), ok: Type.Boolean(), message: Type.String({ description: 'English; the UI translates by id.' }) });
+export const MapIssueSchema = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  featureIndex: Type.Optional(Type.Integer()),
+  featureName: Type.Optional(Type.String()),
+});
 
-export interface UserView {
-  id: number;
-  /** Log-in name. */
-  username: string;
-  /** Display name ("Officer Li Wei"). */
-  name: string;
-  role: Role;
-}
+// ─── live flight payloads (the types stay in src/dispatch/live-events.ts; checked equal at the end)
+
+export const FlightPositionSchema = Type.Object({
+  t: Type.String(),
+  lat: Type.Number(),
+  lon: Type.Number(),
+  relAltM: Type.Number(),
+  groundSpeedMs: Type.Number(),
+  headingDeg: Type.Number(),
+});
+export const FlightAlertViewSchema = Type.Object({
+  kind: Type.String({ description: "'link-lost' | 'battery-low' | 'off-route' | 'fence-breach' | 'mode-change' | 'failsafe' | 'mission-mismatch' | …" }),
+  severity: StringEnum(['info', 'warning', 'critical']),
+  message: Type.String(),
+  at: Type.String(),
+});
+export const FlightTransitionViewSchema = Type.Object({ from: Nullable(FlightStatusSchema), to: FlightStatusSchema, at: Type.String(), cause: Type.String() });
+export const FlightProgressViewSchema = Type.Object(
+  { phase: Type.String(), done: Type.Integer(), total: Type.Integer() },
+  { description: "Upload/arming progress while 'uploading'…'arming': e.g. phase 'upload' 12 / 20." },
+);
+export const FlightDeliveryViewSchema = Type.Object(
+  { at: Type.String(), lat: Type.Number(), lon: Type.Number(), distanceM: Type.Number(), confirmedAt: Nullable(Type.String()) },
+  { description: 'Where and when the parcel was released, and when the recipient confirmed it.' },
+);
+/** What a live flight publishes, by SSE event name (GET /api/flights/:id/events adds a first `snapshot`). */
+export const FlightLiveEventsSchema = Type.Object({
+  position: Type.Object({ ...FlightPositionSchema.properties, routeFraction: Type.Number(), eta: Nullable(Type.String()) }),
+  state: FlightTransitionViewSchema,
+  battery: Type.Object({ t: Type.String(), remainingPct: Type.Number(), voltageV: Type.Number() }),
+  link: Type.Object({ t: Type.String(), up: Type.Boolean() }),
+  mode: Type.Object({ t: Type.String(), mode: Type.String() }),
+  alert: FlightAlertViewSchema,
+  progress: FlightProgressViewSchema,
+  delivery: FlightDeliveryViewSchema,
+  paused: Type.Object({ paused: Type.Boolean(), by: Type.String(), at: Type.String() }, { description: 'Paused/resumed by the pilot.' }),
+});
+
+export const ApiErrorSchema = Type.Object({
+  error: Type.Object({
+    code: ErrorCodeSchema,
+    message: Type.String({ description: 'English, says what is wrong and where.' }),
+    field: Type.Optional(Type.String({ description: 'The offending field as a dotted path ("dropPoint.lat", "features[3].properties.kind").' })),
+    issues: Type.Optional(Type.Array(MapIssueSchema, { description: 'PUT /api/zone-map: every problem found (feature index and name).' })),
+  }),
+});
+export type ApiError = Static<typeof ApiErrorSchema>;
+/** Every route answers its failures in the ApiError shape (the table above). */
+export const ERROR_RESPONSES = {
+  '4xx': Type.With(ApiErrorSchema, { description: 'Refused: bad-request (400), unauthenticated (401), forbidden / csrf (403), not-found (404), conflict (409), rate-limited (429)' }),
+  '5xx': Type.With(ApiErrorSchema, { description: 'internal (500): details in the service log' }),
+};
+/** 204: no body. */
+export const NoContentSchema = Type.Null({ description: 'No Content' });
+
+export const UserViewSchema = Type.Object({
+  id: Type.Integer(),
+  username: Type.String({ description: 'Log-in name.' }),
+  name: Type.String({ description: 'Display name ("Officer Li Wei").' }),
+  role: RoleSchema,
+});
+export type UserView = Static<typeof UserViewSchema>;
+
+/** Route parameter `:id` of users, requests, missions and flights. */
+export const IdParamsSchema = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,9}$', description: 'numeric id' }) }, CLOSED);
+export const DroneIdSchema = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', description: "lowercase letters, digits and '-' (1–32)" });
+export const DroneIdParamsSchema = Type.Object({ id: DroneIdSchema }, CLOSED);
 
 // ─── session: POST /api/session, DELETE /api/session, GET /api/me ──────────────────────────────
 
 /** POST /api/session (public, rate-limited per client address: 5 attempts a minute by default, MEDIDROP_LOGIN_RATE_LIMIT). */
-export interface LoginBody {
-  username: string;
-  password: string;
-}
+export const LoginBodySchema = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  CLOSED,
+);
+export type LoginBody = Static<typeof LoginBodySchema>;
 /** 200 from POST /api/session and GET /api/me. Wrong name/password → 401 unauthenticated. */
-export interface SessionResponse {
-  user: UserView;
-  csrfToken: string;
-}
+export const SessionResponseSchema = Type.Object({ user: UserViewSchema, csrfToken: Type.String() });
+export type SessionResponse = Static<typeof SessionResponseSchema>;
 // DELETE /api/session (x-csrf-token) → 204, clears the cookie.
 
 // ─── configuration: GET /api/config (public) ───────────────────────────────────────────────────
 
-export interface ConfigResponse {
-  /** Default UI language (MEDIDROP_LANG, default 'zh-CN'); the page may let the user switch. */
-  lang: Lang;
-  languages: Lang[];
-  /** Leaflet tile URL template for a base map, or null: draw vector layers only (offline). */
-  tileUrl: string | null;
-  tileAttribution: string | null;
-  /** Where Leaflet is served: `${leafletBase}/leaflet.js`, `${leafletBase}/leaflet.css`. */
-  leafletBase: '/vendor/leaflet';
-  /** Pre-flight checklist the pilot must tick before approving (ids; the UI translates them). */
-  checklist: ChecklistItem[];
-}
-
+export const ConfigResponseSchema = Type.Object({
+  lang: Type.With(LangSchema, { description: "Default UI language (MEDIDROP_LANG, default 'zh-CN'); the page may let the user switch." }),
+  languages: Type.Array(LangSchema),
+  tileUrl: Nullable(Type.String(), { description: 'Leaflet tile URL template for a base map, or null: draw vector layers only (offline).' }),
+  tileAttribution: Nullable(Type.String()),
+  leafletBase: Type.Literal('/vendor/leaflet', { description: 'Where Leaflet is served: `${leafletBase}/leaflet.js`, `${leafletBase}/leaflet.css`.' }),
+  checklist: Type.Array(ChecklistItemSchema, { description: 'Pre-flight checklist the pilot must tick before approving (ids; the UI translates them).' }),
+});
+export type ConfigResponse = Static<typeof ConfigResponseSchema>;
 
 // ─── zone map: GET /api/zone-map (any role), PUT /api/zone-map (admin) ─────────────────────────
 
-export interface ZoneMapSummary {
-  depots: { name: string; position: LatLon; drones: string[] }[];
-  dropPoints: { name: string; position: LatLon; zone: string | null; heightM: number }[];
-  areas: { name: string; kind: 'sealed' | 'controlled' | 'precaution' | 'no-fly'; reason: string | null; temporary: boolean }[];
-  warnings: { code: string; message: string; featureIndex?: number; featureName?: string }[];
-}
+export const ZoneMapSummarySchema = Type.Object({
+  depots: Type.Array(Type.Object({ name: Type.String(), position: LatLonSchema, drones: Type.Array(Type.String()) })),
+  dropPoints: Type.Array(Type.Object({ name: Type.String(), position: LatLonSchema, zone: Nullable(Type.String()), heightM: Type.Number() })),
+  areas: Type.Array(Type.Object({ name: Type.String(), kind: StringEnum(['sealed', 'controlled', 'precaution', 'no-fly']), reason: Nullable(Type.String()), temporary: Type.Boolean() })),
+  warnings: Type.Array(MapIssueSchema),
+});
+export type ZoneMapSummary = Static<typeof ZoneMapSummarySchema>;
 
-export interface ZoneMapResponse {
-  /** Increases by one on every accepted PUT. */
-  version: number;
-  name: string;
-  updatedAt: string;
-  updatedBy: UserView | null;
-  /** The GeoJSON FeatureCollection as stored (draw it with L.geoJSON; properties.kind tells the style). */
-  geojson: FeatureCollection;
-  summary: ZoneMapSummary;
-}
+const zoneMapProps = {
+  version: Type.Integer({ description: 'Increases by one on every accepted PUT.' }),
+  name: Type.String(),
+  updatedAt: Type.String(),
+  updatedBy: Nullable(UserViewSchema),
+  geojson: FeatureCollectionSchema,
+  summary: ZoneMapSummarySchema,
+};
+export const ZoneMapResponseSchema = Type.Object(zoneMapProps);
+export type ZoneMapResponse = Static<typeof ZoneMapResponseSchema>;
 
 /**
  * PUT /api/zone-map body: a GeoJSON FeatureCollection (the zone map format, see README). A broken
- * map → 400 with `field` = "features[i]…" and `issues` naming each feature; nothing changes.
- * 200: the new map, plus what was re-planned (every request not yet approved is planned again).
+ * map → 400 with `field` = "features[i]…" and `issues` naming each feature; nothing changes. Only
+ * the outer shape is checked here; the zone-map parser checks the features (and names them).
  */
-export interface ZoneMapPutResponse extends ZoneMapResponse {
-  replanned: { requestId: number; status: RequestStatus }[];
-}
+export const ZoneMapPutBodySchema = Type.Object(
+  { type: Type.Literal('FeatureCollection'), features: Type.Array(Type.Unknown()) },
+  { additionalProperties: true },
+);
+/** 200: the new map, plus what was re-planned (every request not yet approved is planned again). */
+export const ZoneMapPutResponseSchema = Type.Object({
+  ...zoneMapProps,
+  replanned: Type.Array(Type.Object({ requestId: Type.Integer(), status: RequestStatusSchema })),
+});
+export type ZoneMapPutResponse = Static<typeof ZoneMapPutResponseSchema>;
 
 // ─── drones: GET /api/drones (pilot, admin), POST /api/drones (admin), PATCH /api/drones/:id (admin)
 
-export interface DroneView {
-  id: string;
-  name: string;
-  /** Drone profile id (missions/drones/<id>.json). */
-  profileId: string;
-  /** Depot name on the zone map where it is based. */
-  depot: string;
-  /** MAVLink connection URL (README "Connection URLs"): "udpin://0.0.0.0:14550", "tcp://127.0.0.1:5760", "serial:///dev/ttyUSB0:57600". */
-  connectionUrl: string;
-  /** MAVLink system id of the vehicle. */
-  sysid: number;
-  enabled: boolean;
-  /** 'flying' while a flight is not finished; 'idle' otherwise; 'disabled' when not enabled. */
-  status: 'idle' | 'flying' | 'disabled';
-  profile: { name: string; maxPayloadKg: number; cruiseSpeedMs: number; batteryWh: number } | null;
-}
+export const DroneViewSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  profileId: Type.String({ description: 'Drone profile id (missions/drones/<id>.json).' }),
+  depot: Type.String({ description: 'Depot name on the zone map where it is based.' }),
+  connectionUrl: Type.String({
+    description: 'MAVLink connection URL (README "Connection URLs"): "udpin://0.0.0.0:14550", "tcp://127.0.0.1:5760", "serial:///dev/ttyUSB0:57600".',
+  }),
+  sysid: Type.Integer({ description: 'MAVLink system id of the vehicle.' }),
+  enabled: Type.Boolean(),
+  status: StringEnum(['idle', 'flying', 'disabled'], { description: "'flying' while a flight is not finished; 'idle' otherwise; 'disabled' when not enabled." }),
+  profile: Nullable(Type.Object({ name: Type.String(), maxPayloadKg: Type.Number(), cruiseSpeedMs: Type.Number(), batteryWh: Type.Number() })),
+});
+export type DroneView = Static<typeof DroneViewSchema>;
 
-export interface DroneCreateBody {
-  /** Lowercase letters, digits and '-' (1–32). */
-  id: string;
-  name: string;
-  profileId: string;
-  depot: string;
-  connectionUrl: string;
-  sysid: number;
-  enabled?: boolean;
-}
-export type DronePatchBody = Partial<Omit<DroneCreateBody, 'id'>>;
-// GET → { drones: DroneView[] }; POST → 201 DroneView (409 when the id exists); PATCH → 200 DroneView.
+const droneProps = {
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  profileId: Type.String({ minLength: 1, maxLength: 64 }),
+  depot: Type.String({ minLength: 1, maxLength: 100 }),
+  connectionUrl: Type.String({ pattern: '^(udpin|udpout|tcp|serial)://.+', maxLength: 300 }),
+  sysid: Type.Integer({ minimum: 1, maximum: 255 }),
+};
+export const DroneCreateBodySchema = Type.Object({ id: DroneIdSchema, ...droneProps, enabled: Type.Optional(Type.Boolean()) }, CLOSED);
+export type DroneCreateBody = Static<typeof DroneCreateBodySchema>;
+export const DronePatchBodySchema = Type.Partial(Type.Object({ ...droneProps, enabled: Type.Boolean() }), { ...CLOSED, minProperties: 1 });
+export type DronePatchBody = Static<typeof DronePatchBodySchema>;
+export const DroneListResponseSchema = Type.Object({ drones: Type.Array(DroneViewSchema) });
+export type DroneListResponse = Static<typeof DroneListResponseSchema>;
+// GET → DroneListResponse; POST → 201 DroneView (409 when the id exists); PATCH → 200 DroneView.
 
 // ─── users: GET /api/users, POST /api/users (admin) ─────────────────────────────────────────────
 
-export interface UserCreateBody {
-  /** 3–32 chars: letters, digits, '.', '_', '-'. */
-  username: string;
-  name: string;
-  /** At least 8 characters. */
-  password: string;
-  role: Role;
-}
-// GET → { users: UserView[] }; POST → 201 UserView (409 when the username exists).
+export const UserCreateBodySchema = Type.Object(
+  {
+    username: Type.String({ pattern: '^[A-Za-z0-9._-]{3,32}$', description: "3–32 chars: letters, digits, '.', '_', '-'." }),
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    password: Type.String({ minLength: 8, maxLength: 256, description: 'At least 8 characters.' }),
+    role: RoleSchema,
+  },
+  CLOSED,
+);
+export type UserCreateBody = Static<typeof UserCreateBodySchema>;
+export const UserListResponseSchema = Type.Object({ users: Type.Array(UserViewSchema) });
+export type UserListResponse = Static<typeof UserListResponseSchema>;
+// GET → UserListResponse; POST → 201 UserView (409 when the username exists).
 
 // ─── drop requests ──────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A drop point as the officer gives it: a named drop point of the zone map ({name}) or coordinates
+ * ({lat, lon}). The schema is the looser "any of name, lat, lon" so that ajv names the field at
+ * fault ("dropPoint.lat"); the routes' preHandler (plugins/requests.ts, checkDropPoint) then refuses
+ * a name with coordinates or half a coordinate, so the handler sees the union the type states.
+ */
+export const DropPointBodySchema = Type.Unsafe<DropRequestFields['dropPoint']>(
+  Type.Object(
+    { name: Type.Optional(Text(1, 100)), lat: Type.Optional(LatLonSchema.properties.lat), lon: Type.Optional(LatLonSchema.properties.lon) },
+    { ...CLOSED, minProperties: 1, description: 'a named drop point ({name}) or coordinates ({lat, lon})' },
+  ),
+);
+
+const dropRequestProps = {
+  recipient: Text(1, 100),
+  phone: Type.String({ pattern: '^[0-9 +()-]{5,32}$', description: 'digits, spaces, + - ( )' }),
+  dropPoint: DropPointBodySchema,
+  medicine: Text(1, 200),
+  weightKg: Type.Number({ exclusiveMinimum: 0, maximum: 25 }),
+  urgency: UrgencySchema,
+  notes: Type.Optional(Text(0, 1000)),
+};
 
 /**
  * POST /api/requests (officer). Header `Idempotency-Key: <8–128 chars>` (required): sending the
  * same key again (double click, retry) returns the request created the first time (200 instead of
  * 201, same body) and creates nothing; the same key with a different body → 409.
  * The request is planned before the answer: the 201 body already has its status.
+ * The fields of a drop request (src/domain/words.ts), as the officer sends them.
  */
-/** The fields of a drop request (src/domain/words.ts), as the officer sends them. */
-export type DropRequestBody = DropRequestFields;
+export const DropRequestBodySchema = Type.Object(dropRequestProps, CLOSED);
+export type DropRequestBody = Static<typeof DropRequestBodySchema>;
+export const IdempotencyHeadersSchema = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: '8–128 characters, fresh per new request (required: 400 field "Idempotency-Key" without it)' })),
+});
 
 /** PATCH /api/requests/:id (the officer who made it; only before approval): any subset; re-planned. */
-export type DropRequestPatchBody = Partial<DropRequestBody>;
-// DELETE /api/requests/:id (owner officer, before approval) → 200 DropRequestView with status 'cancelled'.
+export const DropRequestPatchBodySchema = Type.Partial(Type.Object(dropRequestProps), { ...CLOSED, minProperties: 1 });
+export type DropRequestPatchBody = Static<typeof DropRequestPatchBodySchema>;
+// DELETE /api/requests/:id (owner officer, before approval), optional body { reason?: string }
+//   → 200 DropRequestView with status 'cancelled'.
 
 /**
  * - 'awaiting-approval': a feasible plan waits for a pilot
@@ -208,40 +345,45 @@ export type DropRequestPatchBody = Partial<DropRequestBody>;
  * - 'failed': the flight was aborted or failed before the drop (`statusReason`)
  * - 'cancelled': withdrawn by the officer
  */
-
-export interface DropRequestView {
-  id: number;
-  createdAt: string;
-  updatedAt: string;
-  officer: { id: number; name: string };
-  recipient: string;
-  phone: string;
-  /** name null when given as coordinates. */
-  dropPoint: { name: string | null; lat: number; lon: number };
-  medicine: string;
-  weightKg: number;
-  urgency: Urgency;
-  notes: string;
-  status: RequestStatus;
-  /** Human reason for rejected / failed / cancelled. */
-  statusReason: string | null;
-  /** Why no drone can serve it (status 'unservable'), best candidate's reasons first. */
-  reasons: Reason[];
-  /** Current mission (the latest plan) id, or null when unservable. */
-  missionId: number | null;
-  /** Planned depot/drone/route of the current mission (for the officer's map). */
-  plan: { depot: string; droneId: string; droneName: string; distanceM: number; durationS: number; route: LonLatPair[] } | null;
-  flight: { id: number; state: FlightStatus } | null;
-  /** Expected delivery time: planned flight time from now while awaiting approval / from take-off in flight. */
-  eta: string | null;
-  /**
-   * Hand-over code (6 digits) the officer tells the recipient; shown only to the officer who made
-   * the request (and admins); null for everyone else.
-   */
-  handoverCode: string | null;
-  delivery: FlightDeliveryView | null;
-}
-// GET /api/requests (officer: own; pilot, admin: all) → { requests: DropRequestView[] } newest first;
+export const DropRequestViewSchema = Type.Object({
+  id: Type.Integer(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  officer: Type.Object({ id: Type.Integer(), name: Type.String() }),
+  recipient: Type.String(),
+  phone: Type.String(),
+  dropPoint: Type.Object({ name: Nullable(Type.String()), lat: Type.Number(), lon: Type.Number() }, { description: 'name null when given as coordinates' }),
+  medicine: Type.String(),
+  weightKg: Type.Number(),
+  urgency: UrgencySchema,
+  notes: Type.String(),
+  status: RequestStatusSchema,
+  statusReason: Nullable(Type.String(), { description: 'Human reason for rejected / failed / cancelled.' }),
+  reasons: Type.Array(ReasonSchema, { description: "Why no drone can serve it (status 'unservable'), best candidate's reasons first." }),
+  missionId: Nullable(Type.Integer(), { description: 'Current mission (the latest plan) id, or null when unservable.' }),
+  plan: Nullable(
+    Type.Object({
+      depot: Type.String(),
+      droneId: Type.String(),
+      droneName: Type.String(),
+      distanceM: Type.Number(),
+      durationS: Type.Number(),
+      route: Type.Array(LonLatPairSchema),
+    }),
+    { description: "Planned depot/drone/route of the current mission (for the officer's map)." },
+  ),
+  flight: Nullable(Type.Object({ id: Type.Integer(), state: FlightStatusSchema })),
+  eta: Nullable(Type.String(), { description: 'Expected delivery time: planned flight time from now while awaiting approval / from take-off in flight.' }),
+  handoverCode: Nullable(Type.String(), {
+    description: 'Hand-over code (6 digits) the officer tells the recipient; shown only to the officer who made the request (and admins); null for everyone else.',
+  }),
+  delivery: Nullable(FlightDeliveryViewSchema),
+});
+export type DropRequestView = Static<typeof DropRequestViewSchema>;
+export const RequestListQuerySchema = Type.Object({ status: Type.Optional(RequestStatusSchema) }, CLOSED);
+export const RequestListResponseSchema = Type.Object({ requests: Type.Array(DropRequestViewSchema) });
+export type RequestListResponse = Static<typeof RequestListResponseSchema>;
+// GET /api/requests (officer: own; pilot, admin: all) → RequestListResponse newest first;
 //   optional ?status=<RequestStatus>.
 // GET /api/requests/:id (officer: own only, else 404; pilot, admin: any) → DropRequestView.
 
@@ -254,173 +396,234 @@ export interface DropRequestView {
  * - 'superseded': re-planned (zone map or request changed); a newer mission replaces it
  * - 'infeasible': the best plan found cannot be flown (the request is 'unservable')
  */
-
-export interface MissionSummary {
-  id: number;
-  requestId: number;
-  status: MissionStatus;
-  urgency: Urgency;
-  createdAt: string;
-  /** When the officer queued the request (the queue is ordered by urgency, then this). */
-  requestedAt: string;
-  recipient: string;
-  medicine: string;
-  weightKg: number;
-  depot: { name: string; position: LatLon };
-  dropPoint: { name: string; position: LatLon };
-  drone: { id: string; name: string };
-  feasible: boolean;
-  distanceM: number;
-  durationS: number;
-  energyWh: number;
-  marginPct: number;
-  cruiseAltitudeM: number;
-  /** Number of checks failing (0 for a flyable plan). */
-  failedChecks: number;
-  flightId: number | null;
-}
+const missionSummaryProps = {
+  id: Type.Integer(),
+  requestId: Type.Integer(),
+  status: MissionStatusSchema,
+  urgency: UrgencySchema,
+  createdAt: Type.String(),
+  requestedAt: Type.String({ description: 'When the officer queued the request (the queue is ordered by urgency, then this).' }),
+  recipient: Type.String(),
+  medicine: Type.String(),
+  weightKg: Type.Number(),
+  depot: Type.Object({ name: Type.String(), position: LatLonSchema }),
+  dropPoint: Type.Object({ name: Type.String(), position: LatLonSchema }),
+  drone: Type.Object({ id: Type.String(), name: Type.String() }),
+  feasible: Type.Boolean(),
+  distanceM: Type.Number(),
+  durationS: Type.Number(),
+  energyWh: Type.Number(),
+  marginPct: Type.Number(),
+  cruiseAltitudeM: Type.Number(),
+  failedChecks: Type.Integer({ description: 'Number of checks failing (0 for a flyable plan).' }),
+  flightId: Nullable(Type.Integer()),
+};
+export const MissionSummarySchema = Type.Object(missionSummaryProps);
+export type MissionSummary = Static<typeof MissionSummarySchema>;
+export const MissionListQuerySchema = Type.Object({ status: Type.Optional(MissionStatusSchema) }, CLOSED);
+export const MissionListResponseSchema = Type.Object({ missions: Type.Array(MissionSummarySchema) });
+export type MissionListResponse = Static<typeof MissionListResponseSchema>;
 // GET /api/missions?status=awaiting-approval|approved|rejected|superseded|infeasible (pilot, admin)
-//   → { missions: MissionSummary[] } ordered by urgency (critical first), then request age (oldest first).
+//   → MissionListResponse ordered by urgency (critical first), then request age (oldest first).
 
-export interface MissionDetail extends MissionSummary {
-  request: DropRequestView;
-  checks: Check[];
-  reasons: Reason[];
-  conditions: { payloadKg: number; windSpeedMs: number; windFromDeg: number; temperatureC: number; siteAltitudeM: number };
-  /** Geometry for the review map ([lon, lat] everywhere). */
-  geometry: {
-    outbound: LonLatPair[];
-    inbound: LonLatPair[];
-    /** [lat, lon, relative altitude m] as the planner gives them. */
-    waypoints: [number, number, number][];
-    depot: LonLatPair;
-    dropPoint: LonLatPair;
-    /** From the uploaded fence items: inclusion/exclusion polygons and circles. */
-    fence: {
-      inclusion: LonLatPair[][];
-      exclusion: LonLatPair[][];
-      circles: { center: LonLatPair; radiusM: number; inclusion: boolean }[];
-      returnPoint: LonLatPair | null;
-    };
-    rally: LonLatPair[];
-    /** The zone map at planning time (sealed / controlled / precaution / no-fly), GeoJSON. */
-    zones: FeatureCollection;
-  };
-  legs: { from: LonLatPair; to: LonLatPair; distanceM: number; groundSpeedMs: number; durationS: number; energyWh: number }[];
-  fence: FenceSummary;
-  rallyUnsafeLegs: { legIndex: number; message: string }[];
-  /** Every depot × drone tried, best first. */
-  candidates: { depot: string; droneId: string; feasible: boolean; marginPct: number; reasons: Reason[] }[];
-  checklist: ChecklistItem[];
-  approval: { by: UserView; at: string; checklist: string[] } | null;
-  rejection: { by: UserView; at: string; reason: string } | null;
-}
+export const FenceSummarySchema = Type.Object({
+  items: Type.Integer({ description: 'Items in the fence upload (inclusion + exclusion vertices, circles, return point).' }),
+  vertices: Type.Integer(),
+  excludedAreas: Type.Array(Type.String(), { description: 'No-fly areas uploaded as exclusion polygons.' }),
+  leftToRoute: Type.Array(Type.String(), { description: 'No-fly areas not in the fence (storage full or far away): only the route keeps clear of them.' }),
+});
+
+export const MissionFenceGeometrySchema = Type.Object(
+  {
+    inclusion: Type.Array(Type.Array(LonLatPairSchema)),
+    exclusion: Type.Array(Type.Array(LonLatPairSchema)),
+    circles: Type.Array(Type.Object({ center: LonLatPairSchema, radiusM: Type.Number(), inclusion: Type.Boolean() })),
+    returnPoint: Nullable(LonLatPairSchema),
+  },
+  { description: 'From the uploaded fence items: inclusion/exclusion polygons and circles.' },
+);
+
+export const MissionDetailSchema = Type.Object({
+  ...missionSummaryProps,
+  request: DropRequestViewSchema,
+  checks: Type.Array(CheckSchema),
+  reasons: Type.Array(ReasonSchema),
+  conditions: Type.Object({
+    payloadKg: Type.Number(),
+    windSpeedMs: Type.Number(),
+    windFromDeg: Type.Number(),
+    temperatureC: Type.Number(),
+    siteAltitudeM: Type.Number(),
+  }),
+  geometry: Type.Object(
+    {
+      outbound: Type.Array(LonLatPairSchema),
+      inbound: Type.Array(LonLatPairSchema),
+      waypoints: Type.Array(numbers<[lat: number, lon: number, relAltM: number]>(3, '[lat, lon, relative altitude m] as the planner gives them.')),
+      depot: LonLatPairSchema,
+      dropPoint: LonLatPairSchema,
+      fence: MissionFenceGeometrySchema,
+      rally: Type.Array(LonLatPairSchema),
+      zones: Type.With(FeatureCollectionSchema, { description: 'The zone map at planning time (sealed / controlled / precaution / no-fly), GeoJSON.' }),
+    },
+    { description: 'Geometry for the review map ([lon, lat] everywhere).' },
+  ),
+  legs: Type.Array(
+    Type.Object({ from: LonLatPairSchema, to: LonLatPairSchema, distanceM: Type.Number(), groundSpeedMs: Type.Number(), durationS: Type.Number(), energyWh: Type.Number() }),
+  ),
+  fence: FenceSummarySchema,
+  rallyUnsafeLegs: Type.Array(Type.Object({ legIndex: Type.Integer(), message: Type.String() })),
+  candidates: Type.Array(
+    Type.Object({ depot: Type.String(), droneId: Type.String(), feasible: Type.Boolean(), marginPct: Type.Number(), reasons: Type.Array(ReasonSchema) }),
+    { description: 'Every depot × drone tried, best first.' },
+  ),
+  checklist: Type.Array(ChecklistItemSchema),
+  approval: Nullable(Type.Object({ by: UserViewSchema, at: Type.String(), checklist: Type.Array(Type.String()) })),
+  rejection: Nullable(Type.Object({ by: UserViewSchema, at: Type.String(), reason: Type.String() })),
+});
+export type MissionDetail = Static<typeof MissionDetailSchema>;
 // GET /api/missions/:id → MissionDetail.
 
 /** POST /api/missions/:id/approve (pilot): every PREFLIGHT_CHECKLIST id ticked, else 400 field 'checklist'. */
-export interface ApproveBody {
-  checklist: string[];
-}
-/** 200: the flight was created and starts in the background; follow it on /api/flights/:id/events. */
-export interface ApproveResponse {
-  mission: MissionSummary;
-  flight: FlightView;
-}
+export const ApproveBodySchema = Type.Object(
+  { checklist: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50, uniqueItems: true }) },
+  CLOSED,
+);
+export type ApproveBody = Static<typeof ApproveBodySchema>;
 /** POST /api/missions/:id/reject (pilot): 3–500 chars. → 200 MissionSummary. */
-export interface RejectBody {
-  reason: string;
-}
+export const RejectBodySchema = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, CLOSED);
+export type RejectBody = Static<typeof RejectBodySchema>;
 
 // ─── flights (pilot, admin; officers: flights of their own requests, read only) ─────────────────
 
+export const FlightViewSchema = Type.Object({
+  id: Type.Integer(),
+  missionId: Type.Integer(),
+  requestId: Type.Integer(),
+  drone: Type.Object({ id: Type.String(), name: Type.String(), sysid: Type.Integer() }),
+  state: FlightStatusSchema,
+  stateReason: Nullable(Type.String(), { description: 'Why it failed / was aborted (and by whom).' }),
+  paused: Type.Boolean(),
+  createdAt: Type.String(),
+  airborneAt: Nullable(Type.String()),
+  endedAt: Nullable(Type.String()),
+  progress: Nullable(FlightProgressViewSchema),
+  routeFraction: Type.Number({ description: 'Fraction of the planned route flown, 0…1.' }),
+  position: Nullable(FlightPositionSchema),
+  batteryPct: Nullable(Type.Number()),
+  link: Type.Object({ up: Type.Boolean(), lastHeardAt: Nullable(Type.String()) }),
+  mode: Nullable(Type.String()),
+  eta: Nullable(Type.String()),
+  alerts: Type.Array(FlightAlertViewSchema),
+  transitions: Type.Array(FlightTransitionViewSchema),
+  delivery: Nullable(FlightDeliveryViewSchema),
+  plannedRoute: Type.Array(LonLatPairSchema, { description: 'Planned polyline depot → drop point → depot ([lon, lat]).' }),
+});
+export type FlightView = Static<typeof FlightViewSchema>;
 
+/** 200 from approve: the flight was created and starts in the background; follow it on /api/flights/:id/events. */
+export const ApproveResponseSchema = Type.Object({ mission: MissionSummarySchema, flight: FlightViewSchema });
+export type ApproveResponse = Static<typeof ApproveResponseSchema>;
 
-
-
-export interface FlightView {
-  id: number;
-  missionId: number;
-  requestId: number;
-  drone: { id: string; name: string; sysid: number };
-  state: FlightStatus;
-  /** Why it failed / was aborted (and by whom). */
-  stateReason: string | null;
-  paused: boolean;
-  createdAt: string;
-  airborneAt: string | null;
-  endedAt: string | null;
-  /** Upload/arming progress while 'uploading'…'arming': e.g. phase 'upload' 12 / 20. */
-  progress: FlightProgressView | null;
-  /** Fraction of the planned route flown, 0…1. */
-  routeFraction: number;
-  position: FlightPosition | null;
-  batteryPct: number | null;
-  link: { up: boolean; lastHeardAt: string | null };
-  mode: string | null;
-  eta: string | null;
-  alerts: FlightAlertView[];
-  transitions: FlightTransitionView[];
-  delivery: FlightDeliveryView | null;
-  /** Planned polyline depot → drop point → depot ([lon, lat]). */
-  plannedRoute: LonLatPair[];
-}
-// GET /api/flights?active=true → { flights: FlightView[] } (pilot, admin)
+export const FlightListQuerySchema = Type.Object({ active: Type.Optional(StringEnum(['true', 'false'])) }, CLOSED);
+export const FlightListResponseSchema = Type.Object({ flights: Type.Array(FlightViewSchema) });
+export type FlightListResponse = Static<typeof FlightListResponseSchema>;
+/** POST /api/flights/:id/abort|pause|resume (pilot): optional body; a POST without one means {}. */
+export const FlightCommandBodySchema = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, CLOSED);
+export type FlightCommandBody = Static<typeof FlightCommandBodySchema>;
+// GET /api/flights?active=true → FlightListResponse (pilot, admin)
 // GET /api/flights/:id → FlightView
 // POST /api/flights/:id/abort  { reason?: string } (pilot) → 200 FlightView: RTL by the safe return path
 // POST /api/flights/:id/pause  {} (pilot) → 200 FlightView (BRAKE; 409 when not airborne)
 // POST /api/flights/:id/resume {} (pilot) → 200 FlightView (AUTO; 409 when not paused)
 
 /** GET /api/flights/:id/track → the stored (down-sampled) track. */
-export interface FlightTrackResponse {
-  flightId: number;
-  planned: LonLatPair[];
-  points: { t: string; lat: number; lon: number; relAltM: number; groundSpeedMs: number; batteryPct: number | null }[];
-}
+export const FlightTrackResponseSchema = Type.Object({
+  flightId: Type.Integer(),
+  planned: Type.Array(LonLatPairSchema),
+  points: Type.Array(
+    Type.Object({ t: Type.String(), lat: Type.Number(), lon: Type.Number(), relAltM: Type.Number(), groundSpeedMs: Type.Number(), batteryPct: Nullable(Type.Number()) }),
+  ),
+});
+export type FlightTrackResponse = Static<typeof FlightTrackResponseSchema>;
 
 // ─── server-sent events ─────────────────────────────────────────────────────────────────────────
 
 /** GET /api/events: everything the logged-in user may see (officers: their own requests only). */
-export interface ServiceEvents {
-  request: DropRequestView;
-  /** Pilots/admins only. */
-  mission: MissionSummary;
-  /** Summary form: no transitions/alerts history (fetch /api/flights/:id for those). */
-  flight: FlightView;
-}
+export const ServiceEventsSchema = Type.Object({
+  request: DropRequestViewSchema,
+  mission: Type.With(MissionSummarySchema, { description: 'Pilots/admins only.' }),
+  flight: Type.With(FlightViewSchema, { description: 'Summary form: no transitions/alerts history (fetch /api/flights/:id for those).' }),
+});
+export type ServiceEvents = Static<typeof ServiceEventsSchema>;
 
 /** GET /api/flights/:id/events: live flight (same visibility as GET /api/flights/:id). */
-export interface FlightEvents extends FlightLiveEvents {
-  /** First message: the whole current view. */
-  snapshot: FlightView;
-}
+export const FlightEventsSchema = Type.Object({
+  ...FlightLiveEventsSchema.properties,
+  snapshot: Type.With(FlightViewSchema, { description: 'First message: the whole current view.' }),
+});
+export type FlightEvents = Static<typeof FlightEventsSchema>;
 
 // ─── hand-over: POST /api/handover (public, 10 attempts / minute per client address) ───────────
 
-export interface HandoverBody {
-  requestId: number;
-  /** The 6-digit code the officer gave the recipient. */
-  code: string;
-}
+export const HandoverBodySchema = Type.Object(
+  {
+    requestId: Type.Integer({ minimum: 1 }),
+    code: Type.String({ minLength: 4, maxLength: 16, description: 'The 6-digit code the officer gave the recipient.' }),
+  },
+  CLOSED,
+);
+export type HandoverBody = Static<typeof HandoverBodySchema>;
 /** 200 when the code matches and the parcel has been dropped; wrong code or id → 400 field 'code'; before the drop → 409. */
-export interface HandoverResponse {
-  requestId: number;
-  confirmedAt: string;
-  medicine: string;
-}
+export const HandoverResponseSchema = Type.Object({ requestId: Type.Integer(), confirmedAt: Type.String(), medicine: Type.String() });
+export type HandoverResponse = Static<typeof HandoverResponseSchema>;
 
 // ─── audit: GET /api/audit?limit=100&before=<id> (admin) ────────────────────────────────────────
 
-export interface AuditEntryView {
-  id: number;
-  at: string;
-  actor: UserView | null;
-  /** 'login', 'request.create', 'mission.approve', 'mission.reject', 'flight.abort', 'zone-map.update', … */
-  action: string;
-  subject: { type: string; id: string } | null;
-  reason: string | null;
-  details: Record<string, unknown>;
-}
-// → { entries: AuditEntryView[] } newest first.
+export const AuditQuerySchema = Type.Object(
+  { limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })), before: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,12}$' })) },
+  CLOSED,
+);
+export const AuditEntryViewSchema = Type.Object({
+  id: Type.Integer(),
+  at: Type.String(),
+  actor: Nullable(UserViewSchema),
+  action: Type.String({ description: "'login', 'request.create', 'mission.approve', 'mission.reject', 'flight.abort', 'zone-map.update', …" }),
+  subject: Nullable(Type.Object({ type: Type.String(), id: Type.String() })),
+  reason: Nullable(Type.String()),
+  details: Type.Record(Type.String(), Type.Unknown(), { description: 'What the action changed, as the action records it (any JSON).' }),
+});
+export type AuditEntryView = Static<typeof AuditEntryViewSchema>;
+export const AuditListResponseSchema = Type.Object({ entries: Type.Array(AuditEntryViewSchema) });
+export type AuditListResponse = Static<typeof AuditListResponseSchema>;
+// → AuditListResponse, newest first.
 
 // GET /api/openapi.json (public) → the OpenAPI 3 document generated from the route schemas.
 // Pages: GET / and /*.html from src/web/public; Leaflet at /vendor/leaflet/leaflet.js|.css|images/*.
+
+// ─── the lower layers' types are the schemas' types ───────────────────────────────────────────────
+// The domain words, the live flight payloads, the planner's reasons/checks/fence summary and the
+// zone-map issues are types of lower layers (which cannot import this file). These lines fail to
+// compile when a type and its schema drift apart.
+export type _LowerLayerTypesMatchTheirSchemas = [
+  Assert<Same<Static<typeof RoleSchema>, Role>>,
+  Assert<Same<Static<typeof LangSchema>, Lang>>,
+  Assert<Same<Static<typeof UrgencySchema>, Urgency>>,
+  Assert<Same<Static<typeof RequestStatusSchema>, RequestStatus>>,
+  Assert<Same<Static<typeof MissionStatusSchema>, MissionStatus>>,
+  Assert<Same<Static<typeof FlightStatusSchema>, FlightStatus>>,
+  Assert<Same<Static<typeof ErrorCodeSchema>, ErrorCode>>,
+  Assert<Same<Static<typeof ChecklistItemSchema>, ChecklistItem>>,
+  Assert<Same<Static<typeof DropRequestBodySchema>, DropRequestFields>>,
+  Assert<Same<Static<typeof FlightPositionSchema>, FlightPosition>>,
+  Assert<Same<Static<typeof FlightAlertViewSchema>, FlightAlertView>>,
+  Assert<Same<Static<typeof FlightTransitionViewSchema>, FlightTransitionView>>,
+  Assert<Same<Static<typeof FlightProgressViewSchema>, FlightProgressView>>,
+  Assert<Same<Static<typeof FlightDeliveryViewSchema>, FlightDeliveryView>>,
+  Assert<Same<Static<typeof FlightLiveEventsSchema>, FlightLiveEvents>>,
+  Assert<Same<Static<typeof ReasonSchema>, Reason>>,
+  Assert<Same<Static<typeof CheckSchema>, Check>>,
+  Assert<Same<Static<typeof FenceSummarySchema>, FenceSummary>>,
+  Assert<Same<Static<typeof MapIssueSchema>, MapIssue>>,
+  Assert<Same<ZoneMapSummary['areas'][number]['kind'], AreaKind>>,
+];

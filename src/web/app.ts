@@ -1,6 +1,8 @@
 /**
  * The medidrop fastify app, without listening: `buildApp(deps)` registers cookies, rate limits,
- * OpenAPI, the JSON API and the static pages. Tests drive it with `app.inject`.
+ * sessions, OpenAPI, one encapsulated plugin per feature of the JSON API, and the static pages.
+ * Each feature plugin brings its own role guard(s) and its TypeBox schemas (src/web/api-types.ts).
+ * Tests drive the app with `app.inject`.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,14 +16,31 @@ import { createLogger } from '../log.js';
 import { installSessions } from './auth.js';
 import type { AppDeps } from './context.js';
 import { installErrorHandling } from './errors.js';
-import { installSse } from './sse.js';
-import { accountRoutes } from './routes/accounts.js';
-import { fleetAdminRoutes } from './routes/fleet-admin.js';
-import { workRoutes } from './routes/work.js';
+import { auditPlugin } from './plugins/audit.js';
+import { configPlugin } from './plugins/config.js';
+import { dronesPlugin } from './plugins/drones.js';
+import { eventsPlugin } from './plugins/events.js';
+import { flightsPlugin } from './plugins/flights.js';
+import { handoverPlugin } from './plugins/handover.js';
+import { missionsPlugin } from './plugins/missions.js';
+import { openapiPlugin } from './plugins/openapi.js';
+import { requestsPlugin } from './plugins/requests.js';
+import { sessionPlugin } from './plugins/session.js';
+import { usersPlugin } from './plugins/users.js';
+import { zoneMapPlugin } from './plugins/zone-map.js';
+import { installResponseCheck } from './response-check.js';
+import { createSseHub } from './sse.js';
 
 export type { AppDeps } from './context.js';
 
-export async function buildApp(deps: AppDeps, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export interface BuildOptions {
+  /** false: no logging (default: the medidrop logger). */
+  logger?: boolean;
+  /** Answer 500 when a response schema would drop or change part of an answer (response-check.ts). */
+  checkResponses?: boolean;
+}
+
+export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(opts.logger === false ? { logger: false } : { loggerInstance: createLogger('web') as FastifyBaseLogger }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -29,7 +48,8 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean } = {}): 
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
   installErrorHandling(app);
-  installSse(app);
+  if (opts.checkResponses) installResponseCheck(app);
+  const sse = createSseHub(app, deps.settings.ssePingMs);
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifySwagger, {
@@ -46,10 +66,18 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean } = {}): 
   });
   installSessions(app, deps.repos);
 
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  accountRoutes(app, deps);
-  fleetAdminRoutes(app, deps);
-  workRoutes(app, deps);
+  await app.register(openapiPlugin, { prefix: '/api' });
+  await app.register(configPlugin, { prefix: '/api/config', deps });
+  await app.register(sessionPlugin, { prefix: '/api', deps });
+  await app.register(zoneMapPlugin, { prefix: '/api/zone-map', deps });
+  await app.register(dronesPlugin, { prefix: '/api/drones', deps });
+  await app.register(usersPlugin, { prefix: '/api/users', deps });
+  await app.register(auditPlugin, { prefix: '/api/audit', deps });
+  await app.register(requestsPlugin, { prefix: '/api/requests', deps });
+  await app.register(missionsPlugin, { prefix: '/api/missions', deps });
+  await app.register(flightsPlugin, { prefix: '/api/flights', deps });
+  await app.register(eventsPlugin, { prefix: '/api', deps, sse });
+  await app.register(handoverPlugin, { prefix: '/api/handover', deps });
 
   const publicDir = deps.settings.publicDir ?? join(packageRoot(), 'src', 'web', 'public');
   if (existsSync(publicDir)) {

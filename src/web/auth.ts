@@ -2,11 +2,15 @@
  * Sessions and roles. The session cookie holds a random token; the database keeps only its sha256.
  * Each session has a CSRF token the pages send back in `x-csrf-token` on every state-changing
  * request (SameSite=Lax already stops cross-site POSTs in current browsers; the token covers the
- * rest). `guard(roles)` runs before body parsing, so 401/403 come before any 400.
+ * rest). A feature plugin puts its routes in `guarded(roles, …)` groups: one `guard(roles)` hook per
+ * group, run on request before body parsing, so 401/403 come before any 400. Handlers get the user
+ * with `requireUser(req)`, typed non-null.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type {} from '@fastify/cookie';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ServiceError } from '../dispatch/errors.js';
 import { sha256 } from '../store/passwords.js';
 import type { Repositories, SessionRecord, UserRecord } from '../store/repositories.js';
 import type { Role, UserView } from './api-types.js';
@@ -83,11 +87,16 @@ function csrfOk(req: FastifyRequest): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Who may use a group of routes: any logged-in user, or the roles listed. */
+export type Allowed = readonly Role[] | 'any';
+
+const LOG_IN_FIRST = 'log in first (POST /api/session)';
+
 /** Route hook: logged in (401), one of `roles` (403), and the CSRF token on state changes (403 csrf). */
-export function guard(roles: readonly Role[] | 'any'): onRequestHookHandler {
+export function guard(roles: Allowed): onRequestHookHandler {
   return function (req, reply, done) {
     if (!req.user) {
-      sendError(reply, 'unauthenticated', 'log in first (POST /api/session)');
+      sendError(reply, 'unauthenticated', LOG_IN_FIRST);
       return;
     }
     if (roles !== 'any' && !roles.includes(req.user.role)) {
@@ -100,4 +109,30 @@ export function guard(roles: readonly Role[] | 'any'): onRequestHookHandler {
     }
     done();
   };
+}
+
+/**
+ * A route group for `roles`: registered as its own (encapsulated) plugin, it adds one `guard(roles)`
+ * on-request hook that covers every route the group declares, and no other route.
+ */
+export function guarded<O extends FastifyPluginOptions>(roles: Allowed, routes: FastifyPluginAsyncTypebox<O>): FastifyPluginAsyncTypebox<O> {
+  return async function guardedGroup(app, opts) {
+    app.addHook('onRequest', guard(roles));
+    await routes(app, opts);
+  };
+}
+
+/**
+ * The user of a guarded route, typed as present. The group's guard has answered 401 already when
+ * there is none; should a route ever lose its guard, this answers 401 rather than serve no one.
+ */
+export function requireUser(req: Pick<FastifyRequest, 'user'>): UserRecord {
+  if (!req.user) throw new ServiceError('unauthenticated', LOG_IN_FIRST);
+  return req.user;
+}
+
+/** The session of a guarded route (its CSRF token), typed as present; 401 as requireUser. */
+export function requireSession(req: Pick<FastifyRequest, 'session'>): SessionRecord {
+  if (!req.session) throw new ServiceError('unauthenticated', LOG_IN_FIRST);
+  return req.session;
 }

@@ -42,3 +42,8 @@ export function viewSources(d: AppDeps): ViewSources {
     isLive: (id) => d.flights.isLive(id),
   };
 }
+
+/** What every feature plugin is registered with (besides fastify's `prefix`). */
+export interface FeatureOptions {
+  deps: AppDeps;
+}

@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceError } from '../dispatch/errors.js';
 import type { ApiError, ErrorCode } from './api-types.js';
-import { NO_CONTROL_CHARACTERS } from './schemas.js';
+import { NO_CONTROL_CHARACTERS } from './schema-kit.js';
 
 const STATUS: Record<ErrorCode, number> = {
   'bad-request': 400,

@@ -1,6 +1,7 @@
 /**
- * Server-sent events over a hijacked fastify reply. Streams are registered with the app so that
- * closing the app ends them (an open stream would otherwise keep the server from closing).
+ * Server-sent events over a hijacked fastify reply. The hub is created on the root app so that
+ * closing the app ends every open stream (an open stream would otherwise keep the server from
+ * closing); the events plugin opens its streams through it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -10,18 +11,21 @@ export interface SseStream {
   close(): void;
 }
 
-const streams = new WeakMap<FastifyInstance, Set<SseStream>>();
-
-export function installSse(app: FastifyInstance): void {
-  const set = new Set<SseStream>();
-  streams.set(app, set);
-  app.addHook('preClose', (done) => {
-    for (const s of [...set]) s.close();
-    done();
-  });
+export interface SseHub {
+  /** Answers `text/event-stream` on this reply; a `: ping` comment every `pingMs` keeps proxies from closing it. */
+  open(req: FastifyRequest, reply: FastifyReply): SseStream;
 }
 
-export function openSse(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, pingMs = 15_000): SseStream {
+export function createSseHub(app: FastifyInstance, pingMs = 15_000): SseHub {
+  const open = new Set<SseStream>();
+  app.addHook('preClose', (done) => {
+    for (const s of [...open]) s.close();
+    done();
+  });
+  return { open: (req, reply) => openStream(open, req, reply, pingMs) };
+}
+
+function openStream(set: Set<SseStream>, req: FastifyRequest, reply: FastifyReply, pingMs: number): SseStream {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
@@ -32,25 +36,24 @@ export function openSse(app: FastifyInstance, req: FastifyRequest, reply: Fastif
   });
   raw.write(': medidrop events\n\n');
   const closers: (() => void)[] = [];
-  let open = true;
-  const set = streams.get(app);
+  let isOpen = true;
   const ping = setInterval(() => {
-    if (open) raw.write(': ping\n\n');
+    if (isOpen) raw.write(': ping\n\n');
   }, pingMs);
   ping.unref();
   const stream: SseStream = {
     send(event, data) {
-      if (!open) return;
+      if (!isOpen) return;
       raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
     onClose(fn) {
       closers.push(fn);
     },
     close() {
-      if (!open) return;
-      open = false;
+      if (!isOpen) return;
+      isOpen = false;
       clearInterval(ping);
-      set?.delete(stream);
+      set.delete(stream);
       for (const fn of closers) {
         try {
           fn();
@@ -61,7 +64,7 @@ export function openSse(app: FastifyInstance, req: FastifyRequest, reply: Fastif
       raw.end();
     },
   };
-  set?.add(stream);
+  set.add(stream);
   req.raw.on('close', () => stream.close());
   return stream;
 }

@@ -62,10 +62,10 @@ export function requestView(src: ViewSources, r: DropRequestRecord, viewer: User
   const handover = repos.handoverCode(r.id);
   let eta: string | null = null;
   if (r.status === 'awaiting-approval' && mission) eta = new Date(Date.parse(repos.now()) + outboundDurationS(mission.plan) * 1000).toISOString();
-  if (r.status === 'in-flight' && live) {
+  if (r.status === 'in-flight' && flight && live) {
     const etaS = live.progress.etaDropS;
     if (etaS !== null) eta = new Date((live.vehicle.lastHeardT ?? Date.parse(repos.now())) + etaS * 1000).toISOString();
-    else if (mission) eta = new Date(Date.parse(flight!.airborneAt ?? flight!.createdAt) + outboundDurationS(mission.plan) * 1000).toISOString();
+    else if (mission) eta = new Date(Date.parse(flight.airborneAt ?? flight.createdAt) + outboundDurationS(mission.plan) * 1000).toISOString();
   }
   const mayKnowCode = viewer.role === 'admin' || viewer.id === r.officerId;
   return {
@@ -208,7 +208,7 @@ export function flightView(src: ViewSources, f: FlightRecord, opts: { history?: 
     progress: src.progress(f.id),
     routeFraction: live?.progress.fraction ?? (f.state === 'completed' ? 1 : 0),
     position: v?.position
-      ? { t: iso(v.position.t)!, lat: v.position.lat, lon: v.position.lon, relAltM: v.position.relAltM, groundSpeedMs: v.position.groundSpeedMs, headingDeg: v.position.headingDeg }
+      ? { t: new Date(v.position.t).toISOString(), lat: v.position.lat, lon: v.position.lon, relAltM: v.position.relAltM, groundSpeedMs: v.position.groundSpeedMs, headingDeg: v.position.headingDeg }
       : null,
     batteryPct: v?.battery?.remainingPct ?? null,
     link: { up: (src.isLive?.(f.id) ?? true) && (v?.linkUp ?? false), lastHeardAt: iso(v?.lastHeardT) },

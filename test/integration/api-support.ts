@@ -80,7 +80,7 @@ export async function makeTestApp(o: { config?: Partial<ServiceConfig>; web?: Pa
     }
     repos.createDrone({ id: 'md-1', name: 'MD-1', profileId: 'police-quad', depot: 'East Police Station', connectionUrl: 'tcp://127.0.0.1:9', sysid: 1, enabled: true });
   }
-  const app = await buildApp(parts);
+  const app = await buildApp(parts, { checkResponses: true });
   return {
     app,
     parts,

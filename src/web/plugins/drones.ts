@@ -1,0 +1,120 @@
+/** Drones plugin (prefix /api/drones): pilots and admins list them with their status; admins add and change them. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { badRequest, conflict, notFound } from '../../dispatch/errors.js';
+import { parseConnectionUrl } from '../../mavlink/url.js';
+import type { DroneRecord } from '../../store/repositories.js';
+import {
+  DroneCreateBodySchema,
+  DroneIdParamsSchema,
+  DroneListResponseSchema,
+  DronePatchBodySchema,
+  DroneViewSchema,
+  ERROR_RESPONSES,
+  type DroneCreateBody,
+  type DroneView,
+} from '../api-types.js';
+import { guarded, requireUser } from '../auth.js';
+import type { AppDeps, FeatureOptions } from '../context.js';
+
+function droneView({ repos, dispatcher }: AppDeps, d: DroneRecord): DroneView {
+  const profile = dispatcher.profiles.get(d.profileId);
+  const flying = repos.listFlights({ unfinished: true }).some((f) => f.droneId === d.id);
+  return {
+    id: d.id,
+    name: d.name,
+    profileId: d.profileId,
+    depot: d.depot,
+    connectionUrl: d.connectionUrl,
+    sysid: d.sysid,
+    enabled: d.enabled,
+    status: !d.enabled ? 'disabled' : flying ? 'flying' : 'idle',
+    profile: profile ? { name: profile.name, maxPayloadKg: profile.maxPayloadKg, cruiseSpeedMs: profile.cruiseSpeedMs, batteryWh: profile.batteryWh } : null,
+  };
+}
+
+/** What the schema cannot know: the profile exists, the URL parses, the depot is on the zone map. */
+function checkDrone({ dispatcher }: AppDeps, b: Partial<DroneCreateBody>): void {
+  if (b.profileId !== undefined && !dispatcher.profiles.has(b.profileId)) {
+    throw badRequest('profileId', `profileId '${b.profileId}' is not a known drone profile (known: ${[...dispatcher.profiles.keys()].join(', ')})`);
+  }
+  if (b.connectionUrl !== undefined) {
+    try {
+      parseConnectionUrl(b.connectionUrl);
+    } catch (err) {
+      throw badRequest('connectionUrl', `connectionUrl: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const map = dispatcher.zoneMap()?.map;
+  if (b.depot !== undefined && map && !map.depots.some((d) => d.name === b.depot)) {
+    throw badRequest('depot', `depot '${b.depot}' is not a depot on the zone map (known: ${map.depots.map((d) => d.name).join(', ')})`);
+  }
+}
+
+export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (app, { deps }) => {
+  const { repos, dispatcher } = deps;
+
+  await app.register(
+    guarded(['pilot', 'admin'], async (crew) => {
+      crew.get(
+        '',
+        { schema: { tags: ['drones'], summary: 'Drones and their status', response: { 200: DroneListResponseSchema, ...ERROR_RESPONSES } } },
+        async () => ({ drones: repos.listDrones().map((d) => droneView(deps, d)) }),
+      );
+    }),
+  );
+
+  await app.register(
+    guarded(['admin'], async (admin) => {
+      admin.post(
+        '',
+        {
+          schema: {
+            tags: ['drones'],
+            summary: 'Register a drone (admin); re-plans open requests',
+            body: DroneCreateBodySchema,
+            response: { 201: DroneViewSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (req, reply) => {
+          const user = requireUser(req);
+          const b = req.body;
+          checkDrone(deps, b);
+          if (repos.droneById(b.id)) throw conflict(`drone '${b.id}' exists`, 'id');
+          const d = repos.tx(() => {
+            const rec = repos.createDrone({ id: b.id, name: b.name, profileId: b.profileId, depot: b.depot, connectionUrl: b.connectionUrl, sysid: b.sysid, enabled: b.enabled ?? true });
+            repos.audit({ actorId: user.id, action: 'drone.create', subjectType: 'drone', subjectId: rec.id, details: { ...b } });
+            return rec;
+          });
+          await dispatcher.replanOpen(`drone ${d.id} added`);
+          return reply.code(201).send(droneView(deps, d));
+        },
+      );
+
+      admin.patch(
+        '/:id',
+        {
+          schema: {
+            tags: ['drones'],
+            summary: 'Change a drone (admin); re-plans open requests',
+            params: DroneIdParamsSchema,
+            body: DronePatchBodySchema,
+            response: { 200: DroneViewSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (req) => {
+          const user = requireUser(req);
+          if (!repos.droneById(req.params.id)) throw notFound(`drone '${req.params.id}'`);
+          checkDrone(deps, req.body);
+          const d = repos.tx(() => {
+            const rec = repos.updateDrone(req.params.id, req.body);
+            if (!rec) throw notFound(`drone '${req.params.id}'`);
+            repos.audit({ actorId: user.id, action: 'drone.update', subjectType: 'drone', subjectId: rec.id, details: { ...req.body } });
+            return rec;
+          });
+          await dispatcher.replanOpen(`drone ${d.id} changed`);
+          return droneView(deps, d);
+        },
+      );
+    }),
+  );
+};

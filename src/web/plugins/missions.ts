@@ -1,0 +1,102 @@
+/**
+ * Missions plugin (prefix /api/missions): pilots and admins read the queue and a plan's detail;
+ * pilots approve (which starts the flight) or reject.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { badRequest, notFound } from '../../dispatch/errors.js';
+import {
+  ApproveBodySchema,
+  ApproveResponseSchema,
+  ERROR_RESPONSES,
+  IdParamsSchema,
+  MissionDetailSchema,
+  MissionListQuerySchema,
+  MissionListResponseSchema,
+  MissionSummarySchema,
+  RejectBodySchema,
+} from '../api-types.js';
+import { guarded, requireUser } from '../auth.js';
+import { viewSources, type FeatureOptions } from '../context.js';
+import { flightView, missionDetail, missionSummary } from '../views.js';
+
+export const missionsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (app, { deps }) => {
+  const { repos, flights } = deps;
+  const src = viewSources(deps);
+  const mission = (id: number) => {
+    const m = repos.missionById(id);
+    if (!m) throw notFound(`mission ${id}`);
+    return m;
+  };
+
+  await app.register(
+    guarded(['pilot', 'admin'], async (crew) => {
+      crew.get(
+        '',
+        {
+          schema: {
+            tags: ['missions'],
+            summary: 'Missions by status, most urgent first, then oldest request first',
+            querystring: MissionListQuerySchema,
+            response: { 200: MissionListResponseSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (req) => ({ missions: repos.listMissions(req.query.status).map((m) => missionSummary(src, m)) }),
+      );
+
+      crew.get(
+        '/:id',
+        {
+          schema: {
+            tags: ['missions'],
+            summary: 'Plan detail for review: geometry, numbers, checks',
+            params: IdParamsSchema,
+            response: { 200: MissionDetailSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (req) => missionDetail(src, mission(Number(req.params.id)), requireUser(req)),
+      );
+    }),
+  );
+
+  await app.register(
+    guarded(['pilot'], async (pilot) => {
+      pilot.post(
+        '/:id/approve',
+        {
+          schema: {
+            tags: ['missions'],
+            summary: 'Approve with the ticked pre-flight checklist (pilot): starts the flight',
+            params: IdParamsSchema,
+            body: ApproveBodySchema,
+            response: { 200: ApproveResponseSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (req) => {
+          const flight = flights.approve(requireUser(req), Number(req.params.id), req.body.checklist);
+          const created = repos.flightById(flight.id);
+          if (!created) throw notFound(`flight ${flight.id}`);
+          return { mission: missionSummary(src, mission(flight.missionId)), flight: flightView(src, created) };
+        },
+      );
+
+      pilot.post(
+        '/:id/reject',
+        {
+          schema: {
+            tags: ['missions'],
+            summary: 'Reject with a reason (pilot)',
+            params: IdParamsSchema,
+            body: RejectBodySchema,
+            response: { 200: MissionSummarySchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (req) => {
+          const reason = req.body.reason.trim();
+          if (reason.length < 3) throw badRequest('reason', 'reason must say why (at least 3 characters)');
+          flights.reject(requireUser(req), Number(req.params.id), reason);
+          return missionSummary(src, mission(Number(req.params.id)));
+        },
+      );
+    }),
+  );
+};
