@@ -23,20 +23,20 @@ export function accountRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
   }, async (req, reply) => {
-    const user = repos.userByName(req.body.username);
+    const user = repos.users.byName(req.body.username);
     const ok = await verifyPassword(req.body.password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !ok) {
-      repos.audit({ actorId: user?.id ?? null, action: 'login.failed', subjectType: 'user', subjectId: req.body.username, details: { ip: req.ip } });
+      repos.audit.append({ actorId: user?.id ?? null, action: 'login.failed', subjectType: 'user', subjectId: req.body.username, details: { ip: req.ip } });
       return sendError(reply, 'unauthenticated', 'wrong user name or password');
     }
     const session = startSession(repos, reply, user, settings);
-    repos.audit({ actorId: user.id, action: 'login', subjectType: 'user', subjectId: user.id, details: { ip: req.ip } });
+    repos.audit.append({ actorId: user.id, action: 'login', subjectType: 'user', subjectId: user.id, details: { ip: req.ip } });
     const body: SessionResponse = { user: userView(user), csrfToken: session.csrfToken };
     return body;
   });
 
   app.delete('/api/session', { onRequest: guard('any'), schema: { tags: ['session'], summary: 'Log out' } }, async (req, reply) => {
-    repos.audit({ actorId: req.user!.id, action: 'logout', subjectType: 'user', subjectId: req.user!.id });
+    repos.audit.append({ actorId: req.user!.id, action: 'logout', subjectType: 'user', subjectId: req.user!.id });
     endSession(repos, req, reply, settings);
     return reply.code(204).send();
   });
@@ -59,7 +59,7 @@ export function accountRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
 
   app.get('/api/users', { onRequest: guard(['admin']), schema: { tags: ['users'], summary: 'All users (admin)' } }, async () => ({
-    users: repos.listUsers().map(userView),
+    users: repos.users.list().map(userView),
   }));
 
   app.post<{ Body: UserCreateBody }>('/api/users', {
@@ -81,11 +81,11 @@ export function accountRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
   }, async (req, reply) => {
     const b = req.body;
-    if (repos.userByName(b.username)) return sendError(reply, 'conflict', `user name '${b.username}' is taken`, 'username');
+    if (repos.users.byName(b.username)) return sendError(reply, 'conflict', `user name '${b.username}' is taken`, 'username');
     const passwordHash = await hashPassword(b.password);
-    const user = repos.tx(() => {
-      const u = repos.createUser({ username: b.username, name: b.name.trim(), role: b.role, passwordHash });
-      repos.audit({ actorId: req.user!.id, action: 'user.create', subjectType: 'user', subjectId: u.id, details: { username: u.username, role: u.role } });
+    const user = repos.transaction(() => {
+      const u = repos.users.create({ username: b.username, name: b.name.trim(), role: b.role, passwordHash });
+      repos.audit.append({ actorId: req.user!.id, action: 'user.create', subjectType: 'user', subjectId: u.id, details: { username: u.username, role: u.role } });
       return u;
     });
     return reply.code(201).send(userView(user));
@@ -104,9 +104,9 @@ export function accountRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
   }, async (req) => {
     const limit = Math.min(500, Number(req.query.limit ?? 100));
-    const rows = repos.listAudit({ limit, ...(req.query.before ? { before: Number(req.query.before) } : {}) });
+    const rows = repos.audit.list({ limit, ...(req.query.before ? { before: Number(req.query.before) } : {}) });
     const entries: AuditEntryView[] = rows.map((r) => {
-      const actor = r.actorId !== null ? repos.userById(r.actorId) : null;
+      const actor = r.actorId !== null ? repos.users.byId(r.actorId) : null;
       return {
         id: r.id, at: r.at, actor: actor ? userView(actor) : null, action: r.action,
         subject: r.subjectType ? { type: r.subjectType, id: r.subjectId ?? '' } : null, reason: r.reason, details: r.details,

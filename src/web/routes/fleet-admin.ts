@@ -1,7 +1,7 @@
 /** Zone map (read: everyone logged in; replace: admin) and drones (read: pilot/admin; change: admin). */
 import type { FastifyInstance } from 'fastify';
 import type { ZoneMap } from '../../geo/types.js';
-import type { DroneRecord } from '../../store/repositories.js';
+import type { DroneRecord } from '../../store/records.js';
 import type { DroneCreateBody, DronePatchBody, DroneView, ZoneMapPutResponse, ZoneMapResponse, ZoneMapSummary } from '../api-types.js';
 import { guard, userView } from '../auth.js';
 import type { AppDeps } from '../context.js';
@@ -35,7 +35,7 @@ export function fleetAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
   const zoneMapView = (): ZoneMapResponse | null => {
     const cur = dispatcher.zoneMap();
     if (!cur) return null;
-    const by = cur.record.createdBy !== null ? repos.userById(cur.record.createdBy) : null;
+    const by = cur.record.createdBy !== null ? repos.users.byId(cur.record.createdBy) : null;
     return {
       version: cur.record.version, name: cur.record.name, updatedAt: cur.record.createdAt, updatedBy: by ? userView(by) : null,
       geojson: JSON.parse(cur.record.geojson) as ZoneMapResponse['geojson'], summary: summariseZoneMap(cur.map),
@@ -64,7 +64,7 @@ export function fleetAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   const droneView = (d: DroneRecord): DroneView => {
     const profile = dispatcher.profiles.get(d.profileId);
-    const flying = repos.listFlights({ unfinished: true }).some((f) => f.droneId === d.id);
+    const flying = repos.flights.list({ unfinished: true }).some((f) => f.droneId === d.id);
     return {
       id: d.id, name: d.name, profileId: d.profileId, depot: d.depot, connectionUrl: d.connectionUrl, sysid: d.sysid, enabled: d.enabled,
       status: !d.enabled ? 'disabled' : flying ? 'flying' : 'idle',
@@ -90,7 +90,7 @@ export function fleetAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
   };
 
   app.get('/api/drones', { onRequest: guard(['pilot', 'admin']), schema: { tags: ['drones'], summary: 'Drones and their status' } }, async () => ({
-    drones: repos.listDrones().map(droneView),
+    drones: repos.drones.list().map(droneView),
   }));
 
   app.post<{ Body: DroneCreateBody }>('/api/drones', {
@@ -112,10 +112,10 @@ export function fleetAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
     } catch (err) {
       return sendError(reply, 'bad-request', (err as Error).message, (err as { field: string }).field);
     }
-    if (repos.droneById(b.id)) return sendError(reply, 'conflict', `drone '${b.id}' exists`, 'id');
-    const d = repos.tx(() => {
-      const rec = repos.createDrone({ id: b.id, name: b.name, profileId: b.profileId, depot: b.depot, connectionUrl: b.connectionUrl, sysid: b.sysid, enabled: b.enabled ?? true });
-      repos.audit({ actorId: req.user!.id, action: 'drone.create', subjectType: 'drone', subjectId: rec.id, details: { ...b } });
+    if (repos.drones.byId(b.id)) return sendError(reply, 'conflict', `drone '${b.id}' exists`, 'id');
+    const d = repos.transaction(() => {
+      const rec = repos.drones.create({ id: b.id, name: b.name, profileId: b.profileId, depot: b.depot, connectionUrl: b.connectionUrl, sysid: b.sysid, enabled: b.enabled ?? true });
+      repos.audit.append({ actorId: req.user!.id, action: 'drone.create', subjectType: 'drone', subjectId: rec.id, details: { ...b } });
       return rec;
     });
     await dispatcher.replanOpen(`drone ${d.id} added`);
@@ -131,15 +131,15 @@ export function fleetAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
       body: { type: 'object', additionalProperties: false, minProperties: 1, properties: droneProps },
     },
   }, async (req, reply) => {
-    if (!repos.droneById(req.params.id)) return sendError(reply, 'not-found', `drone '${req.params.id}' not found`);
+    if (!repos.drones.byId(req.params.id)) return sendError(reply, 'not-found', `drone '${req.params.id}' not found`);
     try {
       checkDrone(req.body);
     } catch (err) {
       return sendError(reply, 'bad-request', (err as Error).message, (err as { field: string }).field);
     }
-    const d = repos.tx(() => {
-      const rec = repos.updateDrone(req.params.id, req.body)!;
-      repos.audit({ actorId: req.user!.id, action: 'drone.update', subjectType: 'drone', subjectId: rec.id, details: { ...req.body } });
+    const d = repos.transaction(() => {
+      const rec = repos.drones.update(req.params.id, req.body)!;
+      repos.audit.append({ actorId: req.user!.id, action: 'drone.update', subjectType: 'drone', subjectId: rec.id, details: { ...req.body } });
       return rec;
     });
     await dispatcher.replanOpen(`drone ${d.id} changed`);

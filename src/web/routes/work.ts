@@ -5,7 +5,7 @@
 import { TERMINAL_STATUSES } from '../../domain/words.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BusEvent } from '../../dispatch/events.js';
-import { type DropRequestRecord, type FlightRecord, type UserRecord } from '../../store/repositories.js';
+import type { DropRequestRecord, ServiceFlight, UserRecord } from '../../store/records.js';
 import type {
   ApproveBody,
   ApproveResponse,
@@ -44,14 +44,14 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   /** Officers see their own requests only (others are "not found", not "forbidden": ids are not probed). */
   const visibleRequest = (user: UserRecord, id: number): DropRequestRecord => {
-    const r = repos.requestById(id);
+    const r = repos.requests.byId(id);
     if (!r || (user.role === 'officer' && r.officerId !== user.id)) throw notFound(`drop request ${id}`);
     return r;
   };
-  const visibleFlight = (user: UserRecord, id: number): FlightRecord => {
-    const f = repos.flightById(id);
+  const visibleFlight = (user: UserRecord, id: number): ServiceFlight => {
+    const f = repos.flights.byId(id);
     if (!f) throw notFound(`flight ${id}`);
-    if (user.role === 'officer' && repos.requestById(f.requestId)?.officerId !== user.id) throw notFound(`flight ${id}`);
+    if (user.role === 'officer' && repos.requests.byId(f.requestId)?.officerId !== user.id) throw notFound(`flight ${id}`);
     return f;
   };
 
@@ -81,7 +81,7 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
   }, async (req) => {
     const user = req.user!;
-    const list = repos.listRequests({ ...(user.role === 'officer' ? { officerId: user.id } : {}), ...(req.query.status ? { status: req.query.status } : {}) });
+    const list = repos.requests.list({ ...(user.role === 'officer' ? { officerId: user.id } : {}), ...(req.query.status ? { status: req.query.status } : {}) });
     return { requests: list.map((r) => requestView(src, r, user)) };
   });
 
@@ -120,13 +120,13 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
       summary: 'Missions by status, most urgent first, then oldest request first',
       querystring: { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: MISSION_STATUSES } } },
     },
-  }, async (req) => ({ missions: repos.listMissions(req.query.status).map((m) => missionSummary(src, m)) }));
+  }, async (req) => ({ missions: repos.missions.list(req.query.status).map((m) => missionSummary(src, m)) }));
 
   app.get<{ Params: { id: string } }>('/api/missions/:id', {
     onRequest: guard(['pilot', 'admin']),
     schema: { tags: ['missions'], summary: 'Plan detail for review: geometry, numbers, checks', params: idParam },
   }, async (req) => {
-    const m = repos.missionById(Number(req.params.id));
+    const m = repos.missions.byId(Number(req.params.id));
     if (!m) throw notFound(`mission ${req.params.id}`);
     return missionDetail(src, m, req.user!);
   });
@@ -146,7 +146,7 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
   }, async (req) => {
     const flight = flights.approve(req.user!, Number(req.params.id), req.body.checklist);
-    const body: ApproveResponse = { mission: missionSummary(src, repos.missionById(flight.missionId)!), flight: flightView(src, repos.flightById(flight.id)!) };
+    const body: ApproveResponse = { mission: missionSummary(src, repos.missions.byId(flight.missionId)!), flight: flightView(src, repos.flights.byId(flight.id)!) };
     return body;
   });
 
@@ -162,7 +162,7 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
     const reason = req.body.reason.trim();
     if (reason.length < 3) throw badRequest('reason', 'reason must say why (at least 3 characters)');
     flights.reject(req.user!, Number(req.params.id), reason);
-    return missionSummary(src, repos.missionById(Number(req.params.id))!);
+    return missionSummary(src, repos.missions.byId(Number(req.params.id))!);
   });
 
   // ─── flights ────────────────────────────────────────────────────────────────────────────────
@@ -174,7 +174,7 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
       summary: 'Flights (active=true: not finished)',
       querystring: { type: 'object', additionalProperties: false, properties: { active: { type: 'string', enum: ['true', 'false'] } } },
     },
-  }, async (req) => ({ flights: repos.listFlights({ unfinished: req.query.active === 'true' }).map((f) => flightView(src, f, { history: false })) }));
+  }, async (req) => ({ flights: repos.flights.list({ unfinished: req.query.active === 'true' }).map((f) => flightView(src, f, { history: false })) }));
 
   app.get<{ Params: { id: string } }>('/api/flights/:id', {
     onRequest: guard('any'),
@@ -207,18 +207,18 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
     schema: { tags: ['flights'], summary: 'The stored, down-sampled track and the planned route', params: idParam },
   }, async (req) => {
     const f = visibleFlight(req.user!, Number(req.params.id));
-    const m = repos.missionById(f.missionId);
+    const m = repos.missions.byId(f.missionId);
     const body: FlightTrackResponse = {
       flightId: f.id,
       planned: m ? plannedRoute(m.plan) : [],
-      points: repos.track(f.id).map((p) => ({ t: new Date(p.t).toISOString(), lat: p.lat, lon: p.lon, relAltM: p.relAltM, groundSpeedMs: p.groundSpeedMs, batteryPct: p.batteryPct })),
+      points: repos.track.forFlight(f.id).map((p) => ({ t: new Date(p.t).toISOString(), lat: p.lat, lon: p.lon, relAltM: p.relAltM, groundSpeedMs: p.groundSpeedMs, batteryPct: p.batteryPct })),
     };
     return body;
   });
 
   // ─── live streams ───────────────────────────────────────────────────────────────────────────
 
-  const officerMay = (user: UserRecord, requestId: number) => user.role !== 'officer' || repos.requestById(requestId)?.officerId === user.id;
+  const officerMay = (user: UserRecord, requestId: number) => user.role !== 'officer' || repos.requests.byId(requestId)?.officerId === user.id;
 
   app.get('/api/events', {
     onRequest: guard('any'),
@@ -229,15 +229,15 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
     const off = bus.subscribe((e: BusEvent) => {
       if (e.type === 'request') {
         if (!officerMay(user, e.requestId)) return;
-        const r = repos.requestById(e.requestId);
+        const r = repos.requests.byId(e.requestId);
         if (r) stream.send('request', requestView(src, r, user));
       } else if (e.type === 'mission') {
         if (user.role === 'officer') return;
-        const m = repos.missionById(e.missionId);
+        const m = repos.missions.byId(e.missionId);
         if (m) stream.send('mission', missionSummary(src, m));
       } else if (e.type === 'flight') {
         if (!officerMay(user, e.requestId)) return;
-        const f = repos.flightById(e.flightId);
+        const f = repos.flights.byId(e.flightId);
         if (f) stream.send('flight', flightView(src, f, { history: false }));
       }
     });
@@ -254,9 +254,9 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
     const off = bus.subscribe((e: BusEvent) => {
       if (e.type === 'flight-live' && e.flightId === flight.id) stream.send(e.event, e.data);
       else if (e.type === 'flight' && e.flightId === flight.id) {
-        const f = repos.flightById(flight.id);
+        const f = repos.flights.byId(flight.id);
         if (!f) return;
-        const d = repos.deliveryForFlight(f.id);
+        const d = repos.flights.delivery(f.id);
         if (d) stream.send('delivery', { at: d.at, lat: d.lat, lon: d.lon, distanceM: d.distanceM, confirmedAt: d.confirmedAt });
         if (TERMINAL_STATUSES.includes(f.state)) stream.send('snapshot', flightView(src, f));
       }
@@ -285,7 +285,7 @@ export function workRoutes(app: FastifyInstance, deps: AppDeps): void {
       return body;
     } catch (err) {
       if (err instanceof Error && 'code' in err && (err as { code: string }).code === 'bad-request') {
-        repos.audit({ actorId: null, action: 'handover.failed', subjectType: 'request', subjectId: req.body.requestId, details: { ip: req.ip } });
+        repos.audit.append({ actorId: null, action: 'handover.failed', subjectType: 'request', subjectId: req.body.requestId, details: { ip: req.ip } });
       }
       throw err;
     }
