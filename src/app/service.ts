@@ -35,10 +35,10 @@ export interface CreateServiceOptions {
 /** The server secret: configured, or generated once and kept in the database. */
 export function serverSecret(repos: Repositories, configured: string | null): string {
   if (configured) return configured;
-  const stored = repos.getSetting('server-secret');
+  const stored = repos.settings.get('server-secret');
   if (stored) return stored;
   const s = randomBytes(32).toString('base64url');
-  repos.setSetting('server-secret', s);
+  repos.settings.set('server-secret', s);
   return s;
 }
 
@@ -78,15 +78,15 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
 
 /** Work left over by a crash: requests stored but never planned (or without a hand-over code), unfinished flights. */
 export async function recoverAfterStart(parts: ServiceParts): Promise<{ replanned: number; reattached: number[] }> {
-  for (const id of parts.repos.requestIdsWithoutHandoverCode()) await parts.requests.ensureHandoverCode(id);
+  for (const id of parts.repos.requests.idsWithoutHandoverCode()) await parts.requests.ensureHandoverCode(id);
   let replanned = 0;
-  for (const r of parts.repos.requestsToReplan()) {
+  for (const r of parts.repos.requests.toReplan()) {
     if (r.missionId === null && r.reasons.length === 0) {
       await parts.dispatcher.planRequest(r.id, 'planned after restart');
       replanned++;
     }
   }
-  parts.repos.deleteExpiredSessions();
+  parts.repos.users.deleteExpiredSessions();
   const reattached = parts.flights.resumeUnfinished();
   return { replanned, reattached };
 }

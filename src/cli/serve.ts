@@ -69,7 +69,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     parts = await createService({ repos: store.repos, config });
     const out: string[] = [];
-    if (!store.repos.latestZoneMap() && config.zoneMap) {
+    if (!store.repos.zoneMaps.latest() && config.zoneMap) {
       const what = `zone map ${config.zoneMap}`;
       const text = readSmallTextFile(config.zoneMap, what, 64 * 1024 * 1024);
       let json: unknown;
@@ -121,9 +121,9 @@ export async function run(args: string[]): Promise<number> {
 export async function ensureDemoUsers(repos: Repositories): Promise<string[]> {
   const lines = ['demo users (user name / password):'];
   for (const u of DEMO_USERS) {
-    if (!repos.userByName(u.username)) {
-      repos.createUser({ username: u.username, name: u.name, role: u.role, passwordHash: await hashPassword(u.password) });
-      repos.audit({ actorId: null, action: 'user.create', subjectType: 'user', subjectId: u.username, reason: 'demo user', details: { role: u.role } });
+    if (!repos.users.byName(u.username)) {
+      repos.users.create({ username: u.username, name: u.name, role: u.role, passwordHash: await hashPassword(u.password) });
+      repos.audit.append({ actorId: null, action: 'user.create', subjectType: 'user', subjectId: u.username, reason: 'demo user', details: { role: u.role } });
     }
     lines.push(`  ${u.role.padEnd(8)} ${u.username} / ${u.password}`);
   }
@@ -144,7 +144,7 @@ export async function startDemoDrones(parts: ServiceParts, speedup: number): Pro
     for (const id of ids) wanted.push({ id: slug(id, `drone${wanted.length + 1}`), depot: d.name, lat: d.position[1], lon: d.position[0], altM: d.groundAltitudeM ?? map.siteAltitudeM });
   }
   const { repos } = parts;
-  const existing = new Map(repos.listDrones().map((d) => [d.id, d]));
+  const existing = new Map(repos.drones.list().map((d) => [d.id, d]));
   const used = new Set([...existing.values()].map((d) => d.sysid));
   const sysidOf = new Map<string, number>();
   let next = 1;
@@ -167,8 +167,8 @@ export async function startDemoDrones(parts: ServiceParts, speedup: number): Pro
   wanted.forEach((w, i) => {
     const url = `tcp://127.0.0.1:${emu.vehicles[i]!.tcpPort}`;
     const cur = existing.get(w.id);
-    if (cur) repos.updateDrone(w.id, { connectionUrl: url, depot: w.depot });
-    else repos.createDrone({ id: w.id, name: w.id.toUpperCase(), profileId: 'police-quad', depot: w.depot, connectionUrl: url, sysid: sysidOf.get(w.id)!, enabled: true });
+    if (cur) repos.drones.update(w.id, { connectionUrl: url, depot: w.depot });
+    else repos.drones.create({ id: w.id, name: w.id.toUpperCase(), profileId: 'police-quad', depot: w.depot, connectionUrl: url, sysid: sysidOf.get(w.id)!, enabled: true });
     lines.push(`  ${w.id} (sysid ${sysidOf.get(w.id)}) at ${w.depot}: ${url}`);
   });
   await parts.dispatcher.replanOpen('demo drones started');

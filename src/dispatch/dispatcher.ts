@@ -8,7 +8,8 @@ import type { DroneProfile, PlanRequest, Reason } from '../planning/types.js';
 import type { DeliveryPlan, PlanDelivery } from '../planner/types.js';
 import type { ZoneMap } from '../geo/types.js';
 import { ZoneMapError } from '../geo/types.js';
-import type { Candidate, DropRequestRecord, MissionRecord, PlanningConditions, Repositories, ZoneMapRecord } from '../store/repositories.js';
+import type { Repositories } from '../store/repositories.js';
+import type { Candidate, DropRequestRecord, MissionRecord, PlanningConditions, ZoneMapRecord } from '../store/records.js';
 import type { RequestStatus } from '../domain/words.js';
 import type { EventBus } from './events.js';
 import { ServiceError } from './errors.js';
@@ -46,7 +47,7 @@ export class Dispatcher {
   private map: { record: ZoneMapRecord; map: ZoneMap } | null = null;
 
   constructor(private readonly deps: DispatcherDeps) {
-    const latest = deps.repos.latestZoneMap();
+    const latest = deps.repos.zoneMaps.latest();
     if (latest) {
       try {
         this.map = { record: latest, map: deps.parseZoneMap(JSON.parse(latest.geojson), `zone map v${latest.version}`) };
@@ -91,15 +92,15 @@ export class Dispatcher {
     // leave its requests unservable: refuse it, naming each drone, until the drone is moved or disabled.
     const current = this.map?.map;
     if (current) {
-      const lost = repos.listDrones().filter((d) => d.enabled
+      const lost = repos.drones.list().filter((d) => d.enabled
         && current.depots.some((p) => p.name === d.depot) && !map.depots.some((p) => p.name === d.depot));
       if (lost.length > 0) {
         throw new ServiceError('conflict', lost.map((d) => `drone ${d.id} is based at '${d.depot}', which the new map does not have: move or disable the drone first`).join('; '), 'features');
       }
     }
-    const record = repos.tx(() => {
-      const rec = repos.addZoneMap({ name: map.name, geojson: JSON.stringify(geojson), createdBy: actorId });
-      repos.audit({
+    const record = repos.transaction(() => {
+      const rec = repos.zoneMaps.add({ name: map.name, geojson: JSON.stringify(geojson), createdBy: actorId });
+      repos.audit.append({
         actorId, action: 'zone-map.update', subjectType: 'zone-map', subjectId: rec.version,
         details: { name: map.name, areas: map.areas.length, noFly: map.noFly.length, depots: map.depots.length, dropPoints: map.dropPoints.length },
       });
@@ -117,9 +118,9 @@ export class Dispatcher {
    */
   async replanOpen(cause: string): Promise<{ requestId: number; status: RequestStatus }[]> {
     const out: { requestId: number; status: RequestStatus }[] = [];
-    for (const r of this.deps.repos.requestsToReplan()) {
+    for (const r of this.deps.repos.requests.toReplan()) {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const cur = this.deps.repos.requestById(r.id);
+      const cur = this.deps.repos.requests.byId(r.id);
       if (!cur || (cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
       const o = await this.planRequest(r.id, cause);
       out.push({ requestId: r.id, status: o.status });
@@ -144,7 +145,7 @@ export class Dispatcher {
   async candidates(request: DropRequestRecord): Promise<{ tried: Tried[]; reasons: Reason[] }> {
     const map = this.map?.map;
     if (!map) return { tried: [], reasons: [{ code: 'no-zone-map', message: 'no zone map has been loaded; an admin must upload one' }] };
-    const drones = this.deps.repos.listDrones().filter((d) => d.enabled);
+    const drones = this.deps.repos.drones.list().filter((d) => d.enabled);
     if (drones.length === 0) return { tried: [], reasons: [{ code: 'no-drones', message: 'no drone is registered and enabled' }] };
     const tried: Tried[] = [];
     const conditionsFor = (depotName: string) => ({
@@ -190,28 +191,28 @@ export class Dispatcher {
    */
   async planRequest(requestId: number, cause: string): Promise<PlanOutcome> {
     const { repos, bus } = this.deps;
-    const request = repos.requestById(requestId);
+    const request = repos.requests.byId(requestId);
     if (!request) throw new ServiceError('not-found', `drop request ${requestId} not found`);
     const { tried, reasons } = await this.candidates(request);
     const best = tried.find((t) => t.plan !== null);
     const stale = (): PlanOutcome | null => {
       // changed while we planned (edited, cancelled, approved, or planned again): keep what is there
-      const now = repos.requestById(requestId);
+      const now = repos.requests.byId(requestId);
       if (now && now.updatedAt === request.updatedAt && now.missionId === request.missionId && now.status === request.status) return null;
-      const mission = now?.missionId != null ? repos.missionById(now.missionId) : null;
+      const mission = now?.missionId != null ? repos.missions.byId(now.missionId) : null;
       return { status: now?.status ?? request.status, mission, reasons: now?.reasons ?? [] };
     };
     let superseded: number | null = null;
-    const outcome = repos.tx((): PlanOutcome => {
+    const outcome = repos.transaction((): PlanOutcome => {
       const keep = stale();
       if (keep) return keep;
       superseded = request.missionId;
       if (request.missionId !== null) {
-        const prev = repos.missionById(request.missionId);
-        if (prev && (prev.status === 'awaiting-approval' || prev.status === 'infeasible')) repos.setMissionStatus(prev.id, 'superseded');
+        const prev = repos.missions.byId(request.missionId);
+        if (prev && (prev.status === 'awaiting-approval' || prev.status === 'infeasible')) repos.missions.setStatus(prev.id, 'superseded');
       }
       if (!best || !best.plan) {
-        repos.setRequestStatus(request.id, 'unservable', { reasons, missionId: null });
+        repos.requests.setStatus(request.id, 'unservable', { reasons, missionId: null });
         return { status: 'unservable', mission: null, reasons };
       }
       const plan = best.plan;
@@ -223,7 +224,7 @@ export class Dispatcher {
         siteAltitudeM: this.map?.map.depots.find((d) => d.name === best.candidate.depot)?.groundAltitudeM ?? this.map?.map.siteAltitudeM ?? 0,
       };
       const feasible = plan.feasible && plan.vehiclePlan !== null;
-      const mission = repos.createMission({
+      const mission = repos.missions.create({
         requestId: request.id,
         status: feasible ? 'awaiting-approval' : 'infeasible',
         zoneMapVersion: this.map?.record.version ?? null,
@@ -233,8 +234,8 @@ export class Dispatcher {
         conditions,
       });
       const status: RequestStatus = feasible ? 'awaiting-approval' : 'unservable';
-      repos.setRequestStatus(request.id, status, { reasons: feasible ? [] : reasons, missionId: mission.id });
-      repos.audit({
+      repos.requests.setStatus(request.id, status, { reasons: feasible ? [] : reasons, missionId: mission.id });
+      repos.audit.append({
         actorId: null, action: feasible ? 'mission.plan' : 'mission.plan-infeasible', subjectType: 'request', subjectId: request.id, reason: cause,
         details: { missionId: mission.id, droneId: best.candidate.droneId, depot: best.candidate.depot, marginPct: plan.marginPct, reasons: feasible ? [] : reasons.map((r) => r.code) },
       });

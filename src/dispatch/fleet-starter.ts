@@ -154,7 +154,7 @@ export class FleetStarter implements FlightStarter {
   /** Tracker update → live flight events for the SSE streams. */
   private onUpdate(u: FlightUpdate): void {
     const flightId = Number(u.flightId);
-    const flight = this.repos.flightById(flightId);
+    const flight = this.repos.flights.byId(flightId);
     if (!flight) return;
     const requestId = flight.requestId;
     const s = u.state;

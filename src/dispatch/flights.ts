@@ -7,7 +7,8 @@
 import type { FlightState as FleetState } from '../fleet/flight-state.js';
 import type { VehiclePlan } from '../missions/types.js';
 import type { DeliveryPlan } from '../planner/types.js';
-import type { FlightRecord, Repositories, UserRecord } from '../store/repositories.js';
+import type { Repositories } from '../store/repositories.js';
+import type { ServiceFlight, UserRecord } from '../store/records.js';
 import { PREFLIGHT_CHECKLIST, TERMINAL_STATUSES } from '../domain/words.js';
 import type { EventBus } from './events.js';
 import { ServiceError, badRequest, conflict, notFound } from './errors.js';
@@ -62,7 +63,7 @@ export class FlightManager {
     private readonly starter: FlightStarter | null,
   ) {}
 
-  liveState(f: FlightRecord): FleetState | null {
+  liveState(f: ServiceFlight): FleetState | null {
     return this.starter?.liveState(String(f.id)) ?? (f.runnerState as FleetState | null) ?? null;
   }
 
@@ -79,8 +80,8 @@ export class FlightManager {
     return this.running.has(flightId);
   }
 
-  approve(pilot: UserRecord, missionId: number, checklist: string[]): FlightRecord {
-    const mission = this.repos.missionById(missionId);
+  approve(pilot: UserRecord, missionId: number, checklist: string[]): ServiceFlight {
+    const mission = this.repos.missions.byId(missionId);
     if (!mission) throw notFound(`mission ${missionId}`);
     if (mission.status !== 'awaiting-approval') throw conflict(`mission ${missionId} is ${mission.status}; only a mission awaiting approval can be approved`);
     const known = new Set(PREFLIGHT_CHECKLIST.map((c) => c.id));
@@ -89,19 +90,19 @@ export class FlightManager {
     const missing = PREFLIGHT_CHECKLIST.filter((c) => !checklist.includes(c.id));
     if (missing.length) throw badRequest('checklist', `tick every pre-flight check first; missing: ${missing.map((c) => c.id).join(', ')}`);
     if (!mission.plan.vehiclePlan) throw conflict(`mission ${missionId} has no vehicle plan`);
-    const drone = this.repos.droneById(mission.droneId);
+    const drone = this.repos.drones.byId(mission.droneId);
     if (!drone || !drone.enabled) throw conflict(`drone ${mission.droneId} is not available (removed or disabled); the request will be re-planned`);
-    const busy = this.repos.listFlights({ unfinished: true }).find((f) => f.droneId === drone.id);
+    const busy = this.repos.flights.list({ unfinished: true }).find((f) => f.droneId === drone.id);
     if (busy) throw conflict(`drone ${drone.id} is still flying flight ${busy.id} (request ${busy.requestId}); approve when it has landed`);
     const at = this.repos.now();
-    const flight = this.repos.tx(() => {
-      this.repos.recordApproval({ missionId, decision: 'approved', userId: pilot.id, checklist, reason: null, at });
-      this.repos.setMissionStatus(missionId, 'approved');
-      this.repos.setRequestStatus(mission.requestId, 'in-flight', { statusReason: null });
-      const f = this.repos.createFlight({ missionId, requestId: mission.requestId, droneId: drone.id, sysid: drone.sysid, connectionUrl: drone.connectionUrl, state: 'approved' });
-      this.repos.transitionFlight(f.id, 'approved', `approved by ${pilot.username}`, at);
-      this.repos.audit({ actorId: pilot.id, action: 'mission.approve', subjectType: 'mission', subjectId: missionId, details: { flightId: f.id, droneId: drone.id, checklist } });
-      return this.repos.flightById(f.id)!;
+    const flight = this.repos.transaction(() => {
+      this.repos.missions.recordApproval({ missionId, decision: 'approved', userId: pilot.id, checklist, reason: null, at });
+      this.repos.missions.setStatus(missionId, 'approved');
+      this.repos.requests.setStatus(mission.requestId, 'in-flight', { statusReason: null });
+      const f = this.repos.flights.create({ missionId, requestId: mission.requestId, droneId: drone.id, sysid: drone.sysid, connectionUrl: drone.connectionUrl, state: 'approved' });
+      this.repos.flights.transition(f.id, 'approved', `approved by ${pilot.username}`, at);
+      this.repos.audit.append({ actorId: pilot.id, action: 'mission.approve', subjectType: 'mission', subjectId: missionId, details: { flightId: f.id, droneId: drone.id, checklist } });
+      return this.repos.flights.byId(f.id)!;
     });
     this.bus.publish({ type: 'mission', missionId });
     this.bus.publish({ type: 'request', requestId: mission.requestId });
@@ -111,21 +112,21 @@ export class FlightManager {
   }
 
   reject(pilot: UserRecord, missionId: number, reason: string): void {
-    const mission = this.repos.missionById(missionId);
+    const mission = this.repos.missions.byId(missionId);
     if (!mission) throw notFound(`mission ${missionId}`);
     if (mission.status !== 'awaiting-approval' && mission.status !== 'infeasible') throw conflict(`mission ${missionId} is ${mission.status}; it can no longer be rejected`);
-    this.repos.tx(() => {
-      this.repos.recordApproval({ missionId, decision: 'rejected', userId: pilot.id, checklist: [], reason, at: this.repos.now() });
-      this.repos.setMissionStatus(missionId, 'rejected');
-      this.repos.setRequestStatus(mission.requestId, 'rejected', { statusReason: reason });
-      this.repos.audit({ actorId: pilot.id, action: 'mission.reject', subjectType: 'mission', subjectId: missionId, reason });
+    this.repos.transaction(() => {
+      this.repos.missions.recordApproval({ missionId, decision: 'rejected', userId: pilot.id, checklist: [], reason, at: this.repos.now() });
+      this.repos.missions.setStatus(missionId, 'rejected');
+      this.repos.requests.setStatus(mission.requestId, 'rejected', { statusReason: reason });
+      this.repos.audit.append({ actorId: pilot.id, action: 'mission.reject', subjectType: 'mission', subjectId: missionId, reason });
     });
     this.bus.publish({ type: 'mission', missionId });
     this.bus.publish({ type: 'request', requestId: mission.requestId });
   }
 
-  async command(user: UserRecord, flightId: number, action: 'abort' | 'pause' | 'resume', reason: string | null): Promise<FlightRecord> {
-    const flight = this.repos.flightById(flightId);
+  async command(user: UserRecord, flightId: number, action: 'abort' | 'pause' | 'resume', reason: string | null): Promise<ServiceFlight> {
+    const flight = this.repos.flights.byId(flightId);
     if (!flight) throw notFound(`flight ${flightId}`);
     if (TERMINAL_STATUSES.includes(flight.state)) throw conflict(`flight ${flightId} is ${flight.state}; nothing to ${action}`);
     const control = this.running.get(flightId);
@@ -136,7 +137,7 @@ export class FlightManager {
     if (action !== 'abort' && live?.abort) throw conflict(`flight ${flightId} was aborted by ${live.abort.by} and is returning home; it cannot be ${action === 'pause' ? 'paused' : 'resumed'}`);
     if (action === 'resume' && live && live.paused === null) throw conflict(`flight ${flightId} is not paused`);
     if (action === 'pause' && live && live.paused !== null) throw conflict(`flight ${flightId} is already paused`);
-    this.repos.audit({ actorId: user.id, action: `flight.${action}`, subjectType: 'flight', subjectId: flightId, reason });
+    this.repos.audit.append({ actorId: user.id, action: `flight.${action}`, subjectType: 'flight', subjectId: flightId, reason });
     try {
       if (action === 'abort') await control.abort(user.username, reason);
       else if (action === 'pause') await control.pause(user.username);
@@ -145,11 +146,11 @@ export class FlightManager {
       throw new ServiceError('conflict', `${action} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (action !== 'abort') {
-      this.repos.setFlightPaused(flightId, action === 'pause');
+      this.repos.flights.setPaused(flightId, action === 'pause');
       this.bus.publish({ type: 'flight-live', flightId, requestId: flight.requestId, event: 'paused', data: { paused: action === 'pause', by: user.username, at: this.repos.now() } });
     }
     this.bus.publish({ type: 'flight', flightId, requestId: flight.requestId });
-    return this.repos.flightById(flightId)!;
+    return this.repos.flights.byId(flightId)!;
   }
 
   /** Open the links of every enabled drone now, so that an approval does not wait for a link (errors are logged). */
@@ -157,7 +158,7 @@ export class FlightManager {
     const starter = this.starter;
     if (!starter?.prepare) return;
     await Promise.all(
-      this.repos.listDrones().filter((d) => d.enabled).map((d) =>
+      this.repos.drones.list().filter((d) => d.enabled).map((d) =>
         starter.prepare!(d.connectionUrl).catch((err: unknown) => log.warn({ err, drone: d.id, url: d.connectionUrl }, 'could not open the drone link yet')),
       ),
     );
@@ -166,9 +167,9 @@ export class FlightManager {
   /** Re-attach every unfinished flight (after a restart). Returns the ids. */
   resumeUnfinished(): number[] {
     const ids: number[] = [];
-    for (const f of this.repos.listFlights({ unfinished: true })) {
+    for (const f of this.repos.flights.list({ unfinished: true })) {
       if (this.running.has(f.id)) continue;
-      const mission = this.repos.missionById(f.missionId);
+      const mission = this.repos.missions.byId(f.missionId);
       if (!mission) continue;
       this.launch(f, mission.plan, (f.runnerState as FleetState | null) ?? null);
       ids.push(f.id);
@@ -176,7 +177,7 @@ export class FlightManager {
     return ids;
   }
 
-  private launch(flight: FlightRecord, plan: DeliveryPlan, state: FleetState | null): void {
+  private launch(flight: ServiceFlight, plan: DeliveryPlan, state: FleetState | null): void {
     if (!this.starter) {
       log.warn({ flightId: flight.id }, 'no flight starter configured: the flight stays approved');
       return;
@@ -203,7 +204,7 @@ export class FlightManager {
     control.done
       .catch((err: unknown) => {
         if (this.closing) return; // stopping the service: the flight stays unfinished and is re-attached on start
-        const cur = this.repos.flightById(flight.id);
+        const cur = this.repos.flights.byId(flight.id);
         if (cur && !TERMINAL_STATUSES.includes(cur.state)) this.failFlight(cur, err instanceof Error ? err.message : String(err));
       })
       .finally(() => {
@@ -213,12 +214,12 @@ export class FlightManager {
       });
   }
 
-  private failFlight(flight: FlightRecord, reason: string): void {
+  private failFlight(flight: ServiceFlight, reason: string): void {
     log.error({ flightId: flight.id, reason }, 'flight failed');
-    this.repos.tx(() => {
-      this.repos.transitionFlight(flight.id, 'failed', reason, this.repos.now(), reason);
-      const req = this.repos.requestById(flight.requestId);
-      if (req && req.status === 'in-flight') this.repos.setRequestStatus(req.id, 'failed', { statusReason: reason });
+    this.repos.transaction(() => {
+      this.repos.flights.transition(flight.id, 'failed', reason, this.repos.now(), reason);
+      const req = this.repos.requests.byId(flight.requestId);
+      if (req && req.status === 'in-flight') this.repos.requests.setStatus(req.id, 'failed', { statusReason: reason });
     });
     this.bus.publish({ type: 'flight', flightId: flight.id, requestId: flight.requestId });
     this.bus.publish({ type: 'request', requestId: flight.requestId });

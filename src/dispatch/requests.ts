@@ -4,7 +4,8 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { hashHandoverCode, normaliseCode, verifyHandoverCode } from '../fleet/delivery.js';
-import type { DropRequestInput, DropRequestRecord, Repositories, UserRecord } from '../store/repositories.js';
+import type { Repositories } from '../store/repositories.js';
+import type { DropRequestInput, DropRequestRecord, UserRecord } from '../store/records.js';
 import type { DropRequestFields, RequestStatus } from '../domain/words.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { EventBus } from './events.js';
@@ -39,17 +40,17 @@ export class RequestService {
       throw badRequest('Idempotency-Key', 'Idempotency-Key header is required: 8–128 visible ASCII characters (a fresh random value per new request)');
     }
     const bodyHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
-    const seen = this.repos.idempotentRequest(officer.id, idempotencyKey);
+    const seen = this.repos.requests.byIdempotencyKey(officer.id, idempotencyKey);
     if (seen) return this.replayWhenPlanned(seen, bodyHash);
     const input = this.toInput(officer.id, body);
     let created: DropRequestRecord;
     try {
-      created = this.repos.tx(() => {
-        const again = this.repos.idempotentRequest(officer.id, idempotencyKey);
+      created = this.repos.transaction(() => {
+        const again = this.repos.requests.byIdempotencyKey(officer.id, idempotencyKey);
         if (again) throw new Replay(again);
-        const r = this.repos.createRequest(input, 'unservable');
-        this.repos.rememberIdempotencyKey(officer.id, idempotencyKey, bodyHash, r.id);
-        this.repos.audit({
+        const r = this.repos.requests.create(input, 'unservable');
+        this.repos.requests.rememberIdempotencyKey(officer.id, idempotencyKey, bodyHash, r.id);
+        this.repos.audit.append({
           actorId: officer.id, action: 'request.create', subjectType: 'request', subjectId: r.id,
           details: { urgency: r.urgency, dropPoint: r.dropPointName ?? [r.lat, r.lon], medicine: r.medicine, weightKg: r.weightKg },
         });
@@ -61,7 +62,7 @@ export class RequestService {
     }
     const id = created.id;
     const planned = (async () => {
-      this.repos.setHandoverCodeHash(id, await this.handoverHashFor(id));
+      this.repos.requests.setHandoverCodeHash(id, await this.handoverHashFor(id));
       await this.dispatcher.planRequest(id, 'new request');
     })();
     this.planning.set(id, planned.catch(() => undefined));
@@ -70,12 +71,12 @@ export class RequestService {
     } finally {
       this.planning.delete(created.id);
     }
-    return { request: this.repos.requestById(created.id)!, replay: false };
+    return { request: this.repos.requests.byId(created.id)!, replay: false };
   }
 
   /** Store the hash of a request's hand-over code if it is missing (a crash between the two writes). */
   async ensureHandoverCode(requestId: number): Promise<void> {
-    if (!this.repos.handoverCode(requestId)) this.repos.setHandoverCodeHash(requestId, await this.handoverHashFor(requestId));
+    if (!this.repos.requests.handoverCode(requestId)) this.repos.requests.setHandoverCodeHash(requestId, await this.handoverHashFor(requestId));
   }
 
   private async handoverHashFor(requestId: number): Promise<string> {
@@ -91,7 +92,7 @@ export class RequestService {
     if (seen.bodyHash !== bodyHash) {
       throw conflict('this Idempotency-Key was already used for a different request body; use a new key for a new request', 'Idempotency-Key');
     }
-    return { request: this.repos.requestById(seen.requestId)!, replay: true };
+    return { request: this.repos.requests.byId(seen.requestId)!, replay: true };
   }
 
   /** Officer edits own request before approval; re-planned at once. */
@@ -107,27 +108,27 @@ export class RequestService {
       notes: patch.notes ?? cur.notes,
     };
     const input = this.toInput(officer.id, merged);
-    this.repos.tx(() => {
-      this.repos.updateRequestFields(id, input);
-      this.repos.audit({ actorId: officer.id, action: 'request.update', subjectType: 'request', subjectId: id, details: { fields: Object.keys(patch) } });
+    this.repos.transaction(() => {
+      this.repos.requests.updateFields(id, input);
+      this.repos.audit.append({ actorId: officer.id, action: 'request.update', subjectType: 'request', subjectId: id, details: { fields: Object.keys(patch) } });
     });
     await this.dispatcher.planRequest(id, 'request edited');
-    return this.repos.requestById(id)!;
+    return this.repos.requests.byId(id)!;
   }
 
   cancel(officer: UserRecord, id: number, reason: string | null): DropRequestRecord {
     const cur = this.ownedOpen(officer, id);
-    this.repos.tx(() => {
+    this.repos.transaction(() => {
       if (cur.missionId !== null) {
-        const m = this.repos.missionById(cur.missionId);
-        if (m && (m.status === 'awaiting-approval' || m.status === 'infeasible')) this.repos.setMissionStatus(m.id, 'superseded');
+        const m = this.repos.missions.byId(cur.missionId);
+        if (m && (m.status === 'awaiting-approval' || m.status === 'infeasible')) this.repos.missions.setStatus(m.id, 'superseded');
       }
-      this.repos.setRequestStatus(id, 'cancelled', { statusReason: reason ?? 'cancelled by the officer' });
-      this.repos.audit({ actorId: officer.id, action: 'request.cancel', subjectType: 'request', subjectId: id, reason });
+      this.repos.requests.setStatus(id, 'cancelled', { statusReason: reason ?? 'cancelled by the officer' });
+      this.repos.audit.append({ actorId: officer.id, action: 'request.cancel', subjectType: 'request', subjectId: id, reason });
     });
     this.bus.publish({ type: 'request', requestId: id });
     if (cur.missionId !== null) this.bus.publish({ type: 'mission', missionId: cur.missionId });
-    return this.repos.requestById(id)!;
+    return this.repos.requests.byId(id)!;
   }
 
   /**
@@ -135,23 +136,23 @@ export class RequestService {
    * 'code' (the same answer, so ids cannot be probed); before the drop → 409.
    */
   async confirmHandover(requestId: number, code: string): Promise<{ request: DropRequestRecord; confirmedAt: string }> {
-    const stored = this.repos.handoverCode(requestId);
+    const stored = this.repos.requests.handoverCode(requestId);
     const ok = stored ? await verifyHandoverCode(normaliseCode(code), stored.codeHash) : false;
-    const request = ok ? this.repos.requestById(requestId) : null;
+    const request = ok ? this.repos.requests.byId(requestId) : null;
     if (!ok || !request || !stored) throw badRequest('code', 'the request number and hand-over code do not match');
     if (stored.confirmedAt) return { request, confirmedAt: stored.confirmedAt };
     if (request.status !== 'delivered') throw conflict(`request ${requestId} has not been dropped yet (status ${request.status})`);
     const at = this.repos.now();
-    this.repos.tx(() => {
-      this.repos.confirmHandover(requestId, at);
-      this.repos.audit({ actorId: null, action: 'handover.confirm', subjectType: 'request', subjectId: requestId, reason: 'recipient entered the hand-over code' });
+    this.repos.transaction(() => {
+      this.repos.requests.confirmHandover(requestId, at);
+      this.repos.audit.append({ actorId: null, action: 'handover.confirm', subjectType: 'request', subjectId: requestId, reason: 'recipient entered the hand-over code' });
     });
     this.bus.publish({ type: 'request', requestId });
     return { request, confirmedAt: at };
   }
 
   private ownedOpen(officer: UserRecord, id: number): DropRequestRecord {
-    const cur = this.repos.requestById(id);
+    const cur = this.repos.requests.byId(id);
     if (!cur || cur.officerId !== officer.id) throw notFound(`drop request ${id}`);
     if (!EDITABLE.includes(cur.status)) throw conflict(`drop request ${id} is ${cur.status}; it can only be changed before a pilot approves it`);
     return cur;

@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { migrate } from './migrations.js';
-import { Repositories, type Clock } from './repositories.js';
+import type { Clock } from './connection.js';
+import { Repositories } from './repositories.js';
 
 export interface OpenedStore {
   db: Database;

@@ -7,9 +7,10 @@
 import type { Alert } from '../fleet/alerts.js';
 import type { DeliveryRecord } from '../fleet/delivery.js';
 import type { FlightState, Transition } from '../fleet/flight-state.js';
-import type { FlightRecord as FleetFlightRecord, FlightStore, TrackPoint as FleetTrackPoint } from '../fleet/store.js';
+import type { FlightRecord, FlightStore, TrackPoint } from '../fleet/store.js';
 import type { FlightStatus } from '../domain/words.js';
-import type { Repositories, TrackPoint } from './repositories.js';
+import type { StoredTrackPoint } from './records.js';
+import type { Repositories } from './repositories.js';
 
 export interface FlightStoreEvents {
   transition?(flightId: number, requestId: number, t: Transition, state: FlightState): void;
@@ -27,30 +28,30 @@ export class SqliteFlightStore implements FlightStore {
   ) {}
 
   private flight(id: string) {
-    const f = this.repos.flightById(Number(id));
+    const f = this.repos.flights.byId(Number(id));
     if (!f) throw new Error(`flight store: no flight ${id}`);
     return f;
   }
 
-  createFlight(rec: FleetFlightRecord): void {
+  createFlight(rec: FlightRecord): void {
     const f = this.flight(rec.id);
-    this.repos.setFlightRunnerState(f.id, rec.state);
+    this.repos.flights.setRunnerState(f.id, rec.state);
   }
 
   saveTransition(flightId: string, transition: Transition, state: FlightState): void {
     const f = this.flight(flightId);
-    this.repos.tx(() => {
+    this.repos.transaction(() => {
       const reason = state.status === 'aborted' || state.status === 'failed' ? state.reason ?? transition.cause : null;
-      this.repos.transitionFlight(f.id, transition.to as FlightStatus, transition.cause, iso(transition.t), reason);
-      if (state.timestamps.takeoffAt !== null) this.repos.setFlightAirborne(f.id, iso(state.timestamps.takeoffAt));
-      this.repos.setFlightPaused(f.id, state.paused !== null);
-      this.repos.setFlightRunnerState(f.id, state);
-      const req = this.repos.requestById(f.requestId);
+      this.repos.flights.transition(f.id, transition.to as FlightStatus, transition.cause, iso(transition.t), reason);
+      if (state.timestamps.takeoffAt !== null) this.repos.flights.setAirborne(f.id, iso(state.timestamps.takeoffAt));
+      this.repos.flights.setPaused(f.id, state.paused !== null);
+      this.repos.flights.setRunnerState(f.id, state);
+      const req = this.repos.requests.byId(f.requestId);
       if (req && (transition.to === 'aborted' || transition.to === 'failed') && req.status === 'in-flight') {
-        this.repos.setRequestStatus(req.id, 'failed', { statusReason: reason ?? `flight ${transition.to}` });
+        this.repos.requests.setStatus(req.id, 'failed', { statusReason: reason ?? `flight ${transition.to}` });
       }
       if (transition.to === 'aborted' && state.abort) {
-        this.repos.audit({ actorId: null, action: 'flight.aborted', subjectType: 'flight', subjectId: f.id, reason: state.abort.reason ?? transition.cause, details: { by: state.abort.by } });
+        this.repos.audit.append({ actorId: null, action: 'flight.aborted', subjectType: 'flight', subjectId: f.id, reason: state.abort.reason ?? transition.cause, details: { by: state.abort.by } });
       }
     });
     this.events.transition?.(f.id, f.requestId, transition, state);
@@ -58,7 +59,7 @@ export class SqliteFlightStore implements FlightStore {
 
   saveAlert(flightId: string, alert: Alert): void {
     const f = this.flight(flightId);
-    this.repos.addAlert({ flightId: f.id, kind: alert.kind, severity: alert.active ? alert.severity : 'info', message: alert.message, at: iso(alert.t) });
+    this.repos.flights.addAlert({ flightId: f.id, kind: alert.kind, severity: alert.active ? alert.severity : 'info', message: alert.message, at: iso(alert.t) });
     this.events.alert?.(f.id, f.requestId, alert);
   }
 
@@ -66,15 +67,15 @@ export class SqliteFlightStore implements FlightStore {
     const f = this.flight(flightId);
     const release = delivery.release;
     if (delivery.delivered && release) {
-      this.repos.tx(() => {
-        const fresh = this.repos.recordDelivery({
+      this.repos.transaction(() => {
+        const fresh = this.repos.flights.recordDelivery({
           flightId: f.id, requestId: f.requestId, at: iso(delivery.deliveredAt ?? release.t), lat: release.lat, lon: release.lon,
           distanceM: release.distanceM, cause: release.text,
         });
-        const req = this.repos.requestById(f.requestId);
+        const req = this.repos.requests.byId(f.requestId);
         if (fresh && req && (req.status === 'in-flight' || req.status === 'failed')) {
-          this.repos.setRequestStatus(req.id, 'delivered', { statusReason: null });
-          this.repos.audit({ actorId: null, action: 'request.delivered', subjectType: 'request', subjectId: req.id, reason: release.text, details: { flightId: f.id, distanceM: release.distanceM } });
+          this.repos.requests.setStatus(req.id, 'delivered', { statusReason: null });
+          this.repos.audit.append({ actorId: null, action: 'request.delivered', subjectType: 'request', subjectId: req.id, reason: release.text, details: { flightId: f.id, distanceM: release.distanceM } });
         }
       });
     }
@@ -83,28 +84,28 @@ export class SqliteFlightStore implements FlightStore {
 
   saveState(flightId: string, state: FlightState): void {
     const f = this.flight(flightId);
-    this.repos.setFlightRunnerState(f.id, state);
+    this.repos.flights.setRunnerState(f.id, state);
     this.events.state?.(f.id, f.requestId, state);
   }
 
   /** One transaction for the whole batch, whatever flights it spans. */
-  appendTrack(points: readonly FleetTrackPoint[]): void {
-    const byFlight = new Map<number, TrackPoint[]>();
+  appendTrack(points: readonly TrackPoint[]): void {
+    const byFlight = new Map<number, StoredTrackPoint[]>();
     for (const p of points) {
       const id = Number(p.flightId);
       let list = byFlight.get(id);
       if (!list) byFlight.set(id, (list = []));
       list.push({ t: p.t, lat: p.lat, lon: p.lon, relAltM: p.relAltM, groundSpeedMs: p.groundSpeedMs, headingDeg: p.headingDeg, batteryPct: p.batteryPct });
     }
-    this.repos.tx(() => {
-      for (const [id, pts] of byFlight) this.repos.appendTrack(id, pts);
+    this.repos.transaction(() => {
+      for (const [id, pts] of byFlight) this.repos.track.append(id, pts);
     });
   }
 
-  loadUnfinishedFlights(): FleetFlightRecord[] {
-    const out: FleetFlightRecord[] = [];
-    for (const f of this.repos.listFlights({ unfinished: true })) {
-      const mission = this.repos.missionById(f.missionId);
+  loadUnfinishedFlights(): FlightRecord[] {
+    const out: FlightRecord[] = [];
+    for (const f of this.repos.flights.list({ unfinished: true })) {
+      const mission = this.repos.missions.byId(f.missionId);
       const state = f.runnerState as FlightState | null;
       if (!mission?.plan.vehiclePlan || !state) continue;
       out.push({

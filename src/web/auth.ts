@@ -12,7 +12,8 @@ import type {} from '@fastify/cookie';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ServiceError } from '../dispatch/errors.js';
 import { sha256 } from '../store/passwords.js';
-import type { Repositories, SessionRecord, UserRecord } from '../store/repositories.js';
+import type { Repositories } from '../store/repositories.js';
+import type { SessionRecord, UserRecord } from '../store/records.js';
 import type { Role, UserView } from './api-types.js';
 import { sendError } from './errors.js';
 
@@ -41,9 +42,9 @@ export function installSessions(app: FastifyInstance, repos: Repositories): void
   app.addHook('onRequest', async (req) => {
     const token = req.cookies[SESSION_COOKIE];
     if (!token) return;
-    const session = repos.sessionByTokenHash(sha256(token));
+    const session = repos.users.sessionByTokenHash(sha256(token));
     if (!session || session.expiresAt < repos.now()) return;
-    const user = repos.userById(session.userId);
+    const user = repos.users.byId(session.userId);
     if (!user) return;
     req.session = session;
     req.user = user;
@@ -60,7 +61,7 @@ export function startSession(repos: Repositories, reply: FastifyReply, user: Use
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + opts.sessionTtlMs).toISOString(),
   };
-  repos.createSession(session);
+  repos.users.createSession(session);
   reply.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
@@ -72,7 +73,7 @@ export function startSession(repos: Repositories, reply: FastifyReply, user: Use
 }
 
 export function endSession(repos: Repositories, req: FastifyRequest, reply: FastifyReply, opts: AuthOptions): void {
-  if (req.session) repos.deleteSession(req.session.tokenHash);
+  if (req.session) repos.users.deleteSession(req.session.tokenHash);
   reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookie });
 }
 

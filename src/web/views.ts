@@ -5,7 +5,8 @@
  */
 import type { FlightState as FleetState } from '../fleet/flight-state.js';
 import type { DeliveryPlan } from '../planner/types.js';
-import type { DropRequestRecord, FlightRecord, MissionRecord, Repositories, UserRecord } from '../store/repositories.js';
+import type { Repositories } from '../store/repositories.js';
+import type { DropRequestRecord, MissionRecord, ServiceFlight, UserRecord } from '../store/records.js';
 import type {
   DropRequestView,
   FlightAlertView,
@@ -22,7 +23,7 @@ export interface ViewSources {
   repos: Repositories;
   handoverCode(requestId: number): string;
   /** Latest runner state of a flight (memory first, else stored). */
-  liveState(flight: FlightRecord): FleetState | null;
+  liveState(flight: ServiceFlight): FleetState | null;
   /** Whether this process is following the flight right now (else the stored state is shown, link down). */
   isLive?(flightId: number): boolean;
   /** Upload/arming progress of a flight being started. */
@@ -32,7 +33,7 @@ export interface ViewSources {
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 function userRef(repos: Repositories, id: number): UserView {
-  const u = repos.userById(id);
+  const u = repos.users.byId(id);
   return u ? userView(u) : { id, username: 'unknown', name: 'unknown', role: 'officer' };
 }
 
@@ -53,13 +54,13 @@ export function outboundDurationS(plan: DeliveryPlan): number {
 
 export function requestView(src: ViewSources, r: DropRequestRecord, viewer: UserRecord): DropRequestView {
   const { repos } = src;
-  const officer = repos.userById(r.officerId);
-  const mission = r.missionId !== null ? repos.missionById(r.missionId) : null;
-  const drone = mission ? repos.droneById(mission.droneId) : null;
-  const flight = repos.flightForRequest(r.id);
+  const officer = repos.users.byId(r.officerId);
+  const mission = r.missionId !== null ? repos.missions.byId(r.missionId) : null;
+  const drone = mission ? repos.drones.byId(mission.droneId) : null;
+  const flight = repos.flights.forRequest(r.id);
   const live = flight ? src.liveState(flight) : null;
-  const delivery = flight ? repos.deliveryForFlight(flight.id) : null;
-  const handover = repos.handoverCode(r.id);
+  const delivery = flight ? repos.flights.delivery(flight.id) : null;
+  const handover = repos.requests.handoverCode(r.id);
   let eta: string | null = null;
   if (r.status === 'awaiting-approval' && mission) eta = new Date(Date.parse(repos.now()) + outboundDurationS(mission.plan) * 1000).toISOString();
   if (r.status === 'in-flight' && flight && live) {
@@ -98,8 +99,8 @@ export function requestView(src: ViewSources, r: DropRequestRecord, viewer: User
 
 export function missionSummary(src: ViewSources, m: MissionRecord): MissionSummary {
   const { repos } = src;
-  const r = repos.requestById(m.requestId)!;
-  const drone = repos.droneById(m.droneId);
+  const r = repos.requests.byId(m.requestId)!;
+  const drone = repos.drones.byId(m.droneId);
   const p = m.plan;
   return {
     id: m.id,
@@ -121,7 +122,7 @@ export function missionSummary(src: ViewSources, m: MissionRecord): MissionSumma
     marginPct: p.marginPct,
     cruiseAltitudeM: p.cruiseAltitudeM,
     failedChecks: p.checks.filter((c) => !c.ok).length,
-    flightId: repos.flightForMission(m.id)?.id ?? null,
+    flightId: repos.flights.forMission(m.id)?.id ?? null,
   };
 }
 
@@ -155,9 +156,9 @@ export function fenceGeometry(plan: DeliveryPlan): MissionDetail['geometry']['fe
 export function missionDetail(src: ViewSources, m: MissionRecord, viewer: UserRecord): MissionDetail {
   const { repos } = src;
   const p = m.plan;
-  const request = repos.requestById(m.requestId)!;
-  const approval = repos.approvalFor(m.id);
-  const zm = m.zoneMapVersion !== null ? repos.zoneMapByVersion(m.zoneMapVersion) : null;
+  const request = repos.requests.byId(m.requestId)!;
+  const approval = repos.missions.approval(m.id);
+  const zm = m.zoneMapVersion !== null ? repos.zoneMaps.byVersion(m.zoneMapVersion) : null;
   return {
     ...missionSummary(src, m),
     request: requestView(src, request, viewer),
@@ -184,16 +185,16 @@ export function missionDetail(src: ViewSources, m: MissionRecord, viewer: UserRe
   };
 }
 
-export function flightView(src: ViewSources, f: FlightRecord, opts: { history?: boolean } = {}): FlightView {
+export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?: boolean } = {}): FlightView {
   const { repos } = src;
-  const mission = repos.missionById(f.missionId);
-  const drone = repos.droneById(f.droneId);
+  const mission = repos.missions.byId(f.missionId);
+  const drone = repos.drones.byId(f.droneId);
   const live = src.liveState(f);
-  const delivery = repos.deliveryForFlight(f.id);
+  const delivery = repos.flights.delivery(f.id);
   const v = live?.vehicle;
   const delivered = live?.delivery.delivered ?? delivery !== null;
   const etaS = live ? (delivered ? live.progress.etaHomeS : live.progress.etaDropS) : null;
-  const alerts: FlightAlertView[] = opts.history === false ? [] : repos.alerts(f.id).map((a) => ({ kind: a.kind, severity: a.severity, message: a.message, at: a.at }));
+  const alerts: FlightAlertView[] = opts.history === false ? [] : repos.flights.alerts(f.id).map((a) => ({ kind: a.kind, severity: a.severity, message: a.message, at: a.at }));
   return {
     id: f.id,
     missionId: f.missionId,
@@ -215,7 +216,7 @@ export function flightView(src: ViewSources, f: FlightRecord, opts: { history?: 
     mode: v?.modeName ?? null,
     eta: etaS !== null && etaS !== undefined && f.endedAt === null ? new Date((v?.lastHeardT ?? Date.now()) + etaS * 1000).toISOString() : null,
     alerts,
-    transitions: opts.history === false ? [] : repos.transitions(f.id).map((t) => ({ from: t.from, to: t.to, at: t.at, cause: t.cause })),
+    transitions: opts.history === false ? [] : repos.flights.transitions(f.id).map((t) => ({ from: t.from, to: t.to, at: t.at, cause: t.cause })),
     delivery: delivery ? { at: delivery.at, lat: delivery.lat, lon: delivery.lon, distanceM: delivery.distanceM, confirmedAt: delivery.confirmedAt } : null,
     plannedRoute: mission ? plannedRoute(mission.plan) : [],
   };

@@ -4,20 +4,21 @@
  * admins see everything.
  */
 import { notFound } from '../dispatch/errors.js';
-import type { DropRequestRecord, FlightRecord, Repositories, UserRecord } from '../store/repositories.js';
+import type { Repositories } from '../store/repositories.js';
+import type { DropRequestRecord, ServiceFlight, UserRecord } from '../store/records.js';
 
 export function mayFollowRequest(repos: Repositories, user: UserRecord, requestId: number): boolean {
-  return user.role !== 'officer' || repos.requestById(requestId)?.officerId === user.id;
+  return user.role !== 'officer' || repos.requests.byId(requestId)?.officerId === user.id;
 }
 
 export function visibleRequest(repos: Repositories, user: UserRecord, id: number): DropRequestRecord {
-  const r = repos.requestById(id);
+  const r = repos.requests.byId(id);
   if (!r || (user.role === 'officer' && r.officerId !== user.id)) throw notFound(`drop request ${id}`);
   return r;
 }
 
-export function visibleFlight(repos: Repositories, user: UserRecord, id: number): FlightRecord {
-  const f = repos.flightById(id);
+export function visibleFlight(repos: Repositories, user: UserRecord, id: number): ServiceFlight {
+  const f = repos.flights.byId(id);
   if (!f || !mayFollowRequest(repos, user, f.requestId)) throw notFound(`flight ${id}`);
   return f;
 }

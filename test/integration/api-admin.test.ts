@@ -52,12 +52,12 @@ describe('zone map', () => {
     const after = (await t.as(officer, { method: 'GET', url: `/api/requests/${r.id}` })).json();
     expect(after.status).toBe('unservable');
     expect(after.reasons.length).toBeGreaterThan(0);
-    expect(t.parts.repos.missionById(r.missionId)!.status).toBe('superseded');
+    expect(t.parts.repos.missions.byId(r.missionId)!.status).toBe('superseded');
     expect((await t.as(pilot, { method: 'GET', url: '/api/missions?status=awaiting-approval' })).json().missions).toHaveLength(0);
     // and back: planned again
     const back = await t.as(admin, { method: 'PUT', url: '/api/zone-map', payload: fixtureMap() });
     expect(back.json().replanned).toEqual([{ requestId: r.id, status: 'awaiting-approval' }]);
-    const audit = t.parts.repos.listAudit({ limit: 50 }).filter((a) => a.action === 'zone-map.update');
+    const audit = t.parts.repos.audit.list({ limit: 50 }).filter((a) => a.action === 'zone-map.update');
     expect(audit.map((a) => a.actorId)).toEqual([admin.userId, admin.userId, null]); // newest first; v1 loaded at set-up
   });
 
@@ -171,7 +171,7 @@ describe('users', () => {
     const res = await t.as(admin, { method: 'POST', url: '/api/users', payload: body });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ username: 'grid.worker', role: 'officer' });
-    expect(t.parts.repos.userByName('grid.worker')!.passwordHash).toMatch(/^scrypt\$/);
+    expect(t.parts.repos.users.byName('grid.worker')!.passwordHash).toMatch(/^scrypt\$/);
     expect((await t.as(admin, { method: 'POST', url: '/api/users', payload: body })).statusCode).toBe(409);
     await t.login('grid.worker', 'long-enough-pw');
   });

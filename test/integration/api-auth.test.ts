@@ -69,7 +69,7 @@ describe('log-in and sessions', () => {
     expect(wrong.cookies).toHaveLength(0);
     const missing = await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'pilot.zhao' } });
     expect(missing.json().error).toMatchObject({ code: 'bad-request', field: 'password' });
-    const audit = t.parts.repos.listAudit({ limit: 10 }).map((a) => a.action);
+    const audit = t.parts.repos.audit.list({ limit: 10 }).map((a) => a.action);
     expect(audit.filter((a) => a === 'login.failed')).toHaveLength(2);
   });
 

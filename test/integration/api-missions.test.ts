@@ -62,7 +62,7 @@ describe('approve and reject', () => {
     const byOfficer = await t.as(officer, { method: 'POST', url, payload: { checklist: CHECKLIST } });
     expect(byOfficer.statusCode).toBe(403);
     expect((await t.as(admin, { method: 'POST', url, payload: { checklist: CHECKLIST } })).statusCode).toBe(403);
-    expect(t.parts.repos.missionById(r.missionId)!.status).toBe('awaiting-approval');
+    expect(t.parts.repos.missions.byId(r.missionId)!.status).toBe('awaiting-approval');
 
     const partial = await t.as(pilot, { method: 'POST', url, payload: { checklist: CHECKLIST.slice(1) } });
     expect(partial.statusCode).toBe(400);
@@ -110,7 +110,7 @@ describe('approve and reject', () => {
     const req = (await t.as(officer, { method: 'GET', url: `/api/requests/${r.id}` })).json();
     expect(req).toMatchObject({ status: 'rejected', statusReason: 'gusts over 12 m/s at the compound' });
     expect((await t.as(pilot, { method: 'POST', url: `/api/missions/${r.missionId}/approve`, payload: { checklist: CHECKLIST } })).statusCode).toBe(409);
-    const entry = t.parts.repos.listAudit({ limit: 20 }).find((e) => e.action === 'mission.reject')!;
+    const entry = t.parts.repos.audit.list({ limit: 20 }).find((e) => e.action === 'mission.reject')!;
     expect(entry.reason).toBe('gusts over 12 m/s at the compound');
     expect((await t.as(pilot, { method: 'POST', url: '/api/missions/999/reject', payload: { reason: 'because' } })).statusCode).toBe(404);
   });
@@ -153,7 +153,7 @@ describe('hand-over (public)', () => {
       // a 4th attempt within the minute is refused, even with the right code
       const limited = await tl.app.inject({ method: 'POST', url: '/api/handover', payload: { requestId: r.id, code: r.handoverCode } });
       expect(limited.statusCode).toBe(429);
-      expect(tl.parts.repos.listAudit({ limit: 20 }).filter((a) => a.action === 'handover.failed')).toHaveLength(1);
+      expect(tl.parts.repos.audit.list({ limit: 20 }).filter((a) => a.action === 'handover.failed')).toHaveLength(1);
     } finally {
       await tl.close();
     }

@@ -51,12 +51,12 @@ describe('POST /api/requests', () => {
     expect(new Set([a.json().id, b.json().id, c.json().id]).size).toBe(1);
     // the replay answers with the planned request, like the first answer
     expect([a.json().status, b.json().status, c.json().status]).toEqual(['awaiting-approval', 'awaiting-approval', 'awaiting-approval']);
-    expect(t.parts.repos.listRequests()).toHaveLength(1);
+    expect(t.parts.repos.requests.list()).toHaveLength(1);
     // the same key with a different body is a conflict, and creates nothing
     const d = await post(officer, requestBody({ weightKg: 1 }), key);
     expect(d.statusCode).toBe(409);
     expect(d.json().error.field).toBe('Idempotency-Key');
-    expect(t.parts.repos.listRequests()).toHaveLength(1);
+    expect(t.parts.repos.requests.list()).toHaveLength(1);
   });
 
   it('a drop point no drone can reach is unservable and says why', async () => {
@@ -92,7 +92,7 @@ describe('POST /api/requests', () => {
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().error).toMatchObject({ code: 'bad-request', field });
     expect(res.json().error.message).toContain(field.split('.').pop());
-    expect(t.parts.repos.listRequests()).toHaveLength(0);
+    expect(t.parts.repos.requests.list()).toHaveLength(0);
   });
 
   it('free text keeps line breaks and tabs (notes from a chat group), and Chinese', async () => {
@@ -119,7 +119,7 @@ describe('POST /api/requests', () => {
     expect(noCsrf.json().error.code).toBe('csrf');
     const wrongCsrf = await t.as(null, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { cookie: officer.cookie, 'x-csrf-token': officer2.csrf, 'idempotency-key': newKey() } });
     expect(wrongCsrf.statusCode).toBe(403);
-    expect(t.parts.repos.listRequests()).toHaveLength(0);
+    expect(t.parts.repos.requests.list()).toHaveLength(0);
   });
 });
 
@@ -144,13 +144,13 @@ describe('GET / PATCH / DELETE /api/requests/:id', () => {
     const r = (await post(officer, requestBody())).json();
     const byPilot = await t.as(pilot, { method: 'PATCH', url: `/api/requests/${r.id}`, payload: { urgency: 'critical' } });
     expect(byPilot.statusCode).toBe(403);
-    expect(t.parts.repos.requestById(r.id)!.urgency).toBe('urgent');
+    expect(t.parts.repos.requests.byId(r.id)!.urgency).toBe('urgent');
     const byOther = await t.as(officer2, { method: 'PATCH', url: `/api/requests/${r.id}`, payload: { urgency: 'critical' } });
     expect(byOther.statusCode).toBe(404);
     const edited = await t.as(officer, { method: 'PATCH', url: `/api/requests/${r.id}`, payload: { urgency: 'critical', dropPoint: { name: 'Far Checkpoint' } } });
     expect(edited.statusCode, edited.body).toBe(200);
     expect(edited.json()).toMatchObject({ urgency: 'critical', status: 'unservable', dropPoint: { name: 'Far Checkpoint' } });
-    expect(t.parts.repos.missionById(r.missionId)!.status).toBe('superseded');
+    expect(t.parts.repos.missions.byId(r.missionId)!.status).toBe('superseded');
     const bad = await t.as(officer, { method: 'PATCH', url: `/api/requests/${r.id}`, payload: { weightKg: -1 } });
     expect(bad.json().error.field).toBe('weightKg');
     const empty = await t.as(officer, { method: 'PATCH', url: `/api/requests/${r.id}`, payload: {} });

@@ -67,7 +67,7 @@ export async function makeTestApp(o: { config?: Partial<ServiceConfig>; web?: Pa
   };
   const parts = await createService({ repos: store.repos, config, ...(o.starter === 'fleet' ? {} : { starter: o.starter ?? null }), ...(o.web ? { web: o.web } : {}) });
   const { repos } = parts;
-  if (!repos.latestZoneMap()) {
+  if (!repos.zoneMaps.latest()) {
     await parts.dispatcher.setZoneMap(fixtureMap(), null);
     const hash = await hashPassword(PASSWORD);
     for (const [username, name, role] of [
@@ -76,9 +76,9 @@ export async function makeTestApp(o: { config?: Partial<ServiceConfig>; web?: Pa
       ['pilot.zhao', 'Zhao Min', 'pilot'],
       ['admin.chen', 'Chen Jie', 'admin'],
     ] as const) {
-      repos.createUser({ username, name, role, passwordHash: hash });
+      repos.users.create({ username, name, role, passwordHash: hash });
     }
-    repos.createDrone({ id: 'md-1', name: 'MD-1', profileId: 'police-quad', depot: 'East Police Station', connectionUrl: 'tcp://127.0.0.1:9', sysid: 1, enabled: true });
+    repos.drones.create({ id: 'md-1', name: 'MD-1', profileId: 'police-quad', depot: 'East Police Station', connectionUrl: 'tcp://127.0.0.1:9', sysid: 1, enabled: true });
   }
   const app = await buildApp(parts, { checkResponses: true });
   return {

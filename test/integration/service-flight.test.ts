@@ -34,7 +34,7 @@ describe('service on the emulator', () => {
     emu = await startEmulator({ vehicles: [{ sysid: 7, home: { lat: DEPOT[1], lon: DEPOT[0], altM: 0 } }], speedup: 20, readyAfterS: 2 });
     t = await makeTestApp({ starter: 'fleet' });
     const { repos } = t.parts;
-    repos.updateDrone('md-1', { connectionUrl: `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, sysid: 7 });
+    repos.drones.update('md-1', { connectionUrl: `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, sysid: 7 });
     const [officer, pilot] = await Promise.all([t.login('officer.li'), t.login('pilot.zhao')]);
 
     const created = await t.as(officer, { method: 'POST', url: '/api/requests', payload: requestBody({ urgency: 'critical' }), headers: { 'idempotency-key': newKey() } });
@@ -57,7 +57,7 @@ describe('service on the emulator', () => {
     const streamed = sse.events;
 
     const airborne = await waitFor('airborne', () => {
-      const f = repos.flightById(flightId)!;
+      const f = repos.flights.byId(flightId)!;
       if (f.state === 'failed') throw new Error(`flight failed: ${f.stateReason}`);
       return ['en-route', 'delivering', 'returning', 'landed', 'completed'].includes(f.state) ? Date.now() : null;
     });
@@ -69,9 +69,9 @@ describe('service on the emulator', () => {
     expect(live.statusCode).toBe(200);
     expect(live.json().plannedRoute.length).toBeGreaterThan(1);
 
-    await waitFor('delivered', () => repos.requestById(request.id)!.status === 'delivered', 90_000);
+    await waitFor('delivered', () => repos.requests.byId(request.id)!.status === 'delivered', 90_000);
     const done = await waitFor('completed', () => {
-      const f = repos.flightById(flightId)!;
+      const f = repos.flights.byId(flightId)!;
       if (f.state === 'failed' || f.state === 'aborted') throw new Error(`flight ${f.state}: ${f.stateReason}`);
       return f.state === 'completed' ? f : null;
     }, 90_000);
@@ -88,7 +88,7 @@ describe('service on the emulator', () => {
     expect(Math.max(...fractions)).toBeGreaterThan(0.9);
     expect(streamed.filter((e) => e.event === 'state').map((e) => e.data.to)).toEqual(expect.arrayContaining(['delivering', 'returning', 'landed', 'completed']));
 
-    const states = repos.transitions(flightId).map((x) => x.to);
+    const states = repos.flights.transitions(flightId).map((x) => x.to);
     for (const s of ['approved', 'uploading', 'uploaded', 'arming', 'en-route', 'delivering', 'returning', 'landed', 'completed']) expect(states).toContain(s);
     const view = (await t.as(officer, { method: 'GET', url: `/api/requests/${request.id}` })).json();
     expect(view.status).toBe('delivered');
@@ -103,7 +103,7 @@ describe('service on the emulator', () => {
     expect(ok.statusCode, ok.body).toBe(200);
     const after = (await t.as(officer, { method: 'GET', url: `/api/requests/${request.id}` })).json();
     expect(after.delivery.confirmedAt).not.toBeNull();
-    const actions = repos.listAudit({ limit: 50 }).map((a) => a.action);
+    const actions = repos.audit.list({ limit: 50 }).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['request.create', 'mission.approve', 'request.delivered', 'handover.confirm']));
   }, 120_000);
 
@@ -111,14 +111,14 @@ describe('service on the emulator', () => {
     emu = await startEmulator({ vehicles: [{ sysid: 7, home: { lat: DEPOT[1], lon: DEPOT[0], altM: 0 } }], speedup: 20, readyAfterS: 2 });
     t = await makeTestApp({ starter: 'fleet' });
     const { repos } = t.parts;
-    repos.updateDrone('md-1', { connectionUrl: `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, sysid: 7 });
+    repos.drones.update('md-1', { connectionUrl: `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, sysid: 7 });
     const [officer, pilot] = await Promise.all([t.login('officer.li'), t.login('pilot.zhao')]);
     const request = (await t.as(officer, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { 'idempotency-key': newKey() } })).json();
     const approve = await t.as(pilot, { method: 'POST', url: `/api/missions/${request.missionId}/approve`, payload: { checklist: CHECKLIST } });
     expect(approve.statusCode, approve.body).toBe(200);
     const flightId: number = approve.json().flight.id;
     await waitFor('airborne', () => {
-      const f = repos.flightById(flightId)!;
+      const f = repos.flights.byId(flightId)!;
       if (f.state === 'failed') throw new Error(`flight failed: ${f.stateReason}`);
       return ['en-route', 'delivering'].includes(f.state);
     });
@@ -130,9 +130,9 @@ describe('service on the emulator', () => {
       expect(res.json().error.code).toBe('conflict');
       expect(res.json().error.message).toContain(`flight ${flightId} was aborted by pilot.zhao and is returning home`);
     }
-    const actions = repos.listAudit({ limit: 50 }).map((a) => a.action);
+    const actions = repos.audit.list({ limit: 50 }).map((a) => a.action);
     expect(actions).toContain('flight.abort');
     expect(actions).not.toContain('flight.pause');
-    expect(t.parts.flights.liveState(repos.flightById(flightId)!)?.paused ?? null).toBeNull();
+    expect(t.parts.flights.liveState(repos.flights.byId(flightId)!)?.paused ?? null).toBeNull();
   });
 });

@@ -93,7 +93,7 @@ describe('service restart mid-flight', () => {
 
     // seed the database: users, zone map, the drone on the emulator, one planned request
     const seed = await makeTestApp({ db });
-    seed.parts.repos.updateDrone('md-1', { connectionUrl: `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, sysid: 3 });
+    seed.parts.repos.drones.update('md-1', { connectionUrl: `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, sysid: 3 });
     const officerSeed = await seed.login('officer.li');
     const created = await seed.as(officerSeed, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { 'idempotency-key': newKey() } });
     expect(created.statusCode).toBe(201);
@@ -152,8 +152,8 @@ describe('service restart mid-flight', () => {
     await new Promise((r) => second.child.once('exit', r));
     // exactly one flight and one request in the database
     const check = openStore(db);
-    expect(check.repos.listFlights().map((f) => f.id)).toEqual([flightId]);
-    expect(check.repos.listRequests()).toHaveLength(1);
+    expect(check.repos.flights.list().map((f) => f.id)).toEqual([flightId]);
+    expect(check.repos.requests.list()).toHaveLength(1);
     check.close();
   }, 180_000);
 
@@ -163,7 +163,7 @@ describe('service restart mid-flight', () => {
     emu = await startEmulator({ vehicles: [{ sysid: 5, home: { lat: DEPOT[1], lon: DEPOT[0], altM: 0 } }], speedup: 12, readyAfterS: 2 });
     proxy = await startLinkProxy({ target: { port: emu.vehicles[0]!.tcpPort }, seed: 1 });
     const seed = await makeTestApp({ db });
-    seed.parts.repos.updateDrone('md-1', { connectionUrl: `tcp://127.0.0.1:${proxy.port}`, sysid: 5 });
+    seed.parts.repos.drones.update('md-1', { connectionUrl: `tcp://127.0.0.1:${proxy.port}`, sysid: 5 });
     const officerSeed = await seed.login('officer.li');
     const request = (await seed.as(officerSeed, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { 'idempotency-key': newKey() } })).json() as { id: number; missionId: number };
     await seed.close();

@@ -20,12 +20,12 @@ function setUp() {
   const { repos } = store;
   const plan = planDelivery(MAP, { from: { name: 'Depot' }, to: { name: 'Gate' }, drone: { ...DEFAULT_DRONE }, conditions: { payloadKg: 0.5, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 } });
   expect(plan.feasible).toBe(true);
-  const officer = repos.createUser({ username: 'o', name: 'O', role: 'officer', passwordHash: 'x' });
-  repos.createDrone({ id: 'md-1', name: 'MD-1', profileId: 'police-quad', depot: 'Depot', connectionUrl: 'tcp://127.0.0.1:1', sysid: 4, enabled: true });
+  const officer = repos.users.create({ username: 'o', name: 'O', role: 'officer', passwordHash: 'x' });
+  repos.drones.create({ id: 'md-1', name: 'MD-1', profileId: 'police-quad', depot: 'Depot', connectionUrl: 'tcp://127.0.0.1:1', sysid: 4, enabled: true });
   const mk = () => {
-    const req = repos.createRequest({ officerId: officer.id, recipient: 'R', phone: '12345', dropPointName: 'Gate', lat: 34.753, lon: 113.605, medicine: 'm', weightKg: 0.5, urgency: 'urgent', notes: '' }, 'in-flight');
-    const m = repos.createMission({ requestId: req.id, status: 'approved', zoneMapVersion: null, droneId: 'md-1', plan, candidates: [], conditions: { payloadKg: 0.5, windSpeedMs: 0, windFromDeg: 0, temperatureC: 15, siteAltitudeM: 0 } });
-    const f = repos.createFlight({ missionId: m.id, requestId: req.id, droneId: 'md-1', sysid: 4, connectionUrl: 'tcp://127.0.0.1:1', state: 'approved' });
+    const req = repos.requests.create({ officerId: officer.id, recipient: 'R', phone: '12345', dropPointName: 'Gate', lat: 34.753, lon: 113.605, medicine: 'm', weightKg: 0.5, urgency: 'urgent', notes: '' }, 'in-flight');
+    const m = repos.missions.create({ requestId: req.id, status: 'approved', zoneMapVersion: null, droneId: 'md-1', plan, candidates: [], conditions: { payloadKg: 0.5, windSpeedMs: 0, windFromDeg: 0, temperatureC: 15, siteAltitudeM: 0 } });
+    const f = repos.flights.create({ missionId: m.id, requestId: req.id, droneId: 'md-1', sysid: 4, connectionUrl: 'tcp://127.0.0.1:1', state: 'approved' });
     return { req, f };
   };
   const state0 = initialFlightState(4, { plan: plan.vehiclePlan!, deliveryPlan: plan }, 1_000);
@@ -41,7 +41,7 @@ describe('SqliteFlightStore (the fleet layer’s FlightStore on SQLite)', () => 
     sqlite.createFlight({ id: String(f.id), sysid: 4, connection: 'tcp://127.0.0.1:1', plan: plan.vehiclePlan!, deliveryPlan: plan, state: state0, createdAt: 1000, updatedAt: 1000 });
     const enRoute = withStatus(state0, 'en-route', { timestamps: { ...state0.timestamps, takeoffAt: 5_000 } });
     sqlite.saveTransition(String(f.id), { from: 'arming', to: 'en-route', t: 5_000, cause: 'MISSION_CURRENT 1, armed, climbing' }, enRoute);
-    const rec = repos.flightById(f.id)!;
+    const rec = repos.flights.byId(f.id)!;
     expect(rec.state).toBe('en-route');
     expect(rec.airborneAt).toBe(new Date(5_000).toISOString());
     const loaded = sqlite.loadUnfinishedFlights();
@@ -51,7 +51,7 @@ describe('SqliteFlightStore (the fleet layer’s FlightStore on SQLite)', () => 
     expect(loaded[0]!.plan).toEqual(plan.vehiclePlan);
     sqlite.saveTransition(String(f.id), { from: 'landed', to: 'completed', t: 9_000, cause: 'disarmed at home' }, withStatus(state0, 'completed'));
     expect(sqlite.loadUnfinishedFlights()).toEqual([]);
-    expect(repos.transitions(f.id).map((t) => t.cause)).toEqual(['MISSION_CURRENT 1, armed, climbing', 'disarmed at home']);
+    expect(repos.flights.transitions(f.id).map((t) => t.cause)).toEqual(['MISSION_CURRENT 1, armed, climbing', 'disarmed at home']);
     store.close();
   });
 
@@ -61,11 +61,11 @@ describe('SqliteFlightStore (the fleet layer’s FlightStore on SQLite)', () => 
     const b = mk().f;
     const pt = (flightId: number, t: number, lat = 34.75): TrackPoint => ({ flightId: String(flightId), t, lat, lon: 113.6, relAltM: 30, altAmslM: 30, groundSpeedMs: 10, headingDeg: 90, batteryPct: 95, status: 'en-route' });
     sqlite.appendTrack([pt(a.id, 1000), pt(b.id, 1000), pt(a.id, 2000), pt(b.id, 2000)]);
-    expect(repos.track(a.id)).toHaveLength(2);
-    expect(repos.track(b.id)).toHaveLength(2);
+    expect(repos.track.forFlight(a.id)).toHaveLength(2);
+    expect(repos.track.forFlight(b.id)).toHaveLength(2);
     expect(() => sqlite.appendTrack([pt(a.id, 3000), pt(b.id, 3000), pt(b.id, 4000, Number.NaN)])).toThrow();
-    expect(repos.track(a.id)).toHaveLength(2);
-    expect(repos.track(b.id)).toHaveLength(2);
+    expect(repos.track.forFlight(a.id)).toHaveLength(2);
+    expect(repos.track.forFlight(b.id)).toHaveLength(2);
     store.close();
   });
 
@@ -80,15 +80,15 @@ describe('SqliteFlightStore (the fleet layer’s FlightStore on SQLite)', () => 
     };
     sqlite.saveDelivery(String(one.f.id), delivery);
     sqlite.saveDelivery(String(one.f.id), delivery); // repeated: still one delivery
-    expect(repos.requestById(one.req.id)!.status).toBe('delivered');
-    expect(repos.deliveryForFlight(one.f.id)).toMatchObject({ lat: 34.753, lon: 113.605, distanceM: 0.8, cause: 'Gripper load released', at: new Date(7_100).toISOString() });
-    expect(repos.listAudit({ limit: 10 }).filter((e) => e.action === 'request.delivered')).toHaveLength(1);
+    expect(repos.requests.byId(one.req.id)!.status).toBe('delivered');
+    expect(repos.flights.delivery(one.f.id)).toMatchObject({ lat: 34.753, lon: 113.605, distanceM: 0.8, cause: 'Gripper load released', at: new Date(7_100).toISOString() });
+    expect(repos.audit.list({ limit: 10 }).filter((e) => e.action === 'request.delivered')).toHaveLength(1);
 
     const two = mk();
     const aborted = withStatus(state0, 'aborted', { reason: 'aborted by pilot.zhao: storm', abort: { by: 'pilot.zhao', t: 8_000, reason: 'storm' } });
     sqlite.saveTransition(String(two.f.id), { from: 'en-route', to: 'aborted', t: 8_000, cause: 'abort by pilot.zhao' }, aborted);
-    expect(repos.requestById(two.req.id)).toMatchObject({ status: 'failed', statusReason: 'aborted by pilot.zhao: storm' });
-    expect(repos.flightById(two.f.id)).toMatchObject({ state: 'aborted', stateReason: 'aborted by pilot.zhao: storm' });
+    expect(repos.requests.byId(two.req.id)).toMatchObject({ status: 'failed', statusReason: 'aborted by pilot.zhao: storm' });
+    expect(repos.flights.byId(two.f.id)).toMatchObject({ state: 'aborted', stateReason: 'aborted by pilot.zhao: storm' });
     store.close();
   });
 });

@@ -59,7 +59,7 @@ describe('schema migrations', () => {
     const store = openStore(tempDb());
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(() => store.repos.createSession({ tokenHash: 'x', userId: 999, csrfToken: 'c', createdAt: 'a', expiresAt: 'b' })).toThrow(/FOREIGN KEY/);
+    expect(() => store.repos.users.createSession({ tokenHash: 'x', userId: 999, csrfToken: 'c', createdAt: 'a', expiresAt: 'b' })).toThrow(/FOREIGN KEY/);
     store.close();
   });
 });

@@ -19,10 +19,10 @@ export const auditPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = guarded(['
     },
     async (req) => {
       const limit = Math.min(500, Number(req.query.limit ?? 100));
-      const rows = repos.listAudit({ limit, ...(req.query.before ? { before: Number(req.query.before) } : {}) });
+      const rows = repos.audit.list({ limit, ...(req.query.before ? { before: Number(req.query.before) } : {}) });
       return {
         entries: rows.map((r) => {
-          const actor = r.actorId !== null ? repos.userById(r.actorId) : null;
+          const actor = r.actorId !== null ? repos.users.byId(r.actorId) : null;
           return {
             id: r.id,
             at: r.at,

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { badRequest, conflict, notFound } from '../../dispatch/errors.js';
 import { parseConnectionUrl } from '../../mavlink/url.js';
-import type { DroneRecord } from '../../store/repositories.js';
+import type { DroneRecord } from '../../store/records.js';
 import {
   DroneCreateBodySchema,
   DroneIdParamsSchema,
@@ -18,7 +18,7 @@ import type { AppDeps, FeatureOptions } from '../context.js';
 
 function droneView({ repos, dispatcher }: AppDeps, d: DroneRecord): DroneView {
   const profile = dispatcher.profiles.get(d.profileId);
-  const flying = repos.listFlights({ unfinished: true }).some((f) => f.droneId === d.id);
+  const flying = repos.flights.list({ unfinished: true }).some((f) => f.droneId === d.id);
   return {
     id: d.id,
     name: d.name,
@@ -58,7 +58,7 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
       crew.get(
         '',
         { schema: { tags: ['drones'], summary: 'Drones and their status', response: { 200: DroneListResponseSchema, ...ERROR_RESPONSES } } },
-        async () => ({ drones: repos.listDrones().map((d) => droneView(deps, d)) }),
+        async () => ({ drones: repos.drones.list().map((d) => droneView(deps, d)) }),
       );
     }),
   );
@@ -79,10 +79,10 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
           const user = requireUser(req);
           const b = req.body;
           checkDrone(deps, b);
-          if (repos.droneById(b.id)) throw conflict(`drone '${b.id}' exists`, 'id');
-          const d = repos.tx(() => {
-            const rec = repos.createDrone({ id: b.id, name: b.name, profileId: b.profileId, depot: b.depot, connectionUrl: b.connectionUrl, sysid: b.sysid, enabled: b.enabled ?? true });
-            repos.audit({ actorId: user.id, action: 'drone.create', subjectType: 'drone', subjectId: rec.id, details: { ...b } });
+          if (repos.drones.byId(b.id)) throw conflict(`drone '${b.id}' exists`, 'id');
+          const d = repos.transaction(() => {
+            const rec = repos.drones.create({ id: b.id, name: b.name, profileId: b.profileId, depot: b.depot, connectionUrl: b.connectionUrl, sysid: b.sysid, enabled: b.enabled ?? true });
+            repos.audit.append({ actorId: user.id, action: 'drone.create', subjectType: 'drone', subjectId: rec.id, details: { ...b } });
             return rec;
           });
           await dispatcher.replanOpen(`drone ${d.id} added`);
@@ -103,12 +103,12 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
         },
         async (req) => {
           const user = requireUser(req);
-          if (!repos.droneById(req.params.id)) throw notFound(`drone '${req.params.id}'`);
+          if (!repos.drones.byId(req.params.id)) throw notFound(`drone '${req.params.id}'`);
           checkDrone(deps, req.body);
-          const d = repos.tx(() => {
-            const rec = repos.updateDrone(req.params.id, req.body);
+          const d = repos.transaction(() => {
+            const rec = repos.drones.update(req.params.id, req.body);
             if (!rec) throw notFound(`drone '${req.params.id}'`);
-            repos.audit({ actorId: user.id, action: 'drone.update', subjectType: 'drone', subjectId: rec.id, details: { ...req.body } });
+            repos.audit.append({ actorId: user.id, action: 'drone.update', subjectType: 'drone', subjectId: rec.id, details: { ...req.body } });
             return rec;
           });
           await dispatcher.replanOpen(`drone ${d.id} changed`);

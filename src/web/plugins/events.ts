@@ -45,15 +45,15 @@ export const eventsPlugin: FastifyPluginAsyncTypebox<EventsOptions> = guarded('a
       const off = bus.subscribe((e: BusEvent) => {
         if (e.type === 'request') {
           if (!mayFollowRequest(repos, user, e.requestId)) return;
-          const r = repos.requestById(e.requestId);
+          const r = repos.requests.byId(e.requestId);
           if (r) send('request', requestView(src, r, user));
         } else if (e.type === 'mission') {
           if (user.role === 'officer') return;
-          const m = repos.missionById(e.missionId);
+          const m = repos.missions.byId(e.missionId);
           if (m) send('mission', missionSummary(src, m));
         } else if (e.type === 'flight') {
           if (!mayFollowRequest(repos, user, e.requestId)) return;
-          const f = repos.flightById(e.flightId);
+          const f = repos.flights.byId(e.flightId);
           if (f) send('flight', flightView(src, f, { history: false }));
         }
       });
@@ -79,9 +79,9 @@ export const eventsPlugin: FastifyPluginAsyncTypebox<EventsOptions> = guarded('a
       const off = bus.subscribe((e: BusEvent) => {
         if (e.type === 'flight-live' && e.flightId === flight.id) stream.send(e.event, e.data);
         else if (e.type === 'flight' && e.flightId === flight.id) {
-          const f = repos.flightById(flight.id);
+          const f = repos.flights.byId(flight.id);
           if (!f) return;
-          const d = repos.deliveryForFlight(f.id);
+          const d = repos.flights.delivery(f.id);
           if (d) send('delivery', { at: d.at, lat: d.lat, lon: d.lon, distanceM: d.distanceM, confirmedAt: d.confirmedAt });
           if (TERMINAL_STATUSES.includes(f.state)) send('snapshot', flightView(src, f));
         }

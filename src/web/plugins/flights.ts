@@ -40,7 +40,7 @@ export const flightsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (a
             response: { 200: FlightListResponseSchema, ...ERROR_RESPONSES },
           },
         },
-        async (req) => ({ flights: repos.listFlights({ unfinished: req.query.active === 'true' }).map((f) => flightView(src, f, { history: false })) }),
+        async (req) => ({ flights: repos.flights.list({ unfinished: req.query.active === 'true' }).map((f) => flightView(src, f, { history: false })) }),
       );
     }),
   );
@@ -72,11 +72,11 @@ export const flightsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (a
         },
         async (req) => {
           const f = visibleFlight(repos, requireUser(req), Number(req.params.id));
-          const m = repos.missionById(f.missionId);
+          const m = repos.missions.byId(f.missionId);
           return {
             flightId: f.id,
             planned: m ? plannedRoute(m.plan) : [],
-            points: repos.track(f.id).map((p) => ({
+            points: repos.track.forFlight(f.id).map((p) => ({
               t: new Date(p.t).toISOString(),
               lat: p.lat,
               lon: p.lon,

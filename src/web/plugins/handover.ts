@@ -28,7 +28,7 @@ export const handoverPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
         return { requestId: request.id, confirmedAt, medicine: request.medicine };
       } catch (err) {
         if (err instanceof ServiceError && err.code === 'bad-request') {
-          repos.audit({ actorId: null, action: 'handover.failed', subjectType: 'request', subjectId: req.body.requestId, details: { ip: req.ip } });
+          repos.audit.append({ actorId: null, action: 'handover.failed', subjectType: 'request', subjectId: req.body.requestId, details: { ip: req.ip } });
         }
         throw err;
       }

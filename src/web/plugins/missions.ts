@@ -23,7 +23,7 @@ export const missionsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
   const { repos, flights } = deps;
   const src = viewSources(deps);
   const mission = (id: number) => {
-    const m = repos.missionById(id);
+    const m = repos.missions.byId(id);
     if (!m) throw notFound(`mission ${id}`);
     return m;
   };
@@ -40,7 +40,7 @@ export const missionsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
             response: { 200: MissionListResponseSchema, ...ERROR_RESPONSES },
           },
         },
-        async (req) => ({ missions: repos.listMissions(req.query.status).map((m) => missionSummary(src, m)) }),
+        async (req) => ({ missions: repos.missions.list(req.query.status).map((m) => missionSummary(src, m)) }),
       );
 
       crew.get(
@@ -73,7 +73,7 @@ export const missionsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
         },
         async (req) => {
           const flight = flights.approve(requireUser(req), Number(req.params.id), req.body.checklist);
-          const created = repos.flightById(flight.id);
+          const created = repos.flights.byId(flight.id);
           if (!created) throw notFound(`flight ${flight.id}`);
           return { mission: missionSummary(src, mission(flight.missionId)), flight: flightView(src, created) };
         },

@@ -63,7 +63,7 @@ export const requestsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
         },
         async (req) => {
           const user = requireUser(req);
-          const list = repos.listRequests({ ...(user.role === 'officer' ? { officerId: user.id } : {}), ...(req.query.status ? { status: req.query.status } : {}) });
+          const list = repos.requests.list({ ...(user.role === 'officer' ? { officerId: user.id } : {}), ...(req.query.status ? { status: req.query.status } : {}) });
           return { requests: list.map((r) => requestView(src, r, user)) };
         },
       );

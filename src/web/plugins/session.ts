@@ -24,14 +24,14 @@ export const sessionPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (a
       },
     },
     async (req, reply) => {
-      const user = repos.userByName(req.body.username);
+      const user = repos.users.byName(req.body.username);
       const ok = await verifyPassword(req.body.password, user?.passwordHash ?? (await dummyPasswordHash()));
       if (!user || !ok) {
-        repos.audit({ actorId: user?.id ?? null, action: 'login.failed', subjectType: 'user', subjectId: req.body.username, details: { ip: req.ip } });
+        repos.audit.append({ actorId: user?.id ?? null, action: 'login.failed', subjectType: 'user', subjectId: req.body.username, details: { ip: req.ip } });
         throw new ServiceError('unauthenticated', 'wrong user name or password');
       }
       const session = startSession(repos, reply, user, settings);
-      repos.audit({ actorId: user.id, action: 'login', subjectType: 'user', subjectId: user.id, details: { ip: req.ip } });
+      repos.audit.append({ actorId: user.id, action: 'login', subjectType: 'user', subjectId: user.id, details: { ip: req.ip } });
       return { user: userView(user), csrfToken: session.csrfToken };
     },
   );
@@ -43,7 +43,7 @@ export const sessionPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (a
         { schema: { tags: ['session'], summary: 'Log out', response: { 204: NoContentSchema, ...ERROR_RESPONSES } } },
         async (req, reply) => {
           const user = requireUser(req);
-          repos.audit({ actorId: user.id, action: 'logout', subjectType: 'user', subjectId: user.id });
+          repos.audit.append({ actorId: user.id, action: 'logout', subjectType: 'user', subjectId: user.id });
           endSession(repos, req, reply, settings);
           return reply.code(204).send(null);
         },

@@ -12,7 +12,7 @@ export const usersPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = guarded(['
   app.get(
     '',
     { schema: { tags: ['users'], summary: 'All users (admin)', response: { 200: UserListResponseSchema, ...ERROR_RESPONSES } } },
-    async () => ({ users: repos.listUsers().map(userView) }),
+    async () => ({ users: repos.users.list().map(userView) }),
   );
 
   app.post(
@@ -21,11 +21,11 @@ export const usersPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = guarded(['
     async (req, reply) => {
       const admin = requireUser(req);
       const b = req.body;
-      if (repos.userByName(b.username)) throw conflict(`user name '${b.username}' is taken`, 'username');
+      if (repos.users.byName(b.username)) throw conflict(`user name '${b.username}' is taken`, 'username');
       const passwordHash = await hashPassword(b.password);
-      const user = repos.tx(() => {
-        const u = repos.createUser({ username: b.username, name: b.name.trim(), role: b.role, passwordHash });
-        repos.audit({ actorId: admin.id, action: 'user.create', subjectType: 'user', subjectId: u.id, details: { username: u.username, role: u.role } });
+      const user = repos.transaction(() => {
+        const u = repos.users.create({ username: b.username, name: b.name.trim(), role: b.role, passwordHash });
+        repos.audit.append({ actorId: admin.id, action: 'user.create', subjectType: 'user', subjectId: u.id, details: { username: u.username, role: u.role } });
         return u;
       });
       return reply.code(201).send(userView(user));

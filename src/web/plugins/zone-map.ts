@@ -31,7 +31,7 @@ export function summariseZoneMap(map: ZoneMap): ZoneMapSummary {
 function zoneMapView({ repos, dispatcher }: AppDeps): ZoneMapResponse {
   const cur = dispatcher.zoneMap();
   if (!cur) throw new ServiceError('not-found', 'no zone map has been loaded yet');
-  const by = cur.record.createdBy !== null ? repos.userById(cur.record.createdBy) : null;
+  const by = cur.record.createdBy !== null ? repos.users.byId(cur.record.createdBy) : null;
   return {
     version: cur.record.version,
     name: cur.record.name,

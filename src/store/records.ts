@@ -1,0 +1,193 @@
+/**
+ * The records the store hands out and takes in: typed values, never SQL rows. The SQL that reads and
+ * writes them lives in the repositories (src/store/repos/); the fleet layer's own records
+ * (FlightRecord, TrackPoint, DeliveryRecord) stay in src/fleet, and where the store keeps the same
+ * thing it uses fleet's type.
+ */
+import type { TrackPoint } from '../fleet/store.js';
+import type { Reason } from '../planning/types.js';
+import type { DeliveryPlan } from '../planner/types.js';
+import type { FlightStatus, MissionStatus, RequestStatus, Role, Urgency } from '../domain/words.js';
+
+export interface UserRecord {
+  id: number;
+  username: string;
+  name: string;
+  role: Role;
+  passwordHash: string;
+  createdAt: string;
+}
+
+export interface SessionRecord {
+  tokenHash: string;
+  userId: number;
+  csrfToken: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface ZoneMapRecord {
+  version: number;
+  name: string;
+  geojson: string;
+  createdAt: string;
+  createdBy: number | null;
+}
+
+export interface DroneRecord {
+  id: string;
+  name: string;
+  profileId: string;
+  depot: string;
+  connectionUrl: string;
+  sysid: number;
+  enabled: boolean;
+  createdAt: string;
+}
+
+export interface DropRequestInput {
+  officerId: number;
+  recipient: string;
+  phone: string;
+  dropPointName: string | null;
+  lat: number;
+  lon: number;
+  medicine: string;
+  weightKg: number;
+  urgency: Urgency;
+  notes: string;
+}
+
+export interface DropRequestRecord extends DropRequestInput {
+  id: number;
+  status: RequestStatus;
+  statusReason: string | null;
+  reasons: Reason[];
+  missionId: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Candidate {
+  depot: string;
+  droneId: string;
+  feasible: boolean;
+  marginPct: number;
+  reasons: Reason[];
+}
+
+export interface PlanningConditions {
+  payloadKg: number;
+  windSpeedMs: number;
+  windFromDeg: number;
+  temperatureC: number;
+  siteAltitudeM: number;
+}
+
+export interface MissionInput {
+  requestId: number;
+  status: MissionStatus;
+  zoneMapVersion: number | null;
+  droneId: string;
+  plan: DeliveryPlan;
+  candidates: Candidate[];
+  conditions: PlanningConditions;
+}
+
+export interface MissionRecord extends MissionInput {
+  id: number;
+  depot: string;
+  createdAt: string;
+}
+
+export interface ApprovalRecord {
+  missionId: number;
+  decision: 'approved' | 'rejected';
+  userId: number;
+  checklist: string[];
+  reason: string | null;
+  at: string;
+}
+
+/**
+ * A flight as the service keeps it: which mission, request and drone, its status and when it went up
+ * and ended. Not the fleet layer's `FlightRecord` (src/fleet/store.ts), which is what the flight
+ * runner persists to resume; that one is stored inside this row as `runnerState`.
+ */
+export interface ServiceFlight {
+  id: number;
+  missionId: number;
+  requestId: number;
+  droneId: string;
+  sysid: number;
+  connectionUrl: string;
+  state: FlightStatus;
+  stateReason: string | null;
+  paused: boolean;
+  createdAt: string;
+  airborneAt: string | null;
+  endedAt: string | null;
+  /** Whatever the flight runner needs to resume after a restart (JSON). */
+  runnerState: unknown;
+}
+
+export interface TransitionRecord {
+  id: number;
+  flightId: number;
+  from: FlightStatus | null;
+  to: FlightStatus;
+  at: string;
+  cause: string;
+}
+
+export interface AlertRecord {
+  id: number;
+  flightId: number;
+  kind: string;
+  severity: 'info' | 'warning' | 'critical';
+  message: string;
+  at: string;
+}
+
+/**
+ * A track point as the track table keeps it: the fleet layer's TrackPoint (src/fleet/store.ts) without
+ * the flight id (the table's key), the AMSL altitude and the flight status (both derivable).
+ */
+export type StoredTrackPoint = Pick<TrackPoint, 't' | 'lat' | 'lon' | 'relAltM' | 'groundSpeedMs' | 'headingDeg' | 'batteryPct'>;
+
+/**
+ * A delivery that counted: where and when the parcel was released, how far from the drop point, the
+ * STATUSTEXT that reported it, and when the recipient confirmed it with the hand-over code. Not the
+ * fleet layer's `DeliveryRecord` (src/fleet/delivery.ts), the runner's running check of whether a
+ * release counts; only a delivered one becomes a CompletedDelivery.
+ */
+export interface CompletedDelivery {
+  flightId: number;
+  requestId: number;
+  at: string;
+  lat: number;
+  lon: number;
+  distanceM: number;
+  cause: string;
+  confirmedAt: string | null;
+}
+
+export interface AuditInput {
+  actorId: number | null;
+  action: string;
+  subjectType?: string | null;
+  subjectId?: string | number | null;
+  reason?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditRecord {
+  id: number;
+  at: string;
+  actorId: number | null;
+  action: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  reason: string | null;
+  details: Record<string, unknown>;
+}
