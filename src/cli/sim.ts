@@ -18,6 +18,7 @@
 import { loadZoneMapFile } from '../geo/zone-map.js';
 import { ZoneMapError, type ZoneMap } from '../geo/types.js';
 import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
+import { fromNE } from '../../sim/emulator/geo.js';
 import net from 'node:net';
 import { numberFlag, parseCommandArgs, UsageError } from './common.js';
 import { createLogger } from '../log.js';
@@ -174,11 +175,10 @@ export async function run(args: string[], io: SimIo = { out: (l) => process.stdo
   }
   const [lon, lat] = depot.position;
   const altM = depot.groundAltitudeM ?? map.siteAltitudeM;
-  // Drones stand 3 m apart along a line east of the depot point.
-  const m = 111318.84502145034;
+  // Drones stand 3 m apart along a line east of the depot point, in the emulator's own geometry.
   const vehicles = Array.from({ length: count }, (_, i) => ({
     sysid: i + 1,
-    home: { lat, lon: lon + (3 * i) / (m * Math.cos((lat * Math.PI) / 180)), altM },
+    home: { ...fromNE({ lat, lon }, { n: 0, e: 3 * i }), altM },
     tcpPort: port === 0 ? 0 : port + 10 * i,
     params,
     ...(signingKey ? { signingKey, extraTcpPorts: [port === 0 ? 0 : port + 10 * i + 2] } : {}),

@@ -9,7 +9,7 @@
  */
 import { randomInt, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { DeliveryMethod } from '../domain/words.js';
-import { distanceM } from './route-geometry.js';
+import { distanceM } from '../geo/spherical.js';
 
 export const DEFAULT_RELEASE_TOLERANCE_M = 3;
 

@@ -27,7 +27,8 @@ import {
   releaseFailed,
   type DeliveryRecord,
 } from './delivery.js';
-import { distanceM, Route } from './route-geometry.js';
+import { distanceM } from '../geo/spherical.js';
+import { Route } from './route-progress.js';
 import { AIRBORNE_STATUSES, TERMINAL_STATUSES, type FlightStatus } from '../domain/words.js';
 
 

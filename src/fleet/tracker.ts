@@ -29,7 +29,7 @@ import {
   type Transition,
   type VehicleSnapshot,
 } from './flight-state.js';
-import { distanceM } from './route-geometry.js';
+import { distanceM } from '../geo/spherical.js';
 import type { FlightStore, TrackPoint, TrackSink } from './store.js';
 
 export interface FlightUpdate {

@@ -11,9 +11,7 @@
  * Example: `const proj = localProjection([101.7782, 36.6171]); proj.toLocal([101.79, 36.62])`
  * → about [1059, 322] (metres east and north of the origin).
  */
-import type { LonLat } from './types.js';
-
-export type XY = [x: number, y: number];
+import type { LonLat, XY } from './types.js';
 
 /** WGS84 ellipsoid. */
 const A = 6_378_137;

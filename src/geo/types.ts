@@ -1,10 +1,17 @@
 /**
- * Zone map: the validated, typed form of a zone GeoJSON file (see README "Zone map format").
- * Coordinates are GeoJSON order, [longitude, latitude], WGS84 degrees.
+ * Zone map: the validated, typed form of a zone GeoJSON file (see README "Zone map format"), and the
+ * two coordinate types of the geo layer. Coordinates are GeoJSON order, [longitude, latitude], WGS84
+ * degrees; local metric points are [x, y] metres east and north.
  */
 import type { MultiPolygon, Polygon } from 'geojson';
 
 export type LonLat = [lon: number, lat: number];
+
+/**
+ * A point in a local metric plane, metres east (x) and north (y) of an origin: what
+ * src/geo/projection.ts makes of a LonLat, and what src/geo/planar.ts computes with.
+ */
+export type XY = [x: number, y: number];
 
 /** 封控区 sealed, 管控区 controlled, 防控区 precaution, and no-fly areas. */
 export type AreaKind = 'sealed' | 'controlled' | 'precaution' | 'no-fly';

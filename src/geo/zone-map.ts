@@ -5,6 +5,9 @@
  * e.g. `feature 3 ("Helipad"): ring 0 is not closed`. A map with any structural problem is refused
  * whole (ZoneMapError). A drop point inside a no-fly area is not structural: it becomes a warning and
  * the planner refuses routes to it. See README "Zone map format".
+ *
+ * Ring topology (self-intersection, holes, containment) is checked in the plane of the degrees, as
+ * GeoJSON draws it, exactly (no tolerance), with the kernel in ./planar.ts.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { MultiPolygon, Polygon, Position } from 'geojson';
@@ -20,6 +23,8 @@ import {
   type NoFlyArea,
   type ZoneMap,
 } from './types.js';
+import { cross, pointInPolygon, pointInRing, segmentsIntersect, signedArea } from './planar.js';
+import { distanceM } from './spherical.js';
 
 export const FEATURE_KINDS: readonly FeatureKind[] = ['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'drop-point'];
 const AREA_KINDS: readonly AreaKind[] = ['sealed', 'controlled', 'precaution', 'no-fly'];
@@ -100,30 +105,6 @@ function checkPosition(p: unknown, where: string, rep: FeatureReporter): LonLat 
   return undefined;
 }
 
-function cross(o: LonLat, a: LonLat, b: LonLat): number {
-  return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-}
-
-function onSegment(a: LonLat, b: LonLat, p: LonLat): boolean {
-  return (
-    Math.min(a[0], b[0]) <= p[0] && p[0] <= Math.max(a[0], b[0]) && Math.min(a[1], b[1]) <= p[1] && p[1] <= Math.max(a[1], b[1])
-  );
-}
-
-/** Do closed segments ab and cd share any point? */
-export function segmentsIntersect(a: LonLat, b: LonLat, c: LonLat, d: LonLat): boolean {
-  const d1 = Math.sign(cross(c, d, a));
-  const d2 = Math.sign(cross(c, d, b));
-  const d3 = Math.sign(cross(a, b, c));
-  const d4 = Math.sign(cross(a, b, d));
-  if (d1 * d2 < 0 && d3 * d4 < 0) return true;
-  if (d1 === 0 && onSegment(c, d, a)) return true;
-  if (d2 === 0 && onSegment(c, d, b)) return true;
-  if (d3 === 0 && onSegment(a, b, c)) return true;
-  if (d4 === 0 && onSegment(a, b, d)) return true;
-  return false;
-}
-
 /**
  * First pair of non-adjacent edges of a closed ring that touch or cross (edge indices), or undefined.
  * Edges are sorted by their west end and swept, so long rings (a power-line corridor) stay cheap.
@@ -165,12 +146,6 @@ export function findRingSelfIntersection(ring: readonly LonLat[]): { i: number; 
     }
   }
   return undefined;
-}
-
-function ringArea(ring: readonly LonLat[]): number {
-  let s = 0;
-  for (let i = 0; i + 1 < ring.length; i++) s += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
-  return s / 2;
 }
 
 /** Validates a polygon's rings; returns them when all are usable. */
@@ -227,7 +202,7 @@ function checkPolygon(coords: unknown, prefix: string, rep: FeatureReporter): Lo
       ok = false;
       return;
     }
-    if (ringArea(ring) === 0) {
+    if (signedArea(ring) === 0) {
       rep.error('ring-zero-area', `${where} encloses no area`);
       ok = false;
       return;
@@ -259,24 +234,13 @@ function ringsCross(a: readonly LonLat[], b: readonly LonLat[]): boolean {
   return false;
 }
 
-function pointInRing(p: LonLat, ring: readonly LonLat[]): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 2; i < ring.length - 1; j = i++) {
-    const a = ring[i]!;
-    const b = ring[j]!;
-    if (a[1] > p[1] !== b[1] > p[1] && p[0] < ((b[0] - a[0]) * (p[1] - a[1])) / (b[1] - a[1]) + a[0]) inside = !inside;
-  }
-  return inside;
-}
-
-/** Is p inside (or on the edge of) a Polygon / MultiPolygon in lon/lat? Holes excluded. */
+/**
+ * Is p inside a Polygon / MultiPolygon in lon/lat (holes excluded)? Even-odd in the plane of the
+ * degrees, as GeoJSON draws it; a point exactly on an edge may come out either way.
+ */
 export function geometryContains(geometry: Polygon | MultiPolygon, p: LonLat): boolean {
   const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
-  return polys.some((rings) => {
-    const [outer, ...holes] = rings as unknown as LonLat[][];
-    if (!outer || !pointInRing(p, outer)) return false;
-    return !holes.some((h) => pointInRing(p, h));
-  });
+  return polys.some((rings) => pointInPolygon(p, rings as unknown as LonLat[][]));
 }
 
 function optionalNumber(props: Json, key: string, rep: FeatureReporter, min?: number): number | undefined {
@@ -477,14 +441,6 @@ export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
   return { name: mapName, areas, noFly, depots, dropPoints, siteAltitudeM, warnings };
 }
 
-/** Haversine distance in km, only for the plausibility check below. */
-function roughKm(a: LonLat, b: LonLat): number {
-  const r = Math.PI / 180;
-  const s =
-    Math.sin(((b[1] - a[1]) * r) / 2) ** 2 + Math.cos(a[1] * r) * Math.cos(b[1] * r) * Math.sin(((b[0] - a[0]) * r) / 2) ** 2;
-  return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(s)));
-}
-
 /**
  * A feature whose coordinates are in range but hundreds of km from the rest of the map, and which
  * would land near the rest if its [lon, lat] were swapped, was almost certainly written [lat, lon].
@@ -496,10 +452,11 @@ function checkFarAway(anchors: { rep: FeatureReporter; pos: LonLat }[]): void {
   const mid = Math.floor(anchors.length / 2);
   const centre: LonLat = [lons[mid]!, lats[mid]!];
   for (const { rep, pos } of anchors) {
-    if (roughKm(pos, centre) > 300 && roughKm([pos[1], pos[0]], centre) < 100) {
+    const km = distanceM(pos, centre) / 1000;
+    if (km > 300 && distanceM([pos[1], pos[0]], centre) / 1000 < 100) {
       rep.error(
         'swapped-coordinates',
-        `position ${fmtPos(pos)} lies ${Math.round(roughKm(pos, centre))} km from the rest of the map; it looks swapped: GeoJSON positions are [lon, lat], so write ${fmtPos([pos[1], pos[0]])}`,
+        `position ${fmtPos(pos)} lies ${Math.round(km)} km from the rest of the map; it looks swapped: GeoJSON positions are [lon, lat], so write ${fmtPos([pos[1], pos[0]])}`,
       );
     }
   }

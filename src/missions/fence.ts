@@ -21,22 +21,21 @@
  */
 import { buffer as turfBuffer, simplify as turfSimplify, polygon as turfPolygon } from '@turf/turf';
 import { common } from 'node-mavlink';
-import type { LonLat, NoFlyArea } from '../geo/types.js';
-import type { Check, FenceSummary } from '../planning/types.js';
 import {
   convexHull,
   cross,
+  insideOrOn,
   isSimpleRing,
-  localFrame,
-  pointInRing,
-  ringAreaM2,
+  lineIntersection,
   ringContainsRing,
   segmentRingDistance,
   segmentSegmentDistance,
   segmentsIntersect,
-  type LocalFrame,
-  type XY,
-} from '../planning/local-frame.js';
+  signedArea,
+} from '../geo/planar.js';
+import { localProjection, type LocalProjection } from '../geo/projection.js';
+import type { LonLat, NoFlyArea, XY } from '../geo/types.js';
+import type { Check, FenceSummary } from '../planning/types.js';
 import type { MissionItem } from './types.js';
 import { toE7 } from './build.js';
 
@@ -98,6 +97,17 @@ export function fenceStorageBytes(polygonVertexCounts: number[], circles = 0, re
   return 4 + polygonVertexCounts.reduce((s, n) => s + 2 + 8 * n, 0) + 13 * circles + (returnPoint ? 9 : 0) + 1;
 }
 
+/**
+ * Contact tolerance of the fence geometry, metres: a point this close to a ring counts as on it, and
+ * segments this close to touching as touching (ringContainsRing, isSimpleRing, route gaps).
+ */
+const CONTACT_EPS_M = 1e-9;
+
+/** Is p inside the ring or on its boundary (within CONTACT_EPS_M)? */
+function inOrOn(p: XY, ring: readonly XY[]): boolean {
+  return insideOrOn(p, [ring], CONTACT_EPS_M);
+}
+
 /** Octagon around p that contains the circle of radius r. */
 function octagon(p: XY, r: number): XY[] {
   const R = r / Math.cos(Math.PI / 8);
@@ -107,14 +117,6 @@ function octagon(p: XY, r: number): XY[] {
     out.push([p[0] + R * Math.cos(a), p[1] + R * Math.sin(a)]);
   }
   return out;
-}
-
-function lineIntersection(p1: XY, p2: XY, p3: XY, p4: XY): XY | null {
-  const d = (p1[0] - p2[0]) * (p3[1] - p4[1]) - (p1[1] - p2[1]) * (p3[0] - p4[0]);
-  if (Math.abs(d) < 1e-12) return null;
-  const a = p1[0] * p2[1] - p1[1] * p2[0];
-  const b = p3[0] * p4[1] - p3[1] * p4[0];
-  return [(a * (p3[0] - p4[0]) - (p1[0] - p2[0]) * b) / d, (a * (p3[1] - p4[1]) - (p1[1] - p2[1]) * b) / d];
 }
 
 /**
@@ -134,7 +136,7 @@ export function reduceConvexOutward(hull: XY[], k: number): XY[] {
       const a = ring[i]!;
       const b = ring[(i + 1) % n]!;
       const next = ring[(i + 2) % n]!;
-      const x = lineIntersection(prev, a, b, next);
+      const x = lineIntersection(prev, a, b, next, 1e-12);
       if (!x) continue;
       // x must lie beyond a on the ray prev→a and beyond b on the ray next→b (neighbours converge outside).
       const t1 = (x[0] - a[0]) * (a[0] - prev[0]) + (x[1] - a[1]) * (a[1] - prev[1]);
@@ -161,10 +163,10 @@ export function reduceConvexOutward(hull: XY[], k: number): XY[] {
 }
 
 function ringsIntersect(a: XY[], b: XY[]): boolean {
-  if (a.some((p) => pointInRing(p, b)) || b.some((p) => pointInRing(p, a))) return true;
+  if (a.some((p) => inOrOn(p, b)) || b.some((p) => inOrOn(p, a))) return true;
   for (let i = 0; i < a.length; i++) {
     for (let j = 0; j < b.length; j++) {
-      if (segmentsIntersect(a[i]!, a[(i + 1) % a.length]!, b[j]!, b[(j + 1) % b.length]!)) return true;
+      if (segmentsIntersect(a[i]!, a[(i + 1) % a.length]!, b[j]!, b[(j + 1) % b.length]!, CONTACT_EPS_M)) return true;
     }
   }
   return false;
@@ -172,8 +174,8 @@ function ringsIntersect(a: XY[], b: XY[]): boolean {
 
 function routeGap(routeXY: XY[], ring: XY[]): number {
   let best = Infinity;
-  for (let i = 1; i < routeXY.length; i++) best = Math.min(best, segmentRingDistance(routeXY[i - 1]!, routeXY[i]!, ring));
-  if (routeXY.length === 1) best = segmentRingDistance(routeXY[0]!, routeXY[0]!, ring);
+  for (let i = 1; i < routeXY.length; i++) best = Math.min(best, segmentRingDistance(routeXY[i - 1]!, routeXY[i]!, ring, CONTACT_EPS_M));
+  if (routeXY.length === 1) best = segmentRingDistance(routeXY[0]!, routeXY[0]!, ring, CONTACT_EPS_M);
   return best;
 }
 
@@ -188,7 +190,7 @@ function dedupe(ring: XY[]): XY[] {
 }
 
 function ccw(ring: XY[]): XY[] {
-  return ringAreaM2(ring) < 0 ? ring.slice().reverse() : ring;
+  return signedArea(ring) < 0 ? ring.slice().reverse() : ring;
 }
 
 /** Margin added around every exclusion so that rounding to 1e-7° (≈ 1 cm) never cuts into an area, m. */
@@ -219,15 +221,15 @@ export function expandRing(ring: XY[], d: number): XY[] {
 }
 
 /** Outward simplifications of one polygon's outer ring, fewest vertices first; each contains the ring. */
-function exclusionCandidates(outerLonLat: LonLat[], frame: LocalFrame, bufferM: number): XY[][] {
-  const original = ccw(dedupe(outerLonLat.map((p) => frame.toXY(p))));
+function exclusionCandidates(outerLonLat: LonLat[], proj: LocalProjection, bufferM: number): XY[][] {
+  const original = ccw(dedupe(outerLonLat.map((p) => proj.toLocal(p))));
   const hull = convexHull(original);
   const out: XY[][] = [];
   const seen = new Set<number>();
   const add = (simplified: XY[]) => {
     if (simplified.length < 3 || seen.has(simplified.length)) return;
     const ring = expandRing(simplified, EXCLUSION_ROUNDING_PAD_M);
-    if (!isSimpleRing(ring) || !ringContainsRing(ring, original)) return;
+    if (!isSimpleRing(ring, CONTACT_EPS_M) || !ringContainsRing(ring, original, CONTACT_EPS_M)) return;
     seen.add(ring.length);
     out.push(ring);
   };
@@ -245,14 +247,14 @@ function exclusionCandidates(outerLonLat: LonLat[], frame: LocalFrame, bufferM: 
       const degTol = (bufferM * 0.6) / 111_320;
       const simple = turfSimplify(buffered!, { tolerance: degTol, highQuality: true, mutate: false });
       const outer = (simple.geometry as { coordinates: number[][][] }).coordinates[0];
-      if (outer) add(ccw(dedupe(outer.map((c) => frame.toXY([c[0]!, c[1]!])))));
+      if (outer) add(ccw(dedupe(outer.map((c) => proj.toLocal([c[0]!, c[1]!])))));
     }
   } catch {
     // turf could not buffer this shape: the other candidates remain.
   }
   if (!seen.has(original.length)) {
     const padded = expandRing(original, EXCLUSION_ROUNDING_PAD_M);
-    if (isSimpleRing(padded) && ringContainsRing(padded, original)) {
+    if (isSimpleRing(padded, CONTACT_EPS_M) && ringContainsRing(padded, original, CONTACT_EPS_M)) {
       seen.add(original.length);
       out.push(padded);
     }
@@ -273,9 +275,9 @@ export interface FenceInput {
 export function buildFence(input: FenceInput): FenceResult {
   const { route, extraPoints, noFly, options } = input;
   const origin = route[0]!;
-  const frame = localFrame(origin);
-  const routeXY = route.map((p) => frame.toXY(p));
-  const allPts = [...routeXY, ...extraPoints.map((p) => frame.toXY(p))];
+  const proj = localProjection(origin);
+  const routeXY = route.map((p) => proj.toLocal(p));
+  const allPts = [...routeXY, ...extraPoints.map((p) => proj.toLocal(p))];
   const octs = allPts.flatMap((p) => octagon(p, options.inclusionMarginM));
   const inclusion = reduceConvexOutward(convexHull(octs), options.maxInclusionVertices);
 
@@ -289,7 +291,7 @@ export function buildFence(input: FenceInput): FenceResult {
     for (const poly of polys) {
       const outer = (poly[0] ?? []).map((c) => [c[0]!, c[1]!] as LonLat);
       if (outer.length < 3) continue;
-      const xy = ccw(dedupe(outer.map((p) => frame.toXY(p))));
+      const xy = ccw(dedupe(outer.map((p) => proj.toLocal(p))));
       if (!ringsIntersect(xy, inclusion)) continue;
       parts.push({ area, outer, xy, gap: routeGap(routeXY, xy) });
     }
@@ -313,7 +315,7 @@ export function buildFence(input: FenceInput): FenceResult {
     const chosen: XY[][] = [];
     let ok = true;
     for (const part of parts) {
-      const candidates = exclusionCandidates(part.outer, frame, bufferM).filter((ring) => routeGap(routeXY, ring) >= options.minRouteGapM && !extraPoints.some((p) => pointInRing(frame.toXY(p), ring)));
+      const candidates = exclusionCandidates(part.outer, proj, bufferM).filter((ring) => routeGap(routeXY, ring) >= options.minRouteGapM && !extraPoints.some((p) => inOrOn(proj.toLocal(p), ring)));
       const pick = candidates.find((ring) => fits([...chosen.map((c) => c.length), ring.length]));
       if (!pick) {
         ok = false;
@@ -333,7 +335,7 @@ export function buildFence(input: FenceInput): FenceResult {
   const outPolys: FencePolygon[] = [];
   for (const poly of polygons) {
     const ringLL = poly.ring.map((p) => {
-      const ll = frame.toLonLat(p);
+      const ll = proj.toLonLat(p);
       return [Math.round(ll[0] * 1e7) / 1e7, Math.round(ll[1] * 1e7) / 1e7] as LonLat;
     });
     outPolys.push(poly.area ? { inclusion: poly.inclusion, ring: ringLL, area: poly.area } : { inclusion: poly.inclusion, ring: ringLL });
@@ -366,8 +368,8 @@ export function buildFence(input: FenceInput): FenceResult {
     ok: items.length <= FENCE_MAX_ITEMS && vertices <= FENCE_MAX_VERTICES && bytes <= FENCE_STORAGE_BYTES,
     message: `fence uses ${items.length} items, ${vertices} vertices, ~${bytes} of ${FENCE_STORAGE_BYTES} bytes (limits ${FENCE_MAX_ITEMS} items, ${FENCE_MAX_VERTICES} vertices)`,
   });
-  const inclXY = outPolys[0]!.ring.map((p) => frame.toXY(p));
-  const outside = allPts.filter((p) => !pointInRing(p, inclXY));
+  const inclXY = outPolys[0]!.ring.map((p) => proj.toLocal(p));
+  const outside = allPts.filter((p) => !inOrOn(p, inclXY));
   checks.push({
     id: 'fence-contains-route',
     ok: outside.length === 0,
@@ -376,12 +378,12 @@ export function buildFence(input: FenceInput): FenceResult {
   let notContained: string[] = [];
   let tooClose: string[] = [];
   for (const poly of outPolys.slice(1)) {
-    const ringXY = poly.ring.map((p) => frame.toXY(p));
+    const ringXY = poly.ring.map((p) => proj.toLocal(p));
     const parts = byArea.get(poly.area!) ?? [];
-    if (!parts.some((part) => ringContainsRing(ringXY, part.xy))) notContained.push(poly.area!);
+    if (!parts.some((part) => ringContainsRing(ringXY, part.xy, CONTACT_EPS_M))) notContained.push(poly.area!);
     let gap = Infinity;
     for (let i = 1; i < routeXY.length; i++) {
-      for (let j = 0; j < ringXY.length; j++) gap = Math.min(gap, segmentSegmentDistance(routeXY[i - 1]!, routeXY[i]!, ringXY[j]!, ringXY[(j + 1) % ringXY.length]!));
+      for (let j = 0; j < ringXY.length; j++) gap = Math.min(gap, segmentSegmentDistance(routeXY[i - 1]!, routeXY[i]!, ringXY[j]!, ringXY[(j + 1) % ringXY.length]!, CONTACT_EPS_M));
     }
     if (gap < options.minRouteGapM - 0.5) tooClose.push(poly.area!);
   }

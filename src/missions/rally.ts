@@ -17,7 +17,7 @@
 import { common } from 'node-mavlink';
 import type { LonLat } from '../geo/types.js';
 import type { Check, RallySummary } from '../planning/types.js';
-import { distanceM, samplePath } from '../planning/local-frame.js';
+import { distanceM, samplePath } from '../geo/spherical.js';
 import { isSegmentClear, type PreparedMap } from '../planning/route.js';
 import type { MissionItem } from './types.js';
 import { toE7 } from './build.js';

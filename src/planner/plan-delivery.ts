@@ -13,7 +13,7 @@ import { buildFence } from '../missions/fence.js';
 import { chooseRally } from '../missions/rally.js';
 import type { VehiclePlan } from '../missions/types.js';
 import { APPROACH_HEIGHT_M, estimateEnergy, type EnergyEstimate } from '../planning/energy.js';
-import { distanceM, pathLengthM } from '../planning/local-frame.js';
+import { distanceM, pathLengthM } from '../geo/spherical.js';
 
 /** A drop point closer than this to the depot is no delivery, m. */
 const MIN_DEPOT_DROP_DISTANCE_M = 10;

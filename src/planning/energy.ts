@@ -65,7 +65,7 @@
 import type { LonLat } from '../geo/types.js';
 import type { DeliveryMethod } from '../domain/words.js';
 import type { DroneProfile, LegEstimate, Reason, Wind } from './types.js';
-import { bearingDeg, distanceM } from './local-frame.js';
+import { bearingDeg, distanceM } from '../geo/spherical.js';
 
 export const G = 9.80665;
 export const SEA_LEVEL_DENSITY = 1.225;

@@ -1,10 +1,8 @@
 /**
- * Map preparation for the route planner: buffered obstacles, spatial indexes, segment tests and
- * the visibility graph between obstacle corners. Everything here is in local metres.
+ * Map preparation for the route planner: local no-fly polygons, spatial indexes, segment tests and
+ * the visibility graph between obstacle corners. Everything here is in local metres; the obstacles
+ * are the no-fly polygons buffered by ./obstacle-buffer.ts.
  *
- * - Each no-fly polygon is buffered outward by the clearance into a polygon that CONTAINS the exact
- *   buffer (arcs circumscribed, never inscribed). Convex polygons are buffered directly; others are
- *   triangulated, each triangle buffered (convex), and the pieces unioned.
  * - Buffered obstacles may overlap each other. They are not merged: a corner that lies inside
  *   another obstacle is simply not a graph vertex, and a segment is blocked when it enters any
  *   obstacle. Shortest paths among overlapping polygons only bend at convex corners that are outside
@@ -13,21 +11,9 @@
  *   ("bitangent") and clear; shortest paths use only such segments.
  */
 import Flatbush from 'flatbush';
-import { featureCollection, polygon as turfPolygon, tesselate, union } from '@turf/turf';
-import type { Feature, MultiPolygon, Polygon } from 'geojson';
-import type { LocalProjection, XY } from '../geo/projection.js';
-import type { NoFlyArea } from '../geo/types.js';
-import {
-  bufferConvexRing,
-  cornerNormals,
-  cross,
-  insideOrOn,
-  isConvexCcw,
-  normaliseRing,
-  segmentSegmentDistance,
-  strictlyInside,
-  type Rings,
-} from './route-geometry.js';
+import type { LocalProjection } from '../geo/projection.js';
+import type { NoFlyArea, XY } from '../geo/types.js';
+import { cross, crossXY, insideOrOn, normaliseRing, segmentsCross, segmentSegmentDistance, strictlyInside, type Rings } from '../geo/planar.js';
 
 /** Contact tolerance, metres. */
 export const EPS = 1e-7;
@@ -59,7 +45,8 @@ function ringsBBox(rings: Rings): BBox {
   return [minX, minY, maxX, maxY];
 }
 
-function localPolygon(area: NoFlyArea, rings: XY[][]): LocalPolygon {
+/** A local polygon with its bounding box. */
+export function localPolygon(area: NoFlyArea, rings: XY[][]): LocalPolygon {
   return { area, rings, bbox: ringsBBox(rings) };
 }
 
@@ -74,83 +61,6 @@ export function projectNoFly(areas: readonly NoFlyArea[], proj: LocalProjection)
     }
   }
   return out;
-}
-
-function closed(ring: readonly XY[]): XY[] {
-  return [...ring.map((p): XY => [p[0], p[1]]), [ring[0]![0], ring[0]![1]]];
-}
-
-/** Corner fan of a convex vertex v between outward normals n1 → n2 (CCW), circumscribing the arc. */
-function pie(v: XY, n1x: number, n1y: number, n2x: number, n2y: number, r: number, maxStepRad: number): XY[] {
-  const alpha = Math.atan2(n1x * n2y - n1y * n2x, n1x * n2x + n1y * n2y);
-  const m = Math.max(1, Math.ceil(alpha / maxStepRad - 1e-6));
-  const step = alpha / m;
-  const radius = r / Math.cos(step / 2);
-  const theta0 = Math.atan2(n1y, n1x);
-  const out: XY[] = [[v[0], v[1]], [v[0] + r * n1x, v[1] + r * n1y]];
-  for (let j = 0; j < m; j++) {
-    const t = theta0 + (j + 0.5) * step;
-    out.push([v[0] + radius * Math.cos(t), v[1] + radius * Math.sin(t)]);
-  }
-  out.push([v[0] + r * n2x, v[1] + r * n2y]);
-  return out;
-}
-
-/**
- * Buffer one local polygon by r; returns one or more obstacles whose union contains the buffer.
- *
- * Convex polygons are offset directly. Otherwise the exact buffer is P ∪ (each edge's outward
- * r-wide strip) ∪ (each convex vertex's sector): the nearest boundary point of any outside point is
- * an edge interior or a convex vertex. Sectors are circumscribed fans; the pieces are unioned.
- */
-export function bufferPolygon(poly: LocalPolygon, r: number, maxStepRad: number): LocalPolygon[] {
-  const outer = poly.rings[0]!;
-  if (poly.rings.length === 1 && isConvexCcw(outer)) {
-    return [localPolygon(poly.area, [bufferConvexRing(outer, r, maxStepRad)])];
-  }
-  // Pieces are snapped to a 0.1 mm grid (polygon clipping is more robust on it) after growing the
-  // clearance by 1 mm, so that snapping can never bring a boundary closer than r.
-  const grown = r + 1e-3;
-  const snap = (ring: readonly XY[]): XY[] => closed(ring.map((p): XY => [Math.round(p[0] * 1e4) / 1e4, Math.round(p[1] * 1e4) / 1e4]));
-  const pieces: Feature<Polygon>[] = [turfPolygon(poly.rings.map((ring) => closed(ring)))];
-  // A sector of a nearly straight corner (or a strip along a very short edge) can shrink to fewer
-  // than 3 corners once duplicates are dropped: it covers no area (the 1 mm growth of its
-  // neighbours covers it), and turf would throw on it.
-  const addPiece = (ring: XY[]): void => {
-    if (ring.length >= 3) pieces.push(turfPolygon([snap(ring)]));
-  };
-  for (const ring of poly.rings) {
-    for (let i = 0; i < ring.length; i++) {
-      const corner = cornerNormals(ring, i);
-      if (!corner) continue;
-      const { v, q, n1x, n1y, n2x, n2y } = corner;
-      addPiece(normaliseRing([[v[0], v[1]], [q[0], q[1]], [q[0] + grown * n2x, q[1] + grown * n2y], [v[0] + grown * n2x, v[1] + grown * n2y]], true));
-      if (n1x * n2y - n1y * n2x > 1e-12) addPiece(normaliseRing(pie(v, n1x, n1y, n2x, n2y, grown, maxStepRad), true));
-    }
-  }
-  let merged: Feature<Polygon | MultiPolygon> | null = null;
-  try {
-    merged = union(featureCollection(pieces));
-  } catch {
-    // Polygon clipping occasionally fails on near-degenerate input; adding pieces one at a time
-    // usually gets through.
-    try {
-      merged = pieces[0]!;
-      for (const piece of pieces.slice(1)) merged = merged ? union(featureCollection([merged, piece])) : null;
-    } catch {
-      merged = null;
-    }
-  }
-  if (!merged) {
-    // Union failed (degenerate input): fall back to triangles, each buffered as a convex polygon;
-    // overlapping obstacles are handled by the planner.
-    const tris = tesselate(turfPolygon(poly.rings.map(closed)));
-    return tris.features.map((t) =>
-      localPolygon(poly.area, [bufferConvexRing(normaliseRing(t.geometry.coordinates[0]! as XY[], true), r, maxStepRad)]),
-    );
-  }
-  const parts = merged.geometry.type === 'Polygon' ? [merged.geometry.coordinates] : merged.geometry.coordinates;
-  return parts.map((rings) => localPolygon(poly.area, rings.map((ring, k) => normaliseRing(ring as XY[], k === 0))));
 }
 
 /** Edges of a set of polygons in flat arrays with a Flatbush index over their boxes. */
@@ -235,13 +145,13 @@ export class ObstacleTester {
     const dx = ix.bx[e]!;
     const dy = ix.by[e]!;
     const { ax, ay, bx, by } = this;
-    const o1 = cross(ax, ay, bx, by, cx, cy) * this.invLen;
-    const o2 = cross(ax, ay, bx, by, dx, dy) * this.invLen;
+    const o1 = crossXY(ax, ay, bx, by, cx, cy) * this.invLen;
+    const o2 = crossXY(ax, ay, bx, by, dx, dy) * this.invLen;
     if ((o1 > EPS && o2 > EPS) || (o1 < -EPS && o2 < -EPS)) return false;
     const el = ix.len[e]!;
     if (el === 0) return false;
-    const o3 = cross(cx, cy, dx, dy, ax, ay) / el;
-    const o4 = cross(cx, cy, dx, dy, bx, by) / el;
+    const o3 = crossXY(cx, cy, dx, dy, ax, ay) / el;
+    const o4 = crossXY(cx, cy, dx, dy, bx, by) / el;
     if ((o3 > EPS && o4 > EPS) || (o3 < -EPS && o4 < -EPS)) return false;
     if (((o1 > EPS && o2 < -EPS) || (o1 < -EPS && o2 > EPS)) && ((o3 > EPS && o4 < -EPS) || (o3 < -EPS && o4 > EPS))) {
       this.hitEdge = e;
@@ -315,7 +225,7 @@ export class ObstacleTester {
       const mx = ax + (bx - ax) * tm;
       const my = ay + (by - ay) * tm;
       for (const o of this.touched) {
-        if (strictlyInside(mx, my, this.index.polygons[o]!.rings, EPS * 10)) return o;
+        if (strictlyInside([mx, my], this.index.polygons[o]!.rings, EPS * 10)) return o;
       }
     }
     return -1;
@@ -324,7 +234,7 @@ export class ObstacleTester {
   /** The first obstacle (index order) whose interior contains (x, y), or -1. */
   containing(x: number, y: number): number {
     for (const o of this.index.polygonsAt(x, y)) {
-      if (strictlyInside(x, y, this.index.polygons[o]!.rings, EPS * 10)) return o;
+      if (strictlyInside([x, y], this.index.polygons[o]!.rings, EPS * 10)) return o;
     }
     return -1;
   }
@@ -336,14 +246,13 @@ export class ObstacleTester {
  */
 export function segmentKeepsClearance(index: EdgeIndex, ax: number, ay: number, bx: number, by: number, clearance: number): boolean {
   const polys = index.polygons;
-  for (const [x, y] of [
-    [ax, ay],
-    [bx, by],
-  ] as const) {
-    for (const o of index.polygonsAt(x, y)) {
+  const a: XY = [ax, ay];
+  const b: XY = [bx, by];
+  for (const end of [a, b]) {
+    for (const o of index.polygonsAt(end[0], end[1])) {
       // An end inside the area (or on its edge, when any clearance is asked for) is never clear.
       const rings = polys[o]!.rings;
-      if (clearance > 0 ? insideOrOn(x, y, rings, 0) : strictlyInside(x, y, rings, 0)) return false;
+      if (clearance > 0 ? insideOrOn(end, rings, 0) : strictlyInside(end, rings, 0)) return false;
     }
   }
   const edges = index.edges;
@@ -358,24 +267,14 @@ export function segmentKeepsClearance(index: EdgeIndex, ax: number, ay: number, 
     const x1 = ax + ((bx - ax) * (k + 1)) / chunks;
     const y1 = ay + ((by - ay) * (k + 1)) / chunks;
     const hit = edges.collides(Math.min(x0, x1) - m, Math.min(y0, y1) - m, Math.max(x0, x1) + m, Math.max(y0, y1) + m, (e) => {
-      const d = segmentSegmentDistance(ax, ay, bx, by, index.ax[e]!, index.ay[e]!, index.bx[e]!, index.by[e]!);
-      return clearance > 0 ? d < limit : d === 0 && properlyCrosses(ax, ay, bx, by, index, e);
+      const c: XY = [index.ax[e]!, index.ay[e]!];
+      const d: XY = [index.bx[e]!, index.by[e]!];
+      const dist = segmentSegmentDistance(a, b, c, d);
+      return clearance > 0 ? dist < limit : dist === 0 && segmentsCross(a, b, c, d);
     });
     if (hit) return false;
   }
   return true;
-}
-
-function properlyCrosses(ax: number, ay: number, bx: number, by: number, index: EdgeIndex, e: number): boolean {
-  const cx = index.ax[e]!;
-  const cy = index.ay[e]!;
-  const dx = index.bx[e]!;
-  const dy = index.by[e]!;
-  const d1 = cross(cx, cy, dx, dy, ax, ay);
-  const d2 = cross(cx, cy, dx, dy, bx, by);
-  const d3 = cross(ax, ay, bx, by, cx, cy);
-  const d4 = cross(ax, ay, bx, by, dx, dy);
-  return d1 * d2 < 0 && d3 * d4 < 0;
 }
 
 /** Graph vertices: convex obstacle corners outside every other obstacle, with their ring neighbours. */
@@ -407,11 +306,11 @@ export function findCorners(obstacles: readonly LocalPolygon[], tester: Obstacle
         const v = ring[i]!;
         const q = ring[(i + 1) % n]!;
         // Obstacle interior is on the left of every ring (outer CCW, holes CW): convex = left turn.
-        const c = cross(p[0], p[1], v[0], v[1], q[0], q[1]);
+        const c = cross(p, v, q);
         if (c <= 1e-9 * Math.hypot(v[0] - p[0], v[1] - p[1]) * Math.hypot(q[0] - v[0], q[1] - v[1])) continue;
         let covered = false;
         for (const other of tester.index.polygonsAt(v[0], v[1])) {
-          if (other !== oi && strictlyInside(v[0], v[1], obstacles[other]!.rings, EPS * 10)) {
+          if (other !== oi && strictlyInside(v, obstacles[other]!.rings, EPS * 10)) {
             covered = true;
             break;
           }
@@ -443,8 +342,8 @@ export function findCorners(obstacles: readonly LocalPolygon[], tester: Obstacle
 export function tangentAt(c: Corners, v: number, sx: number, sy: number): boolean {
   const vx = c.x[v]!;
   const vy = c.y[v]!;
-  const s1 = cross(sx, sy, vx, vy, c.px[v]!, c.py[v]!);
-  const s2 = cross(sx, sy, vx, vy, c.nx[v]!, c.ny[v]!);
+  const s1 = crossXY(sx, sy, vx, vy, c.px[v]!, c.py[v]!);
+  const s2 = crossXY(sx, sy, vx, vy, c.nx[v]!, c.ny[v]!);
   return !((s1 > 1e-9 && s2 < -1e-9) || (s1 < -1e-9 && s2 > 1e-9));
 }
 
@@ -472,12 +371,12 @@ export function buildCornerGraph(c: Corners, tester: ObstacleTester, onProgress?
       const xj = x[j]!;
       const yj = y[j]!;
       // Tangent at j (line i→j leaves both of j's neighbours on one side) …
-      const a1 = (xj - xi) * (py[j]! - yi) - (yj - yi) * (px[j]! - xi);
-      const a2 = (xj - xi) * (ny[j]! - yi) - (yj - yi) * (nx[j]! - xi);
+      const a1 = crossXY(xi, yi, xj, yj, px[j]!, py[j]!);
+      const a2 = crossXY(xi, yi, xj, yj, nx[j]!, ny[j]!);
       if ((a1 > 1e-9 && a2 < -1e-9) || (a1 < -1e-9 && a2 > 1e-9)) continue;
       // … and at i.
-      const b1 = (xi - xj) * (pyi - yj) - (yi - yj) * (pxi - xj);
-      const b2 = (xi - xj) * (nyi - yj) - (yi - yj) * (nxi - xj);
+      const b1 = crossXY(xj, yj, xi, yi, pxi, pyi);
+      const b2 = crossXY(xj, yj, xi, yi, nxi, nyi);
       if ((b1 > 1e-9 && b2 < -1e-9) || (b1 < -1e-9 && b2 > 1e-9)) continue;
       if (tester.blocking(xi, yi, xj, yj) >= 0) continue;
       list.push(j);

@@ -15,11 +15,12 @@
  * re-checked both against the buffered obstacles and, exactly, against the original polygons.
  * Pure and deterministic: the same map, clearance and points give the same path.
  */
-import { boundsCentre, localProjection, type LocalProjection, type XY } from '../geo/projection.js';
-import type { LonLat, NoFlyArea, ZoneMap } from '../geo/types.js';
+import { distanceToBoundary, insideOrOn, strictlyInside } from '../geo/planar.js';
+import { boundsCentre, localProjection, type LocalProjection } from '../geo/projection.js';
+import type { LonLat, NoFlyArea, XY, ZoneMap } from '../geo/types.js';
+import { bufferPolygon } from './obstacle-buffer.js';
 import {
   buildCornerGraph,
-  bufferPolygon,
   EdgeIndex,
   findCorners,
   ObstacleTester,
@@ -30,7 +31,6 @@ import {
   type Corners,
   type LocalPolygon,
 } from './route-graph.js';
-import { distanceToBoundary, strictlyInside } from './route-geometry.js';
 
 export const DEFAULT_CLEARANCE_M = 30;
 /** Largest arc replaced by one tangent segment when buffering corners (π/8: ≤ 2 % extra at corners). */
@@ -123,13 +123,10 @@ export function prepareMap(map: ZoneMap, opts: PrepareOptions = {}): PreparedMap
 
 /** The no-fly area whose polygon contains p (boundary included), first in map order; else undefined. */
 export function areaContaining(prepared: PreparedMap, p: LonLat): NoFlyArea | undefined {
-  const [x, y] = prepared.projection.toLocal(p);
+  const q = prepared.projection.toLocal(p);
   const hits = prepared.noFlyIndex
-    .polygonsAt(x, y, 1e-6)
-    .filter((i) => {
-      const rings = prepared.noFly[i]!.rings;
-      return strictlyInside(x, y, rings, 0) || distanceToBoundary(x, y, rings) <= 1e-6;
-    })
+    .polygonsAt(q[0], q[1], 1e-6)
+    .filter((i) => insideOrOn(q, prepared.noFly[i]!.rings, 1e-6))
     .map((i) => prepared.noFly[i]!.area);
   return hits.sort((a, b) => a.index - b.index)[0];
 }
@@ -152,9 +149,10 @@ function fmtM(m: number): string {
 function nearestArea(prepared: PreparedMap, x: number, y: number): { area: NoFlyArea; distanceM: number } | undefined {
   let best: { area: NoFlyArea; distanceM: number } | undefined;
   const r = prepared.clearanceM * 1.1 + 1;
+  const q: XY = [x, y];
   for (const i of prepared.noFlyIndex.polygonsAt(x, y, r)) {
     const poly = prepared.noFly[i]!;
-    const d = strictlyInside(x, y, poly.rings, 0) ? 0 : distanceToBoundary(x, y, poly.rings);
+    const d = strictlyInside(q, poly.rings, 0) ? 0 : distanceToBoundary(q, poly.rings);
     if (!best || d < best.distanceM - 1e-9 || (Math.abs(d - best.distanceM) <= 1e-9 && poly.area.index < best.area.index)) {
       best = { area: poly.area, distanceM: d };
     }

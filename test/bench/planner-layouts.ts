@@ -3,7 +3,8 @@
  * independent reference solver (naive segment tests, no spatial index, no lazy search, Dijkstra)
  * used to check that planRoute is optimal on the same buffered obstacles.
  */
-import { localProjection, type LocalProjection, type XY } from '../../src/geo/projection.js';
+import { localProjection, type LocalProjection } from '../../src/geo/projection.js';
+import type { XY } from '../../src/geo/types.js';
 import { parseZoneMap } from '../../src/geo/zone-map.js';
 import type { LonLat, ZoneMap } from '../../src/geo/types.js';
 import type { PreparedMap } from '../../src/planning/route.js';

@@ -8,7 +8,7 @@ import { attachFlight, attachUnfinishedFlights, runFlight, startFlight } from '.
 import { MemoryFlightStore } from '../../src/fleet/store.js';
 import type { FlightUpdate } from '../../src/fleet/tracker.js';
 import { DROP, HOME, referencePlan } from '../unit/fleet-fixtures.js';
-import { distanceM } from '../../src/fleet/route-geometry.js';
+import { distanceM } from '../../src/geo/spherical.js';
 import { startRig, waitForStatus, waitUntil, type Rig } from './tracker-support.js';
 
 let rig: Rig | undefined;

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFlight } from '../../src/fleet/flight-runner.js';
 import type { MissionItem } from '../../src/missions/types.js';
-import { distanceM } from '../../src/fleet/route-geometry.js';
+import { distanceM } from '../../src/geo/spherical.js';
 import { HOME, offset, referencePlan } from '../unit/fleet-fixtures.js';
 import { startRig, waitForStatus, waitUntil, type Rig } from './tracker-support.js';
 

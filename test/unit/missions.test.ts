@@ -9,7 +9,9 @@ import { exportQgcPlan, readPlanFile, PlanFileError } from '../../src/missions/e
 import { exportWaypoints } from '../../src/missions/export-waypoints.js';
 import { exportGeoJson } from '../../src/planner/export-geojson.js';
 import { fenceShapes } from '../../src/missions/fence-items.js';
-import { convexHull, distanceM, samplePath, type XY } from '../../src/planning/local-frame.js';
+import { convexHull } from '../../src/geo/planar.js';
+import { distanceM, samplePath } from '../../src/geo/spherical.js';
+import type { XY } from '../../src/geo/types.js';
 import { isSegmentClear, prepareMap } from '../../src/planning/route.js';
 import type { PlanRequest } from '../../src/planning/types.js';
 import type { DeliveryPlan } from '../../src/planner/types.js';

@@ -6,7 +6,7 @@ import type { DeliveryPlan } from '../../src/planner/types.js';
 import { common } from 'node-mavlink';
 import { at, DRONE, townMap } from './plan-fixtures.js';
 import { isSegmentClear, planRoute, prepareMap } from '../../src/planning/route.js';
-import { distanceM } from '../../src/planning/local-frame.js';
+import { distanceM } from '../../src/geo/spherical.js';
 
 const calm = { payloadKg: 1, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 };
 function request(over: Partial<PlanRequest> = {}): PlanRequest {

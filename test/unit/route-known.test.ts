@@ -3,7 +3,8 @@
  * geometry, unreachable goals, blocked start/goal with the area's name, overlapping areas.
  */
 import { describe, expect, it } from 'vitest';
-import { localProjection, type XY } from '../../src/geo/projection.js';
+import { localProjection } from '../../src/geo/projection.js';
+import type { XY } from '../../src/geo/types.js';
 import type { LonLat } from '../../src/geo/types.js';
 import { parseZoneMap } from '../../src/geo/zone-map.js';
 import { areaContaining, isSegmentClear, planRoute, prepareMap, type PreparedMap } from '../../src/planning/route.js';
