@@ -69,6 +69,8 @@ function timedOut(port: TransferPort, message: string): { ok: false; error: Tran
   return { ok: false, error: 'timeout', message };
 }
 
+/** Items past the vehicle's last request that INVALID_SEQUENCE answers may lead us to (see uploadOnce). */
+const MAX_INFERRED = 4;
 /** Tries of the last item while waiting for the final ACK before falling back to read-back. */
 export const ACK_LOST_TRIES = 3;
 
@@ -323,10 +325,11 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
   let allItemsSent = false;
   /** An ERROR ack before the last item: stale (a late duplicate) unless the vehicle stops asking. */
   let pendingError: { ack: number } | undefined;
-  /** The last item we sent, and the step for which we inferred a lost request (see INVALID_SEQUENCE). */
+  /** The item we believe the vehicle wants: the last it asked for, or up to MAX_INFERRED past it (INVALID_SEQUENCE). */
+  let wanted = -1;
+  /** The last item we sent. */
   let lastSent = -1;
-  let inferredFor = -1;
-  /** The item we last repeated on our timeout. */
+  /** The item we last repeated on our timeout (-1 once something answered it). */
   let repeatedFor = -1;
   const sendCount = () => port.send(MSG.MISSION_COUNT, { target_system: port.targetSysid, target_component: port.targetCompid, count, mission_type: type, opaque_id: 0 });
   const sendItem = (seq: number) => {
@@ -354,6 +357,8 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
         }
         phase = 'items';
         lastRequested = seq;
+        wanted = seq;
+        repeatedFor = -1;
         if (seq === count - 1) allItemsSent = true;
         pendingError = undefined;
         sendItem(seq);
@@ -364,6 +369,7 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
           ctx.progress();
         } else {
           // the vehicle asked again (its 1 s re-request, or a duplicate): answered, same step
+          ctx.step.heard();
           ctx.step.resent();
           ctx.arm();
         }
@@ -382,14 +388,20 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
           return;
         }
         if (ack === MAV_MISSION.INVALID_SEQUENCE) {
+          ctx.step.heard();
           // Mid-transfer, not final. It answers our repeat of item k when the vehicle already holds k:
-          // ArduPilot then expects exactly k+1 and its request for it was lost. Answer that request
-          // now (once per step) instead of waiting a second for the vehicle's re-request timer.
+          // ArduPilot then expects exactly k+1 and its request for it was lost
+          // (MissionItemProtocol::handle_mission_item). Answer that request now, and keep resending
+          // k+1 on our timeouts, instead of waiting for the vehicle's 1 s re-request timer. At most
+          // MAX_INFERRED items past the last request: a stale INVALID_SEQUENCE (a late duplicate)
+          // misleads us by at most that much until the vehicle's next request puts us right, where an
+          // unbounded chain would run on, since the vehicle answers every wrong item the same way.
           const k = lastSent;
-          if (k === lastRequested && repeatedFor === k && k + 1 < count && inferredFor !== k) {
-            inferredFor = k;
-            if (k + 1 === count - 1) allItemsSent = true;
-            sendItem(k + 1);
+          if (k === wanted && repeatedFor === k && k + 1 < count && k + 1 - lastRequested <= MAX_INFERRED) {
+            wanted = k + 1;
+            repeatedFor = -1;
+            if (wanted === count - 1) allItemsSent = true;
+            sendItem(wanted);
             ctx.step.resent();
             ctx.arm();
           }
@@ -432,8 +444,8 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
       }
       if (phase === 'count') sendCount();
       else {
-        repeatedFor = lastRequested;
-        sendItem(lastRequested);
+        repeatedFor = wanted;
+        sendItem(wanted);
       }
       ctx.arm();
     },

@@ -32,6 +32,19 @@ export class ParamError extends Error {
 /** PARAM_REQUEST_READs in flight at once: half of ArduPilot's shared 20-entry request queue. */
 export const PARAM_WINDOW = 10;
 
+/**
+ * The shortest wait for a parameter's answer. ArduPilot answers PARAM_REQUEST_READ from its IO
+ * thread and sends the replies with the deferred message MSG_NEXT_PARAM, which runs at least every
+ * 100 ms even when the GCS asked for no streams (GCS_Common.cpp, set_ap_message_interval: "force
+ * parameters to *always* get streamed"), five replies at a time (send_parameter_async_replies); a
+ * PARAM_SET is answered once the IO thread has saved it (AP_Param::save_io_handler). Resending
+ * sooner only fills the vehicle's queues with duplicates.
+ */
+export const PARAM_MIN_TRY_MS = 150;
+
+/** PARAM_SET's type when the vehicle's is not known (ArduPilot ignores it). */
+const MAV_PARAM_TYPE_REAL32 = 9;
+
 /** Same-unit renames in ArduCopter 4.7 (old ↔ new); unit changes (RTL_ALT → RTL_ALT_M) are not aliases. */
 export const PARAM_ALIASES: Record<string, string[]> = {
   SYSID_THISMAV: ['MAV_SYSID'],
@@ -73,7 +86,7 @@ interface Job {
  * job that got none (step, tries, time spent, and what the vehicle did report).
  */
 function exchange(port: ParamPort, jobs: Job[], opts: ParamOptions): Promise<ParamValue[]> {
-  const ctx = retryContext(opts);
+  const ctx = retryContext(opts, { minTryMs: PARAM_MIN_TRY_MS });
   return new Promise((resolve, reject) => {
     const results: ParamValue[] = new Array(jobs.length);
     const last: (ParamValue | undefined)[] = new Array(jobs.length);
@@ -142,6 +155,7 @@ function exchange(port: ParamPort, jobs: Job[], opts: ParamOptions): Promise<Par
         step.answered();
         results[i] = v;
         settle(i);
+        for (const other of inFlight.values()) other.refresh();
       }
     });
     const onAbort = () => finish(new ParamError(`${jobs.map((j) => j.what).join(', ')}: cancelled`));
@@ -193,38 +207,49 @@ export interface ParamWrite {
 }
 
 /**
- * Set several independent parameters: one pipelined read (the vehicle's spelling and type, and
- * which already hold the value), then the PARAM_SETs that change something, pipelined, each done
- * when the vehicle reports the new value. Answers in the order given.
+ * Set several independent parameters in one pipelined exchange, each done when the vehicle reports
+ * the new value; answers in the order given. A name with another spelling (PARAM_ALIASES) is read
+ * first to learn which one the vehicle knows (and is left alone when it already holds the value);
+ * a plain name is written at once. ArduPilot takes the type from its own table, not from
+ * PARAM_SET's param_type (GCS_Param.cpp, handle_param_set), and answers a write of the value it
+ * already holds like any other, so writing without reading first costs nothing but a round trip
+ * saved.
  */
 export async function writeParams(port: ParamPort, writes: ParamWrite[], opts: ParamOptions = {}): Promise<ParamValue[]> {
   for (const w of writes) {
     if (typeof w.value !== 'number' || !Number.isFinite(w.value)) throw new ParamError(`parameter ${String(w.name)}: value ${String(w.value)} is not a finite number`);
   }
-  const current = await readParams(port, writes.map((w) => w.name), opts);
-  const seen = new Set<string>();
-  for (const c of current) {
-    if (seen.has(c.name)) throw new ParamError(`parameter ${c.name} is given twice in one write; nothing was set`);
-    seen.add(c.name);
+  const spellings = writes.map((w) => paramNames(w.name));
+  const ambiguous = spellings.map((n, i) => (n.length > 1 ? i : -1)).filter((i) => i >= 0);
+  const known: (ParamValue | undefined)[] = new Array(writes.length);
+  if (ambiguous.length > 0) {
+    const read = await readParams(port, ambiguous.map((i) => spellings[i]!), opts);
+    ambiguous.forEach((i, k) => (known[i] = read[k]));
   }
-  const changes = writes.map((w, i) => ({ w, c: current[i]! })).filter(({ w, c }) => !sameParamValue(c.value, w.value));
-  const jobs: Job[] = changes.map(({ w, c }) => ({
-    names: [c.name],
+  const targets = writes.map((w, i) => ({ w, name: known[i]?.name ?? spellings[i]![0]!, known: known[i] }));
+  const seen = new Set<string>();
+  for (const t of targets) {
+    if (seen.has(t.name)) throw new ParamError(`parameter ${t.name} is given twice in one write; nothing was set`);
+    seen.add(t.name);
+  }
+  const changes = targets.filter((t) => !(t.known && sameParamValue(t.known.value, t.w.value)));
+  const jobs: Job[] = changes.map((t) => ({
+    names: [t.name],
     requests: 1,
-    what: `set parameter ${c.name} = ${w.value}`,
-    accept: (v) => sameParamValue(v.value, w.value),
+    what: `set parameter ${t.name} = ${t.w.value}`,
+    accept: (v) => sameParamValue(v.value, t.w.value),
     send: () =>
       port.send(MSG.PARAM_SET, {
         target_system: port.targetSysid,
         target_component: port.targetCompid,
-        param_id: c.name,
-        param_value: w.value,
-        param_type: c.type || 9,
+        param_id: t.name,
+        param_value: t.w.value,
+        param_type: t.known?.type || MAV_PARAM_TYPE_REAL32,
       }),
   }));
   const set = await exchange(port, jobs, opts);
   const byName = new Map(set.map((v) => [v.name, v]));
-  return current.map((c) => byName.get(c.name) ?? c);
+  return targets.map((t) => byName.get(t.name) ?? t.known!);
 }
 
 export async function writeParam(port: ParamPort, name: string | string[], value: number, opts: ParamOptions = {}): Promise<ParamValue> {

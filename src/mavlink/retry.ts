@@ -98,8 +98,40 @@ export class RttEstimator {
   private srtt: number | undefined;
   private rttvar = 0;
 
+  /**
+   * @param prior what to go by before this estimate has its own first answer (e.g. the link's
+   * estimate over all kinds of exchange), instead of the policy's initial guess; it is fed every
+   * sample of this one.
+   */
+  constructor(private readonly prior?: RttEstimator) {}
+
+  /**
+   * Tries timed out since the last answer of any exchange using this estimate. Backoff grows with
+   * it, not with a step's own tries alone: on a link that loses packets but keeps answering (other
+   * requests in flight get through) a loss is noise and the next try goes out as soon as before;
+   * only a link gone quiet is asked less and less often.
+   */
+  private quiet = 0;
+
+  /** An answer came (measured or not): the link is not quiet. */
+  heard(): void {
+    this.quiet = 0;
+    this.prior?.heard();
+  }
+
+  /** A try went unanswered. */
+  timedOut(): void {
+    this.quiet++;
+  }
+
+  /** Timeouts since the last answer. */
+  get quietTries(): number {
+    return this.quiet;
+  }
+
   sample(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) return;
+    this.prior?.sample(ms);
     if (this.srtt === undefined) {
       this.srtt = ms;
       this.rttvar = ms / 2;
@@ -116,6 +148,7 @@ export class RttEstimator {
 
   /** The first try's wait under a policy. */
   firstTryMs(policy: RetryPolicy): number {
+    if (this.srtt === undefined && this.prior?.smoothedMs !== undefined) return this.prior.firstTryMs(policy);
     const raw = this.srtt === undefined ? policy.initialTryMs : this.srtt + 4 * this.rttvar;
     return Math.min(policy.maxTryMs, Math.max(policy.minTryMs, raw));
   }
@@ -133,7 +166,9 @@ export function seconds(ms: number): string {
  */
 export class RetryStep {
   private timer: TimerHandle | undefined;
+  private onTimeout: (() => void) | undefined;
   private startedAt = 0;
+  private tryAt = 0;
   private firstSentAt = 0;
   private sends = 0;
   private _tries = 0;
@@ -164,9 +199,20 @@ export class RetryStep {
   begin(): void {
     this.startedAt = this.clock.now();
     this.firstSentAt = this.startedAt;
+    this.tryAt = this.startedAt;
     this.sends = 1;
     this._tries = 1;
     this.waitMs = this.rtt.firstTryMs(this.policy);
+  }
+
+  /**
+   * The vehicle said something that shows it hears us, though not the answer this step waits for
+   * (e.g. MISSION_ACK INVALID_SEQUENCE to a repeated item): the link is not quiet, so the next try
+   * does not wait longer.
+   */
+  heard(): void {
+    this.rtt.heard();
+    this.waitMs = Math.min(this.waitMs, this.scheduledWait());
   }
 
   /** The vehicle asked again and we answered: not our try, but the answer is no longer unambiguous. */
@@ -187,18 +233,44 @@ export class RetryStep {
   retried(): void {
     this._tries++;
     this.sends++;
-    this.waitMs = Math.min(this.policy.maxTryMs, this.rtt.firstTryMs(this.policy) * this.policy.backoff ** (this._tries - 1));
+    this.rtt.timedOut();
+    this.tryAt = this.clock.now();
+    this.waitMs = this.scheduledWait();
+  }
+
+  /** The estimate's wait, grown by the backoff once per try of this step that timed out while the link stayed quiet. */
+  private scheduledWait(): number {
+    const grown = Math.min(this._tries - 1, this.rtt.quietTries);
+    return Math.min(this.policy.maxTryMs, this.rtt.firstTryMs(this.policy) * this.policy.backoff ** grown);
+  }
+
+  /**
+   * The estimate has improved since this try was sent (another exchange in flight was answered):
+   * shorten the running try's wait to what the estimate now gives. A try begun on the initial
+   * guess then does not wait it out once the link has been measured.
+   */
+  refresh(): void {
+    if (this.timer === undefined || !this.onTimeout) return;
+    const wait = this.scheduledWait();
+    if (wait >= this.waitMs) return;
+    this.waitMs = wait;
+    const fn = this.onTimeout;
+    this.clock.clearTimeout(this.timer);
+    const left = Math.min(this.tryAt + wait, this.startedAt + this.policy.deadlineMs) - this.clock.now();
+    this.timer = this.clock.setTimeout(fn, Math.max(0, left));
   }
 
   /** The answer arrived: measure the round trip if it can only answer our one send. */
   answered(): void {
     if (this.sends === 1) this.rtt.sample(this.clock.now() - this.firstSentAt);
+    this.rtt.heard();
     this.stop();
   }
 
   /** (Re)start the timer for the current try; it never runs past the deadline. */
   arm(onTimeout: () => void): void {
     this.stop();
+    this.onTimeout = onTimeout;
     const left = this.policy.deadlineMs - this.elapsedMs();
     this.timer = this.clock.setTimeout(onTimeout, Math.max(0, Math.min(this.waitMs, left)));
   }
@@ -224,8 +296,9 @@ export interface RetryContext {
   step(): RetryStep;
 }
 
-export function retryContext(o: RetryOptions | undefined): RetryContext {
-  const policy = resolvePolicy(o?.retry);
+/** The policy, clock and estimate for one exchange; `kind` holds a protocol's own defaults, which the caller's settings override. */
+export function retryContext(o: RetryOptions | undefined, kind?: Partial<RetryPolicy>): RetryContext {
+  const policy = resolvePolicy(kind, o?.retry);
   const clock = o?.clock ?? realClock;
   const rtt = o?.rtt ?? new RttEstimator();
   return { policy, clock, rtt, step: () => new RetryStep(policy, clock, rtt) };

@@ -87,8 +87,14 @@ export class MavlinkVehicle implements VehicleLink {
   /** Aborted when the connection closes: pending commands, parameter and transfer steps end at once. */
   private readonly closing = new AbortController();
   private readonly clock: Clock;
-  /** This link's round trip, learnt from every answer: the first try of each step waits about this long. */
-  private readonly rtt = new RttEstimator();
+  /**
+   * This link's round trip, learnt from every answer: the first try of each step waits about this
+   * long. One per kind, because ArduPilot answers them on different paths: mission items and
+   * commands from the main loop at once, parameters from its IO thread through a reply queue sent
+   * every 100 ms (params.ts). Until a kind has its own answer it goes by the link's, over all kinds.
+   */
+  private readonly linkRtt = new RttEstimator();
+  private readonly rtt = { command: new RttEstimator(this.linkRtt), param: new RttEstimator(this.linkRtt), transfer: new RttEstimator(this.linkRtt) };
 
   constructor(
     readonly sysid: number,
@@ -151,8 +157,8 @@ export class MavlinkVehicle implements VehicleLink {
   }
 
   /** Policy, clock and round-trip estimate for one exchange: connection-wide, per kind, per call. */
-  private timing(kind: RetryOptions | undefined, call?: RetryOptions): RetryOptions {
-    return { retry: { ...this.opts.retry, ...kind?.retry, ...call?.retry }, clock: this.clock, rtt: this.rtt };
+  private timing(kind: 'command' | 'param' | 'transfer', call?: RetryOptions): RetryOptions {
+    return { retry: { ...this.opts.retry, ...this.opts[kind]?.retry, ...call?.retry }, clock: this.clock, rtt: this.rtt[kind] };
   }
 
   private emit(e: VehicleEvent): void {
@@ -216,12 +222,12 @@ export class MavlinkVehicle implements VehicleLink {
 
   /** COMMAND_LONG (params 1–7) and wait for its COMMAND_ACK. */
   command(command: number, params: number[] = [], opts: CommandOptions = {}): Promise<CommandResult> {
-    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts, ...this.timing(this.opts.command, opts), signal: this.signal(opts.signal) }));
+    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts, ...this.timing('command', opts), signal: this.signal(opts.signal) }));
   }
 
   /** COMMAND_INT (for commands that take a position: x/y as int32 1e-7 degrees). */
   commandInt(command: number, params: number[], int: CommandIntArgs, opts: CommandOptions = {}): Promise<CommandResult> {
-    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts, ...this.timing(this.opts.command, opts), signal: this.signal(opts.signal) }, int));
+    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts, ...this.timing('command', opts), signal: this.signal(opts.signal) }, int));
   }
 
   async requestTelemetry(rateHz = 2): Promise<void> {
@@ -351,7 +357,7 @@ export class MavlinkVehicle implements VehicleLink {
   // ---- parameters -------------------------------------------------------------------------
 
   private popts(): ParamOptions {
-    return { ...this.opts.param, ...this.timing(this.opts.param), signal: this.closing.signal };
+    return { ...this.opts.param, ...this.timing('param'), signal: this.closing.signal };
   }
 
   async getParam(name: string | string[]): Promise<number> {
@@ -375,7 +381,7 @@ export class MavlinkVehicle implements VehicleLink {
   // ---- transfers --------------------------------------------------------------------------
 
   private topts(o?: TransferOptions): TransferOptions {
-    return { ...this.opts.transfer, ...o, ...this.timing(this.opts.transfer, o), signal: this.signal(o?.signal) };
+    return { ...this.opts.transfer, ...o, ...this.timing('transfer', o), signal: this.signal(o?.signal) };
   }
 
   uploadItems(type: MissionType, items: MissionItem[], opts?: TransferOptions): Promise<TransferResult> {

@@ -3,7 +3,8 @@
  * FakeClock: the exact schedule of tries, pipelined parameter reads and writes matched by param_id,
  * failure messages naming step, tries and time, and the shipped defaults against a link that loses
  * 30 % of frames each way with ArduPilot's parameter behaviour (GCS_Param.cpp: unknown names get no
- * answer, PARAM_SET is answered with PARAM_VALUE of the value now held).
+ * answer, PARAM_SET is answered with PARAM_VALUE of the value now held; reads are queued, 20 at
+ * most, and answered five at a time by MSG_NEXT_PARAM every 100 ms).
  */
 import { describe, expect, it } from 'vitest';
 import { sendCommand, type CommandPort } from '../../src/mavlink/commands.js';
@@ -95,7 +96,7 @@ class ParamVehicle implements ParamPort, CommandPort {
 
   constructor(
     private readonly clock: FakeClock,
-    private readonly link: { loss?: number; duplicate?: number; oneWayMs?: number; seed?: number } = {},
+    private readonly link: { loss?: number; duplicate?: number; oneWayMs?: number; seed?: number; arduPilotQueues?: boolean } = {},
   ) {
     this.rng = seededRandom(link.seed ?? 1);
   }
@@ -126,11 +127,29 @@ class ParamVehicle implements ParamPort, CommandPort {
     });
   }
 
+  /** GCS_MAVLINK::param_requests (20 entries) and the 100 ms MSG_NEXT_PARAM tick sending five replies. */
+  private readonly requests: string[] = [];
+  private ticking = false;
+  private tick(): void {
+    for (const name of this.requests.splice(0, 5)) this.answerRead(name);
+    if (this.requests.length > 0) this.clock.setTimeout(() => this.tick(), 100);
+    else this.ticking = false;
+  }
+  private answerRead(name: string): void {
+    const v = this.params.get(name);
+    if (v !== undefined) this.reply(MSG.PARAM_VALUE, { param_id: name, param_value: v, param_type: 9 });
+  }
+
   private receive(msgid: number, f: Fields): void {
     if (msgid === MSG.PARAM_REQUEST_READ) {
       const name = str(f, 'param_id');
-      const v = this.params.get(name);
-      if (v !== undefined) this.reply(MSG.PARAM_VALUE, { param_id: name, param_value: v, param_type: 9 });
+      if (!this.link.arduPilotQueues) return this.answerRead(name);
+      if (this.requests.length >= 20) return; // handle_param_request_read: no space, dropped
+      this.requests.push(name);
+      if (!this.ticking) {
+        this.ticking = true;
+        this.clock.setTimeout(() => this.tick(), 100 - (this.clock.now() % 100));
+      }
     } else if (msgid === MSG.PARAM_SET) {
       const name = str(f, 'param_id');
       if (!this.params.has(name)) return; // unknown: ignored
@@ -190,7 +209,7 @@ describe('parameters, pipelined', () => {
     expect(tries).toBeGreaterThan(20);
   });
 
-  it('writes in two round trips (read, then the sets that change something), matched by name and new value', async () => {
+  it('writes in one round trip, matched by name and new value; a name with another spelling is read first', async () => {
     const clock = new FakeClock();
     const v = new ParamVehicle(clock, { oneWayMs: 25 });
     for (const [k, x] of Object.entries(FENCE)) v.params.set(k, x);
@@ -211,9 +230,19 @@ describe('parameters, pipelined', () => {
       ['FENCE_ACTION', 1],
       ['FENCE_ALT_MAX', 90],
     ]);
-    expect(v.sentOf(MSG.PARAM_SET).map((s) => str(s.fields, 'param_id'))).toEqual(['FENCE_TYPE', 'FENCE_ALT_MAX']);
-    expect(clock.now() - t0).toBe(100);
+    expect(v.sentOf(MSG.PARAM_SET).map((s) => str(s.fields, 'param_id'))).toEqual(['FENCE_TYPE', 'FENCE_ACTION', 'FENCE_ALT_MAX']);
+    expect(v.sentOf(MSG.PARAM_REQUEST_READ)).toHaveLength(0);
+    expect(clock.now() - t0).toBe(50);
     expect([v.params.get('FENCE_TYPE'), v.params.get('FENCE_ALT_MAX')]).toEqual([5, 90]);
+    // SYSID_THISMAV may be MAV_SYSID (4.7): read to learn the spelling, and not written when it already holds the value
+    const t1 = clock.now();
+    const same = await clock.run(writeParams(v, [{ name: 'SYSID_THISMAV', value: 1 }], { clock }));
+    expect(same.map((g) => [g.name, g.value])).toEqual([['MAV_SYSID', 1]]);
+    expect(v.sentOf(MSG.PARAM_SET)).toHaveLength(3);
+    const other = await clock.run(writeParams(v, [{ name: 'SYSID_THISMAV', value: 3 }], { clock }));
+    expect(other.map((g) => [g.name, g.value])).toEqual([['MAV_SYSID', 3]]);
+    expect(str(v.sentOf(MSG.PARAM_SET).at(-1)!.fields, 'param_id')).toBe('MAV_SYSID');
+    expect(clock.now() - t1).toBe(150); // a read, then a read and a write
   });
 
   it('a PARAM_VALUE still showing the old value does not confirm a write: the failure says what the vehicle reports', async () => {
@@ -230,7 +259,7 @@ describe('parameters, pipelined', () => {
     const times: number[] = [];
     for (let seed = 1; seed <= 200; seed++) {
       const clock = new FakeClock();
-      const v = new ParamVehicle(clock, { loss: 0.3, duplicate: 0.05, oneWayMs: 3, seed });
+      const v = new ParamVehicle(clock, { loss: 0.3, duplicate: 0.05, oneWayMs: 3, seed, arduPilotQueues: true });
       for (const [k, x] of Object.entries(FENCE)) v.params.set(k, x);
       const t0 = clock.now();
       const o = { clock, rtt: new RttEstimator() };
@@ -241,9 +270,10 @@ describe('parameters, pipelined', () => {
       times.push(clock.now() - t0);
     }
     times.sort((a, b) => a - b);
-    // three pipelined exchanges (read, read-back before writing, write): a few round trips and the
-    // resends of the unlucky, far from any deadline
-    expect(times[100]!).toBeLessThan(1000);
+    console.log(`7 parameters read, then set, 30 % loss each way, 200 seeds: median ${Math.round(times[100]!)} ms, max ${Math.round(times.at(-1)!)} ms (simulated)`);
+    // two pipelined exchanges (read the originals, write): a few reply ticks and the resends of the
+    // unlucky, far from any deadline
+    expect(times[100]!).toBeLessThan(2500);
     expect(times.at(-1)!).toBeLessThan(DEFAULT_RETRY.deadlineMs);
   });
 
@@ -252,7 +282,7 @@ describe('parameters, pipelined', () => {
     let failed = 0;
     for (let seed = 1; seed <= 200; seed++) {
       const clock = new FakeClock();
-      const v = new ParamVehicle(clock, { loss: 0.3, duplicate: 0.05, oneWayMs: 3, seed });
+      const v = new ParamVehicle(clock, { loss: 0.3, duplicate: 0.05, oneWayMs: 3, seed, arduPilotQueues: true });
       for (const [k, x] of Object.entries(FENCE)) v.params.set(k, x);
       try {
         for (const n of Object.keys(FENCE)) await clock.run(readParam(v, n, { clock, retry: old }));

@@ -100,6 +100,38 @@ describe('upload state machine', () => {
     expect(clock.now() - t0).toBe(DEFAULT_RETRY.minTryMs);
   });
 
+  it('keeps answering the inferred request on its timeouts, four items past the last request at most', async () => {
+    // the vehicle's requests for items 1..lost are lost; its 1 s re-request timer asks again for the last one
+    const run = async (lost: number) => {
+      const { clock, o } = sim();
+      let got = -1;
+      const peer = new ScriptedPeer((msgid, f, p) => {
+        if (msgid === MSG.MISSION_COUNT) p.request(0);
+        else if (msgid === MSG.MISSION_ITEM_INT) {
+          const seq = num(f, 'seq');
+          if (seq !== got + 1) return p.ack(13); // MissionItemProtocol::handle_mission_item: not request_i
+          got = seq;
+          if (seq === 7) p.ack(0);
+          else if (seq < lost) return; // request for seq+1 lost
+          else if (seq === lost) clock.setTimeout(() => got === seq && p.request(seq + 1), 1000); // lost, asked again after 1 s
+          else p.request(seq + 1);
+        }
+      });
+      const t0 = clock.now();
+      const out = await clock.run(uploadOnce(peer, 255, 0, makeMission(8), o));
+      return { out, sent: peer.itemsSent(), ms: clock.now() - t0 };
+    };
+    const four = await run(3); // requests for 1 to 4 lost
+    expect(four.out.result.ok).toBe(true);
+    expect(four.sent).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 5, 6, 7]);
+    expect(four.ms).toBeLessThan(1000); // four timeouts, not the vehicle's re-request
+    const five = await run(4); // requests for 1 to 5 lost: the fifth is not inferred
+    expect(five.out.result.ok).toBe(true);
+    expect(five.sent.slice(0, 9)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4]);
+    expect(five.sent.filter((s) => s === 5)).toHaveLength(1);
+    expect(five.ms).toBeGreaterThanOrEqual(1000);
+  });
+
   it('ignores a stale ACCEPTED before the last item was asked for', async () => {
     const peer = new ScriptedPeer((msgid, f, p) => {
       if (msgid === MSG.MISSION_COUNT) {
