@@ -3,9 +3,11 @@
  * parameters, commands and mission/fence/rally transfers, and the clock it runs on.
  *
  * A step (one request and the answer it expects) is a deadline with backoff: the first try waits
- * about one measured round trip, each unanswered try waits `backoff` times longer, capped, and the
- * step gives up at its deadline. Any answer counts, including one to an earlier try, so a resend
- * before a slow answer arrives costs bandwidth, not correctness.
+ * about one measured round trip (RttEstimator), each unanswered try waits `backoff` times longer
+ * while the link stays quiet, capped, and the step gives up at its deadline. Any answer counts,
+ * including one to an earlier try, so a resend before a slow answer arrives costs bandwidth, not
+ * correctness. Loss on a radio link is mostly noise, not congestion: when other exchanges are
+ * being answered the next try goes out as soon as the first did.
  *
  * Time comes from an injected Clock (now, setTimeout, clearTimeout), the way MAVSDK's
  * MavlinkMissionTransferClient gets its TimeoutHandler: tests drive it with a fake clock and assert
@@ -43,7 +45,7 @@ export interface RetryPolicy {
   minTryMs: number;
   /** Longest wait for one try, ms. */
   maxTryMs: number;
-  /** Each unanswered try waits this many times longer than the one before (≥ 1). */
+  /** Each try that times out while nothing else is answered waits this many times longer than the one before (≥ 1). */
   backoff: number;
   /** A step gives up this long after its first try, ms. */
   deadlineMs: number;
