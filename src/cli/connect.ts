@@ -4,8 +4,9 @@
  *   --sysid N             the vehicle to talk to (default: the first one heard)
  *   --gcs-sysid N         our own system id (default 255)
  *   --wait MS             how long to wait for the vehicle's heartbeat (default 15000)
- *   --timeout MS          mission-protocol / command step timeout (default 1500; raise for slow radios)
- *   --retries N           retries per step (default 5)
+ *   --timeout MS          give up one step (a request and its answer) after this long (default: the
+ *                         library's, src/mavlink/retry.ts DEFAULT_RETRY, the same the service uses)
+ *   --retries N           at most N resends per step (default: as many as fit in the timeout)
  *   --signing-key KEY     MAVLink 2 signing key for the vehicle (64 hex digits or a passphrase);
  *                         or MEDIDROP_SIGNING_KEY in the environment (keeps it out of `ps`)
  *   --require-signed      refuse unsigned packets
@@ -13,6 +14,7 @@
 import { UsageError, numberFlag } from './common.js';
 import { connect, type ConnectOptionsExt, type MavlinkConnectionExt } from '../mavlink/connection.js';
 import { parseSigningKey } from '../mavlink/signing.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../mavlink/retry.js';
 import type { MavlinkConnection, VehicleLink } from '../mavlink/types.js';
 import { ConnectionUrlError, parseConnectionUrl } from '../mavlink/url.js';
 
@@ -33,8 +35,8 @@ export const CONNECT_HELP = `connection options:
   --sysid N            vehicle system id (default: first vehicle heard)
   --gcs-sysid N        our system id (default 255)
   --wait MS            wait this long for the vehicle's heartbeat (default 15000)
-  --timeout MS         per-step timeout of transfers and commands (default 1500)
-  --retries N          retries per step (default 5)
+  --timeout MS         give up a step (one request and its answer) after this long (default ${DEFAULT_RETRY.deadlineMs})
+  --retries N          at most N resends per step (default: as many as fit in --timeout)
   --signing-key KEY    MAVLink 2 signing key (64 hex digits or passphrase; or env MEDIDROP_SIGNING_KEY)
   --require-signed     drop unsigned packets`;
 
@@ -59,8 +61,6 @@ function intFlag(name: string, value: string | undefined, min: number, max: numb
 export interface CliLink {
   conn: MavlinkConnection & MavlinkConnectionExt;
   vehicle: VehicleLink;
-  timeoutMs: number;
-  retries: number;
 }
 
 /** Validate the flags (UsageError on bad input, before any I/O), connect and wait for the vehicle. */
@@ -75,8 +75,14 @@ export async function connectFromFlags(v: ConnectFlagValues, extra: ConnectOptio
   const sysid = intFlag('sysid', v.sysid, 1, 255);
   const gcs = intFlag('gcs-sysid', v['gcs-sysid'], 1, 255, 255)!;
   const waitMs = intFlag('wait', v.wait, 1, 3_600_000, 15_000)!;
-  const timeoutMs = intFlag('timeout', v.timeout, 10, 600_000, 1500)!;
-  const retries = intFlag('retries', v.retries, 0, 1000, 5)!;
+  // only what was given overrides the library's policy: without flags the CLI, the service and
+  // `medidrop fly` talk to a vehicle with the same defaults
+  const deadlineMs = intFlag('timeout', v.timeout, 10, 600_000);
+  const retries = intFlag('retries', v.retries, 0, 1000);
+  const retry: Partial<RetryPolicy> = {
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    ...(retries !== undefined ? { maxTries: retries + 1 } : {}),
+  };
   const keyText = v['signing-key'] ?? process.env.MEDIDROP_SIGNING_KEY;
   let signing: ConnectOptionsExt['signing'];
   if (keyText !== undefined) {
@@ -92,15 +98,13 @@ export async function connectFromFlags(v: ConnectFlagValues, extra: ConnectOptio
   const conn = await connect(v.connect, {
     sysid: gcs,
     ...(signing ? { signing } : {}),
-    command: { timeoutMs, retries },
-    param: { timeoutMs, retries },
-    transfer: { timeoutMs, retries },
+    retry,
     connectTimeoutMs: waitMs,
     ...extra,
   });
   try {
     const vehicle = await conn.waitForVehicle({ ...(sysid !== undefined ? { sysid } : {}), timeoutMs: waitMs });
-    return { conn, vehicle, timeoutMs, retries };
+    return { conn, vehicle };
   } catch (err) {
     await conn.close();
     throw err;

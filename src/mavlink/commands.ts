@@ -1,8 +1,11 @@
 /**
- * COMMAND_LONG / COMMAND_INT with COMMAND_ACK matching: resend on timeout with the confirmation
- * field incremented, keep waiting (without resending) while the vehicle says IN_PROGRESS, and turn
- * the result into a CommandResult, with the vehicle's STATUSTEXT reason when it refused.
+ * COMMAND_LONG / COMMAND_INT with COMMAND_ACK matching: resend on timeout (retry.ts: a deadline with
+ * backoff) with the confirmation field incremented, keep waiting (without resending) while the
+ * vehicle says IN_PROGRESS, and turn the result into a CommandResult, with the vehicle's STATUSTEXT
+ * reason when it refused. ArduPilot ignores `confirmation` and runs a repeated command again
+ * (GCS_MAVLINK::handle_command_long); the commands medidrop sends are idempotent there.
  */
+import { retryContext, type RetryOptions } from './retry.js';
 import type { CommandResult } from './types.js';
 import { MSG, num, type Fields, type Message } from './wire.js';
 
@@ -30,11 +33,7 @@ export interface CommandPort {
   statusTexts(since: number): { severity: number; text: string }[];
 }
 
-export interface CommandOptions {
-  /** Wait for COMMAND_ACK per try, ms (default 1500). */
-  timeoutMs?: number;
-  /** Resends after the first try (default 3). */
-  retries?: number;
+export interface CommandOptions extends RetryOptions {
   /** How long IN_PROGRESS may last before we give up, ms (default 30000). */
   inProgressTimeoutMs?: number;
   /** Prefer STATUSTEXTs matching this as the failure reason (e.g. /arm/i). */
@@ -51,11 +50,12 @@ export interface CommandIntArgs {
 
 /** Send one command and wait for its final acknowledgement. */
 export function sendCommand(port: CommandPort, command: number, params: number[], opts: CommandOptions = {}, int?: CommandIntArgs): Promise<CommandResult> {
-  const timeoutMs = opts.timeoutMs ?? 1500;
-  let retriesLeft = opts.retries ?? 3;
+  const ctx = retryContext(opts);
+  const { clock } = ctx;
+  const step = ctx.step();
   const inProgressMs = opts.inProgressTimeoutMs ?? 30_000;
   const p = (i: number) => params[i] ?? 0;
-  const started = Date.now();
+  const started = clock.now();
   let confirmation = 0;
   const send = () => {
     if (int) {
@@ -91,13 +91,14 @@ export function sendCommand(port: CommandPort, command: number, params: number[]
     }
   };
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | null = null;
+    let inProgressTimer: unknown;
     let done = false;
     let inProgress = false;
     const finish = (result: number, reasonOverride?: string) => {
       if (done) return;
       done = true;
-      if (timer) clearTimeout(timer);
+      step.stop();
+      if (inProgressTimer !== undefined) clock.clearTimeout(inProgressTimer);
       unsubscribe();
       opts.signal?.removeEventListener('abort', onAbort);
       const ok = result === 0;
@@ -108,25 +109,21 @@ export function sendCommand(port: CommandPort, command: number, params: number[]
       const pick = () => pickReason(port.statusTexts(started), opts.reasonPattern);
       const now = pick();
       if (now) return resolve({ ...base, reason: now });
-      setTimeout(() => {
+      clock.setTimeout(() => {
         const later = pick();
         resolve(later ? { ...base, reason: later } : base);
-      }, 200);
-    };
-    const arm = (ms: number) => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(onTimeout, ms);
+      }, REASON_WAIT_MS);
     };
     const onTimeout = () => {
-      if (done) return;
-      if (inProgress || retriesLeft <= 0) {
-        finish(-1, inProgress ? `no final COMMAND_ACK within ${inProgressMs} ms of IN_PROGRESS` : `no COMMAND_ACK for command ${command} after ${(opts.retries ?? 3) + 1} tries of ${timeoutMs} ms`);
+      if (done || inProgress) return;
+      if (!step.canRetry()) {
+        finish(-1, `no COMMAND_ACK for command ${command} after ${step.summary()}`);
         return;
       }
-      retriesLeft--;
+      step.retried();
       confirmation++;
       send();
-      arm(timeoutMs);
+      step.arm(onTimeout);
     };
     const unsubscribe = port.subscribe((m) => {
       if (done || m.msgid !== MSG.COMMAND_ACK) return;
@@ -134,9 +131,12 @@ export function sendCommand(port: CommandPort, command: number, params: number[]
       const ts = num(m.fields, 'target_system');
       if (ts !== 0 && ts !== port.ourSysid) return;
       const result = num(m.fields, 'result');
+      if (!inProgress) step.answered();
       if (result === MAV_RESULT_IN_PROGRESS) {
+        // the vehicle is working on it: no resends; each IN_PROGRESS restarts the wait for the final ACK
         inProgress = true;
-        arm(inProgressMs);
+        if (inProgressTimer !== undefined) clock.clearTimeout(inProgressTimer);
+        inProgressTimer = clock.setTimeout(() => finish(-1, `no final COMMAND_ACK within ${inProgressMs} ms of IN_PROGRESS`), inProgressMs);
         return;
       }
       finish(result);
@@ -145,9 +145,13 @@ export function sendCommand(port: CommandPort, command: number, params: number[]
     if (opts.signal?.aborted) return onAbort();
     opts.signal?.addEventListener('abort', onAbort);
     send();
-    arm(timeoutMs);
+    step.begin();
+    step.arm(onTimeout);
   });
 }
+
+/** ArduPilot sends the STATUSTEXT with the reason around the refusing COMMAND_ACK: wait this long for it. */
+const REASON_WAIT_MS = 200;
 
 /** The most telling STATUSTEXT: the newest matching the pattern, else the newest warning or worse. */
 export function pickReason(texts: { severity: number; text: string }[], pattern?: RegExp): string | undefined {

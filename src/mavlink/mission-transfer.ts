@@ -1,6 +1,7 @@
 /**
  * Mission protocol transfers (mavlink.io "Mission Protocol"), one small state machine each, in the
- * spirit of MAVSDK's MavlinkMissionTransferClient: one timeout, a retry count, a typed result.
+ * spirit of MAVSDK's MavlinkMissionTransferClient: an injected clock, one retry step per exchange
+ * (retry.ts: a deadline with backoff, reset by every answer that makes progress), a typed result.
  *
  * Upload:   COUNT → (vehicle) REQUEST / REQUEST_INT k → ITEM_INT k … → (vehicle) ACK.
  *           Requests are answered whatever their order or repetition; INVALID_SEQUENCE in the middle
@@ -10,6 +11,7 @@
  * Clear:    CLEAR_ALL → ACK.
  */
 import type { MissionItem, MissionType } from '../missions/types.js';
+import { retryContext, type Clock, type RetryContext, type RetryStep } from './retry.js';
 import type { TransferError, TransferOptions, TransferProgress, TransferResult } from './types.js';
 import { MSG, num, float, type Fields, type Message } from './wire.js';
 
@@ -67,10 +69,10 @@ function timedOut(port: TransferPort, message: string): { ok: false; error: Tran
   return { ok: false, error: 'timeout', message };
 }
 
-export const DEFAULT_TIMEOUT_MS = 1500;
-export const DEFAULT_RETRIES = 5;
-/** Resends of the last item while waiting for the final ACK before falling back to read-back. */
-export const ACK_LOST_RETRIES = 2;
+/** Items past the vehicle's last request that INVALID_SEQUENCE answers may lead us to (see uploadOnce). */
+const MAX_INFERRED = 4;
+/** Tries of the last item while waiting for the final ACK before falling back to read-back. */
+export const ACK_LOST_TRIES = 3;
 
 /** A final MISSION_ACK result → our error kind and a sentence a pilot understands. */
 export function ackError(type: number, what: string, detail?: string): { error: TransferError; message: string; ackType: number } {
@@ -120,16 +122,14 @@ export function ackError(type: number, what: string, detail?: string): { error: 
 }
 
 interface Opts {
-  timeoutMs: number;
-  retries: number;
+  retry: RetryContext;
   onProgress: (p: TransferProgress) => void;
   signal: AbortSignal | undefined;
 }
 
 function resolveOpts(o: TransferOptions | undefined): Opts {
   return {
-    timeoutMs: o?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    retries: o?.retries ?? DEFAULT_RETRIES,
+    retry: retryContext(o),
     onProgress: o?.onProgress ?? (() => {}),
     signal: o?.signal,
   };
@@ -209,7 +209,7 @@ function forUs(m: Message, ourSysid: number): boolean {
   return ts === 0 || ts === ourSysid;
 }
 
-/** Run one state machine: subscription, a step timer, abort handling; `step` returns a result to finish. */
+/** Run one state machine: subscription, the current step's timer, abort handling. */
 function machine<T>(
   port: TransferPort,
   opts: Opts,
@@ -218,26 +218,41 @@ function machine<T>(
   onTimeout: (ctx: MachineCtx<T>) => void,
 ): Promise<TransferResult<T>> {
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | null = null;
     let done = false;
     let stopped = false;
+    const step = opts.retry.step();
+    const fire = () => {
+      if (!done && !stopped) onTimeout(ctx);
+    };
     const ctx: MachineCtx<T> = {
-      retriesLeft: opts.retries,
+      step,
+      clock: opts.retry.clock,
       stop() {
         stopped = true;
-        if (timer) clearTimeout(timer);
+        step.stop();
+      },
+      begin() {
+        step.begin();
+        ctx.arm();
+      },
+      progress() {
+        step.answered();
+        step.begin();
+        ctx.arm();
+      },
+      retry(limit) {
+        if (!step.canRetry(limit)) return false;
+        step.retried();
+        return true;
       },
       arm() {
-        if (timer) clearTimeout(timer);
-        if (stopped) return;
-        timer = setTimeout(() => {
-          if (!done && !stopped) onTimeout(ctx);
-        }, opts.timeoutMs);
+        if (stopped || done) return;
+        step.arm(fire);
       },
       finish(r) {
         if (done) return;
         done = true;
-        if (timer) clearTimeout(timer);
+        step.stop();
         unsubscribe();
         opts.signal?.removeEventListener('abort', onAbort);
         resolve(r);
@@ -258,7 +273,6 @@ function machine<T>(
     if (opts.signal?.aborted) return onAbort();
     opts.signal?.addEventListener('abort', onAbort);
     start(ctx);
-    if (!done) ctx.arm();
   });
 }
 
@@ -266,13 +280,22 @@ function machine<T>(
 const REASON_WAIT_MS = 150;
 function finishWithReason<T>(ctx: MachineCtx<T>, make: () => { error: TransferError; message: string; ackType: number }): void {
   ctx.stop();
-  setTimeout(() => ctx.finish({ ok: false, ...make() }), REASON_WAIT_MS);
+  ctx.clock.setTimeout(() => ctx.finish({ ok: false, ...make() }), REASON_WAIT_MS);
 }
 
 interface MachineCtx<T> {
+  /** The exchange in progress: its tries, time spent and timer. */
+  readonly step: RetryStep;
+  readonly clock: Clock;
   /** Stop reacting to messages and timeouts (a finish follows). */
   stop(): void;
-  retriesLeft: number;
+  /** The first try of the first step was just sent. */
+  begin(): void;
+  /** The awaited answer came and the next step's first try was just sent. */
+  progress(): void;
+  /** On our timeout: may we try again (within the policy, and at most `limit` tries)? Counts the try. */
+  retry(limit?: number): boolean;
+  /** (Re)start the timer of the current try (e.g. after answering the vehicle's re-request). */
   arm(): void;
   finish(r: TransferResult<T>): void;
   readonly finished: boolean;
@@ -295,17 +318,18 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
   const opts = resolveOpts(o);
   const what = TYPE_NAMES[type];
   const count = items.length;
-  const started = Date.now();
+  const started = opts.retry.clock.now();
   let phase: 'count' | 'items' = 'count';
   let lastRequested = -1;
   let highest = -1;
   let allItemsSent = false;
   /** An ERROR ack before the last item: stale (a late duplicate) unless the vehicle stops asking. */
-  let pendingError: { ack: number; at: number } | undefined;
-  /** The last item we sent, and the step for which we inferred a lost request (see INVALID_SEQUENCE). */
+  let pendingError: { ack: number } | undefined;
+  /** The item we believe the vehicle wants: the last it asked for, or up to MAX_INFERRED past it (INVALID_SEQUENCE). */
+  let wanted = -1;
+  /** The last item we sent. */
   let lastSent = -1;
-  let inferredFor = -1;
-  /** The item we last repeated on our timeout. */
+  /** The item we last repeated on our timeout (-1 once something answered it). */
   let repeatedFor = -1;
   const sendCount = () => port.send(MSG.MISSION_COUNT, { target_system: port.targetSysid, target_component: port.targetCompid, count, mission_type: type, opaque_id: 0 });
   const sendItem = (seq: number) => {
@@ -317,9 +341,10 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
   return machine<void>(
     port,
     opts,
-    () => {
+    (ctx) => {
       opts.onProgress({ missionType: type, phase: 'upload', done: 0, total: count });
       sendCount();
+      ctx.begin();
     },
     (m, ctx) => {
       if (!forUs(m, ourSysid)) return;
@@ -332,15 +357,22 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
         }
         phase = 'items';
         lastRequested = seq;
-        if (seq > highest) {
-          highest = seq;
-          ctx.retriesLeft = opts.retries; // progress: the retry budget is per step
-          opts.onProgress({ missionType: type, phase: 'upload', done: seq, total: count });
-        }
+        wanted = seq;
+        repeatedFor = -1;
         if (seq === count - 1) allItemsSent = true;
         pendingError = undefined;
         sendItem(seq);
-        ctx.arm();
+        if (seq > highest) {
+          // progress: this request answers our last send, and the step for item seq begins
+          highest = seq;
+          opts.onProgress({ missionType: type, phase: 'upload', done: seq, total: count });
+          ctx.progress();
+        } else {
+          // the vehicle asked again (its 1 s re-request, or a duplicate): answered, same step
+          ctx.step.heard();
+          ctx.step.resent();
+          ctx.arm();
+        }
         return;
       }
       if (m.msgid === MSG.MISSION_ACK) {
@@ -349,20 +381,28 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
         if (ack === MAV_MISSION.ACCEPTED) {
           // a stale ACCEPTED (e.g. a late duplicate from an earlier transfer) cannot end an upload whose items were not all sent
           if (count === 0 || allItemsSent) {
+            ctx.step.answered();
             opts.onProgress({ missionType: type, phase: 'upload', done: count, total: count });
             ctx.finish({ ok: true, value: undefined });
           }
           return;
         }
         if (ack === MAV_MISSION.INVALID_SEQUENCE) {
+          ctx.step.heard();
           // Mid-transfer, not final. It answers our repeat of item k when the vehicle already holds k:
-          // ArduPilot then expects exactly k+1 and its request for it was lost. Answer that request
-          // now (once per step) instead of waiting a second for the vehicle's re-request timer.
+          // ArduPilot then expects exactly k+1 and its request for it was lost
+          // (MissionItemProtocol::handle_mission_item). Answer that request now, and keep resending
+          // k+1 on our timeouts, instead of waiting for the vehicle's 1 s re-request timer. At most
+          // MAX_INFERRED items past the last request: a stale INVALID_SEQUENCE (a late duplicate)
+          // misleads us by at most that much until the vehicle's next request puts us right, where an
+          // unbounded chain would run on, since the vehicle answers every wrong item the same way.
           const k = lastSent;
-          if (k === lastRequested && repeatedFor === k && k + 1 < count && inferredFor !== k) {
-            inferredFor = k;
-            if (k + 1 === count - 1) allItemsSent = true;
-            sendItem(k + 1);
+          if (k === wanted && repeatedFor === k && k + 1 < count && k + 1 - lastRequested <= MAX_INFERRED) {
+            wanted = k + 1;
+            repeatedFor = -1;
+            if (wanted === count - 1) allItemsSent = true;
+            sendItem(wanted);
+            ctx.step.resent();
             ctx.arm();
           }
           return;
@@ -373,7 +413,7 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
             finishWithReason(ctx, () => ackError(ack, what, detail()));
             return;
           }
-          pendingError = { ack, at: Date.now() };
+          pendingError = { ack };
           return;
         }
         finishWithReason(ctx, () => ackError(ack, what, detail()));
@@ -392,22 +432,20 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
         }));
         return;
       }
-      const budget = allItemsSent ? Math.min(opts.retries, ACK_LOST_RETRIES) : opts.retries;
-      if (ctx.retriesLeft <= opts.retries - budget) {
+      if (!ctx.retry(allItemsSent ? ACK_LOST_TRIES : undefined)) {
         const where =
           phase === 'count'
             ? `no request for the first ${what} item after sending the count`
             : allItemsSent
               ? `no final acknowledgement after the last ${what} item`
               : `the vehicle stopped asking for ${what} items after item ${highest} of ${count}`;
-        ctx.finish(timedOut(port, `${what} upload timed out: ${where} (${opts.retries + 1} tries of ${opts.timeoutMs} ms)`));
+        ctx.finish(timedOut(port, `${what} upload timed out: ${where} (${ctx.step.summary()})`));
         return;
       }
-      ctx.retriesLeft--;
       if (phase === 'count') sendCount();
       else {
-        repeatedFor = lastRequested;
-        sendItem(lastRequested);
+        repeatedFor = wanted;
+        sendItem(wanted);
       }
       ctx.arm();
     },
@@ -422,7 +460,7 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
 export function downloadItems(port: TransferPort, ourSysid: number, type: MissionType, o?: TransferOptions, from = 0): Promise<TransferResult<MissionItem[]>> {
   const opts = resolveOpts(o);
   const what = TYPE_NAMES[type];
-  const started = Date.now();
+  const started = opts.retry.clock.now();
   let count = -1;
   let next = from;
   let lastAck: number | undefined;
@@ -435,24 +473,25 @@ export function downloadItems(port: TransferPort, ourSysid: number, type: Missio
   return machine<MissionItem[]>(
     port,
     opts,
-    () => {
+    (ctx) => {
       opts.onProgress({ missionType: type, phase: 'download', done: 0, total: 0 });
       requestList();
+      ctx.begin();
     },
     (m, ctx) => {
       if (!forUs(m, ourSysid)) return;
       if (m.msgid === MSG.MISSION_COUNT) {
         if (num(m.fields, 'mission_type') !== type || count >= 0) return; // duplicates after the first are stale
         count = num(m.fields, 'count');
-        ctx.retriesLeft = opts.retries;
         if (count <= next) {
+          ctx.step.answered();
           sendAck();
           ctx.finish({ ok: true, value: [] });
           return;
         }
         opts.onProgress({ missionType: type, phase: 'download', done: 0, total: count - from });
         requestItem();
-        ctx.arm();
+        ctx.progress();
         return;
       }
       if (m.msgid === MSG.MISSION_ITEM_INT || m.msgid === MSG.MISSION_ITEM) {
@@ -460,15 +499,15 @@ export function downloadItems(port: TransferPort, ourSysid: number, type: Missio
         if (num(m.fields, 'seq') !== next) return; // duplicate or late answer
         items.push({ ...itemFromMessage(m, type), seq: next });
         next++;
-        ctx.retriesLeft = opts.retries;
         opts.onProgress({ missionType: type, phase: 'download', done: next - from, total: count - from });
         if (next === count) {
+          ctx.step.answered();
           sendAck();
           ctx.finish({ ok: true, value: items });
           return;
         }
         requestItem();
-        ctx.arm();
+        ctx.progress();
         return;
       }
       if (m.msgid === MSG.MISSION_ACK) {
@@ -482,13 +521,12 @@ export function downloadItems(port: TransferPort, ourSysid: number, type: Missio
       }
     },
     (ctx) => {
-      if (ctx.retriesLeft <= 0) {
+      if (!ctx.retry()) {
         const where = count < 0 ? 'no item count after the list request' : `no answer for ${what} item ${next} of ${count}`;
         const said = lastAck !== undefined ? `; the vehicle last answered MISSION_ACK ${ACK_NAMES[lastAck] ?? lastAck}` : '';
-        ctx.finish({ ...timedOut(port, `${what} download timed out: ${where} (${opts.retries + 1} tries of ${opts.timeoutMs} ms)${said}`), ...(lastAck !== undefined ? { ackType: lastAck } : {}) });
+        ctx.finish({ ...timedOut(port, `${what} download timed out: ${where} (${ctx.step.summary()})${said}`), ...(lastAck !== undefined ? { ackType: lastAck } : {}) });
         return;
       }
-      ctx.retriesLeft--;
       if (count < 0) requestList();
       else requestItem();
       ctx.arm();
@@ -500,24 +538,25 @@ export function downloadItems(port: TransferPort, ourSysid: number, type: Missio
 export function clearItems(port: TransferPort, ourSysid: number, type: MissionType, o?: TransferOptions): Promise<TransferResult> {
   const opts = resolveOpts(o);
   const what = TYPE_NAMES[type];
-  const started = Date.now();
+  const started = opts.retry.clock.now();
   const send = () => port.send(MSG.MISSION_CLEAR_ALL, { target_system: port.targetSysid, target_component: port.targetCompid, mission_type: type });
   return machine<void>(
     port,
     opts,
-    () => {
+    (ctx) => {
       opts.onProgress({ missionType: type, phase: 'clear', done: 0, total: 1 });
       send();
+      ctx.begin();
     },
     (m, ctx) => {
       if (!forUs(m, ourSysid) || m.msgid !== MSG.MISSION_ACK || num(m.fields, 'mission_type') !== type) return;
       const ack = num(m.fields, 'type');
       if (ack === MAV_MISSION.ACCEPTED) {
+        ctx.step.answered();
         opts.onProgress({ missionType: type, phase: 'clear', done: 1, total: 1 });
         ctx.finish({ ok: true, value: undefined });
-      } else if (ack === MAV_MISSION.ERROR && ctx.retriesLeft > 0) {
+      } else if (ack === MAV_MISSION.ERROR && ctx.retry()) {
         // a stale answer to a stray item looks the same as a refused clear: ask again
-        ctx.retriesLeft--;
         send();
         ctx.arm();
       } else if (ack !== MAV_MISSION.INVALID_SEQUENCE) {
@@ -525,11 +564,10 @@ export function clearItems(port: TransferPort, ourSysid: number, type: MissionTy
       }
     },
     (ctx) => {
-      if (ctx.retriesLeft <= 0) {
-        ctx.finish(timedOut(port, `${what} clear timed out: no acknowledgement (${opts.retries + 1} tries of ${opts.timeoutMs} ms)`));
+      if (!ctx.retry()) {
+        ctx.finish(timedOut(port, `${what} clear timed out: no acknowledgement (${ctx.step.summary()})`));
         return;
       }
-      ctx.retriesLeft--;
       send();
       ctx.arm();
     },

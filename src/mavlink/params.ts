@@ -1,8 +1,17 @@
 /**
- * Parameters by name: PARAM_REQUEST_READ / PARAM_SET, answered by PARAM_VALUE, with retries and
- * read-back. Several spellings may be given (ArduCopter 4.7 renamed some: MAV_SYSID was
- * SYSID_THISMAV); all are asked at once and the first the vehicle knows wins.
+ * Parameters by name: PARAM_REQUEST_READ / PARAM_SET, answered by PARAM_VALUE, with read-back.
+ * Several spellings may be given (ArduCopter 4.7 renamed some: MAV_SYSID was SYSID_THISMAV); all
+ * are asked at once and the first the vehicle knows wins.
+ *
+ * Several parameters go out back to back, not one round trip each: every request is its own retry
+ * step (retry.ts) and answers are matched by param_id, so they may come in any order. ArduPilot
+ * queues PARAM_REQUEST_READ in a 20-entry buffer shared by all its links and silently drops what
+ * does not fit (GCS_Param.cpp: `param_requests(20)`, handle_param_request_read), so at most
+ * PARAM_WINDOW requests are in flight. It answers PARAM_SET with PARAM_VALUE of the value it now
+ * holds, on every link (handle_param_set → AP_Param::save → GCS::send_parameter_value), and answers
+ * nothing at all for a name it does not know.
  */
+import { retryContext, type RetryOptions, type RetryStep } from './retry.js';
 import { MSG, num, str, type Fields, type Message } from './wire.js';
 
 export interface ParamPort {
@@ -12,15 +21,29 @@ export interface ParamPort {
   subscribe(listener: (m: Message) => void): () => void;
 }
 
-export interface ParamOptions {
-  timeoutMs?: number;
-  retries?: number;
+export interface ParamOptions extends RetryOptions {
   signal?: AbortSignal;
 }
 
 export class ParamError extends Error {
   override name = 'ParamError';
 }
+
+/** PARAM_REQUEST_READs in flight at once: half of ArduPilot's shared 20-entry request queue. */
+export const PARAM_WINDOW = 10;
+
+/**
+ * The shortest wait for a parameter's answer. ArduPilot answers PARAM_REQUEST_READ from its IO
+ * thread and sends the replies with the deferred message MSG_NEXT_PARAM, which runs at least every
+ * 100 ms even when the GCS asked for no streams (GCS_Common.cpp, set_ap_message_interval: "force
+ * parameters to *always* get streamed"), five replies at a time (send_parameter_async_replies); a
+ * PARAM_SET is answered once the IO thread has saved it (AP_Param::save_io_handler). Resending
+ * sooner only fills the vehicle's queues with duplicates.
+ */
+export const PARAM_MIN_TRY_MS = 150;
+
+/** PARAM_SET's type when the vehicle's is not known (ArduPilot ignores it). */
+const MAV_PARAM_TYPE_REAL32 = 9;
 
 /** Same-unit renames in ArduCopter 4.7 (old ↔ new); unit changes (RTL_ALT → RTL_ALT_M) are not aliases. */
 export const PARAM_ALIASES: Record<string, string[]> = {
@@ -33,7 +56,7 @@ export const PARAM_ALIASES: Record<string, string[]> = {
 export function paramNames(name: string | string[]): string[] {
   const list = Array.isArray(name) ? name : [name, ...(PARAM_ALIASES[name] ?? [])];
   for (const n of list) {
-    if (!/^[A-Za-z0-9_]{1,16}$/.test(n)) throw new ParamError(`'${n}' is not a parameter name (1–16 letters, digits, _)`);
+    if (typeof n !== 'string' || !/^[A-Za-z0-9_]{1,16}$/.test(n)) throw new ParamError(`'${String(n)}' is not a parameter name (1–16 letters, digits, _)`);
   }
   if (list.length === 0) throw new ParamError('no parameter name given');
   return list;
@@ -45,55 +68,130 @@ export interface ParamValue {
   type: number;
 }
 
-function waitValue(port: ParamPort, names: string[], send: () => void, accept: (v: ParamValue) => boolean, opts: ParamOptions, what: string): Promise<ParamValue> {
-  const timeoutMs = opts.timeoutMs ?? 1000;
-  let retriesLeft = opts.retries ?? 4;
-  const wanted = new Set(names);
+/** One request and the PARAM_VALUE that settles it. */
+interface Job {
+  /** Names a PARAM_VALUE may carry to answer this job. */
+  names: string[];
+  send(): void;
+  accept(v: ParamValue): boolean;
+  /** 'read parameter X' / 'set parameter X = v', the start of any failure message. */
+  what: string;
+  /** Messages one try sends (one per spelling). */
+  requests: number;
+}
+
+/**
+ * Run the jobs pipelined: up to PARAM_WINDOW requests in flight, each retried on its own schedule
+ * until its answer or its deadline. Resolves with every answer in job order, or rejects naming each
+ * job that got none (step, tries, time spent, and what the vehicle did report).
+ */
+function exchange(port: ParamPort, jobs: Job[], opts: ParamOptions): Promise<ParamValue[]> {
+  const ctx = retryContext(opts, { minTryMs: PARAM_MIN_TRY_MS });
   return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | null = null;
-    let last: ParamValue | undefined;
-    const unsubscribe = port.subscribe((m) => {
-      if (m.msgid !== MSG.PARAM_VALUE) return;
-      const name = str(m.fields, 'param_id');
-      if (!wanted.has(name)) return;
-      const v: ParamValue = { name, value: num(m.fields, 'param_value'), type: num(m.fields, 'param_type') };
-      last = v;
-      if (!accept(v)) return;
-      if (timer) clearTimeout(timer);
+    const results: ParamValue[] = new Array(jobs.length);
+    const last: (ParamValue | undefined)[] = new Array(jobs.length);
+    const failures: string[] = [];
+    const inFlight = new Map<number, RetryStep>();
+    let next = 0;
+    let requestsInFlight = 0;
+    let settled = 0;
+    let finished = false;
+
+    const finish = (err?: ParamError) => {
+      if (finished) return;
+      finished = true;
+      for (const step of inFlight.values()) step.stop();
+      inFlight.clear();
+      unsubscribe();
       opts.signal?.removeEventListener('abort', onAbort);
-      unsubscribe();
-      resolve(v);
-    });
-    const onAbort = () => {
-      if (timer) clearTimeout(timer);
-      unsubscribe();
-      reject(new ParamError(`${what}: cancelled`));
+      if (err) reject(err);
+      else if (failures.length > 0) reject(new ParamError(failures.join('; ')));
+      else resolve(results);
     };
-    if (opts.signal?.aborted) return onAbort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const onTimeout = () => {
-      if (retriesLeft <= 0) {
-        opts.signal?.removeEventListener('abort', onAbort);
-        unsubscribe();
-        const tail = last ? `; vehicle reports ${last.name} = ${last.value}` : '';
-        reject(new ParamError(`${what}: no matching PARAM_VALUE from vehicle ${port.targetSysid} after ${(opts.retries ?? 4) + 1} tries of ${timeoutMs} ms${tail}`));
+    const settle = (i: number) => {
+      inFlight.get(i)?.stop();
+      inFlight.delete(i);
+      requestsInFlight -= jobs[i]!.requests;
+      settled++;
+      if (settled === jobs.length) finish();
+      else launch();
+    };
+    const onTimeout = (i: number) => {
+      if (finished) return;
+      const step = inFlight.get(i)!;
+      const job = jobs[i]!;
+      if (!step.canRetry()) {
+        const seen = last[i];
+        const tail = seen ? `; vehicle reports ${seen.name} = ${seen.value}` : '';
+        failures.push(`${job.what}: no matching PARAM_VALUE from vehicle ${port.targetSysid} after ${step.summary()}${tail}`);
+        settle(i);
         return;
       }
-      retriesLeft--;
-      send();
-      timer = setTimeout(onTimeout, timeoutMs);
+      step.retried();
+      job.send();
+      step.arm(() => onTimeout(i));
     };
-    send();
-    timer = setTimeout(onTimeout, timeoutMs);
+    const launch = () => {
+      while (!finished && next < jobs.length && (inFlight.size === 0 || requestsInFlight + jobs[next]!.requests <= PARAM_WINDOW)) {
+        const i = next++;
+        const job = jobs[i]!;
+        const step = ctx.step();
+        inFlight.set(i, step);
+        requestsInFlight += job.requests;
+        job.send();
+        step.begin();
+        step.arm(() => onTimeout(i));
+      }
+    };
+    const unsubscribe = port.subscribe((m) => {
+      if (finished || m.msgid !== MSG.PARAM_VALUE) return;
+      const name = str(m.fields, 'param_id');
+      const v: ParamValue = { name, value: num(m.fields, 'param_value'), type: num(m.fields, 'param_type') };
+      for (const [i, step] of [...inFlight]) {
+        const job = jobs[i]!;
+        if (!job.names.includes(name)) continue;
+        last[i] = v;
+        if (!job.accept(v)) continue;
+        step.answered();
+        results[i] = v;
+        settle(i);
+        for (const other of inFlight.values()) other.refresh();
+      }
+    });
+    const onAbort = () => finish(new ParamError(`${jobs.map((j) => j.what).join(', ')}: cancelled`));
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (jobs.length === 0) return finish();
+    launch();
   });
 }
 
-export function readParam(port: ParamPort, name: string | string[], opts: ParamOptions = {}): Promise<ParamValue> {
+function readJob(port: ParamPort, name: string | string[]): Job {
   const names = paramNames(name);
-  const send = () => {
-    for (const n of names) port.send(MSG.PARAM_REQUEST_READ, { target_system: port.targetSysid, target_component: port.targetCompid, param_id: n, param_index: -1 });
+  return {
+    names,
+    requests: names.length,
+    what: `read parameter ${names.join(' / ')}`,
+    accept: () => true,
+    send: () => {
+      for (const n of names) port.send(MSG.PARAM_REQUEST_READ, { target_system: port.targetSysid, target_component: port.targetCompid, param_id: n, param_index: -1 });
+    },
   };
-  return waitValue(port, names, send, () => true, opts, `read parameter ${names.join(' / ')}`);
+}
+
+/** Read several parameters in one pipelined exchange; answers in the order asked. */
+export function readParams(port: ParamPort, names: (string | string[])[], opts: ParamOptions = {}): Promise<ParamValue[]> {
+  let jobs: Job[];
+  try {
+    jobs = names.map((n) => readJob(port, n));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return exchange(port, jobs, opts);
+}
+
+export async function readParam(port: ParamPort, name: string | string[], opts: ParamOptions = {}): Promise<ParamValue> {
+  return (await readParams(port, [name], opts))[0]!;
 }
 
 /** float32 equality the way the vehicle stores it. */
@@ -103,17 +201,57 @@ export function sameParamValue(a: number, b: number): boolean {
   return fa === fb || Math.abs(fa - fb) <= Math.abs(fa) * 1e-6;
 }
 
+export interface ParamWrite {
+  name: string | string[];
+  value: number;
+}
+
+/**
+ * Set several independent parameters in one pipelined exchange, each done when the vehicle reports
+ * the new value; answers in the order given. A name with another spelling (PARAM_ALIASES) is read
+ * first to learn which one the vehicle knows (and is left alone when it already holds the value);
+ * a plain name is written at once. ArduPilot takes the type from its own table, not from
+ * PARAM_SET's param_type (GCS_Param.cpp, handle_param_set), and answers a write of the value it
+ * already holds like any other, so writing without reading first costs nothing but a round trip
+ * saved.
+ */
+export async function writeParams(port: ParamPort, writes: ParamWrite[], opts: ParamOptions = {}): Promise<ParamValue[]> {
+  for (const w of writes) {
+    if (typeof w.value !== 'number' || !Number.isFinite(w.value)) throw new ParamError(`parameter ${String(w.name)}: value ${String(w.value)} is not a finite number`);
+  }
+  const spellings = writes.map((w) => paramNames(w.name));
+  const ambiguous = spellings.map((n, i) => (n.length > 1 ? i : -1)).filter((i) => i >= 0);
+  const known: (ParamValue | undefined)[] = new Array(writes.length);
+  if (ambiguous.length > 0) {
+    const read = await readParams(port, ambiguous.map((i) => spellings[i]!), opts);
+    ambiguous.forEach((i, k) => (known[i] = read[k]));
+  }
+  const targets = writes.map((w, i) => ({ w, name: known[i]?.name ?? spellings[i]![0]!, known: known[i] }));
+  const seen = new Set<string>();
+  for (const t of targets) {
+    if (seen.has(t.name)) throw new ParamError(`parameter ${t.name} is given twice in one write; nothing was set`);
+    seen.add(t.name);
+  }
+  const changes = targets.filter((t) => !(t.known && sameParamValue(t.known.value, t.w.value)));
+  const jobs: Job[] = changes.map((t) => ({
+    names: [t.name],
+    requests: 1,
+    what: `set parameter ${t.name} = ${t.w.value}`,
+    accept: (v) => sameParamValue(v.value, t.w.value),
+    send: () =>
+      port.send(MSG.PARAM_SET, {
+        target_system: port.targetSysid,
+        target_component: port.targetCompid,
+        param_id: t.name,
+        param_value: t.w.value,
+        param_type: t.known?.type || MAV_PARAM_TYPE_REAL32,
+      }),
+  }));
+  const set = await exchange(port, jobs, opts);
+  const byName = new Map(set.map((v) => [v.name, v]));
+  return targets.map((t) => byName.get(t.name) ?? t.known!);
+}
+
 export async function writeParam(port: ParamPort, name: string | string[], value: number, opts: ParamOptions = {}): Promise<ParamValue> {
-  if (!Number.isFinite(value)) throw new ParamError(`parameter ${String(name)}: value ${value} is not a finite number`);
-  const current = await readParam(port, name, opts);
-  if (sameParamValue(current.value, value)) return current;
-  const send = () =>
-    port.send(MSG.PARAM_SET, {
-      target_system: port.targetSysid,
-      target_component: port.targetCompid,
-      param_id: current.name,
-      param_value: value,
-      param_type: current.type || 9,
-    });
-  return waitValue(port, [current.name], send, (v) => sameParamValue(v.value, value), opts, `set parameter ${current.name} = ${value}`);
+  return (await writeParams(port, [{ name, value }], opts))[0]!;
 }

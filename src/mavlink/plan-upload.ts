@@ -3,6 +3,9 @@
  * action, altitude first; FENCE_ENABLE last, once the fence it enables is on board and verified),
  * then mission, fence and rally, each uploaded, read back and compared. Any failure clears what
  * was written and restores the parameters, and the report says so.
+ *
+ * Parameters that do not depend on each other go in one pipelined exchange (params.ts): all the
+ * originals in one read, each group of writes (switch-offs, configuration, enables) in one write.
  */
 import type { MissionType, VehiclePlan } from '../missions/types.js';
 import type { PlanUploadReport, TransferOptions, TransferResult, TransferError } from './types.js';
@@ -11,8 +14,10 @@ import { paramNames, sameParamValue } from './params.js';
 
 /** What uploadPlan needs from a vehicle (a VehicleLink provides it). */
 export interface PlanTarget {
-  getParam(name: string | string[]): Promise<number>;
-  setParam(name: string | string[], value: number): Promise<number>;
+  /** Read several parameters at once; values in the order asked. */
+  getParams(names: string[]): Promise<number[]>;
+  /** Set several independent parameters at once; the values the vehicle reports, in order. */
+  setParams(writes: { name: string; value: number }[]): Promise<number[]>;
   uploadAndVerify(type: MissionType, items: VehiclePlan['mission'], opts?: TransferOptions): Promise<TransferResult>;
   clearItems(type: MissionType, opts?: TransferOptions): Promise<TransferResult>;
 }
@@ -58,11 +63,9 @@ export async function uploadPlan(target: PlanTarget, plan: VehiclePlan, opts: Tr
   // 1. remember the parameters we are about to change (restored on failure)
   const original: Record<string, number> = {};
   try {
-    let i = 0;
-    for (const [name] of params) {
-      progress(i++, params.length * 2);
-      original[name] = await target.getParam(name);
-    }
+    progress(0, params.length * 2);
+    const values = await target.getParams(params.map(([name]) => name));
+    params.forEach(([name], i) => (original[name] = values[i]!));
   } catch (err) {
     return { ...report, error: 'timeout', message: `could not read parameter before the upload: ${(err as Error).message}; nothing was changed on the vehicle` };
   }
@@ -81,12 +84,13 @@ export async function uploadPlan(target: PlanTarget, plan: VehiclePlan, opts: Tr
     // switch things off before removing what they rely on; switch back on only after the
     // configuration it latches is restored (ArduCopter latches FENCE_TYPE when FENCE_ENABLE changes)
     const rank = (n: string) => (isEnable(n) ? (original[n] === 0 ? 0 : 2) : 1);
-    const restoreOrder = [...new Set(changedParams)].sort((a, b) => rank(a) - rank(b));
-    for (const name of restoreOrder) {
+    for (const r of [0, 1, 2]) {
+      const group = changedParams.filter((n) => rank(n) === r);
+      if (group.length === 0) continue;
       try {
-        await target.setParam(name, original[name]!);
+        await target.setParams(group.map((name) => ({ name, value: original[name]! })));
       } catch (err) {
-        notes.push(`WARNING: could not restore ${name} to ${original[name]}: ${(err as Error).message}`);
+        notes.push(`WARNING: could not restore ${group.map((n) => `${n} to ${original[n]}`).join(', ')}: ${(err as Error).message}`);
       }
     }
     for (const type of touched) {
@@ -101,18 +105,19 @@ export async function uploadPlan(target: PlanTarget, plan: VehiclePlan, opts: Tr
     return { ...report, ok: false, error, message: `${message}${cleaned}${restored}${notes.length ? '. ' + notes.join('. ') : ''}` };
   };
 
+  /** One group of independent writes, in one exchange. */
   const setAll = async (list: [string, number][], offset: number): Promise<string | undefined> => {
-    let i = offset;
-    for (const [name, value] of list) {
-      progress(Math.min(i++, params.length * 2), params.length * 2);
-      try {
-        if (!sameParamValue(original[name]!, value) && !changedParams.includes(name)) changedParams.push(name);
-        const got = await target.setParam(name, value);
-        report.paramsSet[name] = got;
-      } catch (err) {
-        return (err as Error).message;
-      }
+    if (list.length === 0) return undefined;
+    progress(Math.min(offset, params.length * 2), params.length * 2);
+    // counted as changed before the exchange: a write that failed half-way may still have landed
+    for (const [name, value] of list) if (!sameParamValue(original[name]!, value) && !changedParams.includes(name)) changedParams.push(name);
+    try {
+      const got = await target.setParams(list.map(([name, value]) => ({ name, value })));
+      list.forEach(([name], i) => (report.paramsSet[name] = got[i]!));
+    } catch (err) {
+      return (err as Error).message;
     }
+    progress(Math.min(offset + list.length, params.length * 2), params.length * 2);
     return undefined;
   };
 

@@ -6,11 +6,15 @@
 import type { MissionItem, MissionType } from '../missions/types.js';
 import type { TransferOptions, TransferResult } from './types.js';
 import { compareItems } from './compare.js';
+import { RttEstimator, realClock } from './retry.js';
 import { TYPE_NAMES, clearItems, downloadItems, uploadOnce, validateItems, type TransferPort } from './mission-transfer.js';
 
 export const DEFAULT_ATTEMPTS = 3;
+/** After DENIED (another ground station is uploading) wait this long before the next attempt. */
+const DENIED_WAIT_MS = 1500;
 
 export async function uploadItemsReliably(port: TransferPort, ourSysid: number, type: MissionType, items: MissionItem[], opts: TransferOptions = {}): Promise<TransferResult> {
+  opts = sharedRtt(opts);
   const invalid = validateItems(type, items);
   if (invalid) return { ok: false, error: 'invalid', message: `${invalid}; nothing was sent` };
   const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
@@ -24,7 +28,7 @@ export async function uploadItemsReliably(port: TransferPort, ourSysid: number, 
     if (ambiguous && (await lastItemStored(port, ourSysid, type, items, opts))) return { ok: true, value: undefined };
     const retryable = RETRYABLE.has(result.error) || (ambiguous && result.error === 'error');
     if (!retryable || opts.signal?.aborted) break;
-    if (attempt < attempts && result.error === 'denied') await new Promise((r) => setTimeout(r, opts.timeoutMs ?? 1500));
+    if (attempt < attempts && result.error === 'denied') await new Promise((r) => (opts.clock ?? realClock).setTimeout(() => r(undefined), DENIED_WAIT_MS));
   }
   if (made > 1 && !last.ok) return { ...last, message: `${last.message} (after ${made} attempts)` };
   return last;
@@ -47,6 +51,7 @@ async function lastItemStored(port: TransferPort, ourSysid: number, type: Missio
 
 /** Download, retried as a whole when it times out half-way. */
 export async function downloadItemsReliably(port: TransferPort, ourSysid: number, type: MissionType, opts: TransferOptions = {}): Promise<TransferResult<MissionItem[]>> {
+  opts = sharedRtt(opts);
   const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
   let last: TransferResult<MissionItem[]> = { ok: false, error: 'timeout', message: 'no attempt made' };
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -57,6 +62,7 @@ export async function downloadItemsReliably(port: TransferPort, ourSysid: number
 }
 
 export async function clearItemsReliably(port: TransferPort, ourSysid: number, type: MissionType, opts: TransferOptions = {}): Promise<TransferResult> {
+  opts = sharedRtt(opts);
   const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
   let last: TransferResult = { ok: false, error: 'timeout', message: 'no attempt made' };
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -71,6 +77,7 @@ export async function clearItemsReliably(port: TransferPort, ourSysid: number, t
  * lost; an unconfirmed upload that does not read back right is retried as a whole.
  */
 export async function uploadAndVerify(port: TransferPort, ourSysid: number, type: MissionType, items: MissionItem[], opts: TransferOptions = {}): Promise<TransferResult> {
+  opts = sharedRtt(opts);
   const invalid = validateItems(type, items);
   if (invalid) return { ok: false, error: 'invalid', message: `${invalid}; nothing was sent` };
   const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
@@ -109,6 +116,11 @@ export async function uploadAndVerify(port: TransferPort, ourSysid: number, type
   }
   if (made > 1 && !last.ok) return { ...last, message: `${last.message} (after ${made} attempts)` };
   return last;
+}
+
+/** One round-trip estimate across the attempts and phases of one call (a vehicle passes its own). */
+function sharedRtt(opts: TransferOptions): TransferOptions {
+  return opts.rtt ? opts : { ...opts, rtt: new RttEstimator() };
 }
 
 const RETRYABLE = new Set(['cancelled', 'timeout', 'link-lost', 'invalid-sequence', 'denied']);

@@ -4,10 +4,11 @@
  */
 import type { VehicleEvent } from './telemetry.js';
 import type { MissionItem, MissionType, VehiclePlan } from '../missions/types.js';
+import type { RetryOptions } from './retry.js';
 
 /** Every way a mission/fence/rally transfer can end badly (MAVSDK-style result enum). */
 export type TransferError =
-  | 'timeout' // no answer after the configured retries
+  | 'timeout' // no answer within a step's deadline (retry.ts)
   | 'link-lost'
   | 'cancelled' // MAV_MISSION_OPERATION_CANCELLED (vehicle gave up, e.g. 'Mission upload timeout')
   | 'no-space' // MAV_MISSION_NO_SPACE
@@ -34,11 +35,11 @@ export interface TransferProgress {
   total: number;
 }
 
-export interface TransferOptions {
-  /** Per-step timeout, ms (MAVLink mission protocol default 1500; raise for slow radios). */
-  timeoutMs?: number;
-  /** Retries per step before giving up (default 5). */
-  retries?: number;
+/**
+ * Retry policy (retry.ts; defaults hold at 30 % loss each way), clock and the link's round-trip
+ * estimate for each step of a transfer, plus whole-transfer attempts.
+ */
+export interface TransferOptions extends RetryOptions {
   /** Whole-transfer attempts when the vehicle gives up or a step times out (default 3). */
   attempts?: number;
   onProgress?: (p: TransferProgress) => void;

@@ -9,7 +9,8 @@ import type { MissionItem, MissionType, VehiclePlan } from '../missions/types.js
 import type { CommandResult, PlanUploadReport, TransferOptions, TransferResult, VehicleLink } from './types.js';
 import { sendCommand, type CommandIntArgs, type CommandOptions } from './commands.js';
 import { StatusTextJoiner, toVehicleEvent, modeName } from './events.js';
-import { readParam, writeParam, type ParamOptions } from './params.js';
+import { readParam, readParams, writeParam, writeParams, type ParamOptions, type ParamWrite } from './params.js';
+import { RttEstimator, realClock, type Clock, type RetryOptions, type RetryPolicy } from './retry.js';
 import { uploadPlan } from './plan-upload.js';
 import { clearItemsReliably, downloadItemsReliably, uploadAndVerify, uploadItemsReliably } from './transfer-client.js';
 import { MSG, type Fields, type Message } from './wire.js';
@@ -47,12 +48,23 @@ export interface VehicleHost {
 }
 
 export interface VehicleOptions {
-  /** Per-command ack timeout and retries (defaults 1500 ms, 3). */
+  /** Retry policy of every exchange with the vehicle (retry.ts DEFAULT_RETRY when not given). */
+  retry?: Partial<RetryPolicy>;
+  /** Clock and timers of the protocol machines (default: the real ones). */
+  clock?: Clock;
+  /** Per-kind settings; their `retry` wins over the one above. */
   command?: CommandOptions;
   param?: ParamOptions;
-  /** Defaults for mission transfers. */
   transfer?: TransferOptions;
 }
+
+/** SET_MODE (no acknowledgement): how long to wait for a heartbeat showing the new mode. */
+const SET_MODE_CONFIRM_MS = 3000;
+/**
+ * Message-interval requests give up sooner than the default deadline: firmware that lacks
+ * SET_MESSAGE_INTERVAL gets the REQUEST_DATA_STREAM fallback instead.
+ */
+const TELEMETRY_REQUEST_DEADLINE_MS = 5000;
 
 export class ReadyToArmError extends Error {
   override name = 'ReadyToArmError';
@@ -74,14 +86,23 @@ export class MavlinkVehicle implements VehicleLink {
   private lastGps: { fixType: number; satellites: number; t: number } | undefined;
   /** Aborted when the connection closes: pending commands, parameter and transfer steps end at once. */
   private readonly closing = new AbortController();
+  private readonly clock: Clock;
+  /**
+   * This link's round trip, learnt from every answer: the first try of each step waits about this
+   * long. One per kind, because ArduPilot answers them on different paths: mission items and
+   * commands from the main loop at once, parameters from its IO thread through a reply queue sent
+   * every 100 ms (params.ts). Until a kind has its own answer it goes by the link's, over all kinds.
+   */
+  private readonly linkRtt = new RttEstimator();
+  private readonly rtt = { command: new RttEstimator(this.linkRtt), param: new RttEstimator(this.linkRtt), transfer: new RttEstimator(this.linkRtt) };
 
   constructor(
     readonly sysid: number,
     readonly compid: number,
     private readonly host: VehicleHost,
     private readonly opts: VehicleOptions = {},
-    private readonly now: () => number = Date.now,
   ) {
+    this.clock = opts.clock ?? realClock;
     this.joiner = new StatusTextJoiner((severity, text) => {
       const t = this.now();
       this.texts.push({ t, severity, text });
@@ -129,6 +150,15 @@ export class MavlinkVehicle implements VehicleLink {
     if (this._online === up) return;
     this._online = up;
     this.emit({ type: 'link', sysid: this.sysid, t: this.now(), up });
+  }
+
+  private now(): number {
+    return this.clock.now();
+  }
+
+  /** Policy, clock and round-trip estimate for one exchange: connection-wide, per kind, per call. */
+  private timing(kind: 'command' | 'param' | 'transfer', call?: RetryOptions): RetryOptions {
+    return { retry: { ...this.opts.retry, ...this.opts[kind]?.retry, ...call?.retry }, clock: this.clock, rtt: this.rtt[kind] };
   }
 
   private emit(e: VehicleEvent): void {
@@ -192,12 +222,12 @@ export class MavlinkVehicle implements VehicleLink {
 
   /** COMMAND_LONG (params 1–7) and wait for its COMMAND_ACK. */
   command(command: number, params: number[] = [], opts: CommandOptions = {}): Promise<CommandResult> {
-    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts, signal: this.signal(opts.signal) }));
+    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts, ...this.timing('command', opts), signal: this.signal(opts.signal) }));
   }
 
   /** COMMAND_INT (for commands that take a position: x/y as int32 1e-7 degrees). */
   commandInt(command: number, params: number[], int: CommandIntArgs, opts: CommandOptions = {}): Promise<CommandResult> {
-    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts, signal: this.signal(opts.signal) }, int));
+    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts, ...this.timing('command', opts), signal: this.signal(opts.signal) }, int));
   }
 
   async requestTelemetry(rateHz = 2): Promise<void> {
@@ -205,7 +235,7 @@ export class MavlinkVehicle implements VehicleLink {
     const intervalUs = Math.round(1e6 / rateHz);
     let allAccepted = true;
     for (const msgid of TELEMETRY_MESSAGES) {
-      const r = await this.command(MAV_CMD.SET_MESSAGE_INTERVAL, [msgid, msgid === MSG.HOME_POSITION ? Math.max(intervalUs, 1e6) : intervalUs], { retries: 2 });
+      const r = await this.command(MAV_CMD.SET_MESSAGE_INTERVAL, [msgid, msgid === MSG.HOME_POSITION ? Math.max(intervalUs, 1e6) : intervalUs], { retry: { deadlineMs: TELEMETRY_REQUEST_DEADLINE_MS } });
       if (!r.ok) allAccepted = false;
     }
     if (!allAccepted) {
@@ -228,7 +258,7 @@ export class MavlinkVehicle implements VehicleLink {
     if (r.result !== 3 /* UNSUPPORTED */) return r;
     // firmware without DO_SET_MODE: the SET_MODE message, confirmed by heartbeat
     this.host.send(this.sysid, MSG.SET_MODE, { target_system: this.sysid, base_mode: MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, custom_mode: customMode });
-    const seen = await this.waitFor((e) => e.type === 'heartbeat' && e.customMode === customMode, this.opts.command?.timeoutMs ?? 3000);
+    const seen = await this.waitFor((e) => e.type === 'heartbeat' && e.customMode === customMode, SET_MODE_CONFIRM_MS);
     return seen ? { ok: true, result: 0, resultName: 'ACCEPTED' } : { ...r, reason: `mode did not change to ${modeName(customMode)} after SET_MODE` };
   }
 
@@ -264,12 +294,12 @@ export class MavlinkVehicle implements VehicleLink {
     return new Promise((resolve) => {
       const off = this.onEvent((e) => {
         if (pred(e)) {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           off();
           resolve(true);
         }
       });
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         off();
         resolve(false);
       }, timeoutMs);
@@ -285,12 +315,12 @@ export class MavlinkVehicle implements VehicleLink {
     if (ready()) return Promise.resolve();
     if (!this.lastEkf || !this.lastGps) {
       // make sure the two reports flow, without waiting for the acknowledgements
-      void this.command(MAV_CMD.SET_MESSAGE_INTERVAL, [MSG.EKF_STATUS_REPORT, 500_000], { retries: 1 });
-      void this.command(MAV_CMD.SET_MESSAGE_INTERVAL, [MSG.GPS_RAW_INT, 500_000], { retries: 1 });
+      void this.command(MAV_CMD.SET_MESSAGE_INTERVAL, [MSG.EKF_STATUS_REPORT, 500_000], { retry: { deadlineMs: TELEMETRY_REQUEST_DEADLINE_MS } });
+      void this.command(MAV_CMD.SET_MESSAGE_INTERVAL, [MSG.GPS_RAW_INT, 500_000], { retry: { deadlineMs: TELEMETRY_REQUEST_DEADLINE_MS } });
     }
     return new Promise((resolve, reject) => {
       const finish = (err?: Error) => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         off();
         opts.signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
@@ -300,7 +330,7 @@ export class MavlinkVehicle implements VehicleLink {
         if ((e.type === 'ekf' || e.type === 'gps') && ready()) finish();
       });
       const onAbort = () => finish(new ReadyToArmError(this.closing.signal.aborted ? 'the connection was closed while waiting for ready-to-arm' : 'waiting for ready-to-arm was cancelled'));
-      const timer = setTimeout(() => finish(new ReadyToArmError(this.notReadyReason(started, timeoutMs))), timeoutMs);
+      const timer = this.clock.setTimeout(() => finish(new ReadyToArmError(this.notReadyReason(started, timeoutMs))), timeoutMs);
       if (opts.signal?.aborted) onAbort();
       else opts.signal?.addEventListener('abort', onAbort);
     });
@@ -326,18 +356,32 @@ export class MavlinkVehicle implements VehicleLink {
 
   // ---- parameters -------------------------------------------------------------------------
 
+  private popts(): ParamOptions {
+    return { ...this.opts.param, ...this.timing('param'), signal: this.closing.signal };
+  }
+
   async getParam(name: string | string[]): Promise<number> {
-    return (await this.serial('paramChain', () => readParam(this.port, name, { ...this.opts.param, signal: this.closing.signal }))).value;
+    return (await this.serial('paramChain', () => readParam(this.port, name, this.popts()))).value;
   }
 
   async setParam(name: string | string[], value: number): Promise<number> {
-    return (await this.serial('paramChain', () => writeParam(this.port, name, value, { ...this.opts.param, signal: this.closing.signal }))).value;
+    return (await this.serial('paramChain', () => writeParam(this.port, name, value, this.popts()))).value;
+  }
+
+  /** Several parameters in one pipelined exchange (params.ts), values in the order asked. */
+  async getParams(names: (string | string[])[]): Promise<number[]> {
+    return (await this.serial('paramChain', () => readParams(this.port, names, this.popts()))).map((v) => v.value);
+  }
+
+  /** Several independent parameters set in one pipelined exchange; the values the vehicle reports, in order. */
+  async setParams(writes: ParamWrite[]): Promise<number[]> {
+    return (await this.serial('paramChain', () => writeParams(this.port, writes, this.popts()))).map((v) => v.value);
   }
 
   // ---- transfers --------------------------------------------------------------------------
 
   private topts(o?: TransferOptions): TransferOptions {
-    return { ...this.opts.transfer, ...o, signal: this.signal(o?.signal) };
+    return { ...this.opts.transfer, ...o, ...this.timing('transfer', o), signal: this.signal(o?.signal) };
   }
 
   uploadItems(type: MissionType, items: MissionItem[], opts?: TransferOptions): Promise<TransferResult> {

@@ -191,7 +191,7 @@ export async function run(): Promise<void> {
     }
     const airborneS = (performance.now() - t0) / 1000;
     // position at 10 Hz (status stays at 2 Hz)
-    await Promise.all(vehicles.map((v) => (v as MavlinkVehicle).command(511, [MSG.GLOBAL_POSITION_INT, 100_000], { retries: 3 })));
+    await Promise.all(vehicles.map((v) => (v as MavlinkVehicle).command(511, [MSG.GLOBAL_POSITION_INT, 100_000])));
     await new Promise((r) => setTimeout(r, 1500)); // let the rate settle
 
     // --- subscribers (the live pages) ---

@@ -8,7 +8,7 @@
  * the same proxy (median PARAM_REQUEST_READ → PARAM_VALUE round trip).
  * Reported: upload time at 0 % loss against the bound (target ≤ 1.2×), the same with read-back
  * verification, and at 10 % and 30 % loss in both directions the success rate and median time of
- * uploads (client step timeout 250 ms = 5·RTT, 30 retries per step, 5 whole-transfer attempts).
+ * uploads, with the client's shipped retry policy (src/mavlink/retry.ts), the one users get.
  */
 import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
 import { connect } from '../../src/mavlink/connection.js';
@@ -19,7 +19,6 @@ import { HOME, makeMission } from '../support/mavlink-fixtures.js';
 
 const N = 100;
 const ONE_WAY_MS = 25;
-const TRANSFER = { timeoutMs: 250, retries: 30, attempts: 5 };
 const LOSSY_TRIALS = 5;
 
 function median(xs: number[]): number {
@@ -33,7 +32,7 @@ const fmt = (ms: number) => (Number.isNaN(ms) ? 'n/a' : ms >= 1000 ? `${(ms / 10
 
 async function session(emu: Emulator, index: number, seed: number, faults: LinkFaults) {
   const proxy = await startLinkProxy({ target: { port: emu.vehicles[index]!.tcpPort }, seed, toVehicle: faults, toClient: faults });
-  const conn = await connect(`tcp://127.0.0.1:${proxy.port}`, { linkTimeoutMs: 10_000, transfer: TRANSFER, param: { timeoutMs: 250, retries: 30 } });
+  const conn = await connect(`tcp://127.0.0.1:${proxy.port}`, { linkTimeoutMs: 10_000 });
   const vehicle = (await conn.waitForVehicle({ timeoutMs: 10_000 })) as MavlinkVehicle;
   return {
     vehicle,

@@ -36,7 +36,7 @@ describe('fence latch (ArduCopter 4.5+ AC_Fence::update)', () => {
       readyAfterS: 2,
     });
     cleanups.push(() => emu.stop());
-    const conn = await connect(`tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, { linkTimeoutMs: 1000, transfer: { timeoutMs: 300 }, command: { timeoutMs: 300 }, param: { timeoutMs: 300 } });
+    const conn = await connect(`tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, { linkTimeoutMs: 1000 });
     cleanups.push(() => conn.close());
     const v = await conn.waitForVehicle({ timeoutMs: 5000 });
     await v.requestTelemetry(10);

@@ -45,10 +45,11 @@ describe.skipIf(!existsSync(CLI))('medidrop sim --signing-key', () => {
     expect(sim.line.serial0Port).not.toBe(sim.line.tcpPort);
     expect(sim.stderr()).toMatch(/signing on: connect to SERIAL1/);
     const url = sim.line.url as string;
-    const withKey = await runCli(['download', '--connect', url, '--signing-key', HEX_KEY, '--require-signed', '--wait', '10000', '--timeout', '300', '--retries', '3']);
+    const withKey = await runCli(['download', '--connect', url, '--signing-key', HEX_KEY, '--require-signed', '--wait', '10000']);
     expect(withKey.code, withKey.stderr).toBe(0);
     expect(JSON.parse(withKey.stdout)).toEqual(expect.any(Array));
-    const withoutKey = await runCli(['download', '--connect', url, '--wait', '10000', '--timeout', '200', '--retries', '1']);
+    // nothing is answered without the key: the user's own --timeout (per step) and --retries end it early
+    const withoutKey = await runCli(['download', '--connect', url, '--wait', '10000', '--timeout', '1000', '--retries', '1']);
     expect(withoutKey.code).toBe(1);
     expect(withoutKey.stderr).toMatch(/download failed/);
   });
@@ -56,7 +57,7 @@ describe.skipIf(!existsSync(CLI))('medidrop sim --signing-key', () => {
   it('takes a passphrase like the client does (SHA-256), and refuses an all-zero or empty key with exit 2', async () => {
     const sim = await startSim(['--signing-key', 'county town drones']);
     const url = sim.line.url as string;
-    const ok = await runCli(['download', '--connect', url, '--type', 'rally', '--wait', '10000', '--timeout', '300', '--retries', '3'], { MEDIDROP_SIGNING_KEY: 'county town drones' });
+    const ok = await runCli(['download', '--connect', url, '--type', 'rally', '--wait', '10000'], { MEDIDROP_SIGNING_KEY: 'county town drones' });
     expect(ok.code, ok.stderr).toBe(0);
     const zero = await runCli(['sim', '--map', MAP, '--depot', DEPOT, '--port', '0', '--signing-key', '0'.repeat(64)]);
     expect(zero.code).toBe(2);

@@ -32,7 +32,7 @@ describe('medidrop upload / download / watch', () => {
   it('uploads a .plan, verifies it, and prints the report', async () => {
     const file = path.join(dir, 'delivery.plan');
     writeFileSync(file, exportQgcPlan(makePlan(12, 6, 2)));
-    const r = await cli(['upload', '--connect', `tcp://127.0.0.1:${mv.port}`, '--timeout', '300', file]);
+    const r = await cli(['upload', '--connect', `tcp://127.0.0.1:${mv.port}`, file]);
     expect(r.stderr).toMatch(/mission upload: 12\/12/);
     expect(r.stderr).toMatch(/upload verified/);
     expect(r.code).toBe(0);

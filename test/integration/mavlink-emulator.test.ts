@@ -29,7 +29,7 @@ async function emulator(opts: { speedup?: number; readyAfterS?: number; vehicles
 }
 
 async function link(port: number, o: ConnectOptionsExt = {}) {
-  const conn = await connect(`tcp://127.0.0.1:${port}`, { linkTimeoutMs: 1000, transfer: { timeoutMs: 300 }, command: { timeoutMs: 300 }, param: { timeoutMs: 300 }, ...o });
+  const conn = await connect(`tcp://127.0.0.1:${port}`, { linkTimeoutMs: 1000, ...o });
   cleanups.push(() => conn.close());
   return { conn, v: await conn.waitForVehicle({ timeoutMs: 5000 }) };
 }
@@ -101,9 +101,9 @@ describe('against the emulator', () => {
     const proxy = await startLinkProxy({ target: { port: emu.vehicles[0]!.tcpPort }, seed: 1 });
     cleanups.push(() => proxy.stop());
     const { v } = await link(proxy.port);
+    // the caller's own deadline (the CLI's --timeout): a silent vehicle is given up on after 1 s per step, not 20
     const r = await v.uploadItems(0, makeMission(100), {
-      timeoutMs: 100,
-      retries: 3,
+      retry: { deadlineMs: 1000 },
       attempts: 2,
       onProgress: (p) => {
         if (p.done >= 40) {
@@ -121,7 +121,7 @@ describe('against the emulator', () => {
   });
 
   it('several vehicles on one UDP link, uploading at the same time', async () => {
-    const conn = await connect('udpin://127.0.0.1:0', { transfer: { timeoutMs: 300 } });
+    const conn = await connect('udpin://127.0.0.1:0');
     cleanups.push(() => conn.close());
     const port = (conn.transport as UdpTransport).localPort;
     await emulator({ vehicles: 3, udpOut: { host: '127.0.0.1', port } });
@@ -139,12 +139,7 @@ describe('against the emulator through a 30 % loss link', () => {
     const runs = seeds.map(async (seed, i) => {
       const proxy = await startLinkProxy({ target: { port: emu.vehicles[i]!.tcpPort }, seed, toVehicle: faults, toClient: faults });
       cleanups.push(() => proxy.stop());
-      const { v } = await link(proxy.port, {
-        linkTimeoutMs: 5000,
-        heartbeatIntervalMs: 200,
-        transfer: { timeoutMs: 30, retries: 30, attempts: 8 },
-        param: { timeoutMs: 30, retries: 30 },
-      });
+      const { v } = await link(proxy.port, { linkTimeoutMs: 5000, heartbeatIntervalMs: 200 }); // the shipped retry policy
       const plan = makePlan(100, 20, 5);
       const report = await v.uploadPlan(plan);
       return { seed, report, plan, proxy, vehicle: emu.vehicles[i]! };

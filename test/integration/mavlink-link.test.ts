@@ -5,6 +5,7 @@ import type { VehicleEvent } from '../../src/mavlink/telemetry.js';
 import type { MavlinkVehicle } from '../../src/mavlink/vehicle.js';
 import { UdpTransport } from '../../src/mavlink/transports.js';
 import { Encoder, MSG, PacketSplitter, decodePacket, num } from '../../src/mavlink/wire.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { startMiniVehicle, type MiniVehicle, type MiniVehicleOptions } from '../support/mini-vehicle.js';
 import { makeMission } from '../support/mavlink-fixtures.js';
 
@@ -16,7 +17,7 @@ afterEach(async () => {
 async function vehicle(mvOpts: MiniVehicleOptions = {}, connOpts: ConnectOptionsExt = {}) {
   const mv: MiniVehicle = await startMiniVehicle({ speedup: 10, ...mvOpts });
   cleanups.push(() => mv.stop());
-  const conn = await connect(`tcp://127.0.0.1:${mv.port}`, { linkTimeoutMs: 400, command: { timeoutMs: 150, retries: 3 }, param: { timeoutMs: 150, retries: 3 }, ...connOpts });
+  const conn = await connect(`tcp://127.0.0.1:${mv.port}`, { linkTimeoutMs: 400, ...connOpts });
   cleanups.push(() => conn.close());
   return { mv, conn };
 }
@@ -51,12 +52,17 @@ describe('commands', () => {
   });
 
   it('reports no acknowledgement as NO_ACK after the retries', async () => {
-    const { mv, conn } = await vehicle();
+    // the caller's own deadline (the CLI's --timeout), so that the test does not wait out the default 20 s;
+    // the default schedule (21 tries in 20 s) is asserted on simulated time in mavlink-retry.test.ts
+    const { mv, conn } = await vehicle({}, { retry: { deadlineMs: 1500 } });
     const v = await conn.waitForVehicle({ timeoutMs: 3000 });
     mv.knobs.dropCommands = 100;
     const r = await v.land();
     expect(r).toMatchObject({ ok: false, result: -1, resultName: 'NO_ACK' });
-    expect(r.reason).toMatch(/no COMMAND_ACK for command 176 after 4 tries/);
+    expect(r.reason).toMatch(/^no COMMAND_ACK for command 176 after \d+ tries in 1\.5 s$/);
+    const tries = Number(/after (\d+) tries/.exec(r.reason!)![1]);
+    expect(tries).toBeGreaterThanOrEqual(3); // nothing measured yet: 0, 0.5 s, 1.25 s
+    expect(mv.received.filter((m) => m.name === 'COMMAND_LONG' && num(m.fields, 'command') === 176)).toHaveLength(tries);
   });
 
   it('surfaces the pre-arm reason, joining a chunked STATUSTEXT', async () => {
@@ -103,15 +109,18 @@ describe('commands', () => {
 
 describe('closing', () => {
   it('ends pending commands, parameter reads and transfers at once when the connection closes', async () => {
-    const { mv, conn } = await vehicle({}, { command: { timeoutMs: 1500, retries: 5 }, param: { timeoutMs: 1500, retries: 5 }, transfer: { timeoutMs: 1500, retries: 5 } });
+    // the protocol machines run on a clock that never moves: whatever ends, ends because of the close
+    const clock = new FakeClock();
+    const { mv, conn } = await vehicle({}, { clock });
     const v = await conn.waitForVehicle({ timeoutMs: 3000 });
     mv.knobs.mute = true;
     const pending = [v.setMode(4), v.getParam('FENCE_TYPE').catch((e: Error) => e), v.uploadItems(0, makeMission(5)), v.waitReadyToArm({ timeoutMs: 60_000 }).catch((e: Error) => e)];
     await new Promise((r) => setTimeout(r, 50));
-    const t0 = Date.now();
+    const t0 = clock.now();
+    expect(clock.pending).toBeGreaterThan(0); // each is waiting on its timer
     await conn.close();
     const [cmd, param, upload, ready] = await Promise.all(pending);
-    expect(Date.now() - t0).toBeLessThan(500);
+    expect(clock.now()).toBe(t0);
     expect(cmd).toMatchObject({ ok: false, resultName: 'NO_ACK' });
     expect(String(param)).toMatch(/cancelled/);
     expect(upload).toMatchObject({ ok: false, error: 'aborted' });
@@ -121,7 +130,8 @@ describe('closing', () => {
 
 describe('parameters', () => {
   it('reads by either spelling, writes with read-back and names an unknown parameter', async () => {
-    const { mv, conn } = await vehicle({ sysid: 7 });
+    // the caller's own deadline: ArduPilot never answers an unknown name, and the default would wait 20 s
+    const { mv, conn } = await vehicle({ sysid: 7 }, { param: { retry: { deadlineMs: 1500 } } });
     const v = await conn.waitForVehicle({ timeoutMs: 3000 });
     expect(await v.getParam(['SYSID_THISMAV', 'MAV_SYSID'])).toBe(7);
     expect(await v.getParam('SYSID_THISMAV')).toBe(7); // alias table

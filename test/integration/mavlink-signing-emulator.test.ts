@@ -21,7 +21,7 @@ afterEach(async () => {
   while (cleanups.length) await Promise.resolve(cleanups.pop()!()).catch(() => undefined);
 });
 
-const FAST: ConnectOptionsExt = { linkTimeoutMs: 1000, transfer: { timeoutMs: 300 }, command: { timeoutMs: 300, retries: 2 }, param: { timeoutMs: 300, retries: 2 } };
+const FAST: ConnectOptionsExt = { linkTimeoutMs: 1000 };
 
 /** One vehicle (sysid 1) with SERIAL1; SERIAL0 is opened (boots the firmware) and left alone. */
 async function emulator(signingKey?: Buffer): Promise<{ emu: Emulator; serial1: number }> {
@@ -89,11 +89,12 @@ describe('MAVLink 2 signing against the emulator', () => {
   it('without a key: the client hears the (signed) vehicle, but the vehicle ignores every request — parameter read, command, upload', async () => {
     const { emu, serial1 } = await emulator(KEY);
     const vehicle = emu.vehicles[0]!;
-    const conn = await client(serial1);
+    // the caller's own deadline (the CLI's --timeout): nothing is ever answered, and the default waits 20 s per step
+    const conn = await client(serial1, { retry: { deadlineMs: 1000 } });
     const v = await conn.waitForVehicle({ timeoutMs: 5000 });
     await expect(v.getParam('FENCE_TYPE')).rejects.toThrow();
     expect(await v.setMode(4)).toMatchObject({ ok: false, resultName: 'NO_ACK' });
-    const upload = await v.uploadItems(0, makeMission(5), { timeoutMs: 100, retries: 1, attempts: 1 });
+    const upload = await v.uploadItems(0, makeMission(5), { attempts: 1 });
     expect(upload.ok).toBe(false);
     expect(vehicle.mission).toHaveLength(0);
     expect(vehicle.modeName).toBe('STABILIZE');

@@ -41,6 +41,17 @@ class FenceLatchVehicle implements PlanTarget {
     if (n === 'FENCE_ENABLE' && before !== value) this.latch();
     return value;
   }
+  async getParams(names: string[]): Promise<number[]> {
+    const out: number[] = [];
+    for (const n of names) out.push(await this.getParam(n));
+    return out;
+  }
+  /** One exchange of independent writes, applied in the order given. */
+  async setParams(writes: { name: string; value: number }[]): Promise<number[]> {
+    const out: number[] = [];
+    for (const w of writes) out.push(await this.setParam(w.name, w.value));
+    return out;
+  }
   async uploadAndVerify(type: MissionType) {
     if (type === this.failType) return { ok: false as const, error: 'mismatch' as const, message: 'read-back differs' };
     return { ok: true as const, value: undefined };
