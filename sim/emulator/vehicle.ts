@@ -9,6 +9,7 @@ import type { MissionItem, MissionType } from '../../src/missions/types.js';
 import type { Logger } from '../../src/log.js';
 import { MavDecoder, MavEncoder, statusTextChunks, type Incoming } from './codec.js';
 import { fromNE, insidePolygon, toNE, type LatLon, type NE } from './geo.js';
+import { altitudeReadback, legacyItemToInt, legacyXY } from './ap-mission-storage.js';
 import { MissionProtocolServer, type Peer } from './mission-protocol.js';
 import { CMD, COMMAND_NAMES, fenceShapes, isNavCommand, type FenceShapes } from './mission-store.js';
 import { ParamTable, PARAM_REAL32, type ParamNaming } from './params.js';
@@ -666,7 +667,7 @@ export class EmulatedVehicle extends EventEmitter {
     let best: { ne: NE; alt: number } | undefined;
     for (const r of this.rallyItems) {
       const ne = toNE(this.start, { lat: r.x / 1e7, lon: r.y / 1e7 });
-      if (!best || dist(ne) < dist(best.ne)) best = { ne, alt: r.z + this.homeAltOffset() };
+      if (!best || dist(ne) < dist(best.ne)) best = { ne, alt: this.itemTarget(r).alt }; // frame 0 absolute, 3/10 above home
     }
     if (!best) return undefined;
     const home = this.homeNE();
@@ -1346,7 +1347,11 @@ export class EmulatedVehicle extends EventEmitter {
         const it = m.data as common.MissionItemInt | common.MissionItem;
         const type = (it.missionType ?? 0) as MissionType;
         if (m.version === 1 && type !== 0) return this.needMavlink2(from, type);
-        const item = this.wireItem(it, legacy, type);
+        const wire = this.wireItem(it, type);
+        // GCS_MAVLINK::handle_mission_item: a legacy item that does not convert is answered, the upload goes on
+        const conv = legacy ? legacyItemToInt(wire) : { ok: true as const, item: wire };
+        if (!conv.ok) return this.sendMissionAck(from, type, conv.result);
+        const item = conv.item;
         if (it.current === 2 && type === 0) return this.guidedItem(from, item);
         this.protocol.handleItem(from, item, legacy);
         return;
@@ -1411,8 +1416,8 @@ export class EmulatedVehicle extends EventEmitter {
     this.sendMissionAck(from, type, 3);
   }
 
-  private wireItem(it: common.MissionItemInt | common.MissionItem, legacy: boolean, type: MissionType): MissionItem {
-    const located = legacy && it.command !== CMD.DO_JUMP;
+  /** The item as it came (a legacy MISSION_ITEM still in float degrees). */
+  private wireItem(it: common.MissionItemInt | common.MissionItem, type: MissionType): MissionItem {
     return {
       seq: it.seq,
       frame: it.frame,
@@ -1423,8 +1428,8 @@ export class EmulatedVehicle extends EventEmitter {
       param2: it.param2,
       param3: it.param3,
       param4: it.param4,
-      x: located ? Math.round(it.x * 1e7) : it.x,
-      y: located ? Math.round(it.y * 1e7) : it.y,
+      x: it.x,
+      y: it.y,
       z: it.z,
       missionType: type,
     };
@@ -1683,9 +1688,9 @@ export class EmulatedVehicle extends EventEmitter {
     m.param2 = item.param2;
     m.param3 = item.param3;
     m.param4 = item.param4;
-    const located = item.command !== CMD.DO_JUMP && (item.frame === 0 || item.frame === 3 || item.frame === 10) && (item.x !== 0 || item.y !== 0);
-    m.x = asInt || !located ? item.x : item.x / 1e7;
-    m.y = asInt || !located ? item.y : item.y / 1e7;
+    const xy = asInt ? item : legacyXY(item);
+    m.x = xy.x;
+    m.y = xy.y;
     m.z = item.z;
     m.missionType = item.missionType;
     this.send(m);
@@ -1696,7 +1701,7 @@ export class EmulatedVehicle extends EventEmitter {
     return {
       seq: 0, frame: 0, command: CMD.NAV_WAYPOINT, current: 0, autocontinue: 1,
       param1: 0, param2: 0, param3: 0, param4: 0,
-      x: h ? Math.round(h.lat * 1e7) : 0, y: h ? Math.round(h.lon * 1e7) : 0, z: h ? Math.round(h.altM * 100) / 100 : 0,
+      x: h ? Math.round(h.lat * 1e7) : 0, y: h ? Math.round(h.lon * 1e7) : 0, z: h ? altitudeReadback(h.altM) : 0,
       missionType: 0,
     };
   }
