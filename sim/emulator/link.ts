@@ -9,8 +9,8 @@ import { common, type MavLinkData } from 'node-mavlink';
 import type { MissionItem, MissionType } from '../../src/missions/types.js';
 import type { Logger } from '../../src/log.js';
 import { MavDecoder, MavEncoder, statusTextChunks, type Incoming } from './codec.js';
+import { legacyXY } from './ap-mission-storage.js';
 import type { Peer } from './mission-protocol.js';
-import { CMD } from './mission-store.js';
 import type { VehicleSigning } from './signing.js';
 import type { VehicleState } from './vehicle-state.js';
 
@@ -124,9 +124,9 @@ export class Link {
     m.param2 = item.param2;
     m.param3 = item.param3;
     m.param4 = item.param4;
-    const located = item.command !== CMD.DO_JUMP && (item.frame === 0 || item.frame === 3 || item.frame === 10) && (item.x !== 0 || item.y !== 0);
-    m.x = asInt || !located ? item.x : item.x / 1e7;
-    m.y = asInt || !located ? item.y : item.y / 1e7;
+    const xy = asInt ? item : legacyXY(item);
+    m.x = xy.x;
+    m.y = xy.y;
     m.z = item.z;
     m.missionType = item.missionType;
     this.send(m);

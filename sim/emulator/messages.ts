@@ -12,6 +12,7 @@ import type { AutoExecutor } from './auto-executor.js';
 import type { Incoming } from './codec.js';
 import type { CommandHandler } from './commands.js';
 import { toNE } from './geo.js';
+import { legacyItemToInt } from './ap-mission-storage.js';
 import { here, homeAltOffset, itemTarget } from './kinematics.js';
 import type { Link } from './link.js';
 import type { MissionProtocolServer, Peer } from './mission-protocol.js';
@@ -81,7 +82,11 @@ export class MessageRouter {
         const it = m.data as common.MissionItemInt | common.MissionItem;
         const type = (it.missionType ?? 0) as MissionType;
         if (m.version === 1 && type !== 0) return this.needMavlink2(from, type);
-        const item = wireItem(it, legacy, type);
+        const wire = wireItem(it, type);
+        // GCS_MAVLINK::handle_mission_item: a legacy item that does not convert is answered, the upload goes on
+        const conv = legacy ? legacyItemToInt(wire) : { ok: true as const, item: wire };
+        if (!conv.ok) return this.link.sendMissionAck(from, type, conv.result);
+        const item = conv.item;
         if (it.current === 2 && type === 0) return this.guidedItem(from, item);
         this.protocol.handleItem(from, item, legacy);
         return;
@@ -168,9 +173,8 @@ export class MessageRouter {
   }
 }
 
-/** A MISSION_ITEM_INT, or a legacy MISSION_ITEM (degrees, scaled to 1e7 unless DO_JUMP), as a stored item. */
-function wireItem(it: common.MissionItemInt | common.MissionItem, legacy: boolean, type: MissionType): MissionItem {
-  const located = legacy && it.command !== CMD.DO_JUMP;
+/** The item as it came (a legacy MISSION_ITEM still in float degrees). */
+function wireItem(it: common.MissionItemInt | common.MissionItem, type: MissionType): MissionItem {
   return {
     seq: it.seq,
     frame: it.frame,
@@ -181,8 +185,8 @@ function wireItem(it: common.MissionItemInt | common.MissionItem, legacy: boolea
     param2: it.param2,
     param3: it.param3,
     param4: it.param4,
-    x: located ? Math.round(it.x * 1e7) : it.x,
-    y: located ? Math.round(it.y * 1e7) : it.y,
+    x: it.x,
+    y: it.y,
     z: it.z,
     missionType: type,
   };

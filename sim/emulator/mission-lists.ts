@@ -6,6 +6,7 @@
 import { common } from 'node-mavlink';
 import type { MissionItem, MissionType } from '../../src/missions/types.js';
 import type { Link } from './link.js';
+import { altitudeReadback } from './ap-mission-storage.js';
 import { MissionProtocolServer } from './mission-protocol.js';
 import { CMD } from './mission-store.js';
 import { MODE, type VehicleState } from './vehicle-state.js';
@@ -45,7 +46,7 @@ function homeItem(s: VehicleState): MissionItem {
   return {
     seq: 0, frame: 0, command: CMD.NAV_WAYPOINT, current: 0, autocontinue: 1,
     param1: 0, param2: 0, param3: 0, param4: 0,
-    x: h ? Math.round(h.lat * 1e7) : 0, y: h ? Math.round(h.lon * 1e7) : 0, z: h ? Math.round(h.altM * 100) / 100 : 0,
+    x: h ? Math.round(h.lat * 1e7) : 0, y: h ? Math.round(h.lon * 1e7) : 0, z: h ? altitudeReadback(h.altM) : 0,
     missionType: 0,
   };
 }

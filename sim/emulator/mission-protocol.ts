@@ -2,7 +2,9 @@
  * The vehicle side of the MAVLink mission protocol as ArduPilot's MissionItemProtocol implements
  * it, for mission (0), fence (1) and rally (2):
  * - upload: MISSION_COUNT → the vehicle asks with MISSION_REQUEST (#40, never _INT) → MISSION_ITEM_INT
- *   (or legacy MISSION_ITEM, with a deprecation STATUSTEXT); a wrong seq gets MISSION_ACK
+ *   (or legacy MISSION_ITEM: 'got MISSION_ITEM; GCS should send MISSION_ITEM_INT' once per mission
+ *   type, MissionItemProtocol::send_mission_item_warning); each item is stored as
+ *   ap-mission-storage.ts says; a wrong seq gets MISSION_ACK
  *   INVALID_SEQUENCE mid-transfer and the same seq is asked again by the 1 s re-request timer;
  *   8 s without an item → OPERATION_CANCELLED + 'Mission upload timeout'. All timers on sim time.
  * - missions and rally points are written through (truncated at MISSION_COUNT, so a failed upload
@@ -55,12 +57,14 @@ interface Upload {
 const SEV_WARNING = 4;
 const SEV_INFO = 6;
 const SEV_CRITICAL = 2;
+const SEV_DEBUG = 7;
 
 const LIMITS: Record<MissionType, number> = { 0: MAX_MISSION_ITEMS, 1: MAX_FENCE_ITEMS, 2: MAX_RALLY_POINTS };
 
 export class MissionProtocolServer {
   private readonly uploads = new Map<MissionType, Upload>();
-  private warnedLegacy = false;
+  /** MissionItemProtocol::mission_item_warning_sent: one per mission type, until reboot. */
+  private readonly warnedLegacy = new Set<MissionType>();
 
   constructor(private readonly host: MissionProtocolHost) {}
 
@@ -101,9 +105,9 @@ export class MissionProtocolServer {
   handleItem(from: Peer, raw: MissionItem, legacy: boolean): void {
     const type = raw.missionType;
     const up = this.uploads.get(type);
-    if (legacy && !this.warnedLegacy) {
-      this.warnedLegacy = true;
-      this.host.text(SEV_INFO, 'Received message (MISSION_ITEM) is deprecated; use MISSION_ITEM_INT');
+    if (legacy && !this.warnedLegacy.has(type)) {
+      this.warnedLegacy.add(type);
+      this.host.text(SEV_WARNING, 'got MISSION_ITEM; GCS should send MISSION_ITEM_INT');
     }
     if (!up) {
       this.host.sendAck(from, type, MAV_MISSION.ERROR);
@@ -117,7 +121,7 @@ export class MissionProtocolServer {
       this.host.sendAck(from, type, MAV_MISSION.DENIED);
       return;
     }
-    const conv = convertItem(type, { ...raw, seq: raw.seq });
+    const conv = convertItem(type, { ...raw, seq: raw.seq }, up.count);
     if (!conv.ok) {
       this.uploads.delete(type);
       this.host.sendAck(from, type, conv.result);
@@ -145,15 +149,15 @@ export class MissionProtocolServer {
 
   private complete(up: Upload): void {
     if (up.type === 1) {
-      const reason = validateFence(up.buffer);
-      if (reason) {
-        this.host.text(SEV_WARNING, reason);
+      const refusal = validateFence(up.buffer);
+      if (refusal) {
+        for (const t of refusal.texts) this.host.text(t.severity, t.text);
         this.host.sendAck(up.peer, 1, MAV_MISSION.ERROR);
         return;
       }
       this.host.setItems(1, up.buffer);
       this.host.sendAck(up.peer, 1, MAV_MISSION.ACCEPTED);
-      this.host.text(SEV_INFO, 'Fence Indexed OK');
+      this.host.text(SEV_DEBUG, 'Fence Indexed OK'); // AC_PolyFence_loader::write_fence, SITL builds only
       return;
     }
     this.host.sendAck(up.peer, up.type, MAV_MISSION.ACCEPTED);
@@ -202,6 +206,7 @@ export class MissionProtocolServer {
   /** Abandon uploads (reboot). */
   reset(): void {
     this.uploads.clear();
+    this.warnedLegacy.clear();
   }
 
   private downloadItems(type: MissionType): MissionItem[] {

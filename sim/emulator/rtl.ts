@@ -6,7 +6,7 @@
 import type { Target } from './physics.js';
 import { fenceTypeBits } from './fence-monitor.js';
 import { type NE, toNE } from './geo.js';
-import { downSpeed, here, homeAltOffset, homeNE, landSpeedAt, upSpeed, wpSpeed } from './kinematics.js';
+import { downSpeed, here, homeAltOffset, homeNE, itemTarget, landSpeedAt, upSpeed, wpSpeed } from './kinematics.js';
 import type { RtlState, VehicleState } from './vehicle-state.js';
 
 export function startRtl(s: VehicleState): RtlState {
@@ -32,7 +32,7 @@ function nearestRally(s: VehicleState): { ne: NE; alt: number } | undefined {
   let best: { ne: NE; alt: number } | undefined;
   for (const r of s.rallyItems) {
     const ne = toNE(s.start, { lat: r.x / 1e7, lon: r.y / 1e7 });
-    if (!best || dist(ne) < dist(best.ne)) best = { ne, alt: r.z + homeAltOffset(s) };
+    if (!best || dist(ne) < dist(best.ne)) best = { ne, alt: itemTarget(s, r).alt }; // frame 0 absolute, 3/10 above home
   }
   if (!best) return undefined;
   const home = homeNE(s);

@@ -214,7 +214,9 @@ describe('mission upload and download (type 0)', () => {
     await gcs.waitText(/Flight plan received/, 1000, 0);
   });
 
-  it('download: seq 0 is the vehicle home, frames come back 0/3, take-off and RTL with x = y = 0', async () => {
+  // AP_Mission::stored_in_location keeps NAV_TAKEOFF's position and none for RTL (checked on SITL:
+  // test/sitl/mission-storage-sitl.test.ts)
+  it('download: seq 0 is the vehicle home, frames come back 0/3, take-off keeps its position, RTL comes back with x = y = 0', async () => {
     const { gcs } = await setup();
     await gcs.waitText(/origin set/, 5000, 0);
     const up = referenceMission();
@@ -225,7 +227,7 @@ describe('mission upload and download (type 0)', () => {
     expect(items[0]!.x).toBe(Math.round(HOME.lat * 1e7));
     expect(items[0]!.z).toBeCloseTo(HOME.altM, 1);
     expect(items[0]!.frame).toBe(0);
-    expect([items[1]!.command, items[1]!.x, items[1]!.y, items[1]!.frame, items[1]!.z]).toEqual([22, 0, 0, 3, 30]);
+    expect([items[1]!.command, items[1]!.x, items[1]!.y, items[1]!.frame, items[1]!.z]).toEqual([22, up[1]!.x, up[1]!.y, 3, 30]);
     expect([items[2]!.frame, items[2]!.x, items[2]!.y]).toEqual([3, up[2]!.x, up[2]!.y]);
     expect([items[6]!.command, items[6]!.x, items[6]!.y]).toEqual([20, 0, 0]);
   });
@@ -322,7 +324,8 @@ describe('mission upload and download (type 0)', () => {
     expect(await gcs.upload(1, 0, body)).toBe(2); // UNSUPPORTED_FRAME
   });
 
-  it('accepts legacy MISSION_ITEM (float degrees) with a deprecation STATUSTEXT chunked over 50 characters', async () => {
+  // MissionItemProtocol::send_mission_item_warning, as SITL sends it: WARNING, exactly 50 characters, once
+  it('accepts legacy MISSION_ITEM (float degrees) with the STATUSTEXT "got MISSION_ITEM; GCS should send MISSION_ITEM_INT"', async () => {
     const { emu, gcs } = await setup();
     await gcs.heartbeat();
     const done = new Promise<number>((resolve) => {
@@ -351,11 +354,8 @@ describe('mission upload and download (type 0)', () => {
     expect(await done).toBe(0);
     // float32 degrees carry about 1e-7° of rounding: within 2 cm
     expect(Math.abs(emu.vehicles[0]!.mission[1]!.x - Math.round((HOME.lat + 0.001) * 1e7))).toBeLessThan(20);
-    const chunks = gcs.messages.filter((m) => m.msgid === 253).map((m) => m.data as common.StatusText).filter((s) => s.id !== 0);
-    expect(chunks.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
-    expect(chunks.map((c) => c.chunkSeq)).toEqual([0, 1]);
-    expect(chunks.map((c) => c.text).join('')).toMatch(/MISSION_ITEM\) is deprecated/);
+    const warnings = gcs.messages.filter((m) => m.msgid === 253).map((m) => m.data as common.StatusText).filter((s) => /MISSION_ITEM/.test(s.text));
+    expect(warnings.map((w) => [w.severity, w.text, w.id])).toEqual([[4, 'got MISSION_ITEM; GCS should send MISSION_ITEM_INT', 0]]);
   });
 });
 
