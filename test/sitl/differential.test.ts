@@ -206,6 +206,10 @@ function offset(c: { lat: number; lon: number }, northM: number, eastM: number):
   return { lat: c.lat + northM / M_PER_DEG, lon: c.lon + eastM / (M_PER_DEG * Math.cos((c.lat * Math.PI) / 180)) };
 }
 
+function returnPoint(seq: number, at: { lat: number; lon: number }): MissionItem {
+  return { seq, frame: 5, command: 5000, current: 0, autocontinue: 1, param1: 0, param2: 0, param3: 0, param4: 0, x: Math.round(at.lat * 1e7), y: Math.round(at.lon * 1e7), z: 0, missionType: 1 };
+}
+
 function rallyPoint(seq: number, at: { lat: number; lon: number }, frame: number, z: number): MissionItem {
   return { seq, frame, command: 5100, current: 0, autocontinue: 1, param1: 0, param2: 0, param3: 0, param4: 0, x: Math.round(at.lat * 1e7), y: Math.round(at.lon * 1e7), z, missionType: 2 };
 }
@@ -244,18 +248,23 @@ describe.skipIf(!bin)('differential: emulator vs ArduPilot SITL, same steps, sam
   it('fences at the storage limit and over it: same ACKs, the old fence kept', { timeout: 600_000 }, async () => {
     const p = planWith(COUNTY, drone('police-quad'));
     const home = homeOf(p);
-    // AC_PolyFence_loader::fence_storage_space_required: 4 header + per polygon (1 type + 1 count + 8 per vertex).
-    // Copter's fence storage is 48 + 256 + 256 = 560 bytes (StorageManager copter layout), 70 items (560 / 8).
-    const atLimit = [...polygon(home, 500, 35, 5001, 0), ...polygon(offset(home, 200, 200), 40, 34, 5002, 35)]; // 4 + 282 + 274 = 560 bytes
-    const oneVertexMore = [...polygon(home, 480, 35, 5001, 0), ...polygon(offset(home, -200, 200), 40, 35, 5002, 35)]; // 568 bytes, 70 items
-    const tooManyItems = polygon(home, 450, 71, 5001, 0); // 71 items > 70
+    // AC_PolyFence_loader::fence_storage_space_required: 4 header + per polygon (1 type + 1 count + 8 per
+    // vertex) + 9 per return point; copter's fence storage is 48 + 256 + 256 = 560 bytes (StorageManager,
+    // copter layout), 70 items (560 / 8). The end-of-storage marker (1 byte) is not counted there but is
+    // written after the fence, so the full storage is 559 bytes of fence + the marker. A fence of exactly
+    // 560 bytes passes ArduPilot's check, loses its marker and is corrupt: SITL panics "Fence corrupt
+    // (offset=560)" (AC_PolyFence_loader::scan_eeprom) and the link dies; the emulator refuses it instead
+    // ("Fence exceeds storage size"). Not flown here: there is nothing on SITL to compare with.
     const single69 = polygon(home, 520, 69, 5001, 0); // 4 + 2 + 552 = 558 bytes
+    const full: MissionItem[] = [...polygon(home, 500, 68, 5001, 0), returnPoint(68, offset(home, 30, 30))]; // 4 + 546 + 9 = 559 bytes
+    const oneVertexMore = [...polygon(home, 480, 35, 5001, 0), ...polygon(offset(home, -200, 200), 40, 35, 5002, 35)]; // 4 + 282 + 282 = 568 bytes, 70 items
+    const tooManyItems = polygon(home, 450, 71, 5001, 0); // 71 items > 70
     const { emu, sitl: real } = await onBoth(home, {}, async (s) => {
       const from = s.trace.allTexts.length;
       await uploadFact(s, 'one 69-vertex polygon (558 bytes)', 1, single69);
       await readBackAs(s, 'fence after 69-vertex polygon', 1);
-      await uploadFact(s, 'two polygons, 69 vertices (560 bytes)', 1, atLimit);
-      await readBackAs(s, 'fence after 560-byte upload', 1);
+      await uploadFact(s, '68-vertex polygon + return point (559 bytes: full)', 1, full);
+      await readBackAs(s, 'fence after 559-byte upload', 1);
       await uploadFact(s, 'two polygons, 70 vertices (568 bytes)', 1, oneVertexMore);
       await readBackAs(s, 'fence after 568-byte upload', 1);
       await uploadFact(s, '71 fence items', 1, tooManyItems);
