@@ -1,0 +1,250 @@
+/**
+ * The AUTO mission executor, after ArduPilot's AP_Mission and ModeAuto: start a run, run DO commands up
+ * to the next NAV command (DO_JUMP counting its repeats), start that NAV command, steer it step by
+ * step until it is done (MISSION_ITEM_REACHED), and finish the mission. Payload place is delegated to
+ * payload.ts, the return to launch to rtl.ts. Holds a reference to the shared vehicle state.
+ */
+import type { EventEmitter } from 'node:events';
+import { common } from 'node-mavlink';
+import type { MissionItem } from '../../src/missions/types.js';
+import type { Arming } from './arming.js';
+import { fenceEnableCommand } from './fence-monitor.js';
+import type { NE } from './geo.js';
+import { changeSpeed, currentLocation, downSpeed, here, itemTarget, landSpeedAt, upSpeed, wpSpeed } from './kinematics.js';
+import type { Link } from './link.js';
+import { CMD, COMMAND_NAMES, isNavCommand } from './mission-store.js';
+import type { Payload } from './payload.js';
+import type { Target } from './physics.js';
+import { rtlController, startRtl } from './rtl.js';
+import type { TelemetryStreams } from './telemetry-streams.js';
+import { SEV, type VehicleState } from './vehicle-state.js';
+
+export class AutoExecutor {
+  constructor(
+    private readonly s: VehicleState,
+    private readonly link: Link,
+    private readonly telemetry: TelemetryStreams,
+    private readonly arming: Arming,
+    private readonly payload: Payload,
+    private readonly events: EventEmitter,
+  ) {}
+
+  startMissionRun(): void {
+    const s = this.s;
+    s.missionState = 'running';
+    s.jumpCounts.clear();
+    s.navIndex = 0;
+    s.nav = undefined;
+    if (!this.advance(1)) this.missionComplete();
+  }
+
+  /** AP_Mission::advance_current_nav_cmd: run DO commands up to the next NAV command and start it. */
+  private advance(from: number): boolean {
+    const s = this.s;
+    let i = from;
+    for (let loops = 0; loops < 1000 && i < s.missionItems.length; loops++) {
+      const it = s.missionItems[i]!;
+      if (it.command === CMD.DO_JUMP) {
+        const target = Math.round(it.param1);
+        const repeat = Math.round(it.param2);
+        const done = s.jumpCounts.get(i) ?? 0;
+        if (repeat < 0 || done < repeat) {
+          s.jumpCounts.set(i, done + 1);
+          i = Math.max(1, target);
+        } else i += 1;
+        continue;
+      }
+      this.link.text(SEV.INFO, `Mission: ${i} ${COMMAND_NAMES[it.command] ?? it.command}`);
+      if (isNavCommand(it.command)) {
+        this.startNav(i, it);
+        return true;
+      }
+      this.runDo(it);
+      i += 1;
+    }
+    return false;
+  }
+
+  /** Make item `i` (a NAV command) the current one and set up its phase. */
+  startNav(i: number, it: MissionItem): void {
+    const s = this.s;
+    s.navIndex = i;
+    this.telemetry.sendMissionCurrent();
+    const h = here(s);
+    const { ne, alt } = itemTarget(s, it);
+    const pos: NE = { n: h.n, e: h.e };
+    switch (it.command) {
+      case CMD.NAV_TAKEOFF:
+        s.nav = { kind: 'takeoff', alt: Math.max(alt, 1), startedAt: s.nowS };
+        break;
+      case CMD.NAV_WAYPOINT:
+      case CMD.NAV_SPLINE_WAYPOINT:
+        s.nav = { kind: 'goto', target: ne ?? pos, alt: it.z === 0 && !ne ? h.alt : alt, holdS: it.param1 };
+        break;
+      case CMD.NAV_LOITER_UNLIM:
+        s.nav = { kind: 'goto', target: ne ?? pos, alt, holdS: 0, forever: true };
+        break;
+      case CMD.NAV_LOITER_TIME:
+        s.nav = { kind: 'goto', target: ne ?? pos, alt, holdS: it.param1 };
+        break;
+      case CMD.NAV_LOITER_TURNS:
+        s.nav = { kind: 'goto', target: ne ?? pos, alt, holdS: Math.max(1, it.param1) * 20 };
+        break;
+      case CMD.NAV_RETURN_TO_LAUNCH:
+        s.nav = { kind: 'rtl', rtl: startRtl(s) };
+        break;
+      case CMD.NAV_LAND:
+        s.nav = { kind: 'land', target: ne ?? pos, flyFirst: ne !== undefined };
+        break;
+      case CMD.NAV_PAYLOAD_PLACE:
+        s.nav = { kind: 'payload', target: ne ?? pos, startAlt: h.alt, maxDescent: it.param1, stage: 'fly', stageAt: s.nowS, descentStartAlt: h.alt };
+        break;
+      case CMD.NAV_DELAY:
+        s.nav = { kind: 'delay', until: s.nowS + Math.max(0, it.param1) };
+        break;
+      case CMD.NAV_CONTINUE_AND_CHANGE_ALT:
+      case CMD.NAV_LOITER_TO_ALT:
+        s.nav = { kind: 'alt', alt };
+        break;
+      default:
+        s.nav = { kind: 'delay', until: s.nowS };
+    }
+  }
+
+  private runDo(it: MissionItem): void {
+    const s = this.s;
+    switch (it.command) {
+      case CMD.DO_CHANGE_SPEED:
+        changeSpeed(s, it.param1, it.param2);
+        break;
+      case CMD.DO_GRIPPER:
+        this.payload.gripperAction(it.param2, 'gripper');
+        break;
+      case CMD.DO_WINCH:
+        this.payload.winchAction(it.param2, it.param3, it.param4);
+        break;
+      case CMD.DO_SET_HOME:
+        if (Math.round(it.param1) === 1) this.arming.setHome(currentLocation(s));
+        else this.arming.setHome({ lat: it.x / 1e7, lon: it.y / 1e7, altM: it.z });
+        break;
+      case CMD.DO_FENCE_ENABLE:
+        fenceEnableCommand(s, Math.round(it.param1) === 1);
+        break;
+      default:
+        break; // CONDITION_* and camera/servo commands: accepted, no effect here
+    }
+  }
+
+  /** The current NAV command is done: MISSION_ITEM_REACHED, then on to the next one (or the end). */
+  navComplete(): void {
+    const s = this.s;
+    const i = s.navIndex;
+    s.reached.push(i);
+    const r = new common.MissionItemReached();
+    r.seq = i;
+    this.link.send(r);
+    this.events.emit('reached', i);
+    s.nav = undefined;
+    if (!this.advance(i + 1)) this.missionComplete();
+  }
+
+  private missionComplete(): void {
+    const s = this.s;
+    s.missionState = 'complete';
+    s.nav = undefined;
+    s.hold = here(s);
+    this.telemetry.sendMissionCurrent();
+    if (s.isLanded && s.isArmed) this.arming.disarm('Disarming motors');
+  }
+
+  /** This step's target in AUTO: the current NAV command's, or hold where the mission left off. */
+  autoController(): Target | undefined {
+    const s = this.s;
+    const h = here(s);
+    const speeds = { speed: wpSpeed(s), up: upSpeed(s), down: downSpeed(s) };
+    if (s.missionState !== 'running' || !s.nav) {
+      if (s.isLanded) return undefined;
+      return { ...s.hold, ...speeds };
+    }
+    const nav = s.nav;
+    const radius = s.params.get('WP_RADIUS_M');
+    switch (nav.kind) {
+      case 'takeoff':
+        // motors spool up for ~2 s before the climb (ArduCopter's takeoff spool-up)
+        if (s.isLanded && s.nowS - nav.startedAt < 2) return undefined;
+        if (h.alt >= nav.alt - 0.3) {
+          s.hold = { n: h.n, e: h.e, alt: nav.alt };
+          this.navComplete();
+        }
+        return { n: s.hold.n, e: s.hold.e, alt: nav.alt, ...speeds, ...(s.isLanded ? { n: h.n, e: h.e } : {}) };
+      case 'goto': {
+        const d = Math.hypot(nav.target.n - h.n, nav.target.e - h.e);
+        if (nav.arrivedAt === undefined && d <= radius && Math.abs(nav.alt - h.alt) < 1) nav.arrivedAt = s.nowS;
+        if (nav.arrivedAt !== undefined && !nav.forever && s.nowS - nav.arrivedAt >= nav.holdS) {
+          s.hold = { n: nav.target.n, e: nav.target.e, alt: nav.alt };
+          this.navComplete();
+        }
+        return { n: nav.target.n, e: nav.target.e, alt: nav.alt, ...speeds };
+      }
+      case 'alt':
+        if (Math.abs(h.alt - nav.alt) < 0.5) {
+          s.hold = { ...h, alt: nav.alt };
+          this.navComplete();
+        }
+        return { n: s.hold.n, e: s.hold.e, alt: nav.alt, ...speeds };
+      case 'delay':
+        if (s.nowS >= nav.until) this.navComplete();
+        return s.isLanded ? undefined : { ...s.hold, ...speeds };
+      case 'rtl':
+        return rtlController(s, nav.rtl);
+      case 'land': {
+        if (nav.flyFirst) {
+          const d = Math.hypot(nav.target.n - h.n, nav.target.e - h.e);
+          if (d > 1) return { n: nav.target.n, e: nav.target.e, alt: h.alt, ...speeds };
+          nav.flyFirst = false;
+        }
+        if (nav.touchedAt !== undefined && s.nowS - nav.touchedAt >= 1) {
+          this.landedMidMission();
+          return undefined;
+        }
+        if (s.isLanded) return undefined;
+        return { n: nav.target.n, e: nav.target.e, alt: -1, speed: speeds.speed, up: 0, down: landSpeedAt(s, h.alt) };
+      }
+      case 'payload':
+        return this.payload.payloadController(nav, h, speeds);
+    }
+  }
+
+  /**
+   * NAV_LAND done with the motors stopped: go on only if MIS_OPTIONS has CONTINUE_AFTER_LAND (bit 2,
+   * AP_Mission.h) and the next NAV command is a take-off; otherwise disarm and reset the mission to its start.
+   */
+  private landedMidMission(): void {
+    const s = this.s;
+    const i = s.navIndex;
+    const continueAfterLand = (s.params.get('MIS_OPTIONS') & 4) !== 0;
+    let nextNav: MissionItem | undefined;
+    for (let k = i + 1; k < s.missionItems.length; k++) {
+      const it = s.missionItems[k]!;
+      if (isNavCommand(it.command)) {
+        nextNav = it;
+        break;
+      }
+    }
+    if (continueAfterLand && nextNav?.command === CMD.NAV_TAKEOFF) {
+      this.navComplete();
+      return;
+    }
+    s.reached.push(i);
+    const r = new common.MissionItemReached();
+    r.seq = i;
+    this.link.send(r);
+    this.events.emit('reached', i);
+    s.nav = undefined;
+    this.arming.disarm('Disarming motors');
+    // the mission resets to its start
+    s.missionState = 'idle';
+    s.navIndex = 0;
+    this.telemetry.sendMissionCurrent();
+  }
+}

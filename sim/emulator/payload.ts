@@ -1,0 +1,127 @@
+/**
+ * The payload: the gripper (DO_GRIPPER, and the release a payload place makes), the winch (DO_WINCH,
+ * its line paying out at up to WINCH_RATE_MAX), and the NAV_PAYLOAD_PLACE stages of the AUTO
+ * executor (fly over, descend until touchdown or the maximum descent, settle, release, climb back).
+ * Every release is recorded where it happened. Holds a reference to the shared vehicle state.
+ */
+import type { EventEmitter } from 'node:events';
+import { groundAt, homeAltOffset, position } from './kinematics.js';
+import type { Link } from './link.js';
+import type { Target } from './physics.js';
+import { SEV, type LocalPoint, type NavPhase, type ReleaseRecord, type VehicleState } from './vehicle-state.js';
+
+export class Payload {
+  constructor(
+    private readonly s: VehicleState,
+    private readonly link: Link,
+    private readonly events: EventEmitter,
+    /** The AUTO executor's "this NAV command is done: go on to the next". */
+    private readonly navComplete: () => void,
+  ) {}
+
+  /**
+   * MAV_CMD_DO_WINCH: action 0 relax, 1 relative length control (+ pays out), 2 rate control.
+   * As ArduCopter (mode_auto.cpp do_winch, GCS_Mavlink.cpp): relative length control calls
+   * AP_Winch::release_length(param3) and ignores param4; the PWM winch then moves at up to
+   * WINCH_RATE_MAX. Rate control is limited to WINCH_RATE_MAX.
+   */
+  winchAction(action: number, length: number, rate: number): void {
+    const s = this.s;
+    if (s.params.get('WINCH_TYPE') === 0) return; // no winch configured: ArduCopter ignores it
+    const a = Math.round(action);
+    const rateMax = Math.max(0, s.params.get('WINCH_RATE_MAX'));
+    if (a === 0) s.winch = { ...s.winch, targetM: s.winch.lengthM, rateMs: 0 };
+    else if (a === 1) s.winch = { ...s.winch, targetM: Math.max(0, s.winch.lengthM + length), rateMs: rateMax };
+    else if (a === 2) s.winch = { ...s.winch, targetM: rate >= 0 ? 1000 : 0, rateMs: Math.min(Math.abs(rate), rateMax) };
+  }
+
+  winchStep(dt: number): void {
+    const w = this.s.winch;
+    if (w.lengthM === w.targetM || w.rateMs <= 0) return;
+    // the line cannot pay out below the ground (the parcel rests there)
+    const maxLen = Math.max(0, this.s.body.alt - groundAt(this.s));
+    const target = Math.min(w.targetM, maxLen);
+    const step = w.rateMs * dt;
+    w.lengthM = Math.abs(target - w.lengthM) <= step ? target : w.lengthM + Math.sign(target - w.lengthM) * step;
+  }
+
+  /** This step's target for a NAV_PAYLOAD_PLACE in progress; moves `nav` on through its stages. */
+  payloadController(nav: Extract<NavPhase, { kind: 'payload' }>, h: LocalPoint, speeds: { speed: number; up: number; down: number }): Target | undefined {
+    const s = this.s;
+    const at = { n: nav.target.n, e: nav.target.e };
+    const descentRate = s.params.get('PLDP_SPEED_DN') > 0 ? s.params.get('PLDP_SPEED_DN') : s.params.get('LAND_SPEED') / 100;
+    switch (nav.stage) {
+      case 'fly': {
+        const d = Math.hypot(at.n - h.n, at.e - h.e);
+        if (d <= 0.5 && Math.hypot(s.body.vn, s.body.ve) < 0.5) {
+          nav.stage = 'descend';
+          nav.stageAt = s.nowS;
+          nav.descentStartAlt = h.alt;
+        }
+        return { ...at, alt: nav.startAlt, ...speeds };
+      }
+      case 'descend': {
+        const descended = nav.descentStartAlt - h.alt;
+        if (nav.maxDescent > 0 && descended >= nav.maxDescent && !s.isLanded) {
+          this.link.text(SEV.INFO, 'PayloadPlace: Reached maximum descent');
+          nav.stage = 'ascend';
+          nav.stageAt = s.nowS;
+          return { ...at, alt: nav.startAlt, ...speeds };
+        }
+        if (s.isLanded) {
+          nav.stage = 'settle';
+          nav.stageAt = s.nowS;
+          return { ...at, alt: h.alt, ...speeds };
+        }
+        return { ...at, alt: -1, speed: speeds.speed, up: 0, down: descentRate };
+      }
+      case 'settle':
+        // touchdown detected by the thrust dropping under PLDP_THRESH for a moment
+        if (s.nowS - nav.stageAt >= 1) {
+          this.link.text(SEV.INFO, 'PayloadPlace: Releasing the gripper');
+          this.gripperAction(0, 'payload-place');
+          nav.stage = 'release';
+          nav.stageAt = s.nowS;
+        }
+        return { ...at, alt: h.alt, ...speeds };
+      case 'release':
+        if (s.nowS - nav.stageAt >= Math.max(0.5, s.params.get('PLDP_DELAY'))) {
+          nav.stage = 'ascend';
+          nav.stageAt = s.nowS;
+        }
+        return { ...at, alt: h.alt, ...speeds };
+      case 'ascend':
+        if (h.alt >= nav.startAlt - 0.3) {
+          s.hold = { ...at, alt: nav.startAlt };
+          this.navComplete();
+        }
+        return { ...at, alt: nav.startAlt, ...speeds };
+    }
+  }
+
+  /** MAV_CMD_DO_GRIPPER action (0 release, 1 grab), when GRIP_ENABLE is set. */
+  gripperAction(action: number, by: string): void {
+    const s = this.s;
+    if (s.params.get('GRIP_ENABLE') !== 1) return;
+    const release = Math.round(action) === 0;
+    if (release && !s.gripperReleased) {
+      s.gripperReleased = true;
+      const p = position(s);
+      const lineOutM = s.winch.lengthM;
+      const payloadRelAltM = Math.max(groundAt(s) - homeAltOffset(s), p.relAltM - lineOutM);
+      const rec: ReleaseRecord = { lat: p.lat, lon: p.lon, relAltM: p.relAltM, t: s.nowS, by, lineOutM, payloadRelAltM };
+      s.releases.push(rec);
+      // AP_Gripper_Servo::release(): 'Gripper load releasing' when it starts a release; 'Gripper load
+      // released' only answers a release of a gripper that is already released.
+      this.link.text(SEV.INFO, 'Gripper load releasing');
+      this.events.emit('released', rec);
+    } else if (release) {
+      this.link.text(SEV.INFO, 'Gripper load released');
+    } else if (s.gripperReleased) {
+      s.gripperReleased = false;
+      this.link.text(SEV.INFO, 'Gripper load grabbing');
+    } else {
+      this.link.text(SEV.INFO, 'Gripper load grabbed');
+    }
+  }
+}
