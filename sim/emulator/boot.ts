@@ -49,6 +49,7 @@ export class Boot {
     s.prearmHealthy = false;
     s.originSet = false;
     s.homePos = undefined;
+    s.prearm = { lastRunMs: -Infinity, lastDisplayMs: 0, reportImmediately: false, lastPassed: false };
     this.signing?.boot(s.nowS);
   }
 

@@ -82,6 +82,8 @@ export interface VehicleState {
   /** Message id → stream interval and next send time (REQUEST_DATA_STREAM, SET_MESSAGE_INTERVAL). */
   readonly streams: Map<number, { interval: number; next: number }>;
   rebootAt: number | undefined;
+  /** AP_Arming::update's state, ms since boot (reset at every boot). */
+  prearm: { lastRunMs: number; lastDisplayMs: number; reportImmediately: boolean; lastPassed: boolean };
   rebootCount: number;
   nextTimesync: number;
   gcsHeardAt: number | undefined;
@@ -181,6 +183,7 @@ export function createVehicleState(init: VehicleStateInit): VehicleState {
     linkDownUntil: -1,
     streams: new Map(),
     rebootAt: undefined,
+    prearm: { lastRunMs: -Infinity, lastDisplayMs: 0, reportImmediately: false, lastPassed: false },
     rebootCount: 0,
     nextTimesync: 0,
     gcsHeardAt: undefined,

@@ -74,6 +74,7 @@ export class EmulatedVehicle extends EventEmitter {
   private readonly protocol: MissionProtocolServer;
   private readonly telemetry: TelemetryStreams;
   private readonly boot: Boot;
+  private readonly arming: Arming;
   private readonly flight: Flight;
   private readonly payload: Payload;
   private readonly failsafes: Failsafes;
@@ -118,6 +119,7 @@ export class EmulatedVehicle extends EventEmitter {
     this.protocol = protocol;
     this.telemetry = telemetry;
     this.boot = boot;
+    this.arming = arming;
     this.payload = payload;
     this.parameters = parameters;
     this.flight = new Flight(s, link, auto, this);
@@ -279,6 +281,7 @@ export class EmulatedVehicle extends EventEmitter {
     this.telemetry.periodic(now);
     this.protocol.step();
     this.boot.sensors();
+    this.arming.updatePrearm();
     this.flight.fly(dt);
     this.payload.winchStep(dt);
     batteryStep(s, dt);
