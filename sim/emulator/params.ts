@@ -52,6 +52,7 @@ const DEFS: ParamDef[] = [
   { name: 'LAND_ALT_LOW', value: 1000, type: I16 },
   { name: 'PLDP_SPEED_DN', value: 0, type: F },
   { name: 'PLDP_THRESH', value: 0.9, type: F },
+  { name: 'MOT_THST_HOVER', value: 0.39, type: F }, // copter.parm (ArduCopter's default is 0.35)
   { name: 'PLDP_DELAY', value: 0, type: F },
   { name: 'PLDP_RNG_MAX', value: 0, type: F },
   { name: 'FENCE_ENABLE', value: 0, type: I8 },

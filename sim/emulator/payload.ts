@@ -63,12 +63,14 @@ export class Payload {
       case 'descend': {
         const descended = nav.descentStartAlt - h.alt;
         if (nav.maxDescent > 0 && descended >= nav.maxDescent && !s.isLanded) {
-          this.link.text(SEV.INFO, 'PayloadPlace: Reached maximum descent');
+          this.link.text(SEV.WARNING, 'PayloadPlace: Reached maximum descent');
           nav.stage = 'ascend';
           nav.stageAt = s.nowS;
           return { ...at, alt: nav.startAlt, ...speeds };
         }
         if (s.isLanded) {
+          // the thrust drops on touchdown (PayloadPlace::run, State::Descent): placed once it stays
+          // under PLDP_THRESH × the descent thrust for placed_check_duration_ms (0.5 s)
           nav.stage = 'settle';
           nav.stageAt = s.nowS;
           return { ...at, alt: h.alt, ...speeds };
@@ -76,16 +78,25 @@ export class Payload {
         return { ...at, alt: -1, speed: speeds.speed, up: 0, down: descentRate };
       }
       case 'settle':
-        // touchdown detected by the thrust dropping under PLDP_THRESH for a moment
-        if (s.nowS - nav.stageAt >= 1) {
-          this.link.text(SEV.INFO, 'PayloadPlace: Releasing the gripper');
-          this.gripperAction(0, 'payload-place');
+        if (s.nowS - nav.stageAt >= 0.5) {
+          nav.placedAt = nav.stageAt;
+          // The threshold is PLDP_THRESH × the thrust measured in the steady descent; without an
+          // attitude model the hover thrust (MOT_THST_HOVER) stands in for it (real SITL: 0.314).
+          this.link.text(SEV.INFO, `PayloadPlace: payload release thrust threshold: ${(s.params.get('PLDP_THRESH') * s.params.get('MOT_THST_HOVER')).toFixed(6)}`);
+          // State::Release: with a gripper, release it and wait until it reports released; without, go on
+          if (this.gripperValid()) {
+            this.link.text(SEV.INFO, 'PayloadPlace: Releasing the gripper');
+            this.gripperAction(0, 'payload-place');
+          }
           nav.stage = 'release';
           nav.stageAt = s.nowS;
         }
         return { ...at, alt: h.alt, ...speeds };
       case 'release':
-        if (s.nowS - nav.stageAt >= Math.max(0.5, s.params.get('PLDP_DELAY'))) {
+        // State::Releasing until AP_Gripper::released(), then State::Delay: PLDP_DELAY counted from
+        // the start of the placed check
+        if (this.gripperValid() && s.gripper.state !== 'released') return { ...at, alt: h.alt, ...speeds };
+        if (s.nowS - (nav.placedAt ?? nav.stageAt) >= 0.5 + s.params.get('PLDP_DELAY')) {
           nav.stage = 'ascend';
           nav.stageAt = s.nowS;
         }
@@ -99,28 +110,64 @@ export class Payload {
     }
   }
 
-  /** MAV_CMD_DO_GRIPPER action (0 release, 1 grab), when GRIP_ENABLE is set. */
+  /** AP_Gripper::valid() for the servo gripper medidrop configures: GRIP_ENABLE set. */
+  private gripperValid(): boolean {
+    return this.s.params.get('GRIP_ENABLE') === 1;
+  }
+
+  /**
+   * MAV_CMD_DO_GRIPPER action (0 release, 1 grab), when GRIP_ENABLE is set: AP_Gripper_Servo::release /
+   * grab. A command to the state it is moving to does nothing; to the state it is in, says so
+   * ('Gripper load released' / 'grabbed'); otherwise the servo moves ('Gripper load releasing' /
+   * 'grabbing') and gripperStep reports the end of the move.
+   */
   gripperAction(action: number, by: string): void {
     const s = this.s;
-    if (s.params.get('GRIP_ENABLE') !== 1) return;
-    const release = Math.round(action) === 0;
-    if (release && !s.gripperReleased) {
-      s.gripperReleased = true;
-      const p = position(s);
-      const lineOutM = s.winch.lengthM;
-      const payloadRelAltM = Math.max(groundAt(s) - homeAltOffset(s), p.relAltM - lineOutM);
-      const rec: ReleaseRecord = { lat: p.lat, lon: p.lon, relAltM: p.relAltM, t: s.nowS, by, lineOutM, payloadRelAltM };
-      s.releases.push(rec);
-      // AP_Gripper_Servo::release(): 'Gripper load releasing' when it starts a release; 'Gripper load
-      // released' only answers a release of a gripper that is already released.
-      this.link.text(SEV.INFO, 'Gripper load releasing');
-      this.events.emit('released', rec);
-    } else if (release) {
-      this.link.text(SEV.INFO, 'Gripper load released');
-    } else if (s.gripperReleased) {
+    if (!this.gripperValid()) return;
+    const g = s.gripper;
+    if (Math.round(action) === 0) {
+      if (g.state === 'releasing') return;
+      if (g.state === 'released') {
+        this.link.text(SEV.INFO, 'Gripper load released');
+        return;
+      }
+      s.gripper = { state: 'releasing', at: s.nowS };
+      if (!s.gripperReleased) {
+        s.gripperReleased = true;
+        const p = position(s);
+        const lineOutM = s.winch.lengthM;
+        const payloadRelAltM = Math.max(groundAt(s) - homeAltOffset(s), p.relAltM - lineOutM);
+        const rec: ReleaseRecord = { lat: p.lat, lon: p.lon, relAltM: p.relAltM, t: s.nowS, by, lineOutM, payloadRelAltM };
+        s.releases.push(rec);
+        this.link.text(SEV.INFO, 'Gripper load releasing');
+        this.events.emit('released', rec);
+      } else this.link.text(SEV.INFO, 'Gripper load releasing');
+    } else {
+      if (g.state === 'grabbing') return;
+      if (g.state === 'grabbed') {
+        this.link.text(SEV.INFO, 'Gripper load grabbed');
+        return;
+      }
+      s.gripper = { state: 'grabbing', at: s.nowS };
       s.gripperReleased = false;
       this.link.text(SEV.INFO, 'Gripper load grabbing');
+    }
+  }
+
+  /**
+   * AP_Gripper_Servo::update_gripper (AP_Gripper::update, a 10 Hz task): once the servo has had
+   * SERVO_ACTUATION_TIME (500 ms) to move, GRABBING → GRABBED ('Gripper load grabbed'), RELEASING →
+   * RELEASED ('Gripper load released'). Real SITL says both texts on every release.
+   */
+  gripperStep(): void {
+    const s = this.s;
+    const g = s.gripper;
+    if ((g.state !== 'releasing' && g.state !== 'grabbing') || s.nowS - g.at < 0.5) return;
+    if (g.state === 'releasing') {
+      s.gripper = { state: 'released', at: g.at };
+      this.link.text(SEV.INFO, 'Gripper load released');
     } else {
+      s.gripper = { state: 'grabbed', at: g.at };
       this.link.text(SEV.INFO, 'Gripper load grabbed');
     }
   }

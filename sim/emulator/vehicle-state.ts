@@ -45,7 +45,7 @@ export type NavPhase =
   | { kind: 'goto'; target: NE; alt: number; holdS: number; arrivedAt?: number; forever?: boolean }
   | { kind: 'rtl'; rtl: RtlState }
   | { kind: 'land'; target: NE; flyFirst: boolean; touchedAt?: number }
-  | { kind: 'payload'; target: NE; startAlt: number; maxDescent: number; stage: 'fly' | 'descend' | 'settle' | 'release' | 'ascend'; stageAt: number; descentStartAlt: number }
+  | { kind: 'payload'; target: NE; startAlt: number; maxDescent: number; stage: 'fly' | 'descend' | 'settle' | 'release' | 'ascend'; stageAt: number; descentStartAlt: number; placedAt?: number }
   | { kind: 'delay'; until: number }
   | { kind: 'alt'; alt: number };
 
@@ -114,7 +114,13 @@ export interface VehicleState {
   speeds: { h: number | undefined; up: number | undefined; down: number | undefined };
 
   // payload
+  /** The parcel has been let go (from the moment a release starts). */
   gripperReleased: boolean;
+  /**
+   * AP_Gripper_Servo's state: NEUTRAL at boot (init_gripper), GRABBING / RELEASING while the servo
+   * moves (SERVO_ACTUATION_TIME, 0.5 s), then GRABBED / RELEASED; `at` = when the servo was commanded.
+   */
+  gripper: { state: 'neutral' | 'grabbing' | 'releasing' | 'grabbed' | 'released'; at: number };
   readonly releases: ReleaseRecord[];
   /** Winch line (WINCH_TYPE ≠ 0): paid-out length, where it is heading, how fast. */
   winch: { lengthM: number; targetM: number; rateMs: number };
@@ -212,6 +218,7 @@ export function createVehicleState(init: VehicleStateInit): VehicleState {
     speeds: { h: undefined, up: undefined, down: undefined },
 
     gripperReleased: false,
+    gripper: { state: 'neutral', at: 0 },
     releases: [],
     winch: { lengthM: 0, targetM: 0, rateMs: 0 },
 

@@ -284,6 +284,7 @@ export class EmulatedVehicle extends EventEmitter {
     this.arming.updatePrearm();
     this.flight.fly(dt);
     this.payload.winchStep(dt);
+    this.payload.gripperStep();
     batteryStep(s, dt);
     this.failsafes.step();
     this.telemetry.streamStep();

@@ -84,6 +84,8 @@ async function runOn(side: SideName, home: { lat: number; lon: number; altM: num
   if (emulated) await until(() => emulated.ready, `${side} ready to arm`, 120_000);
   const recorder = recordVehicle(vehicle, connection.ourSysid);
   try {
+    // The state the scenario starts from (mode, armed) is part of the trace: wait for one heartbeat.
+    await waitFor(vehicle, 'a heartbeat', (e) => e.type === 'heartbeat', 30_000);
     await steps({ side, connection, vehicle, recorder, trace: recorder.trace });
     failed = false;
     return recorder.trace;
