@@ -6,6 +6,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { fenceCheck, fenceTypeBits } from './fence-monitor.js';
+import { winchHealthy } from './payload.js';
 import { currentLocation, here } from './kinematics.js';
 import type { LatLon } from './geo.js';
 import type { Link } from './link.js';
@@ -20,18 +21,18 @@ export class Arming {
     private readonly events: EventEmitter,
   ) {}
 
+  /**
+   * Why an arm attempt is refused, or undefined. AP_Arming::arm runs the pre-arm checks with
+   * running_arming_checks set, so their failures read 'Arm: …' (check_failed's metafmt), not 'PreArm: …';
+   * the arm checks (mode armable, fence) run only once the pre-arm checks pass.
+   */
   private armCheck(): string | undefined {
     const s = this.s;
+    const pre = this.prearmFailures();
+    if (pre.length > 0) return `Arm: ${pre[0]}`;
     const mode = s.modeNum;
     if (mode === MODE.AUTO && (s.params.get('AUTO_OPTIONS') & 1) === 0) return 'Arm: AUTO mode not armable';
     if (mode === MODE.RTL || mode === MODE.LAND) return `Arm: ${MODE_NAMES[mode]} mode not armable`;
-    if (s.params.get('ARMING_CHECK') !== 0) {
-      if (!s.gpsFix && s.gpsLostAt === undefined && !s.prearmHealthy) return 'PreArm: GPS 1: Bad fix';
-      if (!s.homePos) return 'PreArm: AHRS: waiting for home';
-      if (!s.prearmHealthy) return 'PreArm: EKF3 still initialising';
-      if (s.batteryFs > 0) return 'PreArm: Battery 1 low';
-    }
-    if (GPS_MODES.has(mode) && !s.ekfPosition) return 'Arm: Need Position Estimate';
     if (s.params.get('FENCE_ENABLE') === 1) {
       const breach = fenceCheck(s);
       if (breach) return `Arm: vehicle outside ${breach} fence`;
@@ -46,18 +47,26 @@ export class Arming {
    */
   prearmFailures(): string[] {
     const s = this.s;
-    if (s.isArmed || s.params.get('ARMING_CHECK') === 0) return [];
+    if (s.isArmed) return [];
     const out: string[] = [];
-    if (!s.gpsFix && s.gpsLostAt === undefined && !s.prearmHealthy) out.push('PreArm: GPS 1: Bad fix');
-    else if (!s.homePos) out.push('PreArm: AHRS: waiting for home');
-    else if (!s.prearmHealthy) out.push('PreArm: EKF3 still initialising');
-    else if (!s.ekfPosition) {
-      // mandatory_gps_checks: a mode that needs GPS wants a position; otherwise an enabled circle or
-      // polygon fence does ("clarify to user why they need GPS in non-GPS flight mode").
-      if (GPS_MODES.has(s.modeNum)) out.push('PreArm: Need Position Estimate');
-      else if ((fenceTypeBits(s) & 6) !== 0) out.push('PreArm: Fence enabled, need position estimate');
+    if (s.params.get('ARMING_CHECK') !== 0) {
+      if (!s.gpsFix && s.gpsLostAt === undefined && !s.prearmHealthy) out.push('GPS 1: Bad fix');
+      else if (!s.homePos) out.push('AHRS: waiting for home');
+      else if (!s.prearmHealthy) out.push('EKF3 still initialising');
+      else if (!s.ekfPosition) {
+        // mandatory_gps_checks: a mode that needs GPS wants a position; otherwise an enabled circle or
+        // polygon fence does ("clarify to user why they need GPS in non-GPS flight mode").
+        if (GPS_MODES.has(s.modeNum)) out.push('Need Position Estimate');
+        else if ((fenceTypeBits(s) & 6) !== 0) out.push('Fence enabled, need position estimate');
+      }
+      if (s.batteryFs > 0) out.push('Battery 1 low');
+      // AP_Arming_Copter::winch_checks → AP_Winch::pre_arm_check: a PWM winch needs an output with
+      // SERVOn_FUNCTION 88 (AP_Winch_PWM::healthy)
+      if (s.params.get('WINCH_TYPE') !== 0 && !winchHealthy(s)) out.push('winch unhealthy');
+    } else if (GPS_MODES.has(s.modeNum) && !s.ekfPosition) {
+      // mandatory checks run even with ARMING_CHECK 0
+      out.push('Need Position Estimate');
     }
-    if (s.batteryFs > 0) out.push('PreArm: Battery 1 low');
     return out;
   }
 
@@ -80,7 +89,7 @@ export class Arming {
       p.lastDisplayMs = nowMs;
     }
     const failures = this.prearmFailures();
-    if (display) for (const f of failures) this.link.text(SEV.CRITICAL, f);
+    if (display) for (const f of failures) this.link.text(SEV.CRITICAL, `PreArm: ${f}`);
     const passed = failures.length === 0;
     if (!passed && p.lastPassed) p.reportImmediately = true;
     p.lastPassed = passed;

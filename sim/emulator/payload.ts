@@ -10,6 +10,12 @@ import type { Link } from './link.js';
 import type { Target } from './physics.js';
 import { SEV, type LocalPoint, type NavPhase, type ReleaseRecord, type VehicleState } from './vehicle-state.js';
 
+/** SERVOn_FUNCTION 88 (k_winch) on some output: AP_Winch_PWM::healthy, and it only moves then (update). */
+export function winchHealthy(s: VehicleState): boolean {
+  for (let n = 1; n <= 16; n++) if (s.params.get(`SERVO${n}_FUNCTION`) === 88) return true;
+  return false;
+}
+
 export class Payload {
   constructor(
     private readonly s: VehicleState,
@@ -31,13 +37,21 @@ export class Payload {
     const a = Math.round(action);
     const rateMax = Math.max(0, s.params.get('WINCH_RATE_MAX'));
     if (a === 0) s.winch = { ...s.winch, targetM: s.winch.lengthM, rateMs: 0 };
-    else if (a === 1) s.winch = { ...s.winch, targetM: Math.max(0, s.winch.lengthM + length), rateMs: rateMax };
-    else if (a === 2) s.winch = { ...s.winch, targetM: rate >= 0 ? 1000 : 0, rateMs: Math.min(Math.abs(rate), rateMax) };
+    else if (a === 1) {
+      // AP_Winch::release_length: desired = current + length (not clamped), and with WINCH_OPTIONS
+      // bit 1 (VerboseOutput, default on) it says so
+      const desired = s.winch.lengthM + length;
+      if ((Math.round(s.params.get('WINCH_OPTIONS')) & 2) !== 0) {
+        this.link.text(SEV.INFO, `Winch: ${length < 0 ? 'raising' : 'lowering'} ${cFixed(Math.abs(length), 4, 1)}m to ${cFixed(desired, 4, 1)}m`);
+      }
+      s.winch = { ...s.winch, targetM: Math.max(0, desired), rateMs: rateMax };
+    } else if (a === 2) s.winch = { ...s.winch, targetM: rate >= 0 ? 1000 : 0, rateMs: Math.min(Math.abs(rate), rateMax) };
   }
 
   winchStep(dt: number): void {
     const w = this.s.winch;
     if (w.lengthM === w.targetM || w.rateMs <= 0) return;
+    if (!winchHealthy(this.s)) return; // AP_Winch_PWM::update: no winch output, nothing moves
     // the line cannot pay out below the ground (the parcel rests there)
     const maxLen = Math.max(0, this.s.body.alt - groundAt(this.s));
     const target = Math.min(w.targetM, maxLen);
@@ -171,4 +185,9 @@ export class Payload {
       this.link.text(SEV.INFO, 'Gripper load grabbed');
     }
   }
+}
+
+/** C printf "%W.Pf": P decimals, right-aligned to width W (AP_Winch's "%4.1f"). */
+function cFixed(v: number, width: number, decimals: number): string {
+  return v.toFixed(decimals).padStart(width, ' ');
 }

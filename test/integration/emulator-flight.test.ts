@@ -126,7 +126,7 @@ describe('winch', () => {
 
   it('with a winch (WINCH_TYPE 1) DO_WINCH lowers the parcel to the ground before the gripper opens', async () => {
     // 20 m in the 15 s loiter needs WINCH_RATE_MAX ≥ 1.4 m/s (the mission's param4 of 2 m/s is ignored)
-    const { v, gcs } = await setup({ vehicles: [{ sysid: 1, home: HOME, params: { WINCH_TYPE: 1, WINCH_RATE_MAX: 2 } }] });
+    const { v, gcs } = await setup({ vehicles: [{ sysid: 1, home: HOME, params: { WINCH_TYPE: 1, SERVO9_FUNCTION: 88, WINCH_RATE_MAX: 2 } }] });
     await launch(gcs, winchMission());
     await disarmed(v);
     expect(v.releases).toHaveLength(1);
@@ -135,7 +135,7 @@ describe('winch', () => {
   });
 
   it('DO_WINCH param4 does not set the speed: the winch runs at WINCH_RATE_MAX (ArduCopter do_winch → release_length(param3))', async () => {
-    const { v, gcs } = await setup({ vehicles: [{ sysid: 1, home: HOME, params: { WINCH_TYPE: 1 } }] }); // WINCH_RATE_MAX 1 m/s
+    const { v, gcs } = await setup({ vehicles: [{ sysid: 1, home: HOME, params: { WINCH_TYPE: 1, SERVO9_FUNCTION: 88 } }] }); // WINCH_RATE_MAX 1 m/s
     await launch(gcs, winchMission());
     await disarmed(v);
     expect(v.releases).toHaveLength(1);

@@ -42,4 +42,20 @@ describe('pre-arm failures displayed every 30 s (AP_Arming::update)', () => {
     const texts = await bootTexts({ FENCE_ENABLE: 0 });
     expect(texts.filter((t) => t.startsWith('PreArm:'))).toEqual([]);
   });
+
+  it('a PWM winch without an output (no SERVOn_FUNCTION 88) refuses arming: "Arm: winch unhealthy"; with one it arms', async () => {
+    for (const [params, armed] of [[{ WINCH_TYPE: 1 }, false], [{ WINCH_TYPE: 1, SERVO9_FUNCTION: 88 }, true]] as const) {
+      const emu = await startEmulator({ vehicles: [{ sysid: 1, home: HOME, params }], speedup: 50, readyAfterS: 2 });
+      cleanups.push(() => emu.stop());
+      const conn = await connect(`tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`);
+      cleanups.push(() => conn.close());
+      const v = await conn.waitForVehicle({ timeoutMs: 10_000 });
+      await v.requestTelemetry(10);
+      await v.waitReadyToArm({ timeoutMs: 10_000 });
+      expect((await v.setMode(4)).ok).toBe(true);
+      const r = await v.arm();
+      expect(r.ok).toBe(armed);
+      if (!armed) expect(r.reason).toBe('Arm: winch unhealthy');
+    }
+  });
 });

@@ -193,6 +193,8 @@ async function flyAndReadBack(s: Session, p: DeliveryPlan, plan: VehiclePlan = p
   if (outcome.status === 'detached') throw new Error(`flight did not finish within ${FLIGHT_MS} ms (${outcome.reason ?? ''})`);
   s.trace.facts['flight status'] = outcome.status;
   s.trace.facts['delivered'] = outcome.delivery.delivered;
+  // why a flight did not complete is the client's sentence from what the vehicle said: compared too
+  s.trace.facts['flight reason'] = outcome.reason;
   await recordReadBack(s.vehicle, s.trace);
   return outcome;
 }
@@ -255,8 +257,8 @@ describe.skipIf(!bin)('differential: emulator vs ArduPilot SITL, same steps, sam
     await expectDelivery('payload-place', planWith(COUNTY, drone('police-quad')));
   });
 
-  it('winch delivery (WINCH_TYPE 1, missions/drones/police-hexa-winch.json)', { timeout: SCENARIO_MS }, async () => {
-    await expectDelivery('winch', planWith(CITY, drone('police-hexa-winch')), { WINCH_TYPE: 1 });
+  it('winch delivery (WINCH_TYPE 1 on SERVO9, missions/drones/police-hexa-winch.json)', { timeout: SCENARIO_MS }, async () => {
+    await expectDelivery('winch', planWith(CITY, drone('police-hexa-winch')), { WINCH_TYPE: 1, SERVO9_FUNCTION: 88 });
   });
 
   it('land-and-release delivery (MIS_OPTIONS ContinueAfterLand from the plan)', { timeout: SCENARIO_MS }, async () => {
