@@ -177,7 +177,11 @@ export class AutoExecutor {
         changeSpeed(s, it.param1, it.param2);
         break;
       case CMD.DO_GRIPPER:
+        // AP_Mission::start_command_do_gripper: the gripper's own text, then this one (said even when
+        // GRIP_ENABLE is 0 and nothing moves)
         this.payload.gripperAction(it.param2, 'gripper');
+        if (Math.round(it.param2) === 0) this.link.text(SEV.INFO, 'Gripper Released');
+        else if (Math.round(it.param2) === 1) this.link.text(SEV.INFO, 'Gripper Grabbed');
         break;
       case CMD.DO_WINCH:
         this.payload.winchAction(it.param2, it.param3, it.param4);

@@ -36,27 +36,42 @@ export class Payload {
     if (s.params.get('WINCH_TYPE') === 0) return; // no winch configured: ArduCopter ignores it
     const a = Math.round(action);
     const rateMax = Math.max(0, s.params.get('WINCH_RATE_MAX'));
-    if (a === 0) s.winch = { ...s.winch, targetM: s.winch.lengthM, rateMs: 0 };
+    if (a === 0) s.winch = { ...s.winch, targetM: s.winch.lengthM, rateMs: 0, mode: 'rate' };
     else if (a === 1) {
-      // AP_Winch::release_length: desired = current + length (not clamped), and with WINCH_OPTIONS
-      // bit 1 (VerboseOutput, default on) it says so
+      // AP_Winch::release_length: desired = current estimate + length (not clamped), and with
+      // WINCH_OPTIONS bit 1 (VerboseOutput, default on) it says so. The estimate only approaches its
+      // target (P control), so winding 20 m back in reads "raising 20.0m to -0.0m" on real SITL.
       const desired = s.winch.lengthM + length;
       if ((Math.round(s.params.get('WINCH_OPTIONS')) & 2) !== 0) {
         this.link.text(SEV.INFO, `Winch: ${length < 0 ? 'raising' : 'lowering'} ${cFixed(Math.abs(length), 4, 1)}m to ${cFixed(desired, 4, 1)}m`);
       }
-      s.winch = { ...s.winch, targetM: Math.max(0, desired), rateMs: rateMax };
-    } else if (a === 2) s.winch = { ...s.winch, targetM: rate >= 0 ? 1000 : 0, rateMs: Math.min(Math.abs(rate), rateMax) };
+      s.winch = { ...s.winch, targetM: desired, rateMs: rateMax, mode: 'position' };
+    } else if (a === 2) s.winch = { ...s.winch, targetM: rate >= 0 ? 1000 : 0, rateMs: Math.min(Math.abs(rate), rateMax), mode: 'rate' };
   }
 
+  /**
+   * AP_Winch_PWM::control_winch: in position control the desired rate is (length_desired − line_length) ×
+   * WINCH_POS_P, limited to WINCH_RATE_MAX, and the estimate moves by the desired rate ("assuming winch
+   * will move exactly as requested"). Nothing moves without a winch output (AP_Winch_PWM::update).
+   */
   winchStep(dt: number): void {
-    const w = this.s.winch;
-    if (w.lengthM === w.targetM || w.rateMs <= 0) return;
-    if (!winchHealthy(this.s)) return; // AP_Winch_PWM::update: no winch output, nothing moves
-    // the line cannot pay out below the ground (the parcel rests there)
-    const maxLen = Math.max(0, this.s.body.alt - groundAt(this.s));
-    const target = Math.min(w.targetM, maxLen);
+    const s = this.s;
+    const w = s.winch;
+    if (w.rateMs <= 0 || w.lengthM === w.targetM) return;
+    if (!winchHealthy(s)) return;
+    if (w.mode === 'position') {
+      const rate = Math.max(-w.rateMs, Math.min(w.rateMs, (w.targetM - w.lengthM) * s.params.get('WINCH_POS_P')));
+      w.lengthM += rate * dt;
+      return;
+    }
     const step = w.rateMs * dt;
-    w.lengthM = Math.abs(target - w.lengthM) <= step ? target : w.lengthM + Math.sign(target - w.lengthM) * step;
+    w.lengthM = Math.abs(w.targetM - w.lengthM) <= step ? w.targetM : w.lengthM + Math.sign(w.targetM - w.lengthM) * step;
+  }
+
+  /** The line actually hanging below the drone: the estimate, but no longer than the height above the ground (the parcel rests there). */
+  private lineOutM(): number {
+    const s = this.s;
+    return Math.max(0, Math.min(s.winch.lengthM, s.body.alt - groundAt(s)));
   }
 
   /** This step's target for a NAV_PAYLOAD_PLACE in progress; moves `nav` on through its stages. */
@@ -149,7 +164,7 @@ export class Payload {
       if (!s.gripperReleased) {
         s.gripperReleased = true;
         const p = position(s);
-        const lineOutM = s.winch.lengthM;
+        const lineOutM = this.lineOutM();
         const payloadRelAltM = Math.max(groundAt(s) - homeAltOffset(s), p.relAltM - lineOutM);
         const rec: ReleaseRecord = { lat: p.lat, lon: p.lon, relAltM: p.relAltM, t: s.nowS, by, lineOutM, payloadRelAltM };
         s.releases.push(rec);

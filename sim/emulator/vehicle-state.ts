@@ -123,7 +123,13 @@ export interface VehicleState {
   gripper: { state: 'neutral' | 'grabbing' | 'releasing' | 'grabbed' | 'released'; at: number };
   readonly releases: ReleaseRecord[];
   /** Winch line (WINCH_TYPE ≠ 0): paid-out length, where it is heading, how fast. */
-  winch: { lengthM: number; targetM: number; rateMs: number };
+  /**
+   * AP_Winch_PWM's line: `lengthM` is its estimate (line_length, integrated from the desired rate, not
+   * stopped by the ground: the parcel resting there leaves the line slack), `targetM` where position
+   * control takes it (length_desired), `rateMs` the rate limit (or the commanded rate), `mode` position
+   * (P controller, WINCH_POS_P) or rate.
+   */
+  winch: { lengthM: number; targetM: number; rateMs: number; mode?: 'position' | 'rate' };
 
   // battery
   consumedMah: number;
