@@ -106,7 +106,7 @@ export class AutoExecutor {
         } else i += 1;
         continue;
       }
-      this.link.text(SEV.INFO, `Mission: ${i} ${COMMAND_NAMES[it.command] ?? it.command}`);
+      this.announce(i, it);
       if (isNavCommand(it.command)) {
         this.startNav(i, it);
         return true;
@@ -122,6 +122,18 @@ export class AutoExecutor {
       i += 1;
     }
     return false;
+  }
+
+  /** AP_Mission::start_command's 'Mission: N <name>'. */
+  announce(i: number, it: MissionItem): void {
+    this.link.text(SEV.INFO, `Mission: ${i} ${COMMAND_NAMES[it.command] ?? it.command}`);
+  }
+
+  /** Announce the current NAV command again (a resume restarts it). */
+  announceCurrent(): void {
+    const s = this.s;
+    const it = s.missionItems[s.navIndex];
+    if (s.missionState === 'running' && it && isNavCommand(it.command)) this.announce(s.navIndex, it);
   }
 
   /** Make item `i` (a NAV command) the current one and set up its phase. */
@@ -243,6 +255,9 @@ export class AutoExecutor {
         if (nav.arrivedAt === undefined && d <= radius && Math.abs(nav.alt - h.alt) < 1) nav.arrivedAt = s.nowS;
         if (nav.arrivedAt !== undefined && !nav.forever && s.nowS - nav.arrivedAt >= nav.holdS) {
           s.hold = { n: nav.target.n, e: nav.target.e, alt: nav.alt };
+          // verify_nav_wp / verify_spline_wp / verify_loiter_time say so
+          const cmd = s.missionItems[s.navIndex]?.command;
+          if (cmd === CMD.NAV_WAYPOINT || cmd === CMD.NAV_SPLINE_WAYPOINT || cmd === CMD.NAV_LOITER_TIME) this.link.text(SEV.INFO, `Reached command #${s.navIndex}`);
           this.navComplete();
         }
         return { n: nav.target.n, e: nav.target.e, alt: nav.alt, ...speeds };
@@ -301,9 +316,25 @@ export class AutoExecutor {
     // MISSION_ITEM_REACHED is sent for it (real SITL: none for the closing NAV_LAND).
     s.nav = undefined;
     this.arming.disarm('Disarming motors');
-    // the mission resets to its start
+    // The disarm resets the mission (AP_Mission::reset) but leaves it running in AUTO, so the next
+    // AP_Mission::update starts it again from the top (advance_current_nav_cmd: the first DO command and
+    // the first NAV command are started and announced) with the motors off: real SITL says
+    // 'Mission: 1 Takeoff' after 'Disarming motors' and MISSION_CURRENT is 1 from then on.
     s.missionState = 'idle';
     s.navIndex = 0;
+    let firstDo = true;
+    for (let k = 1; k < s.missionItems.length; k++) {
+      const it = s.missionItems[k]!;
+      if (isNavCommand(it.command)) {
+        this.announce(k, it);
+        s.navIndex = k;
+        break;
+      }
+      if (firstDo && it.command !== CMD.DO_JUMP) {
+        this.announce(k, it);
+        firstDo = false;
+      }
+    }
     this.telemetry.sendMissionCurrent();
   }
 }

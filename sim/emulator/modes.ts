@@ -56,10 +56,14 @@ export class Modes {
     if (mode === MODE.LAND) s.landTarget = { n: h.n, e: h.e };
     if (mode === MODE.AUTO) {
       if (s.missionState === 'paused' || (s.missionState === 'running' && prev !== MODE.AUTO)) {
-        // AP_Mission::resume: restart the current NAV command
+        // AP_Mission::resume: restart the current NAV command (set_current_cmd → start_command, which
+        // announces it again: real SITL says 'Mission: 3 WP' twice around a BRAKE pause)
         s.missionState = 'running';
         const it = s.missionItems[s.navIndex];
-        if (it && isNavCommand(it.command)) this.auto.startNav(s.navIndex, it);
+        if (it && isNavCommand(it.command)) {
+          this.auto.announce(s.navIndex, it);
+          this.auto.startNav(s.navIndex, it);
+        }
       }
     } else if (s.missionState === 'running') {
       s.missionState = 'paused';

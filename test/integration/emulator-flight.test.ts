@@ -177,7 +177,9 @@ describe('mid-mission NAV_LAND', () => {
     // returns false, and the disarm resets the mission first (AP_Arming_Copter::disarm → mission.reset());
     // real SITL sends none for the closing NAV_LAND (test/sitl/differential.test.ts).
     expect(v.reached).toEqual([1]);
-    expect(v.currentSeq).toBe(0);
+    // reset, but still running in AUTO: it starts again from its first command with the motors off
+    // (AP_Mission::reset then update → advance_current_nav_cmd; real SITL: MISSION_CURRENT 1 after landing)
+    expect(v.currentSeq).toBe(1);
   });
 
   it('continues after landing with MIS_OPTIONS bit 2 when the next NAV item is a TAKEOFF (land-release delivery)', async () => {

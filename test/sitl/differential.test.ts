@@ -195,6 +195,9 @@ async function flyAndReadBack(s: Session, p: DeliveryPlan, plan: VehiclePlan = p
   s.trace.facts['delivered'] = outcome.delivery.delivered;
   // why a flight did not complete is the client's sentence from what the vehicle said: compared too
   s.trace.facts['flight reason'] = outcome.reason;
+  // where the mission stands once the vehicle is down (a NAV_LAND's disarm resets it)
+  await new Promise((r) => setTimeout(r, 3000));
+  s.trace.facts['MISSION_CURRENT after landing'] = s.recorder.missionCurrent ?? null;
   await recordReadBack(s.vehicle, s.trace);
   return outcome;
 }
@@ -338,14 +341,16 @@ describe.skipIf(!bin)('differential: emulator vs ArduPilot SITL, same steps, sam
       const v = s.vehicle;
       const flight = startFlight({ vehicle: v, plan: p.vehiclePlan!, deliveryPlan: p, readyTimeoutMs: FLIGHT_MS });
       // Pause on the first leg, once the take-off is done and the drone is moving.
-      await waitFor(v, 'take-off reached', (e) => e.type === 'item-reached' && e.seq === 1, FLIGHT_MS);
+      // (the take-off's MISSION_ITEM_REACHED is overwritten by the DO_CHANGE_SPEED's after it: wait for either)
+      const first = await waitFor(v, 'take-off done', (e) => e.type === 'item-reached', FLIGHT_MS);
+      const firstSeq = first.type === 'item-reached' ? first.seq : 0;
       await waitFor(v, 'cruising above 4 m/s', (e) => e.type === 'position' && e.groundSpeedMs > 4, FLIGHT_MS);
       const paused = await flight.pause('differential');
       s.trace.facts['pause'] = paused.resultName;
       await waitFor(v, 'stopped in BRAKE', (e) => e.type === 'position' && e.groundSpeedMs < 0.3, FLIGHT_MS);
       const resumed = await flight.resume('differential');
       s.trace.facts['resume'] = resumed.resultName;
-      const next = await waitFor(v, 'the next waypoint', (e) => e.type === 'item-reached' && e.seq > 1, FLIGHT_MS);
+      const next = await waitFor(v, 'the next waypoint', (e) => e.type === 'item-reached' && e.seq > firstSeq, FLIGHT_MS);
       s.trace.facts['reached after resume'] = next.type === 'item-reached' ? next.seq : null;
       const aborted = await flight.abort('differential', 'differential test');
       s.trace.facts['abort'] = aborted?.resultName ?? null;

@@ -84,6 +84,8 @@ export interface TraceRecorder {
   readonly trace: VehicleTrace;
   /** Latest position (GLOBAL_POSITION_INT). */
   readonly position: TracePoint | undefined;
+  /** Latest MISSION_CURRENT seq. */
+  readonly missionCurrent: number | undefined;
   stop(): void;
 }
 
@@ -92,6 +94,7 @@ export function recordVehicle(vehicle: MavlinkVehicle, ourSysid = 255): TraceRec
   const trace = emptyTrace();
   let position: TracePoint | undefined;
   let armed: boolean | undefined;
+  let missionCurrent: number | undefined;
   const offEvent = vehicle.onEvent((e: VehicleEvent) => {
     switch (e.type) {
       case 'heartbeat':
@@ -105,6 +108,9 @@ export function recordVehicle(vehicle: MavlinkVehicle, ourSysid = 255): TraceRec
         break;
       case 'item-reached':
         trace.reached.push(e.seq);
+        break;
+      case 'mission-current':
+        missionCurrent = e.seq;
         break;
       case 'statustext': {
         trace.allTexts.push(e.text);
@@ -134,6 +140,9 @@ export function recordVehicle(vehicle: MavlinkVehicle, ourSysid = 255): TraceRec
     trace,
     get position() {
       return position;
+    },
+    get missionCurrent() {
+      return missionCurrent;
     },
     stop() {
       offEvent();
