@@ -128,7 +128,13 @@ export class Arming {
     s.disarmAfterLanding = undefined;
     this.link.text(SEV.INFO, text);
     this.events.emit('armed', false);
-    if (s.modeNum === MODE.AUTO && s.missionState === 'running') s.missionState = 'idle';
+    // AP_Arming_Copter::disarm resets the mission (AP_Mission::reset: no current command, so
+    // MISSION_CURRENT reads 0; real SITL after an RTL landing). A mission still running in AUTO starts
+    // again from the top on its next update: see AutoExecutor.landedMidMission.
+    if (s.missionState === 'running' || s.missionState === 'paused') s.missionState = 'idle';
+    s.navIndex = 0;
+    s.nav = undefined;
+    this.telemetry.sendMissionCurrent();
     s.speeds = { h: undefined, up: undefined, down: undefined };
     this.telemetry.sendHeartbeat();
   }

@@ -111,7 +111,7 @@ export class EmulatedVehicle extends EventEmitter {
     const arming = new Arming(s, link, telemetry, this);
     const payload = new Payload(s, link, this, () => auto.navComplete());
     const auto = new AutoExecutor(s, link, telemetry, arming, payload, this);
-    const modes = new Modes(s, telemetry, auto, this);
+    const modes = new Modes(s, telemetry, auto, this, link);
     const boot = new Boot(s, link, telemetry, arming, modes, protocol, this.signing, log, () => this.onDisconnectRequest?.());
     const parameters = new ParameterProtocol(s, link);
     const commands = new CommandHandler(s, link, telemetry, arming, modes, auto, payload, boot);
