@@ -31,7 +31,9 @@ else {
   await startEmulator({
     vehicles: [{ sysid: Number(get('--sysid')), home: { lat, lon, altM: alt }, tcpPort: 5760 + 10 * instance, extraTcpPorts: [5762 + 10 * instance], params }],
     speedup: Number(get('--speedup')),
-    readyAfterS: Number(process.env.FAKE_SITL_READY_S ?? 2),
+    // as slow as real SITL to 'EKF3 IMU0 is using GPS' (about 42 sim s), so that boot-clock behaviour (the 30 s
+    // pre-arm display) falls in the same phase as on ArduPilot; FAKE_SITL_READY_S overrides it
+    readyAfterS: Number(process.env.FAKE_SITL_READY_S ?? 42),
   });
   console.log(`bind port ${5760 + 10 * instance} for SERIAL0`);
 }
