@@ -19,7 +19,39 @@ import { rtlController, startRtl } from './rtl.js';
 import type { TelemetryStreams } from './telemetry-streams.js';
 import { SEV, type VehicleState } from './vehicle-state.js';
 
+/**
+ * DO commands AP_Mission::verify_command completes itself (library commands): they never produce a
+ * MISSION_ITEM_REACHED. Every other DO / CONDITION command goes to ArduCopter's ModeAuto::verify_command,
+ * which sends MISSION_ITEM_REACHED when it completes (DO_CHANGE_SPEED, DO_WINCH, DO_FENCE_ENABLE … at
+ * once; an unknown one after 'Skipping invalid cmd #<id>').
+ */
+const LIBRARY_DO = new Set<number>([
+  CMD.DO_GRIPPER, CMD.DO_SET_SERVO, CMD.DO_SET_RELAY, CMD.DO_REPEAT_SERVO, CMD.DO_REPEAT_RELAY,
+  202 /* DIGICAM_CONFIGURE */, CMD.DO_DIGICAM_CONTROL, 206 /* SET_CAM_TRIGG_DIST */, CMD.DO_PARACHUTE,
+  217 /* SEND_SCRIPT_MESSAGE */, 216 /* SPRAYER */, 218 /* AUX_FUNCTION */, 215 /* SET_RESUME_REPEAT_DIST */,
+  1000 /* GIMBAL_MANAGER_PITCHYAW */, 600 /* JUMP_TAG */, 2000, 2001 /* IMAGE_START/STOP_CAPTURE */,
+  531, 532, 534 /* SET_CAMERA_ZOOM/FOCUS/SOURCE */, 2500, 2501 /* VIDEO_START/STOP_CAPTURE */,
+]);
+/** DO / CONDITION commands ModeAuto::verify_command knows (the rest are 'Skipping invalid cmd'). */
+const COPTER_VERIFIED_DO = new Set<number>([
+  CMD.DO_CHANGE_SPEED, CMD.DO_SET_HOME, CMD.DO_SET_ROI_LOCATION, CMD.DO_SET_ROI_NONE, CMD.DO_SET_ROI,
+  CMD.DO_MOUNT_CONTROL, 222 /* GUIDED_LIMITS */, CMD.DO_FENCE_ENABLE, CMD.DO_WINCH, 188 /* RETURN_PATH_START */,
+  CMD.DO_LAND_START, CMD.CONDITION_DELAY, CMD.CONDITION_DISTANCE, CMD.CONDITION_YAW,
+]);
+
 export class AutoExecutor {
+  /**
+   * MISSION_ITEM_REACHED waiting to go out. ArduPilot queues it as a deferred message with ONE index per
+   * channel (GCS::send_mission_item_reached_message sets mission_item_reached_index, then
+   * send_message(MSG_MISSION_ITEM_REACHED)): two completions in the same AP_Mission::update overwrite
+   * each other and only the last is sent. That happens when a NAV command completes and the first DO
+   * command after it, loaded with the next NAV command (advance_current_nav_cmd), is verified at once in
+   * the same update: SITL reports 2 (DO_CHANGE_SPEED), not 1 (TAKEOFF). Later DO commands are loaded and
+   * verified one per update (advance_current_do_cmd), each with its own message.
+   */
+  private reachedSlot: number | undefined;
+  private laterReached: number[] = [];
+
   constructor(
     private readonly s: VehicleState,
     private readonly link: Link,
@@ -35,13 +67,33 @@ export class AutoExecutor {
     s.jumpCounts.clear();
     s.navIndex = 0;
     s.nav = undefined;
-    if (!this.advance(1)) this.missionComplete();
+    const started = this.advance(1);
+    this.flushReached();
+    if (!started) this.missionComplete();
+  }
+
+  private sendReached(i: number): void {
+    const s = this.s;
+    s.reached.push(i);
+    const r = new common.MissionItemReached();
+    r.seq = i;
+    this.link.send(r);
+    this.events.emit('reached', i);
+  }
+
+  /** Send what this mission update completed (see reachedSlot). */
+  private flushReached(): void {
+    if (this.reachedSlot !== undefined) this.sendReached(this.reachedSlot);
+    for (const i of this.laterReached) this.sendReached(i);
+    this.reachedSlot = undefined;
+    this.laterReached = [];
   }
 
   /** AP_Mission::advance_current_nav_cmd: run DO commands up to the next NAV command and start it. */
   private advance(from: number): boolean {
     const s = this.s;
     let i = from;
+    let firstDo = true;
     for (let loops = 0; loops < 1000 && i < s.missionItems.length; loops++) {
       const it = s.missionItems[i]!;
       if (it.command === CMD.DO_JUMP) {
@@ -54,15 +106,34 @@ export class AutoExecutor {
         } else i += 1;
         continue;
       }
-      this.link.text(SEV.INFO, `Mission: ${i} ${COMMAND_NAMES[it.command] ?? it.command}`);
+      this.announce(i, it);
       if (isNavCommand(it.command)) {
         this.startNav(i, it);
         return true;
       }
       this.runDo(it);
+      if (!LIBRARY_DO.has(it.command)) {
+        if (!COPTER_VERIFIED_DO.has(it.command)) this.link.text(SEV.WARNING, `Skipping invalid cmd #${it.command}`);
+        // the first DO is verified in the same update as the NAV completion (same message slot)
+        if (firstDo) this.reachedSlot = i;
+        else this.laterReached.push(i);
+      }
+      firstDo = false;
       i += 1;
     }
     return false;
+  }
+
+  /** AP_Mission::start_command's 'Mission: N <name>'. */
+  announce(i: number, it: MissionItem): void {
+    this.link.text(SEV.INFO, `Mission: ${i} ${COMMAND_NAMES[it.command] ?? it.command}`);
+  }
+
+  /** Announce the current NAV command again (a resume restarts it). */
+  announceCurrent(): void {
+    const s = this.s;
+    const it = s.missionItems[s.navIndex];
+    if (s.missionState === 'running' && it && isNavCommand(it.command)) this.announce(s.navIndex, it);
   }
 
   /** Make item `i` (a NAV command) the current one and set up its phase. */
@@ -118,7 +189,11 @@ export class AutoExecutor {
         changeSpeed(s, it.param1, it.param2);
         break;
       case CMD.DO_GRIPPER:
+        // AP_Mission::start_command_do_gripper: the gripper's own text, then this one (said even when
+        // GRIP_ENABLE is 0 and nothing moves)
         this.payload.gripperAction(it.param2, 'gripper');
+        if (Math.round(it.param2) === 0) this.link.text(SEV.INFO, 'Gripper Released');
+        else if (Math.round(it.param2) === 1) this.link.text(SEV.INFO, 'Gripper Grabbed');
         break;
       case CMD.DO_WINCH:
         this.payload.winchAction(it.param2, it.param3, it.param4);
@@ -139,13 +214,11 @@ export class AutoExecutor {
   navComplete(): void {
     const s = this.s;
     const i = s.navIndex;
-    s.reached.push(i);
-    const r = new common.MissionItemReached();
-    r.seq = i;
-    this.link.send(r);
-    this.events.emit('reached', i);
+    this.reachedSlot = i;
     s.nav = undefined;
-    if (!this.advance(i + 1)) this.missionComplete();
+    const next = this.advance(i + 1);
+    this.flushReached();
+    if (!next) this.missionComplete();
   }
 
   private missionComplete(): void {
@@ -182,6 +255,9 @@ export class AutoExecutor {
         if (nav.arrivedAt === undefined && d <= radius && Math.abs(nav.alt - h.alt) < 1) nav.arrivedAt = s.nowS;
         if (nav.arrivedAt !== undefined && !nav.forever && s.nowS - nav.arrivedAt >= nav.holdS) {
           s.hold = { n: nav.target.n, e: nav.target.e, alt: nav.alt };
+          // verify_nav_wp / verify_spline_wp / verify_loiter_time say so
+          const cmd = s.missionItems[s.navIndex]?.command;
+          if (cmd === CMD.NAV_WAYPOINT || cmd === CMD.NAV_SPLINE_WAYPOINT || cmd === CMD.NAV_LOITER_TIME) this.link.text(SEV.INFO, `Reached command #${s.navIndex}`);
           this.navComplete();
         }
         return { n: nav.target.n, e: nav.target.e, alt: nav.alt, ...speeds };
@@ -235,16 +311,30 @@ export class AutoExecutor {
       this.navComplete();
       return;
     }
-    s.reached.push(i);
-    const r = new common.MissionItemReached();
-    r.seq = i;
-    this.link.send(r);
-    this.events.emit('reached', i);
+    // ModeAuto::verify_land disarms and returns false: the mission is reset by the disarm
+    // (AP_Arming_Copter::disarm → mission.reset()) before this NAV_LAND could complete, so no
+    // MISSION_ITEM_REACHED is sent for it (real SITL: none for the closing NAV_LAND).
     s.nav = undefined;
     this.arming.disarm('Disarming motors');
-    // the mission resets to its start
+    // The disarm resets the mission (AP_Mission::reset) but leaves it running in AUTO, so the next
+    // AP_Mission::update starts it again from the top (advance_current_nav_cmd: the first DO command and
+    // the first NAV command are started and announced) with the motors off: real SITL says
+    // 'Mission: 1 Takeoff' after 'Disarming motors' and MISSION_CURRENT is 1 from then on.
     s.missionState = 'idle';
     s.navIndex = 0;
+    let firstDo = true;
+    for (let k = 1; k < s.missionItems.length; k++) {
+      const it = s.missionItems[k]!;
+      if (isNavCommand(it.command)) {
+        this.announce(k, it);
+        s.navIndex = k;
+        break;
+      }
+      if (firstDo && it.command !== CMD.DO_JUMP) {
+        this.announce(k, it);
+        firstDo = false;
+      }
+    }
     this.telemetry.sendMissionCurrent();
   }
 }

@@ -49,6 +49,7 @@ export class Boot {
     s.prearmHealthy = false;
     s.originSet = false;
     s.homePos = undefined;
+    s.prearm = { lastRunMs: -Infinity, lastDisplayMs: 0, reportImmediately: false, lastPassed: false };
     this.signing?.boot(s.nowS);
   }
 
@@ -71,6 +72,7 @@ export class Boot {
     s.nav = undefined;
     s.rtl = undefined;
     s.gripperReleased = false;
+    s.gripper = { state: 'neutral', at: s.nowS }; // AP_Gripper_Servo::init_gripper: servo to neutral
     s.batteryFailed = false;
     s.batteryFs = 0;
     s.consumedMah = 0;

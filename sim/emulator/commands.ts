@@ -65,7 +65,13 @@ export class CommandHandler {
           this.link.text(SEV.WARNING, why);
           return ack(RESULT.FAILED);
         }
-        if (s.missionState !== 'running') this.auto.startMissionRun();
+        if (s.missionState !== 'running') {
+          // handle_MAV_CMD_MISSION_START starts the mission (start_or_resume), then ModeAuto::run, still
+          // waiting_to_start after ModeAuto::init, calls start_or_resume again: with MIS_RESTART 0 a resume,
+          // which restarts the current command and announces it a second time ('Mission: 1 Takeoff' twice on SITL)
+          this.auto.startMissionRun();
+          this.auto.announceCurrent();
+        }
         return ack(RESULT.ACCEPTED);
       }
       case 20: {

@@ -9,8 +9,9 @@ import type { AutoExecutor } from './auto-executor.js';
 import { here } from './kinematics.js';
 import { CMD, isNavCommand } from './mission-store.js';
 import { startRtl } from './rtl.js';
+import type { Link } from './link.js';
 import type { TelemetryStreams } from './telemetry-streams.js';
-import { GPS_MODES, MODE, MODE_NAMES, type VehicleState } from './vehicle-state.js';
+import { GPS_MODES, MODE, MODE_NAMES, SEV, type VehicleState } from './vehicle-state.js';
 
 export class Modes {
   constructor(
@@ -18,6 +19,7 @@ export class Modes {
     private readonly telemetry: TelemetryStreams,
     private readonly auto: AutoExecutor,
     private readonly events: EventEmitter,
+    private readonly link: Link,
   ) {}
 
   /** Mode change as Copter::set_mode: checks only when armed. Returns the failure text or undefined. */
@@ -56,13 +58,22 @@ export class Modes {
     if (mode === MODE.LAND) s.landTarget = { n: h.n, e: h.e };
     if (mode === MODE.AUTO) {
       if (s.missionState === 'paused' || (s.missionState === 'running' && prev !== MODE.AUTO)) {
-        // AP_Mission::resume: restart the current NAV command
+        // AP_Mission::resume: restart the current NAV command (set_current_cmd → start_command, which
+        // announces it again: real SITL says 'Mission: 3 WP' twice around a BRAKE pause)
         s.missionState = 'running';
         const it = s.missionItems[s.navIndex];
-        if (it && isNavCommand(it.command)) this.auto.startNav(s.navIndex, it);
+        if (it && isNavCommand(it.command)) {
+          this.auto.announce(s.navIndex, it);
+          this.auto.startNav(s.navIndex, it);
+        }
       }
     } else if (s.missionState === 'running') {
       s.missionState = 'paused';
+    }
+    if (prev !== mode && s.fenceBreach && s.params.get('FENCE_ACTION') !== 0) {
+      // Copter::set_mode → AC_Fence::manual_recovery_start: any mode change during a breach (the fence's
+      // own RTL included) counts as the pilot recovering
+      this.link.text(SEV.INFO, 'Manual recovery started');
     }
     if (prev !== mode) {
       this.events.emit('mode', mode);

@@ -52,6 +52,7 @@ const DEFS: ParamDef[] = [
   { name: 'LAND_ALT_LOW', value: 1000, type: I16 },
   { name: 'PLDP_SPEED_DN', value: 0, type: F },
   { name: 'PLDP_THRESH', value: 0.9, type: F },
+  { name: 'MOT_THST_HOVER', value: 0.39, type: F }, // copter.parm (ArduCopter's default is 0.35)
   { name: 'PLDP_DELAY', value: 0, type: F },
   { name: 'PLDP_RNG_MAX', value: 0, type: F },
   { name: 'FENCE_ENABLE', value: 0, type: I8 },
@@ -67,11 +68,15 @@ const DEFS: ParamDef[] = [
   { name: 'OA_TYPE', value: 0, type: I8 },
   { name: 'GRIP_ENABLE', value: 0, type: I8 },
   { name: 'GRIP_TYPE', value: 0, type: I8 },
-  { name: 'SERVO8_FUNCTION', value: 0, type: I16 },
+  // SERVOn_FUNCTION: outputs 1–4 drive the quad's motors (Motor1–4 = 33–36, set by AP_MotorsMatrix),
+  // the rest are unassigned until configured (medidrop: 8 = gripper 28; a PWM winch needs one with 88)
+  ...Array.from({ length: 16 }, (_, k) => ({ name: `SERVO${k + 1}_FUNCTION`, value: k < 4 ? 33 + k : 0, type: I16 })),
   { name: 'SIM_GRPS_ENABLE', value: 0, type: I8 },
   { name: 'SIM_GRPS_PIN', value: -1, type: I8 },
   { name: 'WINCH_TYPE', value: 0, type: I8 },
   { name: 'WINCH_RATE_MAX', value: 1, type: F },
+  { name: 'WINCH_POS_P', value: 1, type: F },
+  { name: 'WINCH_OPTIONS', value: 7, type: I16 }, // AP_Winch: SpinFreelyOnStartup | VerboseOutput | RetryIfStuck
   { name: 'BATT_MONITOR', value: 4, type: I8 },
   { name: 'BATT_CAPACITY', value: 3300, type: I32 },
   { name: 'BATT_LOW_VOLT', value: 10.5, type: F },

@@ -45,7 +45,7 @@ export type NavPhase =
   | { kind: 'goto'; target: NE; alt: number; holdS: number; arrivedAt?: number; forever?: boolean }
   | { kind: 'rtl'; rtl: RtlState }
   | { kind: 'land'; target: NE; flyFirst: boolean; touchedAt?: number }
-  | { kind: 'payload'; target: NE; startAlt: number; maxDescent: number; stage: 'fly' | 'descend' | 'settle' | 'release' | 'ascend'; stageAt: number; descentStartAlt: number }
+  | { kind: 'payload'; target: NE; startAlt: number; maxDescent: number; stage: 'fly' | 'descend' | 'settle' | 'release' | 'ascend'; stageAt: number; descentStartAlt: number; placedAt?: number }
   | { kind: 'delay'; until: number }
   | { kind: 'alt'; alt: number };
 
@@ -82,6 +82,8 @@ export interface VehicleState {
   /** Message id → stream interval and next send time (REQUEST_DATA_STREAM, SET_MESSAGE_INTERVAL). */
   readonly streams: Map<number, { interval: number; next: number }>;
   rebootAt: number | undefined;
+  /** AP_Arming::update's state, ms since boot (reset at every boot). */
+  prearm: { lastRunMs: number; lastDisplayMs: number; reportImmediately: boolean; lastPassed: boolean };
   rebootCount: number;
   nextTimesync: number;
   gcsHeardAt: number | undefined;
@@ -112,10 +114,22 @@ export interface VehicleState {
   speeds: { h: number | undefined; up: number | undefined; down: number | undefined };
 
   // payload
+  /** The parcel has been let go (from the moment a release starts). */
   gripperReleased: boolean;
+  /**
+   * AP_Gripper_Servo's state: NEUTRAL at boot (init_gripper), GRABBING / RELEASING while the servo
+   * moves (SERVO_ACTUATION_TIME, 0.5 s), then GRABBED / RELEASED; `at` = when the servo was commanded.
+   */
+  gripper: { state: 'neutral' | 'grabbing' | 'releasing' | 'grabbed' | 'released'; at: number };
   readonly releases: ReleaseRecord[];
   /** Winch line (WINCH_TYPE ≠ 0): paid-out length, where it is heading, how fast. */
-  winch: { lengthM: number; targetM: number; rateMs: number };
+  /**
+   * AP_Winch_PWM's line: `lengthM` is its estimate (line_length, integrated from the desired rate, not
+   * stopped by the ground: the parcel resting there leaves the line slack), `targetM` where position
+   * control takes it (length_desired), `rateMs` the rate limit (or the commanded rate), `mode` position
+   * (P controller, WINCH_POS_P) or rate.
+   */
+  winch: { lengthM: number; targetM: number; rateMs: number; mode?: 'position' | 'rate' };
 
   // battery
   consumedMah: number;
@@ -181,6 +195,7 @@ export function createVehicleState(init: VehicleStateInit): VehicleState {
     linkDownUntil: -1,
     streams: new Map(),
     rebootAt: undefined,
+    prearm: { lastRunMs: -Infinity, lastDisplayMs: 0, reportImmediately: false, lastPassed: false },
     rebootCount: 0,
     nextTimesync: 0,
     gcsHeardAt: undefined,
@@ -209,6 +224,7 @@ export function createVehicleState(init: VehicleStateInit): VehicleState {
     speeds: { h: undefined, up: undefined, down: undefined },
 
     gripperReleased: false,
+    gripper: { state: 'neutral', at: 0 },
     releases: [],
     winch: { lengthM: 0, targetM: 0, rateMs: 0 },
 

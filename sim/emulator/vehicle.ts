@@ -74,6 +74,7 @@ export class EmulatedVehicle extends EventEmitter {
   private readonly protocol: MissionProtocolServer;
   private readonly telemetry: TelemetryStreams;
   private readonly boot: Boot;
+  private readonly arming: Arming;
   private readonly flight: Flight;
   private readonly payload: Payload;
   private readonly failsafes: Failsafes;
@@ -110,7 +111,7 @@ export class EmulatedVehicle extends EventEmitter {
     const arming = new Arming(s, link, telemetry, this);
     const payload = new Payload(s, link, this, () => auto.navComplete());
     const auto = new AutoExecutor(s, link, telemetry, arming, payload, this);
-    const modes = new Modes(s, telemetry, auto, this);
+    const modes = new Modes(s, telemetry, auto, this, link);
     const boot = new Boot(s, link, telemetry, arming, modes, protocol, this.signing, log, () => this.onDisconnectRequest?.());
     const parameters = new ParameterProtocol(s, link);
     const commands = new CommandHandler(s, link, telemetry, arming, modes, auto, payload, boot);
@@ -118,6 +119,7 @@ export class EmulatedVehicle extends EventEmitter {
     this.protocol = protocol;
     this.telemetry = telemetry;
     this.boot = boot;
+    this.arming = arming;
     this.payload = payload;
     this.parameters = parameters;
     this.flight = new Flight(s, link, auto, this);
@@ -279,8 +281,10 @@ export class EmulatedVehicle extends EventEmitter {
     this.telemetry.periodic(now);
     this.protocol.step();
     this.boot.sensors();
+    this.arming.updatePrearm();
     this.flight.fly(dt);
     this.payload.winchStep(dt);
+    this.payload.gripperStep();
     batteryStep(s, dt);
     this.failsafes.step();
     this.telemetry.streamStep();

@@ -3,7 +3,7 @@
  * the SITL test tier and for people who have ArduPilot installed.
  *
  *   arducopter --model + --speedup K -I N --sysid S --home lat,lon,alt,hdg
- *              --defaults <copter.parm>,<scratch>/medidrop.parm --wipe      (cwd: a scratch directory)
+ *              --defaults <copter.parm>,<scratch>/medidrop.parm -w      (cwd: a scratch directory)
  *
  * The firmware does not boot until a client connects to SERIAL0 (TCP 5760 + 10·N), and each TCP port
  * takes one client. The harness therefore holds SERIAL0 itself (it boots the firmware and watches the
@@ -13,6 +13,10 @@
  * only to channels that are active (a MAVLink packet was received on them) or streaming
  * (GCS::send_textv: active_channel_mask | streaming_channel_mask), and with the stream rates at 0 a
  * silent SERIAL0 would never see the readiness text.
+ * A reboot (MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN) makes SITL exec itself again (HAL_SITL::actually_reboot)
+ * with its own arguments minus `-w` (HAL_SITL::run drops exactly "-w", so the eeprom with mission, fence,
+ * rally and parameters survives — which is why the harness passes `-w`, not `--wipe`); every TCP
+ * connection closes and the firmware again waits for a client on SERIAL0, so the harness reconnects it.
  * `stop()` kills the process by its pid (SIGTERM, then SIGKILL), and every instance still running is
  * killed when the test process exits, so a failing test never leaves a SITL behind.
  */
@@ -122,7 +126,9 @@ export function sitlArgs(o: { home: SitlOptions['home']; speedup: number; instan
     '--sysid', String(o.sysid),
     '--home', `${h.lat},${h.lon},${h.altM},${h.headingDeg ?? 0}`,
     '--defaults', o.defaults.join(','),
-    '--wipe',
+    // "-w", not "--wipe": on reboot SITL re-executes itself without "-w" only (HAL_SITL::run builds
+    // new_argv minus "-w"), so "--wipe" would wipe the eeprom again at every reboot.
+    '-w',
   ];
 }
 
@@ -236,10 +242,8 @@ export async function startSitl(opts: SitlOptions): Promise<SitlInstance> {
     await new Promise((r) => setTimeout(r, 100));
     if (spawnError) throw spawnError;
     // SERIAL0: connecting boots the firmware; keep this link to watch readiness.
-    link = await connectWithRetry(5760 + 10 * instance, deadline, child);
-    link.on('error', () => undefined);
-    // Make SERIAL0 an active MAVLink channel so that STATUSTEXTs reach it (see the header).
     const encoder = new MavEncoder(HARNESS_SYSID, HARNESS_COMPID);
+    // Make SERIAL0 an active MAVLink channel so that STATUSTEXTs reach it (see the header).
     const beat = () => {
       const hb = new minimal.Heartbeat();
       hb.type = 6; // GCS
@@ -250,6 +254,35 @@ export async function startSitl(opts: SitlOptions): Promise<SitlInstance> {
       hb.mavlinkVersion = 3;
       if (link && !link.destroyed) link.write(encoder.encode(hb));
     };
+    let onText: (text: string) => void = () => undefined;
+    const attach = (sock: net.Socket) => {
+      link = sock;
+      sock.on('error', () => undefined);
+      decoder?.destroy();
+      const d = new MavDecoder((m) => {
+        if (m.msgid !== 253) return;
+        const text = (m.data as common.StatusText).text;
+        statusTexts.push(text);
+        onText(text);
+      });
+      decoder = d;
+      sock.on('data', (b: Buffer) => d.push(b));
+      // A reboot closes every connection and the firmware waits for SERIAL0 again: reconnect.
+      sock.once('close', () => {
+        if (stopped || child.exitCode !== null) return;
+        connectWithRetry(5760 + 10 * instance, Date.now() + 120_000, child).then(
+          (again) => {
+            if (stopped) again.destroy();
+            else {
+              attach(again);
+              beat();
+            }
+          },
+          () => undefined, // the process is gone or never reopened: stop() / the test will say so
+        );
+      });
+    };
+    attach(await connectWithRetry(5760 + 10 * instance, deadline, child));
     beat();
     heartbeat = setInterval(beat, 1000);
     heartbeat.unref();
@@ -262,13 +295,9 @@ export async function startSitl(opts: SitlOptions): Promise<SitlInstance> {
         clearInterval(timer);
         rejectReady(e);
       };
-      decoder = new MavDecoder((m) => {
-        if (m.msgid !== 253) return;
-        const text = (m.data as common.StatusText).text;
-        statusTexts.push(text);
+      onText = (text) => {
         if (/EKF3 IMU\d is using GPS/.test(text)) resolve();
-      });
-      link!.on('data', (b: Buffer) => decoder!.push(b));
+      };
       const timer = setInterval(() => {
         if (child.exitCode !== null) {
           reject(new Error(`SITL exited with code ${child.exitCode} while booting; see ${path.join(dir, 'sitl.log')}`));

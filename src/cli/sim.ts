@@ -34,7 +34,7 @@ const HELP = `usage: medidrop sim --map FILE --depot NAME [options]
   --ready-after S       simulated seconds until the EKF uses GPS and arming works (default 42, like SITL)
   --wind S@D            wind S m/s blowing from D degrees true (default 0@0)
   --udp HOST:PORT       also send every drone's MAVLink to this UDP address (one link, several drones)
-  --param NAME=VALUE    set a vehicle parameter on every drone (repeatable), e.g. --param WINCH_TYPE=1
+  --param NAME=VALUE    set a vehicle parameter on every drone (repeatable), e.g. --param WINCH_TYPE=1 --param SERVO9_FUNCTION=88 (a PWM winch on output 9)
                         for a winch drone (defaults: sim/sitl/medidrop.parm)
   --signing-key KEY     MAVLink 2 signing key of every drone: 64 hex digits or a passphrase (SHA-256 of it,
                         like Mission Planner); or MEDIDROP_SIGNING_KEY in the environment. The drones sign

@@ -104,7 +104,8 @@ describe('arming and commands', () => {
     expect((await gcs.command(1, 176, [1, 4])).result).toBe(0);
     const ack = await gcs.command(1, 400, [1]);
     expect(ack.result).toBe(4);
-    await gcs.waitText(/Arm: Need Position Estimate|PreArm/, 2000, 0);
+    // 'Arm: ', not 'PreArm: ', during an arm attempt (AP_Arming::check_failed, running_arming_checks)
+    await gcs.waitText(/^Arm: (Need Position Estimate|EKF3 still initialising)$/, 2000, 0);
   });
 
   it('AUTO is not armable; GUIDED arms once ready and disarms itself after DISARM_DELAY without MISSION_START', async () => {

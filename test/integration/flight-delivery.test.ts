@@ -79,7 +79,7 @@ describe('winch delivery on the emulator', () => {
 
   it('lowers the parcel on the line to the ground before the gripper opens (WINCH_TYPE set)', async () => {
     const plan = p();
-    const run = await emulatorBackend([homeOf(plan)], { params: { WINCH_TYPE: 1 }, speedup: 80 });
+    const run = await emulatorBackend([homeOf(plan)], { params: { WINCH_TYPE: 1, SERVO9_FUNCTION: 88 }, speedup: 80 });
     cleanups.push(() => run.stop());
     const f = await fly(run.urls[0]!, run.sysids[0]!, plan, 90_000);
     cleanups.push(() => (f.connection as MavlinkConnection).close());

@@ -56,7 +56,10 @@ export interface BackendRun {
   stop(failed?: boolean): Promise<void>;
 }
 
-export type Backend = (homes: { lat: number; lon: number; altM: number }[], opts?: { params?: Record<string, number>; surfaces?: Surface[]; speedup?: number }) => Promise<BackendRun>;
+export type Backend = (
+  homes: { lat: number; lon: number; altM: number }[],
+  opts?: { params?: Record<string, number>; surfaces?: Surface[]; speedup?: number; /** emulator only: sim s from boot to ready (default 4; SITL takes about 42) */ readyAfterS?: number },
+) => Promise<BackendRun>;
 
 /** Rooftop drop points of a map as landing surfaces (heights above the depot's ground). */
 export function roofSurfaces(map: ZoneMap, groundAltM: number): Surface[] {
@@ -67,7 +70,7 @@ export const emulatorBackend: Backend = async (homes, opts = {}) => {
   const emu = await startEmulator({
     vehicles: homes.map((home, i) => ({ sysid: i + 1, home, params: opts.params })),
     speedup: opts.speedup ?? 40,
-    readyAfterS: 4,
+    readyAfterS: opts.readyAfterS ?? 4,
     surfaces: opts.surfaces,
   });
   return {

@@ -72,7 +72,8 @@ describe('against the emulator', () => {
     expect((await v.setMode(4)).ok).toBe(true);
     const r = await v.arm();
     expect(r).toMatchObject({ ok: false, resultName: 'FAILED' });
-    expect(r.reason).toMatch(/Need Position Estimate|PreArm/);
+    // during an arm attempt ArduPilot prefixes failed pre-arm checks 'Arm: ' (AP_Arming::check_failed, running_arming_checks)
+    expect(r.reason).toMatch(/^Arm: (Need Position Estimate|GPS 1: Bad fix|AHRS: waiting for home|EKF3 still initialising)$/);
     await expect(v.waitReadyToArm({ timeoutMs: 300 })).rejects.toThrow(/not ready to arm after 300 ms: .*(EKF|GPS)/);
   });
 

@@ -41,7 +41,7 @@ describe.skipIf(!built)('SITL harness (stand-in binary)', () => {
     const args = JSON.parse(readFileSync(path.join(sitl.dir, 'args.json'), 'utf8')) as string[];
     expect(args).toEqual([
       '--model', '+', '--speedup', '7', '-I', String(instance), '--sysid', String(instance + 1),
-      '--home', '36.6171,101.7782,2260,0', '--defaults', `${copterParm},${path.join(sitl.dir, 'medidrop.parm')}`, '--wipe',
+      '--home', '36.6171,101.7782,2260,0', '--defaults', `${copterParm},${path.join(sitl.dir, 'medidrop.parm')}`, '-w',
     ]);
     const parm = readFileSync(path.join(sitl.dir, 'medidrop.parm'), 'utf8');
     expect(parm).toMatch(/^GRIP_ENABLE 1$/m);
