@@ -15,9 +15,9 @@ export const MEDIDROP_PARAMS: { name: string; value: number; why: string }[] = [
   { name: 'FENCE_TYPE', value: 5, why: 'max altitude + polygons; the stock 7 adds a 150 m circle that a delivery breaches' },
   { name: 'FENCE_ACTION', value: 1, why: 'breach → RTL (or LAND)' },
   { name: 'FENCE_ALT_MAX', value: 110, why: 'stay under the 120 m legal ceiling with a margin' },
-  { name: 'FENCE_ENABLE', value: 0, why: 'medidrop enables the fence itself once the plan\'s fence is uploaded and verified' },
+  { name: 'FENCE_ENABLE', value: 0, why: "medidrop enables the fence itself once the plan's fence is uploaded and verified" },
   { name: 'BATT_CAPACITY', value: 20000, why: 'the police quad of missions/drones/police-quad.json: 260 Wh ≈ 20 Ah at 12.6 V (stock SITL: 3300)' },
-  { name: 'BATT_LOW_MAH', value: 5000, why: 'low-battery failsafe at the planner\'s 25 % reserve, mAh left' },
+  { name: 'BATT_LOW_MAH', value: 5000, why: "low-battery failsafe at the planner's 25 % reserve, mAh left" },
   { name: 'BATT_CRT_MAH', value: 2500, why: 'critical-battery failsafe, mAh left' },
   { name: 'BATT_FS_LOW_ACT', value: 2, why: 'low battery → RTL' },
   { name: 'BATT_FS_CRT_ACT', value: 1, why: 'critical battery → LAND' },
@@ -40,7 +40,7 @@ export const MEDIDROP_PARAMS: { name: string; value: number; why: string }[] = [
 /** The .parm text (ArduPilot's `NAME value` lines with # comments). */
 export function medidropParmText(): string {
   const lines = [
-    '# medidrop: parameters on top of ArduPilot\'s copter.parm (pass both: --defaults copter.parm,medidrop.parm)',
+    "# medidrop: parameters on top of ArduPilot's copter.parm (pass both: --defaults copter.parm,medidrop.parm)",
     '# Generated from sim/medidrop-params.ts; keep the two equal.',
     '# No winch here (WINCH_TYPE stays 0): a winch drone (deliveryMethod winch) also needs WINCH_TYPE non-zero',
     '# (1 = PWM winch on a SERVOn_FUNCTION 88 output) on that vehicle, or medidrop refuses to fly its plan',

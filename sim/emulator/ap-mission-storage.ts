@@ -128,8 +128,17 @@ export const AP_MISSION_COMMANDS: readonly CommandStorage[] = [
   row(195, 'SetROILocation', ['u16', 'drop', 'drop', 'drop'], true, 'cmd.p1 = gimbal id; location'),
   row(197, 'SetROINone', ['u16', 'drop', 'drop', 'drop'], false, 'cmd.p1 = gimbal id'),
   row(201, 'SetROI', ['u16', 'drop', 'drop', 'drop'], true, 'cmd.p1 = ROI mode; location'),
-  row(203, 'DigiCamCtrl', ['u8', 'u8', 'i8', 'u8'], false, 'Digicam_Control {uint8 session, zoom_pos; int8 zoom_step; uint8 focus_lock, shooting_cmd (x), cmd_id (y)}', { xy: ['u8', 'u8'] }),
-  row(205, 'MountControl', ['f32', 'f32', 'f32', 'drop'], false, 'Mount_Control {float pitch, roll, yaw}; z reads back MAV_MOUNT_MODE_MAVLINK_TARGETING', { zConst: 2 }),
+  row(
+    203,
+    'DigiCamCtrl',
+    ['u8', 'u8', 'i8', 'u8'],
+    false,
+    'Digicam_Control {uint8 session, zoom_pos; int8 zoom_step; uint8 focus_lock, shooting_cmd (x), cmd_id (y)}',
+    { xy: ['u8', 'u8'] },
+  ),
+  row(205, 'MountControl', ['f32', 'f32', 'f32', 'drop'], false, 'Mount_Control {float pitch, roll, yaw}; z reads back MAV_MOUNT_MODE_MAVLINK_TARGETING', {
+    zConst: 2,
+  }),
   row(207, 'FenceEnable', ['u16', 'drop', 'drop', 'drop'], false, 'cmd.p1 = action'),
   row(208, 'Parachute', ['u16', 'drop', 'drop', 'drop'], false, 'cmd.p1 = action'),
   row(211, 'Gripper', ['u8', 'u8', 'drop', 'drop'], false, 'Gripper_Command {uint8 num, action}'),
@@ -281,8 +290,19 @@ export function storeMissionItem(raw: MissionItem, count?: number): StoreResult 
   if (raw.command === 0 || raw.command === 1) return { ok: false, result: MAV_MISSION.INVALID };
   if (!spec) return { ok: false, result: MAV_MISSION.UNSUPPORTED };
   const out: MissionItem = {
-    seq: raw.seq, frame: 0, command: raw.command, current: 0, autocontinue: 1,
-    param1: 0, param2: 0, param3: 0, param4: 0, x: 0, y: 0, z: 0, missionType: 0,
+    seq: raw.seq,
+    frame: 0,
+    command: raw.command,
+    current: 0,
+    autocontinue: 1,
+    param1: 0,
+    param2: 0,
+    param3: 0,
+    param4: 0,
+    x: 0,
+    y: 0,
+    z: 0,
+    missionType: 0,
   };
   const keys = ['param1', 'param2', 'param3', 'param4'] as const;
   if (raw.command === 18) {
@@ -343,7 +363,21 @@ export function storeFenceItem(raw: MissionItem): StoreResult {
   }
   return {
     ok: true,
-    item: { seq: raw.seq, frame: 0, command: raw.command, current: 0, autocontinue: 0, param1, param2: 0, param3: 0, param4: 0, x: raw.x, y: raw.y, z: 0, missionType: 1 },
+    item: {
+      seq: raw.seq,
+      frame: 0,
+      command: raw.command,
+      current: 0,
+      autocontinue: 0,
+      param1,
+      param2: 0,
+      param3: 0,
+      param4: 0,
+      x: raw.x,
+      y: raw.y,
+      z: 0,
+      missionType: 1,
+    },
   };
 }
 
@@ -364,7 +398,21 @@ export function storeRallyItem(raw: MissionItem): StoreResult {
   if (frame === undefined) return { ok: false, result: MAV_MISSION.UNSUPPORTED_FRAME };
   return {
     ok: true,
-    item: { seq: raw.seq, frame, command: 5100, current: 0, autocontinue: 0, param1: 0, param2: 0, param3: 0, param4: 0, x: raw.x, y: raw.y, z: floatToInt(z, 16, true), missionType: 2 },
+    item: {
+      seq: raw.seq,
+      frame,
+      command: 5100,
+      current: 0,
+      autocontinue: 0,
+      param1: 0,
+      param2: 0,
+      param3: 0,
+      param4: 0,
+      x: raw.x,
+      y: raw.y,
+      z: floatToInt(z, 16, true),
+      missionType: 2,
+    },
   };
 }
 

@@ -26,17 +26,45 @@ import { SEV, type VehicleState } from './vehicle-state.js';
  * once; an unknown one after 'Skipping invalid cmd #<id>').
  */
 const LIBRARY_DO = new Set<number>([
-  CMD.DO_GRIPPER, CMD.DO_SET_SERVO, CMD.DO_SET_RELAY, CMD.DO_REPEAT_SERVO, CMD.DO_REPEAT_RELAY,
-  202 /* DIGICAM_CONFIGURE */, CMD.DO_DIGICAM_CONTROL, 206 /* SET_CAM_TRIGG_DIST */, CMD.DO_PARACHUTE,
-  217 /* SEND_SCRIPT_MESSAGE */, 216 /* SPRAYER */, 218 /* AUX_FUNCTION */, 215 /* SET_RESUME_REPEAT_DIST */,
-  1000 /* GIMBAL_MANAGER_PITCHYAW */, 600 /* JUMP_TAG */, 2000, 2001 /* IMAGE_START/STOP_CAPTURE */,
-  531, 532, 534 /* SET_CAMERA_ZOOM/FOCUS/SOURCE */, 2500, 2501 /* VIDEO_START/STOP_CAPTURE */,
+  CMD.DO_GRIPPER,
+  CMD.DO_SET_SERVO,
+  CMD.DO_SET_RELAY,
+  CMD.DO_REPEAT_SERVO,
+  CMD.DO_REPEAT_RELAY,
+  202 /* DIGICAM_CONFIGURE */,
+  CMD.DO_DIGICAM_CONTROL,
+  206 /* SET_CAM_TRIGG_DIST */,
+  CMD.DO_PARACHUTE,
+  217 /* SEND_SCRIPT_MESSAGE */,
+  216 /* SPRAYER */,
+  218 /* AUX_FUNCTION */,
+  215 /* SET_RESUME_REPEAT_DIST */,
+  1000 /* GIMBAL_MANAGER_PITCHYAW */,
+  600 /* JUMP_TAG */,
+  2000,
+  2001 /* IMAGE_START/STOP_CAPTURE */,
+  531,
+  532,
+  534 /* SET_CAMERA_ZOOM/FOCUS/SOURCE */,
+  2500,
+  2501 /* VIDEO_START/STOP_CAPTURE */,
 ]);
 /** DO / CONDITION commands ModeAuto::verify_command knows (the rest are 'Skipping invalid cmd'). */
 const COPTER_VERIFIED_DO = new Set<number>([
-  CMD.DO_CHANGE_SPEED, CMD.DO_SET_HOME, CMD.DO_SET_ROI_LOCATION, CMD.DO_SET_ROI_NONE, CMD.DO_SET_ROI,
-  CMD.DO_MOUNT_CONTROL, 222 /* GUIDED_LIMITS */, CMD.DO_FENCE_ENABLE, CMD.DO_WINCH, 188 /* RETURN_PATH_START */,
-  CMD.DO_LAND_START, CMD.CONDITION_DELAY, CMD.CONDITION_DISTANCE, CMD.CONDITION_YAW,
+  CMD.DO_CHANGE_SPEED,
+  CMD.DO_SET_HOME,
+  CMD.DO_SET_ROI_LOCATION,
+  CMD.DO_SET_ROI_NONE,
+  CMD.DO_SET_ROI,
+  CMD.DO_MOUNT_CONTROL,
+  222 /* GUIDED_LIMITS */,
+  CMD.DO_FENCE_ENABLE,
+  CMD.DO_WINCH,
+  188 /* RETURN_PATH_START */,
+  CMD.DO_LAND_START,
+  CMD.CONDITION_DELAY,
+  CMD.CONDITION_DISTANCE,
+  CMD.CONDITION_YAW,
 ]);
 
 export class AutoExecutor {
@@ -257,7 +285,8 @@ export class AutoExecutor {
           s.hold = { n: nav.target.n, e: nav.target.e, alt: nav.alt };
           // verify_nav_wp / verify_spline_wp / verify_loiter_time say so
           const cmd = s.missionItems[s.navIndex]?.command;
-          if (cmd === CMD.NAV_WAYPOINT || cmd === CMD.NAV_SPLINE_WAYPOINT || cmd === CMD.NAV_LOITER_TIME) this.link.text(SEV.INFO, `Reached command #${s.navIndex}`);
+          if (cmd === CMD.NAV_WAYPOINT || cmd === CMD.NAV_SPLINE_WAYPOINT || cmd === CMD.NAV_LOITER_TIME)
+            this.link.text(SEV.INFO, `Reached command #${s.navIndex}`);
           this.navComplete();
         }
         return { n: nav.target.n, e: nav.target.e, alt: nav.alt, ...speeds };

@@ -89,30 +89,45 @@ export class Boot {
     const t = s.nowS - s.bootAt;
     const R = s.readyAfterS;
     const stages: [number, () => void][] = [
-      [0.9, () => {
-        this.link.text(SEV.INFO, 'ArduCopter V4.7.0-dev (medidrop emulator)');
-        this.link.text(SEV.INFO, 'Frame: QUAD/PLUS');
-      }],
+      [
+        0.9,
+        () => {
+          this.link.text(SEV.INFO, 'ArduCopter V4.7.0-dev (medidrop emulator)');
+          this.link.text(SEV.INFO, 'Frame: QUAD/PLUS');
+        },
+      ],
       [Math.min(2, R * 0.05), () => this.link.text(SEV.INFO, 'EKF3 IMU0 initialised')],
       [Math.min(3, R * 0.08), () => this.link.text(SEV.INFO, 'EKF3 IMU0 tilt alignment complete')],
-      [(R * 11) / 42, () => {
-        if (s.gpsLostAt === undefined) s.gpsFix = true;
-        this.link.text(SEV.INFO, 'GPS 1: detected u-blox at 230400 baud');
-      }],
-      [(R * 21) / 42, () => {
-        s.originSet = true;
-        this.arming.setHome(currentLocation(s));
-        this.telemetry.sendOrigin();
-        this.link.text(SEV.INFO, 'EKF3 IMU0 origin set');
-      }],
-      [(R * 25) / 42, () => {
-        s.prearmHealthy = true;
-      }],
-      [R, () => {
-        if (s.gpsLostAt !== undefined) return;
-        s.ekfPosition = true;
-        this.link.text(SEV.INFO, 'EKF3 IMU0 is using GPS');
-      }],
+      [
+        (R * 11) / 42,
+        () => {
+          if (s.gpsLostAt === undefined) s.gpsFix = true;
+          this.link.text(SEV.INFO, 'GPS 1: detected u-blox at 230400 baud');
+        },
+      ],
+      [
+        (R * 21) / 42,
+        () => {
+          s.originSet = true;
+          this.arming.setHome(currentLocation(s));
+          this.telemetry.sendOrigin();
+          this.link.text(SEV.INFO, 'EKF3 IMU0 origin set');
+        },
+      ],
+      [
+        (R * 25) / 42,
+        () => {
+          s.prearmHealthy = true;
+        },
+      ],
+      [
+        R,
+        () => {
+          if (s.gpsLostAt !== undefined) return;
+          s.ekfPosition = true;
+          this.link.text(SEV.INFO, 'EKF3 IMU0 is using GPS');
+        },
+      ],
     ];
     while (s.bootStage < stages.length && t >= stages[s.bootStage]![0]) {
       stages[s.bootStage]![1]();

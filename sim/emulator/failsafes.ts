@@ -47,8 +47,7 @@ export class Failsafes {
     const leftMah = cap - s.consumedMah;
     const v = voltage(s);
     const crit =
-      (s.params.get('BATT_CRT_MAH') > 0 && leftMah < s.params.get('BATT_CRT_MAH')) ||
-      (s.params.get('BATT_CRT_VOLT') > 0 && v < s.params.get('BATT_CRT_VOLT'));
+      (s.params.get('BATT_CRT_MAH') > 0 && leftMah < s.params.get('BATT_CRT_MAH')) || (s.params.get('BATT_CRT_VOLT') > 0 && v < s.params.get('BATT_CRT_VOLT'));
     const low =
       crit ||
       (s.params.get('BATT_LOW_MAH') > 0 && leftMah < s.params.get('BATT_LOW_MAH')) ||

@@ -16,7 +16,7 @@ import { legacyItemToInt } from './ap-mission-storage.js';
 import { here, homeAltOffset, itemTarget } from './kinematics.js';
 import type { Link } from './link.js';
 import type { MissionProtocolServer, Peer } from './mission-protocol.js';
-import { CMD, isNavCommand } from './mission-store.js';
+import { isNavCommand } from './mission-store.js';
 import type { Modes } from './modes.js';
 import type { ParameterProtocol } from './parameters.js';
 import type { TelemetryStreams } from './telemetry-streams.js';
@@ -125,7 +125,7 @@ export class MessageRouter {
       case 45: {
         const c = m.data as common.MissionClearAll;
         const type = (c.missionType ?? 0) as MissionType;
-        if (type === 255 as number) {
+        if (type === (255 as number)) {
           for (const t of [0, 1, 2] as MissionType[]) this.protocol.handleClearAll(from, t);
           return;
         }

@@ -44,9 +44,18 @@ export function createMissionProtocol(s: VehicleState, link: Link): MissionProto
 function homeItem(s: VehicleState): MissionItem {
   const h = s.homePos;
   return {
-    seq: 0, frame: 0, command: CMD.NAV_WAYPOINT, current: 0, autocontinue: 1,
-    param1: 0, param2: 0, param3: 0, param4: 0,
-    x: h ? Math.round(h.lat * 1e7) : 0, y: h ? Math.round(h.lon * 1e7) : 0, z: h ? altitudeReadback(h.altM) : 0,
+    seq: 0,
+    frame: 0,
+    command: CMD.NAV_WAYPOINT,
+    current: 0,
+    autocontinue: 1,
+    param1: 0,
+    param2: 0,
+    param3: 0,
+    param4: 0,
+    x: h ? Math.round(h.lat * 1e7) : 0,
+    y: h ? Math.round(h.lon * 1e7) : 0,
+    z: h ? altitudeReadback(h.altM) : 0,
     missionType: 0,
   };
 }

@@ -12,14 +12,7 @@
  * - download: MISSION_REQUEST_LIST → MISSION_COUNT; MISSION_REQUEST_INT / MISSION_REQUEST → item.
  */
 import type { MissionItem, MissionType } from '../../src/missions/types.js';
-import {
-  convertItem,
-  MAV_MISSION,
-  MAX_FENCE_ITEMS,
-  MAX_MISSION_ITEMS,
-  MAX_RALLY_POINTS,
-  validateFence,
-} from './mission-store.js';
+import { convertItem, MAV_MISSION, MAX_FENCE_ITEMS, MAX_MISSION_ITEMS, MAX_RALLY_POINTS, validateFence } from './mission-store.js';
 
 export interface Peer {
   sysid: number;

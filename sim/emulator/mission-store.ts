@@ -105,7 +105,12 @@ const SEV_INFO = 6;
  * point) against the 560 bytes. Returns the refusal, or null when the fence is written.
  */
 export function validateFence(items: MissionItem[]): FenceRefusal | null {
-  const fail = (text: string, severity = SEV_WARNING): FenceRefusal => ({ texts: [{ severity, text }, { severity: SEV_WARNING, text: 'Fence validation failed' }] });
+  const fail = (text: string, severity = SEV_WARNING): FenceRefusal => ({
+    texts: [
+      { severity, text },
+      { severity: SEV_WARNING, text: 'Fence validation failed' },
+    ],
+  });
   let expecting = 0;
   let expectedCount = 0;
   let origCount = 0;

@@ -113,7 +113,11 @@ export class ParamTable {
   /** 4.7 name → wire name (and scale) for the naming in use. */
   private readonly wire = new Map<string, { name: string; scale: number }>();
 
-  constructor(readonly naming: ParamNaming = '4.7', overrides: Record<string, number> = {}, medidropDefaults = true) {
+  constructor(
+    readonly naming: ParamNaming = '4.7',
+    overrides: Record<string, number> = {},
+    medidropDefaults = true,
+  ) {
     for (const d of DEFS) {
       const spell = naming === '4.6' && d.old ? d.old : { name: d.name, scale: 1 };
       const entry: ParamEntry = { name: spell.name, value: d.value * spell.scale, type: d.type };

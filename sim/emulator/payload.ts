@@ -111,7 +111,10 @@ export class Payload {
           nav.placedAt = nav.stageAt;
           // The threshold is PLDP_THRESH × the thrust measured in the steady descent; without an
           // attitude model the hover thrust (MOT_THST_HOVER) stands in for it (real SITL: 0.314).
-          this.link.text(SEV.INFO, `PayloadPlace: payload release thrust threshold: ${(s.params.get('PLDP_THRESH') * s.params.get('MOT_THST_HOVER')).toFixed(6)}`);
+          this.link.text(
+            SEV.INFO,
+            `PayloadPlace: payload release thrust threshold: ${(s.params.get('PLDP_THRESH') * s.params.get('MOT_THST_HOVER')).toFixed(6)}`,
+          );
           // State::Release: with a gripper, release it and wait until it reports released; without, go on
           if (this.gripperValid()) {
             this.link.text(SEV.INFO, 'PayloadPlace: Releasing the gripper');

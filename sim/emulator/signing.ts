@@ -83,7 +83,16 @@ export class VehicleSigning {
   private storedAt = 0;
   /** Last accepted timestamp per (sysid, compid, link id); RAM, so a reboot forgets it. */
   private readonly streams = new Map<string, number>();
-  private readonly counts: SigningStats = { accepted: 0, acceptedUnsigned: 0, rejected: 0, unsigned: 0, badSignature: 0, replay: 0, oldTimestamp: 0, tooManyStreams: 0 };
+  private readonly counts: SigningStats = {
+    accepted: 0,
+    acceptedUnsigned: 0,
+    rejected: 0,
+    unsigned: 0,
+    badSignature: 0,
+    replay: 0,
+    oldTimestamp: 0,
+    tooManyStreams: 0,
+  };
 
   constructor(
     private readonly key: Buffer,

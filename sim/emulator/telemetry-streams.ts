@@ -72,7 +72,7 @@ export class TelemetryStreams {
   }
 
   requestDataStream(r: common.RequestDataStream): void {
-    const ids = r.reqStreamId === 0 ? Object.values(STREAM_GROUPS).flat() : STREAM_GROUPS[r.reqStreamId] ?? [];
+    const ids = r.reqStreamId === 0 ? Object.values(STREAM_GROUPS).flat() : (STREAM_GROUPS[r.reqStreamId] ?? []);
     for (const id of ids) {
       if (r.startStop === 0 || r.reqMessageRate === 0) this.s.streams.delete(id);
       else this.s.streams.set(id, { interval: 1 / r.reqMessageRate, next: this.s.nowS });
@@ -188,7 +188,7 @@ export class TelemetryStreams {
       case 2: {
         const m = new common.SystemTime();
         m.timeUnixUsec = BigInt(gpsTimeUs(s));
-        m.timeBootMs = (timeBootMs(s) >>> 0);
+        m.timeBootMs = timeBootMs(s) >>> 0;
         return this.send(m);
       }
       case 24: {
@@ -202,7 +202,7 @@ export class TelemetryStreams {
         g.eph = s.gpsFix ? 121 : 9999;
         g.epv = s.gpsFix ? 200 : 9999;
         g.vel = Math.round(groundSpeed(s.body) * 100);
-        g.cog = Math.round(((Math.atan2(s.body.ve, s.body.vn) * 180) / Math.PI + 360) % 360 * 100);
+        g.cog = Math.round((((Math.atan2(s.body.ve, s.body.vn) * 180) / Math.PI + 360) % 360) * 100);
         g.altEllipsoid = 0;
         g.hAcc = 300;
         g.vAcc = 500;
@@ -213,7 +213,7 @@ export class TelemetryStreams {
       }
       case 33: {
         const g = new common.GlobalPositionInt();
-        g.timeBootMs = (timeBootMs(s) >>> 0);
+        g.timeBootMs = timeBootMs(s) >>> 0;
         g.lat = Math.round(p.lat * 1e7);
         g.lon = Math.round(p.lon * 1e7);
         g.alt = Math.round(p.altM * 1000);

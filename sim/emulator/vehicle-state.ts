@@ -45,7 +45,16 @@ export type NavPhase =
   | { kind: 'goto'; target: NE; alt: number; holdS: number; arrivedAt?: number; forever?: boolean }
   | { kind: 'rtl'; rtl: RtlState }
   | { kind: 'land'; target: NE; flyFirst: boolean; touchedAt?: number }
-  | { kind: 'payload'; target: NE; startAlt: number; maxDescent: number; stage: 'fly' | 'descend' | 'settle' | 'release' | 'ascend'; stageAt: number; descentStartAlt: number; placedAt?: number }
+  | {
+      kind: 'payload';
+      target: NE;
+      startAlt: number;
+      maxDescent: number;
+      stage: 'fly' | 'descend' | 'settle' | 'release' | 'ascend';
+      stageAt: number;
+      descentStartAlt: number;
+      placedAt?: number;
+    }
   | { kind: 'delay'; until: number }
   | { kind: 'alt'; alt: number };
 

@@ -25,7 +25,7 @@ import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync, acce
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { common, minimal } from 'node-mavlink';
+import { type common, minimal } from 'node-mavlink';
 import { MavDecoder, MavEncoder } from '../emulator/codec.js';
 import { MEDIDROP_PARAMS } from '../medidrop-params.js';
 
@@ -77,13 +77,14 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   const killAll = () => {
-    for (const c of running) if (c.pid !== undefined && c.exitCode === null) {
-      try {
-        process.kill(c.pid, 'SIGKILL');
-      } catch {
-        // already gone
+    for (const c of running)
+      if (c.pid !== undefined && c.exitCode === null) {
+        try {
+          process.kill(c.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }
-    }
   };
   process.on('exit', killAll);
 }
@@ -120,12 +121,18 @@ export function findCopterDefaults(bin: string, env: NodeJS.ProcessEnv = process
 export function sitlArgs(o: { home: SitlOptions['home']; speedup: number; instance: number; sysid: number; defaults: string[] }): string[] {
   const h = o.home;
   return [
-    '--model', '+',
-    '--speedup', String(o.speedup),
-    '-I', String(o.instance),
-    '--sysid', String(o.sysid),
-    '--home', `${h.lat},${h.lon},${h.altM},${h.headingDeg ?? 0}`,
-    '--defaults', o.defaults.join(','),
+    '--model',
+    '+',
+    '--speedup',
+    String(o.speedup),
+    '-I',
+    String(o.instance),
+    '--sysid',
+    String(o.sysid),
+    '--home',
+    `${h.lat},${h.lon},${h.altM},${h.headingDeg ?? 0}`,
+    '--defaults',
+    o.defaults.join(','),
     // "-w", not "--wipe": on reboot SITL re-executes itself without "-w" only (HAL_SITL::run builds
     // new_argv minus "-w"), so "--wipe" would wipe the eeprom again at every reboot.
     '-w',
@@ -180,7 +187,12 @@ export async function startSitl(opts: SitlOptions): Promise<SitlInstance> {
   for (const p of MEDIDROP_PARAMS) params[p.name] = p.value;
   Object.assign(params, opts.params ?? {});
   const parm = path.join(dir, 'medidrop.parm');
-  writeFileSync(parm, Object.entries(params).map(([k, v]) => `${k} ${v}`).join('\n') + '\n');
+  writeFileSync(
+    parm,
+    Object.entries(params)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('\n') + '\n',
+  );
 
   const args = sitlArgs({ home: opts.home, speedup, instance, sysid, defaults: [copterDefaults, parm] });
   installExitHook();

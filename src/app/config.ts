@@ -3,9 +3,8 @@
  * line flags. Every value is validated; all problems are reported together, each with where it came
  * from ("MEDIDROP_PORT: …", "medidrop.json: port: …").
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Lang } from '../domain/words.js';
 import { packageRoot } from '../package-root.js';
 
@@ -40,7 +39,6 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
 }
-
 
 export function defaultConfig(): ServiceConfig {
   const root = packageRoot();
@@ -152,16 +150,24 @@ function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, p
       if (m && Number(m[1]) >= 1 && Number(m[2]) >= 1) return { max: Number(m[1]), windowMs: Number(m[2]) * 1000 };
     } else if (value && typeof value === 'object') {
       const o = value as Raw;
-      if (Number.isInteger(o.max) && (o.max as number) >= 1 && Number.isInteger(o.windowMs) && (o.windowMs as number) >= 1) return { max: o.max as number, windowMs: o.windowMs as number };
+      if (Number.isInteger(o.max) && (o.max as number) >= 1 && Number.isInteger(o.windowMs) && (o.windowMs as number) >= 1)
+        return { max: o.max as number, windowMs: o.windowMs as number };
     }
     fail('must be "<attempts>/<seconds>" such as "5/60" (or {max, windowMs})');
     return undefined;
   };
   let v: unknown;
   switch (key) {
-    case 'port': v = num(0, 65535, true); break;
-    case 'host': v = str(); break;
-    case 'db': v = str(); if (v && v !== ':memory:') v = resolve(v as string); break;
+    case 'port':
+      v = num(0, 65535, true);
+      break;
+    case 'host':
+      v = str();
+      break;
+    case 'db':
+      v = str();
+      if (v && v !== ':memory:') v = resolve(v as string);
+      break;
     case 'lang':
       if (value === 'zh-CN' || value === 'en') v = value;
       else fail("must be 'zh-CN' or 'en'");
@@ -174,28 +180,52 @@ function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, p
         else v = s;
       }
       break;
-    case 'tileAttribution': v = value === null ? null : str(); break;
+    case 'tileAttribution':
+      v = value === null ? null : str();
+      break;
     case 'sessionSecret': {
       const s = value === null ? null : str();
       if (s !== null && s !== undefined && s.length < 32) fail('must be at least 32 characters');
       else v = s;
       break;
     }
-    case 'sessionTtlHours': v = num(0.01, 24 * 30); break;
+    case 'sessionTtlHours':
+      v = num(0.01, 24 * 30);
+      break;
     case 'secureCookie':
       if (value === true || value === 'true' || value === '1') v = true;
       else if (value === false || value === 'false' || value === '0') v = false;
       else fail('must be true or false');
       break;
-    case 'loginRateLimit': v = rate(); break;
-    case 'handoverRateLimit': v = rate(); break;
-    case 'zoneMap': v = value === null ? null : str(); if (typeof v === 'string') v = resolve(v); break;
-    case 'dronesDir': v = str(); if (typeof v === 'string') v = resolve(v); break;
-    case 'weather.windSpeedMs': v = num(0, 60); break;
-    case 'weather.windFromDeg': v = num(0, 360); break;
-    case 'weather.temperatureC': v = num(-60, 60); break;
-    case 'simSpeedup': v = num(0.1, 100); break;
-    case 'vehicleTimeoutMs': v = num(100, 600_000, true); break;
+    case 'loginRateLimit':
+      v = rate();
+      break;
+    case 'handoverRateLimit':
+      v = rate();
+      break;
+    case 'zoneMap':
+      v = value === null ? null : str();
+      if (typeof v === 'string') v = resolve(v);
+      break;
+    case 'dronesDir':
+      v = str();
+      if (typeof v === 'string') v = resolve(v);
+      break;
+    case 'weather.windSpeedMs':
+      v = num(0, 60);
+      break;
+    case 'weather.windFromDeg':
+      v = num(0, 360);
+      break;
+    case 'weather.temperatureC':
+      v = num(-60, 60);
+      break;
+    case 'simSpeedup':
+      v = num(0.1, 100);
+      break;
+    case 'vehicleTimeoutMs':
+      v = num(100, 600_000, true);
+      break;
     default:
       problems.push(`${where}: unknown setting`);
       return;

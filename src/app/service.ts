@@ -69,7 +69,12 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
     ...o.web,
   };
   return {
-    repos, bus, dispatcher, requests, flights, settings,
+    repos,
+    bus,
+    dispatcher,
+    requests,
+    flights,
+    settings,
     close: async () => {
       await flights.close();
     },

@@ -10,11 +10,7 @@ export class UsageError extends Error {
  * util.parseArgs with errors turned into UsageError, so every command reports bad flags the same
  * way (`medidrop: Unknown option '--foo'`).
  */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
-  args: string[],
-  options: T,
-  allowPositionals = false,
-) {
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, allowPositionals = false) {
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {
@@ -41,7 +37,9 @@ export function readSmallTextFile(path: string, what: string, maxBytes = 16 * 10
     fd = openSync(path, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`${what}: ${code === 'ENOENT' ? 'ENOENT: file not found' : code === 'EISDIR' ? 'is a directory, not a file' : (err as Error).message}`);
+    throw new UsageError(
+      `${what}: ${code === 'ENOENT' ? 'ENOENT: file not found' : code === 'EISDIR' ? 'is a directory, not a file' : (err as Error).message}`,
+    );
   }
   try {
     const chunks: Buffer[] = [];

@@ -80,7 +80,11 @@ function summary(plan: VehiclePlan, paramsFrom: ParsedPlanFile['paramsFrom']): s
     `home      ${plan.home.lat.toFixed(7)}, ${plan.home.lon.toFixed(7)} (${plan.home.altM} m AMSL)`,
     `drop      ${d.lat.toFixed(7)}, ${d.lon.toFixed(7)} by ${d.method} (mission item ${d.seq})`,
     `uploads   ${plan.mission.length} mission items, ${plan.fence.length} fence items, ${plan.rally.length} rally points`,
-    `params    ${Object.entries(plan.params).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}${paramsFrom === 'derived' ? ' (rebuilt from the plan: the file has no medidrop member)' : ''}`,
+    `params    ${
+      Object.entries(plan.params)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || '(none)'
+    }${paramsFrom === 'derived' ? ' (rebuilt from the plan: the file has no medidrop member)' : ''}`,
   ].join('\n');
 }
 
@@ -120,7 +124,8 @@ export async function run(args: string[], io: FlyIo = defaultIo()): Promise<numb
   if (positionals.length !== 1) throw new UsageError(`expected one FILE.plan, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
   const file = positionals[0]!;
   const sysid = numberFlag('sysid', values.sysid);
-  if (sysid !== undefined && (!Number.isInteger(sysid) || sysid < 1 || sysid > 254)) throw new UsageError(`--sysid must be an integer 1..254, got ${values.sysid}`);
+  if (sysid !== undefined && (!Number.isInteger(sysid) || sysid < 1 || sysid > 254))
+    throw new UsageError(`--sysid must be an integer 1..254, got ${values.sysid}`);
   const readyTimeoutS = numberFlag('ready-timeout', values['ready-timeout'], 180)!;
   const timeoutS = numberFlag('timeout', values.timeout, 3600)!;
   if (!(readyTimeoutS > 0)) throw new UsageError('--ready-timeout must be positive');
@@ -156,7 +161,7 @@ export async function run(args: string[], io: FlyIo = defaultIo()): Promise<numb
   }
   const removers: (() => void)[] = [];
   try {
-    let vehicle;
+    let vehicle: Awaited<ReturnType<typeof connection.waitForVehicle>>;
     try {
       vehicle = await connection.waitForVehicle({ sysid, timeoutMs: 30_000 });
     } catch (err) {

@@ -133,12 +133,18 @@ function summaryText(plan: DeliveryPlan, request: PlanRequest, out: string | nul
   lines.push(`${plan.feasible ? 'FEASIBLE' : 'NOT FEASIBLE'}: ${plan.depot.name} → ${plan.dropPoint.name} with ${request.drone.name} (${request.drone.id})`);
   for (const r of plan.reasons) lines.push(`  ✗ ${r.code}: ${r.message}`);
   if (plan.vehiclePlan) {
-    lines.push(`  route      ${(plan.distanceM / 1000).toFixed(2)} km round trip, ${plan.outbound.length - 2} turn point(s) each way, cruise ${plan.cruiseAltitudeM} m`);
-    lines.push(`  flight     ${Math.floor(plan.durationS / 60)} min ${Math.round(plan.durationS % 60)} s, ${plan.energyWh.toFixed(1)} Wh, ${plan.marginPct.toFixed(1)} % left (reserve ${request.drone.reservePct} %)`);
+    lines.push(
+      `  route      ${(plan.distanceM / 1000).toFixed(2)} km round trip, ${plan.outbound.length - 2} turn point(s) each way, cruise ${plan.cruiseAltitudeM} m`,
+    );
+    lines.push(
+      `  flight     ${Math.floor(plan.durationS / 60)} min ${Math.round(plan.durationS % 60)} s, ${plan.energyWh.toFixed(1)} Wh, ${plan.marginPct.toFixed(1)} % left (reserve ${request.drone.reservePct} %)`,
+    );
     lines.push(`  delivery   ${plan.vehiclePlan.delivery.method} at item ${plan.vehiclePlan.delivery.seq} of ${plan.vehiclePlan.mission.length - 1}`);
     lines.push(`  fence      ${plan.fence.items} items / ${plan.fence.vertices} vertices; excluded: ${plan.fence.excludedAreas.join(', ') || 'none'}`);
     if (plan.fence.leftToRoute.length > 0) lines.push(`             left to the route alone: ${plan.fence.leftToRoute.join(', ')}`);
-    lines.push(`  rally      ${plan.rally.points.length} point(s)${plan.rally.unsafeLegs.length > 0 ? `; unsafe failsafe legs: ${plan.rally.unsafeLegs.map((l) => l.legIndex + 1).join(', ')}` : ''}`);
+    lines.push(
+      `  rally      ${plan.rally.points.length} point(s)${plan.rally.unsafeLegs.length > 0 ? `; unsafe failsafe legs: ${plan.rally.unsafeLegs.map((l) => l.legIndex + 1).join(', ')}` : ''}`,
+    );
     lines.push('  waypoints  lat, lon, alt (m above home)');
     for (const [lat, lon, alt] of plan.waypoints) lines.push(`             ${lat.toFixed(7)}, ${lon.toFixed(7)}, ${round(alt, 1)}`);
   }
@@ -185,11 +191,12 @@ export async function run(args: string[]): Promise<number> {
   if (clearanceM < 0) throw new UsageError(`--clearance must be ≥ 0 m, got ${clearanceM}`);
   const wind = parseWind(values.wind);
 
-  let map;
+  let map: ReturnType<typeof loadZoneMapFile>;
   try {
     map = loadZoneMapFile(values.zones!);
   } catch (err) {
-    if (err instanceof ZoneMapError) throw new UsageError(`--zones ${values.zones}: ${err.issues.length} problem(s):\n  ${err.issues.map((i) => i.message).join('\n  ')}`);
+    if (err instanceof ZoneMapError)
+      throw new UsageError(`--zones ${values.zones}: ${err.issues.length} problem(s):\n  ${err.issues.map((i) => i.message).join('\n  ')}`);
     throw err;
   }
   const request: PlanRequest = {
@@ -224,7 +231,9 @@ export async function run(args: string[]): Promise<number> {
   if (values.json) process.stdout.write(JSON.stringify(planJson(plan, request, written)) + '\n');
   else process.stdout.write(summaryText(plan, request, written));
   if (!plan.feasible) {
-    process.stderr.write(`medidrop: plan not feasible: ${plan.reasons.map((r) => `${r.code}: ${r.message}`).join('; ')}${out ? ` (${out} not written)` : ''}\n`);
+    process.stderr.write(
+      `medidrop: plan not feasible: ${plan.reasons.map((r) => `${r.code}: ${r.message}`).join('; ')}${out ? ` (${out} not written)` : ''}\n`,
+    );
     return 1;
   }
   return 0;

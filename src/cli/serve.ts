@@ -141,7 +141,14 @@ export async function startDemoDrones(parts: ServiceParts, speedup: number): Pro
   const wanted: { id: string; depot: string; lat: number; lon: number; altM: number }[] = [];
   for (const [i, d] of map.depots.entries()) {
     const ids = d.drones.length ? d.drones : [`${slug(d.name, `depot${i + 1}`)}-1`];
-    for (const id of ids) wanted.push({ id: slug(id, `drone${wanted.length + 1}`), depot: d.name, lat: d.position[1], lon: d.position[0], altM: d.groundAltitudeM ?? map.siteAltitudeM });
+    for (const id of ids)
+      wanted.push({
+        id: slug(id, `drone${wanted.length + 1}`),
+        depot: d.name,
+        lat: d.position[1],
+        lon: d.position[0],
+        altM: d.groundAltitudeM ?? map.siteAltitudeM,
+      });
   }
   const { repos } = parts;
   const existing = new Map(repos.drones.list().map((d) => [d.id, d]));
@@ -168,7 +175,16 @@ export async function startDemoDrones(parts: ServiceParts, speedup: number): Pro
     const url = `tcp://127.0.0.1:${emu.vehicles[i]!.tcpPort}`;
     const cur = existing.get(w.id);
     if (cur) repos.drones.update(w.id, { connectionUrl: url, depot: w.depot });
-    else repos.drones.create({ id: w.id, name: w.id.toUpperCase(), profileId: 'police-quad', depot: w.depot, connectionUrl: url, sysid: sysidOf.get(w.id)!, enabled: true });
+    else
+      repos.drones.create({
+        id: w.id,
+        name: w.id.toUpperCase(),
+        profileId: 'police-quad',
+        depot: w.depot,
+        connectionUrl: url,
+        sysid: sysidOf.get(w.id)!,
+        enabled: true,
+      });
     lines.push(`  ${w.id} (sysid ${sysidOf.get(w.id)}) at ${w.depot}: ${url}`);
   });
   await parts.dispatcher.replanOpen('demo drones started');

@@ -140,7 +140,10 @@ async function holdSerial0(port: number): Promise<net.Socket> {
   return sock;
 }
 
-export async function run(args: string[], io: SimIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') }): Promise<number> {
+export async function run(
+  args: string[],
+  io: SimIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') },
+): Promise<number> {
   const { values } = parseCommandArgs(args, OPTIONS);
   if (values.help) {
     io.out(HELP);
@@ -155,7 +158,8 @@ export async function run(args: string[], io: SimIo = { out: (l) => process.stdo
   const signingKey = parseKey(values['signing-key']);
   const port = numberFlag('port', values.port, 5760)!;
   const top = port + 10 * (count - 1) + (signingKey ? 2 : 0);
-  if (!Number.isInteger(port) || port < 0 || top > 65535) throw new UsageError(`--port must be 0 or a TCP port leaving room for ${count} drone(s), got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || top > 65535)
+    throw new UsageError(`--port must be 0 or a TCP port leaving room for ${count} drone(s), got ${values.port}`);
   const readyAfterS = numberFlag('ready-after', values['ready-after'], 42)!;
   if (!(readyAfterS >= 0)) throw new UsageError(`--ready-after must be ≥ 0, got ${values['ready-after']}`);
   const wind = parseWind(values.wind);
@@ -207,11 +211,22 @@ export async function run(args: string[], io: SimIo = { out: (l) => process.stdo
   for (const v of emu.vehicles) {
     const h = vehicles[v.sysid - 1]!.home;
     const tcpPort = signingKey ? v.extraTcpPorts[0]! : v.tcpPort;
-    io.out(JSON.stringify({ sysid: v.sysid, url: `tcp://127.0.0.1:${tcpPort}`, tcpPort, home: h, depot: depot.name, ...(signingKey ? { signed: true, serial0Port: v.tcpPort } : {}) }));
+    io.out(
+      JSON.stringify({
+        sysid: v.sysid,
+        url: `tcp://127.0.0.1:${tcpPort}`,
+        tcpPort,
+        home: h,
+        depot: depot.name,
+        ...(signingKey ? { signed: true, serial0Port: v.tcpPort } : {}),
+      }),
+    );
   }
   if (udpOut) io.err(`medidrop sim: also speaking MAVLink over UDP to ${udpOut.host}:${udpOut.port} from port ${emu.udpPort}`);
   if (signingKey) {
-    io.err(`medidrop sim: MAVLink 2 signing on: connect to SERIAL1 (the url above) with the same key (--signing-key or MEDIDROP_SIGNING_KEY); SERIAL0 is held here`);
+    io.err(
+      `medidrop sim: MAVLink 2 signing on: connect to SERIAL1 (the url above) with the same key (--signing-key or MEDIDROP_SIGNING_KEY); SERIAL0 is held here`,
+    );
   }
   const when = signingKey ? 'after start' : 'after a client connects';
   io.err(`medidrop sim: ${count} drone(s) at ${depot.name}, speed-up ${speedup}×, ready to arm ${readyAfterS} s (sim) ${when}; Ctrl-C to stop`);

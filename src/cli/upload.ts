@@ -45,17 +45,24 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   const attempts = values.attempts === undefined ? undefined : Number(values.attempts);
-  if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1 || attempts > 100)) throw new UsageError(`--attempts must be an integer 1–100, got '${values.attempts}'`);
+  if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1 || attempts > 100))
+    throw new UsageError(`--attempts must be an integer 1–100, got '${values.attempts}'`);
 
   const plan = parsed.plan;
   if (parsed.paramsFrom === 'derived') {
-    const list = Object.entries(plan.params).map(([k, v]) => `${k}=${v}`).join(' ');
-    process.stderr.write(`${file} has no medidrop member (saved again by QGroundControl?): parameters rebuilt from its mission, fence and rally points: ${list}\n`);
+    const list = Object.entries(plan.params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    process.stderr.write(
+      `${file} has no medidrop member (saved again by QGroundControl?): parameters rebuilt from its mission, fence and rally points: ${list}\n`,
+    );
   }
 
   const { conn, vehicle } = await connectFromFlags(values);
   try {
-    process.stderr.write(`vehicle ${vehicle.sysid} on ${conn.description}: uploading ${file} (mission ${plan.mission.length}, fence ${plan.fence.length}, rally ${plan.rally.length} items)\n`);
+    process.stderr.write(
+      `vehicle ${vehicle.sysid} on ${conn.description}: uploading ${file} (mission ${plan.mission.length}, fence ${plan.fence.length}, rally ${plan.rally.length} items)\n`,
+    );
     let lastLine = '';
     const report = await vehicle.uploadPlan(plan, {
       ...(attempts !== undefined ? { attempts } : {}),

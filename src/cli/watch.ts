@@ -99,7 +99,18 @@ export async function run(args: string[]): Promise<number> {
     };
     conn.onEvent((e) => {
       if (e.type === 'statustext') return print({ type: 'statustext', t: e.t, sysid: e.sysid, severity: e.severity, text: e.text });
-      const prev = states.get(e.sysid) ?? { sysid: e.sysid, mode: null, armed: null, lat: null, lon: null, relAltM: null, batteryPct: null, missionSeq: null, missionTotal: null, link: 'up' as const };
+      const prev = states.get(e.sysid) ?? {
+        sysid: e.sysid,
+        mode: null,
+        armed: null,
+        lat: null,
+        lon: null,
+        relAltM: null,
+        batteryPct: null,
+        missionSeq: null,
+        missionTotal: null,
+        link: 'up' as const,
+      };
       const next = foldWatchState(prev, e);
       if (next === prev && states.has(e.sysid)) return;
       states.set(e.sysid, next);
@@ -110,7 +121,8 @@ export async function run(args: string[]): Promise<number> {
     process.on('SIGTERM', onSig);
     const timer = setTimeout(() => stop(0), duration === Infinity ? 2 ** 31 - 1 : duration * 1000);
     process.stderr.write(`watching vehicle ${vehicle.sysid} on ${conn.description}\n`);
-    for (const v of conn.vehicles()) void v.requestTelemetry(rate).catch((err: unknown) => process.stderr.write(`telemetry request failed: ${(err as Error).message}\n`));
+    for (const v of conn.vehicles())
+      void v.requestTelemetry(rate).catch((err: unknown) => process.stderr.write(`telemetry request failed: ${(err as Error).message}\n`));
     conn.onVehicle((v) => void v.requestTelemetry(rate).catch(() => undefined));
   });
 }

@@ -92,16 +92,24 @@ export class Dispatcher {
     // leave its requests unservable: refuse it, naming each drone, until the drone is moved or disabled.
     const current = this.map?.map;
     if (current) {
-      const lost = repos.drones.list().filter((d) => d.enabled
-        && current.depots.some((p) => p.name === d.depot) && !map.depots.some((p) => p.name === d.depot));
+      const lost = repos.drones
+        .list()
+        .filter((d) => d.enabled && current.depots.some((p) => p.name === d.depot) && !map.depots.some((p) => p.name === d.depot));
       if (lost.length > 0) {
-        throw new ServiceError('conflict', lost.map((d) => `drone ${d.id} is based at '${d.depot}', which the new map does not have: move or disable the drone first`).join('; '), 'features');
+        throw new ServiceError(
+          'conflict',
+          lost.map((d) => `drone ${d.id} is based at '${d.depot}', which the new map does not have: move or disable the drone first`).join('; '),
+          'features',
+        );
       }
     }
     const record = repos.transaction(() => {
       const rec = repos.zoneMaps.add({ name: map.name, geojson: JSON.stringify(geojson), createdBy: actorId });
       repos.audit.append({
-        actorId, action: 'zone-map.update', subjectType: 'zone-map', subjectId: rec.version,
+        actorId,
+        action: 'zone-map.update',
+        subjectType: 'zone-map',
+        subjectId: rec.version,
         details: { name: map.name, areas: map.areas.length, noFly: map.noFly.length, depots: map.depots.length, dropPoints: map.dropPoints.length },
       });
       return rec;
@@ -134,7 +142,11 @@ export class Dispatcher {
       const found = this.map?.map.dropPoints.find((p) => p.name === dp.name);
       if (!found) {
         const known = this.map?.map.dropPoints.map((p) => p.name) ?? [];
-        throw new ServiceError('bad-request', `dropPoint.name '${dp.name}' is not a drop point on the zone map${known.length ? ` (known: ${known.slice(0, 10).join(', ')})` : ''}`, 'dropPoint.name');
+        throw new ServiceError(
+          'bad-request',
+          `dropPoint.name '${dp.name}' is not a drop point on the zone map${known.length ? ` (known: ${known.slice(0, 10).join(', ')})` : ''}`,
+          'dropPoint.name',
+        );
       }
       return { name: found.name, lat: found.position[1], lon: found.position[0] };
     }
@@ -158,11 +170,20 @@ export class Dispatcher {
       const profile = this.deps.profiles.get(drone.profileId);
       const base: Candidate = { depot: drone.depot, droneId: drone.id, feasible: false, marginPct: Number.NEGATIVE_INFINITY, reasons: [] };
       if (!profile) {
-        tried.push({ candidate: { ...base, reasons: [{ code: 'unknown-profile', message: `drone ${drone.id} has unknown profile '${drone.profileId}'` }] }, plan: null });
+        tried.push({
+          candidate: { ...base, reasons: [{ code: 'unknown-profile', message: `drone ${drone.id} has unknown profile '${drone.profileId}'` }] },
+          plan: null,
+        });
         continue;
       }
       if (!map.depots.some((d) => d.name === drone.depot)) {
-        tried.push({ candidate: { ...base, reasons: [{ code: 'unknown-depot', message: `drone ${drone.id} is based at '${drone.depot}', which is not a depot on the zone map` }] }, plan: null });
+        tried.push({
+          candidate: {
+            ...base,
+            reasons: [{ code: 'unknown-depot', message: `drone ${drone.id} is based at '${drone.depot}', which is not a depot on the zone map` }],
+          },
+          plan: null,
+        });
         continue;
       }
       const req: PlanRequest = {
@@ -180,8 +201,17 @@ export class Dispatcher {
         tried.push({ candidate: { ...base, reasons: [{ code: 'planner-error', message: err instanceof Error ? err.message : String(err) }] }, plan: null });
       }
     }
-    tried.sort((a, b) => Number(b.candidate.feasible) - Number(a.candidate.feasible) || b.candidate.marginPct - a.candidate.marginPct || a.candidate.droneId.localeCompare(b.candidate.droneId));
-    const reasons = tried.some((t) => t.candidate.feasible) ? [] : uniqueReasons(tried.flatMap((t) => t.candidate.reasons.map((r) => ({ code: r.code, message: `${t.candidate.droneId} from ${t.candidate.depot}: ${r.message}` }))));
+    tried.sort(
+      (a, b) =>
+        Number(b.candidate.feasible) - Number(a.candidate.feasible) ||
+        b.candidate.marginPct - a.candidate.marginPct ||
+        a.candidate.droneId.localeCompare(b.candidate.droneId),
+    );
+    const reasons = tried.some((t) => t.candidate.feasible)
+      ? []
+      : uniqueReasons(
+          tried.flatMap((t) => t.candidate.reasons.map((r) => ({ code: r.code, message: `${t.candidate.droneId} from ${t.candidate.depot}: ${r.message}` }))),
+        );
     return { tried, reasons };
   }
 
@@ -236,8 +266,18 @@ export class Dispatcher {
       const status: RequestStatus = feasible ? 'awaiting-approval' : 'unservable';
       repos.requests.setStatus(request.id, status, { reasons: feasible ? [] : reasons, missionId: mission.id });
       repos.audit.append({
-        actorId: null, action: feasible ? 'mission.plan' : 'mission.plan-infeasible', subjectType: 'request', subjectId: request.id, reason: cause,
-        details: { missionId: mission.id, droneId: best.candidate.droneId, depot: best.candidate.depot, marginPct: plan.marginPct, reasons: feasible ? [] : reasons.map((r) => r.code) },
+        actorId: null,
+        action: feasible ? 'mission.plan' : 'mission.plan-infeasible',
+        subjectType: 'request',
+        subjectId: request.id,
+        reason: cause,
+        details: {
+          missionId: mission.id,
+          droneId: best.candidate.droneId,
+          depot: best.candidate.depot,
+          marginPct: plan.marginPct,
+          reasons: feasible ? [] : reasons.map((r) => r.code),
+        },
       });
       return { status, mission, reasons: feasible ? [] : reasons };
     });

@@ -12,7 +12,9 @@ export type BusEvent =
   | { type: 'request'; requestId: number }
   | { type: 'mission'; missionId: number }
   | { type: 'flight'; flightId: number; requestId: number }
-  | { [K in keyof FlightLiveEvents]: { type: 'flight-live'; flightId: number; requestId: number; event: K; data: FlightLiveEvents[K] } }[keyof FlightLiveEvents];
+  | {
+      [K in keyof FlightLiveEvents]: { type: 'flight-live'; flightId: number; requestId: number; event: K; data: FlightLiveEvents[K] };
+    }[keyof FlightLiveEvents];
 
 export class EventBus {
   private readonly listeners = new Set<(e: BusEvent) => void>();

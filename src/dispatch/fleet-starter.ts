@@ -82,8 +82,15 @@ export class FleetStarter implements FlightStarter {
       const conn = await this.connection(job.connectionUrl);
       const vehicle = await conn.waitForVehicle({ sysid: job.sysid, timeoutMs: this.opts.vehicleTimeoutMs ?? 15_000 });
       return startFlight({
-        vehicle, plan: job.plan, deliveryPlan: job.deliveryPlan, flightId: job.flightId, tracker: this.tracker, store: this.store,
-        connection: job.connectionUrl, onProgress: (p) => job.onProgress({ phase: `${p.phase}:${['mission', 'fence', 'rally'][p.missionType] ?? p.missionType}`, done: p.done, total: p.total }),
+        vehicle,
+        plan: job.plan,
+        deliveryPlan: job.deliveryPlan,
+        flightId: job.flightId,
+        tracker: this.tracker,
+        store: this.store,
+        connection: job.connectionUrl,
+        onProgress: (p) =>
+          job.onProgress({ phase: `${p.phase}:${['mission', 'fence', 'rally'][p.missionType] ?? p.missionType}`, done: p.done, total: p.total }),
         ...(this.opts.readyTimeoutMs ? { readyTimeoutMs: this.opts.readyTimeoutMs } : {}),
         ...(this.opts.telemetryRateHz ? { telemetryRateHz: this.opts.telemetryRateHz } : {}),
       });
@@ -107,7 +114,10 @@ export class FleetStarter implements FlightStarter {
       }
       log.info({ flightId: job.flightId, sysid: job.sysid, status: job.state.status }, 're-attaching to an unfinished flight');
       return attachFlight({
-        vehicle, tracker: this.tracker, store: this.store, connection: job.connectionUrl,
+        vehicle,
+        tracker: this.tracker,
+        store: this.store,
+        connection: job.connectionUrl,
         record: { id: job.flightId, plan: job.plan, state: job.state, deliveryPlan: job.deliveryPlan },
         ...(this.opts.telemetryRateHz ? { telemetryRateHz: this.opts.telemetryRateHz } : {}),
       });
@@ -166,8 +176,14 @@ export class FleetStarter implements FlightStarter {
     if (p) {
       const etaS = s.delivery.delivered ? s.progress.etaHomeS : s.progress.etaDropS;
       pub('position', {
-        t: iso(p.t), lat: p.lat, lon: p.lon, relAltM: p.relAltM, groundSpeedMs: p.groundSpeedMs, headingDeg: p.headingDeg,
-        routeFraction: s.progress.fraction, eta: etaS !== null ? iso(p.t + etaS * 1000) : null,
+        t: iso(p.t),
+        lat: p.lat,
+        lon: p.lon,
+        relAltM: p.relAltM,
+        groundSpeedMs: p.groundSpeedMs,
+        headingDeg: p.headingDeg,
+        routeFraction: s.progress.fraction,
+        eta: etaS !== null ? iso(p.t + etaS * 1000) : null,
       });
     }
     const b = s.vehicle.battery;

@@ -99,9 +99,22 @@ export class FlightManager {
       this.repos.missions.recordApproval({ missionId, decision: 'approved', userId: pilot.id, checklist, reason: null, at });
       this.repos.missions.setStatus(missionId, 'approved');
       this.repos.requests.setStatus(mission.requestId, 'in-flight', { statusReason: null });
-      const f = this.repos.flights.create({ missionId, requestId: mission.requestId, droneId: drone.id, sysid: drone.sysid, connectionUrl: drone.connectionUrl, state: 'approved' });
+      const f = this.repos.flights.create({
+        missionId,
+        requestId: mission.requestId,
+        droneId: drone.id,
+        sysid: drone.sysid,
+        connectionUrl: drone.connectionUrl,
+        state: 'approved',
+      });
       this.repos.flights.transition(f.id, 'approved', `approved by ${pilot.username}`, at);
-      this.repos.audit.append({ actorId: pilot.id, action: 'mission.approve', subjectType: 'mission', subjectId: missionId, details: { flightId: f.id, droneId: drone.id, checklist } });
+      this.repos.audit.append({
+        actorId: pilot.id,
+        action: 'mission.approve',
+        subjectType: 'mission',
+        subjectId: missionId,
+        details: { flightId: f.id, droneId: drone.id, checklist },
+      });
       return this.repos.flights.byId(f.id)!;
     });
     this.bus.publish({ type: 'mission', missionId });
@@ -114,7 +127,8 @@ export class FlightManager {
   reject(pilot: UserRecord, missionId: number, reason: string): void {
     const mission = this.repos.missions.byId(missionId);
     if (!mission) throw notFound(`mission ${missionId}`);
-    if (mission.status !== 'awaiting-approval' && mission.status !== 'infeasible') throw conflict(`mission ${missionId} is ${mission.status}; it can no longer be rejected`);
+    if (mission.status !== 'awaiting-approval' && mission.status !== 'infeasible')
+      throw conflict(`mission ${missionId} is ${mission.status}; it can no longer be rejected`);
     this.repos.transaction(() => {
       this.repos.missions.recordApproval({ missionId, decision: 'rejected', userId: pilot.id, checklist: [], reason, at: this.repos.now() });
       this.repos.missions.setStatus(missionId, 'rejected');
@@ -134,7 +148,8 @@ export class FlightManager {
     const live = this.liveState(flight);
     // An aborted flight is flying home (RTL): a pause would brake it in place and hover until the
     // battery failsafe, and a resume would send it back onto the mission.
-    if (action !== 'abort' && live?.abort) throw conflict(`flight ${flightId} was aborted by ${live.abort.by} and is returning home; it cannot be ${action === 'pause' ? 'paused' : 'resumed'}`);
+    if (action !== 'abort' && live?.abort)
+      throw conflict(`flight ${flightId} was aborted by ${live.abort.by} and is returning home; it cannot be ${action === 'pause' ? 'paused' : 'resumed'}`);
     if (action === 'resume' && live && live.paused === null) throw conflict(`flight ${flightId} is not paused`);
     if (action === 'pause' && live && live.paused !== null) throw conflict(`flight ${flightId} is already paused`);
     this.repos.audit.append({ actorId: user.id, action: `flight.${action}`, subjectType: 'flight', subjectId: flightId, reason });
@@ -147,7 +162,13 @@ export class FlightManager {
     }
     if (action !== 'abort') {
       this.repos.flights.setPaused(flightId, action === 'pause');
-      this.bus.publish({ type: 'flight-live', flightId, requestId: flight.requestId, event: 'paused', data: { paused: action === 'pause', by: user.username, at: this.repos.now() } });
+      this.bus.publish({
+        type: 'flight-live',
+        flightId,
+        requestId: flight.requestId,
+        event: 'paused',
+        data: { paused: action === 'pause', by: user.username, at: this.repos.now() },
+      });
     }
     this.bus.publish({ type: 'flight', flightId, requestId: flight.requestId });
     return this.repos.flights.byId(flightId)!;
@@ -158,9 +179,12 @@ export class FlightManager {
     const starter = this.starter;
     if (!starter?.prepare) return;
     await Promise.all(
-      this.repos.drones.list().filter((d) => d.enabled).map((d) =>
-        starter.prepare!(d.connectionUrl).catch((err: unknown) => log.warn({ err, drone: d.id, url: d.connectionUrl }, 'could not open the drone link yet')),
-      ),
+      this.repos.drones
+        .list()
+        .filter((d) => d.enabled)
+        .map((d) =>
+          starter.prepare!(d.connectionUrl).catch((err: unknown) => log.warn({ err, drone: d.id, url: d.connectionUrl }, 'could not open the drone link yet')),
+        ),
     );
   }
 

@@ -17,7 +17,9 @@ export function loadDroneProfiles(dir: string): ProfileLoad {
   const problems: string[] = [];
   let files: string[] = [];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch (err) {
     problems.push(`${dir}: ${err instanceof Error ? err.message : String(err)}`);
   }

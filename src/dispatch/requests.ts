@@ -51,7 +51,10 @@ export class RequestService {
         const r = this.repos.requests.create(input, 'unservable');
         this.repos.requests.rememberIdempotencyKey(officer.id, idempotencyKey, bodyHash, r.id);
         this.repos.audit.append({
-          actorId: officer.id, action: 'request.create', subjectType: 'request', subjectId: r.id,
+          actorId: officer.id,
+          action: 'request.create',
+          subjectType: 'request',
+          subjectId: r.id,
           details: { urgency: r.urgency, dropPoint: r.dropPointName ?? [r.lat, r.lon], medicine: r.medicine, weightKg: r.weightKg },
         });
         return r;
@@ -65,7 +68,10 @@ export class RequestService {
       this.repos.requests.setHandoverCodeHash(id, await this.handoverHashFor(id));
       await this.dispatcher.planRequest(id, 'new request');
     })();
-    this.planning.set(id, planned.catch(() => undefined));
+    this.planning.set(
+      id,
+      planned.catch(() => undefined),
+    );
     try {
       await planned;
     } finally {
@@ -110,7 +116,13 @@ export class RequestService {
     const input = this.toInput(officer.id, merged);
     this.repos.transaction(() => {
       this.repos.requests.updateFields(id, input);
-      this.repos.audit.append({ actorId: officer.id, action: 'request.update', subjectType: 'request', subjectId: id, details: { fields: Object.keys(patch) } });
+      this.repos.audit.append({
+        actorId: officer.id,
+        action: 'request.update',
+        subjectType: 'request',
+        subjectId: id,
+        details: { fields: Object.keys(patch) },
+      });
     });
     await this.dispatcher.planRequest(id, 'request edited');
     return this.repos.requests.byId(id)!;
@@ -145,7 +157,13 @@ export class RequestService {
     const at = this.repos.now();
     this.repos.transaction(() => {
       this.repos.requests.confirmHandover(requestId, at);
-      this.repos.audit.append({ actorId: null, action: 'handover.confirm', subjectType: 'request', subjectId: requestId, reason: 'recipient entered the hand-over code' });
+      this.repos.audit.append({
+        actorId: null,
+        action: 'handover.confirm',
+        subjectType: 'request',
+        subjectId: requestId,
+        reason: 'recipient entered the hand-over code',
+      });
     });
     this.bus.publish({ type: 'request', requestId });
     return { request, confirmedAt: at };

@@ -86,13 +86,4 @@ export const PREFLIGHT_CHECKLIST: ChecklistItem[] = [
 ];
 
 /** What went wrong, as the service answers it (HTTP status in the API contract). */
-export type ErrorCode =
-  | 'bad-request'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'csrf'
-  | 'not-found'
-  | 'conflict'
-  | 'infeasible'
-  | 'rate-limited'
-  | 'internal';
+export type ErrorCode = 'bad-request' | 'unauthenticated' | 'forbidden' | 'csrf' | 'not-found' | 'conflict' | 'infeasible' | 'rate-limited' | 'internal';

@@ -116,7 +116,8 @@ export function startFlight(opts: FlightRunOptions): FlightHandle {
   return r.handle();
 }
 
-export interface AttachOptions extends Omit<FlightRunOptions, 'plan' | 'deliveryPlan' | 'flightId' | 'onProgress' | 'readyTimeoutMs' | 'armTimeoutMs' | 'armRetryMs'> {
+export interface AttachOptions
+  extends Omit<FlightRunOptions, 'plan' | 'deliveryPlan' | 'flightId' | 'onProgress' | 'readyTimeoutMs' | 'armTimeoutMs' | 'armRetryMs'> {
   /** The stored flight (from FlightStore.loadUnfinishedFlights). */
   record: Pick<FlightRecord, 'id' | 'plan' | 'state'> & { deliveryPlan?: DeliveryPlan | null };
 }
@@ -140,18 +141,24 @@ export function attachFlight(opts: AttachOptions): FlightHandle {
  * (found by system id). Flights whose vehicle is not heard within `vehicleTimeoutMs` are returned in
  * `missing` (not attached); call again when the vehicle is back.
  */
-export async function attachUnfinishedFlights(opts: Omit<AttachOptions, 'record' | 'vehicle'> & {
-  store: FlightStore;
-  link: MavlinkConnection;
-  vehicleTimeoutMs?: number;
-}): Promise<{ handles: FlightHandle[]; missing: { id: string; sysid: number; error: string }[] }> {
+export async function attachUnfinishedFlights(
+  opts: Omit<AttachOptions, 'record' | 'vehicle'> & {
+    store: FlightStore;
+    link: MavlinkConnection;
+    vehicleTimeoutMs?: number;
+  },
+): Promise<{ handles: FlightHandle[]; missing: { id: string; sysid: number; error: string }[] }> {
   const records = await opts.store.loadUnfinishedFlights();
   const handles: FlightHandle[] = [];
   const missing: { id: string; sysid: number; error: string }[] = [];
   await Promise.all(
     records.map(async (rec) => {
       try {
-        const vehicle = await opts.link.waitForVehicle({ sysid: rec.sysid, timeoutMs: opts.vehicleTimeoutMs ?? 10_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+        const vehicle = await opts.link.waitForVehicle({
+          sysid: rec.sysid,
+          timeoutMs: opts.vehicleTimeoutMs ?? 10_000,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
         handles.push(attachFlight({ ...opts, vehicle, record: rec }));
       } catch (err) {
         missing.push({ id: rec.id, sysid: rec.sysid, error: err instanceof Error ? err.message : String(err) });
@@ -183,7 +190,10 @@ class FlightRun {
   private linkWasUp = true;
   private linkLostTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly o: FlightRunOptions, readonly id: string) {
+  constructor(
+    private readonly o: FlightRunOptions,
+    readonly id: string,
+  ) {
     this.ownTracker = !o.tracker;
     this.tracker = o.tracker ?? new FleetTracker({ store: o.store ?? null });
     this.ctx = {
@@ -285,7 +295,9 @@ class FlightRun {
     this.linkLostTimer = null;
     if (!AIRBORNE_STATUSES.includes(this.state.status)) return;
     // The vehicle may have rebooted (it then streams nothing unasked): ask again, and check the mission.
-    void this.o.vehicle.requestTelemetry(this.o.telemetryRateHz ?? 4).catch((err: unknown) => this.log.warn({ err }, 'telemetry request after link back failed'));
+    void this.o.vehicle
+      .requestTelemetry(this.o.telemetryRateHz ?? 4)
+      .catch((err: unknown) => this.log.warn({ err }, 'telemetry request after link back failed'));
     void this.verifyMission('link back');
   }
 
@@ -398,7 +410,11 @@ class FlightRun {
     }
     const problems = checkVehicleConfig(readings);
     if (problems.length === 0) {
-      if (readings.length > 0) this.log.info({ flightId: this.id, params: Object.fromEntries(readings.map((r) => [r.check.param, 'value' in r ? r.value : null])) }, 'vehicle configuration fits the delivery');
+      if (readings.length > 0)
+        this.log.info(
+          { flightId: this.id, params: Object.fromEntries(readings.map((r) => [r.check.param, 'value' in r ? r.value : null])) },
+          'vehicle configuration fits the delivery',
+        );
       return true;
     }
     this.act({ type: 'vehicle-check-failed', t: this.now(), problems: problems.map((p) => p.message) });
@@ -475,7 +491,8 @@ class FlightRun {
   }
 
   async pause(by: string): Promise<CommandResult> {
-    if (!AIRBORNE_STATUSES.includes(this.state.status)) return { ok: false, result: -1, resultName: 'NOT_FLYING', reason: `cannot pause a flight that is ${this.state.status}` };
+    if (!AIRBORNE_STATUSES.includes(this.state.status))
+      return { ok: false, result: -1, resultName: 'NOT_FLYING', reason: `cannot pause a flight that is ${this.state.status}` };
     this.act({ type: 'mode-requested', t: this.now(), mode: COPTER_MODE.BRAKE, by });
     const r = await this.o.vehicle.pause('BRAKE');
     if (r.ok) this.act({ type: 'pause', t: this.now(), by });
@@ -483,9 +500,11 @@ class FlightRun {
   }
 
   async resume(by: string): Promise<CommandResult> {
-    if (!AIRBORNE_STATUSES.includes(this.state.status)) return { ok: false, result: -1, resultName: 'NOT_FLYING', reason: `cannot resume a flight that is ${this.state.status}` };
+    if (!AIRBORNE_STATUSES.includes(this.state.status))
+      return { ok: false, result: -1, resultName: 'NOT_FLYING', reason: `cannot resume a flight that is ${this.state.status}` };
     if (this.state.abort) return { ok: false, result: -1, resultName: 'ABORTED', reason: `the flight was aborted by ${this.state.abort.by}` };
-    if (this.state.missionMismatch) return { ok: false, result: -1, resultName: 'MISSION_CHANGED', reason: 'the mission on the vehicle does not match the plan' };
+    if (this.state.missionMismatch)
+      return { ok: false, result: -1, resultName: 'MISSION_CHANGED', reason: 'the mission on the vehicle does not match the plan' };
     this.act({ type: 'mode-requested', t: this.now(), mode: COPTER_MODE.AUTO, by });
     const r = await this.o.vehicle.resume();
     if (r.ok) this.act({ type: 'resume', t: this.now(), by });
@@ -523,7 +542,7 @@ class FlightRun {
       flightId: this.id,
       status: status === 'completed' || status === 'failed' || status === 'aborted' ? status : 'detached',
       ok: status === 'completed' && state.delivery.delivered,
-      reason: status === 'completed' ? null : reason ?? state.reason,
+      reason: status === 'completed' ? null : (reason ?? state.reason),
       state,
       delivery: state.delivery,
       transitions: this.transitions,

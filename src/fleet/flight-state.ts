@@ -31,7 +31,6 @@ import { distanceM } from '../geo/spherical.js';
 import { Route } from './route-progress.js';
 import { AIRBORNE_STATUSES, TERMINAL_STATUSES, type FlightStatus } from '../domain/words.js';
 
-
 export function isTerminal(s: FlightStatus): boolean {
   return TERMINAL_STATUSES.includes(s);
 }
@@ -259,8 +258,21 @@ function opts(ctx: FlightContext): FlightOptions {
 
 export function emptyVehicle(sysid: number): VehicleSnapshot {
   return {
-    sysid, lastHeardT: null, linkUp: false, armed: false, customMode: null, modeName: null, systemStatus: null, position: null,
-    battery: null, gps: null, ekfPositionOk: null, home: null, missionSeq: null, missionTotal: null, landedState: null,
+    sysid,
+    lastHeardT: null,
+    linkUp: false,
+    armed: false,
+    customMode: null,
+    modeName: null,
+    systemStatus: null,
+    position: null,
+    battery: null,
+    gps: null,
+    ekfPositionOk: null,
+    home: null,
+    missionSeq: null,
+    missionTotal: null,
+    landedState: null,
   };
 }
 
@@ -270,12 +282,23 @@ export function initialFlightState(sysid: number, ctx: FlightContext, t: number)
   const o = opts(ctx);
   const route = plannedRoute(ctx);
   return {
-    status: 'approved', since: t, reason: null,
+    status: 'approved',
+    since: t,
+    reason: null,
     vehicle: emptyVehicle(sysid),
     progress: { alongM: 0, totalM: route.totalM, fraction: 0, offRouteM: null, etaDropS: null, etaHomeS: null },
     delivery: newDeliveryRecord(ctx.plan.delivery, o.releaseToleranceM),
-    abort: null, paused: null, requestedMode: null, activeAlerts: {}, startBatteryPct: null, returnBy: null,
-    fenceBreachAt: null, missionMismatch: null, missionVerifiedAt: null, rebootedAt: null, lastLinkLostAt: null,
+    abort: null,
+    paused: null,
+    requestedMode: null,
+    activeAlerts: {},
+    startBatteryPct: null,
+    returnBy: null,
+    fenceBreachAt: null,
+    missionMismatch: null,
+    missionVerifiedAt: null,
+    rebootedAt: null,
+    lastLinkLostAt: null,
     timestamps: { uploadedAt: null, armedAt: null, takeoffAt: null, landedAt: null },
   };
 }
@@ -288,7 +311,8 @@ export function validatePlanForFlight(plan: VehiclePlan): void {
     throw new Error(`flight: plan.delivery position is not a valid lat/lon: ${d.lat}, ${d.lon}`);
   }
   if (!Number.isInteger(d.seq) || d.seq < 1) throw new Error(`flight: plan.delivery.seq must be a mission item number ≥ 1, got ${d.seq}`);
-  if (!plan.mission.some((it) => it.seq === d.seq)) throw new Error(`flight: plan.delivery.seq ${d.seq} is not an item of the mission (${plan.mission.length} items)`);
+  if (!plan.mission.some((it) => it.seq === d.seq))
+    throw new Error(`flight: plan.delivery.seq ${d.seq} is not an item of the mission (${plan.mission.length} items)`);
   if (!Number.isFinite(plan.home?.lat) || !Number.isFinite(plan.home?.lon)) throw new Error('flight: plan.home is not a valid position');
 }
 
@@ -336,7 +360,7 @@ const MAV_STATE_BOOT = 1;
 const MAV_LANDED_STATE_ON_GROUND = 1;
 
 function modeName(m: number | null): string {
-  return m === null ? 'unknown' : COPTER_MODES[m] ?? `mode ${m}`;
+  return m === null ? 'unknown' : (COPTER_MODES[m] ?? `mode ${m}`);
 }
 
 /**
@@ -355,7 +379,10 @@ class Reduction {
   private deliveryChanged = false;
   private readonly o: FlightOptions;
 
-  constructor(private readonly prev: FlightState, private readonly ctx: FlightContext) {
+  constructor(
+    private readonly prev: FlightState,
+    private readonly ctx: FlightContext,
+  ) {
     this.s = prev;
     this.o = opts(ctx);
   }
@@ -407,23 +434,38 @@ class Reduction {
 
   apply(input: FlightInput): void {
     switch (input.type) {
-      case 'heartbeat': return this.heartbeat(input);
-      case 'position': return this.position(input);
-      case 'battery': return this.battery(input);
-      case 'gps': this.heard(input.t); return this.vehicle({ gps: { fixType: input.fixType, satellites: input.satellites } });
-      case 'ekf': this.heard(input.t); return this.vehicle({ ekfPositionOk: input.positionOk });
-      case 'home': this.heard(input.t); return this.vehicle({ home: { lat: input.lat, lon: input.lon, altAmslM: input.altAmslM } });
-      case 'mission-current': return this.missionCurrent(input);
-      case 'item-reached': return this.itemReached(input);
-      case 'statustext': return this.statustext(input);
-      case 'landed-state': return this.landedState(input);
+      case 'heartbeat':
+        return this.heartbeat(input);
+      case 'position':
+        return this.position(input);
+      case 'battery':
+        return this.battery(input);
+      case 'gps':
+        this.heard(input.t);
+        return this.vehicle({ gps: { fixType: input.fixType, satellites: input.satellites } });
+      case 'ekf':
+        this.heard(input.t);
+        return this.vehicle({ ekfPositionOk: input.positionOk });
+      case 'home':
+        this.heard(input.t);
+        return this.vehicle({ home: { lat: input.lat, lon: input.lon, altAmslM: input.altAmslM } });
+      case 'mission-current':
+        return this.missionCurrent(input);
+      case 'item-reached':
+        return this.itemReached(input);
+      case 'statustext':
+        return this.statustext(input);
+      case 'landed-state':
+        return this.landedState(input);
       case 'link':
         if (input.up) return this.linkUp(input.t, 'link restored');
         // The link layer watches heartbeats; telemetry heard moments ago means the vehicle is reachable.
         if (this.s.vehicle.lastHeardT !== null && input.t - this.s.vehicle.lastHeardT < Math.min(1000, this.o.linkSilenceMs / 2)) return;
         return this.linkDown(input.t, 'the link layer lost the vehicle');
-      case 'tick': return this.tick(input.t);
-      default: return this.action(input);
+      case 'tick':
+        return this.tick(input.t);
+      default:
+        return this.action(input);
     }
   }
 
@@ -440,9 +482,16 @@ class Reduction {
     if (isTerminal(this.s.status) || this.s.status === 'approved') return;
     this.patch({ lastLinkLostAt: t });
     const silentS = this.s.vehicle.lastHeardT === null ? null : (t - this.s.vehicle.lastHeardT) / 1000;
-    this.raise('link-lost', alert('link-lost', this.airborne ? 'critical' : 'warning', t,
-      `Link lost (${why}${silentS !== null ? `, silent for ${silentS.toFixed(1)} s` : ''}); the vehicle's own failsafe applies`,
-      silentS !== null ? { silentS: Math.round(silentS * 10) / 10 } : undefined));
+    this.raise(
+      'link-lost',
+      alert(
+        'link-lost',
+        this.airborne ? 'critical' : 'warning',
+        t,
+        `Link lost (${why}${silentS !== null ? `, silent for ${silentS.toFixed(1)} s` : ''}); the vehicle's own failsafe applies`,
+        silentS !== null ? { silentS: Math.round(silentS * 10) / 10 } : undefined,
+      ),
+    );
   }
 
   private linkUp(t: number, why: string): void {
@@ -452,7 +501,8 @@ class Reduction {
 
   private tick(t: number): void {
     const last = this.s.vehicle.lastHeardT;
-    if (last !== null && this.s.vehicle.linkUp && t - last > this.o.linkSilenceMs) this.linkDown(t, `no telemetry for more than ${this.o.linkSilenceMs / 1000} s`);
+    if (last !== null && this.s.vehicle.linkUp && t - last > this.o.linkSilenceMs)
+      this.linkDown(t, `no telemetry for more than ${this.o.linkSilenceMs / 1000} s`);
   }
 
   private heartbeat(e: Extract<VehicleEvent, { type: 'heartbeat' }>): void {
@@ -464,7 +514,9 @@ class Reduction {
 
     // A restarted autopilot: BOOT state, or armed in flight one moment and disarmed in its boot mode
     // (STABILIZE) the next, with no landing in between.
-    const rebooted = this.airborne && (e.systemStatus === MAV_STATE_BOOT || (wasArmed && !e.armed && e.customMode === COPTER_MODE.STABILIZE && prevMode !== COPTER_MODE.STABILIZE));
+    const rebooted =
+      this.airborne &&
+      (e.systemStatus === MAV_STATE_BOOT || (wasArmed && !e.armed && e.customMode === COPTER_MODE.STABILIZE && prevMode !== COPTER_MODE.STABILIZE));
     if (rebooted) return this.reboot(e.t, e.systemStatus === MAV_STATE_BOOT ? 'HEARTBEAT system status BOOT' : 'HEARTBEAT disarmed in STABILIZE mid-flight');
 
     const st = this.s.status;
@@ -496,13 +548,20 @@ class Reduction {
         this.patch({ returnBy: 'rtl' });
       }
       if (!requested && fenceRecent) {
-        this.raise('fence-breach', alert('fence-breach', 'critical', t, `Fence breach: the vehicle switched to ${modeName(to)} and returns home`, { mode: modeName(to) }));
+        this.raise(
+          'fence-breach',
+          alert('fence-breach', 'critical', t, `Fence breach: the vehicle switched to ${modeName(to)} and returns home`, { mode: modeName(to) }),
+        );
       }
     }
     if (to === COPTER_MODE.AUTO || requested) return;
     if (RETURN_MODES.has(to) && fenceRecent) return;
-    this.alerts.push(alert('unexpected-mode', 'critical', t, `Mode changed to ${modeName(to)} (from ${modeName(from)}) without a request from medidrop`,
-      { from: modeName(from), to: modeName(to) }));
+    this.alerts.push(
+      alert('unexpected-mode', 'critical', t, `Mode changed to ${modeName(to)} (from ${modeName(from)}) without a request from medidrop`, {
+        from: modeName(from),
+        to: modeName(to),
+      }),
+    );
   }
 
   private disarmed(t: number, cause: string): void {
@@ -526,13 +585,25 @@ class Reduction {
     const awayM = pos ? distanceM([home.lon, home.lat], [pos.lon, pos.lat]) : null;
     const atHome = awayM !== null && awayM <= this.o.homeToleranceM;
     if (!atHome) {
-      this.alerts.push(alert('landed-away', 'critical', t,
-        awayM === null ? 'Landed, position unknown' : `Landed ${awayM.toFixed(0)} m from the depot`, awayM === null ? undefined : { distanceM: Math.round(awayM) }));
+      this.alerts.push(
+        alert(
+          'landed-away',
+          'critical',
+          t,
+          awayM === null ? 'Landed, position unknown' : `Landed ${awayM.toFixed(0)} m from the depot`,
+          awayM === null ? undefined : { distanceM: Math.round(awayM) },
+        ),
+      );
     }
     this.setProgressDone(atHome);
     if (!this.s.abort && !this.s.delivery.release && this.s.delivery.reason === 'not released yet') this.noRelease(t);
     if (this.s.abort) {
-      this.go('aborted', t, `landed after abort by ${this.s.abort.by}`, `aborted by ${this.s.abort.by}${this.s.abort.reason ? `: ${this.s.abort.reason}` : ''}`);
+      this.go(
+        'aborted',
+        t,
+        `landed after abort by ${this.s.abort.by}`,
+        `aborted by ${this.s.abort.by}${this.s.abort.reason ? `: ${this.s.abort.reason}` : ''}`,
+      );
     } else if (!this.s.delivery.delivered) {
       this.fail(t, 'landed without delivery', `landed without a confirmed delivery: ${this.s.delivery.reason ?? 'unknown'}`);
     } else if (!atHome) {
@@ -569,7 +640,13 @@ class Reduction {
     const timeBootMs = e.timeBootMs;
     this.vehicle({
       position: {
-        t: e.t, lat: e.lat, lon: e.lon, relAltM: e.relAltM, altAmslM: e.altAmslM, groundSpeedMs: e.groundSpeedMs, headingDeg: e.headingDeg,
+        t: e.t,
+        lat: e.lat,
+        lon: e.lon,
+        relAltM: e.relAltM,
+        altAmslM: e.altAmslM,
+        groundSpeedMs: e.groundSpeedMs,
+        headingDeg: e.headingDeg,
         ...(timeBootMs !== undefined ? { timeBootMs } : {}),
       },
     });
@@ -622,8 +699,13 @@ class Reduction {
 
     if (offRouteM !== null && pos.relAltM > 2) {
       if (offRouteM > this.o.offRouteM) {
-        this.raise('off-route', alert('off-route', 'warning', t, `Off the planned route by ${offRouteM.toFixed(0)} m (limit ${this.o.offRouteM} m)`,
-          { offRouteM: Math.round(offRouteM), limitM: this.o.offRouteM }));
+        this.raise(
+          'off-route',
+          alert('off-route', 'warning', t, `Off the planned route by ${offRouteM.toFixed(0)} m (limit ${this.o.offRouteM} m)`, {
+            offRouteM: Math.round(offRouteM),
+            limitM: this.o.offRouteM,
+          }),
+        );
       } else if (offRouteM < this.o.offRouteM / 2) {
         this.clear('off-route', cleared('off-route', t, `Back on the planned route (${offRouteM.toFixed(0)} m off)`, { offRouteM: Math.round(offRouteM) }));
       }
@@ -639,12 +721,24 @@ class Reduction {
     if (!this.airborne || e.remainingPct < 0) return;
     const energy = plannedEnergy(this.ctx);
     if (!energy || this.s.startBatteryPct === null) return;
-    const deficit = batteryDeficitPct({ startPct: this.s.startBatteryPct, remainingPct: e.remainingPct, plannedUsePct: energy.plannedUsePct, progress: this.s.progress.fraction });
+    const deficit = batteryDeficitPct({
+      startPct: this.s.startBatteryPct,
+      remainingPct: e.remainingPct,
+      plannedUsePct: energy.plannedUsePct,
+      progress: this.s.progress.fraction,
+    });
     const limit = Math.max(this.o.batteryNoisePct, energy.sparePct);
     if (deficit > limit) {
-      this.raise('battery-below-margin', alert('battery-below-margin', 'critical', e.t,
-        `Battery ${e.remainingPct.toFixed(0)} % is ${deficit.toFixed(0)} points below the plan at ${(this.s.progress.fraction * 100).toFixed(0)} % of the route (the plan's spare is ${limit.toFixed(0)})`,
-        { remainingPct: e.remainingPct, deficitPct: Math.round(deficit * 10) / 10, sparePct: limit }));
+      this.raise(
+        'battery-below-margin',
+        alert(
+          'battery-below-margin',
+          'critical',
+          e.t,
+          `Battery ${e.remainingPct.toFixed(0)} % is ${deficit.toFixed(0)} points below the plan at ${(this.s.progress.fraction * 100).toFixed(0)} % of the route (the plan's spare is ${limit.toFixed(0)})`,
+          { remainingPct: e.remainingPct, deficitPct: Math.round(deficit * 10) / 10, sparePct: limit },
+        ),
+      );
     }
   }
 
@@ -703,17 +797,28 @@ class Reduction {
     if (this.s.delivery.release) return;
     const lost = this.s.lastLinkLostAt !== null && this.s.timestamps.takeoffAt !== null && this.s.lastLinkLostAt >= this.s.timestamps.takeoffAt;
     if (lost) {
-      this.setDelivery({ ...this.s.delivery, reason: 'no release reported: the link was lost during the flight, so a release may have gone unheard (confirm with the hand-over code)' });
-      this.alerts.push(alert('not-released', 'critical', t, 'No release was reported; the link was lost during the flight, so the release may have gone unheard'));
+      this.setDelivery({
+        ...this.s.delivery,
+        reason: 'no release reported: the link was lost during the flight, so a release may have gone unheard (confirm with the hand-over code)',
+      });
+      this.alerts.push(
+        alert('not-released', 'critical', t, 'No release was reported; the link was lost during the flight, so the release may have gone unheard'),
+      );
     } else {
       this.setDelivery({ ...this.s.delivery, reason: 'no release reported at the drop point (no ground found within the descent limit?)' });
-      this.alerts.push(alert('not-released', 'critical', t, 'The vehicle left the delivery item without reporting a release (no ground found within the descent limit?)'));
+      this.alerts.push(
+        alert('not-released', 'critical', t, 'The vehicle left the delivery item without reporting a release (no ground found within the descent limit?)'),
+      );
     }
   }
 
   private statustext(e: Extract<VehicleEvent, { type: 'statustext' }>): void {
     this.heard(e.t);
-    if (isReleaseText(e.text) && (this.s.status === 'en-route' || this.s.status === 'delivering' || this.s.status === 'returning') && !this.s.delivery.release) {
+    if (
+      isReleaseText(e.text) &&
+      (this.s.status === 'en-route' || this.s.status === 'delivering' || this.s.status === 'returning') &&
+      !this.s.delivery.release
+    ) {
       const ph = deliveryPhase(this.ctx.plan);
       const seq = this.s.vehicle.missionSeq ?? -1;
       const onItem = seq >= ph.startNav && seq <= ph.nextNav;
@@ -721,8 +826,15 @@ class Reduction {
       const rec = recordRelease(this.s.delivery, { t: e.t, text: e.text, seq: onItem ? this.ctx.plan.delivery.seq : seq, position: this.s.vehicle.position });
       this.setDelivery(rec);
       if (releaseFailed(rec)) {
-        this.alerts.push(alert('release-off-target', 'critical', e.t, `Parcel released but not delivered: ${rec.reason}`,
-          Number.isFinite(rec.release!.distanceM) ? { distanceM: Math.round(rec.release!.distanceM * 10) / 10, toleranceM: rec.toleranceM } : undefined));
+        this.alerts.push(
+          alert(
+            'release-off-target',
+            'critical',
+            e.t,
+            `Parcel released but not delivered: ${rec.reason}`,
+            Number.isFinite(rec.release!.distanceM) ? { distanceM: Math.round(rec.release!.distanceM * 10) / 10, toleranceM: rec.toleranceM } : undefined,
+          ),
+        );
       }
       // A DO release runs as the vehicle moves on to the next NAV item: that ends the delivery.
       if (this.s.status === 'delivering' && !ph.navDelivery && seq >= ph.nextNav) {
@@ -739,7 +851,8 @@ class Reduction {
     } else if (c.kind === 'fence-cleared') {
       this.clear('fence-breach', cleared('fence-breach', e.t, `'${c.text}'`));
     } else if (c.kind === 'failsafe') {
-      if (this.airborne || this.s.status === 'arming') this.alerts.push(alert('failsafe', 'critical', e.t, `Failsafe: '${c.text}'`, { what: c.what, text: c.text }));
+      if (this.airborne || this.s.status === 'arming')
+        this.alerts.push(alert('failsafe', 'critical', e.t, `Failsafe: '${c.text}'`, { what: c.what, text: c.text }));
     } else if (c.kind === 'arm-refused' && this.s.status === 'arming') {
       if (this.s.lastArmRefusal === c.text) return;
       this.patch({ lastArmRefusal: c.text });
@@ -765,7 +878,11 @@ class Reduction {
       case 'upload-finished':
         if (st === 'uploading') {
           this.patch({ timestamps: { ...this.s.timestamps, uploadedAt: a.t } });
-          this.go('uploaded', a.t, a.items ? `upload verified (mission ${a.items.mission}, fence ${a.items.fence}, rally ${a.items.rally} items)` : 'upload verified');
+          this.go(
+            'uploaded',
+            a.t,
+            a.items ? `upload verified (mission ${a.items.mission}, fence ${a.items.fence}, rally ${a.items.rally} items)` : 'upload verified',
+          );
         }
         return;
       case 'upload-failed':

@@ -130,7 +130,10 @@ export class MemoryTrackSink implements TrackSink {
 
 function list<T>(m: Map<string, T[]>, k: string): T[] {
   let l = m.get(k);
-  if (!l) m.set(k, (l = []));
+  if (!l) {
+    l = [];
+    m.set(k, l);
+  }
   return l;
 }
 

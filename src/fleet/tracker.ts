@@ -134,7 +134,16 @@ export class FleetTracker {
   private deliverScheduled = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
-  private readonly s = { inputs: 0, updatesPublished: 0, updatesDelivered: 0, coalesced: 0, trackPointsKept: 0, trackBatches: 0, storeErrors: 0, listenerErrors: 0 };
+  private readonly s = {
+    inputs: 0,
+    updatesPublished: 0,
+    updatesDelivered: 0,
+    coalesced: 0,
+    trackPointsKept: 0,
+    trackBatches: 0,
+    storeErrors: 0,
+    listenerErrors: 0,
+  };
 
   constructor(opts: TrackerOptions = {}) {
     this.store = opts.store ?? null;
@@ -172,7 +181,16 @@ export class FleetTracker {
     this.flightBySysid.set(f.sysid, tf);
     if (!f.state && this.store) {
       const store = this.store;
-      const rec = { id: f.id, sysid: f.sysid, connection: f.connection ?? null, plan: f.ctx.plan, deliveryPlan: f.ctx.deliveryPlan ?? null, state, createdAt: t, updatedAt: t };
+      const rec = {
+        id: f.id,
+        sysid: f.sysid,
+        connection: f.connection ?? null,
+        plan: f.ctx.plan,
+        deliveryPlan: f.ctx.deliveryPlan ?? null,
+        state,
+        createdAt: t,
+        updatedAt: t,
+      };
       this.persist(() => store.createFlight(rec));
     }
     return state;
@@ -242,8 +260,15 @@ export class FleetTracker {
       void this.flushTrack();
     }
     this.publish({
-      flightId: tf.id, sysid: tf.sysid, t, handledAt: performance.now(), merged: 1, state: res.state,
-      transitions: res.transitions, alerts: res.alerts, deliveryChanged: res.deliveryChanged,
+      flightId: tf.id,
+      sysid: tf.sysid,
+      t,
+      handledAt: performance.now(),
+      merged: 1,
+      state: res.state,
+      transitions: res.transitions,
+      alerts: res.alerts,
+      deliveryChanged: res.deliveryChanged,
     });
     return res;
   }
@@ -292,13 +317,22 @@ export class FleetTracker {
     const changed = res.transitions.length > 0;
     if (!changed && !isPosition) return;
     const last = tf.lastKept;
-    const keep = changed || !last || pos.t - last.t >= this.trackOpts.minIntervalMs || distanceM([last.lon, last.lat], [pos.lon, pos.lat]) >= this.trackOpts.minDistanceM;
+    const keep =
+      changed || !last || pos.t - last.t >= this.trackOpts.minIntervalMs || distanceM([last.lon, last.lat], [pos.lon, pos.lat]) >= this.trackOpts.minDistanceM;
     if (!keep) return;
     tf.lastKept = { t: pos.t, lat: pos.lat, lon: pos.lon };
     this.s.trackPointsKept++;
     this.trackBuffer.push({
-      flightId: tf.id, t: changed ? Math.max(pos.t, res.state.since) : pos.t, lat: pos.lat, lon: pos.lon, relAltM: pos.relAltM, altAmslM: pos.altAmslM,
-      groundSpeedMs: pos.groundSpeedMs, headingDeg: pos.headingDeg, batteryPct: res.state.vehicle.battery?.remainingPct ?? null, status: res.state.status,
+      flightId: tf.id,
+      t: changed ? Math.max(pos.t, res.state.since) : pos.t,
+      lat: pos.lat,
+      lon: pos.lon,
+      relAltM: pos.relAltM,
+      altAmslM: pos.altAmslM,
+      groundSpeedMs: pos.groundSpeedMs,
+      headingDeg: pos.headingDeg,
+      batteryPct: res.state.vehicle.battery?.remainingPct ?? null,
+      status: res.state.status,
     });
     if (this.trackBuffer.length >= this.trackOpts.batchSize) void this.flushTrack();
   }
@@ -403,7 +437,18 @@ export class FleetTracker {
           const rest = updates[j] as FlightUpdate;
           const newer = sub.pending.get(rest.flightId);
           sub.pending.delete(rest.flightId);
-          sub.pending.set(rest.flightId, newer ? { ...newer, merged: newer.merged + rest.merged, transitions: rest.transitions.concat(newer.transitions), alerts: rest.alerts.concat(newer.alerts), deliveryChanged: rest.deliveryChanged || newer.deliveryChanged } : rest);
+          sub.pending.set(
+            rest.flightId,
+            newer
+              ? {
+                  ...newer,
+                  merged: newer.merged + rest.merged,
+                  transitions: rest.transitions.concat(newer.transitions),
+                  alerts: rest.alerts.concat(newer.alerts),
+                  deliveryChanged: rest.deliveryChanged || newer.deliveryChanged,
+                }
+              : rest,
+          );
         }
         sub.busy = true;
         (r as Promise<void>).then(
@@ -462,7 +507,10 @@ function idleSnapshot(v: VehicleSnapshot, e: VehicleEvent): VehicleSnapshot {
     case 'heartbeat':
       return { ...base, armed: e.armed, customMode: e.customMode, modeName: e.modeName, systemStatus: e.systemStatus };
     case 'position':
-      return { ...base, position: { t: e.t, lat: e.lat, lon: e.lon, relAltM: e.relAltM, altAmslM: e.altAmslM, groundSpeedMs: e.groundSpeedMs, headingDeg: e.headingDeg } };
+      return {
+        ...base,
+        position: { t: e.t, lat: e.lat, lon: e.lon, relAltM: e.relAltM, altAmslM: e.altAmslM, groundSpeedMs: e.groundSpeedMs, headingDeg: e.headingDeg },
+      };
     case 'battery':
       return { ...base, battery: { t: e.t, remainingPct: e.remainingPct, voltageV: e.voltageV, currentA: e.currentA } };
     case 'gps':

@@ -89,8 +89,7 @@ export function requiredVehicleParams(plan: VehiclePlan): VehicleParamCheck[] {
       consequence: `the line would still be paying out when the plan releases the parcel (the plan assumes ${WINCH_RATE_MS} m/s), so the gripper would open in the air`,
     });
   }
-  const needsGripper =
-    method === 'payload-place' || method === 'land-release' || has(plan, CMD.DO_GRIPPER) || has(plan, CMD.NAV_PAYLOAD_PLACE);
+  const needsGripper = method === 'payload-place' || method === 'land-release' || has(plan, CMD.DO_GRIPPER) || has(plan, CMD.NAV_PAYLOAD_PLACE);
   if (needsGripper) checks.push({ param: 'GRIP_ENABLE', expect: { equals: 1 }, device: 'gripper', consequence: gripperConsequence(method) });
   return checks;
 }
@@ -120,9 +119,11 @@ export function checkVehicleConfig(readings: readonly ParamReading[]): VehicleCo
     } else if (!passes(c, r.value)) {
       const e = c.expect;
       let message: string;
-      if (e !== 'nonzero' && 'atLeast' in e) message = `the vehicle's ${c.device} is too slow (${c.param} = ${shown(r.value)}, needs at least ${shown(e.atLeast)}): ${c.consequence}`;
+      if (e !== 'nonzero' && 'atLeast' in e)
+        message = `the vehicle's ${c.device} is too slow (${c.param} = ${shown(r.value)}, needs at least ${shown(e.atLeast)}): ${c.consequence}`;
       else if (r.value === 0) message = `the vehicle has no ${c.device} configured (${c.param} = 0): ${c.consequence}`;
-      else message = `the vehicle's ${c.device} is not enabled (${c.param} = ${shown(r.value)}, needs ${e === 'nonzero' ? 'non-zero' : shown(e.equals)}): ${c.consequence}`;
+      else
+        message = `the vehicle's ${c.device} is not enabled (${c.param} = ${shown(r.value)}, needs ${e === 'nonzero' ? 'non-zero' : shown(e.equals)}): ${c.consequence}`;
       problems.push({ param: c.param, value: r.value, message });
     }
   }

@@ -49,12 +49,7 @@ export function crossXY(ox: number, oy: number, ax: number, ay: number, bx: numb
 
 /** Is p inside the bounding box of segment a-b grown by eps? For p collinear with a-b: is p on it? */
 function inBox(a: Point, b: Point, p: Point, eps: number): boolean {
-  return (
-    Math.min(a[0], b[0]) - eps <= p[0] &&
-    p[0] <= Math.max(a[0], b[0]) + eps &&
-    Math.min(a[1], b[1]) - eps <= p[1] &&
-    p[1] <= Math.max(a[1], b[1]) + eps
-  );
+  return Math.min(a[0], b[0]) - eps <= p[0] && p[0] <= Math.max(a[0], b[0]) + eps && Math.min(a[1], b[1]) - eps <= p[1] && p[1] <= Math.max(a[1], b[1]) + eps;
 }
 
 /** Strictly opposite sides: one value above eps and the other below −eps. */

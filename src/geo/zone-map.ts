@@ -98,9 +98,7 @@ function checkPosition(p: unknown, where: string, rep: FeatureReporter): LonLat 
   if (lonOk && latOk) return [lon, lat];
   const swappedOk = Math.abs(lat) <= 180 && Math.abs(lon) <= 90;
   const what = !latOk ? `latitude ${fmt(lat)} is outside −90…90` : `longitude ${fmt(lon)} is outside −180…180`;
-  const hint = swappedOk
-    ? `; it looks swapped: GeoJSON positions are [lon, lat], so write ${fmtPos([lat, lon])}`
-    : '';
+  const hint = swappedOk ? `; it looks swapped: GeoJSON positions are [lon, lat], so write ${fmtPos([lat, lon])}` : '';
   rep.error(swappedOk ? 'swapped-coordinates' : 'coordinate-out-of-range', `${where} ${fmtPos([lon, lat])}: ${what}${hint}`);
   return undefined;
 }
@@ -175,7 +173,10 @@ function checkPolygon(coords: unknown, prefix: string, rep: FeatureReporter): Lo
       return;
     }
     if (ring.length < 4) {
-      rep.error('ring-too-short', `${where} has ${ring.length} position${ring.length === 1 ? '' : 's'}; a closed ring needs at least 4 (3 corners and the first repeated)`);
+      rep.error(
+        'ring-too-short',
+        `${where} has ${ring.length} position${ring.length === 1 ? '' : 's'}; a closed ring needs at least 4 (3 corners and the first repeated)`,
+      );
       ok = false;
       return;
     }
@@ -270,14 +271,23 @@ export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
   const issues: MapIssue[] = [];
   const src = sourceName ? `${sourceName}: ` : '';
   if (!isObject(json) || json.type !== 'FeatureCollection') {
-    const got = isObject(json) ? `a GeoJSON object of type ${JSON.stringify(json.type)}` : Array.isArray(json) ? 'an array' : `${json === null ? 'null' : typeof json}`;
+    const got = isObject(json)
+      ? `a GeoJSON object of type ${JSON.stringify(json.type)}`
+      : Array.isArray(json)
+        ? 'an array'
+        : `${json === null ? 'null' : typeof json}`;
     throw new ZoneMapError([{ code: 'not-feature-collection', message: `${src}a zone map must be a GeoJSON FeatureCollection, got ${got}` }]);
   }
   if (!Array.isArray(json.features)) {
     throw new ZoneMapError([{ code: 'not-feature-collection', message: `${src}the FeatureCollection has no "features" array` }]);
   }
   if (json.features.length > MAX_FEATURES) {
-    throw new ZoneMapError([{ code: 'too-many-features', message: `${src}a zone map may have at most ${MAX_FEATURES} features, this one has ${json.features.length}; split the district into several maps` }]);
+    throw new ZoneMapError([
+      {
+        code: 'too-many-features',
+        message: `${src}a zone map may have at most ${MAX_FEATURES} features, this one has ${json.features.length}; split the district into several maps`,
+      },
+    ]);
   }
   const mapProps = isObject(json.properties) ? json.properties : {};
   let siteAltitudeM = 0;
@@ -286,8 +296,7 @@ export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
       issues.push({ code: 'bad-property', message: `map properties.siteAltitudeM must be a number of metres (got ${JSON.stringify(mapProps.siteAltitudeM)})` });
     } else siteAltitudeM = mapProps.siteAltitudeM;
   }
-  const mapName =
-    typeof mapProps.name === 'string' && mapProps.name.trim() !== '' ? mapProps.name.trim() : (sourceName ?? 'zone map');
+  const mapName = typeof mapProps.name === 'string' && mapProps.name.trim() !== '' ? mapProps.name.trim() : (sourceName ?? 'zone map');
 
   const areas: Area[] = [];
   const noFly: NoFlyArea[] = [];
@@ -311,7 +320,10 @@ export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
       return;
     }
     if (name === undefined) {
-      rep.error('missing-name', rawName === undefined ? 'properties.name is missing' : `properties.name must be a non-empty string (got ${JSON.stringify(rawName)})`);
+      rep.error(
+        'missing-name',
+        rawName === undefined ? 'properties.name is missing' : `properties.name must be a non-empty string (got ${JSON.stringify(rawName)})`,
+      );
     } else if (seen.has(name)) {
       rep.error('duplicate-name', `duplicate name: feature ${seen.get(name)} is already called ${JSON.stringify(name)} (names must be unique)`);
     } else {
@@ -331,7 +343,10 @@ export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
     const isArea = (AREA_KINDS as readonly string[]).includes(k);
     const wanted = isArea ? 'a Polygon or MultiPolygon' : 'a Point';
     if (!isObject(geometry) || (isArea ? gtype !== 'Polygon' && gtype !== 'MultiPolygon' : gtype !== 'Point')) {
-      rep.error('wrong-geometry', `${KIND_WORDS[k]} must be ${wanted}, got ${geometry === null || geometry === undefined ? 'no geometry' : JSON.stringify(gtype)}`);
+      rep.error(
+        'wrong-geometry',
+        `${KIND_WORDS[k]} must be ${wanted}, got ${geometry === null || geometry === undefined ? 'no geometry' : JSON.stringify(gtype)}`,
+      );
       return;
     }
     const properties = { ...props };
@@ -359,12 +374,17 @@ export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
         // corner count (5000 corners: half a minute and 2 GB), which would stall the service.
         const corners = allPositions(geom).length;
         if (corners > MAX_NO_FLY_VERTICES) {
-          rep.error('too-many-vertices', `a no-fly area may have at most ${MAX_NO_FLY_VERTICES} vertices, this one has ${corners}; simplify it (e.g. to 1 m tolerance)`);
+          rep.error(
+            'too-many-vertices',
+            `a no-fly area may have at most ${MAX_NO_FLY_VERTICES} vertices, this one has ${corners}; simplify it (e.g. to 1 m tolerance)`,
+          );
         }
       }
       if (k === 'no-fly') {
-        if (props.reason !== undefined && typeof props.reason !== 'string') rep.error('bad-property', `properties.reason must be a string (got ${JSON.stringify(props.reason)})`);
-        if (props.temporary !== undefined && typeof props.temporary !== 'boolean') rep.error('bad-property', `properties.temporary must be true or false (got ${JSON.stringify(props.temporary)})`);
+        if (props.reason !== undefined && typeof props.reason !== 'string')
+          rep.error('bad-property', `properties.reason must be a string (got ${JSON.stringify(props.reason)})`);
+        if (props.temporary !== undefined && typeof props.temporary !== 'boolean')
+          rep.error('bad-property', `properties.temporary must be true or false (got ${JSON.stringify(props.temporary)})`);
       }
       if (!geom || issues.length > before || name === undefined) return;
       anchors.push({ rep, pos: allPositions(geom)[0]! });
@@ -402,7 +422,10 @@ export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
   checkFarAway(anchors);
   const noFlyCorners = noFly.reduce((n, a) => n + allPositions(a.geometry).length, 0);
   if (noFlyCorners > MAX_MAP_NO_FLY_VERTICES) {
-    issues.push({ code: 'too-many-vertices', message: `the no-fly areas have ${noFlyCorners} vertices together; a map may have at most ${MAX_MAP_NO_FLY_VERTICES} (simplify the largest ones)` });
+    issues.push({
+      code: 'too-many-vertices',
+      message: `the no-fly areas have ${noFlyCorners} vertices together; a map may have at most ${MAX_MAP_NO_FLY_VERTICES} (simplify the largest ones)`,
+    });
   }
   if (issues.length > 0) throw new ZoneMapError(issues.map((i) => (src ? { ...i, message: src + i.message } : i)));
 
@@ -476,7 +499,10 @@ function readBounded(path: string, max: number): string {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
       total += n;
-      if (total > max) throw new ZoneMapError([{ code: 'file-too-large', message: `zone map ${path}: larger than ${max / (1024 * 1024)} MB; a zone map is a few hundred kB` }]);
+      if (total > max)
+        throw new ZoneMapError([
+          { code: 'file-too-large', message: `zone map ${path}: larger than ${max / (1024 * 1024)} MB; a zone map is a few hundred kB` },
+        ]);
       chunks.push(buf.subarray(0, n));
     }
     return Buffer.concat(chunks, total).toString('utf8');
@@ -504,4 +530,3 @@ export function loadZoneMapFile(path: string): ZoneMap {
   }
   return parseZoneMap(json, path);
 }
-

@@ -37,7 +37,11 @@ export interface ReadBackRule {
   zReadsBack?: number;
 }
 
-const r = (p1: Kept, p2: Kept, p3: Kept, p4: Kept, position: boolean, extra: Partial<ReadBackRule> = {}): ReadBackRule => ({ params: [p1, p2, p3, p4], position, ...extra });
+const r = (p1: Kept, p2: Kept, p3: Kept, p4: Kept, position: boolean, extra: Partial<ReadBackRule> = {}): ReadBackRule => ({
+  params: [p1, p2, p3, p4],
+  position,
+  ...extra,
+});
 
 /** Mission commands, by MAV_CMD (ArduCopter). */
 export const MISSION_READBACK: Readonly<Record<number, ReadBackRule>> = {

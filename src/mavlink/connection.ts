@@ -93,7 +93,13 @@ export class Connection implements MavlinkConnection, MavlinkConnectionExt {
     this.linkId = opts.linkId ?? nextLinkId++ & 0xff;
     if (opts.signing) this.verifier = new SignatureVerifier(opts.signing.keys);
     transport.onData((chunk) => this.onData(chunk));
-    transport.onState((s, detail) => (s === 'down' ? log.warn : log.debug).call(log, { link: transport.description, state: s, detail }, s === 'down' ? 'transport down, reconnecting' : 'transport up'));
+    transport.onState((s, detail) =>
+      (s === 'down' ? log.warn : log.debug).call(
+        log,
+        { link: transport.description, state: s, detail },
+        s === 'down' ? 'transport down, reconnecting' : 'transport up',
+      ),
+    );
     const hbMs = opts.heartbeatIntervalMs ?? 1000;
     this.heartbeatTimer = setInterval(() => this.sendHeartbeat(), hbMs);
     this.sendHeartbeat();
@@ -129,7 +135,14 @@ export class Connection implements MavlinkConnection, MavlinkConnectionExt {
   }
 
   private sendHeartbeat(): void {
-    const hb: Fields = { type: MAV_TYPE_GCS, autopilot: MAV_AUTOPILOT_INVALID, base_mode: 0, custom_mode: 0, system_status: MAV_STATE_ACTIVE, mavlink_version: 3 };
+    const hb: Fields = {
+      type: MAV_TYPE_GCS,
+      autopilot: MAV_AUTOPILOT_INVALID,
+      base_mode: 0,
+      custom_mode: 0,
+      system_status: MAV_STATE_ACTIVE,
+      mavlink_version: 3,
+    };
     const keys = Object.values(this.opts.signing?.keys ?? {});
     for (const key of keys) this.write(MSG.HEARTBEAT, hb, key);
     if (keys.length === 0 || !this.opts.signing?.requireSigned) this.write(MSG.HEARTBEAT, hb, undefined);
@@ -181,7 +194,7 @@ export class Connection implements MavlinkConnection, MavlinkConnectionExt {
       this._stats.undecodable++;
       return;
     }
-    let v = this.vehiclesBySysid.get(m.sysid);
+    const v = this.vehiclesBySysid.get(m.sysid);
     if (m.msgid === MSG.HEARTBEAT) {
       const type = num(m.fields, 'type');
       const autopilot = num(m.fields, 'autopilot');

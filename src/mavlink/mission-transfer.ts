@@ -65,7 +65,8 @@ export interface TransferPort {
 
 /** A step ran out of retries: 'link-lost' when the vehicle's heartbeats stopped too, else 'timeout'. */
 function timedOut(port: TransferPort, message: string): { ok: false; error: TransferError; message: string } {
-  if (port.online && !port.online()) return { ok: false, error: 'link-lost', message: `${message}; no heartbeat from vehicle ${port.targetSysid} either: the link is lost` };
+  if (port.online && !port.online())
+    return { ok: false, error: 'link-lost', message: `${message}; no heartbeat from vehicle ${port.targetSysid} either: the link is lost` };
   return { ok: false, error: 'timeout', message };
 }
 
@@ -331,7 +332,8 @@ export function uploadOnce(port: TransferPort, ourSysid: number, type: MissionTy
   let lastSent = -1;
   /** The item we last repeated on our timeout (-1 once something answered it). */
   let repeatedFor = -1;
-  const sendCount = () => port.send(MSG.MISSION_COUNT, { target_system: port.targetSysid, target_component: port.targetCompid, count, mission_type: type, opaque_id: 0 });
+  const sendCount = () =>
+    port.send(MSG.MISSION_COUNT, { target_system: port.targetSysid, target_component: port.targetCompid, count, mission_type: type, opaque_id: 0 });
   const sendItem = (seq: number) => {
     lastSent = seq;
     port.send(MSG.MISSION_ITEM_INT, itemFields(port, items[seq]!, type));
@@ -524,7 +526,10 @@ export function downloadItems(port: TransferPort, ourSysid: number, type: Missio
       if (!ctx.retry()) {
         const where = count < 0 ? 'no item count after the list request' : `no answer for ${what} item ${next} of ${count}`;
         const said = lastAck !== undefined ? `; the vehicle last answered MISSION_ACK ${ACK_NAMES[lastAck] ?? lastAck}` : '';
-        ctx.finish({ ...timedOut(port, `${what} download timed out: ${where} (${ctx.step.summary()})${said}`), ...(lastAck !== undefined ? { ackType: lastAck } : {}) });
+        ctx.finish({
+          ...timedOut(port, `${what} download timed out: ${where} (${ctx.step.summary()})${said}`),
+          ...(lastAck !== undefined ? { ackType: lastAck } : {}),
+        });
         return;
       }
       if (count < 0) requestList();

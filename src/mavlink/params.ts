@@ -174,7 +174,8 @@ function readJob(port: ParamPort, name: string | string[]): Job {
     what: `read parameter ${names.join(' / ')}`,
     accept: () => true,
     send: () => {
-      for (const n of names) port.send(MSG.PARAM_REQUEST_READ, { target_system: port.targetSysid, target_component: port.targetCompid, param_id: n, param_index: -1 });
+      for (const n of names)
+        port.send(MSG.PARAM_REQUEST_READ, { target_system: port.targetSysid, target_component: port.targetCompid, param_id: n, param_index: -1 });
     },
   };
 }
@@ -217,14 +218,21 @@ export interface ParamWrite {
  */
 export async function writeParams(port: ParamPort, writes: ParamWrite[], opts: ParamOptions = {}): Promise<ParamValue[]> {
   for (const w of writes) {
-    if (typeof w.value !== 'number' || !Number.isFinite(w.value)) throw new ParamError(`parameter ${String(w.name)}: value ${String(w.value)} is not a finite number`);
+    if (typeof w.value !== 'number' || !Number.isFinite(w.value))
+      throw new ParamError(`parameter ${String(w.name)}: value ${String(w.value)} is not a finite number`);
   }
   const spellings = writes.map((w) => paramNames(w.name));
   const ambiguous = spellings.map((n, i) => (n.length > 1 ? i : -1)).filter((i) => i >= 0);
   const known: (ParamValue | undefined)[] = new Array(writes.length);
   if (ambiguous.length > 0) {
-    const read = await readParams(port, ambiguous.map((i) => spellings[i]!), opts);
-    ambiguous.forEach((i, k) => (known[i] = read[k]));
+    const read = await readParams(
+      port,
+      ambiguous.map((i) => spellings[i]!),
+      opts,
+    );
+    ambiguous.forEach((i, k) => {
+      known[i] = read[k];
+    });
   }
   const targets = writes.map((w, i) => ({ w, name: known[i]?.name ?? spellings[i]![0]!, known: known[i] }));
   const seen = new Set<string>();

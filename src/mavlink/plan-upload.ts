@@ -65,9 +65,15 @@ export async function uploadPlan(target: PlanTarget, plan: VehiclePlan, opts: Tr
   try {
     progress(0, params.length * 2);
     const values = await target.getParams(params.map(([name]) => name));
-    params.forEach(([name], i) => (original[name] = values[i]!));
+    params.forEach(([name], i) => {
+      original[name] = values[i]!;
+    });
   } catch (err) {
-    return { ...report, error: 'timeout', message: `could not read parameter before the upload: ${(err as Error).message}; nothing was changed on the vehicle` };
+    return {
+      ...report,
+      error: 'timeout',
+      message: `could not read parameter before the upload: ${(err as Error).message}; nothing was changed on the vehicle`,
+    };
   }
 
   // ArduCopter 4.5+ (AC_Fence::update) reads FENCE_TYPE into the active fence mask only when FENCE_ENABLE
@@ -97,10 +103,7 @@ export async function uploadPlan(target: PlanTarget, plan: VehiclePlan, opts: Tr
       const r = await target.clearItems(type, { ...opts, onProgress: undefined });
       if (!r.ok) notes.push(`WARNING: could not clear the ${TYPE_NAMES[type]}: ${r.message} — do not fly this vehicle before re-uploading`);
     }
-    const cleaned =
-      touched.length > 0
-        ? `; cleared ${touched.map((t) => TYPE_NAMES[t]).join(', ')} on the vehicle`
-        : '';
+    const cleaned = touched.length > 0 ? `; cleared ${touched.map((t) => TYPE_NAMES[t]).join(', ')} on the vehicle` : '';
     const restored = changedParams.length > 0 ? `; restored ${changedParams.join(', ')}` : '';
     return { ...report, ok: false, error, message: `${message}${cleaned}${restored}${notes.length ? '. ' + notes.join('. ') : ''}` };
   };
@@ -113,7 +116,9 @@ export async function uploadPlan(target: PlanTarget, plan: VehiclePlan, opts: Tr
     for (const [name, value] of list) if (!sameParamValue(original[name]!, value) && !changedParams.includes(name)) changedParams.push(name);
     try {
       const got = await target.setParams(list.map(([name, value]) => ({ name, value })));
-      list.forEach(([name], i) => (report.paramsSet[name] = got[i]!));
+      list.forEach(([name], i) => {
+        report.paramsSet[name] = got[i]!;
+      });
     } catch (err) {
       return (err as Error).message;
     }

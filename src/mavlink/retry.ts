@@ -82,7 +82,10 @@ export function resolvePolicy(...overrides: (Partial<RetryPolicy> | undefined)[]
     for (const [k, v] of Object.entries(o) as [keyof RetryPolicy, number | undefined][]) if (v !== undefined) p[k] = v;
   }
   const positive = (k: keyof RetryPolicy) => {
-    if (typeof p[k] !== 'number' || !(p[k] > 0) || (k !== 'maxTries' && !Number.isFinite(p[k]))) throw new RetryPolicyError(`retry policy: ${k} must be a positive number of ${k === 'maxTries' ? 'tries' : k === 'backoff' ? 'times' : 'ms'}, got ${String(p[k])}`);
+    if (typeof p[k] !== 'number' || !(p[k] > 0) || (k !== 'maxTries' && !Number.isFinite(p[k])))
+      throw new RetryPolicyError(
+        `retry policy: ${k} must be a positive number of ${k === 'maxTries' ? 'tries' : k === 'backoff' ? 'times' : 'ms'}, got ${String(p[k])}`,
+      );
   };
   for (const k of ['initialTryMs', 'minTryMs', 'maxTryMs', 'deadlineMs', 'maxTries', 'backoff'] as const) positive(k);
   if (p.backoff < 1) throw new RetryPolicyError(`retry policy: backoff must be at least 1, got ${p.backoff}`);

@@ -57,7 +57,11 @@ export class SignatureVerifier {
     const off = frame.length - SIG_LEN;
     const linkId = frame[off]!;
     const timestamp = frame.readUIntLE(off + 1, 6);
-    const expected = createHash('sha256').update(key).update(frame.subarray(0, frame.length - 6)).digest().subarray(0, 6);
+    const expected = createHash('sha256')
+      .update(key)
+      .update(frame.subarray(0, frame.length - 6))
+      .digest()
+      .subarray(0, 6);
     const got = frame.subarray(frame.length - 6);
     if (!timingSafeEqual(expected, got)) return 'bad-signature';
     const stream = `${sysid}/${compid}/${linkId}`;

@@ -13,7 +13,13 @@ export const DEFAULT_ATTEMPTS = 3;
 /** After DENIED (another ground station is uploading) wait this long before the next attempt. */
 const DENIED_WAIT_MS = 1500;
 
-export async function uploadItemsReliably(port: TransferPort, ourSysid: number, type: MissionType, items: MissionItem[], opts: TransferOptions = {}): Promise<TransferResult> {
+export async function uploadItemsReliably(
+  port: TransferPort,
+  ourSysid: number,
+  type: MissionType,
+  items: MissionItem[],
+  opts: TransferOptions = {},
+): Promise<TransferResult> {
   opts = sharedRtt(opts);
   const invalid = validateItems(type, items);
   if (invalid) return { ok: false, error: 'invalid', message: `${invalid}; nothing was sent` };
@@ -50,7 +56,12 @@ async function lastItemStored(port: TransferPort, ourSysid: number, type: Missio
 }
 
 /** Download, retried as a whole when it times out half-way. */
-export async function downloadItemsReliably(port: TransferPort, ourSysid: number, type: MissionType, opts: TransferOptions = {}): Promise<TransferResult<MissionItem[]>> {
+export async function downloadItemsReliably(
+  port: TransferPort,
+  ourSysid: number,
+  type: MissionType,
+  opts: TransferOptions = {},
+): Promise<TransferResult<MissionItem[]>> {
   opts = sharedRtt(opts);
   const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
   let last: TransferResult<MissionItem[]> = { ok: false, error: 'timeout', message: 'no attempt made' };
@@ -76,7 +87,13 @@ export async function clearItemsReliably(port: TransferPort, ourSysid: number, t
  * Upload, read back and compare one type. The read-back also settles an upload whose final ACK was
  * lost; an unconfirmed upload that does not read back right is retried as a whole.
  */
-export async function uploadAndVerify(port: TransferPort, ourSysid: number, type: MissionType, items: MissionItem[], opts: TransferOptions = {}): Promise<TransferResult> {
+export async function uploadAndVerify(
+  port: TransferPort,
+  ourSysid: number,
+  type: MissionType,
+  items: MissionItem[],
+  opts: TransferOptions = {},
+): Promise<TransferResult> {
   opts = sharedRtt(opts);
   const invalid = validateItems(type, items);
   if (invalid) return { ok: false, error: 'invalid', message: `${invalid}; nothing was sent` };
@@ -105,7 +122,11 @@ export async function uploadAndVerify(port: TransferPort, ourSysid: number, type
     const diffs = compareItems(type, items, back.value);
     if (diffs.length === 0) return { ok: true, value: undefined };
     const more = diffs.length > 3 ? ` (and ${diffs.length - 3} more)` : '';
-    last = { ok: false, error: 'mismatch', message: `the ${TYPE_NAMES[type]} read back from the vehicle differs from what was sent: ${diffs.slice(0, 3).join('; ')}${more}` };
+    last = {
+      ok: false,
+      error: 'mismatch',
+      message: `the ${TYPE_NAMES[type]} read back from the vehicle differs from what was sent: ${diffs.slice(0, 3).join('; ')}${more}`,
+    };
     if (!result.ok && result.error === 'error') {
       // the ERROR was real (e.g. a fence that fails validation; the vehicle kept its old items) or
       // the vehicle had given up on us before the last item: another attempt tells which

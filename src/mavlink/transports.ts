@@ -24,7 +24,11 @@ export interface TransportOptions {
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
   /** The serial port class (serialport's SerialPort by default; SerialPortMock in tests). */
-  serialPortClass?: new (opts: { path: string; baudRate: number; autoOpen: boolean }) => SerialPortLike;
+  serialPortClass?: new (opts: {
+    path: string;
+    baudRate: number;
+    autoOpen: boolean;
+  }) => SerialPortLike;
 }
 
 /** The part of serialport's SerialPort we use. */

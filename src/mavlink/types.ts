@@ -25,7 +25,7 @@ export type TransferError =
 
 export type TransferResult<T = void> =
   | { ok: true; value: T }
-  | { ok: false; error: TransferError; message: string; /** MAV_MISSION_RESULT when the vehicle said it */ ackType?: number };
+  | { ok: false; error: TransferError; message: string /** MAV_MISSION_RESULT when the vehicle said it */; ackType?: number };
 
 export interface TransferProgress {
   missionType: MissionType;

@@ -38,7 +38,7 @@ export function parseConnectionUrl(url: string): ConnectionTarget {
     return { kind: 'serial', path, baudRate };
   }
   if (scheme === 'udpin' || scheme === 'udpout' || scheme === 'tcp') {
-    const hm = /^(\[[0-9a-fA-F:.]+\]|[^:/\[\]]*):(\d+)\/?$/.exec(rest);
+    const hm = /^(\[[0-9a-fA-F:.]+\]|[^:/[\]]*):(\d+)\/?$/.exec(rest);
     if (!hm) return fail('expected HOST:PORT');
     let host = hm[1]!;
     if (host.startsWith('[')) host = host.slice(1, -1);

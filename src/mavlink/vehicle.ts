@@ -222,12 +222,16 @@ export class MavlinkVehicle implements VehicleLink {
 
   /** COMMAND_LONG (params 1–7) and wait for its COMMAND_ACK. */
   command(command: number, params: number[] = [], opts: CommandOptions = {}): Promise<CommandResult> {
-    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts, ...this.timing('command', opts), signal: this.signal(opts.signal) }));
+    return this.serial('commandChain', () =>
+      sendCommand(this.port, command, params, { ...this.opts.command, ...opts, ...this.timing('command', opts), signal: this.signal(opts.signal) }),
+    );
   }
 
   /** COMMAND_INT (for commands that take a position: x/y as int32 1e-7 degrees). */
   commandInt(command: number, params: number[], int: CommandIntArgs, opts: CommandOptions = {}): Promise<CommandResult> {
-    return this.serial('commandChain', () => sendCommand(this.port, command, params, { ...this.opts.command, ...opts, ...this.timing('command', opts), signal: this.signal(opts.signal) }, int));
+    return this.serial('commandChain', () =>
+      sendCommand(this.port, command, params, { ...this.opts.command, ...opts, ...this.timing('command', opts), signal: this.signal(opts.signal) }, int),
+    );
   }
 
   async requestTelemetry(rateHz = 2): Promise<void> {
@@ -235,7 +239,9 @@ export class MavlinkVehicle implements VehicleLink {
     const intervalUs = Math.round(1e6 / rateHz);
     let allAccepted = true;
     for (const msgid of TELEMETRY_MESSAGES) {
-      const r = await this.command(MAV_CMD.SET_MESSAGE_INTERVAL, [msgid, msgid === MSG.HOME_POSITION ? Math.max(intervalUs, 1e6) : intervalUs], { retry: { deadlineMs: TELEMETRY_REQUEST_DEADLINE_MS } });
+      const r = await this.command(MAV_CMD.SET_MESSAGE_INTERVAL, [msgid, msgid === MSG.HOME_POSITION ? Math.max(intervalUs, 1e6) : intervalUs], {
+        retry: { deadlineMs: TELEMETRY_REQUEST_DEADLINE_MS },
+      });
       if (!r.ok) allAccepted = false;
     }
     if (!allAccepted) {
@@ -329,7 +335,12 @@ export class MavlinkVehicle implements VehicleLink {
       const off = this.onEvent((e) => {
         if ((e.type === 'ekf' || e.type === 'gps') && ready()) finish();
       });
-      const onAbort = () => finish(new ReadyToArmError(this.closing.signal.aborted ? 'the connection was closed while waiting for ready-to-arm' : 'waiting for ready-to-arm was cancelled'));
+      const onAbort = () =>
+        finish(
+          new ReadyToArmError(
+            this.closing.signal.aborted ? 'the connection was closed while waiting for ready-to-arm' : 'waiting for ready-to-arm was cancelled',
+          ),
+        );
       const timer = this.clock.setTimeout(() => finish(new ReadyToArmError(this.notReadyReason(started, timeoutMs))), timeoutMs);
       if (opts.signal?.aborted) onAbort();
       else opts.signal?.addEventListener('abort', onAbort);
@@ -349,7 +360,9 @@ export class MavlinkVehicle implements VehicleLink {
     }
     if (!this.lastGps) parts.push('no GPS_RAW_INT received');
     else if (this.lastGps.fixType < 3) parts.push(`GPS fix type ${this.lastGps.fixType} with ${this.lastGps.satellites} satellites (3D fix needed)`);
-    const pre = this.statusTexts(since).filter((x) => /prearm|arm:|ekf|gps/i.test(x.text)).slice(-1)[0];
+    const pre = this.statusTexts(since)
+      .filter((x) => /prearm|arm:|ekf|gps/i.test(x.text))
+      .slice(-1)[0];
     if (pre) parts.push(`vehicle says '${pre.text}'`);
     return `vehicle ${this.sysid} not ready to arm after ${timeoutMs} ms: ${parts.join('; ') || 'unknown reason'}`;
   }
@@ -405,4 +418,3 @@ export class MavlinkVehicle implements VehicleLink {
     return uploadPlan(this, plan, this.topts(opts));
   }
 }
-

@@ -206,7 +206,10 @@ export class Encoder {
   private readonly plain: MavLinkProtocolV2;
   private readonly signedProto: MavLinkProtocolV2;
 
-  constructor(readonly sysid: number, readonly compid: number) {
+  constructor(
+    readonly sysid: number,
+    readonly compid: number,
+  ) {
     this.plain = new MavLinkProtocolV2(sysid, compid);
     this.signedProto = new MavLinkProtocolV2(sysid, compid, IFLAG_SIGNED);
   }

@@ -112,13 +112,15 @@ export function buildMission(input: MissionInput): BuiltMission {
     });
     return seq;
   };
-  const nav = (command: number, params: [number, number, number, number], pos: LonLat, z: number) => push(command, FRAME.GLOBAL_RELATIVE_ALT_INT, params, pos, z);
+  const nav = (command: number, params: [number, number, number, number], pos: LonLat, z: number) =>
+    push(command, FRAME.GLOBAL_RELATIVE_ALT_INT, params, pos, z);
   const doCmd = (command: number, params: [number, number, number, number]) => push(command, FRAME.MISSION, params, null, 0);
   const waypoint = (pos: LonLat, z: number) => nav(CMD.NAV_WAYPOINT, [0, 0, 0, 0], pos, z);
 
   const depot = input.outbound[0];
   const drop = input.outbound[input.outbound.length - 1];
-  if (!depot || !drop || input.outbound.length < 2 || input.inbound.length < 2) throw new Error('buildMission: a route needs at least a start and an end point each way');
+  if (!depot || !drop || input.outbound.length < 2 || input.inbound.length < 2)
+    throw new Error('buildMission: a route needs at least a start and an end point each way');
   const cruise = input.cruiseAltitudeM;
   const dropH = input.dropHeightM;
 

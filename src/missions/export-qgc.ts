@@ -124,8 +124,16 @@ export interface PlanFileMeta {
 
 const F = common.MavFrame;
 /** Vehicle (INT) frame → the frame QGC stores in a .plan. */
-const TO_QGC_FRAME: Record<number, number> = { [F.GLOBAL_INT]: F.GLOBAL, [F.GLOBAL_RELATIVE_ALT_INT]: F.GLOBAL_RELATIVE_ALT, [F.GLOBAL_TERRAIN_ALT_INT]: F.GLOBAL_TERRAIN_ALT };
-const FROM_QGC_FRAME: Record<number, number> = { [F.GLOBAL]: F.GLOBAL_INT, [F.GLOBAL_RELATIVE_ALT]: F.GLOBAL_RELATIVE_ALT_INT, [F.GLOBAL_TERRAIN_ALT]: F.GLOBAL_TERRAIN_ALT_INT };
+const TO_QGC_FRAME: Record<number, number> = {
+  [F.GLOBAL_INT]: F.GLOBAL,
+  [F.GLOBAL_RELATIVE_ALT_INT]: F.GLOBAL_RELATIVE_ALT,
+  [F.GLOBAL_TERRAIN_ALT_INT]: F.GLOBAL_TERRAIN_ALT,
+};
+const FROM_QGC_FRAME: Record<number, number> = {
+  [F.GLOBAL]: F.GLOBAL_INT,
+  [F.GLOBAL_RELATIVE_ALT]: F.GLOBAL_RELATIVE_ALT_INT,
+  [F.GLOBAL_TERRAIN_ALT]: F.GLOBAL_TERRAIN_ALT_INT,
+};
 
 const deg = (e7: number) => Math.round(e7) / 1e7;
 
@@ -218,12 +226,16 @@ function readItem(raw: unknown, index: number, problems: string[]): MissionItem 
     return null;
   }
   if (raw.type !== 'SimpleItem') {
-    problems.push(`${path}: type ${JSON.stringify(raw.type)} is not supported (only "SimpleItem"; convert complex items such as surveys in QGroundControl first)`);
+    problems.push(
+      `${path}: type ${JSON.stringify(raw.type)} is not supported (only "SimpleItem"; convert complex items such as surveys in QGroundControl first)`,
+    );
     return null;
   }
   const before = problems.length;
-  if (!Number.isInteger(raw.command) || (raw.command as number) < 0 || (raw.command as number) > 65535) problems.push(`${path}.command: expected a MAV_CMD number, got ${JSON.stringify(raw.command)}`);
-  if (!Number.isInteger(raw.frame) || (raw.frame as number) < 0 || (raw.frame as number) > 255) problems.push(`${path}.frame: expected a MAV_FRAME number, got ${JSON.stringify(raw.frame)}`);
+  if (!Number.isInteger(raw.command) || (raw.command as number) < 0 || (raw.command as number) > 65535)
+    problems.push(`${path}.command: expected a MAV_CMD number, got ${JSON.stringify(raw.command)}`);
+  if (!Number.isInteger(raw.frame) || (raw.frame as number) < 0 || (raw.frame as number) > 255)
+    problems.push(`${path}.frame: expected a MAV_FRAME number, got ${JSON.stringify(raw.frame)}`);
   if (raw.autoContinue !== undefined && typeof raw.autoContinue !== 'boolean') problems.push(`${path}.autoContinue: expected true or false`);
   if (raw.doJumpId !== undefined && !Number.isInteger(raw.doJumpId)) problems.push(`${path}.doJumpId: expected an integer`);
   const params = raw.params;
@@ -327,12 +339,27 @@ export function parsePlanFile(text: string): ParsedPlanFile {
     problems.push('mission: missing or not an object');
   } else {
     if (m.version !== 2) problems.push(`mission.version: expected 2, got ${JSON.stringify(m.version)}`);
-    if (m.firmwareType !== undefined && m.firmwareType !== QGC_FIRMWARE_ARDUPILOT) problems.push(`mission.firmwareType: expected ${QGC_FIRMWARE_ARDUPILOT} (ArduPilot), got ${JSON.stringify(m.firmwareType)}`);
+    if (m.firmwareType !== undefined && m.firmwareType !== QGC_FIRMWARE_ARDUPILOT)
+      problems.push(`mission.firmwareType: expected ${QGC_FIRMWARE_ARDUPILOT} (ArduPilot), got ${JSON.stringify(m.firmwareType)}`);
     const h = latLon(m.plannedHomePosition, 'mission.plannedHomePosition', problems, true);
     if (h) home = { lat: h[0], lon: h[1], altM: h[2] };
     if (!Array.isArray(m.items) || m.items.length === 0) problems.push('mission.items: expected a non-empty array of mission items');
     else {
-      mission.push({ seq: 0, frame: F.GLOBAL, command: C.NAV_WAYPOINT, current: 0, autocontinue: 1, param1: 0, param2: 0, param3: 0, param4: 0, x: h ? Math.round(h[0] * 1e7) : 0, y: h ? Math.round(h[1] * 1e7) : 0, z: h ? h[2] : 0, missionType: 0 });
+      mission.push({
+        seq: 0,
+        frame: F.GLOBAL,
+        command: C.NAV_WAYPOINT,
+        current: 0,
+        autocontinue: 1,
+        param1: 0,
+        param2: 0,
+        param3: 0,
+        param4: 0,
+        x: h ? Math.round(h[0] * 1e7) : 0,
+        y: h ? Math.round(h[1] * 1e7) : 0,
+        z: h ? h[2] : 0,
+        missionType: 0,
+      });
       m.items.forEach((raw, i) => {
         const it = readItem(raw, i, problems);
         if (it) mission.push(it);
@@ -396,7 +423,21 @@ export function parsePlanFile(text: string): ParsedPlanFile {
       rp.points.forEach((p, i) => {
         const ll = latLon(p, `rallyPoints.points[${i}]`, problems, true);
         if (ll)
-          rally.push({ seq: rally.length, frame: F.GLOBAL_RELATIVE_ALT_INT, command: C.NAV_RALLY_POINT, current: 0, autocontinue: 1, param1: 0, param2: 0, param3: 0, param4: 0, x: Math.round(ll[0] * 1e7), y: Math.round(ll[1] * 1e7), z: ll[2], missionType: 2 });
+          rally.push({
+            seq: rally.length,
+            frame: F.GLOBAL_RELATIVE_ALT_INT,
+            command: C.NAV_RALLY_POINT,
+            current: 0,
+            autocontinue: 1,
+            param1: 0,
+            param2: 0,
+            param3: 0,
+            param4: 0,
+            x: Math.round(ll[0] * 1e7),
+            y: Math.round(ll[1] * 1e7),
+            z: ll[2],
+            missionType: 2,
+          });
       });
   }
 
@@ -437,9 +478,11 @@ export function parsePlanFile(text: string): ParsedPlanFile {
     else problems.push('no delivery: the mission has no NAV_PAYLOAD_PLACE (94) or DO_GRIPPER release (211) item and the file has no medidrop.delivery');
   }
   // ArduCopter's storage limits (ARDUPILOT.md): refuse here rather than half-way through an upload.
-  if (mission.length > ARDUCOPTER_MAX_MISSION_ITEMS) problems.push(`mission.items: ${mission.length - 1} items (+ home) exceed ArduCopter's ${ARDUCOPTER_MAX_MISSION_ITEMS} mission items`);
+  if (mission.length > ARDUCOPTER_MAX_MISSION_ITEMS)
+    problems.push(`mission.items: ${mission.length - 1} items (+ home) exceed ArduCopter's ${ARDUCOPTER_MAX_MISSION_ITEMS} mission items`);
   if (fence.length > ARDUCOPTER_MAX_FENCE_ITEMS) problems.push(`geoFence: ${fence.length} fence items exceed ArduCopter's ${ARDUCOPTER_MAX_FENCE_ITEMS}`);
-  if (rally.length > ARDUCOPTER_MAX_RALLY_POINTS) problems.push(`rallyPoints.points: ${rally.length} rally points exceed ArduCopter's ${ARDUCOPTER_MAX_RALLY_POINTS}`);
+  if (rally.length > ARDUCOPTER_MAX_RALLY_POINTS)
+    problems.push(`rallyPoints.points: ${rally.length} rally points exceed ArduCopter's ${ARDUCOPTER_MAX_RALLY_POINTS}`);
   // No medidrop.params (QGC keeps only its own members when it saves a plan): rebuild them from the
   // items the file holds, or refuse. Uploading the fence without FENCE_ENABLE & co. would leave it off.
   let paramsFrom: ParsedPlanFile['paramsFrom'] = 'medidrop';
@@ -447,7 +490,13 @@ export function parsePlanFile(text: string): ParsedPlanFile {
     paramsFrom = 'derived';
     const derived = deriveVehicleParams({ mission, fence, rally, home });
     if (derived.ok) params = derived.params;
-    else problems.push(...derived.missing.map((m) => `no medidrop.params (a plan re-saved by QGroundControl keeps only mission, geoFence and rallyPoints) and they cannot be rebuilt from the plan: ${m}`));
+    else
+      problems.push(
+        ...derived.missing.map(
+          (m) =>
+            `no medidrop.params (a plan re-saved by QGroundControl keeps only mission, geoFence and rallyPoints) and they cannot be rebuilt from the plan: ${m}`,
+        ),
+      );
   }
   if (problems.length > 0 || !home || !delivery || !params) throw new PlanFileError(problems.length > 0 ? problems : ['incomplete plan']);
   return { plan: { mission, fence, rally, params, home, delivery }, paramsFrom };

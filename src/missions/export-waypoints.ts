@@ -11,7 +11,11 @@ import type { VehiclePlan } from './types.js';
 import { isPositionCommand } from './build.js';
 
 const F = common.MavFrame;
-const TO_PLAIN: Record<number, number> = { [F.GLOBAL_INT]: F.GLOBAL, [F.GLOBAL_RELATIVE_ALT_INT]: F.GLOBAL_RELATIVE_ALT, [F.GLOBAL_TERRAIN_ALT_INT]: F.GLOBAL_TERRAIN_ALT };
+const TO_PLAIN: Record<number, number> = {
+  [F.GLOBAL_INT]: F.GLOBAL,
+  [F.GLOBAL_RELATIVE_ALT_INT]: F.GLOBAL_RELATIVE_ALT,
+  [F.GLOBAL_TERRAIN_ALT_INT]: F.GLOBAL_TERRAIN_ALT,
+};
 
 function num(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 1e8) / 1e8);
@@ -24,7 +28,22 @@ export function exportWaypoints(plan: VehiclePlan): string {
     const lat = positional ? (it.x / 1e7).toFixed(7) : num(it.x);
     const lon = positional ? (it.y / 1e7).toFixed(7) : num(it.y);
     const current = it.seq === 0 ? 1 : 0;
-    lines.push([it.seq, current, TO_PLAIN[it.frame] ?? it.frame, it.command, num(it.param1), num(it.param2), num(it.param3), num(it.param4), lat, lon, num(it.z), it.autocontinue].join('\t'));
+    lines.push(
+      [
+        it.seq,
+        current,
+        TO_PLAIN[it.frame] ?? it.frame,
+        it.command,
+        num(it.param1),
+        num(it.param2),
+        num(it.param3),
+        num(it.param4),
+        lat,
+        lon,
+        num(it.z),
+        it.autocontinue,
+      ].join('\t'),
+    );
   }
   return lines.join('\n') + '\n';
 }

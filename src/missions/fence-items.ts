@@ -22,11 +22,13 @@ export function fenceShapes(items: MissionItem[]): FenceShapes {
     const lon = it.y / 1e7;
     if (it.command === C.NAV_FENCE_POLYGON_VERTEX_INCLUSION || it.command === C.NAV_FENCE_POLYGON_VERTEX_EXCLUSION) {
       const n = it.param1;
-      if (!Number.isInteger(n) || n < 3 || i + n > items.length) throw new Error(`fence item ${it.seq}: polygon vertex count ${n} is invalid (need ≥ 3 and that many items)`);
+      if (!Number.isInteger(n) || n < 3 || i + n > items.length)
+        throw new Error(`fence item ${it.seq}: polygon vertex count ${n} is invalid (need ≥ 3 and that many items)`);
       const points: [number, number][] = [];
       for (let k = 0; k < n; k++) {
         const v = items[i + k]!;
-        if (v.command !== it.command || v.param1 !== n) throw new Error(`fence item ${v.seq}: expected vertex ${k + 1} of ${n} of the polygon starting at item ${it.seq}`);
+        if (v.command !== it.command || v.param1 !== n)
+          throw new Error(`fence item ${v.seq}: expected vertex ${k + 1} of ${n} of the polygon starting at item ${it.seq}`);
         points.push([v.x / 1e7, v.y / 1e7]);
       }
       out.polygons.push({ inclusion: it.command === C.NAV_FENCE_POLYGON_VERTEX_INCLUSION, points });
@@ -69,7 +71,8 @@ export function fenceItemsFromShapes(shapes: FenceShapes): MissionItem[] {
     const cmd = p.inclusion ? C.NAV_FENCE_POLYGON_VERTEX_INCLUSION : C.NAV_FENCE_POLYGON_VERTEX_EXCLUSION;
     for (const [lat, lon] of p.points) items.push(fenceItem(items.length, cmd, lat, lon, p.points.length));
   }
-  for (const c of shapes.circles) items.push(fenceItem(items.length, c.inclusion ? C.NAV_FENCE_CIRCLE_INCLUSION : C.NAV_FENCE_CIRCLE_EXCLUSION, c.center[0], c.center[1], c.radiusM));
+  for (const c of shapes.circles)
+    items.push(fenceItem(items.length, c.inclusion ? C.NAV_FENCE_CIRCLE_INCLUSION : C.NAV_FENCE_CIRCLE_EXCLUSION, c.center[0], c.center[1], c.radiusM));
   if (shapes.returnPoint) items.push(fenceItem(items.length, C.NAV_FENCE_RETURN_POINT, shapes.returnPoint[0], shapes.returnPoint[1], 0, shapes.returnPoint[2]));
   return items;
 }

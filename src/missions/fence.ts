@@ -315,7 +315,9 @@ export function buildFence(input: FenceInput): FenceResult {
     const chosen: XY[][] = [];
     let ok = true;
     for (const part of parts) {
-      const candidates = exclusionCandidates(part.outer, proj, bufferM).filter((ring) => routeGap(routeXY, ring) >= options.minRouteGapM && !extraPoints.some((p) => inOrOn(proj.toLocal(p), ring)));
+      const candidates = exclusionCandidates(part.outer, proj, bufferM).filter(
+        (ring) => routeGap(routeXY, ring) >= options.minRouteGapM && !extraPoints.some((p) => inOrOn(proj.toLocal(p), ring)),
+      );
       const pick = candidates.find((ring) => fits([...chosen.map((c) => c.length), ring.length]));
       if (!pick) {
         ok = false;
@@ -373,7 +375,10 @@ export function buildFence(input: FenceInput): FenceResult {
   checks.push({
     id: 'fence-contains-route',
     ok: outside.length === 0,
-    message: outside.length === 0 ? `the inclusion fence contains the whole route with ${options.inclusionMarginM} m margin` : `${outside.length} route points lie outside the inclusion fence`,
+    message:
+      outside.length === 0
+        ? `the inclusion fence contains the whole route with ${options.inclusionMarginM} m margin`
+        : `${outside.length} route points lie outside the inclusion fence`,
   });
   let notContained: string[] = [];
   let tooClose: string[] = [];
@@ -383,7 +388,8 @@ export function buildFence(input: FenceInput): FenceResult {
     if (!parts.some((part) => ringContainsRing(ringXY, part.xy, CONTACT_EPS_M))) notContained.push(poly.area!);
     let gap = Infinity;
     for (let i = 1; i < routeXY.length; i++) {
-      for (let j = 0; j < ringXY.length; j++) gap = Math.min(gap, segmentSegmentDistance(routeXY[i - 1]!, routeXY[i]!, ringXY[j]!, ringXY[(j + 1) % ringXY.length]!, CONTACT_EPS_M));
+      for (let j = 0; j < ringXY.length; j++)
+        gap = Math.min(gap, segmentSegmentDistance(routeXY[i - 1]!, routeXY[i]!, ringXY[j]!, ringXY[(j + 1) % ringXY.length]!, CONTACT_EPS_M));
     }
     if (gap < options.minRouteGapM - 0.5) tooClose.push(poly.area!);
   }
@@ -392,12 +398,18 @@ export function buildFence(input: FenceInput): FenceResult {
   checks.push({
     id: 'fence-exclusions-contain-areas',
     ok: notContained.length === 0,
-    message: notContained.length === 0 ? `${excludedAreas.length} no-fly areas fenced, each exclusion polygon contains its area` : `exclusion polygons do not contain their areas: ${notContained.join(', ')}`,
+    message:
+      notContained.length === 0
+        ? `${excludedAreas.length} no-fly areas fenced, each exclusion polygon contains its area`
+        : `exclusion polygons do not contain their areas: ${notContained.join(', ')}`,
   });
   checks.push({
     id: 'fence-clear-of-route',
     ok: tooClose.length === 0,
-    message: tooClose.length === 0 ? `every exclusion polygon stays at least ${options.minRouteGapM} m from the route` : `exclusion polygons too close to the route: ${tooClose.join(', ')}`,
+    message:
+      tooClose.length === 0
+        ? `every exclusion polygon stays at least ${options.minRouteGapM} m from the route`
+        : `exclusion polygons too close to the route: ${tooClose.join(', ')}`,
   });
 
   return {

@@ -57,8 +57,10 @@ export function deriveVehicleParams(plan: Pick<VehiclePlan, 'mission' | 'fence' 
   const missing: string[] = [];
 
   const inclusion = plan.fence.some((it) => it.command === CMD.NAV_FENCE_POLYGON_VERTEX_INCLUSION || it.command === CMD.NAV_FENCE_CIRCLE_INCLUSION);
-  if (plan.fence.length === 0) missing.push('the file has no geofence (geoFence.polygons and geoFence.circles are empty): a medidrop delivery flies inside an inclusion fence');
-  else if (!inclusion) missing.push('the geofence has only exclusion zones: a medidrop delivery flies inside an inclusion fence (a polygon or circle with "inclusion": true)');
+  if (plan.fence.length === 0)
+    missing.push('the file has no geofence (geoFence.polygons and geoFence.circles are empty): a medidrop delivery flies inside an inclusion fence');
+  else if (!inclusion)
+    missing.push('the geofence has only exclusion zones: a medidrop delivery flies inside an inclusion fence (a polygon or circle with "inclusion": true)');
 
   // ArduCopter ignores the altitude of LAND and RTL (they descend to the ground / climb to RTL_ALT).
   let highest: { m: number; seq: number } | null = null;
@@ -83,5 +85,12 @@ export function deriveVehicleParams(plan: Pick<VehiclePlan, 'mission' | 'fence' 
   if (missing.length > 0) return { ok: false, missing };
 
   const all = { ...fenceParams({ altMaxM, marginM: FENCE_MARGIN_M }), ...RALLY_PARAMS, ...missionParams(plan.mission) };
-  return { ok: true, params: Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]!])) };
+  return {
+    ok: true,
+    params: Object.fromEntries(
+      Object.keys(all)
+        .sort()
+        .map((k) => [k, all[k]!]),
+    ),
+  };
 }

@@ -9,12 +9,27 @@ import { fenceShapes } from '../missions/fence-items.js';
 
 export function deliveryPlanGeoJson(plan: DeliveryPlan): FeatureCollection {
   const features: Feature[] = [];
-  if (plan.outbound.length >= 2) features.push({ type: 'Feature', properties: { kind: 'route', direction: 'outbound', cruiseAltitudeM: plan.cruiseAltitudeM }, geometry: { type: 'LineString', coordinates: plan.outbound } });
-  if (plan.inbound.length >= 2) features.push({ type: 'Feature', properties: { kind: 'route', direction: 'inbound', cruiseAltitudeM: plan.cruiseAltitudeM }, geometry: { type: 'LineString', coordinates: plan.inbound } });
+  if (plan.outbound.length >= 2)
+    features.push({
+      type: 'Feature',
+      properties: { kind: 'route', direction: 'outbound', cruiseAltitudeM: plan.cruiseAltitudeM },
+      geometry: { type: 'LineString', coordinates: plan.outbound },
+    });
+  if (plan.inbound.length >= 2)
+    features.push({
+      type: 'Feature',
+      properties: { kind: 'route', direction: 'inbound', cruiseAltitudeM: plan.cruiseAltitudeM },
+      geometry: { type: 'LineString', coordinates: plan.inbound },
+    });
   features.push({ type: 'Feature', properties: { kind: 'depot', name: plan.depot.name }, geometry: { type: 'Point', coordinates: plan.depot.position } });
   features.push({
     type: 'Feature',
-    properties: { kind: 'drop-point', name: plan.dropPoint.name, method: plan.vehiclePlan?.delivery.method ?? null, deliverySeq: plan.vehiclePlan?.delivery.seq ?? null },
+    properties: {
+      kind: 'drop-point',
+      name: plan.dropPoint.name,
+      method: plan.vehiclePlan?.delivery.method ?? null,
+      deliverySeq: plan.vehiclePlan?.delivery.seq ?? null,
+    },
     geometry: { type: 'Point', coordinates: plan.dropPoint.position },
   });
   if (plan.vehiclePlan) {
@@ -29,7 +44,9 @@ export function deliveryPlanGeoJson(plan: DeliveryPlan): FeatureCollection {
         geometry: { type: 'Polygon', coordinates: [ring] },
       });
     }
-    plan.rally.points.forEach((p, i) => features.push({ type: 'Feature', properties: { kind: 'rally-point', index: i }, geometry: { type: 'Point', coordinates: p } }));
+    for (const [i, p] of plan.rally.points.entries()) {
+      features.push({ type: 'Feature', properties: { kind: 'rally-point', index: i }, geometry: { type: 'Point', coordinates: p } });
+    }
   }
   return { type: 'FeatureCollection', features };
 }

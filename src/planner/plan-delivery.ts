@@ -116,11 +116,15 @@ function validateRequest(req: PlanRequest, opts: PlanOptions): void {
   if (!Number.isFinite(c.payloadKg) || c.payloadKg < 0) bad('bad-payload', `payload must be a number ≥ 0 kg, got ${c.payloadKg}`);
   if (!Number.isFinite(c.wind.speedMs) || c.wind.speedMs < 0) bad('bad-wind', `wind speed must be a number ≥ 0 m/s, got ${c.wind.speedMs}`);
   if (!Number.isFinite(c.wind.fromDeg) || c.wind.fromDeg < 0 || c.wind.fromDeg > 360) bad('bad-wind', `wind direction must be 0–360°, got ${c.wind.fromDeg}`);
-  if (!Number.isFinite(c.temperatureC) || c.temperatureC < -60 || c.temperatureC > 60) bad('bad-temperature', `temperature must be −60…60 °C, got ${c.temperatureC}`);
-  if (c.siteAltitudeM !== undefined && (!Number.isFinite(c.siteAltitudeM) || c.siteAltitudeM < -500 || c.siteAltitudeM > 8000)) bad('bad-altitude', `site altitude must be −500…8000 m, got ${c.siteAltitudeM}`);
-  if (!Number.isFinite(opts.clearanceM) || opts.clearanceM < 0 || opts.clearanceM > 1000) bad('bad-clearance', `clearance must be 0…1000 m, got ${opts.clearanceM}`);
+  if (!Number.isFinite(c.temperatureC) || c.temperatureC < -60 || c.temperatureC > 60)
+    bad('bad-temperature', `temperature must be −60…60 °C, got ${c.temperatureC}`);
+  if (c.siteAltitudeM !== undefined && (!Number.isFinite(c.siteAltitudeM) || c.siteAltitudeM < -500 || c.siteAltitudeM > 8000))
+    bad('bad-altitude', `site altitude must be −500…8000 m, got ${c.siteAltitudeM}`);
+  if (!Number.isFinite(opts.clearanceM) || opts.clearanceM < 0 || opts.clearanceM > 1000)
+    bad('bad-clearance', `clearance must be 0…1000 m, got ${opts.clearanceM}`);
   if (!Number.isFinite(opts.maxHeightM) || opts.maxHeightM <= 0) bad('bad-height', `maximum height must be > 0 m, got ${opts.maxHeightM}`);
-  if (!Number.isFinite(opts.heightMarginM) || opts.heightMarginM < 0 || opts.heightMarginM >= opts.maxHeightM) bad('bad-height', `height margin must be ≥ 0 and below the maximum height, got ${opts.heightMarginM}`);
+  if (!Number.isFinite(opts.heightMarginM) || opts.heightMarginM < 0 || opts.heightMarginM >= opts.maxHeightM)
+    bad('bad-height', `height margin must be ≥ 0 and below the maximum height, got ${opts.heightMarginM}`);
 }
 
 /** Plan one delivery. See the module comment. */
@@ -159,7 +163,11 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
 
   // Places inside no-fly areas are refused naming both.
   const depotArea = areaContaining(prepared, depot.position);
-  if (depotArea) reasons.push({ code: 'depot-in-no-fly', message: `depot '${depot.name}' lies inside no-fly area '${depotArea.name}'${depotArea.reason ? ` (${depotArea.reason})` : ''}` });
+  if (depotArea)
+    reasons.push({
+      code: 'depot-in-no-fly',
+      message: `depot '${depot.name}' lies inside no-fly area '${depotArea.name}'${depotArea.reason ? ` (${depotArea.reason})` : ''}`,
+    });
   const dropArea = areaContaining(prepared, drop.position);
   if (dropArea) {
     reasons.push({
@@ -167,7 +175,11 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
       message: `drop point '${drop.name}' lies inside ${dropArea.temporary ? 'temporary ' : ''}no-fly area '${dropArea.name}'${dropArea.reason ? ` (${dropArea.reason})` : ''}`,
     });
   }
-  checks.push({ id: 'places-outside-no-fly', ok: !depotArea && !dropArea, message: !depotArea && !dropArea ? 'depot and drop point lie outside every no-fly area' : reasons.map((x) => x.message).join('; ') });
+  checks.push({
+    id: 'places-outside-no-fly',
+    ok: !depotArea && !dropArea,
+    message: !depotArea && !dropArea ? 'depot and drop point lie outside every no-fly area' : reasons.map((x) => x.message).join('; '),
+  });
   if (depotArea || dropArea) return infeasible();
 
   // A drop point on the depot: the parcel would be released onto the launch pad (hand it over).
@@ -191,7 +203,8 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
         ? `cruise at ${cruiseAltitudeM} m (the drone's ${drone.cruiseAltitudeM} m lowered to stay ${opts.heightMarginM} m under the ${opts.maxHeightM} m limit)`
         : `cruise at ${cruiseAltitudeM} m, ${r(opts.maxHeightM - cruiseAltitudeM, 2)} m under the ${opts.maxHeightM} m limit`,
   });
-  if (cruiseAltitudeM < MIN_CRUISE_ALTITUDE_M) reasons.push({ code: 'altitude-too-low', message: `cruise altitude ${cruiseAltitudeM} m is below the ${MIN_CRUISE_ALTITUDE_M} m minimum` });
+  if (cruiseAltitudeM < MIN_CRUISE_ALTITUDE_M)
+    reasons.push({ code: 'altitude-too-low', message: `cruise altitude ${cruiseAltitudeM} m is below the ${MIN_CRUISE_ALTITUDE_M} m minimum` });
   const dropHeightM = drop.heightM;
   const dropOk = dropHeightM >= 0 && dropHeightM + APPROACH_HEIGHT_M <= cruiseAltitudeM;
   checks.push({
@@ -201,7 +214,11 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
       ? `drop surface at ${dropHeightM} m above the depot; approach from ${r(dropHeightM + APPROACH_HEIGHT_M, 2)} m`
       : `drop surface at ${dropHeightM} m above the depot needs a cruise of at least ${dropHeightM + APPROACH_HEIGHT_M} m (have ${cruiseAltitudeM} m)`,
   });
-  if (!dropOk) reasons.push({ code: 'drop-point-too-high', message: `drop point '${drop.name}' at ${dropHeightM} m cannot be approached from the ${cruiseAltitudeM} m cruise altitude` });
+  if (!dropOk)
+    reasons.push({
+      code: 'drop-point-too-high',
+      message: `drop point '${drop.name}' at ${dropHeightM} m cannot be approached from the ${cruiseAltitudeM} m cruise altitude`,
+    });
 
   // Route.
   const route = planRoute(prepared, depot.position, drop.position);
@@ -219,7 +236,10 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
   checks.push({
     id: 'route-clear',
     ok: blockedLegs.length === 0,
-    message: blockedLegs.length === 0 ? `every leg keeps ${opts.clearanceM} m from every no-fly area` : `legs ${blockedLegs.join(', ')} come closer than ${opts.clearanceM} m to a no-fly area`,
+    message:
+      blockedLegs.length === 0
+        ? `every leg keeps ${opts.clearanceM} m from every no-fly area`
+        : `legs ${blockedLegs.join(', ')} come closer than ${opts.clearanceM} m to a no-fly area`,
   });
   if (blockedLegs.length > 0) reasons.push({ code: 'route-not-clear', message: `route legs ${blockedLegs.join(', ')} pass too close to a no-fly area` });
 
@@ -237,8 +257,16 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     inbound,
   });
   reasons.push(...energy.reasons);
-  checks.push({ id: 'payload', ok: conditions.payloadKg <= drone.maxPayloadKg, message: `payload ${conditions.payloadKg} kg of ${drone.maxPayloadKg} kg maximum` });
-  checks.push({ id: 'wind', ok: !energy.reasons.some((x) => x.code === 'wind-too-strong'), message: `wind ${conditions.wind.speedMs} m/s from ${conditions.wind.fromDeg}° (limit ${drone.maxWindMs} m/s)` });
+  checks.push({
+    id: 'payload',
+    ok: conditions.payloadKg <= drone.maxPayloadKg,
+    message: `payload ${conditions.payloadKg} kg of ${drone.maxPayloadKg} kg maximum`,
+  });
+  checks.push({
+    id: 'wind',
+    ok: !energy.reasons.some((x) => x.code === 'wind-too-strong'),
+    message: `wind ${conditions.wind.speedMs} m/s from ${conditions.wind.fromDeg}° (limit ${drone.maxWindMs} m/s)`,
+  });
   checks.push({
     id: 'battery-temperature',
     ok: !energy.reasons.some((x) => x.code === 'too-cold'),
@@ -298,7 +326,9 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     cruiseSpeedMs: drone.cruiseSpeedMs,
     dropHeightM,
     method: drone.deliveryMethod,
-    ...(windy ? { outboundSpeedsMs: energy.legs.slice(0, nOut).map((l) => l.groundSpeedMs), inboundSpeedsMs: energy.legs.slice(nOut).map((l) => l.groundSpeedMs) } : {}),
+    ...(windy
+      ? { outboundSpeedsMs: energy.legs.slice(0, nOut).map((l) => l.groundSpeedMs), inboundSpeedsMs: energy.legs.slice(nOut).map((l) => l.groundSpeedMs) }
+      : {}),
   });
   const deliveryItem = mission.items[mission.deliverySeq]!;
   const vehiclePlan: VehiclePlan = {
@@ -309,9 +339,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     home,
     delivery: { lat: r(drop.position[1], 7), lon: r(drop.position[0], 7), seq: deliveryItem.seq, method: drone.deliveryMethod },
   };
-  const waypoints: [number, number, number][] = mission.items
-    .filter((it) => it.seq > 0 && it.frame === 6)
-    .map((it) => [it.x / 1e7, it.y / 1e7, it.z]);
+  const waypoints: [number, number, number][] = mission.items.filter((it) => it.seq > 0 && it.frame === 6).map((it) => [it.x / 1e7, it.y / 1e7, it.z]);
 
   return {
     feasible: reasons.length === 0,
@@ -342,5 +370,9 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
 }
 
 function sortKeys(o: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]!]),
+  );
 }

@@ -101,7 +101,7 @@ export const MIN_BATTERY_TEMPERATURE_C = -30;
 
 /** ISA static pressure at a geopotential altitude (troposphere), Pa. */
 export function isaPressurePa(altitudeM: number): number {
-  return 101_325 * Math.pow(1 - (0.0065 * altitudeM) / 288.15, 5.25588);
+  return 101_325 * (1 - (0.0065 * altitudeM) / 288.15) ** 5.25588;
 }
 
 /** Air density from ISA pressure at the altitude and the actual air temperature, kg/m³. */
@@ -131,7 +131,7 @@ export function batteryCapacityFactor(temperatureC: number): number {
 
 /** Power scale for mass and air density: (m/m₀)^1.5 · σ^−0.5. */
 export function powerScale(massKg: number, emptyMassKg: number, sigma: number): number {
-  return Math.pow(massKg / emptyMassKg, 1.5) / Math.sqrt(sigma);
+  return (massKg / emptyMassKg) ** 1.5 / Math.sqrt(sigma);
 }
 
 export interface WindOnTrack {
@@ -225,7 +225,14 @@ function powersAt(drone: DroneProfile, massKg: number, sigma: number): Powers {
 }
 
 /** Vertical work at the drop point for each delivery method. */
-export function deliveryPhases(drone: DroneProfile, loaded: Powers, empty: Powers, cruiseAltitudeM: number, dropHeightM: number, method: DeliveryMethod): Phase[] {
+export function deliveryPhases(
+  drone: DroneProfile,
+  loaded: Powers,
+  empty: Powers,
+  cruiseAltitudeM: number,
+  dropHeightM: number,
+  method: DeliveryMethod,
+): Phase[] {
   const above = Math.max(0, cruiseAltitudeM - dropHeightM);
   const phases: Phase[] = [];
   if (method === 'winch') {

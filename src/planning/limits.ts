@@ -26,4 +26,3 @@ export const MIN_CRUISE_ALTITUDE_M = 30;
 export function fenceCeilingM(cruiseAltitudeM: number, opts: Pick<PlanOptions, 'maxHeightM' | 'heightMarginM'> = DEFAULT_PLAN_OPTIONS): number {
   return Math.min(opts.maxHeightM, cruiseAltitudeM + opts.heightMarginM / 2);
 }
-

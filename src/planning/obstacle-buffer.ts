@@ -74,7 +74,10 @@ function pie(v: XY, n1x: number, n1y: number, n2x: number, n2y: number, r: numbe
   const step = alpha / m;
   const radius = r / Math.cos(step / 2);
   const theta0 = Math.atan2(n1y, n1x);
-  const out: XY[] = [[v[0], v[1]], [v[0] + r * n1x, v[1] + r * n1y]];
+  const out: XY[] = [
+    [v[0], v[1]],
+    [v[0] + r * n1x, v[1] + r * n1y],
+  ];
   for (let j = 0; j < m; j++) {
     const t = theta0 + (j + 0.5) * step;
     out.push([v[0] + radius * Math.cos(t), v[1] + radius * Math.sin(t)]);
@@ -111,7 +114,17 @@ export function bufferPolygon(poly: LocalPolygon, r: number, maxStepRad: number)
       const corner = cornerNormals(ring, i);
       if (!corner) continue;
       const { v, q, n1x, n1y, n2x, n2y } = corner;
-      addPiece(normaliseRing([[v[0], v[1]], [q[0], q[1]], [q[0] + grown * n2x, q[1] + grown * n2y], [v[0] + grown * n2x, v[1] + grown * n2y]], true));
+      addPiece(
+        normaliseRing(
+          [
+            [v[0], v[1]],
+            [q[0], q[1]],
+            [q[0] + grown * n2x, q[1] + grown * n2y],
+            [v[0] + grown * n2x, v[1] + grown * n2y],
+          ],
+          true,
+        ),
+      );
       if (n1x * n2y - n1y * n2x > 1e-12) addPiece(normaliseRing(pie(v, n1x, n1y, n2x, n2y, grown, maxStepRad), true));
     }
   }
@@ -132,10 +145,13 @@ export function bufferPolygon(poly: LocalPolygon, r: number, maxStepRad: number)
     // Union failed (degenerate input): fall back to triangles, each buffered as a convex polygon;
     // overlapping obstacles are handled by the planner.
     const tris = tesselate(turfPolygon(poly.rings.map(closed)));
-    return tris.features.map((t) =>
-      localPolygon(poly.area, [bufferConvexRing(normaliseRing(t.geometry.coordinates[0]! as XY[], true), r, maxStepRad)]),
-    );
+    return tris.features.map((t) => localPolygon(poly.area, [bufferConvexRing(normaliseRing(t.geometry.coordinates[0]! as XY[], true), r, maxStepRad)]));
   }
   const parts = merged.geometry.type === 'Polygon' ? [merged.geometry.coordinates] : merged.geometry.coordinates;
-  return parts.map((rings) => localPolygon(poly.area, rings.map((ring, k) => normaliseRing(ring as XY[], k === 0))));
+  return parts.map((rings) =>
+    localPolygon(
+      poly.area,
+      rings.map((ring, k) => normaliseRing(ring as XY[], k === 0)),
+    ),
+  );
 }

@@ -56,7 +56,12 @@ export function projectNoFly(areas: readonly NoFlyArea[], proj: LocalProjection)
   for (const area of areas) {
     const parts = area.geometry.type === 'Polygon' ? [area.geometry.coordinates] : area.geometry.coordinates;
     for (const part of parts) {
-      const rings = part.map((ring, k) => normaliseRing(ring.map((p) => proj.toLocal([p[0]!, p[1]!])), k === 0));
+      const rings = part.map((ring, k) =>
+        normaliseRing(
+          ring.map((p) => proj.toLocal([p[0]!, p[1]!])),
+          k === 0,
+        ),
+      );
       out.push(localPolygon(area, rings));
     }
   }

@@ -389,15 +389,16 @@ function enclosingAreas(prepared: PreparedMap, x: number, y: number, cap: number
     }
     if (bestOwner >= 0) obstacles.add(bestOwner);
   }
-  const names = [...new Set([...obstacles].sort((a, b) => a - b).map((o) => prepared.obstacles[o]!.area))]
-    .sort((a, b) => a.index - b.index)
-    .map((a) => a.name);
+  const names = [...new Set([...obstacles].sort((a, b) => a - b).map((o) => prepared.obstacles[o]!.area))].sort((a, b) => a.index - b.index).map((a) => a.name);
   return { names, size: queue.length };
 }
 
 /** Shortest clear route from `from` to `to` ([lon, lat]) on a prepared map. */
 export function planRoute(prepared: PreparedMap, from: LonLat, to: LonLat): RouteResult {
-  for (const [what, p] of [['start', from], ['destination', to]] as const) {
+  for (const [what, p] of [
+    ['start', from],
+    ['destination', to],
+  ] as const) {
     if (!Array.isArray(p) || !Number.isFinite(p[0]) || !Number.isFinite(p[1]) || Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) {
       throw new RangeError(`route ${what} must be a [lon, lat] position in degrees, got ${JSON.stringify(p)}`);
     }
@@ -411,7 +412,11 @@ export function planRoute(prepared: PreparedMap, from: LonLat, to: LonLat): Rout
   if (goalIn >= 0 || areaContaining(prepared, to)) return blockedEnd(prepared, 'goal', to, gx, gy, Math.max(goalIn, 0));
 
   let local: XY[] | undefined;
-  if (prepared.tester.blocking(sx, sy, gx, gy) < 0) local = [[sx, sy], [gx, gy]];
+  if (prepared.tester.blocking(sx, sy, gx, gy) < 0)
+    local = [
+      [sx, sy],
+      [gx, gy],
+    ];
   else local = searchLocal(prepared, sx, sy, gx, gy);
 
   if (!local) {

@@ -4,7 +4,7 @@
  * byte for byte once serialised.
  */
 import type { DeliveryMethod } from '../domain/words.js';
-import type { LonLat, ZoneMap } from '../geo/types.js';
+import type { LonLat } from '../geo/types.js';
 
 export interface DroneProfile {
   id: string;

@@ -11,7 +11,10 @@ export type Clock = () => Date;
 export class StoreConnection {
   private readonly stmts = new Map<string, Statement>();
 
-  constructor(readonly db: Database, private readonly clock: Clock = () => new Date()) {}
+  constructor(
+    readonly db: Database,
+    private readonly clock: Clock = () => new Date(),
+  ) {}
 
   /** The clock's time as the ISO string every timestamp column holds. */
   now(): string {

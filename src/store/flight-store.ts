@@ -41,7 +41,7 @@ export class SqliteFlightStore implements FlightStore {
   saveTransition(flightId: string, transition: Transition, state: FlightState): void {
     const f = this.flight(flightId);
     this.repos.transaction(() => {
-      const reason = state.status === 'aborted' || state.status === 'failed' ? state.reason ?? transition.cause : null;
+      const reason = state.status === 'aborted' || state.status === 'failed' ? (state.reason ?? transition.cause) : null;
       this.repos.flights.transition(f.id, transition.to as FlightStatus, transition.cause, iso(transition.t), reason);
       if (state.timestamps.takeoffAt !== null) this.repos.flights.setAirborne(f.id, iso(state.timestamps.takeoffAt));
       this.repos.flights.setPaused(f.id, state.paused !== null);
@@ -51,7 +51,14 @@ export class SqliteFlightStore implements FlightStore {
         this.repos.requests.setStatus(req.id, 'failed', { statusReason: reason ?? `flight ${transition.to}` });
       }
       if (transition.to === 'aborted' && state.abort) {
-        this.repos.audit.append({ actorId: null, action: 'flight.aborted', subjectType: 'flight', subjectId: f.id, reason: state.abort.reason ?? transition.cause, details: { by: state.abort.by } });
+        this.repos.audit.append({
+          actorId: null,
+          action: 'flight.aborted',
+          subjectType: 'flight',
+          subjectId: f.id,
+          reason: state.abort.reason ?? transition.cause,
+          details: { by: state.abort.by },
+        });
       }
     });
     this.events.transition?.(f.id, f.requestId, transition, state);
@@ -59,7 +66,13 @@ export class SqliteFlightStore implements FlightStore {
 
   saveAlert(flightId: string, alert: Alert): void {
     const f = this.flight(flightId);
-    this.repos.flights.addAlert({ flightId: f.id, kind: alert.kind, severity: alert.active ? alert.severity : 'info', message: alert.message, at: iso(alert.t) });
+    this.repos.flights.addAlert({
+      flightId: f.id,
+      kind: alert.kind,
+      severity: alert.active ? alert.severity : 'info',
+      message: alert.message,
+      at: iso(alert.t),
+    });
     this.events.alert?.(f.id, f.requestId, alert);
   }
 
@@ -69,13 +82,25 @@ export class SqliteFlightStore implements FlightStore {
     if (delivery.delivered && release) {
       this.repos.transaction(() => {
         const fresh = this.repos.flights.recordDelivery({
-          flightId: f.id, requestId: f.requestId, at: iso(delivery.deliveredAt ?? release.t), lat: release.lat, lon: release.lon,
-          distanceM: release.distanceM, cause: release.text,
+          flightId: f.id,
+          requestId: f.requestId,
+          at: iso(delivery.deliveredAt ?? release.t),
+          lat: release.lat,
+          lon: release.lon,
+          distanceM: release.distanceM,
+          cause: release.text,
         });
         const req = this.repos.requests.byId(f.requestId);
         if (fresh && req && (req.status === 'in-flight' || req.status === 'failed')) {
           this.repos.requests.setStatus(req.id, 'delivered', { statusReason: null });
-          this.repos.audit.append({ actorId: null, action: 'request.delivered', subjectType: 'request', subjectId: req.id, reason: release.text, details: { flightId: f.id, distanceM: release.distanceM } });
+          this.repos.audit.append({
+            actorId: null,
+            action: 'request.delivered',
+            subjectType: 'request',
+            subjectId: req.id,
+            reason: release.text,
+            details: { flightId: f.id, distanceM: release.distanceM },
+          });
         }
       });
     }
@@ -94,7 +119,10 @@ export class SqliteFlightStore implements FlightStore {
     for (const p of points) {
       const id = Number(p.flightId);
       let list = byFlight.get(id);
-      if (!list) byFlight.set(id, (list = []));
+      if (!list) {
+        list = [];
+        byFlight.set(id, list);
+      }
       list.push({ t: p.t, lat: p.lat, lon: p.lon, relAltM: p.relAltM, groundSpeedMs: p.groundSpeedMs, headingDeg: p.headingDeg, batteryPct: p.batteryPct });
     }
     this.repos.transaction(() => {
@@ -109,8 +137,14 @@ export class SqliteFlightStore implements FlightStore {
       const state = f.runnerState as FlightState | null;
       if (!mission?.plan.vehiclePlan || !state) continue;
       out.push({
-        id: String(f.id), sysid: f.sysid, connection: f.connectionUrl, plan: mission.plan.vehiclePlan, deliveryPlan: mission.plan, state,
-        createdAt: Date.parse(f.createdAt), updatedAt: Date.parse(f.createdAt),
+        id: String(f.id),
+        sysid: f.sysid,
+        connection: f.connectionUrl,
+        plan: mission.plan.vehiclePlan,
+        deliveryPlan: mission.plan,
+        state,
+        createdAt: Date.parse(f.createdAt),
+        updatedAt: Date.parse(f.createdAt),
       });
     }
     return out;

@@ -35,8 +35,12 @@ export class Repositories {
   readonly audit: AuditRepository;
   readonly settings: SettingsRepository;
 
-  constructor(readonly db: Database, clock?: Clock) {
-    const c = (this.connection = new StoreConnection(db, clock));
+  constructor(
+    readonly db: Database,
+    clock?: Clock,
+  ) {
+    const c = new StoreConnection(db, clock);
+    this.connection = c;
     this.users = new UsersRepository(c);
     this.zoneMaps = new ZoneMapsRepository(c);
     this.drones = new DronesRepository(c);

@@ -46,7 +46,14 @@ import type { FeatureCollection } from 'geojson';
 import type { AreaKind, MapIssue } from '../geo/types.js';
 import type { Check, Reason, FenceSummary } from '../planning/types.js';
 import type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency } from '../domain/words.js';
-import type { FlightAlertView, FlightDeliveryView, FlightLiveEvents, FlightPosition, FlightProgressView, FlightTransitionView } from '../dispatch/live-events.js';
+import type {
+  FlightAlertView,
+  FlightDeliveryView,
+  FlightLiveEvents,
+  FlightPosition,
+  FlightProgressView,
+  FlightTransitionView,
+} from '../dispatch/live-events.js';
 import { type Assert, CLOSED, Nullable, type Same, StringEnum, Text } from './schema-kit.js';
 
 /** The domain words the contract uses (src/domain/words.ts). */
@@ -63,9 +70,29 @@ export const UrgencySchema = StringEnum(['critical', 'urgent', 'routine']);
 export const RequestStatusSchema = StringEnum(['awaiting-approval', 'unservable', 'rejected', 'in-flight', 'delivered', 'failed', 'cancelled']);
 export const MissionStatusSchema = StringEnum(['awaiting-approval', 'approved', 'rejected', 'superseded', 'infeasible']);
 export const FlightStatusSchema = StringEnum([
-  'approved', 'uploading', 'uploaded', 'arming', 'en-route', 'delivering', 'returning', 'landed', 'completed', 'aborted', 'failed',
+  'approved',
+  'uploading',
+  'uploaded',
+  'arming',
+  'en-route',
+  'delivering',
+  'returning',
+  'landed',
+  'completed',
+  'aborted',
+  'failed',
 ]);
-export const ErrorCodeSchema = StringEnum(['bad-request', 'unauthenticated', 'forbidden', 'csrf', 'not-found', 'conflict', 'infeasible', 'rate-limited', 'internal']);
+export const ErrorCodeSchema = StringEnum([
+  'bad-request',
+  'unauthenticated',
+  'forbidden',
+  'csrf',
+  'not-found',
+  'conflict',
+  'infeasible',
+  'rate-limited',
+  'internal',
+]);
 export const ChecklistItemSchema = Type.Object({
   id: Type.String(),
   label: Type.String({ description: 'English label; the pages show their own translation by id.' }),
@@ -73,10 +100,7 @@ export const ChecklistItemSchema = Type.Object({
 
 // ─── shared ─────────────────────────────────────────────────────────────────────────────────────
 
-export const LatLonSchema = Type.Object(
-  { lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }) },
-  CLOSED,
-);
+export const LatLonSchema = Type.Object({ lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }) }, CLOSED);
 export type LatLon = Static<typeof LatLonSchema>;
 
 /**
@@ -105,7 +129,10 @@ export const FeatureCollectionSchema = Type.Unsafe<FeatureCollection>(
   ),
 );
 
-export const ReasonSchema = Type.Object({ code: Type.String(), message: Type.String() }, { description: 'Why something failed: code (the UI translates it) and English message' });
+export const ReasonSchema = Type.Object(
+  { code: Type.String(), message: Type.String() },
+  { description: 'Why something failed: code (the UI translates it) and English message' },
+);
 export const CheckSchema = Type.Object({ id: Type.String(), ok: Type.Boolean(), message: Type.String({ description: 'English; the UI translates by id.' }) });
 export const MapIssueSchema = Type.Object({
   code: Type.String(),
@@ -163,7 +190,9 @@ export const ApiErrorSchema = Type.Object({
 export type ApiError = Static<typeof ApiErrorSchema>;
 /** Every route answers its failures in the ApiError shape (the table above). */
 export const ERROR_RESPONSES = {
-  '4xx': Type.With(ApiErrorSchema, { description: 'Refused: bad-request (400), unauthenticated (401), forbidden / csrf (403), not-found (404), conflict (409), rate-limited (429)' }),
+  '4xx': Type.With(ApiErrorSchema, {
+    description: 'Refused: bad-request (400), unauthenticated (401), forbidden / csrf (403), not-found (404), conflict (409), rate-limited (429)',
+  }),
   '5xx': Type.With(ApiErrorSchema, { description: 'internal (500): details in the service log' }),
 };
 /** 204: no body. */
@@ -212,7 +241,14 @@ export type ConfigResponse = Static<typeof ConfigResponseSchema>;
 export const ZoneMapSummarySchema = Type.Object({
   depots: Type.Array(Type.Object({ name: Type.String(), position: LatLonSchema, drones: Type.Array(Type.String()) })),
   dropPoints: Type.Array(Type.Object({ name: Type.String(), position: LatLonSchema, zone: Nullable(Type.String()), heightM: Type.Number() })),
-  areas: Type.Array(Type.Object({ name: Type.String(), kind: StringEnum(['sealed', 'controlled', 'precaution', 'no-fly']), reason: Nullable(Type.String()), temporary: Type.Boolean() })),
+  areas: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      kind: StringEnum(['sealed', 'controlled', 'precaution', 'no-fly']),
+      reason: Nullable(Type.String()),
+      temporary: Type.Boolean(),
+    }),
+  ),
   warnings: Type.Array(MapIssueSchema),
 });
 export type ZoneMapSummary = Static<typeof ZoneMapSummarySchema>;
@@ -256,7 +292,9 @@ export const DroneViewSchema = Type.Object({
   }),
   sysid: Type.Integer({ description: 'MAVLink system id of the vehicle.' }),
   enabled: Type.Boolean(),
-  status: StringEnum(['idle', 'flying', 'disabled'], { description: "'flying' while a flight is not finished; 'idle' otherwise; 'disabled' when not enabled." }),
+  status: StringEnum(['idle', 'flying', 'disabled'], {
+    description: "'flying' while a flight is not finished; 'idle' otherwise; 'disabled' when not enabled.",
+  }),
   profile: Nullable(Type.Object({ name: Type.String(), maxPayloadKg: Type.Number(), cruiseSpeedMs: Type.Number(), batteryWh: Type.Number() })),
 });
 export type DroneView = Static<typeof DroneViewSchema>;
@@ -375,7 +413,8 @@ export const DropRequestViewSchema = Type.Object({
   flight: Nullable(Type.Object({ id: Type.Integer(), state: FlightStatusSchema })),
   eta: Nullable(Type.String(), { description: 'Expected delivery time: planned flight time from now while awaiting approval / from take-off in flight.' }),
   handoverCode: Nullable(Type.String(), {
-    description: 'Hand-over code (6 digits) the officer tells the recipient; shown only to the officer who made the request (and admins); null for everyone else.',
+    description:
+      'Hand-over code (6 digits) the officer tells the recipient; shown only to the officer who made the request (and admins); null for everyone else.',
   }),
   delivery: Nullable(FlightDeliveryViewSchema),
 });
@@ -469,7 +508,14 @@ export const MissionDetailSchema = Type.Object({
     { description: 'Geometry for the review map ([lon, lat] everywhere).' },
   ),
   legs: Type.Array(
-    Type.Object({ from: LonLatPairSchema, to: LonLatPairSchema, distanceM: Type.Number(), groundSpeedMs: Type.Number(), durationS: Type.Number(), energyWh: Type.Number() }),
+    Type.Object({
+      from: LonLatPairSchema,
+      to: LonLatPairSchema,
+      distanceM: Type.Number(),
+      groundSpeedMs: Type.Number(),
+      durationS: Type.Number(),
+      energyWh: Type.Number(),
+    }),
   ),
   fence: FenceSummarySchema,
   rallyUnsafeLegs: Type.Array(Type.Object({ legIndex: Type.Integer(), message: Type.String() })),
@@ -485,10 +531,7 @@ export type MissionDetail = Static<typeof MissionDetailSchema>;
 // GET /api/missions/:id → MissionDetail.
 
 /** POST /api/missions/:id/approve (pilot): every PREFLIGHT_CHECKLIST id ticked, else 400 field 'checklist'. */
-export const ApproveBodySchema = Type.Object(
-  { checklist: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50, uniqueItems: true }) },
-  CLOSED,
-);
+export const ApproveBodySchema = Type.Object({ checklist: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50, uniqueItems: true }) }, CLOSED);
 export type ApproveBody = Static<typeof ApproveBodySchema>;
 /** POST /api/missions/:id/reject (pilot): 3–500 chars. → 200 MissionSummary. */
 export const RejectBodySchema = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, CLOSED);
@@ -542,7 +585,14 @@ export const FlightTrackResponseSchema = Type.Object({
   flightId: Type.Integer(),
   planned: Type.Array(LonLatPairSchema),
   points: Type.Array(
-    Type.Object({ t: Type.String(), lat: Type.Number(), lon: Type.Number(), relAltM: Type.Number(), groundSpeedMs: Type.Number(), batteryPct: Nullable(Type.Number()) }),
+    Type.Object({
+      t: Type.String(),
+      lat: Type.Number(),
+      lon: Type.Number(),
+      relAltM: Type.Number(),
+      groundSpeedMs: Type.Number(),
+      batteryPct: Nullable(Type.Number()),
+    }),
   ),
 });
 export type FlightTrackResponse = Static<typeof FlightTrackResponseSchema>;

@@ -55,7 +55,11 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'medidrop', version: '0.1.0', description: 'Drone medicine-delivery service: drop requests, plans, approvals, flights. Contract: src/web/api-types.ts.' },
+      info: {
+        title: 'medidrop',
+        version: '0.1.0',
+        description: 'Drone medicine-delivery service: drop requests, plans, approvals, flights. Contract: src/web/api-types.ts.',
+      },
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'medidrop_session' },

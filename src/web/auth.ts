@@ -95,13 +95,17 @@ const LOG_IN_FIRST = 'log in first (POST /api/session)';
 
 /** Route hook: logged in (401), one of `roles` (403), and the CSRF token on state changes (403 csrf). */
 export function guard(roles: Allowed): onRequestHookHandler {
-  return function (req, reply, done) {
+  return (req, reply, done) => {
     if (!req.user) {
       sendError(reply, 'unauthenticated', LOG_IN_FIRST);
       return;
     }
     if (roles !== 'any' && !roles.includes(req.user.role)) {
-      sendError(reply, 'forbidden', `${/^[aeiou]/.test(req.user.role) ? 'an' : 'a'} ${req.user.role} may not ${req.method} ${req.routeOptions.url ?? req.url}; needs ${roles.join(' or ')}`);
+      sendError(
+        reply,
+        'forbidden',
+        `${/^[aeiou]/.test(req.user.role) ? 'an' : 'a'} ${req.user.role} may not ${req.method} ${req.routeOptions.url ?? req.url}; needs ${roles.join(' or ')}`,
+      );
       return;
     }
     if (!SAFE_METHODS.has(req.method) && !csrfOk(req)) {

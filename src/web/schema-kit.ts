@@ -13,8 +13,7 @@ export const Nullable = <T extends TSchema>(t: T, options?: TSchemaOptions) => T
  * the allowed values, which errors.ts turns into "<field> must be one of …" (a union of literals
  * would fail as "must match a schema in anyOf").
  */
-export const StringEnum = <const V extends string[]>(values: readonly [...V], options?: TSchemaOptions) =>
-  Type.Enum(values, { type: 'string', ...options });
+export const StringEnum = <const V extends string[]>(values: readonly [...V], options?: TSchemaOptions) => Type.Enum(values, { type: 'string', ...options });
 
 /** Free text may hold tabs and line breaks, but no other control characters (NUL, escapes, …). */
 export const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$';

@@ -7,15 +7,7 @@ import type { FlightState as FleetState } from '../fleet/flight-state.js';
 import type { DeliveryPlan } from '../planner/types.js';
 import type { Repositories } from '../store/repositories.js';
 import type { DropRequestRecord, MissionRecord, ServiceFlight, UserRecord } from '../store/records.js';
-import type {
-  DropRequestView,
-  FlightAlertView,
-  FlightView,
-  LonLatPair,
-  MissionDetail,
-  MissionSummary,
-  UserView,
-} from './api-types.js';
+import type { DropRequestView, FlightAlertView, FlightView, LonLatPair, MissionDetail, MissionSummary, UserView } from './api-types.js';
 import { PREFLIGHT_CHECKLIST } from './api-types.js';
 import { userView } from './auth.js';
 
@@ -86,7 +78,14 @@ export function requestView(src: ViewSources, r: DropRequestRecord, viewer: User
     reasons: r.reasons,
     missionId: r.missionId,
     plan: mission
-      ? { depot: mission.depot, droneId: mission.droneId, droneName: drone?.name ?? mission.droneId, distanceM: mission.plan.distanceM, durationS: mission.plan.durationS, route: plannedRoute(mission.plan) }
+      ? {
+          depot: mission.depot,
+          droneId: mission.droneId,
+          droneName: drone?.name ?? mission.droneId,
+          distanceM: mission.plan.distanceM,
+          durationS: mission.plan.durationS,
+          route: plannedRoute(mission.plan),
+        }
       : null,
     flight: flight ? { id: flight.id, state: flight.state } : null,
     eta,
@@ -194,7 +193,8 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
   const v = live?.vehicle;
   const delivered = live?.delivery.delivered ?? delivery !== null;
   const etaS = live ? (delivered ? live.progress.etaHomeS : live.progress.etaDropS) : null;
-  const alerts: FlightAlertView[] = opts.history === false ? [] : repos.flights.alerts(f.id).map((a) => ({ kind: a.kind, severity: a.severity, message: a.message, at: a.at }));
+  const alerts: FlightAlertView[] =
+    opts.history === false ? [] : repos.flights.alerts(f.id).map((a) => ({ kind: a.kind, severity: a.severity, message: a.message, at: a.at }));
   return {
     id: f.id,
     missionId: f.missionId,
@@ -209,7 +209,14 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
     progress: src.progress(f.id),
     routeFraction: live?.progress.fraction ?? (f.state === 'completed' ? 1 : 0),
     position: v?.position
-      ? { t: new Date(v.position.t).toISOString(), lat: v.position.lat, lon: v.position.lon, relAltM: v.position.relAltM, groundSpeedMs: v.position.groundSpeedMs, headingDeg: v.position.headingDeg }
+      ? {
+          t: new Date(v.position.t).toISOString(),
+          lat: v.position.lat,
+          lon: v.position.lon,
+          relAltM: v.position.relAltM,
+          groundSpeedMs: v.position.groundSpeedMs,
+          headingDeg: v.position.headingDeg,
+        }
       : null,
     batteryPct: v?.battery?.remainingPct ?? null,
     link: { up: (src.isLive?.(f.id) ?? true) && (v?.linkUp ?? false), lastHeardAt: iso(v?.lastHeardT) },

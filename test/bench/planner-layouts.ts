@@ -10,7 +10,6 @@ import type { LonLat, ZoneMap } from '../../src/geo/types.js';
 import type { PreparedMap } from '../../src/planning/route.js';
 import { seededRandom } from '../support/random.js';
 
-
 export const LAYOUT_ORIGIN: LonLat = [112.5489, 37.8706]; // Taiyuan
 
 export interface LayoutOptions {
@@ -51,11 +50,27 @@ function concavePolygon(rng: () => number, cx: number, cy: number, r: number): X
   if (kind === 0) {
     // L shape
     const w = r * (0.3 + rng() * 0.3);
-    pts = [[-r, -r], [r, -r], [r, -r + w], [-r + w, -r + w], [-r + w, r], [-r, r]];
+    pts = [
+      [-r, -r],
+      [r, -r],
+      [r, -r + w],
+      [-r + w, -r + w],
+      [-r + w, r],
+      [-r, r],
+    ];
   } else if (kind === 1) {
     // U shape
     const w = r * (0.25 + rng() * 0.2);
-    pts = [[-r, -r], [r, -r], [r, r], [r - w, r], [r - w, -r + w], [-r + w, -r + w], [-r + w, r], [-r, r]];
+    pts = [
+      [-r, -r],
+      [r, -r],
+      [r, r],
+      [r - w, r],
+      [r - w, -r + w],
+      [-r + w, -r + w],
+      [-r + w, r],
+      [-r, r],
+    ];
   } else {
     // star
     const k = 5 + Math.floor(rng() * 4);
@@ -191,18 +206,22 @@ export class ReferenceSolver {
   private readonly vn: XY[] = [];
   private readonly adj: { to: number; w: number }[][];
 
-  constructor(private readonly prepared: PreparedMap, private readonly allVertices: boolean) {
+  constructor(
+    private readonly prepared: PreparedMap,
+    private readonly allVertices: boolean,
+  ) {
     this.obs = prepared.obstacles.map((o) => {
       let minX = Infinity;
       let minY = Infinity;
       let maxX = -Infinity;
       let maxY = -Infinity;
-      for (const r of o.rings) for (const [x, y] of r) {
-        minX = Math.min(minX, x);
-        minY = Math.min(minY, y);
-        maxX = Math.max(maxX, x);
-        maxY = Math.max(maxY, y);
-      }
+      for (const r of o.rings)
+        for (const [x, y] of r) {
+          minX = Math.min(minX, x);
+          minY = Math.min(minY, y);
+          maxX = Math.max(maxX, x);
+          maxY = Math.max(maxY, y);
+        }
       return { rings: o.rings.map((r) => r.map((p): XY => [p[0], p[1]])), minX, minY, maxX, maxY };
     });
     for (const o of this.obs) {
@@ -304,10 +323,11 @@ export class ReferenceSolver {
       if (du >= best) break;
       done[u] = 1;
       best = Math.min(best, du + toGoal[u]!);
-      for (const { to, w } of this.adj[u]!) if (du + w < dist[to]!) {
-        dist[to] = du + w;
-        push(du + w, to);
-      }
+      for (const { to, w } of this.adj[u]!)
+        if (du + w < dist[to]!) {
+          dist[to] = du + w;
+          push(du + w, to);
+        }
     }
     return best === Infinity ? undefined : best;
   }

@@ -29,7 +29,10 @@ function quantile(sorted: number[], q: number): number {
 }
 
 function median(xs: number[]): number {
-  return quantile([...xs].sort((a, b) => a - b), 0.5);
+  return quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 function fmtMs(ms: number): string {
@@ -88,7 +91,9 @@ export async function run(): Promise<void> {
     const t0 = performance.now();
     const prepared = prepareMap(layout.map, { clearanceM: CLEARANCE_M });
     const prepMs = performance.now() - t0;
-    log(`\n-- ${size.polygons} polygons: prepared in ${fmtMs(prepMs)} (${prepared.stats.obstacles} buffered obstacles, ${prepared.stats.obstacleEdges} edges, ${prepared.stats.corners} corners, ${prepared.stats.graphEdges} graph edges)`);
+    log(
+      `\n-- ${size.polygons} polygons: prepared in ${fmtMs(prepMs)} (${prepared.stats.obstacles} buffered obstacles, ${prepared.stats.obstacleEdges} edges, ${prepared.stats.corners} corners, ${prepared.stats.graphEdges} graph edges)`,
+    );
 
     const rng = seededRandom(size.polygons * 31 + 7);
     const pts = freePoints(layout, prepared, rng, 2 * size.queries);
@@ -106,9 +111,16 @@ export async function run(): Promise<void> {
     });
     const ok = results.filter((r) => r.ok).length;
     const detours = results.filter((r) => r.ok && r.path.length > 2).length;
-    const detourTimes = ours.filter((_, i) => { const r = results[i]!; return r.ok && r.path.length > 2; }).sort((a, b) => a - b);
+    const detourTimes = ours
+      .filter((_, i) => {
+        const r = results[i]!;
+        return r.ok && r.path.length > 2;
+      })
+      .sort((a, b) => a - b);
     ours.sort((a, b) => a - b);
-    log(`   medidrop: ${pairs.length} queries, ${ok} routes (${detours} with detours), ${pairs.length - ok} unreachable; median ${fmtMs(quantile(ours, 0.5))}, p95 ${fmtMs(quantile(ours, 0.95))}; detours only: median ${fmtMs(quantile(detourTimes, 0.5))}, p95 ${fmtMs(quantile(detourTimes, 0.95))}`);
+    log(
+      `   medidrop: ${pairs.length} queries, ${ok} routes (${detours} with detours), ${pairs.length - ok} unreachable; median ${fmtMs(quantile(ours, 0.5))}, p95 ${fmtMs(quantile(ours, 0.95))}; detours only: median ${fmtMs(quantile(detourTimes, 0.5))}, p95 ${fmtMs(quantile(detourTimes, 0.95))}`,
+    );
 
     // Reference optimum (exhaustive bitangent visibility graph, naive tests), outside the timing.
     const tr = performance.now();
@@ -123,7 +135,9 @@ export async function run(): Promise<void> {
       }
       worstExcess = Math.max(worstExcess, r.lengthM / ref - 1);
     });
-    log(`   optimum: reference solver (${reference.vertexCount} vertices) in ${fmtMs(performance.now() - tr)}; medidrop worst length excess ${(worstExcess * 100).toFixed(5)} %, reachability disagreements ${disagreements}`);
+    log(
+      `   optimum: reference solver (${reference.vertexCount} vertices) in ${fmtMs(performance.now() - tr)}; medidrop worst length excess ${(worstExcess * 100).toFixed(5)} %, reachability disagreements ${disagreements}`,
+    );
 
     // Our crossings, checked with turf on every route.
     const polys = noFlyFeatures(layout);
@@ -162,15 +176,23 @@ export async function run(): Promise<void> {
     if (process.stdout.isTTY) process.stdout.write(' '.repeat(60) + '\r');
     turfTimes.sort((a, b) => a - b);
     const speed = quantile(turfTimes, 0.5) / quantile(ours, 0.5);
-    log(`   turf: ${turfRuns} queries (of ${pairs.length}; turf is slow), median ${fmtMs(quantile(turfTimes, 0.5))}, p95 ${fmtMs(quantile(turfTimes, 0.95))}${turfOnUnreachable ? `, ${turfOnUnreachable} "paths" to goals medidrop proved unreachable` : ''}`);
+    log(
+      `   turf: ${turfRuns} queries (of ${pairs.length}; turf is slow), median ${fmtMs(quantile(turfTimes, 0.5))}, p95 ${fmtMs(quantile(turfTimes, 0.95))}${turfOnUnreachable ? `, ${turfOnUnreachable} "paths" to goals medidrop proved unreachable` : ''}`,
+    );
     log(`   speed: medidrop is ${speed.toFixed(0)}× faster (median vs median)`);
-    log(`   length: turf / medidrop median ${median(lengthRatios).toFixed(4)} (min ${Math.min(...lengthRatios).toFixed(4)}, max ${Math.max(...lengthRatios).toFixed(4)})`);
-    log(`   safety: paths crossing a no-fly area: turf ${turfCrossings}/${turfRuns}, medidrop ${ourCrossings}/${ok}; cutting the ${CLEARANCE_M} m clearance: turf ${turfCuts}/${turfRuns}, medidrop ${ourCuts}/${ok}`);
+    log(
+      `   length: turf / medidrop median ${median(lengthRatios).toFixed(4)} (min ${Math.min(...lengthRatios).toFixed(4)}, max ${Math.max(...lengthRatios).toFixed(4)})`,
+    );
+    log(
+      `   safety: paths crossing a no-fly area: turf ${turfCrossings}/${turfRuns}, medidrop ${ourCrossings}/${ok}; cutting the ${CLEARANCE_M} m clearance: turf ${turfCuts}/${turfRuns}, medidrop ${ourCuts}/${ok}`,
+    );
     rows.push(
       `| ${size.polygons} | ${fmtMs(prepMs)} | ${fmtMs(quantile(ours, 0.5))} / ${fmtMs(quantile(ours, 0.95))} | ${fmtMs(quantile(turfTimes, 0.5))} / ${fmtMs(quantile(turfTimes, 0.95))} (${turfRuns} q) | ${speed.toFixed(0)}× | ${median(lengthRatios).toFixed(3)} | +${(worstExcess * 100).toFixed(4)} % | ${turfCrossings}/${turfRuns} vs ${ourCrossings}/${ok} |`,
     );
   }
-  log('\n| polygons | prepare | medidrop median / p95 | turf median / p95 | speed-up | turf/medidrop length | medidrop vs optimum (worst) | crossing no-fly: turf vs medidrop |');
+  log(
+    '\n| polygons | prepare | medidrop median / p95 | turf median / p95 | speed-up | turf/medidrop length | medidrop vs optimum (worst) | crossing no-fly: turf vs medidrop |',
+  );
   log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) log(r);
   log('targets (500 polygons): median < 20 ms, ≥ 100× faster than turf, 0 crossings, ≤ 0.5 % over the optimum');

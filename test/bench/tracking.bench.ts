@@ -20,7 +20,7 @@ import { setMaxListeners } from 'node:events';
 import Database from 'better-sqlite3';
 import { createLogger } from '../../src/log.js';
 import { connect } from '../../src/mavlink/connection.js';
-import { MavlinkVehicle } from '../../src/mavlink/vehicle.js';
+import type { MavlinkVehicle } from '../../src/mavlink/vehicle.js';
 import { PacketSplitter, decodePacket, MSG } from '../../src/mavlink/wire.js';
 import { toVehicleEvent } from '../../src/mavlink/events.js';
 import type { MavlinkConnection, VehicleLink } from '../../src/mavlink/types.js';
@@ -50,10 +50,20 @@ function benchPlan(i: number): VehiclePlan {
   const corner = offset(home, 700, 0);
   const drop = offset(home, 700, 300);
   const built = buildMission({
-    home, outbound: [depot, corner, drop], inbound: [drop, corner, depot], cruiseAltitudeM: 40, cruiseSpeedMs: 10, dropHeightM: 0, method: 'payload-place',
+    home,
+    outbound: [depot, corner, drop],
+    inbound: [drop, corner, depot],
+    cruiseAltitudeM: 40,
+    cruiseSpeedMs: 10,
+    dropHeightM: 0,
+    method: 'payload-place',
   });
   return {
-    mission: built.items, fence: [], rally: [], params: built.params, home,
+    mission: built.items,
+    fence: [],
+    rally: [],
+    params: built.params,
+    home,
     delivery: { lat: drop[1], lon: drop[0], seq: built.deliverySeq, method: 'payload-place' },
   };
 }
@@ -180,13 +190,31 @@ export async function run(): Promise<void> {
     const vehicles: VehicleLink[] = [];
     for (let i = 0; i < VEHICLES; i++) vehicles.push(await conn!.waitForVehicle({ sysid: i + 1, timeoutMs: 20_000 }));
     for (let i = 0; i < VEHICLES; i++) {
-      handles.push(startFlight({ vehicle: vehicles[i]!, plan: benchPlan(i), flightId: `bench-${i + 1}`, tracker, signal: stopAll.signal, telemetryRateHz: 2, readyTimeoutMs: 60_000, logger: quiet }));
+      handles.push(
+        startFlight({
+          vehicle: vehicles[i]!,
+          plan: benchPlan(i),
+          flightId: `bench-${i + 1}`,
+          tracker,
+          signal: stopAll.signal,
+          telemetryRateHz: 2,
+          readyTimeoutMs: 60_000,
+          logger: quiet,
+        }),
+      );
     }
     const deadline = Date.now() + 120_000;
     while (handles.some((h) => h.state().status !== 'en-route')) {
       const failed = handles.find((h) => ['failed', 'aborted'].includes(h.state().status));
       if (failed) throw new Error(`flight ${failed.id} ${failed.state().status}: ${failed.state().reason}`);
-      if (Date.now() > deadline) throw new Error(`not all flights en route after 120 s: ${handles.filter((h) => h.state().status !== 'en-route').map((h) => `${h.id} ${h.state().status}`).slice(0, 5).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `not all flights en route after 120 s: ${handles
+            .filter((h) => h.state().status !== 'en-route')
+            .map((h) => `${h.id} ${h.state().status}`)
+            .slice(0, 5)
+            .join(', ')}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
     const airborneS = (performance.now() - t0) / 1000;
@@ -296,20 +324,38 @@ export async function run(): Promise<void> {
     latencyFanoutMs.sort((a, b) => a - b);
     latencyEventMs.sort((a, b) => a - b);
     const expected = VEHICLES * (10 + 6 * 2 + 1 + 1); // position, 6 status messages, home 1 Hz, heartbeat
-    log(`setup: ${VEHICLES} flights uploaded, verified, armed and en route in ${airborneS.toFixed(1)} s (wall); ${enRoute} still en route at the end of the window`);
+    log(
+      `setup: ${VEHICLES} flights uploaded, verified, armed and en route in ${airborneS.toFixed(1)} s (wall); ${enRoute} still en route at the end of the window`,
+    );
     log(`live: ${Math.round(ratePackets)} packets/s received, ${Math.round(rateEvents)} vehicle events/s handled by the tracker (≈ ${expected}/s configured)`);
     log(`live: CPU ${(cpuShare * 100).toFixed(1)} % of one core (process.cpuUsage over ${wallS.toFixed(1)} s wall, emulator in another process)`);
-    log(`live: event→subscriber latency p50 ${pct(latencyEventMs, 50).toFixed(0)} ms, p99 ${pct(latencyEventMs, 99).toFixed(0)} ms (decode time to delivery, Date.now resolution 1 ms)`);
-    log(`live: tracker fan-out latency p50 ${pct(latencyFanoutMs, 50).toFixed(3)} ms, p99 ${pct(latencyFanoutMs, 99).toFixed(3)} ms over ${latencyFanoutMs.length} deliveries to ${FAST_SUBSCRIBERS} subscribers`);
-    log(`live: event-loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`);
-    log(`live: backlog: undelivered updates max ${Math.max(...pendingSamples)} (bound: ${SLOW_SUBSCRIBERS} slow subscribers × ${VEHICLES} flights = ${SLOW_SUBSCRIBERS * VEHICLES}, coalesced; the ${FAST_SUBSCRIBERS} fast ones are served right after each input), unwritten track points max ${Math.max(...trackSamples)} (flushed every second or 200 points)`);
-    log(`live: the slow subscribers got ${slowDelivered} coalesced updates (${tracker.stats().coalesced} inputs merged); track ${sink.points} points (of ${events} events) in ${sink.batches} SQLite transactions`);
-    log(`baseline (same packets, ${dec.packets} of them): decode only ${Math.round(decCap)} packets/s; decode + tracker + ${FAST_SUBSCRIBERS} subscribers ${Math.round(trkCap)} packets/s`);
-    log(`ratios: tracker path = ${(trkCap / decCap).toFixed(2)} × decode-only throughput; live load = ${((ratePackets / trkCap) * 100).toFixed(1)} % of the tracker path's capacity (${(trkCap / ratePackets).toFixed(0)}× headroom)`);
+    log(
+      `live: event→subscriber latency p50 ${pct(latencyEventMs, 50).toFixed(0)} ms, p99 ${pct(latencyEventMs, 99).toFixed(0)} ms (decode time to delivery, Date.now resolution 1 ms)`,
+    );
+    log(
+      `live: tracker fan-out latency p50 ${pct(latencyFanoutMs, 50).toFixed(3)} ms, p99 ${pct(latencyFanoutMs, 99).toFixed(3)} ms over ${latencyFanoutMs.length} deliveries to ${FAST_SUBSCRIBERS} subscribers`,
+    );
+    log(
+      `live: event-loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`,
+    );
+    log(
+      `live: backlog: undelivered updates max ${Math.max(...pendingSamples)} (bound: ${SLOW_SUBSCRIBERS} slow subscribers × ${VEHICLES} flights = ${SLOW_SUBSCRIBERS * VEHICLES}, coalesced; the ${FAST_SUBSCRIBERS} fast ones are served right after each input), unwritten track points max ${Math.max(...trackSamples)} (flushed every second or 200 points)`,
+    );
+    log(
+      `live: the slow subscribers got ${slowDelivered} coalesced updates (${tracker.stats().coalesced} inputs merged); track ${sink.points} points (of ${events} events) in ${sink.batches} SQLite transactions`,
+    );
+    log(
+      `baseline (same packets, ${dec.packets} of them): decode only ${Math.round(decCap)} packets/s; decode + tracker + ${FAST_SUBSCRIBERS} subscribers ${Math.round(trkCap)} packets/s`,
+    );
+    log(
+      `ratios: tracker path = ${(trkCap / decCap).toFixed(2)} × decode-only throughput; live load = ${((ratePackets / trkCap) * 100).toFixed(1)} % of the tracker path's capacity (${(trkCap / ratePackets).toFixed(0)}× headroom)`,
+    );
     if (apiIdle && apiBusy) {
       const p99i = pct(apiIdle, 99);
       const p99b = pct(apiBusy, 99);
-      log(`API (service app, app.inject, GET /api/requests + /api/missions at 50/s): idle p50 ${pct(apiIdle, 50).toFixed(1)} ms p99 ${p99i.toFixed(1)} ms; while streaming p50 ${pct(apiBusy, 50).toFixed(1)} ms p99 ${p99b.toFixed(1)} ms (${apiBusy.length} requests) = ${(p99b / p99i).toFixed(2)} × idle p99; target p99 < 50 ms: ${p99b < 50 ? 'met' : 'NOT met'}`);
+      log(
+        `API (service app, app.inject, GET /api/requests + /api/missions at 50/s): idle p50 ${pct(apiIdle, 50).toFixed(1)} ms p99 ${p99i.toFixed(1)} ms; while streaming p50 ${pct(apiBusy, 50).toFixed(1)} ms p99 ${p99b.toFixed(1)} ms (${apiBusy.length} requests) = ${(p99b / p99i).toFixed(2)} × idle p99; target p99 < 50 ms: ${p99b < 50 ? 'met' : 'NOT met'}`,
+      );
     }
     if (rateEvents < 0.9 * expected * 0.9) log(`WARNING: handled ${Math.round(rateEvents)} events/s, below the configured ${expected}/s: check for drops`);
   } finally {

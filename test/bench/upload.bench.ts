@@ -55,7 +55,12 @@ async function measureRtt(v: MavlinkVehicle): Promise<number> {
           resolve();
         }
       });
-      (v as unknown as { host: { send(s: number, id: number, f: object): void } }).host.send(v.sysid, MSG.PARAM_REQUEST_READ, { target_system: v.sysid, target_component: v.compid, param_id: 'FENCE_TYPE', param_index: -1 });
+      (v as unknown as { host: { send(s: number, id: number, f: object): void } }).host.send(v.sysid, MSG.PARAM_REQUEST_READ, {
+        target_system: v.sysid,
+        target_component: v.compid,
+        param_id: 'FENCE_TYPE',
+        param_index: -1,
+      });
     });
     samples.push(performance.now() - t0);
   }
@@ -96,8 +101,12 @@ export async function run(): Promise<void> {
     const verified = performance.now() - t1;
     await s0.close();
     const ratio = median(ratios);
-    out(`measured RTT ${rtt.toFixed(1)} ms (median of 3×15 parameter round trips) → protocol bound (N+1)·RTT = ${fmt(bound)} (nominal ${fmt((N + 1) * 2 * ONE_WAY_MS)})`);
-    out(`0 % loss   upload median ${fmt(median(times))} = ${ratio.toFixed(3)}× the bound (runs: ${ratios.map((r) => r.toFixed(3)).join(', ')}; target ≤ 1.2×: ${ratio <= 1.2 ? 'met' : 'NOT met'})`);
+    out(
+      `measured RTT ${rtt.toFixed(1)} ms (median of 3×15 parameter round trips) → protocol bound (N+1)·RTT = ${fmt(bound)} (nominal ${fmt((N + 1) * 2 * ONE_WAY_MS)})`,
+    );
+    out(
+      `0 % loss   upload median ${fmt(median(times))} = ${ratio.toFixed(3)}× the bound (runs: ${ratios.map((r) => r.toFixed(3)).join(', ')}; target ≤ 1.2×: ${ratio <= 1.2 ? 'met' : 'NOT met'})`,
+    );
     out(`0 % loss   upload + read-back verify ${fmt(verified)} = ${(verified / ((N + 1) * rttV)).toFixed(3)}× the bound (two transfers: ≈ 2× expected)`);
 
     // all lossy trials run at once (the work is waiting on the link, not CPU)
@@ -124,7 +133,12 @@ export async function run(): Promise<void> {
       const med = median(ok.map((r) => r.ms));
       out(
         `${Math.round(loss * 100)} % loss  success ${ok.length}/${results.length} (${Math.round((100 * ok.length) / results.length)} %), median ${fmt(med)} = ${(med / bound).toFixed(2)}× the bound (range ${fmt(Math.min(...ok.map((r) => r.ms)))}–${fmt(Math.max(...ok.map((r) => r.ms)))})` +
-          (ok.length < results.length ? `; failures: ${results.filter((r) => !r.ok).map((r) => r.message).join(' | ')}` : ''),
+          (ok.length < results.length
+            ? `; failures: ${results
+                .filter((r) => !r.ok)
+                .map((r) => r.message)
+                .join(' | ')}`
+            : ''),
       );
     }
     out(`(loss applies to each direction independently; seeds fixed, rerun gives the same loss pattern)`);

@@ -18,7 +18,14 @@ if (!haveChromium) {
 type Lang = 'zh-CN' | 'en';
 const TEXT: Record<Lang, { login: string; awaiting: string; delivered: string; sealed: string; approve: string; handoverOk: string }> = {
   'zh-CN': { login: '登录', awaiting: '待飞手审批', delivered: '已送达', sealed: '封控区', approve: '批准并起飞', handoverOk: '已确认收到' },
-  en: { login: 'Log in', awaiting: 'Awaiting approval', delivered: 'Delivered', sealed: 'Sealed zone', approve: 'Approve and fly', handoverOk: 'Receipt confirmed' },
+  en: {
+    login: 'Log in',
+    awaiting: 'Awaiting approval',
+    delivered: 'Delivered',
+    sealed: 'Sealed zone',
+    approve: 'Approve and fly',
+    handoverOk: 'Receipt confirmed',
+  },
 };
 
 describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
@@ -70,7 +77,15 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
     return page.evaluate(async (flight) => {
       const res = await fetch(`/api/flights/${flight}`);
       const v = (await res.json()) as Record<string, unknown>;
-      return JSON.stringify({ state: v.state, stateReason: v.stateReason, mode: v.mode, batteryPct: v.batteryPct, progress: v.progress, alerts: v.alerts, transitions: v.transitions });
+      return JSON.stringify({
+        state: v.state,
+        stateReason: v.stateReason,
+        mode: v.mode,
+        batteryPct: v.batteryPct,
+        progress: v.progress,
+        alerts: v.alerts,
+        transitions: v.transitions,
+      });
     }, id);
   }
 
@@ -101,7 +116,10 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       expect(await o.textContent('#request-list')).not.toContain(recipient);
 
       await o.fill('#weightKg', '0.4');
-      const dropPointName = (await o.locator('#drop-point-name option').evaluateAll((opts) => opts.map((opt) => (opt as unknown as { value: string }).value))).find((v) => v !== '') ?? '';
+      const dropPointName =
+        (await o.locator('#drop-point-name option').evaluateAll((opts) => opts.map((opt) => (opt as unknown as { value: string }).value))).find(
+          (v) => v !== '',
+        ) ?? '';
       expect(dropPointName).not.toBe('');
       await o.selectOption('#drop-point-name', dropPointName);
       expect(await o.inputValue('#drop-point-coords')).toMatch(/^-?\d+\.\d+, -?\d+\.\d+$/);
@@ -176,8 +194,14 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       await p.waitForSelector('body[data-ready=true]');
       expect(new URL(p.url()).pathname).toBe('/track.html');
       const flightId = Number(new URL(p.url()).searchParams.get('id'));
-      await p.waitForSelector('#track-state[data-state=en-route], #track-state[data-state=delivering], #track-state[data-state=returning], #track-state[data-state=landed], #track-state[data-state=completed]', { timeout: 60_000 })
-        .catch(async (err: unknown) => { throw new Error(`${String(err)}\nflight as the service sees it: ${await flightFacts(p, flightId)}`); });
+      await p
+        .waitForSelector(
+          '#track-state[data-state=en-route], #track-state[data-state=delivering], #track-state[data-state=returning], #track-state[data-state=landed], #track-state[data-state=completed]',
+          { timeout: 60_000 },
+        )
+        .catch(async (err: unknown) => {
+          throw new Error(`${String(err)}\nflight as the service sees it: ${await flightFacts(p, flightId)}`);
+        });
       await p.waitForSelector('#track-map .leaflet-marker-icon svg', { timeout: 30_000 }); // the drone
       await screenshot(p, lang, 'track');
 
@@ -224,8 +248,9 @@ describe.skipIf(!haveChromium)('medicine drop in the browser', () => {
       }
 
       // ── the drone comes home: the tracking page ends at "completed" ────────────────────────
-      await p.waitForSelector('#track-state[data-state=completed]', { timeout: 90_000 })
-        .catch(async (err: unknown) => { throw new Error(`${String(err)}\nflight as the service sees it: ${await flightFacts(p, flightId)}`); });
+      await p.waitForSelector('#track-state[data-state=completed]', { timeout: 90_000 }).catch(async (err: unknown) => {
+        throw new Error(`${String(err)}\nflight as the service sees it: ${await flightFacts(p, flightId)}`);
+      });
       await expect.poll(() => p.getAttribute('#route-progress', 'aria-valuenow'), { timeout: 15_000 }).toBe('100');
       // The flight is over: its link is not reported as lost.
       await expect.poll(() => p.textContent('#stat-link .v'), { timeout: 15_000 }).toBe(lang === 'en' ? 'Flight ended' : '飞行已结束');

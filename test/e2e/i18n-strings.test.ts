@@ -57,7 +57,11 @@ describe('UI strings', () => {
     // the route and energy models (src/planning) and the planner that composes them (src/planner)
     const folders = ['../../planning', '../../planner'].map((d) => path.resolve(publicDir, d));
     const codes = new Set<string>();
-    for (const file of folders.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f)))) {
+    for (const file of folders.flatMap((dir) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => path.join(dir, f)),
+    )) {
       const source = readFileSync(file, 'utf8');
       for (const m of source.matchAll(/code: '([a-z-]+)'/g)) codes.add(m[1]!);
       const route = /export type RouteFailureCode =([^;]+);/.exec(source)?.[1];

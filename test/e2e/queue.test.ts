@@ -63,12 +63,22 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
 
     // Routine: the drop point is a click on the map, which fills the coordinates.
     const routineId = await queue(o, {
-      recipient: XSS_NAME, medicine: 'infant milk powder', weight: '0.9', urgency: 'routine',
+      recipient: XSS_NAME,
+      medicine: 'infant milk powder',
+      weight: '0.9',
+      urgency: 'routine',
       place: async () => {
         // A spot of plain map: no marker, no clickable area, no zoom control under the pointer.
         const spot = await o.evaluate(() => {
           type El = { closest(s: string): unknown; classList: { contains(c: string): boolean } };
-          const doc = (globalThis as unknown as { document: { querySelector(s: string): { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }; elementFromPoint(x: number, y: number): El | null } }).document;
+          const doc = (
+            globalThis as unknown as {
+              document: {
+                querySelector(s: string): { getBoundingClientRect(): { x: number; y: number; width: number; height: number } };
+                elementFromPoint(x: number, y: number): El | null;
+              };
+            }
+          ).document;
           const r = doc.querySelector('#officer-map').getBoundingClientRect();
           for (const fy of [0.5, 0.4, 0.6, 0.3, 0.7]) {
             for (const fx of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
@@ -91,8 +101,13 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
 
     // Unservable: typed coordinates ~40 km away; the card says why, and so does the pilot's list.
     const farId = await queue(o, {
-      recipient: 'Stranded drivers, far checkpoint', medicine: 'hot meals', weight: '1.2', urgency: 'routine',
-      place: async () => { await o.fill('#drop-point-coords', '36.9800, 101.7700'); },
+      recipient: 'Stranded drivers, far checkpoint',
+      medicine: 'hot meals',
+      weight: '1.2',
+      urgency: 'routine',
+      place: async () => {
+        await o.fill('#drop-point-coords', '36.9800, 101.7700');
+      },
     });
     const farCard = o.locator(`#request-${farId}`);
     await expect.poll(() => farCard.getAttribute('data-status'), { timeout: 15_000 }).toBe('unservable');
@@ -103,8 +118,13 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
     await p.locator('#mission-queue li').first().waitFor();
     expect(await p.textContent('#critical-alert')).toBe('');
     const criticalId = await queue(o, {
-      recipient: 'Ms Han (in labour)', medicine: 'oxytocin', weight: '0.3', urgency: 'critical',
-      place: async () => { await o.selectOption('#drop-point-name', { index: 2 }); },
+      recipient: 'Ms Han (in labour)',
+      medicine: 'oxytocin',
+      weight: '0.3',
+      urgency: 'critical',
+      place: async () => {
+        await o.selectOption('#drop-point-name', { index: 2 });
+      },
     });
     await expect.poll(() => p.textContent('#critical-alert'), { timeout: 15_000 }).toContain(`#${criticalId}`);
     await expect.poll(() => p.locator('#mission-queue li').count(), { timeout: 15_000 }).toBe(2);

@@ -23,10 +23,12 @@ describe('zone map', () => {
     expect(z.geojson.type).toBe('FeatureCollection');
     expect(z.summary.depots).toEqual([{ name: 'East Police Station', position: { lat: 34.75, lon: 113.6 }, drones: [] }]);
     expect(z.summary.dropPoints.map((d: { name: string }) => d.name)).toEqual(['Sunrise Compound Gate', 'Far Checkpoint']);
-    expect(z.summary.areas).toEqual(expect.arrayContaining([
-      { name: 'Sunrise Compound', kind: 'sealed', reason: null, temporary: false },
-      { name: 'Testing Site', kind: 'no-fly', reason: 'testing site', temporary: true },
-    ]));
+    expect(z.summary.areas).toEqual(
+      expect.arrayContaining([
+        { name: 'Sunrise Compound', kind: 'sealed', reason: null, temporary: false },
+        { name: 'Testing Site', kind: 'no-fly', reason: 'testing site', temporary: true },
+      ]),
+    );
   });
 
   it('PUT is admin-only; a broken map is refused naming the feature and changes nothing', async () => {
@@ -70,7 +72,9 @@ describe('zone map', () => {
       const res = await t.as(admin, { method: 'PUT', url: '/api/zone-map', payload });
       expect(res.statusCode, res.body).toBe(409);
       expect(res.json().error.code).toBe('conflict');
-      expect(res.json().error.message).toContain("drone md-1 is based at 'East Police Station', which the new map does not have: move or disable the drone first");
+      expect(res.json().error.message).toContain(
+        "drone md-1 is based at 'East Police Station', which the new map does not have: move or disable the drone first",
+      );
     }
     expect((await t.as(admin, { method: 'GET', url: '/api/zone-map' })).json().version).toBe(1);
     expect((await t.as(officer, { method: 'GET', url: `/api/requests/${r.id}` })).json().status).toBe('awaiting-approval');
@@ -85,7 +89,12 @@ describe('zone map', () => {
 describe('re-planning does not stall the service', () => {
   it('the API answers while a zone-map change re-plans every open request', async () => {
     for (let i = 0; i < 6; i++) {
-      const r = await t.as(officer, { method: 'POST', url: '/api/requests', payload: requestBody({ recipient: `R${i}` }), headers: { 'idempotency-key': newKey() } });
+      const r = await t.as(officer, {
+        method: 'POST',
+        url: '/api/requests',
+        payload: requestBody({ recipient: `R${i}` }),
+        headers: { 'idempotency-key': newKey() },
+      });
       expect(r.statusCode).toBe(201);
     }
     const order: string[] = [];
@@ -115,7 +124,9 @@ describe('re-planning does not stall the service', () => {
 describe('drones', () => {
   it('pilots and admins list drones with their status; only admins add or change them; bad input names the field', async () => {
     const list = await t.as(pilot, { method: 'GET', url: '/api/drones' });
-    expect(list.json().drones).toEqual([expect.objectContaining({ id: 'md-1', status: 'idle', profile: expect.objectContaining({ maxPayloadKg: expect.any(Number) }) })]);
+    expect(list.json().drones).toEqual([
+      expect.objectContaining({ id: 'md-1', status: 'idle', profile: expect.objectContaining({ maxPayloadKg: expect.any(Number) }) }),
+    ]);
     expect((await t.as(officer, { method: 'GET', url: '/api/drones' })).statusCode).toBe(403);
     const body = { id: 'md-2', name: 'MD-2', profileId: 'police-hexa-winch', depot: 'East Police Station', connectionUrl: 'udpin://0.0.0.0:14551', sysid: 2 };
     expect((await t.as(pilot, { method: 'POST', url: '/api/drones', payload: body })).statusCode).toBe(403);

@@ -84,7 +84,12 @@ describe('log-in and sessions', () => {
     expect(blocked.json().error.code).toBe('rate-limited');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     // another client is not blocked
-    const other = await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'pilot.zhao', password: PASSWORD }, remoteAddress: '10.0.0.9' });
+    const other = await t.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      payload: { username: 'pilot.zhao', password: PASSWORD },
+      remoteAddress: '10.0.0.9',
+    });
     expect(other.statusCode).toBe(200);
   });
 
@@ -130,7 +135,8 @@ describe('every route checks the role', () => {
     const doc = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
     expect(doc.statusCode).toBe(200);
     const paths = Object.keys(doc.json().paths);
-    for (const p of ['/api/session', '/api/requests', '/api/missions/{id}/approve', '/api/flights/{id}/abort', '/api/handover', '/api/zone-map', '/api/audit']) expect(paths).toContain(p);
+    for (const p of ['/api/session', '/api/requests', '/api/missions/{id}/approve', '/api/flights/{id}/abort', '/api/handover', '/api/zone-map', '/api/audit'])
+      expect(paths).toContain(p);
     const nf = await t.app.inject({ method: 'GET', url: '/api/nothing-here' });
     expect(nf.statusCode).toBe(404);
     expect(nf.json().error.code).toBe('not-found');

@@ -30,7 +30,9 @@ describe('server-sent events', () => {
     const wuStream = await openStream(port, '/api/events', wu);
     const pilotStream = await openStream(port, '/api/events', pilot);
     expect(liStream.status).toBe(200);
-    const created = (await t.as(li, { method: 'POST', url: '/api/requests', payload: requestBody({ urgency: 'critical' }), headers: { 'idempotency-key': newKey() } })).json();
+    const created = (
+      await t.as(li, { method: 'POST', url: '/api/requests', payload: requestBody({ urgency: 'critical' }), headers: { 'idempotency-key': newKey() } })
+    ).json();
     const mine = await liStream.next((e) => e.event === 'request' && e.data.id === created.id && e.data.status === 'awaiting-approval');
     expect(mine.data.handoverCode).toBe(created.handoverCode);
     const forPilot = await pilotStream.next((e) => e.event === 'mission' && e.data.requestId === created.id);
@@ -48,7 +50,11 @@ describe('server-sent events', () => {
     const port = (t.app.server.address() as AddressInfo).port;
     const [li, pilot] = await Promise.all([t.login('officer.li'), t.login('pilot.zhao')]);
     const r = (await t.as(li, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { 'idempotency-key': newKey() } })).json();
-    const approve = await t.as(pilot, { method: 'POST', url: `/api/missions/${r.missionId}/approve`, payload: { checklist: ['airspace', 'weather', 'battery', 'payload', 'drop-zone', 'propellers'] } });
+    const approve = await t.as(pilot, {
+      method: 'POST',
+      url: `/api/missions/${r.missionId}/approve`,
+      payload: { checklist: ['airspace', 'weather', 'battery', 'payload', 'drop-zone', 'propellers'] },
+    });
     const flightId = approve.json().flight.id;
     const s = await openStream(port, `/api/flights/${flightId}/events`, li);
     const first = await s.next(() => true);

@@ -29,7 +29,14 @@ describe('the pilots’ queue', () => {
     const res = await t.as(pilot, { method: 'GET', url: '/api/missions?status=awaiting-approval' });
     expect(res.json().missions.map((m: { requestId: number }) => m.requestId)).toEqual([critical.id, urgentOld.id, urgentNew.id, routine.id]);
     const m = res.json().missions[0];
-    expect(m).toMatchObject({ urgency: 'critical', recipient: 'C', drone: { id: 'md-1' }, depot: { name: 'East Police Station' }, feasible: true, failedChecks: 0 });
+    expect(m).toMatchObject({
+      urgency: 'critical',
+      recipient: 'C',
+      drone: { id: 'md-1' },
+      depot: { name: 'East Police Station' },
+      feasible: true,
+      failedChecks: 0,
+    });
     expect(m.marginPct).toBeGreaterThan(0);
     expect((await t.as(officer, { method: 'GET', url: '/api/missions' })).statusCode).toBe(403);
     expect((await t.as(pilot, { method: 'GET', url: '/api/missions?status=flying' })).json().error.field).toBe('status');
@@ -44,7 +51,9 @@ describe('the pilots’ queue', () => {
     expect(d.geometry.inbound.length).toBeGreaterThanOrEqual(2);
     expect(d.geometry.fence.inclusion.length + d.geometry.fence.circles.length).toBeGreaterThan(0);
     expect(d.geometry.fence.exclusion.length).toBeGreaterThan(0); // the testing site
-    expect(d.geometry.zones.features.map((f: { properties: { kind: string } }) => f.properties.kind)).toEqual(expect.arrayContaining(['sealed', 'no-fly', 'depot']));
+    expect(d.geometry.zones.features.map((f: { properties: { kind: string } }) => f.properties.kind)).toEqual(
+      expect.arrayContaining(['sealed', 'no-fly', 'depot']),
+    );
     expect(d.checks.length).toBeGreaterThan(0);
     expect(d.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(d.checklist.map((c: { id: string }) => c.id)).toEqual(CHECKLIST);
@@ -88,7 +97,11 @@ describe('approve and reject', () => {
     // the decision is in the audit log with who and the checklist
     const audit = (await t.as(admin, { method: 'GET', url: '/api/audit' })).json().entries;
     const entry = audit.find((e: { action: string }) => e.action === 'mission.approve');
-    expect(entry).toMatchObject({ actor: { username: 'pilot.zhao' }, subject: { type: 'mission', id: String(r.missionId) }, details: { checklist: CHECKLIST } });
+    expect(entry).toMatchObject({
+      actor: { username: 'pilot.zhao' },
+      subject: { type: 'mission', id: String(r.missionId) },
+      details: { checklist: CHECKLIST },
+    });
     expect((await t.as(pilot, { method: 'GET', url: '/api/audit' })).statusCode).toBe(403);
 
     // a second request for the same drone cannot be approved while the first flight is unfinished

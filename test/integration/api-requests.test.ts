@@ -105,7 +105,12 @@ describe('POST /api/requests', () => {
     const res = await post(officer, requestBody(), null);
     expect(res.statusCode).toBe(400);
     expect(res.json().error.field).toBe('Idempotency-Key');
-    const bad = await t.as(officer, { method: 'POST', url: '/api/requests', payload: '{"recipient": ', headers: { 'content-type': 'application/json', 'idempotency-key': newKey() } });
+    const bad = await t.as(officer, {
+      method: 'POST',
+      url: '/api/requests',
+      payload: '{"recipient": ',
+      headers: { 'content-type': 'application/json', 'idempotency-key': newKey() },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('bad-request');
   });
@@ -117,7 +122,12 @@ describe('POST /api/requests', () => {
     const noCsrf = await t.as(officer, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { 'idempotency-key': newKey() }, csrf: false });
     expect(noCsrf.statusCode).toBe(403);
     expect(noCsrf.json().error.code).toBe('csrf');
-    const wrongCsrf = await t.as(null, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { cookie: officer.cookie, 'x-csrf-token': officer2.csrf, 'idempotency-key': newKey() } });
+    const wrongCsrf = await t.as(null, {
+      method: 'POST',
+      url: '/api/requests',
+      payload: requestBody(),
+      headers: { cookie: officer.cookie, 'x-csrf-token': officer2.csrf, 'idempotency-key': newKey() },
+    });
     expect(wrongCsrf.statusCode).toBe(403);
     expect(t.parts.repos.requests.list()).toHaveLength(0);
   });
@@ -147,7 +157,11 @@ describe('GET / PATCH / DELETE /api/requests/:id', () => {
     expect(t.parts.repos.requests.byId(r.id)!.urgency).toBe('urgent');
     const byOther = await t.as(officer2, { method: 'PATCH', url: `/api/requests/${r.id}`, payload: { urgency: 'critical' } });
     expect(byOther.statusCode).toBe(404);
-    const edited = await t.as(officer, { method: 'PATCH', url: `/api/requests/${r.id}`, payload: { urgency: 'critical', dropPoint: { name: 'Far Checkpoint' } } });
+    const edited = await t.as(officer, {
+      method: 'PATCH',
+      url: `/api/requests/${r.id}`,
+      payload: { urgency: 'critical', dropPoint: { name: 'Far Checkpoint' } },
+    });
     expect(edited.statusCode, edited.body).toBe(200);
     expect(edited.json()).toMatchObject({ urgency: 'critical', status: 'unservable', dropPoint: { name: 'Far Checkpoint' } });
     expect(t.parts.repos.missions.byId(r.missionId)!.status).toBe('superseded');

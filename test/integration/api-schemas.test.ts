@@ -67,7 +67,9 @@ describe('GET /api/openapi.json', () => {
             expect(Object.keys((json.properties as object | undefined) ?? {}), `${where} ${code}: lists its properties`).not.toHaveLength(0);
           }
         }
-        const error = responses['4XX']?.content?.['application/json']?.schema as { properties?: { error?: { required?: string[]; properties?: Record<string, unknown> } } } | undefined;
+        const error = responses['4XX']?.content?.['application/json']?.schema as
+          | { properties?: { error?: { required?: string[]; properties?: Record<string, unknown> } } }
+          | undefined;
         expect(error?.properties?.error?.required, `${where}: 4xx in the ApiError shape`).toEqual(['code', 'message']);
         expect(Object.keys(error?.properties?.error?.properties ?? {}).sort()).toEqual(['code', 'field', 'issues', 'message']);
       }
@@ -78,8 +80,28 @@ describe('GET /api/openapi.json', () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
     const view = doc.paths['/api/requests/{id}'].get.responses['200'].content['application/json'].schema;
     expect(Object.keys(view.properties).sort()).toEqual(
-      ['createdAt', 'delivery', 'dropPoint', 'eta', 'flight', 'handoverCode', 'id', 'medicine', 'missionId', 'notes', 'officer', 'phone', 'plan',
-        'reasons', 'recipient', 'status', 'statusReason', 'updatedAt', 'urgency', 'weightKg'].sort(),
+      [
+        'createdAt',
+        'delivery',
+        'dropPoint',
+        'eta',
+        'flight',
+        'handoverCode',
+        'id',
+        'medicine',
+        'missionId',
+        'notes',
+        'officer',
+        'phone',
+        'plan',
+        'reasons',
+        'recipient',
+        'status',
+        'statusReason',
+        'updatedAt',
+        'urgency',
+        'weightKg',
+      ].sort(),
     );
     // nullable in OpenAPI 3.0's words, not JSON Schema's `type: 'null'`
     expect(view.properties.statusReason).toMatchObject({ type: 'string', nullable: true });

@@ -19,7 +19,15 @@ export const GATE: [number, number] = [113.6055, 34.7535];
 export const FAR: [number, number] = [114.1, 34.75];
 
 function square(c: [number, number], d: number): [number, number][][] {
-  return [[[c[0] - d, c[1] - d], [c[0] + d, c[1] - d], [c[0] + d, c[1] + d], [c[0] - d, c[1] + d], [c[0] - d, c[1] - d]]];
+  return [
+    [
+      [c[0] - d, c[1] - d],
+      [c[0] + d, c[1] - d],
+      [c[0] + d, c[1] + d],
+      [c[0] - d, c[1] + d],
+      [c[0] - d, c[1] - d],
+    ],
+  ];
 }
 
 export function fixtureMap(extra: { withGate?: boolean } = {}) {
@@ -29,10 +37,16 @@ export function fixtureMap(extra: { withGate?: boolean } = {}) {
     properties: { name: 'Test town' },
     features: [
       { type: 'Feature', properties: { kind: 'depot', name: 'East Police Station' }, geometry: { type: 'Point', coordinates: DEPOT } },
-      ...(withGate ? [{ type: 'Feature', properties: { kind: 'drop-point', name: 'Sunrise Compound Gate' }, geometry: { type: 'Point', coordinates: GATE } }] : []),
+      ...(withGate
+        ? [{ type: 'Feature', properties: { kind: 'drop-point', name: 'Sunrise Compound Gate' }, geometry: { type: 'Point', coordinates: GATE } }]
+        : []),
       { type: 'Feature', properties: { kind: 'drop-point', name: 'Far Checkpoint' }, geometry: { type: 'Point', coordinates: FAR } },
       { type: 'Feature', properties: { kind: 'sealed', name: 'Sunrise Compound' }, geometry: { type: 'Polygon', coordinates: square(GATE, 0.0015) } },
-      { type: 'Feature', properties: { kind: 'no-fly', name: 'Testing Site', reason: 'testing site', temporary: true }, geometry: { type: 'Polygon', coordinates: square([113.60275, 34.75175], 0.0005) } },
+      {
+        type: 'Feature',
+        properties: { kind: 'no-fly', name: 'Testing Site', reason: 'testing site', temporary: true },
+        geometry: { type: 'Polygon', coordinates: square([113.60275, 34.75175], 0.0005) },
+      },
     ],
   };
 }
@@ -55,7 +69,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function makeTestApp(o: { config?: Partial<ServiceConfig>; web?: Partial<WebSettings>; starter?: FlightStarter | null | 'fleet'; db?: string } = {}): Promise<TestApp> {
+export async function makeTestApp(
+  o: { config?: Partial<ServiceConfig>; web?: Partial<WebSettings>; starter?: FlightStarter | null | 'fleet'; db?: string } = {},
+): Promise<TestApp> {
   const store = openStore(o.db ?? ':memory:');
   const config: ServiceConfig = {
     ...defaultConfig(),
@@ -65,7 +81,12 @@ export async function makeTestApp(o: { config?: Partial<ServiceConfig>; web?: Pa
     weather: { windSpeedMs: 2, windFromDeg: 270, temperatureC: 15 },
     ...o.config,
   };
-  const parts = await createService({ repos: store.repos, config, ...(o.starter === 'fleet' ? {} : { starter: o.starter ?? null }), ...(o.web ? { web: o.web } : {}) });
+  const parts = await createService({
+    repos: store.repos,
+    config,
+    ...(o.starter === 'fleet' ? {} : { starter: o.starter ?? null }),
+    ...(o.web ? { web: o.web } : {}),
+  });
   const { repos } = parts;
   if (!repos.zoneMaps.latest()) {
     await parts.dispatcher.setZoneMap(fixtureMap(), null);
@@ -78,7 +99,15 @@ export async function makeTestApp(o: { config?: Partial<ServiceConfig>; web?: Pa
     ] as const) {
       repos.users.create({ username, name, role, passwordHash: hash });
     }
-    repos.drones.create({ id: 'md-1', name: 'MD-1', profileId: 'police-quad', depot: 'East Police Station', connectionUrl: 'tcp://127.0.0.1:9', sysid: 1, enabled: true });
+    repos.drones.create({
+      id: 'md-1',
+      name: 'MD-1',
+      profileId: 'police-quad',
+      depot: 'East Police Station',
+      connectionUrl: 'tcp://127.0.0.1:9',
+      sysid: 1,
+      enabled: true,
+    });
   }
   const app = await buildApp(parts, { checkResponses: true });
   return {

@@ -77,7 +77,14 @@ describe('the reference delivery (ARDUPILOT.md)', () => {
     expect(distanceM(v.position, HOME)).toBeLessThan(1);
     expect(v.landed).toBe(true);
     const texts = v.statusTexts.map((s) => s.text);
-    for (const t of ['Mission: 1 Takeoff', 'Mission: 4 PayloadPlace', 'PayloadPlace: Releasing the gripper', 'Gripper load releasing', 'Mission: 6 RTL', 'Disarming motors']) {
+    for (const t of [
+      'Mission: 1 Takeoff',
+      'Mission: 4 PayloadPlace',
+      'PayloadPlace: Releasing the gripper',
+      'Gripper load releasing',
+      'Mission: 6 RTL',
+      'Disarming motors',
+    ]) {
       expect(texts).toContain(t);
     }
     // MISSION_ITEM_REACHED for NAV items only (not the DO_GRIPPER at 5)
@@ -200,7 +207,12 @@ describe('mid-mission NAV_LAND', () => {
 
 describe('fence', () => {
   function inclusionSquare(halfSide: number): MissionItem[] {
-    const corners = [[-halfSide, -halfSide], [-halfSide, halfSide], [halfSide, halfSide], [halfSide, -halfSide]] as const;
+    const corners = [
+      [-halfSide, -halfSide],
+      [-halfSide, halfSide],
+      [halfSide, halfSide],
+      [halfSide, -halfSide],
+    ] as const;
     return corners.map(([n, e], i) => item(i, 5001, { ...offset(n, e), param1: 4, missionType: 1, frame: 5 }));
   }
 
@@ -219,7 +231,12 @@ describe('fence', () => {
 
   it('refuses to arm outside the fence when FENCE_ENABLE = 1', async () => {
     const { gcs } = await setup();
-    const far = [[500, -50], [500, 50], [600, 50], [600, -50]].map(([n, e], i) => item(i, 5001, { ...offset(n!, e!), param1: 4, missionType: 1 }));
+    const far = [
+      [500, -50],
+      [500, 50],
+      [600, 50],
+      [600, -50],
+    ].map(([n, e], i) => item(i, 5001, { ...offset(n!, e!), param1: 4, missionType: 1 }));
     expect(await gcs.upload(1, 1, far)).toBe(0);
     await gcs.setParam(1, 'FENCE_ENABLE', 1);
     await gcs.command(1, 176, [1, 4]);

@@ -44,7 +44,10 @@ describe('pre-arm failures displayed every 30 s (AP_Arming::update)', () => {
   });
 
   it('a PWM winch without an output (no SERVOn_FUNCTION 88) refuses arming: "Arm: winch unhealthy"; with one it arms', async () => {
-    for (const [params, armed] of [[{ WINCH_TYPE: 1 }, false], [{ WINCH_TYPE: 1, SERVO9_FUNCTION: 88 }, true]] as const) {
+    for (const [params, armed] of [
+      [{ WINCH_TYPE: 1 }, false],
+      [{ WINCH_TYPE: 1, SERVO9_FUNCTION: 88 }, true],
+    ] as const) {
       const emu = await startEmulator({ vehicles: [{ sysid: 1, home: HOME, params }], speedup: 50, readyAfterS: 2 });
       cleanups.push(() => emu.stop());
       const conn = await connect(`tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`);

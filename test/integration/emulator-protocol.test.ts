@@ -257,7 +257,8 @@ describe('mission upload and download (type 0)', () => {
     await gcs.waitFor<common.MissionAck>(47, (a) => a.type === 13);
     await again; // re-requested by the 1 s timer
     for (let s = 1; s < items.length; s++) {
-      const next = s + 1 < items.length ? gcs.waitFor<common.MissionRequest>(40, (r) => r.seq === s + 1) : gcs.waitFor<common.MissionAck>(47, (a) => a.type !== 13);
+      const next =
+        s + 1 < items.length ? gcs.waitFor<common.MissionRequest>(40, (r) => r.seq === s + 1) : gcs.waitFor<common.MissionAck>(47, (a) => a.type !== 13);
       gcs.item(1, items[s]!);
       await next;
     }
@@ -355,7 +356,10 @@ describe('mission upload and download (type 0)', () => {
     expect(await done).toBe(0);
     // float32 degrees carry about 1e-7° of rounding: within 2 cm
     expect(Math.abs(emu.vehicles[0]!.mission[1]!.x - Math.round((HOME.lat + 0.001) * 1e7))).toBeLessThan(20);
-    const warnings = gcs.messages.filter((m) => m.msgid === 253).map((m) => m.data as common.StatusText).filter((s) => /MISSION_ITEM/.test(s.text));
+    const warnings = gcs.messages
+      .filter((m) => m.msgid === 253)
+      .map((m) => m.data as common.StatusText)
+      .filter((s) => /MISSION_ITEM/.test(s.text));
     expect(warnings.map((w) => [w.severity, w.text, w.id])).toEqual([[4, 'got MISSION_ITEM; GCS should send MISSION_ITEM_INT', 0]]);
   });
 });
@@ -426,7 +430,10 @@ describe('several vehicles and UDP', () => {
     const { gcs, port } = await RawGcs.udp();
     cleanups.push(() => gcs.close());
     const emu = await startEmulator({
-      vehicles: [{ sysid: 1, home: HOME }, { sysid: 2, home: { ...HOME, lat: HOME.lat + 0.001 } }],
+      vehicles: [
+        { sysid: 1, home: HOME },
+        { sysid: 2, home: { ...HOME, lat: HOME.lat + 0.001 } },
+      ],
       speedup: 50,
       readyAfterS: 2,
       udpOut: { host: '127.0.0.1', port },
@@ -446,7 +453,10 @@ describe('robustness', () => {
     await gcs.heartbeat();
     const raw = gcs as unknown as { write: (b: Buffer) => void };
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256);
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % 256;
+    };
     raw.write(Buffer.from(Array.from({ length: 4096 }, rnd)));
     raw.write(Buffer.from([0xfd, 0x09, 0, 0, 0, 255, 190, 76, 0])); // a MAVLink 2 header with no body
     const other = new common.CommandLong();

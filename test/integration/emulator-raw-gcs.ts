@@ -34,7 +34,12 @@ export class RawGcs {
       sock.once('error', reject);
     });
     sock.on('error', () => undefined);
-    const gcs = new RawGcs((b) => sock.write(b), () => sock.destroy(), sysid, compid);
+    const gcs = new RawGcs(
+      (b) => sock.write(b),
+      () => sock.destroy(),
+      sysid,
+      compid,
+    );
     sock.on('data', (b: Buffer) => gcs.decoder.push(b));
     sock.on('close', () => (gcs.closed = true));
     return gcs;
@@ -304,8 +309,19 @@ export class RawGcs {
 
 export function item(seq: number, command: number, p: Partial<MissionItem> = {}): MissionItem {
   return {
-    seq, frame: 6, command, current: 0, autocontinue: 1,
-    param1: 0, param2: 0, param3: 0, param4: 0, x: 0, y: 0, z: 0, missionType: 0,
+    seq,
+    frame: 6,
+    command,
+    current: 0,
+    autocontinue: 1,
+    param1: 0,
+    param2: 0,
+    param3: 0,
+    param4: 0,
+    x: 0,
+    y: 0,
+    z: 0,
+    missionType: 0,
     ...p,
   };
 }

@@ -46,7 +46,12 @@ const signature = (m: Incoming) => ({
   timestamp: m.frame.readUIntLE(m.frame.length - 12, 6),
   value: m.frame.subarray(m.frame.length - 6),
 });
-const expectedSignature = (m: Incoming, key: Buffer) => createHash('sha256').update(key).update(m.frame.subarray(0, m.frame.length - 6)).digest().subarray(0, 6);
+const expectedSignature = (m: Incoming, key: Buffer) =>
+  createHash('sha256')
+    .update(key)
+    .update(m.frame.subarray(0, m.frame.length - 6))
+    .digest()
+    .subarray(0, 6);
 
 /** PARAM_REQUEST_READ; resolves with the PARAM_VALUE or undefined if none comes within `ms` (wall; pass a short one when none is expected). */
 async function readParam(gcs: RawGcs, name: string, opts: { timestamp?: number; ms?: number } = {}): Promise<common.ParamValue | undefined> {
@@ -65,7 +70,10 @@ describe('a vehicle with a signing key', () => {
     const { emu, serial0, serial1 } = await setup({ readyAfterS: 8 });
     await serial1.waitText(/GPS 1: detected/);
     await emu.waitSim(emu.simTimeS + 1);
-    for (const [gcs, linkId] of [[serial0, 0], [serial1, 1]] as const) {
+    for (const [gcs, linkId] of [
+      [serial0, 0],
+      [serial1, 1],
+    ] as const) {
       const got = gcs.messages;
       expect(got.length).toBeGreaterThan(5);
       let last = -1;
@@ -189,7 +197,9 @@ describe('a vehicle with a signing key', () => {
 
 describe('signing configuration', () => {
   it('refuses a key that is not 32 bytes, or all zeros (ArduPilot reads that as signing off)', async () => {
-    await expect(startEmulator({ vehicles: [{ sysid: 3, home: HOME, signingKey: Buffer.alloc(16, 1) }] })).rejects.toThrow(/vehicle 3: signingKey must be 32 bytes, got 16/);
+    await expect(startEmulator({ vehicles: [{ sysid: 3, home: HOME, signingKey: Buffer.alloc(16, 1) }] })).rejects.toThrow(
+      /vehicle 3: signingKey must be 32 bytes, got 16/,
+    );
     await expect(startEmulator({ vehicles: [{ sysid: 3, home: HOME, signingKey: Buffer.alloc(32) }] })).rejects.toThrow(/all zeros/);
   });
 

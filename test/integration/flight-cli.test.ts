@@ -54,7 +54,10 @@ describe.skipIf(!existsSync(CLI))('medidrop sim + medidrop fly', () => {
     const r = await runCli(['fly', '--connect', url, planFile, '--yes']);
     sim.child.kill('SIGINT');
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const statuses = lines.map((l) => l.status).filter(Boolean);
     for (const s of ['uploading', 'uploaded', 'arming', 'en-route', 'delivering', 'returning', 'completed']) expect(statuses).toContain(s);
     const enRoute = lines.find((l) => l.status === 'en-route')!;

@@ -75,7 +75,13 @@ describe('delivery flights on the emulator', () => {
 });
 
 describe('winch delivery on the emulator', () => {
-  const p = () => plan(exampleMap('city-district'), 'Qinxian Community Health Centre 亲贤社区卫生服务中心', 'Binhe Road elderly residence 滨河路老年公寓', 'police-hexa-winch');
+  const p = () =>
+    plan(
+      exampleMap('city-district'),
+      'Qinxian Community Health Centre 亲贤社区卫生服务中心',
+      'Binhe Road elderly residence 滨河路老年公寓',
+      'police-hexa-winch',
+    );
 
   it('lowers the parcel on the line to the ground before the gripper opens (WINCH_TYPE set)', async () => {
     const plan = p();

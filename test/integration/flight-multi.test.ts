@@ -22,7 +22,10 @@ describe('emulator flights: several vehicles and failures', () => {
     const run = await emulatorBackend([homeOf(a), homeOf(b)]);
     cleanups.push(() => run.stop());
     const [fa, fb] = await Promise.all([fly(run.urls[0]!, 1, a, 90_000), fly(run.urls[1]!, 2, b, 90_000)]);
-    cleanups.push(() => fa.connection.close(), () => fb.connection.close());
+    cleanups.push(
+      () => fa.connection.close(),
+      () => fb.connection.close(),
+    );
     expect([fa.outcome.ok, fb.outcome.ok]).toEqual([true, true]);
     const [va, vb] = run.vehicles!;
     expect(distanceM(va!.releases[0]!, a.vehiclePlan!.delivery)).toBeLessThan(3);
@@ -55,7 +58,9 @@ describe('emulator flights: several vehicles and failures', () => {
     const p = plan(exampleMap('county-town'), 'Chengzhong Police Station 城中派出所', 'Jinxiu Garden courtyard 锦绣花园中心庭院');
     const bad: VehiclePlan = {
       ...p.vehiclePlan!,
-      fence: tightInclusionFence(p.vehiclePlan!.home, 200).slice(0, 2).map((i) => ({ ...i, param1: 2 })),
+      fence: tightInclusionFence(p.vehiclePlan!.home, 200)
+        .slice(0, 2)
+        .map((i) => ({ ...i, param1: 2 })),
     };
     const run = await emulatorBackend([homeOf(p)]);
     cleanups.push(() => run.stop());

@@ -58,7 +58,12 @@ export interface BackendRun {
 
 export type Backend = (
   homes: { lat: number; lon: number; altM: number }[],
-  opts?: { params?: Record<string, number>; surfaces?: Surface[]; speedup?: number; /** emulator only: sim s from boot to ready (default 4; SITL takes about 42) */ readyAfterS?: number },
+  opts?: {
+    params?: Record<string, number>;
+    surfaces?: Surface[];
+    speedup?: number /** emulator only: sim s from boot to ready (default 4; SITL takes about 42) */;
+    readyAfterS?: number;
+  },
 ) => Promise<BackendRun>;
 
 /** Rooftop drop points of a map as landing surfaces (heights above the depot's ground). */
@@ -108,7 +113,12 @@ export interface FlownDelivery {
 }
 
 /** Connect to a vehicle and fly one delivery plan with the flight runner. */
-export async function fly(url: string, sysid: number, p: DeliveryPlan, timeoutMs: number): Promise<FlownDelivery & { connection: MavlinkConnection; vehicle: VehicleLink }> {
+export async function fly(
+  url: string,
+  sysid: number,
+  p: DeliveryPlan,
+  timeoutMs: number,
+): Promise<FlownDelivery & { connection: MavlinkConnection; vehicle: VehicleLink }> {
   const connection = await connect(url);
   try {
     const vehicle = await connection.waitForVehicle({ sysid, timeoutMs: 30_000 });
@@ -143,8 +153,18 @@ export function tightInclusionFence(centre: { lat: number; lon: number }, halfSi
     [centre.lat + dLat, centre.lon - dLon],
   ];
   return corners.map(([lat, lon], seq) => ({
-    seq, frame: 5, command: 5001, current: 0, autocontinue: 1,
-    param1: 4, param2: 0, param3: 0, param4: 0,
-    x: Math.round(lat * 1e7), y: Math.round(lon * 1e7), z: 0, missionType: 1,
+    seq,
+    frame: 5,
+    command: 5001,
+    current: 0,
+    autocontinue: 1,
+    param1: 4,
+    param2: 0,
+    param3: 0,
+    param4: 0,
+    x: Math.round(lat * 1e7),
+    y: Math.round(lon * 1e7),
+    z: 0,
+    missionType: 1,
   }));
 }

@@ -53,7 +53,10 @@ describe('medidrop upload / download / watch', () => {
   it('watch prints one JSON line per state change', async () => {
     const r = await cli(['watch', '--connect', `tcp://127.0.0.1:${mv.port}`, '--rate', '10', '--count', '3']);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(lines.every((l) => l.type === 'state' && l.sysid === 1)).toBe(true);
     // consecutive lines differ: only changes are printed

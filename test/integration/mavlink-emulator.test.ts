@@ -8,7 +8,7 @@ import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
 import { connect, type ConnectOptionsExt } from '../../src/mavlink/connection.js';
 import { compareItems } from '../../src/mavlink/compare.js';
 import type { VehicleEvent } from '../../src/mavlink/telemetry.js';
-import { UdpTransport } from '../../src/mavlink/transports.js';
+import type { UdpTransport } from '../../src/mavlink/transports.js';
 import { startLinkProxy } from '../support/link-proxy.js';
 import { HOME, makeFence, makeMission, makePlan } from '../support/mavlink-fixtures.js';
 
@@ -117,7 +117,9 @@ describe('against the emulator', () => {
     if (!r.ok) {
       // heartbeats are cut too: 'link-lost' once the link timeout has passed, 'timeout' before
       expect(r.error).toMatch(/^(timeout|link-lost)$/);
-      expect(r.message).toMatch(/mission upload timed out: (the vehicle stopped asking for mission items after item \d+ of 100|no request for the first mission item)/);
+      expect(r.message).toMatch(
+        /mission upload timed out: (the vehicle stopped asking for mission items after item \d+ of 100|no request for the first mission item)/,
+      );
     }
   });
 

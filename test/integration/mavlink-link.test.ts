@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type ConnectOptionsExt } from '../../src/mavlink/connection.js';
 import type { VehicleEvent } from '../../src/mavlink/telemetry.js';
 import type { MavlinkVehicle } from '../../src/mavlink/vehicle.js';
-import { UdpTransport } from '../../src/mavlink/transports.js';
+import type { UdpTransport } from '../../src/mavlink/transports.js';
 import { Encoder, MSG, PacketSplitter, decodePacket, num } from '../../src/mavlink/wire.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { startMiniVehicle, type MiniVehicle, type MiniVehicleOptions } from '../support/mini-vehicle.js';
@@ -114,7 +114,12 @@ describe('closing', () => {
     const { mv, conn } = await vehicle({}, { clock });
     const v = await conn.waitForVehicle({ timeoutMs: 3000 });
     mv.knobs.mute = true;
-    const pending = [v.setMode(4), v.getParam('FENCE_TYPE').catch((e: Error) => e), v.uploadItems(0, makeMission(5)), v.waitReadyToArm({ timeoutMs: 60_000 }).catch((e: Error) => e)];
+    const pending = [
+      v.setMode(4),
+      v.getParam('FENCE_TYPE').catch((e: Error) => e),
+      v.uploadItems(0, makeMission(5)),
+      v.waitReadyToArm({ timeoutMs: 60_000 }).catch((e: Error) => e),
+    ];
     await new Promise((r) => setTimeout(r, 50));
     const t0 = clock.now();
     expect(clock.pending).toBeGreaterThan(0); // each is waiting on its timer
@@ -161,7 +166,9 @@ describe('telemetry and readiness', () => {
     const { conn } = await vehicle({ ekfReadyAfterMs: 400 });
     const v = await conn.waitForVehicle({ timeoutMs: 3000 });
     const err = await v.waitReadyToArm({ timeoutMs: 150 }).catch((e: Error) => e);
-    expect(String(err)).toMatch(/ReadyToArmError: vehicle 1 not ready to arm after 150 ms: (no EKF_STATUS_REPORT received|EKF has no absolute horizontal position \(flags 0x81\)); (no GPS_RAW_INT received|GPS fix type 1 with 3 satellites \(3D fix needed\))/);
+    expect(String(err)).toMatch(
+      /ReadyToArmError: vehicle 1 not ready to arm after 150 ms: (no EKF_STATUS_REPORT received|EKF has no absolute horizontal position \(flags 0x81\)); (no GPS_RAW_INT received|GPS fix type 1 with 3 satellites \(3D fix needed\))/,
+    );
     await v.waitReadyToArm({ timeoutMs: 3000 });
   });
 });
@@ -181,7 +188,9 @@ describe('link state', () => {
     expect(links.indexOf(false)).toBeGreaterThanOrEqual(0);
     // the vehicle drops the TCP connection: we reconnect and hear it again
     const before = mv.received.length;
-    (mv as unknown as { sockets: Set<import('node:net').Socket> }).sockets.forEach((s) => s.destroy());
+    (mv as unknown as { sockets: Set<import('node:net').Socket> }).sockets.forEach((s) => {
+      s.destroy();
+    });
     await until(() => mv.received.length > before + 2, 5000);
     expect((await v.setMode(5)).ok).toBe(true);
   });
@@ -190,7 +199,9 @@ describe('link state', () => {
     const mv = await startMiniVehicle();
     const port = mv.port;
     await mv.stop();
-    await expect(connect(`tcp://127.0.0.1:${port}`, { connectTimeoutMs: 300, reconnectMinMs: 50 })).rejects.toThrow(/tcp:\/\/127.0.0.1:\d+: could not connect within 300 ms \(.*ECONNREFUSED/);
+    await expect(connect(`tcp://127.0.0.1:${port}`, { connectTimeoutMs: 300, reconnectMinMs: 50 })).rejects.toThrow(
+      /tcp:\/\/127.0.0.1:\d+: could not connect within 300 ms \(.*ECONNREFUSED/,
+    );
   });
 
   it('udpin: several vehicles on one link, replies go to whoever sent', async () => {
@@ -206,13 +217,22 @@ describe('link state', () => {
       });
       cleanups.push(() => new Promise((r) => s.close(() => r())));
       const enc = new Encoder(sysid, 1);
-      const timer = setInterval(() => s.send(enc.encode(MSG.HEARTBEAT, { type: 2, autopilot: 3, base_mode: 0, custom_mode: 0, system_status: 3, mavlink_version: 3 }), port, '127.0.0.1'), 30);
+      const timer = setInterval(
+        () =>
+          s.send(enc.encode(MSG.HEARTBEAT, { type: 2, autopilot: 3, base_mode: 0, custom_mode: 0, system_status: 3, mavlink_version: 3 }), port, '127.0.0.1'),
+        30,
+      );
       cleanups.push(async () => clearInterval(timer));
       return s;
     });
     void socks;
     await until(() => conn.vehicles().length === 2);
-    expect(conn.vehicles().map((v) => v.sysid).sort()).toEqual([1, 2]);
+    expect(
+      conn
+        .vehicles()
+        .map((v) => v.sysid)
+        .sort(),
+    ).toEqual([1, 2]);
     await until(() => heard[1]! > 0 && heard[2]! > 0);
   });
 });
@@ -266,6 +286,8 @@ describe('serial transport', () => {
   });
 
   it('says which serial device could not be opened', async () => {
-    await expect(connect('serial:///dev/ttyNO_SUCH_DEVICE:57600')).rejects.toThrow(/serial:\/\/\/dev\/ttyNO_SUCH_DEVICE:57600: .*(No such file|cannot open|ENOENT)/i);
+    await expect(connect('serial:///dev/ttyNO_SUCH_DEVICE:57600')).rejects.toThrow(
+      /serial:\/\/\/dev\/ttyNO_SUCH_DEVICE:57600: .*(No such file|cannot open|ENOENT)/i,
+    );
   });
 });

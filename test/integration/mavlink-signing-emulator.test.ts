@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
 import { connect, type ConnectOptionsExt } from '../../src/mavlink/connection.js';
 import { compareItems } from '../../src/mavlink/compare.js';
-import { UdpTransport } from '../../src/mavlink/transports.js';
+import type { UdpTransport } from '../../src/mavlink/transports.js';
 import { HOME, makeMission, makePlan } from '../support/mavlink-fixtures.js';
 
 const KEY = createHash('sha256').update('medidrop signing test key').digest();

@@ -85,7 +85,9 @@ describe('mission transfer against an ArduPilot-like peer', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error).toBe('timeout');
-    expect(r.message).toMatch(/mission upload timed out: (the vehicle stopped asking for mission items after item 40 of 100|no request for the first mission item)/);
+    expect(r.message).toMatch(
+      /mission upload timed out: (the vehicle stopped asking for mission items after item 40 of 100|no request for the first mission item)/,
+    );
     // the step gave up at its deadline (the whole schedule on simulated time: mavlink-transfer unit test)
     expect(r.message).toMatch(/\(\d+ tries in 1\.0 s\) \(after 2 attempts\)$/);
   });

@@ -67,7 +67,7 @@ describe('endless input files are refused, not read until memory runs out', () =
 });
 
 describe('medidrop serve with a bad MEDIDROP_ZONE_MAP', () => {
-  it('a truncated zone map file: exit 2 naming the file (was: exit 1, "Expected \',\' or \']\' after array element", no file name)', () => {
+  it("a truncated zone map file: exit 2 naming the file (was: exit 1, \"Expected ',' or ']' after array element\", no file name)", () => {
     const d = tmp();
     const zones = join(d, 'zones.geojson');
     writeFileSync(zones, '{"type":"FeatureCollection","features":[{"type":"Feature"');

@@ -29,7 +29,12 @@ beforeAll(() => {
   if (!existsSync(CLI)) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'ignore' });
   dir = mkdtempSync(path.join(tmpdir(), 'medidrop-qgc-'));
   // land-release: its plan needs MIS_OPTIONS as well as the fence and rally parameters
-  const req: PlanRequest = { from: { name: DEPOT }, to: { name: DROP }, drone: { ...drone(), deliveryMethod: 'land-release' }, conditions: { payloadKg: 0.5, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 } };
+  const req: PlanRequest = {
+    from: { name: DEPOT },
+    to: { name: DROP },
+    drone: { ...drone(), deliveryMethod: 'land-release' },
+    conditions: { payloadKg: 0.5, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 },
+  };
   const p = planDelivery(exampleMap(), req);
   if (!p.feasible) throw new Error(`plan not feasible: ${JSON.stringify(p.reasons)}`);
   home = p.vehiclePlan!.home;
@@ -52,7 +57,8 @@ const write = (name: string, text: string) => {
   writeFileSync(file, text);
   return file;
 };
-const upload = (emu: Emulator, file: string) => runCli(['upload', '--connect', `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, file], { env: { MEDIDROP_LOG_LEVEL: 'silent' }, timeoutMs: 60_000 });
+const upload = (emu: Emulator, file: string) =>
+  runCli(['upload', '--connect', `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, file], { env: { MEDIDROP_LOG_LEVEL: 'silent' }, timeoutMs: 60_000 });
 
 describe('medidrop upload of a .plan saved again by QGroundControl', () => {
   it('sets the same parameters on the vehicle as the original file', async () => {
@@ -65,7 +71,9 @@ describe('medidrop upload of a .plan saved again by QGroundControl', () => {
     const [ra, rb] = await Promise.all([upload(a, write('original.plan', original)), upload(b, write('resaved.plan', resaved))]);
     expect(ra.code, ra.stderr).toBe(0);
     expect(rb.code, rb.stderr).toBe(0);
-    expect(rb.stderr).toMatch(/resaved\.plan has no medidrop member .*parameters rebuilt from its mission, fence and rally points: FENCE_ACTION=1 FENCE_ALT_MAX=90 FENCE_ENABLE=1 FENCE_MARGIN=3 FENCE_TYPE=5 MIS_OPTIONS=4 RALLY_INCL_HOME=1 RALLY_LIMIT_KM=0/);
+    expect(rb.stderr).toMatch(
+      /resaved\.plan has no medidrop member .*parameters rebuilt from its mission, fence and rally points: FENCE_ACTION=1 FENCE_ALT_MAX=90 FENCE_ENABLE=1 FENCE_MARGIN=3 FENCE_TYPE=5 MIS_OPTIONS=4 RALLY_INCL_HOME=1 RALLY_LIMIT_KM=0/,
+    );
     expect(ra.stderr).not.toMatch(/no medidrop member/);
     const [repA, repB] = [JSON.parse(ra.stdout), JSON.parse(rb.stdout)];
     expect(repB.uploaded).toEqual(repA.uploaded);

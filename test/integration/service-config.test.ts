@@ -22,7 +22,13 @@ describe('configuration', () => {
   it('defaults < config file < environment < flags', () => {
     const f = file(JSON.stringify({ port: 9000, lang: 'en', loginRateLimit: '3/30', weather: { windSpeedMs: 6 } }));
     const fromFile = loadConfig({ file: f, env: {} });
-    expect(fromFile).toMatchObject({ port: 9000, lang: 'en', host: '127.0.0.1', loginRateLimit: { max: 3, windowMs: 30_000 }, weather: { windSpeedMs: 6, windFromDeg: 270 } });
+    expect(fromFile).toMatchObject({
+      port: 9000,
+      lang: 'en',
+      host: '127.0.0.1',
+      loginRateLimit: { max: 3, windowMs: 30_000 },
+      weather: { windSpeedMs: 6, windFromDeg: 270 },
+    });
     const withEnv = loadConfig({ file: f, env: { MEDIDROP_PORT: '9100', MEDIDROP_TILE_URL: 'https://t.example/{z}/{x}/{y}.png', MEDIDROP_DB: ':memory:' } });
     expect(withEnv).toMatchObject({ port: 9100, tileUrl: 'https://t.example/{z}/{x}/{y}.png', db: ':memory:', lang: 'en' });
     expect(loadConfig({ file: f, env: { MEDIDROP_PORT: '9100' }, overrides: { port: '0' } }).port).toBe(0);
@@ -32,20 +38,25 @@ describe('configuration', () => {
     const f = file(JSON.stringify({ port: 'eighty', colour: 'red' }));
     let err: unknown;
     try {
-      loadConfig({ file: f, env: { MEDIDROP_LANG: 'fr', MEDIDROP_SESSION_SECRET: 'short', MEDIDROP_TILE_URL: 'tiles.example', MEDIDROP_LOGIN_RATE_LIMIT: 'lots' } });
+      loadConfig({
+        file: f,
+        env: { MEDIDROP_LANG: 'fr', MEDIDROP_SESSION_SECRET: 'short', MEDIDROP_TILE_URL: 'tiles.example', MEDIDROP_LOGIN_RATE_LIMIT: 'lots' },
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems;
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/medidrop\.json: port: must be an integer/),
-      expect.stringMatching(/medidrop\.json: unknown key "colour"/),
-      expect.stringMatching(/^MEDIDROP_LANG: must be 'zh-CN' or 'en'/),
-      expect.stringMatching(/^MEDIDROP_SESSION_SECRET: must be at least 32 characters/),
-      expect.stringMatching(/^MEDIDROP_TILE_URL: must be an http\(s\) URL template/),
-      expect.stringMatching(/^MEDIDROP_LOGIN_RATE_LIMIT: must be "<attempts>\/<seconds>"/),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/medidrop\.json: port: must be an integer/),
+        expect.stringMatching(/medidrop\.json: unknown key "colour"/),
+        expect.stringMatching(/^MEDIDROP_LANG: must be 'zh-CN' or 'en'/),
+        expect.stringMatching(/^MEDIDROP_SESSION_SECRET: must be at least 32 characters/),
+        expect.stringMatching(/^MEDIDROP_TILE_URL: must be an http\(s\) URL template/),
+        expect.stringMatching(/^MEDIDROP_LOGIN_RATE_LIMIT: must be "<attempts>\/<seconds>"/),
+      ]),
+    );
     expect(() => loadConfig({ file: join(tmpdir(), 'no-such-medidrop.json'), env: {} })).toThrow(/no-such-medidrop\.json/);
     expect(() => loadConfig({ file: file('{ not json'), env: {} })).toThrow(ConfigError);
   });

@@ -58,7 +58,11 @@ describe('medidrop serve --demo', () => {
     expect(out).toMatch(/emulated drones/);
 
     const login = async (username: string, password: string) => {
-      const res = await fetch(`${base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+      const res = await fetch(`${base}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
       expect(res.status).toBe(200);
       const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
       const { csrfToken } = (await res.json()) as { csrfToken: string };
@@ -86,9 +90,20 @@ describe('medidrop serve --demo', () => {
     // queue drops to the named drop points until one is plannable (the demo map has some that are not)
     let request: Json | null = null;
     for (const dp of zm.summary.dropPoints as Json[]) {
-      const r = await officer('POST', '/api/requests', {
-        recipient: '王奶奶 Grandma Wang', phone: '138 0013 8000', dropPoint: { name: dp.name }, medicine: 'nifedipine', weightKg: 0.3, urgency: 'urgent', notes: '',
-      }, { 'idempotency-key': `demo-${Math.random().toString(36).slice(2)}-${Date.now()}` });
+      const r = await officer(
+        'POST',
+        '/api/requests',
+        {
+          recipient: '王奶奶 Grandma Wang',
+          phone: '138 0013 8000',
+          dropPoint: { name: dp.name },
+          medicine: 'nifedipine',
+          weightKg: 0.3,
+          urgency: 'urgent',
+          notes: '',
+        },
+        { 'idempotency-key': `demo-${Math.random().toString(36).slice(2)}-${Date.now()}` },
+      );
       expect(r.status).toBe(201);
       if (r.body.status === 'awaiting-approval') {
         request = r.body;
@@ -101,7 +116,9 @@ describe('medidrop serve --demo', () => {
     // measure from a pilot's approval on a ready drone, as in the field
     await new Promise((r) => setTimeout(r, (11 / SPEEDUP) * 1000));
     const approvedAt = Date.now();
-    const ap = await pilot('POST', `/api/missions/${request!.missionId}/approve`, { checklist: ['airspace', 'weather', 'battery', 'payload', 'drop-zone', 'propellers'] });
+    const ap = await pilot('POST', `/api/missions/${request!.missionId}/approve`, {
+      checklist: ['airspace', 'weather', 'battery', 'payload', 'drop-zone', 'propellers'],
+    });
     expect(ap.status, JSON.stringify(ap.body)).toBe(200);
     const flightId = ap.body.flight.id as number;
     let f: Json = {};

@@ -37,7 +37,12 @@ describe('service on the emulator', () => {
     repos.drones.update('md-1', { connectionUrl: `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, sysid: 7 });
     const [officer, pilot] = await Promise.all([t.login('officer.li'), t.login('pilot.zhao')]);
 
-    const created = await t.as(officer, { method: 'POST', url: '/api/requests', payload: requestBody({ urgency: 'critical' }), headers: { 'idempotency-key': newKey() } });
+    const created = await t.as(officer, {
+      method: 'POST',
+      url: '/api/requests',
+      payload: requestBody({ urgency: 'critical' }),
+      headers: { 'idempotency-key': newKey() },
+    });
     expect(created.statusCode, created.body).toBe(201);
     const request = created.json();
     expect(request.status).toBe('awaiting-approval');
@@ -70,15 +75,18 @@ describe('service on the emulator', () => {
     expect(live.json().plannedRoute.length).toBeGreaterThan(1);
 
     await waitFor('delivered', () => repos.requests.byId(request.id)!.status === 'delivered', 90_000);
-    const done = await waitFor('completed', () => {
-      const f = repos.flights.byId(flightId)!;
-      if (f.state === 'failed' || f.state === 'aborted') throw new Error(`flight ${f.state}: ${f.stateReason}`);
-      return f.state === 'completed' ? f : null;
-    }, 90_000);
+    const done = await waitFor(
+      'completed',
+      () => {
+        const f = repos.flights.byId(flightId)!;
+        if (f.state === 'failed' || f.state === 'aborted') throw new Error(`flight ${f.state}: ${f.stateReason}`);
+        return f.state === 'completed' ? f : null;
+      },
+      90_000,
+    );
     expect(done.endedAt).not.toBeNull();
     // The database is ahead of the stream on a loaded machine: read the stream to its end first.
-    await waitFor('the stream to report completion', () =>
-      streamed.some((e) => e.event === 'state' && e.data.to === 'completed') ? true : null, 30_000);
+    await waitFor('the stream to report completion', () => (streamed.some((e) => e.event === 'state' && e.data.to === 'completed') ? true : null), 30_000);
 
     sse.close();
     const kinds = new Set(streamed.map((e) => e.event));
@@ -86,7 +94,9 @@ describe('service on the emulator', () => {
     expect(streamed[0]!.event).toBe('snapshot');
     const fractions = streamed.filter((e) => e.event === 'position').map((e) => e.data.routeFraction as number);
     expect(Math.max(...fractions)).toBeGreaterThan(0.9);
-    expect(streamed.filter((e) => e.event === 'state').map((e) => e.data.to)).toEqual(expect.arrayContaining(['delivering', 'returning', 'landed', 'completed']));
+    expect(streamed.filter((e) => e.event === 'state').map((e) => e.data.to)).toEqual(
+      expect.arrayContaining(['delivering', 'returning', 'landed', 'completed']),
+    );
 
     const states = repos.flights.transitions(flightId).map((x) => x.to);
     for (const s of ['approved', 'uploading', 'uploaded', 'arming', 'en-route', 'delivering', 'returning', 'landed', 'completed']) expect(states).toContain(s);
@@ -97,7 +107,11 @@ describe('service on the emulator', () => {
     expect(track.points.length).toBeGreaterThan(5);
 
     // the recipient confirms with the code the officer was shown
-    const wrong = await t.app.inject({ method: 'POST', url: '/api/handover', payload: { requestId: request.id, code: view.handoverCode === '000000' ? '111111' : '000000' } });
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/api/handover',
+      payload: { requestId: request.id, code: view.handoverCode === '000000' ? '111111' : '000000' },
+    });
     expect(wrong.statusCode).toBe(400);
     const ok = await t.app.inject({ method: 'POST', url: '/api/handover', payload: { requestId: request.id, code: view.handoverCode } });
     expect(ok.statusCode, ok.body).toBe(200);

@@ -64,9 +64,16 @@ async function startService(db: string, env: Record<string, string> = {}): Promi
 }
 
 async function login(url: string, username: string): Promise<{ cookie: string; csrf: string }> {
-  const res = await fetch(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
+  const res = await fetch(`${url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
   expect(res.status).toBe(200);
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('medidrop_session='))!.split(';')[0]!;
+  const cookie = res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('medidrop_session='))!
+    .split(';')[0]!;
   return { cookie, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
 }
 
@@ -105,7 +112,9 @@ describe('service restart mid-flight', () => {
     const pilot = await login(first.url, 'pilot.zhao');
     const approvedAt = Date.now();
     const approve = await fetch(`${first.url}/api/missions/${request.missionId}/approve`, {
-      method: 'POST', headers: { 'content-type': 'application/json', cookie: pilot.cookie, 'x-csrf-token': pilot.csrf }, body: JSON.stringify({ checklist: CHECKLIST }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: pilot.cookie, 'x-csrf-token': pilot.csrf },
+      body: JSON.stringify({ checklist: CHECKLIST }),
     });
     expect(approve.status).toBe(200);
     const flightId = ((await approve.json()) as { flight: { id: number } }).flight.id;
@@ -117,7 +126,11 @@ describe('service restart mid-flight', () => {
     // eslint-disable-next-line no-console
     console.log(`approval → en route (service as a child process, emulator 12×): ${Date.now() - approvedAt} ms`);
     // let some track be written, then kill without warning
-    await waitFor('track points', async () => ((await getJson(first.url, `/api/flights/${flightId}/track`, pilot)).body.points.length >= 3 ? true : null), 20_000);
+    await waitFor(
+      'track points',
+      async () => ((await getJson(first.url, `/api/flights/${flightId}/track`, pilot)).body.points.length >= 3 ? true : null),
+      20_000,
+    );
     const before = (await getJson(first.url, `/api/flights/${flightId}`, pilot)).body;
     const trackBefore = (await getJson(first.url, `/api/flights/${flightId}/track`, pilot)).body.points as unknown[];
     first.child.kill('SIGKILL');
@@ -129,11 +142,15 @@ describe('service restart mid-flight', () => {
     // the pilot's session was acknowledged and survives the restart
     const again = await getJson(second.url, `/api/flights/${flightId}`, pilot);
     expect(again.status).toBe(200);
-    const done = await waitFor('completed after restart', async () => {
-      const f = (await getJson(second.url, `/api/flights/${flightId}`, pilot)).body;
-      if (f.state === 'failed' || f.state === 'aborted') throw new Error(`flight ${f.state} after restart: ${f.stateReason}`);
-      return f.state === 'completed' ? f : null;
-    }, 90_000);
+    const done = await waitFor(
+      'completed after restart',
+      async () => {
+        const f = (await getJson(second.url, `/api/flights/${flightId}`, pilot)).body;
+        if (f.state === 'failed' || f.state === 'aborted') throw new Error(`flight ${f.state} after restart: ${f.stateReason}`);
+        return f.state === 'completed' ? f : null;
+      },
+      90_000,
+    );
     expect(done.id).toBe(flightId);
 
     const req = (await getJson(second.url, `/api/requests/${request.id}`, pilot)).body;
@@ -165,14 +182,18 @@ describe('service restart mid-flight', () => {
     const seed = await makeTestApp({ db });
     seed.parts.repos.drones.update('md-1', { connectionUrl: `tcp://127.0.0.1:${proxy.port}`, sysid: 5 });
     const officerSeed = await seed.login('officer.li');
-    const request = (await seed.as(officerSeed, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { 'idempotency-key': newKey() } })).json() as { id: number; missionId: number };
+    const request = (
+      await seed.as(officerSeed, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { 'idempotency-key': newKey() } })
+    ).json() as { id: number; missionId: number };
     await seed.close();
 
     const env = { MEDIDROP_VEHICLE_TIMEOUT_MS: '500' };
     const first = await startService(db, env);
     const pilot = await login(first.url, 'pilot.zhao');
     const approve = await fetch(`${first.url}/api/missions/${request.missionId}/approve`, {
-      method: 'POST', headers: { 'content-type': 'application/json', cookie: pilot.cookie, 'x-csrf-token': pilot.csrf }, body: JSON.stringify({ checklist: CHECKLIST }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: pilot.cookie, 'x-csrf-token': pilot.csrf },
+      body: JSON.stringify({ checklist: CHECKLIST }),
     });
     const flightId = ((await approve.json()) as { flight: { id: number } }).flight.id;
     await waitFor('en route', async () => ((await getJson(first.url, `/api/flights/${flightId}`, pilot)).body.state === 'en-route' ? true : null));
@@ -191,10 +212,14 @@ describe('service restart mid-flight', () => {
     // the link comes back: the same flight is followed to the end
     proxy.setFaults('toClient', { loss: 0 });
     proxy.setFaults('toVehicle', { loss: 0 });
-    const done = await waitFor('finished after the link came back', async () => {
-      const f = (await getJson(second.url, `/api/flights/${flightId}`, pilot)).body;
-      return ['completed', 'failed', 'aborted'].includes(f.state) ? f : null;
-    }, 90_000);
+    const done = await waitFor(
+      'finished after the link came back',
+      async () => {
+        const f = (await getJson(second.url, `/api/flights/${flightId}`, pilot)).body;
+        return ['completed', 'failed', 'aborted'].includes(f.state) ? f : null;
+      },
+      90_000,
+    );
     expect(done.state, done.stateReason).toBe('completed');
     second.child.kill('SIGTERM');
     await new Promise((r) => second.child.once('exit', r));

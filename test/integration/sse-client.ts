@@ -27,8 +27,7 @@ export function openStream(port: number, path: string, cookie: string | null): P
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
+        for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
           const block = buf.slice(0, i);
           buf = buf.slice(i + 2);
           const ev = /^event: (.*)$/m.exec(block)?.[1];
@@ -36,10 +35,11 @@ export function openStream(port: number, path: string, cookie: string | null): P
           if (!ev || data === undefined) continue;
           const e = { event: ev, data: JSON.parse(data) };
           events.push(e);
-          for (const w of [...waiters]) if (w.pred(e)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(e);
-          }
+          for (const w of [...waiters])
+            if (w.pred(e)) {
+              waiters.splice(waiters.indexOf(w), 1);
+              w.resolve(e);
+            }
         }
       });
       resolve({

@@ -26,8 +26,13 @@ describe('flights on the emulator', () => {
     const updates: FlightUpdate[] = [];
     const progress: number[] = [];
     const outcome = await runFlight({
-      ...opts, vehicle: rig.vehicle, plan: referencePlan(), flightId: 'F1', store,
-      onUpdate: (u) => void updates.push(u), onProgress: (p) => progress.push(p.done),
+      ...opts,
+      vehicle: rig.vehicle,
+      plan: referencePlan(),
+      flightId: 'F1',
+      store,
+      onUpdate: (u) => void updates.push(u),
+      onProgress: (p) => progress.push(p.done),
     });
     expect(outcome.status, outcome.reason ?? '').toBe('completed');
     expect(outcome.ok).toBe(true);
@@ -185,6 +190,15 @@ describe('flights on the emulator', () => {
     expect(outcome.status, outcome.reason ?? '').toBe('completed');
     expect(outcome.delivery.delivered).toBe(true);
     // one continuous history in the store
-    expect(store.transitions.get('F9')!.map((t) => t.to)).toEqual(['uploading', 'uploaded', 'arming', 'en-route', 'delivering', 'returning', 'landed', 'completed']);
+    expect(store.transitions.get('F9')!.map((t) => t.to)).toEqual([
+      'uploading',
+      'uploaded',
+      'arming',
+      'en-route',
+      'delivering',
+      'returning',
+      'landed',
+      'completed',
+    ]);
   });
 });

@@ -18,7 +18,21 @@ afterEach(async () => {
 const opts = { readyTimeoutMs: 20_000, armTimeoutMs: 10_000, flightOptions: { linkSilenceMs: 1500 } };
 
 function fenceVertex(seq: number, p: { lat: number; lon: number }, count: number): MissionItem {
-  return { seq, frame: 5, command: 5001, current: 0, autocontinue: 1, param1: count, param2: 0, param3: 0, param4: 0, x: Math.round(p.lat * 1e7), y: Math.round(p.lon * 1e7), z: 0, missionType: 1 };
+  return {
+    seq,
+    frame: 5,
+    command: 5001,
+    current: 0,
+    autocontinue: 1,
+    param1: count,
+    param2: 0,
+    param3: 0,
+    param4: 0,
+    x: Math.round(p.lat * 1e7),
+    y: Math.round(p.lon * 1e7),
+    z: 0,
+    missionType: 1,
+  };
 }
 
 describe('alerts on the emulator', () => {

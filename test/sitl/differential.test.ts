@@ -25,12 +25,24 @@ import { parseDroneProfileText } from '../../src/planning/drone.js';
 import type { DroneProfile } from '../../src/planning/types.js';
 import { runFlight, startFlight, type FlightOutcome } from '../../src/fleet/flight-runner.js';
 import { findSitlBinary } from '../../sim/sitl/harness.js';
-import { ROOT, drone, emulatorBackend, exampleMap, homeOf, sitlBackend, tightInclusionFence, type Backend, type BackendRun } from '../integration/flight-scenarios.js';
+import {
+  ROOT,
+  drone,
+  emulatorBackend,
+  exampleMap,
+  homeOf,
+  sitlBackend,
+  tightInclusionFence,
+  type Backend,
+  type BackendRun,
+} from '../integration/flight-scenarios.js';
 import { describeTrace, diffTraces, distanceM, recordReadBack, recordVehicle, type TraceRecorder, type VehicleTrace } from '../support/vehicle-trace.js';
 
 const bin = process.env.ARDUPILOT_SITL_BIN ? findSitlBinary() : undefined;
 if (!bin) {
-  console.log('Differential suite skipped: set ARDUPILOT_SITL_BIN to an ArduCopter SITL binary (and ARDUPILOT_COPTER_DEFAULTS to copter.parm) to compare the emulator with ArduPilot — see README "SITL tier"');
+  console.log(
+    'Differential suite skipped: set ARDUPILOT_SITL_BIN to an ArduCopter SITL binary (and ARDUPILOT_COPTER_DEFAULTS to copter.parm) to compare the emulator with ArduPilot — see README "SITL tier"',
+  );
 }
 
 const SITL_SPEEDUP = Number(process.env.MEDIDROP_SITL_SPEEDUP ?? 10);
@@ -67,7 +79,12 @@ afterEach(async (ctx) => {
 });
 
 /** Run `steps` on one back-end: start it, connect medidrop's client, record, stop. */
-async function runOn(side: SideName, home: { lat: number; lon: number; altM: number }, params: Record<string, number>, steps: (s: Session) => Promise<void>): Promise<VehicleTrace> {
+async function runOn(
+  side: SideName,
+  home: { lat: number; lon: number; altM: number },
+  params: Record<string, number>,
+  steps: (s: Session) => Promise<void>,
+): Promise<VehicleTrace> {
   const backend = side === 'emulator' ? emulatorBackend : sitl;
   // The emulator boots as slowly as SITL does (about 42 sim s to 'EKF3 IMU0 is using GPS'), so that what
   // depends on the boot clock (the 30 s pre-arm display) falls in the same phase on both.
@@ -100,7 +117,11 @@ async function runOn(side: SideName, home: { lat: number; lon: number; altM: num
 }
 
 /** The same steps on the emulator, then on SITL; the two traces. */
-async function onBoth(home: { lat: number; lon: number; altM: number }, params: Record<string, number>, steps: (s: Session) => Promise<void>): Promise<{ emu: VehicleTrace; sitl: VehicleTrace }> {
+async function onBoth(
+  home: { lat: number; lon: number; altM: number },
+  params: Record<string, number>,
+  steps: (s: Session) => Promise<void>,
+): Promise<{ emu: VehicleTrace; sitl: VehicleTrace }> {
   const emu = await runOn('emulator', home, params, steps);
   const real = await runOn('SITL', home, params, steps);
   return { emu, sitl: real };
@@ -109,7 +130,9 @@ async function onBoth(home: { lat: number; lon: number; altM: number }, params: 
 /** Fail with every disagreement, one line each, and both traces for context. */
 function expectSame(name: string, emu: VehicleTrace, real: VehicleTrace, extra: string[] = []): void {
   const diffs = [...diffTraces(emu, real), ...extra];
-  console.log(`[differential] ${name}: ${diffs.length === 0 ? 'emulator and SITL agree' : `${diffs.length} difference(s)`}\n${describeTrace('emulator', emu)}\n${describeTrace('SITL', real)}`);
+  console.log(
+    `[differential] ${name}: ${diffs.length === 0 ? 'emulator and SITL agree' : `${diffs.length} difference(s)`}\n${describeTrace('emulator', emu)}\n${describeTrace('SITL', real)}`,
+  );
   if (diffs.length > 0) {
     throw new Error(`${name}: emulator and SITL disagree:\n  - ${diffs.join('\n  - ')}\n\n${describeTrace('emulator', emu)}\n\n${describeTrace('SITL', real)}`);
   }
@@ -123,7 +146,10 @@ function placeDiffs(emu: VehicleTrace, real: VehicleTrace, drop: { lat: number; 
     else {
       const pair = distanceM(emu.release, real.release);
       if (pair > RELEASE_PAIR_M) out.push(`release points ${pair.toFixed(2)} m apart (tolerance ${RELEASE_PAIR_M} m)`);
-      for (const [side, r] of [['emulator', emu.release], ['SITL', real.release]] as const) {
+      for (const [side, r] of [
+        ['emulator', emu.release],
+        ['SITL', real.release],
+      ] as const) {
         const d = distanceM(r, drop);
         if (d > RELEASE_DROP_M) out.push(`${side} released ${d.toFixed(2)} m from the drop point (tolerance ${RELEASE_DROP_M} m)`);
       }
@@ -170,7 +196,10 @@ const CITY = { map: 'city-district', depot: 'Qinxian Community Health Centre 亲
 function landReleaseDrone(): DroneProfile {
   const file = path.join(ROOT, 'missions', 'drones', 'police-quad.json');
   const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  return parseDroneProfileText(JSON.stringify({ ...raw, id: 'police-quad-land', name: 'Light police quadcopter (land and release)', deliveryMethod: 'land-release' }), `${file} (land-release)`);
+  return parseDroneProfileText(
+    JSON.stringify({ ...raw, id: 'police-quad-land', name: 'Light police quadcopter (land and release)', deliveryMethod: 'land-release' }),
+    `${file} (land-release)`,
+  );
 }
 
 function planWith(where: typeof COUNTY, profile: DroneProfile): DeliveryPlan {
@@ -221,7 +250,21 @@ function polygon(centre: { lat: number; lon: number }, radiusM: number, n: numbe
     const a = (2 * Math.PI * k) / n;
     const lat = centre.lat + (radiusM * Math.cos(a)) / M_PER_DEG;
     const lon = centre.lon + (radiusM * Math.sin(a)) / (M_PER_DEG * Math.cos((centre.lat * Math.PI) / 180));
-    return { seq: firstSeq + k, frame: 5, command, current: 0, autocontinue: 1, param1: n, param2: 0, param3: 0, param4: 0, x: Math.round(lat * 1e7), y: Math.round(lon * 1e7), z: 0, missionType: 1 } satisfies MissionItem;
+    return {
+      seq: firstSeq + k,
+      frame: 5,
+      command,
+      current: 0,
+      autocontinue: 1,
+      param1: n,
+      param2: 0,
+      param3: 0,
+      param4: 0,
+      x: Math.round(lat * 1e7),
+      y: Math.round(lon * 1e7),
+      z: 0,
+      missionType: 1,
+    } satisfies MissionItem;
   });
 }
 
@@ -230,11 +273,39 @@ function offset(c: { lat: number; lon: number }, northM: number, eastM: number):
 }
 
 function returnPoint(seq: number, at: { lat: number; lon: number }): MissionItem {
-  return { seq, frame: 5, command: 5000, current: 0, autocontinue: 1, param1: 0, param2: 0, param3: 0, param4: 0, x: Math.round(at.lat * 1e7), y: Math.round(at.lon * 1e7), z: 0, missionType: 1 };
+  return {
+    seq,
+    frame: 5,
+    command: 5000,
+    current: 0,
+    autocontinue: 1,
+    param1: 0,
+    param2: 0,
+    param3: 0,
+    param4: 0,
+    x: Math.round(at.lat * 1e7),
+    y: Math.round(at.lon * 1e7),
+    z: 0,
+    missionType: 1,
+  };
 }
 
 function rallyPoint(seq: number, at: { lat: number; lon: number }, frame: number, z: number): MissionItem {
-  return { seq, frame, command: 5100, current: 0, autocontinue: 1, param1: 0, param2: 0, param3: 0, param4: 0, x: Math.round(at.lat * 1e7), y: Math.round(at.lon * 1e7), z, missionType: 2 };
+  return {
+    seq,
+    frame,
+    command: 5100,
+    current: 0,
+    autocontinue: 1,
+    param1: 0,
+    param2: 0,
+    param3: 0,
+    param4: 0,
+    x: Math.round(at.lat * 1e7),
+    y: Math.round(at.lon * 1e7),
+    z,
+    missionType: 2,
+  };
 }
 
 /** Upload and record the result as a fact ("ok" or the error kind with the MISSION_ACK type). */
@@ -250,7 +321,10 @@ async function readBackAs(s: Session, label: string, type: MissionType): Promise
 
 /** The STATUSTEXTs matching `re` since `from` (index into allTexts), joined, as a fact. */
 function textsFact(s: Session, label: string, from: number, re: RegExp): void {
-  s.trace.facts[label] = s.trace.allTexts.slice(from).filter((t) => re.test(t)).join(' | ');
+  s.trace.facts[label] = s.trace.allTexts
+    .slice(from)
+    .filter((t) => re.test(t))
+    .join(' | ');
 }
 
 // ---- the scenarios ------------------------------------------------------------------------------
@@ -300,7 +374,11 @@ describe.skipIf(!bin)('differential: emulator vs ArduPilot SITL, same steps, sam
   it('rally points read back identically, at and over the limit', { timeout: 600_000 }, async () => {
     const p = planWith(COUNTY, drone('police-quad'));
     const home = homeOf(p);
-    const three = [rallyPoint(0, offset(home, 150, 0), 6, 45.7), rallyPoint(1, offset(home, 0, -220), 5, home.altM + 40.4), rallyPoint(2, offset(home, -90, 130), 6, 30)];
+    const three = [
+      rallyPoint(0, offset(home, 150, 0), 6, 45.7),
+      rallyPoint(1, offset(home, 0, -220), 5, home.altM + 40.4),
+      rallyPoint(2, offset(home, -90, 130), 6, 30),
+    ];
     const limit = Array.from({ length: 46 }, (_, k) => rallyPoint(k, offset(home, 20 * k, 10 * (k % 7)), 6, 30 + (k % 5)));
     const over = Array.from({ length: 47 }, (_, k) => rallyPoint(k, offset(home, -15 * k, 12), 6, 35));
     const { emu, sitl: real } = await onBoth(home, {}, async (s) => {

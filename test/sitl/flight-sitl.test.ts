@@ -13,7 +13,9 @@ import { distanceM, exampleMap, fly, homeOf, plan, sitlBackend, tightInclusionFe
 
 const bin = process.env.ARDUPILOT_SITL_BIN ? findSitlBinary() : undefined;
 if (!bin) {
-  console.log('SITL tier skipped: set ARDUPILOT_SITL_BIN to an ArduCopter SITL binary (and ARDUPILOT_COPTER_DEFAULTS to copter.parm) to fly these against ArduPilot — see README "SITL tier"');
+  console.log(
+    'SITL tier skipped: set ARDUPILOT_SITL_BIN to an ArduCopter SITL binary (and ARDUPILOT_COPTER_DEFAULTS to copter.parm) to fly these against ArduPilot — see README "SITL tier"',
+  );
 }
 
 const SPEEDUP = Number(process.env.MEDIDROP_SITL_SPEEDUP ?? 10);
@@ -53,7 +55,10 @@ describe.skipIf(!bin)('delivery flights on ArduPilot SITL', () => {
     const b = plan(map, 'Wucheng Street Police Station 坞城街派出所', 'Pingyang Jingyuan courtyard 平阳景苑中心庭院');
     const run = await start([homeOf(a), homeOf(b)]);
     const [fa, fb] = await Promise.all([fly(run.urls[0]!, run.sysids[0]!, a, FLIGHT_MS), fly(run.urls[1]!, run.sysids[1]!, b, FLIGHT_MS)]);
-    cleanups.push(() => fa.connection.close(), () => fb.connection.close());
+    cleanups.push(
+      () => fa.connection.close(),
+      () => fb.connection.close(),
+    );
     expect([fa.outcome.ok, fb.outcome.ok]).toEqual([true, true]);
     expect(distanceM(fa.last!, a.vehiclePlan!.home)).toBeLessThan(3);
     expect(distanceM(fb.last!, b.vehiclePlan!.home)).toBeLessThan(3);
@@ -75,7 +80,12 @@ describe.skipIf(!bin)('delivery flights on ArduPilot SITL', () => {
 
   it('a fence the autopilot rejects fails the upload and leaves no mission or fence behind', { timeout: 180_000 }, async () => {
     const p = plan(exampleMap('county-town'), 'Chengzhong Police Station 城中派出所', 'Jinxiu Garden courtyard 锦绣花园中心庭院');
-    const bad: VehiclePlan = { ...p.vehiclePlan!, fence: tightInclusionFence(p.vehiclePlan!.home, 200).slice(0, 2).map((i) => ({ ...i, param1: 2 })) };
+    const bad: VehiclePlan = {
+      ...p.vehiclePlan!,
+      fence: tightInclusionFence(p.vehiclePlan!.home, 200)
+        .slice(0, 2)
+        .map((i) => ({ ...i, param1: 2 })),
+    };
     const run = await start([homeOf(p)]);
     const connection: MavlinkConnection = await connect(run.urls[0]!);
     cleanups.push(() => connection.close());

@@ -28,10 +28,17 @@ describe.skipIf(!bin || !existsSync(CLI))('medidrop fly on ArduPilot SITL', () =
     const planFile = path.join(dir, 'delivery.plan');
     const map = path.join(ROOT, 'missions/county-town.geojson');
     const depot = 'Chengzhong Police Station 城中派出所';
-    const r = spawnSync(process.execPath, [CLI, 'plan', '--zones', map, '--from', depot, '--to', 'Jinxiu Garden courtyard 锦绣花园中心庭院', '--out', planFile], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'plan', '--zones', map, '--from', depot, '--to', 'Jinxiu Garden courtyard 锦绣花园中心庭院', '--out', planFile],
+      { encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(0);
     const d = exampleMap('county-town').depots.find((x) => x.name === depot)!;
-    const sitl = await startSitl({ home: { lat: d.position[1], lon: d.position[0], altM: d.groundAltitudeM ?? 2262 }, speedup: Number(process.env.MEDIDROP_SITL_SPEEDUP ?? 10) });
+    const sitl = await startSitl({
+      home: { lat: d.position[1], lon: d.position[0], altM: d.groundAltitudeM ?? 2262 },
+      speedup: Number(process.env.MEDIDROP_SITL_SPEEDUP ?? 10),
+    });
     running.push(sitl);
     const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [CLI, 'fly', '--connect', sitl.url, planFile, '--yes'], { stdio: ['ignore', 'pipe', 'pipe'] });

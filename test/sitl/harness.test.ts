@@ -40,8 +40,19 @@ describe.skipIf(!built)('SITL harness (stand-in binary)', () => {
     expect(sitl.sysid).toBe(instance + 1);
     const args = JSON.parse(readFileSync(path.join(sitl.dir, 'args.json'), 'utf8')) as string[];
     expect(args).toEqual([
-      '--model', '+', '--speedup', '7', '-I', String(instance), '--sysid', String(instance + 1),
-      '--home', '36.6171,101.7782,2260,0', '--defaults', `${copterParm},${path.join(sitl.dir, 'medidrop.parm')}`, '-w',
+      '--model',
+      '+',
+      '--speedup',
+      '7',
+      '-I',
+      String(instance),
+      '--sysid',
+      String(instance + 1),
+      '--home',
+      '36.6171,101.7782,2260,0',
+      '--defaults',
+      `${copterParm},${path.join(sitl.dir, 'medidrop.parm')}`,
+      '-w',
     ]);
     const parm = readFileSync(path.join(sitl.dir, 'medidrop.parm'), 'utf8');
     expect(parm).toMatch(/^GRIP_ENABLE 1$/m);
@@ -66,7 +77,9 @@ describe.skipIf(!built)('SITL harness (stand-in binary)', () => {
 
   it('reports a binary that exits at start, pointing at its log, and keeps the scratch directory', async () => {
     process.env.FAKE_SITL_MODE = 'exit';
-    const err = await startSitl({ bin: fake, copterDefaults: copterParm, home, instance: await freeInstance(60), readyTimeoutMs: 10_000 }).catch((e: Error) => e);
+    const err = await startSitl({ bin: fake, copterDefaults: copterParm, home, instance: await freeInstance(60), readyTimeoutMs: 10_000 }).catch(
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/exited with code 1/);
     const log = /output in (\S+sitl\.log)/.exec((err as Error).message)?.[1];
@@ -86,7 +99,13 @@ describe.skipIf(!built)('SITL harness (stand-in binary)', () => {
   });
 
   it('says clearly when there is no binary', async () => {
-    const err = await startSitl({ bin: '/nonexistent/arducopter', copterDefaults: copterParm, home, instance: await freeInstance(60), readyTimeoutMs: 2000 }).catch((e: Error) => e);
+    const err = await startSitl({
+      bin: '/nonexistent/arducopter',
+      copterDefaults: copterParm,
+      home,
+      instance: await freeInstance(60),
+      readyTimeoutMs: 2000,
+    }).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/ENOENT|exited/);
     const log = /output in (\S+sitl\.log)/.exec((err as Error).message)?.[1];
     if (log) rmSync(path.dirname(log), { recursive: true, force: true });

@@ -35,7 +35,13 @@ describe('SITL parameter file and command line', () => {
   });
 
   it('builds the sim_vehicle.py command line: model, speedup, instance, sysid, home, comma-separated defaults, -w (wipe, dropped by SITL on reboot)', () => {
-    const args = sitlArgs({ home: { lat: 36.6171, lon: 101.7782, altM: 2260, headingDeg: 90 }, speedup: 10, instance: 2, sysid: 3, defaults: ['/ap/copter.parm', '/tmp/x/medidrop.parm'] });
+    const args = sitlArgs({
+      home: { lat: 36.6171, lon: 101.7782, altM: 2260, headingDeg: 90 },
+      speedup: 10,
+      instance: 2,
+      sysid: 3,
+      defaults: ['/ap/copter.parm', '/tmp/x/medidrop.parm'],
+    });
     expect(args.join(' ')).toBe('--model + --speedup 10 -I 2 --sysid 3 --home 36.6171,101.7782,2260,90 --defaults /ap/copter.parm,/tmp/x/medidrop.parm -w');
   });
 

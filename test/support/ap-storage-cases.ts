@@ -11,7 +11,21 @@ const f = Math.fround;
 
 /** A position 100 m north, 50 m east of Xining (1e-7 degrees). */
 export const AT = { x: 366179983, y: 1017787596 };
-export const HOME_ITEM: MissionItem = { seq: 0, frame: 0, command: 16, current: 0, autocontinue: 1, param1: 0, param2: 0, param3: 0, param4: 0, x: 366171000, y: 1017782000, z: 2260, missionType: 0 };
+export const HOME_ITEM: MissionItem = {
+  seq: 0,
+  frame: 0,
+  command: 16,
+  current: 0,
+  autocontinue: 1,
+  param1: 0,
+  param2: 0,
+  param3: 0,
+  param4: 0,
+  x: 366171000,
+  y: 1017782000,
+  z: 2260,
+  missionType: 0,
+};
 
 export interface StorageCase {
   what: string;
@@ -23,11 +37,41 @@ export interface StorageCase {
   emitted?: boolean;
 }
 
-function sent(type: MissionType, command: number, frame: number, params: [number, number, number, number], pos: { x: number; y: number } | null, z: number): MissionItem {
-  return { seq: 1, frame, command, current: 0, autocontinue: 1, param1: params[0], param2: params[1], param3: params[2], param4: params[3], x: pos?.x ?? 0, y: pos?.y ?? 0, z, missionType: type };
+function sent(
+  type: MissionType,
+  command: number,
+  frame: number,
+  params: [number, number, number, number],
+  pos: { x: number; y: number } | null,
+  z: number,
+): MissionItem {
+  return {
+    seq: 1,
+    frame,
+    command,
+    current: 0,
+    autocontinue: 1,
+    param1: params[0],
+    param2: params[1],
+    param3: params[2],
+    param4: params[3],
+    x: pos?.x ?? 0,
+    y: pos?.y ?? 0,
+    z,
+    missionType: type,
+  };
 }
 
-const m = (what: string, command: number, frame: number, params: [number, number, number, number], pos: { x: number; y: number } | null, z: number, back: StorageCase['back'], emitted = false): StorageCase => ({
+const m = (
+  what: string,
+  command: number,
+  frame: number,
+  params: [number, number, number, number],
+  pos: { x: number; y: number } | null,
+  z: number,
+  back: StorageCase['back'],
+  emitted = false,
+): StorageCase => ({
   what,
   type: 0,
   sent: sent(0, command, frame, params, pos, z),
@@ -35,7 +79,14 @@ const m = (what: string, command: number, frame: number, params: [number, number
   ...(emitted ? { emitted } : {}),
 });
 const kept = (frame: number, params: [number, number, number, number], z: number) => ({ frame, params, ...AT, z });
-const noPos = (params: [number, number, number, number], extra: Partial<{ x: number; y: number; z: number }> = {}) => ({ frame: 0, params, x: 0, y: 0, z: 0, ...extra });
+const noPos = (params: [number, number, number, number], extra: Partial<{ x: number; y: number; z: number }> = {}) => ({
+  frame: 0,
+  params,
+  x: 0,
+  y: 0,
+  z: 0,
+  ...extra,
+});
 
 /** Mission items that are stored: sent → read back. */
 export const MISSION_CASES: StorageCase[] = [
@@ -130,7 +181,15 @@ export const MISSION_REFUSALS: StorageCase[] = [
   m('NAV_RETURN_TO_LAUNCH does not check a position it does not keep', 20, 6, [0, 0, 0, 0], { x: 950000000, y: 0 }, 0, noPos([0, 0, 0, 0])),
 ];
 
-const fence = (what: string, command: number, frame: number, p1: number, extra: Partial<MissionItem>, back: StorageCase['back'], emitted = false): StorageCase => ({
+const fence = (
+  what: string,
+  command: number,
+  frame: number,
+  p1: number,
+  extra: Partial<MissionItem>,
+  back: StorageCase['back'],
+  emitted = false,
+): StorageCase => ({
   what,
   type: 1,
   sent: { ...sent(1, command, frame, [p1, 0, 0, 0], AT, 0), seq: 0, ...extra },
@@ -154,18 +213,33 @@ export const FENCE_CASES: StorageCase[] = [
 
 /** Polygon vertices, uploaded as one triangle: the count is a uint8 (3.7 → 3). */
 export const FENCE_TRIANGLE: { sent: MissionItem[]; back: number[] } = {
-  sent: [3.7, 3.2, 3].map((p1, i) => ({ ...sent(1, 5001, 5, [p1, i === 0 ? 1 : 0, 0, 0], { x: AT.x + i * 900, y: AT.y + (i % 2) * 1100 }, i === 0 ? 5 : 0), seq: i })),
+  sent: [3.7, 3.2, 3].map((p1, i) => ({
+    ...sent(1, 5001, 5, [p1, i === 0 ? 1 : 0, 0, 0], { x: AT.x + i * 900, y: AT.y + (i % 2) * 1100 }, i === 0 ? 5 : 0),
+    seq: i,
+  })),
   back: [3, 3, 3],
 };
 
 /** Whole-fence refusals (MAV_MISSION_ERROR) and their STATUSTEXTs (AC_PolyFence_loader::validate_fence). */
 export const FENCE_REFUSALS: { what: string; items: MissionItem[]; texts: string[] }[] = (() => {
-  const v = (seq: number, command: number, p1: number, extra: Partial<MissionItem> = {}): MissionItem => ({ ...sent(1, command, 5, [p1, 0, 0, 0], { x: AT.x + seq * 900, y: AT.y + (seq % 2) * 1100 }, 0), seq, ...extra });
+  const v = (seq: number, command: number, p1: number, extra: Partial<MissionItem> = {}): MissionItem => ({
+    ...sent(1, command, 5, [p1, 0, 0, 0], { x: AT.x + seq * 900, y: AT.y + (seq % 2) * 1100 }, 0),
+    seq,
+    ...extra,
+  });
   return [
-    { what: 'a bad latitude is found only when the fence is validated', items: [v(0, 5003, 50, { x: 950000000 })], texts: ['Bad lat or lon', 'Fence validation failed'] },
+    {
+      what: 'a bad latitude is found only when the fence is validated',
+      items: [v(0, 5003, 50, { x: 950000000 })],
+      texts: ['Bad lat or lon', 'Fence validation failed'],
+    },
     { what: 'a circle of radius 0', items: [v(0, 5003, 0)], texts: ['Non-positive circle radius', 'Fence validation failed'] },
     { what: 'a 2-vertex polygon', items: [v(0, 5001, 2), v(1, 5001, 2)], texts: ['Invalid vertex count (2)', 'Fence validation failed'] },
-    { what: 'a polygon whose vertices disagree on the count', items: [v(0, 5001, 4), v(1, 5001, 4), v(2, 5001, 3), v(3, 5001, 3)], texts: ['Unexpected vertex count want=4 got=3', 'Fence validation failed'] },
+    {
+      what: 'a polygon whose vertices disagree on the count',
+      items: [v(0, 5001, 4), v(1, 5001, 4), v(2, 5001, 3), v(3, 5001, 3)],
+      texts: ['Unexpected vertex count want=4 got=3', 'Fence validation failed'],
+    },
     { what: 'a polygon cut short', items: [v(0, 5001, 4), v(1, 5001, 4), v(2, 5001, 4)], texts: ['Incorrect item count', 'Fence validation failed'] },
     { what: 'two return points', items: [v(0, 5000, 0), v(1, 5000, 0)], texts: ['Multiple return points', 'Fence validation failed'] },
   ];

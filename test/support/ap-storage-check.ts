@@ -9,7 +9,17 @@ import { common } from 'node-mavlink';
 import { compareItems } from '../../src/mavlink/compare.js';
 import type { MissionItem, MissionType } from '../../src/missions/types.js';
 import type { RawGcs } from '../integration/emulator-raw-gcs.js';
-import { FENCE_CASES, FENCE_REFUSALS, FENCE_TRIANGLE, HOME_ITEM, LEGACY_WAYPOINT, MISSION_CASES, MISSION_REFUSALS, RALLY_CASES, type StorageCase } from './ap-storage-cases.js';
+import {
+  FENCE_CASES,
+  FENCE_REFUSALS,
+  FENCE_TRIANGLE,
+  HOME_ITEM,
+  LEGACY_WAYPOINT,
+  MISSION_CASES,
+  MISSION_REFUSALS,
+  RALLY_CASES,
+  type StorageCase,
+} from './ap-storage-cases.js';
 
 /** Periodic STATUSTEXTs of a vehicle that is not ready to arm, interleaved with the fence's. */
 const UNRELATED = /^(PreArm|Arm:|EKF|GPS|AHRS|Field Elevation|Barometer)/;
@@ -18,8 +28,19 @@ const FIELDS = ['frame', 'param1', 'param2', 'param3', 'param4', 'x', 'y', 'z'] 
 
 function asItem(m: common.MissionItemInt, type: MissionType): MissionItem {
   return {
-    seq: m.seq, frame: m.frame, command: m.command, current: m.current ? 1 : 0, autocontinue: m.autocontinue ? 1 : 0,
-    param1: m.param1, param2: m.param2, param3: m.param3, param4: m.param4, x: m.x, y: m.y, z: m.z, missionType: type,
+    seq: m.seq,
+    frame: m.frame,
+    command: m.command,
+    current: m.current ? 1 : 0,
+    autocontinue: m.autocontinue ? 1 : 0,
+    param1: m.param1,
+    param2: m.param2,
+    param3: m.param3,
+    param4: m.param4,
+    x: m.x,
+    y: m.y,
+    z: m.z,
+    missionType: type,
   };
 }
 
@@ -28,7 +49,16 @@ function literalDiffs(c: StorageCase, got: MissionItem | undefined): string[] {
   if ('refused' in c.back) return [`${c.what}: stored, ArduPilot refuses it with ${c.back.refused}`];
   if (!got) return [`${c.what}: missing from the read-back`];
   const b = c.back;
-  const want: Record<(typeof FIELDS)[number], number> = { frame: b.frame, param1: b.params[0], param2: b.params[1], param3: b.params[2], param4: b.params[3], x: b.x, y: b.y, z: b.z };
+  const want: Record<(typeof FIELDS)[number], number> = {
+    frame: b.frame,
+    param1: b.params[0],
+    param2: b.params[1],
+    param3: b.params[2],
+    param4: b.params[3],
+    x: b.x,
+    y: b.y,
+    z: b.z,
+  };
   const out: string[] = [];
   for (const k of FIELDS) if (got[k] !== want[k]) out.push(`${c.what}: ${k} ${got[k]}, ArduPilot ${want[k]}`);
   if (got.autocontinue !== (c.type === 0 ? 1 : 0)) out.push(`${c.what}: autocontinue ${got.autocontinue}, ArduPilot ${c.type === 0 ? 1 : 0}`);
@@ -49,7 +79,9 @@ export async function storageDifferences(gcs: RawGcs, sysid: number): Promise<st
   if (ack !== 0) out.push(`mission of ${mission.length} items: MISSION_ACK ${ack}, ArduPilot 0`);
   else {
     const back = await download(gcs, sysid, 0);
-    MISSION_CASES.forEach((c, i) => out.push(...literalDiffs(c, back[i + 1])));
+    MISSION_CASES.forEach((c, i) => {
+      out.push(...literalDiffs(c, back[i + 1]));
+    });
     out.push(...compareItems(0, mission, back).map((d) => `client read-back check: ${d}`));
   }
 
@@ -85,7 +117,11 @@ export async function storageDifferences(gcs: RawGcs, sysid: number): Promise<st
     const since = gcs.messages.length;
     const a = await gcs.upload(sysid, 1, c.items, 10_000);
     await new Promise((r) => setTimeout(r, 300));
-    const texts = gcs.messages.slice(since).filter((m) => m.msgid === 253).map((m) => (m.data as common.StatusText).text).filter((t) => !UNRELATED.test(t));
+    const texts = gcs.messages
+      .slice(since)
+      .filter((m) => m.msgid === 253)
+      .map((m) => (m.data as common.StatusText).text)
+      .filter((t) => !UNRELATED.test(t));
     if (a !== 1) out.push(`${c.what}: MISSION_ACK ${a}, ArduPilot 1`);
     if (texts.join(' | ') !== c.texts.join(' | ')) out.push(`${c.what}: STATUSTEXT ${JSON.stringify(texts)}, ArduPilot ${JSON.stringify(c.texts)}`);
   }
@@ -103,7 +139,20 @@ export async function storageDifferences(gcs: RawGcs, sysid: number): Promise<st
         const r = m.data as common.MissionRequest;
         if (r.missionType !== 0) return;
         const mi = new common.MissionItem();
-        Object.assign(mi, { targetSystem: sysid, targetComponent: 1, seq: r.seq, frame: r.seq === 0 ? 0 : 6, command: 16, current: 0, autocontinue: 1, param1: 0, param2: 0, param3: 0, param4: 0, missionType: 0 });
+        Object.assign(mi, {
+          targetSystem: sysid,
+          targetComponent: 1,
+          seq: r.seq,
+          frame: r.seq === 0 ? 0 : 6,
+          command: 16,
+          current: 0,
+          autocontinue: 1,
+          param1: 0,
+          param2: 0,
+          param3: 0,
+          param4: 0,
+          missionType: 0,
+        });
         mi.x = r.seq === 0 ? HOME_ITEM.x / 1e7 : LEGACY_WAYPOINT.lat;
         mi.y = r.seq === 0 ? HOME_ITEM.y / 1e7 : LEGACY_WAYPOINT.lon;
         mi.z = r.seq === 0 ? HOME_ITEM.z : 20;
@@ -119,11 +168,17 @@ export async function storageDifferences(gcs: RawGcs, sysid: number): Promise<st
   if (legacy !== 0) out.push(`legacy MISSION_ITEM upload: MISSION_ACK ${legacy}, ArduPilot 0`);
   else {
     const wp = (await download(gcs, sysid, 0))[1];
-    if (wp?.x !== LEGACY_WAYPOINT.x || wp?.y !== LEGACY_WAYPOINT.y) out.push(`legacy waypoint stored at ${wp?.x}, ${wp?.y}, ArduPilot ${LEGACY_WAYPOINT.x}, ${LEGACY_WAYPOINT.y}`);
-    const warnings = gcs.messages.slice(since).filter((m) => m.msgid === 253).map((m) => m.data as common.StatusText);
+    if (wp?.x !== LEGACY_WAYPOINT.x || wp?.y !== LEGACY_WAYPOINT.y)
+      out.push(`legacy waypoint stored at ${wp?.x}, ${wp?.y}, ArduPilot ${LEGACY_WAYPOINT.x}, ${LEGACY_WAYPOINT.y}`);
+    const warnings = gcs.messages
+      .slice(since)
+      .filter((m) => m.msgid === 253)
+      .map((m) => m.data as common.StatusText);
     const warning = warnings.find((s) => /MISSION_ITEM/.test(s.text));
     if (warning?.text !== 'got MISSION_ITEM; GCS should send MISSION_ITEM_INT' || warning.severity !== 4) {
-      out.push(`legacy MISSION_ITEM warning ${JSON.stringify(warning && [warning.severity, warning.text])}, ArduPilot [4,"got MISSION_ITEM; GCS should send MISSION_ITEM_INT"]`);
+      out.push(
+        `legacy MISSION_ITEM warning ${JSON.stringify(warning && [warning.severity, warning.text])}, ArduPilot [4,"got MISSION_ITEM; GCS should send MISSION_ITEM_INT"]`,
+      );
     }
   }
   return out;

@@ -35,7 +35,6 @@ export interface LinkProxy {
   stop(): Promise<void>;
 }
 
-
 export async function startLinkProxy(opts: {
   target: { host?: string; port: number };
   seed: number;

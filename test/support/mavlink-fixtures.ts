@@ -7,7 +7,21 @@ import type { MissionItem, MissionType, VehiclePlan } from '../../src/missions/t
 export const HOME = { lat: 36.6171, lon: 101.7782, altM: 2260 };
 
 function item(type: MissionType, seq: number, command: number, frame: number, x: number, y: number, z: number, p: number[] = []): MissionItem {
-  return { seq, frame, command, current: 0, autocontinue: 1, param1: p[0] ?? 0, param2: p[1] ?? 0, param3: p[2] ?? 0, param4: p[3] ?? 0, x, y, z, missionType: type };
+  return {
+    seq,
+    frame,
+    command,
+    current: 0,
+    autocontinue: 1,
+    param1: p[0] ?? 0,
+    param2: p[1] ?? 0,
+    param3: p[2] ?? 0,
+    param4: p[3] ?? 0,
+    x,
+    y,
+    z,
+    missionType: type,
+  };
 }
 
 const e7 = (d: number) => Math.round(d * 1e7);

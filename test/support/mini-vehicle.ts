@@ -88,7 +88,16 @@ export class MiniVehicle {
     this.home = opts.home ?? { lat: 36.6171, lon: 101.7782, altM: 2260 };
     this.encoder = new Encoder(this.sysid, this.compid);
     if (opts.signingKey) this.verifier = new SignatureVerifier({ 255: opts.signingKey, 254: opts.signingKey, 250: opts.signingKey });
-    const defaults: Record<string, number> = { MAV_SYSID: this.sysid, FENCE_ENABLE: 0, FENCE_TYPE: 7, FENCE_ACTION: 1, FENCE_ALT_MAX: 100, FENCE_RADIUS: 150, RTL_ALT_M: 15, ...opts.params };
+    const defaults: Record<string, number> = {
+      MAV_SYSID: this.sysid,
+      FENCE_ENABLE: 0,
+      FENCE_TYPE: 7,
+      FENCE_ACTION: 1,
+      FENCE_ALT_MAX: 100,
+      FENCE_RADIUS: 150,
+      RTL_ALT_M: 15,
+      ...opts.params,
+    };
     for (const [k, v] of Object.entries(defaults)) this.params.set(k, Math.fround(v));
     this.server = net.createServer((s) => this.onSocket(s));
     const speed = opts.speedup ?? 1;
@@ -166,7 +175,14 @@ export class MiniVehicle {
   }
 
   private heartbeat(): void {
-    this.send(MSG.HEARTBEAT, { type: 2, autopilot: 3, base_mode: 1 | (this.armed ? 0x80 : 0), custom_mode: this.customMode, system_status: 3, mavlink_version: 3 });
+    this.send(MSG.HEARTBEAT, {
+      type: 2,
+      autopilot: 3,
+      base_mode: 1 | (this.armed ? 0x80 : 0),
+      custom_mode: this.customMode,
+      system_status: 3,
+      mavlink_version: 3,
+    });
   }
 
   private ack(gcs: { sysid: number; compid: number }, type: MissionType, result: number): void {
@@ -200,13 +216,30 @@ export class MiniVehicle {
     const lon = Math.round(this.home.lon * 1e7);
     switch (msgid) {
       case MSG.GLOBAL_POSITION_INT:
-        return this.send(msgid, { time_boot_ms: Date.now() - this.started, lat, lon, alt: Math.round(this.home.altM * 1000), relative_alt: 0, vx: 0, vy: 0, vz: 0, hdg: 0 });
+        return this.send(msgid, {
+          time_boot_ms: Date.now() - this.started,
+          lat,
+          lon,
+          alt: Math.round(this.home.altM * 1000),
+          relative_alt: 0,
+          vx: 0,
+          vy: 0,
+          vz: 0,
+          hdg: 0,
+        });
       case MSG.SYS_STATUS:
         return this.send(msgid, { voltage_battery: 12600, current_battery: 50, battery_remaining: 100 });
       case MSG.GPS_RAW_INT:
         return this.send(msgid, { lat, lon, fix_type: this.ekfReady ? 3 : 1, satellites_visible: this.ekfReady ? 10 : 3, eph: 100, epv: 100, vel: 0, cog: 0 });
       case MSG.EKF_STATUS_REPORT:
-        return this.send(msgid, { flags: this.ekfReady ? 0x3ff & ~0x80 : 0x80 | 0x01, velocity_variance: 0.1, pos_horiz_variance: 0.1, pos_vert_variance: 0.1, compass_variance: 0.1, terrain_alt_variance: 0 });
+        return this.send(msgid, {
+          flags: this.ekfReady ? 0x3ff & ~0x80 : 0x80 | 0x01,
+          velocity_variance: 0.1,
+          pos_horiz_variance: 0.1,
+          pos_vert_variance: 0.1,
+          compass_variance: 0.1,
+          terrain_alt_variance: 0,
+        });
       case MSG.HOME_POSITION:
         return this.send(msgid, { latitude: lat, longitude: lon, altitude: Math.round(this.home.altM * 1000), q: [1, 0, 0, 0] });
       case MSG.MISSION_CURRENT:
@@ -214,7 +247,12 @@ export class MiniVehicle {
       case MSG.EXTENDED_SYS_STATE:
         return this.send(msgid, { vtol_state: 0, landed_state: 1 });
       case MSG.BATTERY_STATUS:
-        return this.send(msgid, { id: 0, voltages: [12600, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 65535], current_battery: 50, battery_remaining: 100 });
+        return this.send(msgid, {
+          id: 0,
+          voltages: [12600, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 65535],
+          current_battery: 50,
+          battery_remaining: 100,
+        });
     }
   }
 
@@ -263,7 +301,13 @@ export class MiniVehicle {
   }
 
   private paramValue(name: string, value: number): void {
-    this.send(MSG.PARAM_VALUE, { param_id: name, param_value: value, param_type: 9, param_count: this.params.size, param_index: [...this.params.keys()].indexOf(name) });
+    this.send(MSG.PARAM_VALUE, {
+      param_id: name,
+      param_value: value,
+      param_type: 9,
+      param_count: this.params.size,
+      param_index: [...this.params.keys()].indexOf(name),
+    });
   }
 
   private handleCommand(m: Message, gcs: { sysid: number; compid: number }): void {
@@ -275,7 +319,8 @@ export class MiniVehicle {
     const cmd = num(f, 'command');
     const p1 = float(f, 'param1');
     const p2 = float(f, 'param2');
-    const ack = (result: number) => this.send(MSG.COMMAND_ACK, { command: cmd, result, progress: 0, result_param2: 0, target_system: gcs.sysid, target_component: gcs.compid });
+    const ack = (result: number) =>
+      this.send(MSG.COMMAND_ACK, { command: cmd, result, progress: 0, result_param2: 0, target_system: gcs.sysid, target_component: gcs.compid });
     const inProgress = this.knobs.inProgressMs?.[cmd];
     let result = 0;
     switch (cmd) {
@@ -350,7 +395,8 @@ export class MiniVehicle {
           return this.ack(gcs, type, err);
         }
         r.lastReceive = Date.now();
-        if (type === 0) this.stored[0][item.seq] = item; // missions are written in place (left mixed on failure)
+        if (type === 0)
+          this.stored[0][item.seq] = item; // missions are written in place (left mixed on failure)
         else r.items.push(item);
         r.next++;
         if (this.silenced) return;
@@ -370,7 +416,13 @@ export class MiniVehicle {
       }
       case MSG.MISSION_REQUEST_LIST:
         if (r) return this.ack(gcs, type, 14);
-        return this.send(MSG.MISSION_COUNT, { target_system: gcs.sysid, target_component: gcs.compid, count: this.readback(type).length, mission_type: type, opaque_id: 0 });
+        return this.send(MSG.MISSION_COUNT, {
+          target_system: gcs.sysid,
+          target_component: gcs.compid,
+          count: this.readback(type).length,
+          mission_type: type,
+          opaque_id: 0,
+        });
       case MSG.MISSION_REQUEST_INT:
       case MSG.MISSION_REQUEST: {
         if (r) return this.ack(gcs, type, 14);
@@ -415,7 +467,18 @@ export class MiniVehicle {
   readback(type: MissionType): MissionItem[] {
     return this.stored[type].map((it, i) => {
       if (type === 0 && i === 0) {
-        return { ...it, frame: 0, command: 16, param1: 0, param2: 0, param3: 0, param4: 0, x: Math.round(this.home.lat * 1e7), y: Math.round(this.home.lon * 1e7), z: this.home.altM };
+        return {
+          ...it,
+          frame: 0,
+          command: 16,
+          param1: 0,
+          param2: 0,
+          param3: 0,
+          param4: 0,
+          x: Math.round(this.home.lat * 1e7),
+          y: Math.round(this.home.lon * 1e7),
+          z: this.home.altM,
+        };
       }
       const frame = it.frame === 5 ? 0 : it.frame === 6 ? 3 : it.frame;
       const noPos = type === 0 && (it.command === 22 || it.command === 20);

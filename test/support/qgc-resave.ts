@@ -33,7 +33,12 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 
 function sortedKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortedKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedKeys((v as Json)[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortedKeys((v as Json)[k])]),
+    );
   return v;
 }
 
@@ -57,7 +62,10 @@ export function qgcResave(text: string, opts: QgcResaveOptions = {}): string {
   if (opts.terrainHomeAltM !== undefined) home[2] = opts.terrainHomeAltM;
   const gf = (doc.geoFence ?? {}) as Json;
   const fence: Json = {
-    circles: ((gf.circles ?? []) as Json[]).map((c) => ({ circle: { center: (c.circle as Json).center, radius: (c.circle as Json).radius }, inclusion: c.inclusion })),
+    circles: ((gf.circles ?? []) as Json[]).map((c) => ({
+      circle: { center: (c.circle as Json).center, radius: (c.circle as Json).radius },
+      inclusion: c.inclusion,
+    })),
     polygons: ((gf.polygons ?? []) as Json[]).map((p) => ({ inclusion: p.inclusion, polygon: p.polygon, version: 1 })),
     version: 2,
   };

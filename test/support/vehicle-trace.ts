@@ -49,7 +49,20 @@ export interface VehicleTrace {
 }
 
 export function emptyTrace(): VehicleTrace {
-  return { missionAcks: [], commandAcks: [], reached: [], modes: [], armed: [], deliveryTexts: [], fenceTexts: [], allTexts: [], release: null, landings: [], readBack: {}, facts: {} };
+  return {
+    missionAcks: [],
+    commandAcks: [],
+    reached: [],
+    modes: [],
+    armed: [],
+    deliveryTexts: [],
+    fenceTexts: [],
+    allTexts: [],
+    release: null,
+    landings: [],
+    readBack: {},
+    facts: {},
+  };
 }
 
 const TYPE_NAMES: Record<number, string> = { 0: 'mission', 1: 'fence', 2: 'rally' };
@@ -193,7 +206,11 @@ function fieldTolerance(field: (typeof ITEM_FIELDS)[number], v: number): number 
 function diffItems(what: string, emu: MissionItem[] | string | undefined, sitl: MissionItem[] | string | undefined, opts: DiffOptions): string[] {
   if (emu === undefined && sitl === undefined) return [];
   if (typeof emu === 'string' || typeof sitl === 'string' || emu === undefined || sitl === undefined) {
-    return emu === sitl ? [] : [`${what} read back: emulator: ${emu === undefined ? 'not read' : typeof emu === 'string' ? emu : `${emu.length} items`} / SITL: ${sitl === undefined ? 'not read' : typeof sitl === 'string' ? sitl : `${sitl.length} items`}`];
+    return emu === sitl
+      ? []
+      : [
+          `${what} read back: emulator: ${emu === undefined ? 'not read' : typeof emu === 'string' ? emu : `${emu.length} items`} / SITL: ${sitl === undefined ? 'not read' : typeof sitl === 'string' ? sitl : `${sitl.length} items`}`,
+        ];
   }
   const out: string[] = [];
   if (emu.length !== sitl.length) out.push(`${what} read back: emulator: ${emu.length} items / SITL: ${sitl.length} items`);
@@ -233,7 +250,8 @@ export function diffTraces(emu: VehicleTrace, sitl: VehicleTrace, opts: DiffOpti
   out.push(...diffList('armed', emu.armed, sitl.armed));
   out.push(...diffList('delivery texts', emu.deliveryTexts, sitl.deliveryTexts));
   out.push(...diffList('fence texts', emu.fenceTexts, sitl.fenceTexts));
-  if ((emu.release === null) !== (sitl.release === null)) out.push(`release: emulator: ${emu.release ? emu.release.text : 'none'} / SITL: ${sitl.release ? sitl.release.text : 'none'}`);
+  if ((emu.release === null) !== (sitl.release === null))
+    out.push(`release: emulator: ${emu.release ? emu.release.text : 'none'} / SITL: ${sitl.release ? sitl.release.text : 'none'}`);
   if (emu.landings.length !== sitl.landings.length) out.push(`landings (disarms): emulator: ${emu.landings.length} / SITL: ${sitl.landings.length}`);
   for (const k of new Set([...Object.keys(emu.readBack), ...Object.keys(sitl.readBack)])) out.push(...diffItems(k, emu.readBack[k], sitl.readBack[k], opts));
   for (const k of new Set([...Object.keys(emu.facts), ...Object.keys(sitl.facts)])) {

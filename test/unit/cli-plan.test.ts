@@ -96,7 +96,20 @@ describe('medidrop plan', () => {
   });
 
   it('heavier winch drone from missions/drones', () => {
-    const r = medidrop('plan', '--zones', town, '--from', 'Police station', '--to', 'Compound 3 courtyard', '--drone', 'missions/drones/police-hexa-winch.json', '--payload-kg', '4', '--json');
+    const r = medidrop(
+      'plan',
+      '--zones',
+      town,
+      '--from',
+      'Police station',
+      '--to',
+      'Compound 3 courtyard',
+      '--drone',
+      'missions/drones/police-hexa-winch.json',
+      '--payload-kg',
+      '4',
+      '--json',
+    );
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.drone).toBe('police-hexa-winch');
@@ -129,9 +142,17 @@ describe('medidrop plan', () => {
     writeFileSync(badDrone, JSON.stringify({ id: 'x', name: 'x', emptyMassKg: -1, batteryWh: 'big', deliveryMethod: 'parachute' }));
     const drone = run(['--zones', town, '--from', 'Police station', '--to', 'Compound 3 courtyard', '--drone', badDrone]);
     await expect(drone).rejects.toThrow(/"emptyMassKg" = -1 kg is out of range/);
-    await expect(run(['--zones', town, '--from', 'Police station', '--to', 'Compound 3 courtyard', '--drone', badDrone])).rejects.toThrow(/"batteryWh" must be a number[\s\S]*"deliveryMethod" must be one of payload-place, winch, land-release/);
+    await expect(run(['--zones', town, '--from', 'Police station', '--to', 'Compound 3 courtyard', '--drone', badDrone])).rejects.toThrow(
+      /"batteryWh" must be a number[\s\S]*"deliveryMethod" must be one of payload-place, winch, land-release/,
+    );
     const badMap = join(dir, 'bad.geojson');
-    writeFileSync(badMap, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { kind: 'volcano', name: 'x' }, geometry: { type: 'Point', coordinates: [101, 36] } }] }));
+    writeFileSync(
+      badMap,
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [{ type: 'Feature', properties: { kind: 'volcano', name: 'x' }, geometry: { type: 'Point', coordinates: [101, 36] } }],
+      }),
+    );
     await expect(run(['--zones', badMap, '--from', 'A', '--to', 'B'])).rejects.toThrow(/unknown kind "volcano"/);
   });
 });

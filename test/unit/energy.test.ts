@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  batteryCapacityFactor,
-  densityRatio,
-  estimateEnergy,
-  windOnTrack,
-  type EnergyInput,
-} from '../../src/planning/energy.js';
+import { batteryCapacityFactor, densityRatio, estimateEnergy, windOnTrack, type EnergyInput } from '../../src/planning/energy.js';
 import { DEFAULT_DRONE } from '../../src/planning/drone.js';
 import type { LonLat } from '../../src/geo/types.js';
 

@@ -11,13 +11,17 @@ describe('alerts: link lost', () => {
   it('after the configured silence (clock tick), once; back when telemetry returns, same flight', () => {
     const c = ctx({ options: { linkSilenceMs: 3000 } });
     const run = feed(c, [
-      ...airborne(), ev.pos(4000, offset(50, 0)),
+      ...airborne(),
+      ev.pos(4000, offset(50, 0)),
       { type: 'tick', t: 6000 }, // 2 s silent: fine
       { type: 'tick', t: 7100 }, // 3.1 s: lost
       { type: 'tick', t: 8000 }, // still lost: no repeat
       ev.pos(9000, offset(120, 0)),
     ]);
-    expect(run.alerts.map((a) => [a.kind, a.active, a.t])).toEqual([['link-lost', true, 7100], ['link-lost', false, 9000]]);
+    expect(run.alerts.map((a) => [a.kind, a.active, a.t])).toEqual([
+      ['link-lost', true, 7100],
+      ['link-lost', false, 9000],
+    ]);
     expect(run.alerts[0]!.severity).toBe('critical');
     expect(run.alerts[0]!.message).toMatch(/silent for 3\.1 s.*failsafe/);
     expect(run.state.status).toBe('en-route');
@@ -26,7 +30,10 @@ describe('alerts: link lost', () => {
 
   it('from the link layer (link event down/up)', () => {
     const run = feed(ctx(), [...airborne(), ev.link(5000, false), ev.link(9000, true)]);
-    expect(run.alerts.map((a) => [a.kind, a.active])).toEqual([['link-lost', true], ['link-lost', false]]);
+    expect(run.alerts.map((a) => [a.kind, a.active])).toEqual([
+      ['link-lost', true],
+      ['link-lost', false],
+    ]);
   });
 
   it("ignores the link layer's 'lost' while telemetry still arrives (heartbeats late, position flowing)", () => {
@@ -71,9 +78,16 @@ describe('alerts: off the planned route', () => {
   it('fires above the cross-track limit and clears when back', () => {
     const c = ctx({ options: { offRouteM: 30 } });
     const run = feed(c, [
-      ...airborne(), ev.pos(4000, offset(100, 10)), ev.pos(5000, offset(150, 45)), ev.pos(6000, offset(200, 50)), ev.pos(7000, offset(250, 5)),
+      ...airborne(),
+      ev.pos(4000, offset(100, 10)),
+      ev.pos(5000, offset(150, 45)),
+      ev.pos(6000, offset(200, 50)),
+      ev.pos(7000, offset(250, 5)),
     ]);
-    expect(run.alerts.map((a) => [a.kind, a.active])).toEqual([['off-route', true], ['off-route', false]]);
+    expect(run.alerts.map((a) => [a.kind, a.active])).toEqual([
+      ['off-route', true],
+      ['off-route', false],
+    ]);
     expect(run.alerts[0]!.data).toMatchObject({ offRouteM: 45, limitM: 30 });
     expect(run.state.progress.offRouteM).toBeCloseTo(5, 0);
   });
@@ -82,7 +96,10 @@ describe('alerts: off the planned route', () => {
 describe('alerts: fence breach and modes', () => {
   it("'Polygon fence breached' then RTL: a fence alert, returning, and no 'unexpected mode'", () => {
     const run = feed(ctx(), [...airborne(), ev.text(5000, 'Polygon fence breached', 2), ev.hb(5100, 6, true), ev.text(9000, 'Fence breach cleared')]);
-    expect(run.alerts.map((a) => [a.kind, a.active])).toEqual([['fence-breach', true], ['fence-breach', false]]);
+    expect(run.alerts.map((a) => [a.kind, a.active])).toEqual([
+      ['fence-breach', true],
+      ['fence-breach', false],
+    ]);
     expect(run.transitions.at(-1)).toEqual({ from: 'en-route', to: 'returning', t: 5100, cause: 'HEARTBEAT mode RTL (fence breach)' });
   });
 
@@ -95,7 +112,12 @@ describe('alerts: fence breach and modes', () => {
   it('LOITER from the RC while en route → unexpected mode; a requested BRAKE (pause) is not', () => {
     const rc = feed(ctx(), [...airborne(), ev.hb(5000, 5, true)]);
     expect(rc.alerts.map((a) => [a.kind, a.data])).toEqual([['unexpected-mode', { from: 'AUTO', to: 'LOITER' }]]);
-    const paused = feed(ctx(), [...airborne(), { type: 'mode-requested', t: 4900, mode: 17 }, { type: 'pause', t: 4950, by: 'pilot-li' }, ev.hb(5000, 17, true)]);
+    const paused = feed(ctx(), [
+      ...airborne(),
+      { type: 'mode-requested', t: 4900, mode: 17 },
+      { type: 'pause', t: 4950, by: 'pilot-li' },
+      ev.hb(5000, 17, true),
+    ]);
     expect(paused.alerts).toEqual([]);
     expect(paused.state.paused).toEqual({ by: 'pilot-li', t: 4950 });
   });

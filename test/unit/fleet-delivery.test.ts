@@ -45,7 +45,10 @@ describe('delivery confirmation', () => {
   it('not delivered: released on another mission item, or with no recent position', () => {
     const other = recordItemDone(recordRelease(newDeliveryRecord(planned), { t: 100, text: 'Gripper load released', seq: 3, position: at(0, 0) }), 160);
     expect(other.reason).toBe('released on mission item 3, not the delivery item 6');
-    const stale = recordItemDone(recordRelease(newDeliveryRecord(planned), { t: 10_000, text: 'Gripper load released', seq: 6, position: at(0, 0, 100) }), 10_100);
+    const stale = recordItemDone(
+      recordRelease(newDeliveryRecord(planned), { t: 10_000, text: 'Gripper load released', seq: 6, position: at(0, 0, 100) }),
+      10_100,
+    );
     expect(stale.delivered).toBe(false);
     expect(stale.reason).toBe('no recent position at the release');
     const none = recordRelease(newDeliveryRecord(planned), { t: 100, text: 'Gripper load released', seq: 6, position: null });
@@ -72,7 +75,9 @@ describe('delivery confirmation', () => {
     const loose = feed({ plan: referencePlan(), options: { releaseToleranceM: 6 } }, [...toEnRoute(), ...payloadPlaceFlight(3000, near)]);
     expect(loose.state.delivery.delivered).toBe(true);
     expect(loose.state.status).toBe('completed');
-    void HOME; void SYSID; void ev;
+    void HOME;
+    void SYSID;
+    void ev;
   });
 });
 

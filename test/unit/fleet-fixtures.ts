@@ -6,14 +6,7 @@
 import type { DeliveryMethod } from '../../src/domain/words.js';
 import type { MissionItem, VehiclePlan } from '../../src/missions/types.js';
 import type { VehicleEvent } from '../../src/mavlink/telemetry.js';
-import {
-  initialFlightState,
-  reduceFlight,
-  type FlightContext,
-  type FlightInput,
-  type FlightState,
-  type Transition,
-} from '../../src/fleet/flight-state.js';
+import { initialFlightState, reduceFlight, type FlightContext, type FlightInput, type FlightState, type Transition } from '../../src/fleet/flight-state.js';
 import type { Alert } from '../../src/fleet/alerts.js';
 
 export const HOME = { lat: 36.6171, lon: 101.7782, altM: 2260 };
@@ -32,8 +25,19 @@ export const CRUISE = 30;
 
 function item(seq: number, command: number, frame: number, pos: { lat: number; lon: number } | null, z: number, p1 = 0): MissionItem {
   return {
-    seq, frame, command, current: 0, autocontinue: 1, param1: p1, param2: 0, param3: 0, param4: 0,
-    x: pos ? Math.round(pos.lat * 1e7) : 0, y: pos ? Math.round(pos.lon * 1e7) : 0, z, missionType: 0,
+    seq,
+    frame,
+    command,
+    current: 0,
+    autocontinue: 1,
+    param1: p1,
+    param2: 0,
+    param3: 0,
+    param4: 0,
+    x: pos ? Math.round(pos.lat * 1e7) : 0,
+    y: pos ? Math.round(pos.lon * 1e7) : 0,
+    z,
+    missionType: 0,
   };
 }
 
@@ -80,7 +84,11 @@ export function referencePlan(method: DeliveryMethod = 'payload-place'): Vehicle
   push(16, 6, depot, CRUISE);
   push(21, 6, depot, 0);
   return {
-    mission: m, fence: [], rally: [], params: {}, home: { ...HOME },
+    mission: m,
+    fence: [],
+    rally: [],
+    params: {},
+    home: { ...HOME },
     delivery: { lat: DROP.lat, lon: DROP.lon, seq: deliverySeq, method },
   };
 }
@@ -89,11 +97,27 @@ export function referencePlan(method: DeliveryMethod = 'payload-place'): Vehicle
 
 export const ev = {
   hb: (t: number, customMode: number, armed: boolean, systemStatus = armed ? 4 : 3): VehicleEvent => ({
-    type: 'heartbeat', sysid: SYSID, t, customMode, modeName: ({ 0: 'STABILIZE', 3: 'AUTO', 4: 'GUIDED', 5: 'LOITER', 6: 'RTL', 9: 'LAND', 17: 'BRAKE' } as Record<number, string>)[customMode] ?? `MODE_${customMode}`,
-    armed, systemStatus, vehicleType: 2, autopilot: 3,
+    type: 'heartbeat',
+    sysid: SYSID,
+    t,
+    customMode,
+    modeName:
+      ({ 0: 'STABILIZE', 3: 'AUTO', 4: 'GUIDED', 5: 'LOITER', 6: 'RTL', 9: 'LAND', 17: 'BRAKE' } as Record<number, string>)[customMode] ?? `MODE_${customMode}`,
+    armed,
+    systemStatus,
+    vehicleType: 2,
+    autopilot: 3,
   }),
   pos: (t: number, p: { lat: number; lon: number }, relAltM = CRUISE, groundSpeedMs = 10, timeBootMs?: number): VehicleEvent => ({
-    type: 'position', sysid: SYSID, t, lat: p.lat, lon: p.lon, relAltM, altAmslM: HOME.altM + relAltM, groundSpeedMs, headingDeg: 0,
+    type: 'position',
+    sysid: SYSID,
+    t,
+    lat: p.lat,
+    lon: p.lon,
+    relAltM,
+    altAmslM: HOME.altM + relAltM,
+    groundSpeedMs,
+    headingDeg: 0,
     ...(timeBootMs !== undefined ? { timeBootMs } : {}),
   }),
   /** total 0 = not reported (older firmware); pass the plan's count − 1 to check it. */
@@ -158,23 +182,34 @@ export function leg(a: { lat: number; lon: number }, b: { lat: number; lon: numb
 /** The whole payload-place delivery, as ArduCopter reports it, after toEnRoute(). */
 export function payloadPlaceFlight(t0 = 3000, dropAt = DROP): VehicleEvent[] {
   return [
-    ev.pos(t0, HOME, 15, 0), ev.reached(t0 + 100, 1), ev.cur(t0 + 100, 3),
+    ev.pos(t0, HOME, 15, 0),
+    ev.reached(t0 + 100, 1),
+    ev.cur(t0 + 100, 3),
     ...leg(HOME, CORNER, 10, t0 + 100, 1000),
-    ev.reached(t0 + 10_200, 3), ev.cur(t0 + 10_200, 4),
+    ev.reached(t0 + 10_200, 3),
+    ev.cur(t0 + 10_200, 4),
     ...leg(CORNER, DROP, 5, t0 + 10_200, 1000),
-    ev.reached(t0 + 15_300, 4), ev.cur(t0 + 15_300, 5),
-    ev.pos(t0 + 16_000, DROP, 20, 0), ev.reached(t0 + 17_000, 5), ev.cur(t0 + 17_000, 6),
+    ev.reached(t0 + 15_300, 4),
+    ev.cur(t0 + 15_300, 5),
+    ev.pos(t0 + 16_000, DROP, 20, 0),
+    ev.reached(t0 + 17_000, 5),
+    ev.cur(t0 + 17_000, 6),
     ev.pos(t0 + 20_000, dropAt, 0.3, 0),
     ev.text(t0 + 20_100, 'PayloadPlace: Releasing the gripper'),
     ev.text(t0 + 20_200, 'Gripper load released'),
     ev.pos(t0 + 22_000, DROP, 10, 0),
-    ev.reached(t0 + 23_000, 6), ev.cur(t0 + 23_000, 7),
+    ev.reached(t0 + 23_000, 6),
+    ev.cur(t0 + 23_000, 7),
     ev.batt(t0 + 23_000, 70),
-    ev.pos(t0 + 25_000, DROP, 30, 0), ev.reached(t0 + 25_000, 7), ev.cur(t0 + 25_000, 8),
+    ev.pos(t0 + 25_000, DROP, 30, 0),
+    ev.reached(t0 + 25_000, 7),
+    ev.cur(t0 + 25_000, 8),
     ...leg(DROP, CORNER, 5, t0 + 25_000, 1000),
-    ev.reached(t0 + 30_100, 8), ev.cur(t0 + 30_100, 9),
+    ev.reached(t0 + 30_100, 8),
+    ev.cur(t0 + 30_100, 9),
     ...leg(CORNER, HOME, 10, t0 + 30_100, 1000),
-    ev.reached(t0 + 40_200, 9), ev.cur(t0 + 40_200, 10),
+    ev.reached(t0 + 40_200, 9),
+    ev.cur(t0 + 40_200, 10),
     ev.pos(t0 + 45_000, HOME, 0.1, 0),
     ev.reached(t0 + 45_100, 10),
     ev.landed(t0 + 45_200, 1),

@@ -68,11 +68,25 @@ describe('flight state machine: other delivery methods', () => {
     expect(plan.delivery.seq).toBe(8);
     expect(deliveryPhase(plan)).toEqual({ navDelivery: false, startNav: 7, nextNav: 9 });
     const run = feed({ plan }, [
-      ...toEnRoute(), ev.pos(3000, HOME, 15, 0), ev.cur(3100, 3), ...leg(HOME, CORNER, 5, 3100, 1000), ev.cur(8200, 4),
-      ...leg(CORNER, DROP, 3, 8200, 1000), ev.cur(11_300, 5), ev.pos(12_000, DROP, 8, 0), ev.cur(13_000, 7),
-      ev.pos(29_900, DROP, 8, 0), ev.cur(30_000, 9), ev.text(30_050, 'Gripper load released'),
-      ev.cur(40_000, 10), ...leg(DROP, CORNER, 3, 40_000, 1000), ev.cur(43_100, 12), ...leg(CORNER, HOME, 5, 43_100, 1000),
-      ev.cur(48_200, 13), ev.pos(50_000, HOME, 0, 0), ev.hb(50_100, 3, false),
+      ...toEnRoute(),
+      ev.pos(3000, HOME, 15, 0),
+      ev.cur(3100, 3),
+      ...leg(HOME, CORNER, 5, 3100, 1000),
+      ev.cur(8200, 4),
+      ...leg(CORNER, DROP, 3, 8200, 1000),
+      ev.cur(11_300, 5),
+      ev.pos(12_000, DROP, 8, 0),
+      ev.cur(13_000, 7),
+      ev.pos(29_900, DROP, 8, 0),
+      ev.cur(30_000, 9),
+      ev.text(30_050, 'Gripper load released'),
+      ev.cur(40_000, 10),
+      ...leg(DROP, CORNER, 3, 40_000, 1000),
+      ev.cur(43_100, 12),
+      ...leg(CORNER, HOME, 5, 43_100, 1000),
+      ev.cur(48_200, 13),
+      ev.pos(50_000, HOME, 0, 0),
+      ev.hb(50_100, 3, false),
     ]);
     const tr = Object.fromEntries(run.transitions.map((t) => [t.to, t.cause]));
     expect(tr['delivering']).toBe('MISSION_CURRENT seq 7');
@@ -84,11 +98,25 @@ describe('flight state machine: other delivery methods', () => {
   it('land-release: the touchdown and disarm at the drop point are not the landing', () => {
     const plan = referencePlan('land-release');
     const run = feed({ plan }, [
-      ...toEnRoute(), ev.pos(3000, HOME, 15, 0), ev.cur(3100, 3), ...leg(HOME, CORNER, 5, 3100, 1000), ev.cur(8200, 4),
-      ...leg(CORNER, DROP, 3, 8200, 1000), ev.cur(11_300, 5), ev.cur(12_000, 6), ev.pos(15_000, DROP, 0, 0),
-      ev.landed(15_100, 1), ev.hb(15_200, 3, false),
-      ev.text(15_300, 'Gripper load released'), ev.cur(15_300, 8), ev.hb(16_000, 3, true),
-      ev.cur(20_000, 9), ...leg(DROP, HOME, 5, 20_000, 1000), ev.cur(26_000, 12), ev.pos(27_000, HOME, 0, 0), ev.hb(27_100, 3, false),
+      ...toEnRoute(),
+      ev.pos(3000, HOME, 15, 0),
+      ev.cur(3100, 3),
+      ...leg(HOME, CORNER, 5, 3100, 1000),
+      ev.cur(8200, 4),
+      ...leg(CORNER, DROP, 3, 8200, 1000),
+      ev.cur(11_300, 5),
+      ev.cur(12_000, 6),
+      ev.pos(15_000, DROP, 0, 0),
+      ev.landed(15_100, 1),
+      ev.hb(15_200, 3, false),
+      ev.text(15_300, 'Gripper load released'),
+      ev.cur(15_300, 8),
+      ev.hb(16_000, 3, true),
+      ev.cur(20_000, 9),
+      ...leg(DROP, HOME, 5, 20_000, 1000),
+      ev.cur(26_000, 12),
+      ev.pos(27_000, HOME, 0, 0),
+      ev.hb(27_100, 3, false),
     ]);
     expect(run.transitions.map((t) => t.to)).toEqual(['uploading', 'uploaded', 'arming', 'en-route', 'delivering', 'returning', 'landed', 'completed']);
     expect(run.state.delivery.delivered).toBe(true);
@@ -97,7 +125,10 @@ describe('flight state machine: other delivery methods', () => {
 
 describe('flight state machine: failures and aborts', () => {
   it('upload failure → failed with the reason and an alert', () => {
-    const run = feed(ctx(), [{ type: 'upload-started', t: 1 }, { type: 'upload-failed', t: 2, message: 'no-space: Only 650 items are supported' }]);
+    const run = feed(ctx(), [
+      { type: 'upload-started', t: 1 },
+      { type: 'upload-failed', t: 2, message: 'no-space: Only 650 items are supported' },
+    ]);
     expect(run.state.status).toBe('failed');
     expect(run.state.reason).toBe('upload failed: no-space: Only 650 items are supported');
     expect(run.alerts.map((a) => a.kind)).toEqual(['upload-failed']);
@@ -106,7 +137,9 @@ describe('flight state machine: failures and aborts', () => {
   it('vehicle configuration check failed after upload → failed with every problem and one critical alert; ignored once flying', () => {
     const problems = ['the vehicle has no winch configured (WINCH_TYPE = 0): ArduCopter would ignore DO_WINCH and the gripper would drop the parcel from 20 m'];
     const run = feed(ctx({ plan: referencePlan('winch') }), [
-      { type: 'upload-started', t: 1 }, { type: 'upload-finished', t: 2 }, { type: 'vehicle-check-failed', t: 3, problems },
+      { type: 'upload-started', t: 1 },
+      { type: 'upload-finished', t: 2 },
+      { type: 'vehicle-check-failed', t: 3, problems },
     ]);
     expect(run.state.status).toBe('failed');
     expect(run.state.reason).toBe(`vehicle configuration check failed: ${problems[0]}`);
@@ -118,9 +151,11 @@ describe('flight state machine: failures and aborts', () => {
     expect(flying.alerts).toEqual([]);
   });
 
-  it('arming refused until the deadline → failed with the vehicle\'s reason; arm STATUSTEXTs are alerts', () => {
+  it("arming refused until the deadline → failed with the vehicle's reason; arm STATUSTEXTs are alerts", () => {
     const run = feed(ctx(), [
-      { type: 'upload-started', t: 1 }, { type: 'upload-finished', t: 2 }, { type: 'arm-requested', t: 3 },
+      { type: 'upload-started', t: 1 },
+      { type: 'upload-finished', t: 2 },
+      { type: 'arm-requested', t: 3 },
       ev.text(4, 'Arm: Need Position Estimate'),
       // ArduCopter repeats the reason on every attempt (once a second): one alert per reason.
       ev.text(5, 'Arm: Need Position Estimate'),
@@ -133,13 +168,23 @@ describe('flight state machine: failures and aborts', () => {
   });
 
   it('disarm before the mission starts (DISARM_DELAY) → failed', () => {
-    const run = feed(ctx(), [{ type: 'upload-started', t: 1 }, { type: 'upload-finished', t: 2 }, { type: 'arm-requested', t: 3 }, ev.hb(4, 4, true), ev.hb(14_000, 4, false)]);
+    const run = feed(ctx(), [
+      { type: 'upload-started', t: 1 },
+      { type: 'upload-finished', t: 2 },
+      { type: 'arm-requested', t: 3 },
+      ev.hb(4, 4, true),
+      ev.hb(14_000, 4, false),
+    ]);
     expect(run.state.status).toBe('failed');
     expect(run.state.reason).toMatch(/disarmed before the mission started/);
   });
 
   it('abort on the ground → aborted at once, with who', () => {
-    const run = feed(ctx(), [{ type: 'upload-started', t: 1 }, { type: 'upload-finished', t: 2 }, { type: 'abort', t: 5, by: 'pilot-li', reason: 'wind' }]);
+    const run = feed(ctx(), [
+      { type: 'upload-started', t: 1 },
+      { type: 'upload-finished', t: 2 },
+      { type: 'abort', t: 5, by: 'pilot-li', reason: 'wind' },
+    ]);
     expect(run.transitions.at(-1)).toEqual({ from: 'uploaded', to: 'aborted', t: 5, cause: 'abort by pilot-li' });
     expect(run.state.abort).toEqual({ by: 'pilot-li', t: 5, reason: 'wind' });
     expect(run.state.reason).toBe('aborted by pilot-li: wind');
@@ -147,9 +192,16 @@ describe('flight state machine: failures and aborts', () => {
 
   it('abort in the air → returning (RTL), then aborted on landing; our RTL is not "unexpected"', () => {
     const run = feed(ctx(), [
-      ...toEnRoute(), ev.pos(3000, HOME, 15, 0), ev.cur(3100, 3), ...leg(HOME, CORNER, 5, 3100, 1000),
-      { type: 'abort', t: 9000, by: 'pilot-li' }, { type: 'mode-requested', t: 9000, mode: 6 }, ev.hb(9100, 6, true),
-      ...leg(CORNER, HOME, 5, 9100, 1000), ev.pos(15_000, HOME, 0, 0), ev.hb(15_100, 6, false),
+      ...toEnRoute(),
+      ev.pos(3000, HOME, 15, 0),
+      ev.cur(3100, 3),
+      ...leg(HOME, CORNER, 5, 3100, 1000),
+      { type: 'abort', t: 9000, by: 'pilot-li' },
+      { type: 'mode-requested', t: 9000, mode: 6 },
+      ev.hb(9100, 6, true),
+      ...leg(CORNER, HOME, 5, 9100, 1000),
+      ev.pos(15_000, HOME, 0, 0),
+      ev.hb(15_100, 6, false),
     ]);
     expect(run.transitions.slice(-3)).toEqual([
       { from: 'en-route', to: 'returning', t: 9000, cause: 'abort by pilot-li' },
@@ -243,5 +295,3 @@ describe('flight state machine: failures and aborts', () => {
     expect(() => initialFlightState(SYSID, { plan }, 0)).toThrow(/plan\.delivery\.seq 40 is not an item of the mission/);
   });
 });
-
-

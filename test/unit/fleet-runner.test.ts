@@ -35,7 +35,17 @@ class ScriptedVehicle implements VehicleLink {
   hb(mode: number, armed: boolean): void {
     this.customMode = mode;
     this.armed = armed;
-    this.emit({ type: 'heartbeat', sysid: SYSID, t: Date.now(), customMode: mode, modeName: String(mode), armed, systemStatus: 4, vehicleType: 2, autopilot: 3 });
+    this.emit({
+      type: 'heartbeat',
+      sysid: SYSID,
+      t: Date.now(),
+      customMode: mode,
+      modeName: String(mode),
+      armed,
+      systemStatus: 4,
+      vehicleType: 2,
+      autopilot: 3,
+    });
   }
   async requestTelemetry(): Promise<void> {
     this.calls.push('telemetry');
@@ -99,7 +109,10 @@ class ScriptedVehicle implements VehicleLink {
   async clearItems(): Promise<TransferResult> {
     return { ok: true, value: undefined };
   }
-  async uploadPlan(_p: VehiclePlan, opts?: { onProgress?: (p: { missionType: 0 | 1 | 2; phase: 'upload'; done: number; total: number }) => void }): Promise<PlanUploadReport> {
+  async uploadPlan(
+    _p: VehiclePlan,
+    opts?: { onProgress?: (p: { missionType: 0 | 1 | 2; phase: 'upload'; done: number; total: number }) => void },
+  ): Promise<PlanUploadReport> {
     this.calls.push('upload');
     opts?.onProgress?.({ missionType: 0, phase: 'upload', done: 11, total: 11 });
     return this.upload;
@@ -217,9 +230,9 @@ describe('flight runner', () => {
     expect(v.calls).toEqual(['telemetry', 'upload', 'param GRIP_ENABLE']);
   });
 
-  it('not ready to arm by the deadline → failed with the vehicle\'s reason', async () => {
+  it("not ready to arm by the deadline → failed with the vehicle's reason", async () => {
     const v = new ScriptedVehicle();
-    v.ready = () => Promise.reject(new Error("vehicle 7 not ready to arm after 100 ms: EKF has no absolute horizontal position (flags 0x0)"));
+    v.ready = () => Promise.reject(new Error('vehicle 7 not ready to arm after 100 ms: EKF has no absolute horizontal position (flags 0x0)'));
     const o = await startFlight({ vehicle: v, plan: referencePlan(), readyTimeoutMs: 100 }).done;
     expect(o.status).toBe('failed');
     expect(o.reason).toMatch(/^arming failed: not ready to arm: vehicle 7 not ready to arm after 100 ms: EKF has no absolute/);

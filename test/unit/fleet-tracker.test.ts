@@ -30,7 +30,16 @@ describe('tracker', () => {
     t.addFlight({ id: 'f1', sysid: SYSID, ctx: { plan: referencePlan() }, t: 0 });
     route(t, 'f1', [...toEnRoute(), ...payloadPlaceFlight()]);
     await t.settled();
-    expect(store.transitions.get('f1')!.map((x) => x.to)).toEqual(['uploading', 'uploaded', 'arming', 'en-route', 'delivering', 'returning', 'landed', 'completed']);
+    expect(store.transitions.get('f1')!.map((x) => x.to)).toEqual([
+      'uploading',
+      'uploaded',
+      'arming',
+      'en-route',
+      'delivering',
+      'returning',
+      'landed',
+      'completed',
+    ]);
     expect(store.deliveries.get('f1')!.delivered).toBe(true);
     expect(store.flights.get('f1')!.state.status).toBe('completed');
     expect(store.loadUnfinishedFlights()).toEqual([]);
@@ -80,7 +89,7 @@ describe('tracker', () => {
     const t = tracker();
     t.addFlight({ id: 'f1', sysid: SYSID, ctx: { plan: referencePlan() }, t: 0 });
     const got: FlightUpdate[][] = [[], [], []];
-    got.forEach((list) => t.subscribe((u) => void list.push(u)));
+    for (const list of got) t.subscribe((u) => void list.push(u));
     t.input('f1', { type: 'upload-started', t: 1 });
     await nextTurn();
     expect(got.map((l) => l.length)).toEqual([1, 1, 1]);

@@ -31,7 +31,12 @@ import {
 import type { XY } from '../../src/geo/types.js';
 import { seededRandom } from '../support/random.js';
 
-const square: XY[] = [[0, 0], [4, 0], [4, 4], [0, 4]];
+const square: XY[] = [
+  [0, 0],
+  [4, 0],
+  [4, 4],
+  [0, 4],
+];
 
 describe('cross', () => {
   it('is positive for a left turn, negative for a right turn, zero when collinear', () => {
@@ -164,17 +169,51 @@ describe('lineIntersection', () => {
 
 describe('rings', () => {
   it('signedArea: positive counter-clockwise, negative clockwise, the closing repeat changes nothing', () => {
-    expect(signedArea([[0, 0], [4, 0], [4, 3]])).toBe(6);
-    expect(signedArea([[0, 0], [4, 3], [4, 0]])).toBe(-6);
-    expect(signedArea([[0, 0], [4, 0], [4, 3], [0, 0]])).toBe(6);
+    expect(
+      signedArea([
+        [0, 0],
+        [4, 0],
+        [4, 3],
+      ]),
+    ).toBe(6);
+    expect(
+      signedArea([
+        [0, 0],
+        [4, 3],
+        [4, 0],
+      ]),
+    ).toBe(-6);
+    expect(
+      signedArea([
+        [0, 0],
+        [4, 0],
+        [4, 3],
+        [0, 0],
+      ]),
+    ).toBe(6);
     expect(signedArea(square)).toBe(16);
-    expect(signedArea([[0, 0], [1, 1], [2, 2]])).toBe(0);
+    expect(
+      signedArea([
+        [0, 0],
+        [1, 1],
+        [2, 2],
+      ]),
+    ).toBe(0);
   });
 
   it('pointInRing: inside, outside, and in the notch of a concave ring', () => {
     expect(pointInRing([1, 1], square)).toBe(true);
     expect(pointInRing([5, 1], square)).toBe(false);
-    const u: XY[] = [[0, 0], [6, 0], [6, 6], [4, 6], [4, 2], [2, 2], [2, 6], [0, 6]];
+    const u: XY[] = [
+      [0, 0],
+      [6, 0],
+      [6, 6],
+      [4, 6],
+      [4, 2],
+      [2, 2],
+      [2, 6],
+      [0, 6],
+    ];
     expect(pointInRing([1, 5], u)).toBe(true);
     expect(pointInRing([3, 5], u)).toBe(false); // in the notch
     expect(pointInRing([3, 1], u)).toBe(true);
@@ -202,8 +241,18 @@ describe('rings', () => {
   });
 
   it('pointInPolygon excludes holes; the boundary predicates use distances', () => {
-    const outer: XY[] = [[0, 0], [10, 0], [10, 10], [0, 10]];
-    const hole: XY[] = [[4, 4], [4, 6], [6, 6], [6, 4]];
+    const outer: XY[] = [
+      [0, 0],
+      [10, 0],
+      [10, 10],
+      [0, 10],
+    ];
+    const hole: XY[] = [
+      [4, 4],
+      [4, 6],
+      [6, 6],
+      [6, 4],
+    ];
     expect(pointInPolygon([1, 1], [outer, hole])).toBe(true);
     expect(pointInPolygon([5, 5], [outer, hole])).toBe(false);
     expect(pointInPolygon([11, 5], [outer, hole])).toBe(false);
@@ -225,8 +274,30 @@ describe('rings', () => {
   });
 
   it('convexHull: counter-clockwise, collinear and inner points dropped', () => {
-    expect(convexHull<XY>([[0, 0], [2, 0], [1, 1], [2, 2], [0, 2], [1, 0]])).toEqual([[0, 0], [2, 0], [2, 2], [0, 2]]);
-    expect(convexHull<XY>([[1, 1], [0, 0]])).toEqual([[0, 0], [1, 1]]);
+    expect(
+      convexHull<XY>([
+        [0, 0],
+        [2, 0],
+        [1, 1],
+        [2, 2],
+        [0, 2],
+        [1, 0],
+      ]),
+    ).toEqual([
+      [0, 0],
+      [2, 0],
+      [2, 2],
+      [0, 2],
+    ]);
+    expect(
+      convexHull<XY>([
+        [1, 1],
+        [0, 0],
+      ]),
+    ).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
     const rng = seededRandom(3);
     const pts = Array.from({ length: 200 }, (): XY => [rng() * 100, rng() * 100]);
     const hull = convexHull(pts);
@@ -247,31 +318,174 @@ describe('rings', () => {
   });
 
   it('ringContainsRing: vertices inside or on, no proper crossing', () => {
-    expect(ringContainsRing(square, [[1, 1], [3, 1], [3, 3]], 0)).toBe(true);
-    expect(ringContainsRing(square, [[0, 0], [4, 0], [2, 2]], 0)).toBe(true); // edge on the boundary
-    expect(ringContainsRing(square, [[1, 1], [5, 1], [3, 3]], 0)).toBe(false);
+    expect(
+      ringContainsRing(
+        square,
+        [
+          [1, 1],
+          [3, 1],
+          [3, 3],
+        ],
+        0,
+      ),
+    ).toBe(true);
+    expect(
+      ringContainsRing(
+        square,
+        [
+          [0, 0],
+          [4, 0],
+          [2, 2],
+        ],
+        0,
+      ),
+    ).toBe(true); // edge on the boundary
+    expect(
+      ringContainsRing(
+        square,
+        [
+          [1, 1],
+          [5, 1],
+          [3, 3],
+        ],
+        0,
+      ),
+    ).toBe(false);
     // Every vertex inside but an edge leaves through a notch.
-    const u: XY[] = [[0, 0], [6, 0], [6, 6], [4, 6], [4, 2], [2, 2], [2, 6], [0, 6]];
-    expect(ringContainsRing(u, [[1, 5], [5, 5], [3, 1]], 0)).toBe(false);
+    const u: XY[] = [
+      [0, 0],
+      [6, 0],
+      [6, 6],
+      [4, 6],
+      [4, 2],
+      [2, 2],
+      [2, 6],
+      [0, 6],
+    ];
+    expect(
+      ringContainsRing(
+        u,
+        [
+          [1, 5],
+          [5, 5],
+          [3, 1],
+        ],
+        0,
+      ),
+    ).toBe(false);
   });
 
   it('isSimpleRing: a square is, a bow-tie and a ring touching itself are not', () => {
     expect(isSimpleRing(square, 0)).toBe(true);
-    expect(isSimpleRing([[0, 0], [4, 4], [4, 0], [0, 4]], 0)).toBe(false);
-    expect(isSimpleRing([[0, 0], [4, 0], [2, 2], [4, 4], [0, 4], [2, 2]], 0)).toBe(false);
-    expect(isSimpleRing([[0, 0], [1, 0]], 0)).toBe(false);
+    expect(
+      isSimpleRing(
+        [
+          [0, 0],
+          [4, 4],
+          [4, 0],
+          [0, 4],
+        ],
+        0,
+      ),
+    ).toBe(false);
+    expect(
+      isSimpleRing(
+        [
+          [0, 0],
+          [4, 0],
+          [2, 2],
+          [4, 4],
+          [0, 4],
+          [2, 2],
+        ],
+        0,
+      ),
+    ).toBe(false);
+    expect(
+      isSimpleRing(
+        [
+          [0, 0],
+          [1, 0],
+        ],
+        0,
+      ),
+    ).toBe(false);
   });
 
   it('normaliseRing drops the closing repeat and duplicates, and orients', () => {
-    expect(normaliseRing([[0, 0], [0, 4], [4, 4], [4, 4], [4, 0], [0, 0]], true)).toEqual([[4, 0], [4, 4], [0, 4], [0, 0]]);
-    expect(normaliseRing([[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]], false)).toEqual([[0, 4], [4, 4], [4, 0], [0, 0]]);
-    expect(normaliseRing([[0, 0], [4, 0], [4, 4], [4 + 1e-10, 4], [0, 4]], true)).toEqual([[0, 0], [4, 0], [4, 4], [0, 4]]);
+    expect(
+      normaliseRing(
+        [
+          [0, 0],
+          [0, 4],
+          [4, 4],
+          [4, 4],
+          [4, 0],
+          [0, 0],
+        ],
+        true,
+      ),
+    ).toEqual([
+      [4, 0],
+      [4, 4],
+      [0, 4],
+      [0, 0],
+    ]);
+    expect(
+      normaliseRing(
+        [
+          [0, 0],
+          [4, 0],
+          [4, 4],
+          [0, 4],
+          [0, 0],
+        ],
+        false,
+      ),
+    ).toEqual([
+      [0, 4],
+      [4, 4],
+      [4, 0],
+      [0, 0],
+    ]);
+    expect(
+      normaliseRing(
+        [
+          [0, 0],
+          [4, 0],
+          [4, 4],
+          [4 + 1e-10, 4],
+          [0, 4],
+        ],
+        true,
+      ),
+    ).toEqual([
+      [0, 0],
+      [4, 0],
+      [4, 4],
+      [0, 4],
+    ]);
   });
 
   it('isConvexCcw: convex counter-clockwise with one turn; not a dent, not clockwise, not a double-wound star', () => {
     expect(isConvexCcw(square)).toBe(true);
-    expect(isConvexCcw([[0, 0], [2, 0], [4, 0], [4, 4], [0, 4]])).toBe(true); // collinear vertex
-    expect(isConvexCcw([[0, 0], [4, 0], [1, 1], [0, 4]])).toBe(false);
+    expect(
+      isConvexCcw([
+        [0, 0],
+        [2, 0],
+        [4, 0],
+        [4, 4],
+        [0, 4],
+      ]),
+    ).toBe(true); // collinear vertex
+    expect(
+      isConvexCcw([
+        [0, 0],
+        [4, 0],
+        [1, 1],
+        [0, 4],
+      ]),
+    ).toBe(false);
     expect(isConvexCcw([...square].reverse())).toBe(false);
     const star: XY[] = Array.from({ length: 5 }, (_, k): XY => [Math.cos((4 * Math.PI * k) / 5), Math.sin((4 * Math.PI * k) / 5)]);
     expect(isConvexCcw(star)).toBe(false); // a pentagram turns left everywhere but winds twice

@@ -67,23 +67,53 @@ describe('bearingDeg', () => {
 
 describe('pathLengthM and samplePath', () => {
   it('a path is the sum of its legs; fewer than two points have no length', () => {
-    expect(pathLengthM([[0, 0], [0, 1], [0, 2]])).toBeCloseTo(222_390.16, 2);
+    expect(
+      pathLengthM([
+        [0, 0],
+        [0, 1],
+        [0, 2],
+      ]),
+    ).toBeCloseTo(222_390.16, 2);
     expect(pathLengthM([[5, 5]])).toBe(0);
     expect(pathLengthM([])).toBe(0);
-    const path: LonLat[] = [[101.77, 36.61], [101.78, 36.62], [101.8, 36.6], [101.81, 36.63]];
+    const path: LonLat[] = [
+      [101.77, 36.61],
+      [101.78, 36.62],
+      [101.8, 36.6],
+      [101.81, 36.63],
+    ];
     expect(pathLengthM(path)).toBeCloseTo(turfLength(lineString(path), { units: 'meters' }), 6);
   });
 
   it('samples every leg in equal parts no longer than the step, both ends included', () => {
-    const s = samplePath([[0, 0], [0, 0.001]], 50);
+    const s = samplePath(
+      [
+        [0, 0],
+        [0, 0.001],
+      ],
+      50,
+    );
     expect(s).toHaveLength(4);
-    [0, 0.001 / 3, (2 * 0.001) / 3, 0.001].forEach((lat, k) => expect(s[k]!.point[1]).toBeCloseTo(lat, 15));
+    [0, 0.001 / 3, (2 * 0.001) / 3, 0.001].forEach((lat, k) => {
+      expect(s[k]!.point[1]).toBeCloseTo(lat, 15);
+    });
     expect(s.every((x) => x.legIndex === 0 && x.point[0] === 0)).toBe(true);
     expect(s[1]!.alongLegM).toBeCloseTo(37.065, 3);
     expect(s[3]!.alongLegM).toBeCloseTo(111.195, 3);
 
-    const two = samplePath([[0, 0], [0, 0.001], [0.001, 0.001]], 200);
+    const two = samplePath(
+      [
+        [0, 0],
+        [0, 0.001],
+        [0.001, 0.001],
+      ],
+      200,
+    );
     // One part per leg: the start, then each leg's end (the shared corner appears once).
-    expect(two.map((x) => [x.point, x.legIndex])).toEqual([[[0, 0], 0], [[0, 0.001], 0], [[0.001, 0.001], 1]]);
+    expect(two.map((x) => [x.point, x.legIndex])).toEqual([
+      [[0, 0], 0],
+      [[0, 0.001], 0],
+      [[0.001, 0.001], 1],
+    ]);
   });
 });

@@ -23,8 +23,16 @@ type Feat = { type: string; properties?: Record<string, unknown> | null; geometr
 function validFeatures(): Feat[] {
   return [
     { type: 'Feature', properties: { kind: 'sealed', name: 'Jinxiu Garden' }, geometry: { type: 'Polygon', coordinates: [square(101.778, 36.617, 0.001)] } },
-    { type: 'Feature', properties: { kind: 'no-fly', name: 'Helipad', reason: 'hospital helipad' }, geometry: { type: 'Polygon', coordinates: [square(101.77, 36.62, 0.0005)] } },
-    { type: 'Feature', properties: { kind: 'depot', name: 'Police station', drones: ['XN-01'], groundAltitudeM: 2262 }, geometry: { type: 'Point', coordinates: [101.76, 36.61] } },
+    {
+      type: 'Feature',
+      properties: { kind: 'no-fly', name: 'Helipad', reason: 'hospital helipad' },
+      geometry: { type: 'Polygon', coordinates: [square(101.77, 36.62, 0.0005)] },
+    },
+    {
+      type: 'Feature',
+      properties: { kind: 'depot', name: 'Police station', drones: ['XN-01'], groundAltitudeM: 2262 },
+      geometry: { type: 'Point', coordinates: [101.76, 36.61] },
+    },
     { type: 'Feature', properties: { kind: 'drop-point', name: 'Courtyard', heightM: 0 }, geometry: { type: 'Point', coordinates: [101.778, 36.617] } },
   ];
 }
@@ -76,7 +84,7 @@ describe('parseZoneMap: valid maps', () => {
     feats.push({
       type: 'Feature',
       properties: { kind: 'no-fly', name: 'Two sites', temporary: true },
-      geometry: { type: 'MultiPolygon', coordinates: [[square(101.80, 36.60, 0.0003)], [square(101.81, 36.60, 0.0003)]] },
+      geometry: { type: 'MultiPolygon', coordinates: [[square(101.8, 36.6, 0.0003)], [square(101.81, 36.6, 0.0003)]] },
     });
     feats.push({ type: 'Feature', properties: { kind: 'drop-point', name: 'Gate' }, geometry: { type: 'Point', coordinates: [101.781, 36.617] } });
     const map = parseZoneMap(fc(feats));
@@ -97,7 +105,9 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
   });
 
   it('unknown kind, listing the allowed kinds', () => {
-    const [issue] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'nofly', name: 'Testing site' }, geometry: { type: 'Point', coordinates: [101.7, 36.6] } }));
+    const [issue] = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'nofly', name: 'Testing site' }, geometry: { type: 'Point', coordinates: [101.7, 36.6] } }),
+    );
     expect(issue).toMatchObject({ code: 'unknown-kind', featureIndex: 3, featureName: 'Testing site' });
     expect(issue!.message).toBe(
       'test.geojson: feature 3 ("Testing site"): unknown kind "nofly"; allowed kinds: sealed, controlled, precaution, no-fly, depot, drop-point',
@@ -111,9 +121,17 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
   });
 
   it('wrong geometry type for the kind', () => {
-    const [a] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Helipad 2' }, geometry: { type: 'Point', coordinates: [101.7, 36.6] } }));
+    const [a] = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Helipad 2' }, geometry: { type: 'Point', coordinates: [101.7, 36.6] } }),
+    );
     expect(a!.message).toBe('test.geojson: feature 3 ("Helipad 2"): a no-fly area must be a Polygon or MultiPolygon, got "Point"');
-    const [b] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'depot', name: 'Station' }, geometry: { type: 'Polygon', coordinates: [square(101.7, 36.6, 0.001)] } }));
+    const [b] = issuesOf(
+      withFeature3({
+        type: 'Feature',
+        properties: { kind: 'depot', name: 'Station' },
+        geometry: { type: 'Polygon', coordinates: [square(101.7, 36.6, 0.001)] },
+      }),
+    );
     expect(b!.message).toBe('test.geojson: feature 3 ("Station"): a depot must be a Point, got "Polygon"');
     expect(b!.code).toBe('wrong-geometry');
   });
@@ -121,9 +139,13 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
   it('open ring', () => {
     const ring = square(101.7, 36.6, 0.001).slice(0, 4);
     ring.push([101.7, 36.6]);
-    const [issue] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Helipad 2' }, geometry: { type: 'Polygon', coordinates: [ring] } }));
+    const [issue] = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Helipad 2' }, geometry: { type: 'Polygon', coordinates: [ring] } }),
+    );
     expect(issue).toMatchObject({ code: 'ring-not-closed', featureIndex: 3, featureName: 'Helipad 2' });
-    expect(issue!.message).toMatch(/^test\.geojson: feature 3 \("Helipad 2"\): ring 0 is not closed: it starts at \[101\.699, 36\.599\] but ends at \[101\.7, 36\.6\]/);
+    expect(issue!.message).toMatch(
+      /^test\.geojson: feature 3 \("Helipad 2"\): ring 0 is not closed: it starts at \[101\.699, 36\.599\] but ends at \[101\.7, 36\.6\]/,
+    );
   });
 
   it('a no-fly area with more vertices than the planner can buffer in time is refused, naming it and the count', () => {
@@ -131,7 +153,9 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
     const n = 20_000;
     const ring = Array.from({ length: n }, (_, k) => [101.7 + 0.001 * Math.cos((2 * Math.PI * k) / n), 36.6 + 0.001 * Math.sin((2 * Math.PI * k) / n)]);
     ring.push(ring[0]!);
-    const [issue] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Dense circle' }, geometry: { type: 'Polygon', coordinates: [ring] } }));
+    const [issue] = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Dense circle' }, geometry: { type: 'Polygon', coordinates: [ring] } }),
+    );
     expect(issue).toMatchObject({ code: 'too-many-vertices', featureIndex: 3, featureName: 'Dense circle' });
     expect(issue!.message).toMatch(/feature 3 \("Dense circle"\): a no-fly area may have at most 1000 vertices, this one has 20001/);
   });
@@ -140,7 +164,11 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
     // Before: 50 000 drop points were accepted and every plan on the map took seconds.
     const feats = validFeatures();
     for (let k = 0; feats.length <= 10_000; k++) {
-      feats.push({ type: 'Feature', properties: { kind: 'drop-point', name: `Gate ${k}` }, geometry: { type: 'Point', coordinates: [101.75 + (k % 100) * 1e-4, 36.62 + Math.floor(k / 100) * 1e-4] } });
+      feats.push({
+        type: 'Feature',
+        properties: { kind: 'drop-point', name: `Gate ${k}` },
+        geometry: { type: 'Point', coordinates: [101.75 + (k % 100) * 1e-4, 36.62 + Math.floor(k / 100) * 1e-4] },
+      });
     }
     const issues = issuesOf(fc(feats));
     expect(issues).toEqual([expect.objectContaining({ code: 'too-many-features' })]);
@@ -151,7 +179,10 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
     const n = 900;
     const feats = validFeatures();
     for (let j = 0; j < 6; j++) {
-      const ring = Array.from({ length: n }, (_, k) => [101.74 + 0.004 * j + 0.001 * Math.cos((2 * Math.PI * k) / n), 36.63 + 0.001 * Math.sin((2 * Math.PI * k) / n)]);
+      const ring = Array.from({ length: n }, (_, k) => [
+        101.74 + 0.004 * j + 0.001 * Math.cos((2 * Math.PI * k) / n),
+        36.63 + 0.001 * Math.sin((2 * Math.PI * k) / n),
+      ]);
       ring.push(ring[0]!);
       feats.push({ type: 'Feature', properties: { kind: 'no-fly', name: `Dense ${j}` }, geometry: { type: 'Polygon', coordinates: [ring] } });
     }
@@ -167,7 +198,20 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
 
   it('ring with fewer than 4 positions', () => {
     const [issue] = issuesOf(
-      withFeature3({ type: 'Feature', properties: { kind: 'sealed', name: 'Tiny' }, geometry: { type: 'Polygon', coordinates: [[[101.7, 36.6], [101.71, 36.6], [101.7, 36.6]]] } }),
+      withFeature3({
+        type: 'Feature',
+        properties: { kind: 'sealed', name: 'Tiny' },
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [101.7, 36.6],
+              [101.71, 36.6],
+              [101.7, 36.6],
+            ],
+          ],
+        },
+      }),
     );
     expect(issue).toMatchObject({ code: 'ring-too-short', featureIndex: 3 });
     expect(issue!.message).toMatch(/feature 3 \("Tiny"\): ring 0 has 3 positions; a closed ring needs at least 4/);
@@ -176,24 +220,46 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
   it('repeated consecutive positions are tolerated, but a ring needs 3 distinct corners', () => {
     const sq = square(101.7, 36.6, 0.001);
     const repeated = [sq[0]!, sq[0]!, sq[1]!, sq[2]!, sq[2]!, sq[3]!, sq[4]!];
-    const map = parseZoneMap(withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Repeats' }, geometry: { type: 'Polygon', coordinates: [repeated] } }));
+    const map = parseZoneMap(
+      withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Repeats' }, geometry: { type: 'Polygon', coordinates: [repeated] } }),
+    );
     expect((map.noFly[1]!.geometry.coordinates[0] as number[][]).length).toBe(5);
     const flat = [sq[0]!, sq[1]!, sq[1]!, sq[0]!];
-    const [issue] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Flat' }, geometry: { type: 'Polygon', coordinates: [flat] } }));
+    const [issue] = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Flat' }, geometry: { type: 'Polygon', coordinates: [flat] } }),
+    );
     expect(issue!.message).toMatch(/feature 3 \("Flat"\): ring 0 has only 2 distinct corners; a ring needs at least 3/);
   });
 
   it('self-intersecting ring (a bow tie)', () => {
-    const bowTie = [[101.7, 36.6], [101.71, 36.61], [101.71, 36.6], [101.7, 36.61], [101.7, 36.6]];
-    const [issue] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Bow tie' }, geometry: { type: 'Polygon', coordinates: [bowTie] } }));
+    const bowTie = [
+      [101.7, 36.6],
+      [101.71, 36.61],
+      [101.71, 36.6],
+      [101.7, 36.61],
+      [101.7, 36.6],
+    ];
+    const [issue] = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Bow tie' }, geometry: { type: 'Polygon', coordinates: [bowTie] } }),
+    );
     expect(issue).toMatchObject({ code: 'ring-self-intersects', featureIndex: 3, featureName: 'Bow tie' });
     expect(issue!.message).toMatch(/feature 3 \("Bow tie"\): ring 0 intersects itself: edges 0 and 2 cross/);
   });
 
   it('self-intersection in a hole of a MultiPolygon part is located too', () => {
-    const hole = [[101.701, 36.601], [101.705, 36.605], [101.705, 36.601], [101.701, 36.605], [101.701, 36.601]];
+    const hole = [
+      [101.701, 36.601],
+      [101.705, 36.605],
+      [101.705, 36.601],
+      [101.701, 36.605],
+      [101.701, 36.601],
+    ];
     const [issue] = issuesOf(
-      withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Parts' }, geometry: { type: 'MultiPolygon', coordinates: [[square(101.8, 36.6, 0.001)], [square(101.703, 36.603, 0.005), hole]] } }),
+      withFeature3({
+        type: 'Feature',
+        properties: { kind: 'no-fly', name: 'Parts' },
+        geometry: { type: 'MultiPolygon', coordinates: [[square(101.8, 36.6, 0.001)], [square(101.703, 36.603, 0.005), hole]] },
+      }),
     );
     expect(issue!.message).toMatch(/feature 3 \("Parts"\): polygon 1 ring 1 intersects itself/);
   });
@@ -201,30 +267,42 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
   it('a hole that crosses its outer ring or lies outside it', () => {
     const outer = square(101.7, 36.6, 0.002);
     const crossing = square(101.7015, 36.6, 0.001).reverse();
-    const [a] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'controlled', name: 'Ring zone' }, geometry: { type: 'Polygon', coordinates: [outer, crossing] } }));
+    const [a] = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'controlled', name: 'Ring zone' }, geometry: { type: 'Polygon', coordinates: [outer, crossing] } }),
+    );
     expect(a!.message).toBe('test.geojson: feature 3 ("Ring zone"): ring 1 (a hole) crosses or touches ring 0');
     const outside = square(101.71, 36.6, 0.001).reverse();
-    const [b] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'controlled', name: 'Ring zone' }, geometry: { type: 'Polygon', coordinates: [outer, outside] } }));
+    const [b] = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'controlled', name: 'Ring zone' }, geometry: { type: 'Polygon', coordinates: [outer, outside] } }),
+    );
     expect(b).toMatchObject({ code: 'hole-outside', featureIndex: 3 });
   });
 
   it('coordinates out of range', () => {
-    const [issue] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'drop-point', name: 'Far' }, geometry: { type: 'Point', coordinates: [201.7, 36.6] } }));
+    const [issue] = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'drop-point', name: 'Far' }, geometry: { type: 'Point', coordinates: [201.7, 36.6] } }),
+    );
     expect(issue).toMatchObject({ code: 'coordinate-out-of-range', featureIndex: 3 });
     expect(issue!.message).toBe('test.geojson: feature 3 ("Far"): point [201.7, 36.6]: longitude 201.7 is outside −180…180');
-    const [nan] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'drop-point', name: 'Text' }, geometry: { type: 'Point', coordinates: ['101.7', 36.6] } }));
+    const [nan] = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'drop-point', name: 'Text' }, geometry: { type: 'Point', coordinates: ['101.7', 36.6] } }),
+    );
     expect(nan!.message).toMatch(/feature 3 \("Text"\): point has a non-numeric coordinate/);
   });
 
   it('[lat, lon] by mistake: a hint that it looks swapped', () => {
-    const [issue] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'drop-point', name: 'Gate' }, geometry: { type: 'Point', coordinates: [36.617, 101.778] } }));
+    const [issue] = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'drop-point', name: 'Gate' }, geometry: { type: 'Point', coordinates: [36.617, 101.778] } }),
+    );
     expect(issue).toMatchObject({ code: 'swapped-coordinates', featureIndex: 3, featureName: 'Gate' });
     expect(issue!.message).toBe(
       'test.geojson: feature 3 ("Gate"): point [36.617, 101.778]: latitude 101.778 is outside −90…90; it looks swapped: GeoJSON positions are [lon, lat], so write [101.778, 36.617]',
     );
     // In a polygon, the position is located by ring and index.
     const swappedRing = square(101.7, 36.6, 0.001).map(([a, b]) => [b!, a!]);
-    const issues = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Helipad 2' }, geometry: { type: 'Polygon', coordinates: [swappedRing] } }));
+    const issues = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'no-fly', name: 'Helipad 2' }, geometry: { type: 'Polygon', coordinates: [swappedRing] } }),
+    );
     expect(issues[0]!.message).toMatch(/feature 3 \("Helipad 2"\): ring 0 position 0 \[36\.599, 101\.699\]: .* looks swapped/);
   });
 
@@ -242,7 +320,9 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
   });
 
   it('duplicate names, naming both features', () => {
-    const [issue] = issuesOf(withFeature3({ type: 'Feature', properties: { kind: 'drop-point', name: 'Helipad' }, geometry: { type: 'Point', coordinates: [101.7, 36.6] } }));
+    const [issue] = issuesOf(
+      withFeature3({ type: 'Feature', properties: { kind: 'drop-point', name: 'Helipad' }, geometry: { type: 'Point', coordinates: [101.7, 36.6] } }),
+    );
     expect(issue).toMatchObject({ code: 'duplicate-name', featureIndex: 3, featureName: 'Helipad' });
     expect(issue!.message).toBe('test.geojson: feature 3 ("Helipad"): duplicate name: feature 1 is already called "Helipad" (names must be unique)');
   });
@@ -278,7 +358,11 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
 describe('drop point inside a no-fly area', () => {
   it('is a warning naming both; routes to it are refused, the rest of the map plans', () => {
     const feats = validFeatures();
-    feats.push({ type: 'Feature', properties: { kind: 'no-fly', name: 'Testing site', temporary: true, reason: 'mass-testing site' }, geometry: { type: 'Polygon', coordinates: [square(101.79, 36.617, 0.0008)] } });
+    feats.push({
+      type: 'Feature',
+      properties: { kind: 'no-fly', name: 'Testing site', temporary: true, reason: 'mass-testing site' },
+      geometry: { type: 'Polygon', coordinates: [square(101.79, 36.617, 0.0008)] },
+    });
     feats.push({ type: 'Feature', properties: { kind: 'drop-point', name: 'Community gate' }, geometry: { type: 'Point', coordinates: [101.79, 36.617] } });
     const map = parseZoneMap(fc(feats));
     expect(map.warnings).toHaveLength(1);

@@ -8,9 +8,26 @@ const msg = (msgid: number, fields: Fields): Message => ({ msgid, name: '', sysi
 
 describe('vehicle events', () => {
   it('normalises heartbeat, position, battery, EKF, mission and landed state', () => {
-    expect(toVehicleEvent(msg(MSG.HEARTBEAT, { custom_mode: 6, base_mode: 0x81, system_status: 4, type: 2, autopilot: 3 }), 5)).toEqual({ type: 'heartbeat', sysid: 3, t: 5, customMode: 6, modeName: 'RTL', armed: true, systemStatus: 4, vehicleType: 2, autopilot: 3 });
-    expect(toVehicleEvent(msg(MSG.GLOBAL_POSITION_INT, { lat: 366171000, lon: 1017782000, alt: 2290500, relative_alt: 30500, vx: 300, vy: 400, hdg: 9000 }), 1)).toMatchObject({ lat: 36.6171, lon: 101.7782, altAmslM: 2290.5, relAltM: 30.5, groundSpeedMs: 5, headingDeg: 90 });
-    expect(toVehicleEvent(msg(MSG.SYS_STATUS, { voltage_battery: 12600, current_battery: 2950, battery_remaining: 44 }), 1)).toMatchObject({ type: 'battery', remainingPct: 44, voltageV: 12.6, currentA: 29.5 });
+    expect(toVehicleEvent(msg(MSG.HEARTBEAT, { custom_mode: 6, base_mode: 0x81, system_status: 4, type: 2, autopilot: 3 }), 5)).toEqual({
+      type: 'heartbeat',
+      sysid: 3,
+      t: 5,
+      customMode: 6,
+      modeName: 'RTL',
+      armed: true,
+      systemStatus: 4,
+      vehicleType: 2,
+      autopilot: 3,
+    });
+    expect(
+      toVehicleEvent(msg(MSG.GLOBAL_POSITION_INT, { lat: 366171000, lon: 1017782000, alt: 2290500, relative_alt: 30500, vx: 300, vy: 400, hdg: 9000 }), 1),
+    ).toMatchObject({ lat: 36.6171, lon: 101.7782, altAmslM: 2290.5, relAltM: 30.5, groundSpeedMs: 5, headingDeg: 90 });
+    expect(toVehicleEvent(msg(MSG.SYS_STATUS, { voltage_battery: 12600, current_battery: 2950, battery_remaining: 44 }), 1)).toMatchObject({
+      type: 'battery',
+      remainingPct: 44,
+      voltageV: 12.6,
+      currentA: 29.5,
+    });
     expect(toVehicleEvent(msg(MSG.EKF_STATUS_REPORT, { flags: 0x33f & ~0x80 }), 1)).toMatchObject({ type: 'ekf', positionOk: true });
     expect(ekfPositionOk(0x10 | 0x80)).toBe(false);
     expect(ekfPositionOk(0x0f)).toBe(false);
@@ -22,7 +39,13 @@ describe('vehicle events', () => {
   it('drops position and home reports outside lat ±90° / lon ±180° (int32 limits read 214.7°); keeps the edges and (0, 0)', () => {
     const pos = (lat: number, lon: number) => toVehicleEvent(msg(MSG.GLOBAL_POSITION_INT, { lat, lon, alt: 0, relative_alt: 0, vx: 0, vy: 0, hdg: 0 }), 1);
     const home = (latitude: number, longitude: number) => toVehicleEvent(msg(MSG.HOME_POSITION, { latitude, longitude, altitude: 0 }), 1);
-    for (const [lat, lon] of [[2147483647, 2147483647], [-2147483648, 1017782000], [366171000, 2147483647], [900000001, 0], [0, -1800000001]] as const) {
+    for (const [lat, lon] of [
+      [2147483647, 2147483647],
+      [-2147483648, 1017782000],
+      [366171000, 2147483647],
+      [900000001, 0],
+      [0, -1800000001],
+    ] as const) {
       expect(pos(lat, lon), `position ${lat}, ${lon}`).toBeUndefined();
       expect(home(lat, lon), `home ${lat}, ${lon}`).toBeUndefined();
     }
@@ -60,8 +83,20 @@ describe('read-back comparison', () => {
     }));
     expect(compareItems(0, sent, back)).toEqual([]);
     const rallyBack = makeRally(2).map((it) => ({ ...it, z: Math.round(it.z + 0.4), frame: 3 }));
-    expect(compareItems(2, makeRally(2).map((it) => ({ ...it, z: it.z + 0.4 })), rallyBack)).toEqual([]);
-    expect(compareItems(1, makeFence(4), makeFence(4).map((it) => ({ ...it, frame: 0 })))).toEqual([]);
+    expect(
+      compareItems(
+        2,
+        makeRally(2).map((it) => ({ ...it, z: it.z + 0.4 })),
+        rallyBack,
+      ),
+    ).toEqual([]);
+    expect(
+      compareItems(
+        1,
+        makeFence(4),
+        makeFence(4).map((it) => ({ ...it, frame: 0 })),
+      ),
+    ).toEqual([]);
   });
 
   it('names every real difference', () => {

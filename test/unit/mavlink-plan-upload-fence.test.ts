@@ -63,7 +63,7 @@ class FenceLatchVehicle implements PlanTarget {
 
 const plan: VehiclePlan = makePlan(8, 5, 1); // FENCE_ENABLE 1, FENCE_TYPE 5 (max altitude + polygon)
 
-describe('uploadPlan and ArduCopter\'s FENCE_ENABLE latch', () => {
+describe("uploadPlan and ArduCopter's FENCE_ENABLE latch", () => {
   it('fence off before: the polygon is active after the upload', async () => {
     const v = new FenceLatchVehicle({ FENCE_ENABLE: 0, FENCE_TYPE: 7 });
     expect((await uploadPlan(v, plan)).ok).toBe(true);

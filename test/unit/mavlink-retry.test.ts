@@ -189,7 +189,9 @@ describe('parameters, pipelined', () => {
     const clock = new FakeClock();
     const v = new ParamVehicle(clock, { oneWayMs: 10 });
     const names = Array.from({ length: 25 }, (_, i) => `P${i}`);
-    names.forEach((n, i) => v.params.set(n, i));
+    names.forEach((n, i) => {
+      v.params.set(n, i);
+    });
     const got = await clock.run(readParams(v, names, { clock }));
     expect(got.map((g) => g.value)).toEqual(names.map((_, i) => i));
     const sends = v.sentOf(MSG.PARAM_REQUEST_READ);
@@ -251,10 +253,12 @@ describe('parameters, pipelined', () => {
     v.params.set('FENCE_ALT_MAX', 100);
     v.readOnly.add('FENCE_ALT_MAX'); // "Param write denied": ArduPilot answers with the value it keeps
     const err = await clock.run(writeParams(v, [{ name: 'FENCE_ALT_MAX', value: 90 }], { clock }).catch((e: Error) => e));
-    expect(String(err)).toMatch(/^ParamError: set parameter FENCE_ALT_MAX = 90: no matching PARAM_VALUE from vehicle 1 after \d+ tries in 20\.0 s; vehicle reports FENCE_ALT_MAX = 100$/);
+    expect(String(err)).toMatch(
+      /^ParamError: set parameter FENCE_ALT_MAX = 90: no matching PARAM_VALUE from vehicle 1 after \d+ tries in 20\.0 s; vehicle reports FENCE_ALT_MAX = 100$/,
+    );
   });
 
-  it('holds at 30 % loss each way (5 % duplicated) with the shipped defaults: 200 seeds of the plan upload\'s reads and writes', async () => {
+  it("holds at 30 % loss each way (5 % duplicated) with the shipped defaults: 200 seeds of the plan upload's reads and writes", async () => {
     const names = Object.keys(FENCE).filter((n) => n !== 'MAV_SYSID');
     const times: number[] = [];
     for (let seed = 1; seed <= 200; seed++) {
@@ -265,12 +269,20 @@ describe('parameters, pipelined', () => {
       const o = { clock, rtt: new RttEstimator() };
       const before = await clock.run(readParams(v, names, o));
       expect(before.map((b) => b.value)).toEqual(names.map((n) => FENCE[n as keyof typeof FENCE]));
-      await clock.run(writeParams(v, names.map((name, i) => ({ name, value: 200 + i })), o));
+      await clock.run(
+        writeParams(
+          v,
+          names.map((name, i) => ({ name, value: 200 + i })),
+          o,
+        ),
+      );
       expect(names.map((n) => v.params.get(n))).toEqual(names.map((_, i) => 200 + i));
       times.push(clock.now() - t0);
     }
     times.sort((a, b) => a - b);
-    console.log(`7 parameters read, then set, 30 % loss each way, 200 seeds: median ${Math.round(times[100]!)} ms, max ${Math.round(times.at(-1)!)} ms (simulated)`);
+    console.log(
+      `7 parameters read, then set, 30 % loss each way, 200 seeds: median ${Math.round(times[100]!)} ms, max ${Math.round(times.at(-1)!)} ms (simulated)`,
+    );
     // two pipelined exchanges (read the originals, write): a few reply ticks and the resends of the
     // unlucky, far from any deadline
     expect(times[100]!).toBeLessThan(2500);

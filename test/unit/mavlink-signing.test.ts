@@ -26,7 +26,11 @@ describe('MAVLink 2 signing', () => {
     const sig = frame.subarray(frame.length - 13);
     expect(sig[0]).toBe(9);
     expect(sig.readUIntLE(1, 6)).toBe(t);
-    const expected = createHash('sha256').update(key).update(frame.subarray(0, frame.length - 6)).digest().subarray(0, 6);
+    const expected = createHash('sha256')
+      .update(key)
+      .update(frame.subarray(0, frame.length - 6))
+      .digest()
+      .subarray(0, 6);
     expect(sig.subarray(7)).toEqual(expected);
   });
 

@@ -112,8 +112,10 @@ describe('upload state machine', () => {
           if (seq !== got + 1) return p.ack(13); // MissionItemProtocol::handle_mission_item: not request_i
           got = seq;
           if (seq === 7) p.ack(0);
-          else if (seq < lost) return; // request for seq+1 lost
-          else if (seq === lost) clock.setTimeout(() => got === seq && p.request(seq + 1), 1000); // lost, asked again after 1 s
+          else if (seq < lost)
+            return; // request for seq+1 lost
+          else if (seq === lost)
+            clock.setTimeout(() => got === seq && p.request(seq + 1), 1000); // lost, asked again after 1 s
           else p.request(seq + 1);
         }
       });
@@ -154,7 +156,8 @@ describe('upload state machine', () => {
     expect(out.result).toMatchObject({ ok: false, error: 'timeout' });
     // nothing measured yet: tries at 0, 0.5 s (initial wait), 1.25 s (×1.5), then every 1 s (the cap)
     // from 2.25 s to 19.25 s; the step ends at its 20 s deadline
-    if (!out.result.ok) expect(out.result.message).toBe('rally upload timed out: no request for the first rally item after sending the count (21 tries in 20.0 s)');
+    if (!out.result.ok)
+      expect(out.result.message).toBe('rally upload timed out: no request for the first rally item after sending the count (21 tries in 20.0 s)');
     expect(peer.sent.filter((s) => s.msgid === MSG.MISSION_COUNT)).toHaveLength(21);
     expect(clock.now() - t0).toBe(DEFAULT_RETRY.deadlineMs);
   });
@@ -176,7 +179,10 @@ describe('upload state machine', () => {
     const t0 = clock.now();
     const r = await clock.run(uploadItemsReliably(peer, 255, 0, makeMission(100), { ...o, attempts: 2 }));
     expect(r).toMatchObject({ ok: false, error: 'timeout' });
-    if (!r.ok) expect(r.message).toMatch(/^mission upload timed out: no request for the first mission item after sending the count \(\d+ tries in 20\.0 s\) \(after 2 attempts\)$/);
+    if (!r.ok)
+      expect(r.message).toMatch(
+        /^mission upload timed out: no request for the first mission item after sending the count \(\d+ tries in 20\.0 s\) \(after 2 attempts\)$/,
+      );
     expect(peer.itemsSent().filter((s) => s === 40).length).toBeGreaterThan(20); // item 40 resent until the first attempt's deadline
     // the vehicle answers in 0 simulated ms: all the time is the two steps' deadlines
     expect(clock.now() - t0).toBe(2 * DEFAULT_RETRY.deadlineMs);

@@ -13,7 +13,8 @@ import { seededRandom } from '../support/random.js';
 import { makeMission } from '../support/mavlink-fixtures.js';
 
 const MAGIC = MSG_ID_MAGIC_NUMBER as unknown as Record<string, number>;
-const heartbeat = (sysid: number) => new Encoder(sysid, 1).encode(MSG.HEARTBEAT, { type: 2, autopilot: 3, base_mode: 0x81, custom_mode: 4, system_status: 3, mavlink_version: 3 });
+const heartbeat = (sysid: number) =>
+  new Encoder(sysid, 1).encode(MSG.HEARTBEAT, { type: 2, autopilot: 3, base_mode: 0x81, custom_mode: 4, system_status: 3, mavlink_version: 3 });
 
 /** A MAVLink 2 frame with a correct CRC around an arbitrary payload. */
 function frameWith(msgid: number, payload: Buffer, sysid = 1, compid = 1, seq = 0): Buffer {
@@ -39,7 +40,9 @@ function fakeTransport(): Transport & { feed(b: Buffer): void; sent: Buffer[] } 
     onData: (l) => void listeners.push(l),
     onState: () => undefined,
     close: async () => undefined,
-    feed: (b) => listeners.forEach((l) => l(b)),
+    feed: (b) => {
+      for (const l of listeners) l(b);
+    },
   };
 }
 
@@ -106,8 +109,26 @@ describe('connection input path under fuzz', () => {
       conn.onEvent((e) => events.push(e.type));
       const upload = v.uploadItems(0, makeMission(5), { attempts: 1 });
       const rnd = seededRandom(1234);
-      const ids = Object.keys(MAGIC).map(Number).filter((id) => messageClass(id));
-      const interesting = [MSG.MISSION_REQUEST, MSG.MISSION_REQUEST_INT, MSG.MISSION_ACK, MSG.MISSION_COUNT, MSG.MISSION_ITEM_INT, MSG.COMMAND_ACK, MSG.PARAM_VALUE, MSG.STATUSTEXT, MSG.HEARTBEAT, MSG.GLOBAL_POSITION_INT, MSG.SYS_STATUS, MSG.BATTERY_STATUS, MSG.EKF_STATUS_REPORT, MSG.HOME_POSITION, MSG.MISSION_CURRENT];
+      const ids = Object.keys(MAGIC)
+        .map(Number)
+        .filter((id) => messageClass(id));
+      const interesting = [
+        MSG.MISSION_REQUEST,
+        MSG.MISSION_REQUEST_INT,
+        MSG.MISSION_ACK,
+        MSG.MISSION_COUNT,
+        MSG.MISSION_ITEM_INT,
+        MSG.COMMAND_ACK,
+        MSG.PARAM_VALUE,
+        MSG.STATUSTEXT,
+        MSG.HEARTBEAT,
+        MSG.GLOBAL_POSITION_INT,
+        MSG.SYS_STATUS,
+        MSG.BATTERY_STATUS,
+        MSG.EKF_STATUS_REPORT,
+        MSG.HOME_POSITION,
+        MSG.MISSION_CURRENT,
+      ];
       for (let i = 0; i < 3000; i++) {
         const r = rnd();
         let chunk: Buffer;
@@ -120,8 +141,12 @@ describe('connection input path under fuzz', () => {
           const payload = Buffer.alloc(Math.floor(rnd() * (cls.PAYLOAD_LENGTH + 1)));
           for (let k = 0; k < payload.length; k++) payload[k] = Math.floor(rnd() * 256);
           chunk = frameWith(id, payload, rnd() < 0.8 ? 1 : Math.floor(rnd() * 256), Math.floor(rnd() * 256), i & 0xff);
-          if (rnd() < 0.1) chunk = chunk.subarray(0, Math.floor(rnd() * chunk.length)); // truncated
-          else if (rnd() < 0.1) chunk[Math.floor(rnd() * chunk.length)]! ^= 0x55; // bad CRC
+          if (rnd() < 0.1)
+            chunk = chunk.subarray(0, Math.floor(rnd() * chunk.length)); // truncated
+          else {
+            // a second, independent draw
+            if (rnd() < 0.1) chunk[Math.floor(rnd() * chunk.length)]! ^= 0x55; // bad CRC
+          }
         }
         expect(() => t.feed(chunk)).not.toThrow();
       }

@@ -16,14 +16,38 @@ import { fenceItemsFromShapes } from '../../src/missions/fence-items.js';
 import { readPlanFile } from '../../src/missions/export-qgc.js';
 import { compareItems, normaliseFrame } from '../../src/mavlink/compare.js';
 import { apReadings, FENCE_READBACK, MISSION_READBACK } from '../../src/mavlink/ap-mission-normalise.js';
-import { AP_MISSION_COMMANDS, commandStorage, legacyItemToInt, storeFenceItem, storeMissionItem, storeRallyItem } from '../../sim/emulator/ap-mission-storage.js';
+import {
+  AP_MISSION_COMMANDS,
+  commandStorage,
+  legacyItemToInt,
+  storeFenceItem,
+  storeMissionItem,
+  storeRallyItem,
+} from '../../sim/emulator/ap-mission-storage.js';
 import { COMMAND_NAMES, convertMissionItem, validateFence } from '../../sim/emulator/mission-store.js';
 import type { MissionItem, MissionType } from '../../src/missions/types.js';
 import { at } from './plan-fixtures.js';
-import { AT, FENCE_CASES, FENCE_REFUSALS, FENCE_TRIANGLE, HOME_ITEM, LEGACY_WAYPOINT, MISSION_CASES, MISSION_REFUSALS, RALLY_CASES, type StorageCase } from '../support/ap-storage-cases.js';
+import {
+  AT,
+  FENCE_CASES,
+  FENCE_REFUSALS,
+  FENCE_TRIANGLE,
+  HOME_ITEM,
+  LEGACY_WAYPOINT,
+  MISSION_CASES,
+  MISSION_REFUSALS,
+  RALLY_CASES,
+  type StorageCase,
+} from '../support/ap-storage-cases.js';
 
 const CMD = common.MavCmd;
-const route = { home: { lat: 36.6171, lon: 101.7782, altM: 2260 }, outbound: [at(0, 0), at(0, 800)], inbound: [at(0, 800), at(0, 0)], cruiseAltitudeM: 30, cruiseSpeedMs: 10 };
+const route = {
+  home: { lat: 36.6171, lon: 101.7782, altM: 2260 },
+  outbound: [at(0, 0), at(0, 800)],
+  inbound: [at(0, 800), at(0, 0)],
+  cruiseAltitudeM: 30,
+  cruiseSpeedMs: 10,
+};
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const f = Math.fround;
 
@@ -47,15 +71,41 @@ function emittedPlans(): { name: string; mission: MissionItem[]; fence: MissionI
     return { name, mission: p.mission, fence: p.fence, rally: p.rally };
   });
   for (const method of ['payload-place', 'winch', 'land-release'] as const) {
-    const m = buildMission({ ...route, outbound: [at(0, 0), at(0, 400), at(300, 800)], inbound: [at(300, 800), at(0, 0)], outboundSpeedsMs: [9.3, 7.7], inboundSpeedsMs: [11.46], dropHeightM: 7.37, method });
+    const m = buildMission({
+      ...route,
+      outbound: [at(0, 0), at(0, 400), at(300, 800)],
+      inbound: [at(300, 800), at(0, 0)],
+      outboundSpeedsMs: [9.3, 7.7],
+      inboundSpeedsMs: [11.46],
+      dropHeightM: 7.37,
+      method,
+    });
     plans.push({ name: method, mission: m.items, fence: [], rally: [] });
   }
   const fence = fenceItemsFromShapes({
     polygons: [
-      { inclusion: true, points: [[36.61, 101.77], [36.62, 101.77], [36.62, 101.79], [36.61, 101.79]] },
-      { inclusion: false, points: [[36.614, 101.775], [36.615, 101.775], [36.615, 101.776]] },
+      {
+        inclusion: true,
+        points: [
+          [36.61, 101.77],
+          [36.62, 101.77],
+          [36.62, 101.79],
+          [36.61, 101.79],
+        ],
+      },
+      {
+        inclusion: false,
+        points: [
+          [36.614, 101.775],
+          [36.615, 101.775],
+          [36.615, 101.776],
+        ],
+      },
     ],
-    circles: [{ inclusion: true, center: [36.6171, 101.7782], radiusM: 1234.5 }, { inclusion: false, center: [36.616, 101.777], radiusM: 37.25 }],
+    circles: [
+      { inclusion: true, center: [36.6171, 101.7782], radiusM: 1234.5 },
+      { inclusion: false, center: [36.616, 101.777], radiusM: 37.25 },
+    ],
     returnPoint: [36.6171, 101.7782, 40],
   });
   plans.push({ name: 'every fence shape', mission: [], fence, rally: [] });
@@ -152,7 +202,11 @@ describe('every command medidrop emits', () => {
   });
 
   it.each(plans.map((p) => [p.name, p] as const))('%s: the emulator stores it, the client expects exactly that, nothing is refused', (_name, p) => {
-    for (const [type, items] of [[0, p.mission], [1, p.fence], [2, p.rally]] as const) {
+    for (const [type, items] of [
+      [0, p.mission],
+      [1, p.fence],
+      [2, p.rally],
+    ] as const) {
       const back = items.map((it) => {
         const r = store(type, it, items.length);
         if (!r.ok) throw new Error(`${p.name} ${type} item ${it.seq} (command ${it.command}) refused: ${r.result}`);
@@ -164,7 +218,8 @@ describe('every command medidrop emits', () => {
       for (const [i, it] of items.entries()) {
         if (type === 0 && i === 0) continue;
         const readings = apReadings(type, it)!;
-        for (const k of FIELDS) expect(readings[k].includes(back[i]![k]), `${p.name} item ${i} ${k}: ${back[i]![k]} not in ${readings[k].join(', ')}`).toBe(true);
+        for (const k of FIELDS)
+          expect(readings[k].includes(back[i]![k]), `${p.name} item ${i} ${k}: ${back[i]![k]} not in ${readings[k].join(', ')}`).toBe(true);
       }
     }
   });
@@ -185,7 +240,11 @@ describe('the two tables agree on round trips of representative values', () => {
   const frames = [0, 2, 3, 5, 6, 10, 11];
 
   it('they cover the same commands', () => {
-    expect(Object.keys(MISSION_READBACK).map(Number).sort((a, b) => a - b)).toEqual(AP_MISSION_COMMANDS.map((c) => c.id).sort((a, b) => a - b));
+    expect(
+      Object.keys(MISSION_READBACK)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual(AP_MISSION_COMMANDS.map((c) => c.id).sort((a, b) => a - b));
     expect(Object.keys(FENCE_READBACK).map(Number).sort()).toEqual(['5000', '5001', '5002', '5003', '5004'].map(Number));
   });
 
@@ -197,7 +256,18 @@ describe('the two tables agree on round trips of representative values', () => {
         params[p] = v;
         const z = altitudes[(checked + p) % altitudes.length]!;
         const frame = frames[(checked + p) % frames.length]!;
-        const sent: MissionItem = { ...HOME_ITEM, seq: 1, command: id, frame, param1: params[0]!, param2: params[1]!, param3: params[2]!, param4: params[3]!, ...AT, z };
+        const sent: MissionItem = {
+          ...HOME_ITEM,
+          seq: 1,
+          command: id,
+          frame,
+          param1: params[0]!,
+          param2: params[1]!,
+          param3: params[2]!,
+          param4: params[3]!,
+          ...AT,
+          z,
+        };
         const r = storeMissionItem(sent, 10);
         if (!r.ok) continue; // e.g. DO_JUMP targets outside the mission
         const readings = apReadings(0, sent)!;
@@ -237,7 +307,14 @@ describe('the two tables agree on round trips of representative values', () => {
   });
 
   it('mission names are AP_Mission::Mission_Command::type()', () => {
-    expect([COMMAND_NAMES[16], COMMAND_NAMES[22], COMMAND_NAMES[94], COMMAND_NAMES[30], COMMAND_NAMES[195], COMMAND_NAMES[42600]]).toEqual(['WP', 'Takeoff', 'PayloadPlace', 'ContinueAndChangeAlt', 'SetROILocation', 'Winch']);
+    expect([COMMAND_NAMES[16], COMMAND_NAMES[22], COMMAND_NAMES[94], COMMAND_NAMES[30], COMMAND_NAMES[195], COMMAND_NAMES[42600]]).toEqual([
+      'WP',
+      'Takeoff',
+      'PayloadPlace',
+      'ContinueAndChangeAlt',
+      'SetROILocation',
+      'Winch',
+    ]);
     expect(commandStorage(113)).toBeUndefined();
     expect(commandStorage(176)).toBeUndefined();
   });

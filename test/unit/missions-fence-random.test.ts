@@ -13,7 +13,10 @@ import { at, DRONE } from './plan-fixtures.js';
 
 function rng(seed: number) {
   let s = seed;
-  return () => (s = (s * 48271) % 2147483647) / 2147483647;
+  return () => {
+    s = (s * 48271) % 2147483647;
+    return s / 2147483647;
+  };
 }
 
 /** A star (concave) or convex blob around (cx, cy) in metres. */
@@ -45,13 +48,18 @@ describe('fence on random layouts', () => {
       }
       features.push({ type: 'Feature', properties: { kind: 'depot', name: 'D' }, geometry: { type: 'Point', coordinates: at(0, 0) } });
       features.push({ type: 'Feature', properties: { kind: 'drop-point', name: 'P' }, geometry: { type: 'Point', coordinates: at(0, 2000) } });
-      let map;
+      let map: ReturnType<typeof parseZoneMap>;
       try {
         map = parseZoneMap({ type: 'FeatureCollection', features });
       } catch {
         continue; // overlapping random blobs can self-intersect after rounding: not this test's subject
       }
-      const p = planDelivery(map, { from: { name: 'D' }, to: { name: 'P' }, drone: DRONE, conditions: { payloadKg: 0.5, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 } });
+      const p = planDelivery(map, {
+        from: { name: 'D' },
+        to: { name: 'P' },
+        drone: DRONE,
+        conditions: { payloadKg: 0.5, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 },
+      });
       if (!p.vehiclePlan) continue;
       planned++;
       const vp = p.vehiclePlan;
@@ -72,7 +80,10 @@ describe('fence on random layouts', () => {
       const incl = shapes.polygons.find((x) => x.inclusion)!.points.map(([lat, lon]) => [lon, lat]);
       const inclPoly = turfPolygon([[...incl, incl[0]!]]);
       for (const pt of p.outbound) expect(booleanContains(inclPoly, turfPoint(pt))).toBe(true);
-      expect(p.checks.filter((c) => c.id.startsWith('fence')).every((c) => c.ok), `seed ${seed}`).toBe(true);
+      expect(
+        p.checks.filter((c) => c.id.startsWith('fence')).every((c) => c.ok),
+        `seed ${seed}`,
+      ).toBe(true);
     }
     expect(planned).toBeGreaterThan(8);
   });

@@ -74,14 +74,21 @@ describe("QGroundControl's altitude mode follows the item's frame", () => {
   const wp = vp.mission.find((i) => i.seq > 2 && i.command === CMD.NAV_WAYPOINT)!;
   const mixed: VehiclePlan = {
     ...vp,
-    mission: vp.mission.map((i) => (i.seq === wp.seq ? { ...i, frame: FRAME.GLOBAL_TERRAIN_ALT_INT, z: 40 } : i.seq === wp.seq + 1 ? { ...i, frame: FRAME.GLOBAL_INT, z: 2340 } : i)),
+    mission: vp.mission.map((i) =>
+      i.seq === wp.seq ? { ...i, frame: FRAME.GLOBAL_TERRAIN_ALT_INT, z: 40 } : i.seq === wp.seq + 1 ? { ...i, frame: FRAME.GLOBAL_INT, z: 2340 } : i,
+    ),
   };
   const text = exportQgcPlan(mixed);
   const items = JSON.parse(text).mission.items as Record<string, unknown>[];
 
   it('a terrain-frame item is written with frame 10 and AltitudeMode 4 (TerrainFrame), not 1 (Relative)', () => {
     expect(mixed.mission[wp.seq + 1]!.command).toBe(CMD.NAV_WAYPOINT);
-    expect(items[wp.seq - 1]).toMatchObject({ frame: FRAME.GLOBAL_TERRAIN_ALT, AltitudeMode: QGC_ALTITUDE_MODE_TERRAIN_FRAME, Altitude: 40, AMSLAltAboveTerrain: null });
+    expect(items[wp.seq - 1]).toMatchObject({
+      frame: FRAME.GLOBAL_TERRAIN_ALT,
+      AltitudeMode: QGC_ALTITUDE_MODE_TERRAIN_FRAME,
+      Altitude: 40,
+      AMSLAltAboveTerrain: null,
+    });
     expect(QGC_ALTITUDE_MODE_TERRAIN_FRAME).toBe(4);
     expect(items[wp.seq]).toMatchObject({ frame: FRAME.GLOBAL, AltitudeMode: 2, Altitude: 2340 });
     expect(items[0]).toMatchObject({ command: CMD.NAV_TAKEOFF, frame: FRAME.GLOBAL_RELATIVE_ALT, AltitudeMode: 1 });
@@ -129,13 +136,18 @@ describe('a plan saved again by QGroundControl (no medidrop member)', () => {
 
   it('is refused, naming what is missing, when the parameters cannot be rebuilt', () => {
     const { text } = planned();
-    const noFence = (d: any) => ((d.geoFence.polygons = []), (d.geoFence.circles = []));
+    const noFence = (d: any) => {
+      d.geoFence.polygons = [];
+      d.geoFence.circles = [];
+    };
     expect(problems(stripped(text, noFence)).join('\n')).toMatch(/no medidrop\.params .* the file has no geofence/);
     // with the member, the same fence-less file is what its author asked for
     const member = JSON.parse(text);
     noFence(member);
     expect(readPlanFile(JSON.stringify(member)).fence).toEqual([]);
-    const exclusionsOnly = (d: any) => d.geoFence.polygons.forEach((p: { inclusion: boolean }) => (p.inclusion = false));
+    const exclusionsOnly = (d: any) => {
+      for (const p of d.geoFence.polygons as { inclusion: boolean }[]) p.inclusion = false;
+    };
     expect(problems(stripped(text, exclusionsOnly)).join('\n')).toMatch(/only exclusion zones/);
     const tooHigh = (d: any) => {
       const wp = d.mission.items.find((i: { command: number }) => i.command === CMD.NAV_WAYPOINT);
@@ -155,14 +167,30 @@ describe('a plan saved again by QGroundControl (no medidrop member)', () => {
 
   it('absolute altitudes count from the planned home altitude', () => {
     const { vp } = planned();
-    const mission = vp.mission.map((i) => (i.seq > 0 && i.frame === FRAME.GLOBAL_RELATIVE_ALT_INT ? { ...i, frame: FRAME.GLOBAL_INT, z: i.z + vp.home.altM } : i));
+    const mission = vp.mission.map((i) =>
+      i.seq > 0 && i.frame === FRAME.GLOBAL_RELATIVE_ALT_INT ? { ...i, frame: FRAME.GLOBAL_INT, z: i.z + vp.home.altM } : i,
+    );
     const d = deriveVehicleParams({ ...vp, mission });
     expect(d).toEqual({ ok: true, params: vp.params });
   });
 });
 
 describe('missionParams: MIS_OPTIONS ContinueAfterLand when a take-off follows a landing', () => {
-  const it0 = (seq: number, command: number): MissionItem => ({ seq, frame: 6, command, current: 0, autocontinue: 1, param1: 0, param2: 0, param3: 0, param4: 0, x: 1, y: 1, z: 10, missionType: 0 });
+  const it0 = (seq: number, command: number): MissionItem => ({
+    seq,
+    frame: 6,
+    command,
+    current: 0,
+    autocontinue: 1,
+    param1: 0,
+    param2: 0,
+    param3: 0,
+    param4: 0,
+    x: 1,
+    y: 1,
+    z: 10,
+    missionType: 0,
+  });
   const seqOf = (cmds: number[]) => [it0(0, CMD.NAV_WAYPOINT), ...cmds.map((c, i) => it0(i + 1, c))];
   it('LAND, DO commands / NAV_DELAY, TAKEOFF: needed (AP_Mission::is_takeoff_next skips them)', () => {
     expect(missionParams(seqOf([CMD.NAV_TAKEOFF, CMD.NAV_LAND, CMD.DO_GRIPPER, CMD.NAV_TAKEOFF, CMD.NAV_LAND]))).toEqual({ MIS_OPTIONS: 4 });

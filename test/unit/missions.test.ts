@@ -15,7 +15,6 @@ import type { XY } from '../../src/geo/types.js';
 import { isSegmentClear, prepareMap } from '../../src/planning/route.js';
 import type { PlanRequest } from '../../src/planning/types.js';
 import type { DeliveryPlan } from '../../src/planner/types.js';
-import type { VehiclePlan } from '../../src/missions/types.js';
 import { at, denseMap, DRONE, townMap } from './plan-fixtures.js';
 import { loadZoneMapFile } from '../../src/geo/zone-map.js';
 
@@ -26,7 +25,14 @@ function plan(req: Partial<PlanRequest> = {}, map = townMap()): DeliveryPlan {
   return planDelivery(map, { from: { name: 'Police station' }, to: { name: 'Compound 3 courtyard' }, drone: DRONE, conditions: calm, ...req });
 }
 
-const route = { home: { lat: 36.6171, lon: 101.7782, altM: 2260 }, outbound: [at(0, 0), at(100, 400), at(0, 800)], inbound: [at(0, 800), at(100, 400), at(0, 0)], cruiseAltitudeM: 80, cruiseSpeedMs: 10, dropHeightM: 0 };
+const route = {
+  home: { lat: 36.6171, lon: 101.7782, altM: 2260 },
+  outbound: [at(0, 0), at(100, 400), at(0, 800)],
+  inbound: [at(0, 800), at(100, 400), at(0, 0)],
+  cruiseAltitudeM: 80,
+  cruiseSpeedMs: 10,
+  dropHeightM: 0,
+};
 
 describe('mission items as ArduCopter flies them', () => {
   it('payload place (default): home, takeoff, speed, waypoints, place, return, land', () => {
@@ -185,7 +191,10 @@ describe('fence', () => {
     for (let trial = 0; trial < 50; trial++) {
       const pts: XY[] = [];
       let seed = trial * 7919 + 13;
-      const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+      const rnd = () => {
+        seed = (seed * 48271) % 2147483647;
+        return seed / 2147483647;
+      };
       for (let i = 0; i < 40; i++) pts.push([rnd() * 500, rnd() * 300]);
       const hull = convexHull(pts);
       const reduced = reduceConvexOutward(hull, 5);
@@ -311,7 +320,9 @@ describe('exports', () => {
     expect(errors((d) => (d.fileType = 'Mission'))).toContain('fileType: expected "Plan", got "Mission"');
     expect(errors((d) => d.mission.items[2].params.pop()).join()).toMatch(/mission\.items\[2\]\.params: expected 7 numbers/);
     expect(errors((d) => (d.mission.items[1].type = 'ComplexItem')).join()).toMatch(/mission\.items\[1\]: type "ComplexItem" is not supported/);
-    expect(errors((d) => (d.geoFence.polygons[0].polygon = d.geoFence.polygons[0].polygon.slice(0, 2))).join()).toMatch(/geoFence\.polygons\[0\]\.polygon: a fence polygon needs at least 3 vertices, has 2/);
+    expect(errors((d) => (d.geoFence.polygons[0].polygon = d.geoFence.polygons[0].polygon.slice(0, 2))).join()).toMatch(
+      /geoFence\.polygons\[0\]\.polygon: a fence polygon needs at least 3 vertices, has 2/,
+    );
     expect(
       errors((d) => {
         const [lat, lon] = d.geoFence.polygons[0].polygon[1];
@@ -367,5 +378,3 @@ describe('exports', () => {
     expect(out.geometry.coordinates[0]).toEqual([101.7782, 36.6171]);
   });
 });
-
-export type { VehiclePlan };

@@ -109,7 +109,10 @@ describe('planDelivery', () => {
     const mild = planDelivery(townMap(), request({ to }));
     const cold = planDelivery(townMap(), request({ to, conditions: { ...calm, temperatureC: -20 } }));
     expect(cold.marginPct).toBeLessThan(mild.marginPct);
-    const strict = planDelivery(townMap(), request({ to, drone: { ...DRONE, reservePct: Math.floor(mild.marginPct) - 5 }, conditions: { ...calm, temperatureC: -20 } }));
+    const strict = planDelivery(
+      townMap(),
+      request({ to, drone: { ...DRONE, reservePct: Math.floor(mild.marginPct) - 5 }, conditions: { ...calm, temperatureC: -20 } }),
+    );
     expect(codes(strict)).toEqual(['margin-below-reserve']);
   });
 

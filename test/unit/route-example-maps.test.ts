@@ -47,7 +47,10 @@ describe('missions/county-town.geojson (Xining)', () => {
     for (const depot of map.depots) {
       for (const drop of map.dropPoints) {
         if (drop.name.startsWith('Dongguan Street')) continue;
-        for (const [a, b] of [[depot.position, drop.position], [drop.position, depot.position]] as const) {
+        for (const [a, b] of [
+          [depot.position, drop.position],
+          [drop.position, depot.position],
+        ] as const) {
           const r = planRoute(prepared, a, b);
           expect(r.ok, `${depot.name} ↔ ${drop.name}: ${r.ok ? '' : r.message}`).toBe(true);
           if (!r.ok) continue;

@@ -19,7 +19,13 @@ const FAN_R = R / Math.cos(STEP / 2);
 const at = (x: number, y: number): LonLat => proj.toLonLat([x, y]);
 
 function rect(name: string, x0: number, y0: number, x1: number, y1: number, extra: Record<string, unknown> = {}) {
-  const ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]].map(([x, y]) => at(x!, y!));
+  const ring = [
+    [x0, y0],
+    [x1, y0],
+    [x1, y1],
+    [x0, y1],
+    [x0, y0],
+  ].map(([x, y]) => at(x!, y!));
   return { type: 'Feature', properties: { kind: 'no-fly', name, ...extra }, geometry: { type: 'Polygon', coordinates: [ring] } };
 }
 
@@ -131,9 +137,14 @@ describe('known answers', () => {
   it('reports an enclosed destination as unreachable, naming the enclosing areas', () => {
     // Eight blocks around the origin with 40 m gaps (closed by the 30 m clearance), plus a decoy.
     const blocks = [
-      rect('Block NW', -220, 60, -60, 220), rect('Block N', -20, 100, 20, 220), rect('Block NE', 60, 60, 220, 220),
-      rect('Block E', 100, -20, 220, 20), rect('Block SE', 60, -220, 220, -60), rect('Block S', -20, -220, 20, -100),
-      rect('Block SW', -220, -220, -60, -60), rect('Block W', -220, -20, -100, 20),
+      rect('Block NW', -220, 60, -60, 220),
+      rect('Block N', -20, 100, 20, 220),
+      rect('Block NE', 60, 60, 220, 220),
+      rect('Block E', 100, -20, 220, 20),
+      rect('Block SE', 60, -220, 220, -60),
+      rect('Block S', -20, -220, 20, -100),
+      rect('Block SW', -220, -220, -60, -60),
+      rect('Block W', -220, -20, -100, 20),
     ];
     // Close the diagonal gaps too: corner blocks reach to ±60, side blocks span ±20 … gaps of 40 m.
     const pm = prepared([...blocks, rect('Decoy', 2000, 2000, 2100, 2100)]);
@@ -198,7 +209,9 @@ describe('known answers', () => {
   });
 
   it('reports progress while building the visibility graph', () => {
-    const features = Array.from({ length: 30 }, (_, i) => rect(`Block ${i}`, (i % 6) * 300, Math.floor(i / 6) * 300, (i % 6) * 300 + 120, Math.floor(i / 6) * 300 + 120));
+    const features = Array.from({ length: 30 }, (_, i) =>
+      rect(`Block ${i}`, (i % 6) * 300, Math.floor(i / 6) * 300, (i % 6) * 300 + 120, Math.floor(i / 6) * 300 + 120),
+    );
     const seen: [number, number][] = [];
     const pm = prepareMap(parseZoneMap({ type: 'FeatureCollection', features }), { origin: ORIGIN, onProgress: (done, total) => seen.push([done, total]) });
     expect(seen.length).toBeGreaterThan(0);
@@ -206,8 +219,20 @@ describe('known answers', () => {
   });
 
   it('treats a hole in a no-fly area as free space: reachable only from inside the hole', () => {
-    const outer = [[-300, -300], [300, -300], [300, 300], [-300, 300], [-300, -300]].map(([x, y]) => at(x!, y!));
-    const hole = [[-150, -150], [-150, 150], [150, 150], [150, -150], [-150, -150]].map(([x, y]) => at(x!, y!));
+    const outer = [
+      [-300, -300],
+      [300, -300],
+      [300, 300],
+      [-300, 300],
+      [-300, -300],
+    ].map(([x, y]) => at(x!, y!));
+    const hole = [
+      [-150, -150],
+      [-150, 150],
+      [150, 150],
+      [150, -150],
+      [-150, -150],
+    ].map(([x, y]) => at(x!, y!));
     const donut = { type: 'Feature', properties: { kind: 'no-fly', name: 'Cordon' }, geometry: { type: 'Polygon', coordinates: [outer, hole] } };
     const pm = prepared([donut]);
     expect(areaContaining(pm, at(0, 0))).toBeUndefined();
@@ -228,7 +253,14 @@ describe('known answers', () => {
   it('an L-shaped no-fly area whose edges carry many collinear vertices (densified in GIS) is routed around', () => {
     // Before: the sector of a nearly straight corner collapsed to 2 points and turf threw
     // "Each LinearRing of a Polygon must have 4 or more Positions." — no plan at all.
-    const corners: [number, number][] = [[-300, -300], [300, -300], [300, 0], [0, 0], [0, 300], [-300, 300]];
+    const corners: [number, number][] = [
+      [-300, -300],
+      [300, -300],
+      [300, 0],
+      [0, 0],
+      [0, 300],
+      [-300, 300],
+    ];
     const ring: LonLat[] = [];
     for (let i = 0; i < corners.length; i++) {
       const a = corners[i]!;

@@ -18,9 +18,7 @@ const CLEARANCE = 30;
 const TOLERANCE_M = 0.3;
 
 function noFlyPolygons(map: ReturnType<typeof randomLayout>['map']): Feature<Polygon>[] {
-  return map.noFly.flatMap((a) =>
-    a.geometry.type === 'Polygon' ? [turfPolygon(a.geometry.coordinates)] : a.geometry.coordinates.map((c) => turfPolygon(c)),
-  );
+  return map.noFly.flatMap((a) => (a.geometry.type === 'Polygon' ? [turfPolygon(a.geometry.coordinates)] : a.geometry.coordinates.map((c) => turfPolygon(c))));
 }
 
 /** Smallest distance (m) from leg a-b to polygon, 0 if they intersect. Independent of the planner. */

@@ -18,13 +18,40 @@ const MAP = parseZoneMap({
 function setUp() {
   const store = openStore(':memory:');
   const { repos } = store;
-  const plan = planDelivery(MAP, { from: { name: 'Depot' }, to: { name: 'Gate' }, drone: { ...DEFAULT_DRONE }, conditions: { payloadKg: 0.5, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 } });
+  const plan = planDelivery(MAP, {
+    from: { name: 'Depot' },
+    to: { name: 'Gate' },
+    drone: { ...DEFAULT_DRONE },
+    conditions: { payloadKg: 0.5, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 },
+  });
   expect(plan.feasible).toBe(true);
   const officer = repos.users.create({ username: 'o', name: 'O', role: 'officer', passwordHash: 'x' });
   repos.drones.create({ id: 'md-1', name: 'MD-1', profileId: 'police-quad', depot: 'Depot', connectionUrl: 'tcp://127.0.0.1:1', sysid: 4, enabled: true });
   const mk = () => {
-    const req = repos.requests.create({ officerId: officer.id, recipient: 'R', phone: '12345', dropPointName: 'Gate', lat: 34.753, lon: 113.605, medicine: 'm', weightKg: 0.5, urgency: 'urgent', notes: '' }, 'in-flight');
-    const m = repos.missions.create({ requestId: req.id, status: 'approved', zoneMapVersion: null, droneId: 'md-1', plan, candidates: [], conditions: { payloadKg: 0.5, windSpeedMs: 0, windFromDeg: 0, temperatureC: 15, siteAltitudeM: 0 } });
+    const req = repos.requests.create(
+      {
+        officerId: officer.id,
+        recipient: 'R',
+        phone: '12345',
+        dropPointName: 'Gate',
+        lat: 34.753,
+        lon: 113.605,
+        medicine: 'm',
+        weightKg: 0.5,
+        urgency: 'urgent',
+        notes: '',
+      },
+      'in-flight',
+    );
+    const m = repos.missions.create({
+      requestId: req.id,
+      status: 'approved',
+      zoneMapVersion: null,
+      droneId: 'md-1',
+      plan,
+      candidates: [],
+      conditions: { payloadKg: 0.5, windSpeedMs: 0, windFromDeg: 0, temperatureC: 15, siteAltitudeM: 0 },
+    });
     const f = repos.flights.create({ missionId: m.id, requestId: req.id, droneId: 'md-1', sysid: 4, connectionUrl: 'tcp://127.0.0.1:1', state: 'approved' });
     return { req, f };
   };
@@ -38,7 +65,16 @@ describe('SqliteFlightStore (the fleet layer’s FlightStore on SQLite)', () => 
   it('keeps the runner state; unfinished flights come back with their plan for re-attaching', () => {
     const { repos, plan, mk, state0, sqlite, store } = setUp();
     const { f } = mk();
-    sqlite.createFlight({ id: String(f.id), sysid: 4, connection: 'tcp://127.0.0.1:1', plan: plan.vehiclePlan!, deliveryPlan: plan, state: state0, createdAt: 1000, updatedAt: 1000 });
+    sqlite.createFlight({
+      id: String(f.id),
+      sysid: 4,
+      connection: 'tcp://127.0.0.1:1',
+      plan: plan.vehiclePlan!,
+      deliveryPlan: plan,
+      state: state0,
+      createdAt: 1000,
+      updatedAt: 1000,
+    });
     const enRoute = withStatus(state0, 'en-route', { timestamps: { ...state0.timestamps, takeoffAt: 5_000 } });
     sqlite.saveTransition(String(f.id), { from: 'arming', to: 'en-route', t: 5_000, cause: 'MISSION_CURRENT 1, armed, climbing' }, enRoute);
     const rec = repos.flights.byId(f.id)!;
@@ -59,7 +95,18 @@ describe('SqliteFlightStore (the fleet layer’s FlightStore on SQLite)', () => 
     const { repos, mk, sqlite, store } = setUp();
     const a = mk().f;
     const b = mk().f;
-    const pt = (flightId: number, t: number, lat = 34.75): TrackPoint => ({ flightId: String(flightId), t, lat, lon: 113.6, relAltM: 30, altAmslM: 30, groundSpeedMs: 10, headingDeg: 90, batteryPct: 95, status: 'en-route' });
+    const pt = (flightId: number, t: number, lat = 34.75): TrackPoint => ({
+      flightId: String(flightId),
+      t,
+      lat,
+      lon: 113.6,
+      relAltM: 30,
+      altAmslM: 30,
+      groundSpeedMs: 10,
+      headingDeg: 90,
+      batteryPct: 95,
+      status: 'en-route',
+    });
     sqlite.appendTrack([pt(a.id, 1000), pt(b.id, 1000), pt(a.id, 2000), pt(b.id, 2000)]);
     expect(repos.track.forFlight(a.id)).toHaveLength(2);
     expect(repos.track.forFlight(b.id)).toHaveLength(2);
@@ -81,7 +128,13 @@ describe('SqliteFlightStore (the fleet layer’s FlightStore on SQLite)', () => 
     sqlite.saveDelivery(String(one.f.id), delivery);
     sqlite.saveDelivery(String(one.f.id), delivery); // repeated: still one delivery
     expect(repos.requests.byId(one.req.id)!.status).toBe('delivered');
-    expect(repos.flights.delivery(one.f.id)).toMatchObject({ lat: 34.753, lon: 113.605, distanceM: 0.8, cause: 'Gripper load released', at: new Date(7_100).toISOString() });
+    expect(repos.flights.delivery(one.f.id)).toMatchObject({
+      lat: 34.753,
+      lon: 113.605,
+      distanceM: 0.8,
+      cause: 'Gripper load released',
+      at: new Date(7_100).toISOString(),
+    });
     expect(repos.audit.list({ limit: 10 }).filter((e) => e.action === 'request.delivered')).toHaveLength(1);
 
     const two = mk();

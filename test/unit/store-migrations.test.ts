@@ -23,7 +23,22 @@ describe('schema migrations', () => {
     expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
-    for (const t of ['users', 'sessions', 'drop_requests', 'idempotency_keys', 'missions', 'approvals', 'flights', 'flight_transitions', 'track_points', 'deliveries', 'handover_codes', 'zone_maps', 'drones', 'audit_log']) {
+    for (const t of [
+      'users',
+      'sessions',
+      'drop_requests',
+      'idempotency_keys',
+      'missions',
+      'approvals',
+      'flights',
+      'flight_transitions',
+      'track_points',
+      'deliveries',
+      'handover_codes',
+      'zone_maps',
+      'drones',
+      'audit_log',
+    ]) {
       expect(tables).toContain(t);
     }
     // running again changes nothing
@@ -33,10 +48,7 @@ describe('schema migrations', () => {
 
   it('applies only newer migrations, and rolls a failing one back whole', () => {
     const db = new BetterSqlite3(':memory:');
-    const extra = [
-      ...MIGRATIONS,
-      { version: MIGRATIONS.length + 1, name: 'add a column', sql: 'ALTER TABLE drones ADD COLUMN note TEXT' },
-    ];
+    const extra = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'add a column', sql: 'ALTER TABLE drones ADD COLUMN note TEXT' }];
     migrate(db);
     expect(migrate(db, extra)).toEqual([MIGRATIONS.length + 1]);
     const broken = [...extra, { version: extra.length + 1, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); CREATE TABLE nonsense (' }];

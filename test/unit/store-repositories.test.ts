@@ -23,7 +23,18 @@ function seed(repos: Repositories) {
   const pilot = repos.users.create({ username: 'zhao.min', name: 'Zhao Min', role: 'pilot', passwordHash: 'x' });
   repos.drones.create({ id: 'md-1', name: 'MD-1', profileId: 'quad', depot: 'Depot', connectionUrl: 'udp://127.0.0.1:1', sysid: 1, enabled: true });
   const req = repos.requests.create(
-    { officerId: officer.id, recipient: 'Wang', phone: '138 0000 0000', dropPointName: 'Gate', lat: 30, lon: 114, medicine: 'insulin', weightKg: 0.5, urgency: 'urgent', notes: '' },
+    {
+      officerId: officer.id,
+      recipient: 'Wang',
+      phone: '138 0000 0000',
+      dropPointName: 'Gate',
+      lat: 30,
+      lon: 114,
+      medicine: 'insulin',
+      weightKg: 0.5,
+      urgency: 'urgent',
+      notes: '',
+    },
     'awaiting-approval',
   );
   return { officer, pilot, req };
@@ -68,7 +79,15 @@ describe('flights and track', () => {
     const { repos, close } = openStore(':memory:');
     const { req } = seed(repos);
     const plan = { feasible: true, depot: { name: 'Depot' }, checks: [], distanceM: 1, durationS: 2, energyWh: 3, marginPct: 40, cruiseAltitudeM: 60 } as never;
-    const m = repos.missions.create({ requestId: req.id, status: 'approved', zoneMapVersion: 1, droneId: 'md-1', plan, candidates: [], conditions: {} as never });
+    const m = repos.missions.create({
+      requestId: req.id,
+      status: 'approved',
+      zoneMapVersion: 1,
+      droneId: 'md-1',
+      plan,
+      candidates: [],
+      conditions: {} as never,
+    });
     const f = repos.flights.create({ missionId: m.id, requestId: req.id, droneId: 'md-1', sysid: 1, connectionUrl: 'udp://x', state: 'approved' });
     repos.flights.transition(f.id, 'uploading', 'approved by pilot');
     repos.flights.transition(f.id, 'en-route', 'MISSION_CURRENT 2');
@@ -86,10 +105,21 @@ describe('flights and track', () => {
       ['en-route', 'aborted', 'abort by zhao.min'],
     ]);
 
-    const pts: StoredTrackPoint[] = Array.from({ length: 50 }, (_, i) => ({ t: 1000 + i * 200, lat: 30 + i * 1e-5, lon: 114, relAltM: 50, groundSpeedMs: 10, headingDeg: 0, batteryPct: 90 }));
+    const pts: StoredTrackPoint[] = Array.from({ length: 50 }, (_, i) => ({
+      t: 1000 + i * 200,
+      lat: 30 + i * 1e-5,
+      lon: 114,
+      relAltM: 50,
+      groundSpeedMs: 10,
+      headingDeg: 0,
+      batteryPct: 90,
+    }));
     repos.track.append(f.id, pts);
     // a batch with a bad point (NaN latitude violates NOT NULL) is refused whole
-    const bad = [{ ...pts[0]!, t: 99_000 }, { ...pts[0]!, t: 99_200, lat: null as unknown as number }];
+    const bad = [
+      { ...pts[0]!, t: 99_000 },
+      { ...pts[0]!, t: 99_200, lat: null as unknown as number },
+    ];
     expect(() => repos.track.append(f.id, bad)).toThrow();
     const stored = repos.track.forFlight(f.id);
     expect(stored).toHaveLength(50);

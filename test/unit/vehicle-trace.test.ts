@@ -7,7 +7,22 @@ import { diffTraces, emptyTrace, normaliseText, type VehicleTrace } from '../sup
 import type { MissionItem } from '../../src/missions/types.js';
 
 function item(seq: number, over: Partial<MissionItem> = {}): MissionItem {
-  return { seq, frame: 3, command: 16, current: 0, autocontinue: 1, param1: 0, param2: 0, param3: 0, param4: 0, x: 366141263, y: 1017733932, z: 30, missionType: 0, ...over };
+  return {
+    seq,
+    frame: 3,
+    command: 16,
+    current: 0,
+    autocontinue: 1,
+    param1: 0,
+    param2: 0,
+    param3: 0,
+    param4: 0,
+    x: 366141263,
+    y: 1017733932,
+    z: 30,
+    missionType: 0,
+    ...over,
+  };
 }
 
 function trace(over: Partial<VehicleTrace> = {}): VehicleTrace {
@@ -43,7 +58,9 @@ describe('diffTraces', () => {
     expect(diffTraces(trace(), sitl)).toEqual(['mission item 2 param4: emulator: 0 / SITL: 1']);
     const far = trace({ readBack: { mission: [item(0, { frame: 0, z: 2262, x: 366141263 + 60 }), item(1), item(2, { command: 21 })] } });
     expect(diffTraces(trace(), far)).toEqual(['mission item 0 x: emulator: 366141263 / SITL: 366141323']);
-    expect(diffTraces(trace(), trace({ readBack: { mission: 'error timeout: no answer' } }))).toEqual(['mission read back: emulator: 3 items / SITL: error timeout: no answer']);
+    expect(diffTraces(trace(), trace({ readBack: { mission: 'error timeout: no answer' } }))).toEqual([
+      'mission read back: emulator: 3 items / SITL: error timeout: no answer',
+    ]);
   });
 
   it('reports facts and releases that only one side has', () => {

@@ -4,8 +4,14 @@ import type { DroneRecord } from '../records.js';
 
 function droneRow(r: Row): DroneRecord {
   return {
-    id: str(r.id), name: str(r.name), profileId: str(r.profile_id), depot: str(r.depot), connectionUrl: str(r.connection_url),
-    sysid: num(r.sysid), enabled: num(r.enabled) === 1, createdAt: str(r.created_at),
+    id: str(r.id),
+    name: str(r.name),
+    profileId: str(r.profile_id),
+    depot: str(r.depot),
+    connectionUrl: str(r.connection_url),
+    sysid: num(r.sysid),
+    enabled: num(r.enabled) === 1,
+    createdAt: str(r.created_at),
   };
 }
 
@@ -14,18 +20,18 @@ export class DronesRepository {
 
   create(d: Omit<DroneRecord, 'createdAt'>): DroneRecord {
     const at = this.c.now();
-    this.c.q('INSERT INTO drones (id, name, profile_id, depot, connection_url, sysid, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-      d.id, d.name, d.profileId, d.depot, d.connectionUrl, d.sysid, d.enabled ? 1 : 0, at,
-    );
+    this.c
+      .q('INSERT INTO drones (id, name, profile_id, depot, connection_url, sysid, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(d.id, d.name, d.profileId, d.depot, d.connectionUrl, d.sysid, d.enabled ? 1 : 0, at);
     return { ...d, createdAt: at };
   }
   update(id: string, patch: Partial<Omit<DroneRecord, 'id' | 'createdAt'>>): DroneRecord | null {
     const cur = this.byId(id);
     if (!cur) return null;
     const d = { ...cur, ...patch };
-    this.c.q('UPDATE drones SET name = ?, profile_id = ?, depot = ?, connection_url = ?, sysid = ?, enabled = ? WHERE id = ?').run(
-      d.name, d.profileId, d.depot, d.connectionUrl, d.sysid, d.enabled ? 1 : 0, id,
-    );
+    this.c
+      .q('UPDATE drones SET name = ?, profile_id = ?, depot = ?, connection_url = ?, sysid = ?, enabled = ? WHERE id = ?')
+      .run(d.name, d.profileId, d.depot, d.connectionUrl, d.sysid, d.enabled ? 1 : 0, id);
     return d;
   }
   byId(id: string): DroneRecord | null {

@@ -8,9 +8,19 @@ import type { AlertRecord, CompletedDelivery, ServiceFlight, TransitionRecord } 
 
 function flightRow(r: Row): ServiceFlight {
   return {
-    id: num(r.id), missionId: num(r.mission_id), requestId: num(r.request_id), droneId: str(r.drone_id), sysid: num(r.sysid),
-    connectionUrl: str(r.connection_url), state: str(r.state) as FlightStatus, stateReason: strOrNull(r.state_reason), paused: num(r.paused) === 1,
-    createdAt: str(r.created_at), airborneAt: strOrNull(r.airborne_at), endedAt: strOrNull(r.ended_at), runnerState: json<unknown>(r.runner_state, null),
+    id: num(r.id),
+    missionId: num(r.mission_id),
+    requestId: num(r.request_id),
+    droneId: str(r.drone_id),
+    sysid: num(r.sysid),
+    connectionUrl: str(r.connection_url),
+    state: str(r.state) as FlightStatus,
+    stateReason: strOrNull(r.state_reason),
+    paused: num(r.paused) === 1,
+    createdAt: str(r.created_at),
+    airborneAt: strOrNull(r.airborne_at),
+    endedAt: strOrNull(r.ended_at),
+    runnerState: json<unknown>(r.runner_state, null),
   };
 }
 
@@ -19,9 +29,9 @@ export class FlightsRepository {
 
   create(f: { missionId: number; requestId: number; droneId: string; sysid: number; connectionUrl: string; state: FlightStatus }): ServiceFlight {
     const at = this.c.now();
-    const info = this.c.q('INSERT INTO flights (mission_id, request_id, drone_id, sysid, connection_url, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      f.missionId, f.requestId, f.droneId, f.sysid, f.connectionUrl, f.state, at,
-    );
+    const info = this.c
+      .q('INSERT INTO flights (mission_id, request_id, drone_id, sysid, connection_url, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(f.missionId, f.requestId, f.droneId, f.sysid, f.connectionUrl, f.state, at);
     return { ...f, id: Number(info.lastInsertRowid), stateReason: null, paused: false, createdAt: at, airborneAt: null, endedAt: null, runnerState: null };
   }
   byId(id: number): ServiceFlight | null {
@@ -37,7 +47,9 @@ export class FlightsRepository {
     return r ? flightRow(r) : null;
   }
   list(filter: { unfinished?: boolean } = {}): ServiceFlight[] {
-    const rows = this.c.q(`SELECT * FROM flights WHERE (@unfinished = 0 OR ended_at IS NULL) ORDER BY id`).all({ unfinished: filter.unfinished ? 1 : 0 }) as Row[];
+    const rows = this.c
+      .q(`SELECT * FROM flights WHERE (@unfinished = 0 OR ended_at IS NULL) ORDER BY id`)
+      .all({ unfinished: filter.unfinished ? 1 : 0 }) as Row[];
     return rows.map(flightRow);
   }
   /** Change state and store the transition with its cause, in one transaction. */
@@ -47,10 +59,12 @@ export class FlightsRepository {
       if (!cur) throw new Error(`no flight ${id}`);
       const ended = TERMINAL_STATUSES.includes(to) ? at : null;
       const airborne = cur.airborneAt ?? (to === 'en-route' ? at : null);
-      this.c.q('UPDATE flights SET state = ?, state_reason = COALESCE(?, state_reason), ended_at = COALESCE(ended_at, ?), airborne_at = ? WHERE id = ?').run(
-        to, reason ?? null, ended, airborne, id,
-      );
-      const info = this.c.q('INSERT INTO flight_transitions (flight_id, from_state, to_state, at, cause) VALUES (?, ?, ?, ?, ?)').run(id, cur.state, to, at, cause);
+      this.c
+        .q('UPDATE flights SET state = ?, state_reason = COALESCE(?, state_reason), ended_at = COALESCE(ended_at, ?), airborne_at = ? WHERE id = ?')
+        .run(to, reason ?? null, ended, airborne, id);
+      const info = this.c
+        .q('INSERT INTO flight_transitions (flight_id, from_state, to_state, at, cause) VALUES (?, ?, ?, ?, ?)')
+        .run(id, cur.state, to, at, cause);
       return { id: Number(info.lastInsertRowid), flightId: id, from: cur.state, to, at, cause };
     });
   }
@@ -65,35 +79,58 @@ export class FlightsRepository {
   }
   transitions(flightId: number): TransitionRecord[] {
     return (this.c.q('SELECT * FROM flight_transitions WHERE flight_id = ? ORDER BY id').all(flightId) as Row[]).map((r) => ({
-      id: num(r.id), flightId: num(r.flight_id), from: strOrNull(r.from_state) as FlightStatus | null, to: str(r.to_state) as FlightStatus, at: str(r.at), cause: str(r.cause),
+      id: num(r.id),
+      flightId: num(r.flight_id),
+      from: strOrNull(r.from_state) as FlightStatus | null,
+      to: str(r.to_state) as FlightStatus,
+      at: str(r.at),
+      cause: str(r.cause),
     }));
   }
 
   // alerts
   addAlert(a: Omit<AlertRecord, 'id'>): AlertRecord {
-    const info = this.c.q('INSERT INTO flight_alerts (flight_id, kind, severity, message, at) VALUES (?, ?, ?, ?, ?)').run(a.flightId, a.kind, a.severity, a.message, a.at);
+    const info = this.c
+      .q('INSERT INTO flight_alerts (flight_id, kind, severity, message, at) VALUES (?, ?, ?, ?, ?)')
+      .run(a.flightId, a.kind, a.severity, a.message, a.at);
     return { ...a, id: Number(info.lastInsertRowid) };
   }
   alerts(flightId: number): AlertRecord[] {
     return (this.c.q('SELECT * FROM flight_alerts WHERE flight_id = ? ORDER BY id').all(flightId) as Row[]).map((r) => ({
-      id: num(r.id), flightId: num(r.flight_id), kind: str(r.kind), severity: str(r.severity) as AlertRecord['severity'], message: str(r.message), at: str(r.at),
+      id: num(r.id),
+      flightId: num(r.flight_id),
+      kind: str(r.kind),
+      severity: str(r.severity) as AlertRecord['severity'],
+      message: str(r.message),
+      at: str(r.at),
     }));
   }
 
   // the delivery (one per flight; the first one recorded stands)
   /** True when this call recorded it, false when the flight's delivery was already there. */
   recordDelivery(d: Omit<CompletedDelivery, 'confirmedAt'>): boolean {
-    return this.c.q('INSERT OR IGNORE INTO deliveries (flight_id, request_id, at, lat, lon, distance_m, cause) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      d.flightId, d.requestId, d.at, d.lat, d.lon, d.distanceM, d.cause,
-    ).changes === 1;
+    return (
+      this.c
+        .q('INSERT OR IGNORE INTO deliveries (flight_id, request_id, at, lat, lon, distance_m, cause) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(d.flightId, d.requestId, d.at, d.lat, d.lon, d.distanceM, d.cause).changes === 1
+    );
   }
   /** The flight's delivery, with the recipient's confirmation time from the hand-over code. */
   delivery(flightId: number): CompletedDelivery | null {
-    const r = this.c.q(
-      'SELECT d.*, h.confirmed_at FROM deliveries d LEFT JOIN handover_codes h ON h.request_id = d.request_id WHERE d.flight_id = ?',
-    ).get(flightId) as Row | undefined;
+    const r = this.c
+      .q('SELECT d.*, h.confirmed_at FROM deliveries d LEFT JOIN handover_codes h ON h.request_id = d.request_id WHERE d.flight_id = ?')
+      .get(flightId) as Row | undefined;
     return r
-      ? { flightId: num(r.flight_id), requestId: num(r.request_id), at: str(r.at), lat: num(r.lat), lon: num(r.lon), distanceM: num(r.distance_m), cause: str(r.cause), confirmedAt: strOrNull(r.confirmed_at) }
+      ? {
+          flightId: num(r.flight_id),
+          requestId: num(r.request_id),
+          at: str(r.at),
+          lat: num(r.lat),
+          lon: num(r.lon),
+          distanceM: num(r.distance_m),
+          cause: str(r.cause),
+          confirmedAt: strOrNull(r.confirmed_at),
+        }
       : null;
   }
 }

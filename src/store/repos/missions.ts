@@ -6,9 +6,15 @@ import type { ApprovalRecord, Candidate, MissionInput, MissionRecord, PlanningCo
 
 function missionRow(r: Row): MissionRecord {
   return {
-    id: num(r.id), requestId: num(r.request_id), status: str(r.status) as MissionStatus, zoneMapVersion: numOrNull(r.zone_map_version),
-    depot: str(r.depot), droneId: str(r.drone_id), plan: json<DeliveryPlan>(r.plan_json, null as unknown as DeliveryPlan),
-    candidates: json<Candidate[]>(r.candidates_json, []), conditions: json<PlanningConditions>(r.conditions_json, null as unknown as PlanningConditions),
+    id: num(r.id),
+    requestId: num(r.request_id),
+    status: str(r.status) as MissionStatus,
+    zoneMapVersion: numOrNull(r.zone_map_version),
+    depot: str(r.depot),
+    droneId: str(r.drone_id),
+    plan: json<DeliveryPlan>(r.plan_json, null as unknown as DeliveryPlan),
+    candidates: json<Candidate[]>(r.candidates_json, []),
+    conditions: json<PlanningConditions>(r.conditions_json, null as unknown as PlanningConditions),
     createdAt: str(r.created_at),
   };
 }
@@ -24,14 +30,29 @@ export class MissionsRepository {
   create(m: MissionInput): MissionRecord {
     const at = this.c.now();
     const p = m.plan;
-    const info = this.c.q(
-      `INSERT INTO missions (request_id, status, zone_map_version, depot, drone_id, feasible, distance_m, duration_s, energy_wh, margin_pct, cruise_altitude_m, failed_checks, plan_json, candidates_json, conditions_json, created_at)
+    const info = this.c
+      .q(
+        `INSERT INTO missions (request_id, status, zone_map_version, depot, drone_id, feasible, distance_m, duration_s, energy_wh, margin_pct, cruise_altitude_m, failed_checks, plan_json, candidates_json, conditions_json, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      m.requestId, m.status, m.zoneMapVersion, p.depot.name, m.droneId, p.feasible ? 1 : 0, finite(p.distanceM), finite(p.durationS), finite(p.energyWh),
-      finite(p.marginPct), finite(p.cruiseAltitudeM), p.checks.filter((c) => !c.ok).length, JSON.stringify(p), JSON.stringify(m.candidates),
-      JSON.stringify(m.conditions), at,
-    );
+      )
+      .run(
+        m.requestId,
+        m.status,
+        m.zoneMapVersion,
+        p.depot.name,
+        m.droneId,
+        p.feasible ? 1 : 0,
+        finite(p.distanceM),
+        finite(p.durationS),
+        finite(p.energyWh),
+        finite(p.marginPct),
+        finite(p.cruiseAltitudeM),
+        p.checks.filter((c) => !c.ok).length,
+        JSON.stringify(p),
+        JSON.stringify(m.candidates),
+        JSON.stringify(m.conditions),
+        at,
+      );
     return { ...m, id: Number(info.lastInsertRowid), depot: p.depot.name, createdAt: at };
   }
   setStatus(id: number, status: MissionStatus): void {
@@ -43,23 +64,32 @@ export class MissionsRepository {
   }
   /** Missions with a status, ordered by the request's urgency, then the request's age. */
   list(status?: MissionStatus): MissionRecord[] {
-    const rows = this.c.q(
-      `SELECT m.* FROM missions m JOIN drop_requests r ON r.id = m.request_id
+    const rows = this.c
+      .q(
+        `SELECT m.* FROM missions m JOIN drop_requests r ON r.id = m.request_id
        WHERE (@status IS NULL OR m.status = @status) ORDER BY r.urgency_rank, r.created_at, r.id, m.id`,
-    ).all({ status: status ?? null }) as Row[];
+      )
+      .all({ status: status ?? null }) as Row[];
     return rows.map(missionRow);
   }
 
   // approvals (one decision per mission)
   recordApproval(a: ApprovalRecord): void {
-    this.c.q('INSERT INTO approvals (mission_id, decision, user_id, checklist, reason, at) VALUES (?, ?, ?, ?, ?, ?)').run(
-      a.missionId, a.decision, a.userId, JSON.stringify(a.checklist), a.reason, a.at,
-    );
+    this.c
+      .q('INSERT INTO approvals (mission_id, decision, user_id, checklist, reason, at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(a.missionId, a.decision, a.userId, JSON.stringify(a.checklist), a.reason, a.at);
   }
   approval(missionId: number): ApprovalRecord | null {
     const r = this.c.q('SELECT * FROM approvals WHERE mission_id = ?').get(missionId) as Row | undefined;
     return r
-      ? { missionId: num(r.mission_id), decision: str(r.decision) as 'approved' | 'rejected', userId: num(r.user_id), checklist: json<string[]>(r.checklist, []), reason: strOrNull(r.reason), at: str(r.at) }
+      ? {
+          missionId: num(r.mission_id),
+          decision: str(r.decision) as 'approved' | 'rejected',
+          userId: num(r.user_id),
+          checklist: json<string[]>(r.checklist, []),
+          reason: strOrNull(r.reason),
+          at: str(r.at),
+        }
       : null;
   }
 }

@@ -10,10 +10,23 @@ import type { DropRequestInput, DropRequestRecord } from '../records.js';
 
 function requestRow(r: Row): DropRequestRecord {
   return {
-    id: num(r.id), officerId: num(r.officer_id), recipient: str(r.recipient), phone: str(r.phone), dropPointName: strOrNull(r.drop_point_name),
-    lat: num(r.lat), lon: num(r.lon), medicine: str(r.medicine), weightKg: num(r.weight_kg), urgency: str(r.urgency) as Urgency,
-    notes: str(r.notes), status: str(r.status) as RequestStatus, statusReason: strOrNull(r.status_reason), reasons: json<Reason[]>(r.reasons, []),
-    missionId: numOrNull(r.mission_id), createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+    id: num(r.id),
+    officerId: num(r.officer_id),
+    recipient: str(r.recipient),
+    phone: str(r.phone),
+    dropPointName: strOrNull(r.drop_point_name),
+    lat: num(r.lat),
+    lon: num(r.lon),
+    medicine: str(r.medicine),
+    weightKg: num(r.weight_kg),
+    urgency: str(r.urgency) as Urgency,
+    notes: str(r.notes),
+    status: str(r.status) as RequestStatus,
+    statusReason: strOrNull(r.status_reason),
+    reasons: json<Reason[]>(r.reasons, []),
+    missionId: numOrNull(r.mission_id),
+    createdAt: str(r.created_at),
+    updatedAt: str(r.updated_at),
   };
 }
 
@@ -22,42 +35,80 @@ export class RequestsRepository {
 
   create(input: DropRequestInput, status: RequestStatus): DropRequestRecord {
     const at = this.c.now();
-    const info = this.c.q(
-      `INSERT INTO drop_requests (officer_id, recipient, phone, drop_point_name, lat, lon, medicine, weight_kg, urgency, urgency_rank, notes, status, created_at, updated_at)
+    const info = this.c
+      .q(
+        `INSERT INTO drop_requests (officer_id, recipient, phone, drop_point_name, lat, lon, medicine, weight_kg, urgency, urgency_rank, notes, status, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(input.officerId, input.recipient, input.phone, input.dropPointName, input.lat, input.lon, input.medicine, input.weightKg, input.urgency, URGENCY_ORDER[input.urgency], input.notes, status, at, at);
+      )
+      .run(
+        input.officerId,
+        input.recipient,
+        input.phone,
+        input.dropPointName,
+        input.lat,
+        input.lon,
+        input.medicine,
+        input.weightKg,
+        input.urgency,
+        URGENCY_ORDER[input.urgency],
+        input.notes,
+        status,
+        at,
+        at,
+      );
     return { ...input, id: Number(info.lastInsertRowid), status, statusReason: null, reasons: [], missionId: null, createdAt: at, updatedAt: at };
   }
   updateFields(id: number, input: Omit<DropRequestInput, 'officerId'>): void {
-    this.c.q(
-      `UPDATE drop_requests SET recipient = ?, phone = ?, drop_point_name = ?, lat = ?, lon = ?, medicine = ?, weight_kg = ?, urgency = ?, urgency_rank = ?, notes = ?, updated_at = ? WHERE id = ?`,
-    ).run(input.recipient, input.phone, input.dropPointName, input.lat, input.lon, input.medicine, input.weightKg, input.urgency, URGENCY_ORDER[input.urgency], input.notes, this.c.now(), id);
+    this.c
+      .q(
+        `UPDATE drop_requests SET recipient = ?, phone = ?, drop_point_name = ?, lat = ?, lon = ?, medicine = ?, weight_kg = ?, urgency = ?, urgency_rank = ?, notes = ?, updated_at = ? WHERE id = ?`,
+      )
+      .run(
+        input.recipient,
+        input.phone,
+        input.dropPointName,
+        input.lat,
+        input.lon,
+        input.medicine,
+        input.weightKg,
+        input.urgency,
+        URGENCY_ORDER[input.urgency],
+        input.notes,
+        this.c.now(),
+        id,
+      );
   }
   setStatus(id: number, status: RequestStatus, extra: { statusReason?: string | null; reasons?: Reason[]; missionId?: number | null } = {}): void {
     const cur = this.byId(id);
     if (!cur) throw new Error(`no drop request ${id}`);
-    this.c.q('UPDATE drop_requests SET status = ?, status_reason = ?, reasons = ?, mission_id = ?, updated_at = ? WHERE id = ?').run(
-      status,
-      extra.statusReason !== undefined ? extra.statusReason : cur.statusReason,
-      JSON.stringify(extra.reasons ?? cur.reasons),
-      extra.missionId !== undefined ? extra.missionId : cur.missionId,
-      this.c.now(),
-      id,
-    );
+    this.c
+      .q('UPDATE drop_requests SET status = ?, status_reason = ?, reasons = ?, mission_id = ?, updated_at = ? WHERE id = ?')
+      .run(
+        status,
+        extra.statusReason !== undefined ? extra.statusReason : cur.statusReason,
+        JSON.stringify(extra.reasons ?? cur.reasons),
+        extra.missionId !== undefined ? extra.missionId : cur.missionId,
+        this.c.now(),
+        id,
+      );
   }
   byId(id: number): DropRequestRecord | null {
     const r = this.c.q('SELECT * FROM drop_requests WHERE id = ?').get(id) as Row | undefined;
     return r ? requestRow(r) : null;
   }
   list(filter: { officerId?: number; status?: RequestStatus } = {}): DropRequestRecord[] {
-    const rows = this.c.q(
-      `SELECT * FROM drop_requests WHERE (@officerId IS NULL OR officer_id = @officerId) AND (@status IS NULL OR status = @status) ORDER BY created_at DESC, id DESC`,
-    ).all({ officerId: filter.officerId ?? null, status: filter.status ?? null }) as Row[];
+    const rows = this.c
+      .q(
+        `SELECT * FROM drop_requests WHERE (@officerId IS NULL OR officer_id = @officerId) AND (@status IS NULL OR status = @status) ORDER BY created_at DESC, id DESC`,
+      )
+      .all({ officerId: filter.officerId ?? null, status: filter.status ?? null }) as Row[];
     return rows.map(requestRow);
   }
   /** Requests a zone-map or fleet change must plan again: not yet approved, not closed. */
   toReplan(): DropRequestRecord[] {
-    return (this.c.q(`SELECT * FROM drop_requests WHERE status IN ('awaiting-approval', 'unservable') ORDER BY urgency_rank, created_at, id`).all() as Row[]).map(requestRow);
+    return (
+      this.c.q(`SELECT * FROM drop_requests WHERE status IN ('awaiting-approval', 'unservable') ORDER BY urgency_rank, created_at, id`).all() as Row[]
+    ).map(requestRow);
   }
 
   // idempotency
@@ -66,19 +117,25 @@ export class RequestsRepository {
     return r ? { bodyHash: str(r.body_hash), requestId: num(r.request_id) } : null;
   }
   rememberIdempotencyKey(officerId: number, key: string, bodyHash: string, requestId: number): void {
-    this.c.q('INSERT INTO idempotency_keys (officer_id, key, body_hash, request_id, created_at) VALUES (?, ?, ?, ?, ?)').run(officerId, key, bodyHash, requestId, this.c.now());
+    this.c
+      .q('INSERT INTO idempotency_keys (officer_id, key, body_hash, request_id, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(officerId, key, bodyHash, requestId, this.c.now());
   }
 
   // hand-over codes
   setHandoverCodeHash(requestId: number, codeHash: string): void {
-    this.c.q('INSERT INTO handover_codes (request_id, code_hash) VALUES (?, ?) ON CONFLICT(request_id) DO UPDATE SET code_hash = excluded.code_hash').run(requestId, codeHash);
+    this.c
+      .q('INSERT INTO handover_codes (request_id, code_hash) VALUES (?, ?) ON CONFLICT(request_id) DO UPDATE SET code_hash = excluded.code_hash')
+      .run(requestId, codeHash);
   }
   handoverCode(requestId: number): { codeHash: string; confirmedAt: string | null } | null {
     const r = this.c.q('SELECT code_hash, confirmed_at FROM handover_codes WHERE request_id = ?').get(requestId) as Row | undefined;
     return r ? { codeHash: str(r.code_hash), confirmedAt: strOrNull(r.confirmed_at) } : null;
   }
   idsWithoutHandoverCode(): number[] {
-    return (this.c.q('SELECT r.id FROM drop_requests r LEFT JOIN handover_codes h ON h.request_id = r.id WHERE h.request_id IS NULL ORDER BY r.id').all() as Row[]).map((r) => num(r.id));
+    return (
+      this.c.q('SELECT r.id FROM drop_requests r LEFT JOIN handover_codes h ON h.request_id = r.id WHERE h.request_id IS NULL ORDER BY r.id').all() as Row[]
+    ).map((r) => num(r.id));
   }
   confirmHandover(requestId: number, at: string): void {
     this.c.q('UPDATE handover_codes SET confirmed_at = ? WHERE request_id = ? AND confirmed_at IS NULL').run(at, requestId);

@@ -18,7 +18,13 @@ export class TrackRepository {
   /** The flight's points in time order. */
   forFlight(flightId: number): StoredTrackPoint[] {
     return (this.c.q('SELECT * FROM track_points WHERE flight_id = ? ORDER BY t').all(flightId) as Row[]).map((r) => ({
-      t: num(r.t), lat: num(r.lat), lon: num(r.lon), relAltM: num(r.rel_alt_m), groundSpeedMs: num(r.ground_speed_ms), headingDeg: num(r.heading_deg), batteryPct: numOrNull(r.battery_pct),
+      t: num(r.t),
+      lat: num(r.lat),
+      lon: num(r.lon),
+      relAltM: num(r.rel_alt_m),
+      groundSpeedMs: num(r.ground_speed_ms),
+      headingDeg: num(r.heading_deg),
+      batteryPct: numOrNull(r.battery_pct),
     }));
   }
 }

@@ -4,7 +4,14 @@ import { num, str, type Row, type StoreConnection } from '../connection.js';
 import type { SessionRecord, UserRecord } from '../records.js';
 
 function userRow(r: Row): UserRecord {
-  return { id: num(r.id), username: str(r.username), name: str(r.name), role: str(r.role) as Role, passwordHash: str(r.password_hash), createdAt: str(r.created_at) };
+  return {
+    id: num(r.id),
+    username: str(r.username),
+    name: str(r.name),
+    role: str(r.role) as Role,
+    passwordHash: str(r.password_hash),
+    createdAt: str(r.created_at),
+  };
 }
 
 export class UsersRepository {
@@ -12,7 +19,9 @@ export class UsersRepository {
 
   create(u: { username: string; name: string; role: Role; passwordHash: string }): UserRecord {
     const at = this.c.now();
-    const info = this.c.q('INSERT INTO users (username, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(u.username, u.name, u.role, u.passwordHash, at);
+    const info = this.c
+      .q('INSERT INTO users (username, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(u.username, u.name, u.role, u.passwordHash, at);
     return { id: Number(info.lastInsertRowid), ...u, createdAt: at };
   }
   byId(id: number): UserRecord | null {
@@ -29,11 +38,15 @@ export class UsersRepository {
 
   // sessions (only the token's hash is stored)
   createSession(s: SessionRecord): void {
-    this.c.q('INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(s.tokenHash, s.userId, s.csrfToken, s.createdAt, s.expiresAt);
+    this.c
+      .q('INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(s.tokenHash, s.userId, s.csrfToken, s.createdAt, s.expiresAt);
   }
   sessionByTokenHash(tokenHash: string): SessionRecord | null {
     const r = this.c.q('SELECT * FROM sessions WHERE token_hash = ?').get(tokenHash) as Row | undefined;
-    return r ? { tokenHash: str(r.token_hash), userId: num(r.user_id), csrfToken: str(r.csrf_token), createdAt: str(r.created_at), expiresAt: str(r.expires_at) } : null;
+    return r
+      ? { tokenHash: str(r.token_hash), userId: num(r.user_id), csrfToken: str(r.csrf_token), createdAt: str(r.created_at), expiresAt: str(r.expires_at) }
+      : null;
   }
   deleteSession(tokenHash: string): void {
     this.c.q('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);

@@ -81,7 +81,15 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
           checkDrone(deps, b);
           if (repos.drones.byId(b.id)) throw conflict(`drone '${b.id}' exists`, 'id');
           const d = repos.transaction(() => {
-            const rec = repos.drones.create({ id: b.id, name: b.name, profileId: b.profileId, depot: b.depot, connectionUrl: b.connectionUrl, sysid: b.sysid, enabled: b.enabled ?? true });
+            const rec = repos.drones.create({
+              id: b.id,
+              name: b.name,
+              profileId: b.profileId,
+              depot: b.depot,
+              connectionUrl: b.connectionUrl,
+              sysid: b.sysid,
+              enabled: b.enabled ?? true,
+            });
             repos.audit.append({ actorId: user.id, action: 'drone.create', subjectType: 'drone', subjectId: rec.id, details: { ...b } });
             return rec;
           });

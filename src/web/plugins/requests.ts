@@ -63,7 +63,10 @@ export const requestsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
         },
         async (req) => {
           const user = requireUser(req);
-          const list = repos.requests.list({ ...(user.role === 'officer' ? { officerId: user.id } : {}), ...(req.query.status ? { status: req.query.status } : {}) });
+          const list = repos.requests.list({
+            ...(user.role === 'officer' ? { officerId: user.id } : {}),
+            ...(req.query.status ? { status: req.query.status } : {}),
+          });
           return { requests: list.map((r) => requestView(src, r, user)) };
         },
       );
@@ -98,7 +101,9 @@ export const requestsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
             headers: IdempotencyHeadersSchema,
             body: DropRequestBodySchema,
             response: {
-              200: Type.With(DropRequestViewSchema, { description: 'The request created the first time with this Idempotency-Key (header idempotent-replay: true)' }),
+              200: Type.With(DropRequestViewSchema, {
+                description: 'The request created the first time with this Idempotency-Key (header idempotent-replay: true)',
+              }),
               201: Type.With(DropRequestViewSchema, { description: 'Created and planned' }),
               ...ERROR_RESPONSES,
             },

@@ -9,11 +9,9 @@ import type { FeatureOptions } from '../context.js';
 export const usersPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = guarded(['admin'], async (app, { deps }) => {
   const { repos } = deps;
 
-  app.get(
-    '',
-    { schema: { tags: ['users'], summary: 'All users (admin)', response: { 200: UserListResponseSchema, ...ERROR_RESPONSES } } },
-    async () => ({ users: repos.users.list().map(userView) }),
-  );
+  app.get('', { schema: { tags: ['users'], summary: 'All users (admin)', response: { 200: UserListResponseSchema, ...ERROR_RESPONSES } } }, async () => ({
+    users: repos.users.list().map(userView),
+  }));
 
   app.post(
     '',

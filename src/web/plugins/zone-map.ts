@@ -47,7 +47,13 @@ export const zoneMapPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (a
     guarded('any', async (signedIn) => {
       signedIn.get(
         '',
-        { schema: { tags: ['zone map'], summary: 'The current zone map (GeoJSON) and its summary', response: { 200: ZoneMapResponseSchema, ...ERROR_RESPONSES } } },
+        {
+          schema: {
+            tags: ['zone map'],
+            summary: 'The current zone map (GeoJSON) and its summary',
+            response: { 200: ZoneMapResponseSchema, ...ERROR_RESPONSES },
+          },
+        },
         async () => zoneMapView(deps),
       );
     }),

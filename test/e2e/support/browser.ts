@@ -73,7 +73,14 @@ export async function screenshot(page: Page, lang: string, name: string): Promis
  */
 export async function unlabelledControls(page: Page): Promise<string[]> {
   return page.evaluate(() => {
-    type Control = { id: string; tagName: string; type?: string; labels: ArrayLike<unknown> | null; getAttribute(n: string): string | null; closest(s: string): unknown };
+    type Control = {
+      id: string;
+      tagName: string;
+      type?: string;
+      labels: ArrayLike<unknown> | null;
+      getAttribute(n: string): string | null;
+      closest(s: string): unknown;
+    };
     const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<Control> } }).document;
     const out: string[] = [];
     for (const el of Array.from(doc.querySelectorAll('input, select, textarea'))) {

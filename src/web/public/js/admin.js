@@ -30,8 +30,12 @@ let drones = [];
 function renderZoneMap() {
   if (!zoneMap) return;
   $('#zm-current').textContent = t('admin.zoneMapCurrent', {
-    name: zoneMap.name, version: zoneMap.version, time: fmtTime(zoneMap.updatedAt),
-    depots: zoneMap.summary.depots.length, dropPoints: zoneMap.summary.dropPoints.length, areas: zoneMap.summary.areas.length,
+    name: zoneMap.name,
+    version: zoneMap.version,
+    time: fmtTime(zoneMap.updatedAt),
+    depots: zoneMap.summary.depots.length,
+    dropPoints: zoneMap.summary.dropPoints.length,
+    areas: zoneMap.summary.areas.length,
   });
   if (drawn) drawn.group.remove();
   drawn = drawZoneMap(map, zoneMap.geojson);
@@ -40,9 +44,15 @@ function renderZoneMap() {
 
 /** @param {ApiIssue[]} issues */
 function issueList(issues) {
-  return h('ul', {}, issues.map((i) => h('li', {
-    text: `${i.featureIndex != null ? `#${i.featureIndex} ` : ''}${i.featureName ? `${i.featureName}: ` : ''}${i.message}`,
-  })));
+  return h(
+    'ul',
+    {},
+    issues.map((i) =>
+      h('li', {
+        text: `${i.featureIndex != null ? `#${i.featureIndex} ` : ''}${i.featureName ? `${i.featureName}: ` : ''}${i.message}`,
+      }),
+    ),
+  );
 }
 
 $('#zm-form').addEventListener('submit', async (ev) => {
@@ -67,13 +77,22 @@ $('#zm-form').addEventListener('submit', async (ev) => {
     const res = await api('PUT /api/zone-map', { body });
     zoneMap = res;
     renderZoneMap();
-    replaceChildren(out, h('div', { class: 'notice ok', text: t('admin.zoneMapAccepted', { version: res.version, replanned: res.replanned?.length ?? 0 }) }),
-      res.summary.warnings?.length ? h('div', { class: 'notice info' }, t('admin.zoneMapWarnings'), issueList(res.summary.warnings)) : null);
+    replaceChildren(
+      out,
+      h('div', { class: 'notice ok', text: t('admin.zoneMapAccepted', { version: res.version, replanned: res.replanned?.length ?? 0 }) }),
+      res.summary.warnings?.length ? h('div', { class: 'notice info' }, t('admin.zoneMapWarnings'), issueList(res.summary.warnings)) : null,
+    );
   } catch (err) {
     const issues = err instanceof ApiError ? err.issues : [];
-    replaceChildren(out, h('div', { class: 'notice error', id: 'zm-errors' },
-      h('div', { text: t('admin.zoneMapRefused') }),
-      issues.length ? issueList(issues) : h('div', { text: `${fieldOf(err)}${describeError(err)}` })));
+    replaceChildren(
+      out,
+      h(
+        'div',
+        { class: 'notice error', id: 'zm-errors' },
+        h('div', { text: t('admin.zoneMapRefused') }),
+        issues.length ? issueList(issues) : h('div', { text: `${fieldOf(err)}${describeError(err)}` }),
+      ),
+    );
   } finally {
     button.disabled = false;
   }
@@ -88,18 +107,27 @@ function fieldOf(err) {
 }
 
 function renderUsers() {
-  replaceChildren($('#users-table'),
+  replaceChildren(
+    $('#users-table'),
     h('tr', {}, h('th', { text: t('login.username') }), h('th', { text: t('admin.displayName') }), h('th', { text: t('admin.role') })),
-    users.map((u) => h('tr', {}, h('td', { text: u.username }), h('td', { text: u.name }), h('td', { text: t(`role.${u.role}`) }))));
+    users.map((u) => h('tr', {}, h('td', { text: u.username }), h('td', { text: u.name }), h('td', { text: t(`role.${u.role}`) }))),
+  );
 }
 
 function renderDrones() {
-  replaceChildren($('#drones-table'),
+  replaceChildren(
+    $('#drones-table'),
     h('tr', {}, h('th', { text: t('admin.drone') }), h('th', { text: t('map.depot') }), h('th', { text: t('admin.droneStatus') })),
-    drones.map((d) => h('tr', {},
-      h('td', { text: `${d.name} (${d.id}, sysid ${d.sysid})` }),
-      h('td', { text: d.depot }),
-      h('td', { text: `${t(`drone.${d.status}`)}${d.profile ? ` · ${fmtNumber(d.profile.maxPayloadKg, 1)} kg` : ''}` }))));
+    drones.map((d) =>
+      h(
+        'tr',
+        {},
+        h('td', { text: `${d.name} (${d.id}, sysid ${d.sysid})` }),
+        h('td', { text: d.depot }),
+        h('td', { text: `${t(`drone.${d.status}`)}${d.profile ? ` · ${fmtNumber(d.profile.maxPayloadKg, 1)} kg` : ''}` }),
+      ),
+    ),
+  );
 }
 
 $('#user-form').addEventListener('submit', async (ev) => {
@@ -130,13 +158,20 @@ $('#user-form').addEventListener('submit', async (ev) => {
 
 async function load() {
   const [zm, us, ds] = await Promise.allSettled([api('GET /api/zone-map'), api('GET /api/users'), api('GET /api/drones')]);
-  if (zm.status === 'fulfilled') { zoneMap = zm.value; renderZoneMap(); }
+  if (zm.status === 'fulfilled') {
+    zoneMap = zm.value;
+    renderZoneMap();
+  }
   if (us.status === 'fulfilled') users = us.value.users;
   if (ds.status === 'fulfilled') drones = ds.value.drones;
   renderUsers();
   renderDrones();
 }
 
-onLanguageChange(() => { renderZoneMap(); renderUsers(); renderDrones(); });
+onLanguageChange(() => {
+  renderZoneMap();
+  renderUsers();
+  renderDrones();
+});
 await load();
 document.body.dataset.ready = 'true';

@@ -247,7 +247,12 @@ let configPromise = null;
  */
 export function config() {
   configPromise ??= api('GET /api/config').catch(() => ({
-    lang: 'zh-CN', languages: ['zh-CN', 'en'], tileUrl: null, tileAttribution: null, leafletBase: '/vendor/leaflet', checklist: [],
+    lang: 'zh-CN',
+    languages: ['zh-CN', 'en'],
+    tileUrl: null,
+    tileAttribution: null,
+    leafletBase: '/vendor/leaflet',
+    checklist: [],
   }));
   return configPromise;
 }

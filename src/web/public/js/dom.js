@@ -133,7 +133,10 @@ const keyedCache = new WeakMap();
  */
 export function renderKeyed(container, items, { key, sig, render }) {
   let cache = keyedCache.get(container);
-  if (!cache) keyedCache.set(container, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    keyedCache.set(container, cache);
+  }
   /** @type {Element[]} */
   const wanted = [];
   const seen = new Set();

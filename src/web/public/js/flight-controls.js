@@ -22,7 +22,10 @@ const AIRBORNE = ['en-route', 'delivering', 'returning'];
  * @param {string} phase
  */
 function phaseLabel(phase) {
-  return String(phase).split(':').map((part) => (has(`phase.${part}`) ? t(`phase.${part}`) : part)).join(' · ');
+  return String(phase)
+    .split(':')
+    .map((part) => (has(`phase.${part}`) ? t(`phase.${part}`) : part))
+    .join(' · ');
 }
 
 /**
@@ -52,10 +55,13 @@ export function createFlightControls(el, { canControl, onUpdate }) {
   const pause = h('button', { type: 'button', id: 'pause-flight', class: 'warn' });
   const resume = h('button', { type: 'button', id: 'resume-flight', class: 'warn', hidden: true });
   const hint = h('p', { class: 'small muted' });
-  const controls = h('div', { hidden: !canControl },
+  const controls = h(
+    'div',
+    { hidden: !canControl },
     h('div', { class: 'field' }, reasonLabel, reasonInput),
     h('div', { class: 'row' }, abort, pause, resume),
-    hint);
+    hint,
+  );
 
   let busy = false;
   /** @param {(flightId: number) => Promise<FlightView>} command */
@@ -108,18 +114,28 @@ export function createFlightControls(el, { canControl, onUpdate }) {
     view = next;
     if (!next) return;
     status.dataset.state = next.state;
-    replaceChildren(status, `${t('flight.state')}: `, flightStateBadge(next.state),
+    replaceChildren(
+      status,
+      `${t('flight.state')}: `,
+      flightStateBadge(next.state),
       next.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null,
-      next.mode ? h('span', { class: 'muted small', text: ` · ${t('track.mode')}: ${next.mode}` }) : null);
+      next.mode ? h('span', { class: 'muted small', text: ` · ${t('track.mode')}: ${next.mode}` }) : null,
+    );
     const reached = new Set((next.transitions ?? []).map((tr) => tr.to));
     const currentIndex = STEPS.indexOf(next.state);
-    replaceChildren(steps, STEPS.map((step, i) => {
-      let cls = '';
-      if (next.state === 'completed') cls = 'done';
-      else if (step === next.state) cls = 'active';
-      else if (currentIndex >= 0 ? i < currentIndex : reached.has(step)) cls = 'done';
-      return h('li', { class: cls, dataset: { step }, text: t(`flight.${step}`) });
-    }), FINAL.includes(next.state) && next.state !== 'completed' ? h('li', { class: 'failed', dataset: { step: next.state }, text: t(`flight.${next.state}`) }) : null);
+    replaceChildren(
+      steps,
+      STEPS.map((step, i) => {
+        let cls = '';
+        if (next.state === 'completed') cls = 'done';
+        else if (step === next.state) cls = 'active';
+        else if (currentIndex >= 0 ? i < currentIndex : reached.has(step)) cls = 'done';
+        return h('li', { class: cls, dataset: { step }, text: t(`flight.${step}`) });
+      }),
+      FINAL.includes(next.state) && next.state !== 'completed'
+        ? h('li', { class: 'failed', dataset: { step: next.state }, text: t(`flight.${next.state}`) })
+        : null,
+    );
     const p = next.progress;
     const showProgress = p != null && p.total > 0 && ['approved', 'uploading', 'uploaded', 'arming'].includes(next.state);
     progress.hidden = !showProgress;
@@ -140,6 +156,9 @@ export function createFlightControls(el, { canControl, onUpdate }) {
 
   texts();
   replaceChildren(el, status, steps, progress, airborne, stats, reason, controls, message);
-  onLanguageChange(() => { texts(); update(view); });
+  onLanguageChange(() => {
+    texts();
+    update(view);
+  });
   return update;
 }

@@ -32,7 +32,9 @@ export function followFlight(id, onChange, { onStatus } = {}) {
   /** @type {FlightView | null} */
   let view = null;
   /** @param {keyof FlightEvents} name @param {unknown} data */
-  const emit = (name, data) => { if (view) onChange(view, name, data); };
+  const emit = (name, data) => {
+    if (view) onChange(view, name, data);
+  };
   /**
    * The handler for event `name`: merge its payload into the view, then tell onChange.
    * @template {keyof FlightEvents} K
@@ -40,9 +42,14 @@ export function followFlight(id, onChange, { onStatus } = {}) {
    * @param {(data: FlightEvents[K]) => void} merge
    * @returns {(data: FlightEvents[K]) => void}
    */
-  const on = (name, merge) => (data) => { merge(data); emit(name, data); };
+  const on = (name, merge) => (data) => {
+    merge(data);
+    emit(name, data);
+  };
   const handlers = {
-    snapshot: on('snapshot', (v) => { view = v; }),
+    snapshot: on('snapshot', (v) => {
+      view = v;
+    }),
     position: on('position', (p) => {
       if (!view) return;
       const { routeFraction, eta, ...position } = p;
@@ -56,13 +63,27 @@ export function followFlight(id, onChange, { onStatus } = {}) {
       view.transitions = [...(view.transitions ?? []), tr];
       if (FINAL.includes(tr.to) && tr.cause && tr.to !== 'completed') view.stateReason = view.stateReason ?? tr.cause;
     }),
-    battery: on('battery', (b) => { if (view) view.batteryPct = b.remainingPct; }),
-    link: on('link', (l) => { if (view) view.link = { up: l.up, lastHeardAt: l.up ? l.t : view.link?.lastHeardAt ?? null }; }),
-    mode: on('mode', (m) => { if (view) view.mode = m.mode; }),
-    alert: on('alert', (a) => { if (view) view.alerts = [...(view.alerts ?? []), a]; }),
-    progress: on('progress', (p) => { if (view) view.progress = p; }),
-    delivery: on('delivery', (d) => { if (view) view.delivery = d; }),
-    paused: on('paused', (p) => { if (view) view.paused = p.paused; }),
+    battery: on('battery', (b) => {
+      if (view) view.batteryPct = b.remainingPct;
+    }),
+    link: on('link', (l) => {
+      if (view) view.link = { up: l.up, lastHeardAt: l.up ? l.t : (view.link?.lastHeardAt ?? null) };
+    }),
+    mode: on('mode', (m) => {
+      if (view) view.mode = m.mode;
+    }),
+    alert: on('alert', (a) => {
+      if (view) view.alerts = [...(view.alerts ?? []), a];
+    }),
+    progress: on('progress', (p) => {
+      if (view) view.progress = p;
+    }),
+    delivery: on('delivery', (d) => {
+      if (view) view.delivery = d;
+    }),
+    paused: on('paused', (p) => {
+      if (view) view.paused = p.paused;
+    }),
   };
   const reload = async () => {
     try {
@@ -79,6 +100,9 @@ export function followFlight(id, onChange, { onStatus } = {}) {
     close,
     reload,
     /** @param {FlightView} v */
-    set: (v) => { view = v; emit('snapshot', v); },
+    set: (v) => {
+      view = v;
+      emit('snapshot', v);
+    },
   };
 }

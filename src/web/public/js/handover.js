@@ -31,15 +31,23 @@ form.addEventListener('submit', async (ev) => {
   const requestId = Number(idInput.value.trim().replace(/^#/, ''));
   const code = codeInput.value.replace(/\s/g, '');
   let bad = false;
-  if (!Number.isInteger(requestId) || requestId <= 0) { fieldError(idInput, '#request-id-error', t('handover.badId')); bad = true; }
-  if (!/^\d{6}$/.test(code)) { fieldError(codeInput, '#handover-code-error', t('handover.badCode')); bad = true; }
+  if (!Number.isInteger(requestId) || requestId <= 0) {
+    fieldError(idInput, '#request-id-error', t('handover.badId'));
+    bad = true;
+  }
+  if (!/^\d{6}$/.test(code)) {
+    fieldError(codeInput, '#handover-code-error', t('handover.badCode'));
+    bad = true;
+  }
   if (bad) return;
   submit.disabled = true;
   try {
     const res = await api('POST /api/handover', { body: { requestId, code } });
     result.className = 'notice ok';
     result.textContent = t('handover.ok', { medicine: res.medicine, time: fmtTime(res.confirmedAt) });
-    form.querySelectorAll('input').forEach((i) => { i.disabled = true; });
+    form.querySelectorAll('input').forEach((i) => {
+      i.disabled = true;
+    });
     return;
   } catch (err) {
     result.className = 'notice error';

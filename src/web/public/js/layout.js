@@ -15,7 +15,10 @@ import { logout, HOME } from './api.js';
 const NAV = {
   officer: [['/officer.html', 'nav.officer']],
   pilot: [['/pilot.html', 'nav.pilot']],
-  admin: [['/admin.html', 'nav.admin'], ['/pilot.html', 'nav.pilot']],
+  admin: [
+    ['/admin.html', 'nav.admin'],
+    ['/pilot.html', 'nav.pilot'],
+  ],
 };
 
 /** @type {LinkState} */
@@ -30,15 +33,37 @@ export function renderTopbar(session) {
   if (!bar) return;
   const role = session?.user?.role;
   /** @type {HTMLSelectElement} */
-  const select = h('select', { id: 'lang-select', 'aria-label': t('lang.label'), on: { change: () => setLanguage(select.value) } },
-    LANGUAGES.map((code) => h('option', { value: code, selected: code === lang(), text: t(`lang.${code}`) })));
-  replaceChildren(bar,
+  const select = h(
+    'select',
+    { id: 'lang-select', 'aria-label': t('lang.label'), on: { change: () => setLanguage(select.value) } },
+    LANGUAGES.map((code) => h('option', { value: code, selected: code === lang(), text: t(`lang.${code}`) })),
+  );
+  replaceChildren(
+    bar,
     h('a', { class: 'brand', href: role ? HOME[role] : '/index.html', text: t('app.name') }),
-    role ? h('nav', { 'aria-label': t('nav.label') }, (NAV[role] ?? []).map(([href, key]) => h('a', { href, text: t(key) }))) : null,
+    role
+      ? h(
+          'nav',
+          { 'aria-label': t('nav.label') },
+          (NAV[role] ?? []).map(([href, key]) => h('a', { href, text: t(key) })),
+        )
+      : null,
     session ? h('span', { id: 'link-status', class: `link-status ${linkState}`, role: 'status', text: t(`link.${linkState}`) }) : null,
     session ? h('span', { class: 'who', text: `${session.user.name} · ${t(`role.${role}`)}` }) : null,
     select,
-    session ? h('button', { type: 'button', id: 'logout', text: t('nav.logout'), on: { click: async () => { await logout().catch(() => {}); location.href = '/index.html'; } } }) : null,
+    session
+      ? h('button', {
+          type: 'button',
+          id: 'logout',
+          text: t('nav.logout'),
+          on: {
+            click: async () => {
+              await logout().catch(() => {});
+              location.href = '/index.html';
+            },
+          },
+        })
+      : null,
   );
 }
 

@@ -129,7 +129,11 @@ export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' }
     const [lon, lat] = dp.position;
     const marker = L.circleMarker([lat, lon], { radius: 7, color: '#12324f', weight: 2, fillColor: '#ffffff', fillOpacity: 1 });
     marker.bindTooltip(textTip(`${t('map.dropPoint')}: ${dp.name}`));
-    if (onDropPointClick) marker.on('click', (ev) => { L.DomEvent.stopPropagation(ev); onDropPointClick(dp); });
+    if (onDropPointClick)
+      marker.on('click', (ev) => {
+        L.DomEvent.stopPropagation(ev);
+        onDropPointClick(dp);
+      });
     marker.addTo(group);
     dropMarkers.set(dp.name, marker);
   }
@@ -199,6 +203,9 @@ const LEGEND_SWATCHES = {
  * @param {LegendEntry[]} entries
  */
 export function legend(entries) {
-  return h('ul', { class: 'legend', 'aria-label': t('map.legend') },
-    entries.map((key) => h('li', {}, LEGEND_SWATCHES[key]?.() ?? null, t(`legend.${key}`))));
+  return h(
+    'ul',
+    { class: 'legend', 'aria-label': t('map.legend') },
+    entries.map((key) => h('li', {}, LEGEND_SWATCHES[key]?.() ?? null, t(`legend.${key}`))),
+  );
 }

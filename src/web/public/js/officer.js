@@ -60,9 +60,11 @@ function chooseNamed(name) {
 
 function renderDropPointOptions() {
   const chosen = nameSelect.value;
-  replaceChildren(nameSelect,
+  replaceChildren(
+    nameSelect,
     h('option', { value: '', text: t('field.dropPointNone') }),
-    dropPoints.map((dp) => h('option', { value: dp.name, text: dp.zone ? `${dp.name} (${dp.zone})` : dp.name })));
+    dropPoints.map((dp) => h('option', { value: dp.name, text: dp.zone ? `${dp.name} (${dp.zone})` : dp.name })),
+  );
   nameSelect.value = chosen;
 }
 
@@ -121,7 +123,10 @@ function setFieldError(field, message) {
   if (box) box.textContent = message;
   const input = fieldInput(field);
   if (input) input.setAttribute('aria-invalid', 'true');
-  if (field === 'dropPoint') { nameSelect.setAttribute('aria-invalid', 'true'); coordsInput.setAttribute('aria-invalid', 'true'); }
+  if (field === 'dropPoint') {
+    nameSelect.setAttribute('aria-invalid', 'true');
+    coordsInput.setAttribute('aria-invalid', 'true');
+  }
 }
 
 /** @param {Field} field */
@@ -129,7 +134,10 @@ function clearFieldError(field) {
   const box = document.getElementById(`${field}-error`);
   if (box) box.textContent = '';
   for (const el of form.querySelectorAll(`[aria-describedby~="${field}-error"]`)) el.removeAttribute('aria-invalid');
-  if (field === 'dropPoint') { nameSelect.removeAttribute('aria-invalid'); coordsInput.removeAttribute('aria-invalid'); }
+  if (field === 'dropPoint') {
+    nameSelect.removeAttribute('aria-invalid');
+    coordsInput.removeAttribute('aria-invalid');
+  }
   for (const el of form.querySelectorAll(`#${field}`)) el.removeAttribute('aria-invalid');
 }
 
@@ -145,9 +153,14 @@ for (const f of FIELDS) {
 }
 // A new fill starts: the "queued" note of the previous one has done its job (the list is live).
 form.addEventListener('input', () => {
-  if (notice.classList.contains('ok')) { notice.textContent = ''; notice.className = 'notice'; }
+  if (notice.classList.contains('ok')) {
+    notice.textContent = '';
+    notice.className = 'notice';
+  }
 });
-form.addEventListener('change', (ev) => { if (ev.target instanceof HTMLInputElement && ev.target.name === 'urgency') clearFieldError('urgency'); });
+form.addEventListener('change', (ev) => {
+  if (ev.target instanceof HTMLInputElement && ev.target.name === 'urgency') clearFieldError('urgency');
+});
 
 /**
  * Read the form; returns { body, errors } with errors keyed by field (already translated), and
@@ -192,7 +205,9 @@ function readForm() {
  * @returns {Field | null}
  */
 function formField(apiField) {
-  const head = String(apiField ?? '').replace(/^body\./, '').split(/[.[]/)[0];
+  const head = String(apiField ?? '')
+    .replace(/^body\./, '')
+    .split(/[.[]/)[0];
   return FIELDS.find((f) => f === head) ?? null;
 }
 
@@ -202,7 +217,9 @@ form.addEventListener('submit', async (ev) => {
   clearErrors();
   const { body, errors } = readForm();
   // In the order readForm found them (the first one takes the focus).
-  const bad = Object.keys(errors).map((key) => FIELDS.find((f) => f === key)).filter((f) => f !== undefined);
+  const bad = Object.keys(errors)
+    .map((key) => FIELDS.find((f) => f === key))
+    .filter((f) => f !== undefined);
   if (bad.length || !body) {
     for (const f of bad) setFieldError(f, errors[f] ?? '');
     if (bad[0]) fieldInput(bad[0])?.focus();
@@ -217,7 +234,10 @@ form.addEventListener('submit', async (ev) => {
     upsert(created);
     form.reset();
     nameSelect.value = '';
-    if (target) { target.remove(); target = null; }
+    if (target) {
+      target.remove();
+      target = null;
+    }
     notice.className = 'notice ok';
     notice.textContent = t('officer.queued', { id: created.id, status: t(`status.${created.status}`) });
   } catch (err) {
@@ -258,29 +278,62 @@ function upsert(req) {
 function requestCard(req) {
   const live = req.status === 'in-flight' && req.flight;
   const dp = req.dropPoint.name ?? fmtCoords(req.dropPoint.lat, req.dropPoint.lon);
-  return h('li', { class: `card ${req.urgency}`, id: `request-${req.id}`, dataset: { requestId: req.id, status: req.status, flightState: req.flight?.state ?? '' } },
-    h('div', { class: 'title' },
+  return h(
+    'li',
+    { class: `card ${req.urgency}`, id: `request-${req.id}`, dataset: { requestId: req.id, status: req.status, flightState: req.flight?.state ?? '' } },
+    h(
+      'div',
+      { class: 'title' },
       h('span', { text: `#${req.id} ${req.recipient}` }),
       urgencyBadge(req.urgency),
       statusBadge(req.status),
-      live ? flightStateBadge(live.state) : null),
+      live ? flightStateBadge(live.state) : null,
+    ),
     h('div', { text: `${req.medicine} · ${fmtNumber(req.weightKg, 2)} kg` }),
     h('div', { class: 'meta', text: `${t('field.dropPoint')}: ${dp} · ${t('field.phone')}: ${req.phone}` }),
     h('div', { class: 'meta', text: `${t('officer.created')}: ${fmtTime(req.createdAt)}` }),
-    req.plan ? h('div', { class: 'meta', text: t('officer.planLine', { depot: req.plan.depot, drone: req.plan.droneName, distance: fmtDistance(req.plan.distanceM), duration: fmtDuration(req.plan.durationS) }) }) : null,
+    req.plan
+      ? h('div', {
+          class: 'meta',
+          text: t('officer.planLine', {
+            depot: req.plan.depot,
+            drone: req.plan.droneName,
+            distance: fmtDistance(req.plan.distanceM),
+            duration: fmtDuration(req.plan.durationS),
+          }),
+        })
+      : null,
     req.eta && ['awaiting-approval', 'in-flight'].includes(req.status) ? h('div', { class: 'eta', text: `${t('officer.eta')}: ${fmtTime(req.eta)}` }) : null,
-    req.status === 'delivered' && req.delivery ? h('div', { class: 'meta', text: t('officer.deliveredAt', { time: fmtTime(req.delivery.at), distance: fmtDistance(req.delivery.distanceM) }) }) : null,
+    req.status === 'delivered' && req.delivery
+      ? h('div', { class: 'meta', text: t('officer.deliveredAt', { time: fmtTime(req.delivery.at), distance: fmtDistance(req.delivery.distanceM) }) })
+      : null,
     req.delivery?.confirmedAt ? h('div', { class: 'notice ok', text: t('officer.confirmed', { time: fmtTime(req.delivery.confirmedAt) }) }) : null,
     req.statusReason ? h('div', { class: 'meta', text: `${t('officer.reason')}: ${req.statusReason}` }) : null,
-    req.status === 'unservable' && req.reasons?.length ? h('ul', { class: 'small' }, req.reasons.map((r) => h('li', {}, reasonText(r)))) : null,
-    req.handoverCode ? h('div', {},
-      h('span', { class: 'meta', text: `${t('officer.handoverCode')}: ` }),
-      h('span', { class: 'code mono', dataset: { handoverCode: req.handoverCode }, text: req.handoverCode }),
-      h('div', { class: 'meta small', text: t('officer.handoverHint', { id: req.id }) })) : null,
-    h('div', { class: 'actions' },
+    req.status === 'unservable' && req.reasons?.length
+      ? h(
+          'ul',
+          { class: 'small' },
+          req.reasons.map((r) => h('li', {}, reasonText(r))),
+        )
+      : null,
+    req.handoverCode
+      ? h(
+          'div',
+          {},
+          h('span', { class: 'meta', text: `${t('officer.handoverCode')}: ` }),
+          h('span', { class: 'code mono', dataset: { handoverCode: req.handoverCode }, text: req.handoverCode }),
+          h('div', { class: 'meta small', text: t('officer.handoverHint', { id: req.id }) }),
+        )
+      : null,
+    h(
+      'div',
+      { class: 'actions' },
       req.flight ? h('a', { class: 'button', href: `/track.html?id=${encodeURIComponent(req.flight.id)}`, text: t('officer.track') }) : null,
       req.plan?.route?.length ? h('button', { type: 'button', class: 'show-route', text: t('officer.showRoute'), on: { click: () => showRoute(req) } }) : null,
-      ['awaiting-approval', 'unservable'].includes(req.status) ? h('button', { type: 'button', class: 'cancel', text: t('officer.cancel'), on: { click: () => cancel(req) } }) : null),
+      ['awaiting-approval', 'unservable'].includes(req.status)
+        ? h('button', { type: 'button', class: 'cancel', text: t('officer.cancel'), on: { click: () => cancel(req) } })
+        : null,
+    ),
   );
 }
 
@@ -337,12 +390,16 @@ onLanguageChange(() => {
 });
 
 await loadZoneMap();
-subscribe('/api/events', {
-  request: upsert,
-  flight: (flight) => {
-    const req = requests.get(flight.requestId);
-    if (req) upsert({ ...req, flight: { id: flight.id, state: flight.state }, eta: flight.eta ?? req.eta });
+subscribe(
+  '/api/events',
+  {
+    request: upsert,
+    flight: (flight) => {
+      const req = requests.get(flight.requestId);
+      if (req) upsert({ ...req, flight: { id: flight.id, state: flight.state }, eta: flight.eta ?? req.eta });
+    },
   },
-}, { onStatus: setLinkStatus, onReconnect: loadRequests });
+  { onStatus: setLinkStatus, onReconnect: loadRequests },
+);
 await loadRequests();
 document.body.dataset.ready = 'true';

@@ -31,42 +31,77 @@ const FINISHED = ['completed', 'aborted', 'failed', 'landed'];
 
 /** @param {MissionSummary} m */
 function missionCard(m) {
-  return h('li', { class: `card ${m.urgency}`, id: `mission-${m.id}`, dataset: { missionId: m.id, urgency: m.urgency } },
+  return h(
+    'li',
+    { class: `card ${m.urgency}`, id: `mission-${m.id}`, dataset: { missionId: m.id, urgency: m.urgency } },
     h('div', { class: 'title' }, urgencyBadge(m.urgency), h('span', { text: `#${m.requestId} ${m.recipient}` })),
     h('div', { text: `${m.medicine} · ${fmtNumber(m.weightKg, 2)} kg` }),
     h('div', { class: 'meta', text: `${m.depot.name} → ${m.dropPoint.name} · ${m.drone.name}` }),
-    h('div', { class: 'meta', text: t('pilot.numbers', { distance: fmtDistance(m.distanceM), duration: fmtDuration(m.durationS), margin: fmtNumber(m.marginPct, 0), alt: fmtNumber(m.cruiseAltitudeM, 0) }) }),
+    h('div', {
+      class: 'meta',
+      text: t('pilot.numbers', {
+        distance: fmtDistance(m.distanceM),
+        duration: fmtDuration(m.durationS),
+        margin: fmtNumber(m.marginPct, 0),
+        alt: fmtNumber(m.cruiseAltitudeM, 0),
+      }),
+    }),
     h('div', { class: 'meta', text: `${t('pilot.requestedAt')}: ${fmtTime(m.requestedAt)}` }),
     m.failedChecks > 0 ? h('div', { class: 'field-error', text: t('pilot.failedChecks', { n: m.failedChecks }) }) : null,
-    h('div', { class: 'actions' }, h('a', { class: 'button primary', href: `/review.html?id=${encodeURIComponent(m.id)}`, text: t('pilot.review') })));
+    h('div', { class: 'actions' }, h('a', { class: 'button primary', href: `/review.html?id=${encodeURIComponent(m.id)}`, text: t('pilot.review') })),
+  );
 }
 
 /** @param {FlightView} f */
 function flightCard(f) {
-  return h('li', { class: 'card', id: `flight-${f.id}`, dataset: { flightId: f.id, state: f.state } },
-    h('div', { class: 'title' }, h('span', { text: `${t('pilot.flight')} #${f.id} · ${f.drone.name}` }), flightStateBadge(f.state), f.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null),
-    h('div', { class: 'meta', text: `${t('track.battery')}: ${f.batteryPct == null ? '—' : `${fmtNumber(f.batteryPct)}%`} · ${t('track.link')}: ${t(f.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${fmtNumber((f.routeFraction ?? 0) * 100)}%` }),
-    h('div', { class: 'actions' },
+  return h(
+    'li',
+    { class: 'card', id: `flight-${f.id}`, dataset: { flightId: f.id, state: f.state } },
+    h(
+      'div',
+      { class: 'title' },
+      h('span', { text: `${t('pilot.flight')} #${f.id} · ${f.drone.name}` }),
+      flightStateBadge(f.state),
+      f.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null,
+    ),
+    h('div', {
+      class: 'meta',
+      text: `${t('track.battery')}: ${f.batteryPct == null ? '—' : `${fmtNumber(f.batteryPct)}%`} · ${t('track.link')}: ${t(f.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${fmtNumber((f.routeFraction ?? 0) * 100)}%`,
+    }),
+    h(
+      'div',
+      { class: 'actions' },
       h('a', { class: 'button', href: `/track.html?id=${encodeURIComponent(f.id)}`, text: t('pilot.track') }),
-      h('a', { class: 'button', href: `/review.html?id=${encodeURIComponent(f.missionId)}`, text: t('pilot.controls') })));
+      h('a', { class: 'button', href: `/review.html?id=${encodeURIComponent(f.missionId)}`, text: t('pilot.controls') }),
+    ),
+  );
 }
 
 /** @param {DropRequestView} r */
 function unservableCard(r) {
-  return h('li', { class: `card ${r.urgency}`, dataset: { requestId: r.id } },
+  return h(
+    'li',
+    { class: `card ${r.urgency}`, dataset: { requestId: r.id } },
     h('div', { class: 'title' }, urgencyBadge(r.urgency), statusBadge(r.status), h('span', { text: `#${r.id} ${r.recipient}` })),
     h('div', { text: `${r.medicine} · ${fmtNumber(r.weightKg, 2)} kg · ${r.dropPoint.name ?? `${r.dropPoint.lat}, ${r.dropPoint.lon}`}` }),
-    h('ul', { class: 'small' }, (r.reasons ?? []).map((reason) => h('li', {}, reasonText(reason)))));
+    h(
+      'ul',
+      { class: 'small' },
+      (r.reasons ?? []).map((reason) => h('li', {}, reasonText(reason))),
+    ),
+  );
 }
 
 function render() {
-  const queue = [...missions.values()].sort((a, b) => (URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency]) || a.requestedAt.localeCompare(b.requestedAt) || a.id - b.id);
+  const queue = [...missions.values()].sort(
+    (a, b) => URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency] || a.requestedAt.localeCompare(b.requestedAt) || a.id - b.id,
+  );
   renderKeyed($('#mission-queue'), queue, { key: (m) => m.id, sig: (m) => JSON.stringify(m), render: missionCard });
   $('#queue-empty').hidden = queue.length > 0;
   const active = [...flights.values()].sort((a, b) => b.id - a.id);
   renderKeyed($('#flight-list'), active, { key: (f) => f.id, sig: (f) => JSON.stringify(f), render: flightCard });
   $('#flights-empty').hidden = active.length > 0;
-  const blocked = [...unservable.values()].sort((a, b) => (URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency]) || a.id - b.id);
+  const blocked = [...unservable.values()].sort((a, b) => URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency] || a.id - b.id);
   renderKeyed($('#unservable-list'), blocked, { key: (r) => r.id, sig: (r) => JSON.stringify(r), render: unservableCard });
   $('#unservable-empty').hidden = blocked.length > 0;
 }
@@ -81,8 +116,12 @@ function onMission(m) {
   if (!wasQueued && m.status === 'awaiting-approval' && m.urgency === 'critical' && lastAlerted !== m.id) {
     lastAlerted = m.id;
     const box = $('#critical-alert');
-    replaceChildren(box, t('pilot.criticalAlert', { id: m.requestId, recipient: m.recipient, medicine: m.medicine }), ' ',
-      h('a', { href: `/review.html?id=${encodeURIComponent(m.id)}`, text: t('pilot.review') }));
+    replaceChildren(
+      box,
+      t('pilot.criticalAlert', { id: m.requestId, recipient: m.recipient, medicine: m.medicine }),
+      ' ',
+      h('a', { href: `/review.html?id=${encodeURIComponent(m.id)}`, text: t('pilot.review') }),
+    );
   }
   render();
 }

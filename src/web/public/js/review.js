@@ -39,20 +39,23 @@ function renderHeading(m) {
 /** @param {MissionDetail} m */
 function renderRequest(m) {
   const r = m.request;
-  replaceChildren($('#request-table'),
+  replaceChildren(
+    $('#request-table'),
     row(t('field.recipient'), r.recipient),
     row(t('field.phone'), r.phone),
     row(t('field.medicine'), `${r.medicine} · ${fmtNumber(r.weightKg, 2)} kg`),
     row(t('field.urgency'), urgencyBadge(r.urgency)),
     row(t('field.dropPoint'), `${m.dropPoint.name} (${m.dropPoint.position.lat.toFixed(5)}, ${m.dropPoint.position.lon.toFixed(5)})`),
     row(t('field.notes'), r.notes || '—'),
-    row(t('review.requestedBy'), `${r.officer.name} · ${fmtTime(r.createdAt)}`));
+    row(t('review.requestedBy'), `${r.officer.name} · ${fmtTime(r.createdAt)}`),
+  );
 }
 
 /** @param {MissionDetail} m */
 function renderNumbers(m) {
   const c = m.conditions;
-  replaceChildren($('#numbers-table'),
+  replaceChildren(
+    $('#numbers-table'),
     row(t('review.depotDrone'), `${m.depot.name} · ${m.drone.name}`),
     row(t('review.distance'), fmtDistance(m.distanceM), 'n-distance'),
     row(t('review.duration'), fmtDuration(m.durationS), 'n-duration'),
@@ -63,14 +66,23 @@ function renderNumbers(m) {
     row(t('review.temperature'), c ? `${fmtNumber(c.temperatureC, 1)} °C` : '—'),
     row(t('review.siteAltitude'), c ? t('unit.m', { n: fmtNumber(c.siteAltitudeM) }) : '—'),
     row(t('review.fence'), t('review.fenceValue', { items: m.fence?.items ?? 0, excluded: m.fence?.excludedAreas?.length ?? 0 })),
-    row(t('review.rally'), String(m.geometry?.rally?.length ?? 0)));
+    row(t('review.rally'), String(m.geometry?.rally?.length ?? 0)),
+  );
 }
 
 /** @param {MissionDetail} m */
 function renderChecks(m) {
-  replaceChildren($('#checks-list'), (m.checks ?? []).map((c) => h('li', { dataset: { check: c.id, ok: String(c.ok) } },
-    h('span', { class: `badge ${c.ok ? 'pass' : 'fail'}`, text: c.ok ? `✓ ${t('review.pass')}` : `✗ ${t('review.fail')}` }),
-    checkText(c))));
+  replaceChildren(
+    $('#checks-list'),
+    (m.checks ?? []).map((c) =>
+      h(
+        'li',
+        { dataset: { check: c.id, ok: String(c.ok) } },
+        h('span', { class: `badge ${c.ok ? 'pass' : 'fail'}`, text: c.ok ? `✓ ${t('review.pass')}` : `✗ ${t('review.fail')}` }),
+        checkText(c),
+      ),
+    ),
+  );
   /** @type {HTMLLIElement[]} */
   const warnings = [];
   for (const r of m.reasons ?? []) warnings.push(h('li', {}, reasonText(r)));
@@ -81,7 +93,7 @@ function renderChecks(m) {
 
 /** @param {MissionDetail} m */
 function checklistItems(m) {
-  const items = m.checklist?.length ? m.checklist : cfg.checklist ?? [];
+  const items = m.checklist?.length ? m.checklist : (cfg.checklist ?? []);
   return items;
 }
 
@@ -92,15 +104,32 @@ function checklistBoxes() {
 
 /** The ids of the ticked checklist items. */
 function tickedItems() {
-  return checklistBoxes().filter((box) => box.checked).map((box) => box.value);
+  return checklistBoxes()
+    .filter((box) => box.checked)
+    .map((box) => box.value);
 }
 
 /** @param {MissionDetail} m */
 function renderChecklist(m) {
   const ticked = new Set(tickedItems());
-  replaceChildren($('#checklist'), checklistItems(m).map((item) => h('label', { class: 'choice' },
-    h('input', { type: 'checkbox', name: 'checklist', value: item.id, id: `checklist-${item.id}`, checked: ticked.has(item.id), on: { change: updateApprove } }),
-    h('span', { text: has(`checklist.${item.id}`) ? t(`checklist.${item.id}`) : item.label }))));
+  replaceChildren(
+    $('#checklist'),
+    checklistItems(m).map((item) =>
+      h(
+        'label',
+        { class: 'choice' },
+        h('input', {
+          type: 'checkbox',
+          name: 'checklist',
+          value: item.id,
+          id: `checklist-${item.id}`,
+          checked: ticked.has(item.id),
+          on: { change: updateApprove },
+        }),
+        h('span', { text: has(`checklist.${item.id}`) ? t(`checklist.${item.id}`) : item.label }),
+      ),
+    ),
+  );
   updateApprove();
 }
 
@@ -123,7 +152,12 @@ function renderDecision(m) {
   if (m.approval) done.textContent = t('review.approvedBy', { name: m.approval.by.name, time: fmtTime(m.approval.at) });
   else if (m.rejection) done.textContent = t('review.rejectedBy', { name: m.rejection.by.name, time: fmtTime(m.rejection.at), reason: m.rejection.reason });
   else if (m.status === 'superseded' && m.request?.missionId && String(m.request.missionId) !== String(m.id)) {
-    replaceChildren(done, t('review.status.superseded'), ' ', h('a', { href: `/review.html?id=${encodeURIComponent(m.request.missionId)}`, text: t('review.newPlan') }));
+    replaceChildren(
+      done,
+      t('review.status.superseded'),
+      ' ',
+      h('a', { href: `/review.html?id=${encodeURIComponent(m.request.missionId)}`, text: t('review.newPlan') }),
+    );
   } else if (!pending()) done.textContent = t(`review.status.${m.status}`);
   else if (!canDecide) done.textContent = t('review.pilotOnly');
   else if (!m.feasible) done.textContent = t('review.infeasible');
@@ -135,18 +169,45 @@ function drawMap(m) {
   const g = m.geometry;
   const map = createMap($('#review-map'), cfg);
   const { group } = drawZoneMap(map, g.zones, { fit: false });
-  for (const poly of g.fence?.inclusion ?? []) L.polygon(latLngs(poly), { ...STYLE.fence, color: '#2e7d32' }).bindTooltip(textTip(t('legend.fence'))).addTo(group);
-  for (const poly of g.fence?.exclusion ?? []) L.polygon(latLngs(poly), { ...STYLE.fence }).bindTooltip(textTip(t('map.fenceExclusion'))).addTo(group);
-  for (const c of g.fence?.circles ?? []) L.circle([c.center[1], c.center[0]], { ...STYLE.fence, color: c.inclusion ? '#2e7d32' : '#37474f', radius: c.radiusM }).addTo(group);
-  if (g.outbound?.length) L.polyline(latLngs(g.outbound), STYLE.route).bindTooltip(textTip(t('legend.route'))).addTo(group);
-  if (g.inbound?.length) L.polyline(latLngs(g.inbound), STYLE.inbound).bindTooltip(textTip(t('legend.inbound'))).addTo(group);
+  for (const poly of g.fence?.inclusion ?? [])
+    L.polygon(latLngs(poly), { ...STYLE.fence, color: '#2e7d32' })
+      .bindTooltip(textTip(t('legend.fence')))
+      .addTo(group);
+  for (const poly of g.fence?.exclusion ?? [])
+    L.polygon(latLngs(poly), { ...STYLE.fence })
+      .bindTooltip(textTip(t('map.fenceExclusion')))
+      .addTo(group);
+  for (const c of g.fence?.circles ?? [])
+    L.circle([c.center[1], c.center[0]], { ...STYLE.fence, color: c.inclusion ? '#2e7d32' : '#37474f', radius: c.radiusM }).addTo(group);
+  if (g.outbound?.length)
+    L.polyline(latLngs(g.outbound), STYLE.route)
+      .bindTooltip(textTip(t('legend.route')))
+      .addTo(group);
+  if (g.inbound?.length)
+    L.polyline(latLngs(g.inbound), STYLE.inbound)
+      .bindTooltip(textTip(t('legend.inbound')))
+      .addTo(group);
   (g.waypoints ?? []).forEach(([lat, lon, alt], i) => {
-    L.circleMarker([lat, lon], { radius: 3, color: '#0b5cad', fillOpacity: 1 }).bindTooltip(textTip(t('map.waypoint', { n: i + 1, alt: fmtNumber(alt) }))).addTo(group);
+    L.circleMarker([lat, lon], { radius: 3, color: '#0b5cad', fillOpacity: 1 })
+      .bindTooltip(textTip(t('map.waypoint', { n: i + 1, alt: fmtNumber(alt) })))
+      .addTo(group);
   });
-  for (const [lon, lat] of g.rally ?? []) L.circleMarker([lat, lon], { radius: 6, color: '#2e7d32', weight: 3, fillColor: '#fff', fillOpacity: 1 }).bindTooltip(textTip(t('legend.rally'))).addTo(group);
-  if (g.fence?.returnPoint) L.circleMarker([g.fence.returnPoint[1], g.fence.returnPoint[0]], { radius: 4, color: '#37474f' }).bindTooltip(textTip(t('map.returnPoint'))).addTo(group);
-  if (g.depot) L.marker([g.depot[1], g.depot[0]], { icon: squareIcon('#12324f'), alt: m.depot.name }).bindTooltip(textTip(`${t('map.depot')}: ${m.depot.name}`)).addTo(group);
-  if (g.dropPoint) L.marker([g.dropPoint[1], g.dropPoint[0]], { icon: pinIcon('#d81b60'), alt: m.dropPoint.name }).bindTooltip(textTip(`${t('map.dropPoint')}: ${m.dropPoint.name}`)).addTo(group);
+  for (const [lon, lat] of g.rally ?? [])
+    L.circleMarker([lat, lon], { radius: 6, color: '#2e7d32', weight: 3, fillColor: '#fff', fillOpacity: 1 })
+      .bindTooltip(textTip(t('legend.rally')))
+      .addTo(group);
+  if (g.fence?.returnPoint)
+    L.circleMarker([g.fence.returnPoint[1], g.fence.returnPoint[0]], { radius: 4, color: '#37474f' })
+      .bindTooltip(textTip(t('map.returnPoint')))
+      .addTo(group);
+  if (g.depot)
+    L.marker([g.depot[1], g.depot[0]], { icon: squareIcon('#12324f'), alt: m.depot.name })
+      .bindTooltip(textTip(`${t('map.depot')}: ${m.depot.name}`))
+      .addTo(group);
+  if (g.dropPoint)
+    L.marker([g.dropPoint[1], g.dropPoint[0]], { icon: pinIcon('#d81b60'), alt: m.dropPoint.name })
+      .bindTooltip(textTip(`${t('map.dropPoint')}: ${m.dropPoint.name}`))
+      .addTo(group);
   const routeBounds = L.latLngBounds([...latLngs(g.outbound ?? []), ...latLngs(g.inbound ?? [])]);
   if (routeBounds.isValid()) map.fitBounds(routeBounds.pad(0.25), { animate: false });
   else if (group.getLayers().length) map.fitBounds(group.getBounds().pad(0.05), { animate: false });
@@ -176,14 +237,18 @@ function startFlight(flightId) {
   $('#flight-panel').hidden = false;
   $('#track-link', HTMLAnchorElement).href = `/track.html?id=${encodeURIComponent(flightId)}`;
   if (live) return;
-  live = followFlight(flightId, (view, name, data) => {
-    if (!view) {
-      if (name === 'error') $('#review-notice').textContent = describeError(data);
-      return;
-    }
-    flight = view;
-    renderFlight();
-  }, { onStatus: setLinkStatus });
+  live = followFlight(
+    flightId,
+    (view, name, data) => {
+      if (!view) {
+        if (name === 'error') $('#review-notice').textContent = describeError(data);
+        return;
+      }
+      flight = view;
+      renderFlight();
+    },
+    { onStatus: setLinkStatus },
+  );
 }
 
 /** @type {ReturnType<typeof createFlightControls> | null} */
@@ -259,19 +324,28 @@ async function load() {
   return loaded;
 }
 
-onLanguageChange(() => { if (mission) { renderAll(); renderLegend(); } });
+onLanguageChange(() => {
+  if (mission) {
+    renderAll();
+    renderLegend();
+  }
+});
 if (!missionId) $('#review-notice').textContent = t('review.notFound');
 else {
   const loaded = await load();
   if (loaded) {
     drawMap(loaded);
     // Another pilot's decision, or a re-plan after a zone-map change, shows here at once.
-    subscribe('/api/events', {
-      mission: (m) => {
-        if (!mission || String(m.id) !== String(missionId) || m.status === mission.status) return;
-        load();
+    subscribe(
+      '/api/events',
+      {
+        mission: (m) => {
+          if (!mission || String(m.id) !== String(missionId) || m.status === mission.status) return;
+          load();
+        },
       },
-    }, { onStatus: setLinkStatus, onReconnect: load });
+      { onStatus: setLinkStatus, onReconnect: load },
+    );
   }
 }
 document.body.dataset.ready = 'true';

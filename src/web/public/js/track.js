@@ -63,7 +63,9 @@ async function loadBackground(id) {
 /** @param {LonLatPair[] | null | undefined} route */
 function drawPlanned(route) {
   if (planned || !route?.length) return;
-  planned = L.polyline(latLngs(route), STYLE.inbound).bindTooltip(textTip(t('legend.planned'))).addTo(map);
+  planned = L.polyline(latLngs(route), STYLE.inbound)
+    .bindTooltip(textTip(t('legend.planned')))
+    .addTo(map);
   if (!fitted) {
     map.fitBounds(planned.getBounds().pad(0.3), { animate: false });
     fitted = true;
@@ -73,7 +75,10 @@ function drawPlanned(route) {
 function drawFlown() {
   if (!flown.length) return;
   if (flownLine) flownLine.setLatLngs(flown);
-  else flownLine = L.polyline(flown, STYLE.flown).bindTooltip(textTip(t('legend.flown'))).addTo(map);
+  else
+    flownLine = L.polyline(flown, STYLE.flown)
+      .bindTooltip(textTip(t('legend.flown')))
+      .addTo(map);
 }
 
 /** @param {string} key @param {string} value @param {string} id */
@@ -83,7 +88,11 @@ function stat(key, value, id) {
 
 function render() {
   if (!view) return;
-  replaceChildren($('#track-heading'), t('track.heading', { id: view.id, drone: view.drone.name }), request ? ` · ${request.recipient} · ${request.medicine}` : '');
+  replaceChildren(
+    $('#track-heading'),
+    t('track.heading', { id: view.id, drone: view.drone.name }),
+    request ? ` · ${request.recipient} · ${request.medicine}` : '',
+  );
   replaceChildren($('#track-state'), flightStateBadge(view.state));
   $('#track-state').dataset.state = view.state;
   replaceChildren($('#track-paused'), view.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null);
@@ -92,7 +101,8 @@ function render() {
   bar.setAttribute('aria-valuenow', String(Math.round(pct)));
   $('#route-progress > div').style.width = `${pct}%`;
   const pos = view.position;
-  replaceChildren($('#track-stats'),
+  replaceChildren(
+    $('#track-stats'),
     stat('track.progress', `${fmtNumber(pct)}%`, 'stat-progress'),
     stat('track.battery', view.batteryPct == null ? '—' : `${fmtNumber(view.batteryPct)}%`, 'stat-battery'),
     // A finished flight is no longer followed: its link is not "lost", the flight is over.
@@ -101,12 +111,24 @@ function render() {
     stat('track.speed', pos ? `${fmtNumber(pos.groundSpeedMs, 1)} m/s` : '—', 'stat-speed'),
     stat('track.eta', view.eta ? fmtClock(view.eta) : '—', 'stat-eta'),
     stat('track.mode', view.mode ?? '—', 'stat-mode'),
-    stat('track.lastHeard', view.link?.lastHeardAt ? fmtClock(view.link.lastHeardAt) : '—', 'stat-heard'));
-  replaceChildren($('#track-delivery'),
-    view.delivery ? h('div', { class: 'notice ok', id: 'delivery-notice', text: t('track.delivered', { time: fmtTime(view.delivery.at), distance: fmtDistance(view.delivery.distanceM) }) }) : null,
-    view.stateReason ? h('div', { class: 'notice error', text: view.stateReason }) : null);
+    stat('track.lastHeard', view.link?.lastHeardAt ? fmtClock(view.link.lastHeardAt) : '—', 'stat-heard'),
+  );
+  replaceChildren(
+    $('#track-delivery'),
+    view.delivery
+      ? h('div', {
+          class: 'notice ok',
+          id: 'delivery-notice',
+          text: t('track.delivered', { time: fmtTime(view.delivery.at), distance: fmtDistance(view.delivery.distanceM) }),
+        })
+      : null,
+    view.stateReason ? h('div', { class: 'notice error', text: view.stateReason }) : null,
+  );
   const alerts = [...(view.alerts ?? [])].reverse();
-  replaceChildren($('#track-alerts'), alerts.map((a) => h('li', { class: a.severity }, h('span', { class: 'mono small', text: `${fmtClock(a.at)} ` }), alertText(a))));
+  replaceChildren(
+    $('#track-alerts'),
+    alerts.map((a) => h('li', { class: a.severity }, h('span', { class: 'mono small', text: `${fmtClock(a.at)} ` }), alertText(a))),
+  );
   $('#alerts-empty').hidden = alerts.length > 0;
   if (canControl) {
     $('#controls-panel').hidden = false;
@@ -145,7 +167,9 @@ async function loadRequest(requestId) {
     const loaded = await api('GET /api/requests/:id', { params: { id: requestId } });
     request = loaded;
     const dp = loaded.dropPoint;
-    dropMarker ??= L.marker([dp.lat, dp.lon], { icon: pinIcon('#d81b60'), alt: dp.name ?? '' }).bindTooltip(textTip(`${t('map.dropPoint')}: ${dp.name ?? `${dp.lat}, ${dp.lon}`}`)).addTo(map);
+    dropMarker ??= L.marker([dp.lat, dp.lon], { icon: pinIcon('#d81b60'), alt: dp.name ?? '' })
+      .bindTooltip(textTip(`${t('map.dropPoint')}: ${dp.name ?? `${dp.lat}, ${dp.lon}`}`))
+      .addTo(map);
     render();
   } catch {
     // not allowed or gone: the map shows the flight without the request details
@@ -156,7 +180,10 @@ function renderLegend() {
   replaceChildren($('#track-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'planned', 'flown', 'drone', 'target']));
 }
 
-onLanguageChange(() => { render(); renderLegend(); });
+onLanguageChange(() => {
+  render();
+  renderLegend();
+});
 renderLegend();
 /** @type {ReturnType<typeof followFlight> | null} */
 let live = null;
@@ -164,17 +191,21 @@ if (!flightId) {
   $('#track-notice').textContent = t('track.notFound');
 } else {
   await loadBackground(flightId);
-  live = followFlight(flightId, (v, name, data) => {
-    if (!v) {
-      $('#track-notice').textContent = describeError(data);
-      return;
-    }
-    view = v;
-    $('#track-notice').textContent = '';
-    drawPlanned(v.plannedRoute);
-    if (name === 'snapshot' || name === 'position') moveDrone();
-    loadRequest(v.requestId);
-    render();
-  }, { onStatus: setLinkStatus });
+  live = followFlight(
+    flightId,
+    (v, name, data) => {
+      if (!v) {
+        $('#track-notice').textContent = describeError(data);
+        return;
+      }
+      view = v;
+      $('#track-notice').textContent = '';
+      drawPlanned(v.plannedRoute);
+      if (name === 'snapshot' || name === 'position') moveDrone();
+      loadRequest(v.requestId);
+      render();
+    },
+    { onStatus: setLinkStatus },
+  );
 }
 document.body.dataset.ready = 'true';

@@ -77,7 +77,9 @@ export function latLngs(lonLats) {
  * @returns {{ lat: number, lon: number } | null}
  */
 export function parseCoords(text) {
-  const m = String(text).trim().match(/^(-?\d+(?:\.\d+)?)\s*[,，\s]\s*(-?\d+(?:\.\d+)?)$/);
+  const m = String(text)
+    .trim()
+    .match(/^(-?\d+(?:\.\d+)?)\s*[,，\s]\s*(-?\d+(?:\.\d+)?)$/);
   if (!m) return null;
   const lat = Number(m[1]);
   const lon = Number(m[2]);
