@@ -42,16 +42,7 @@ export class RequestsRepository {
       )
       .run(
         input.officerId,
-        input.recipient,
-        input.phone,
-        input.dropPointName,
-        input.lat,
-        input.lon,
-        input.medicine,
-        input.weightKg,
-        input.urgency,
-        URGENCY_ORDER[input.urgency],
-        input.notes,
+        ...fieldValues(input),
         status,
         at,
         at,
@@ -64,16 +55,7 @@ export class RequestsRepository {
         `UPDATE drop_requests SET recipient = ?, phone = ?, drop_point_name = ?, lat = ?, lon = ?, medicine = ?, weight_kg = ?, urgency = ?, urgency_rank = ?, notes = ?, updated_at = ? WHERE id = ?`,
       )
       .run(
-        input.recipient,
-        input.phone,
-        input.dropPointName,
-        input.lat,
-        input.lon,
-        input.medicine,
-        input.weightKg,
-        input.urgency,
-        URGENCY_ORDER[input.urgency],
-        input.notes,
+        ...fieldValues(input),
         this.c.now(),
         id,
       );
@@ -140,4 +122,20 @@ export class RequestsRepository {
   confirmHandover(requestId: number, at: string): void {
     this.c.q('UPDATE handover_codes SET confirmed_at = ? WHERE request_id = ? AND confirmed_at IS NULL').run(at, requestId);
   }
+}
+
+/** The editable columns of a drop request, in the order both the INSERT and the UPDATE list them. */
+function fieldValues(input: Omit<DropRequestInput, 'officerId'>): (string | number | null)[] {
+  return [
+    input.recipient,
+    input.phone,
+    input.dropPointName,
+    input.lat,
+    input.lon,
+    input.medicine,
+    input.weightKg,
+    input.urgency,
+    URGENCY_ORDER[input.urgency],
+    input.notes,
+  ];
 }
