@@ -40,13 +40,7 @@ export class RequestsRepository {
         `INSERT INTO drop_requests (officer_id, recipient, phone, drop_point_name, lat, lon, medicine, weight_kg, urgency, urgency_rank, notes, status, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(
-        input.officerId,
-        ...fieldValues(input),
-        status,
-        at,
-        at,
-      );
+      .run(input.officerId, ...fieldValues(input), status, at, at);
     return { ...input, id: Number(info.lastInsertRowid), status, statusReason: null, reasons: [], missionId: null, createdAt: at, updatedAt: at };
   }
   updateFields(id: number, input: Omit<DropRequestInput, 'officerId'>): void {
@@ -54,11 +48,7 @@ export class RequestsRepository {
       .q(
         `UPDATE drop_requests SET recipient = ?, phone = ?, drop_point_name = ?, lat = ?, lon = ?, medicine = ?, weight_kg = ?, urgency = ?, urgency_rank = ?, notes = ?, updated_at = ? WHERE id = ?`,
       )
-      .run(
-        ...fieldValues(input),
-        this.c.now(),
-        id,
-      );
+      .run(...fieldValues(input), this.c.now(), id);
   }
   setStatus(id: number, status: RequestStatus, extra: { statusReason?: string | null; reasons?: Reason[]; missionId?: number | null } = {}): void {
     const cur = this.byId(id);
