@@ -12,7 +12,9 @@
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { loadZoneMapFile } from '../geo/zone-map.js';
-import { ZoneMapError, type LonLat } from '../geo/types.js';
+import { ZoneMapError } from '../geo/types.js';
+import { toWgs84 } from '../geo/crs.js';
+import { COORDINATE_SYSTEMS, type CoordinateSystem } from '../domain/words.js';
 import { DEFAULT_DRONE, DroneProfileError, parseDroneProfileText } from '../planning/drone.js';
 import { planDelivery, PlanRequestError } from '../planner/plan-delivery.js';
 import type { DroneProfile, PlaceRef, PlanRequest, Wind } from '../planning/types.js';
@@ -34,6 +36,8 @@ const HELP = `usage: medidrop plan --zones FILE --from DEPOT --to DROP_POINT [op
   --temperature C       air temperature, °C (default 15)
   --site-altitude M     ground altitude AMSL, m (default: the depot's, else the map's siteAltitudeM)
   --clearance M         distance kept from no-fly areas, m (default 30)
+  --crs SYSTEM          coordinate system of --from/--to coordinates: wgs84 (GPS, 天地图; default),
+                        gcj02 (AMap/高德, Tencent) or bd09 (Baidu); converted to WGS-84 before planning
   --out FILE            write FILE.plan (QGroundControl), FILE.waypoints (QGC WPL 110) or FILE.geojson
   --json                print one JSON object instead of the summary
 
@@ -49,6 +53,7 @@ const OPTIONS = {
   temperature: { type: 'string' },
   'site-altitude': { type: 'string' },
   clearance: { type: 'string' },
+  crs: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -56,8 +61,16 @@ const OPTIONS = {
 
 const COORDS = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/;
 
-/** A place flag: "lat,lon" coordinates or a name. */
-export function parsePlace(flag: string, value: string): PlaceRef {
+/** The --crs flag: which system coordinates on the command line are in (default WGS-84). */
+export function parseCrs(value: string | undefined): CoordinateSystem {
+  if (value === undefined) return 'wgs84';
+  const key = value.trim().toLowerCase().replace('-', '');
+  if ((COORDINATE_SYSTEMS as readonly string[]).includes(key)) return key as CoordinateSystem;
+  throw new UsageError(`--crs must be wgs84, gcj02 or bd09, got '${value}'`);
+}
+
+/** A place flag: "lat,lon" coordinates (in `crs`, returned as WGS-84) or a name. */
+export function parsePlace(flag: string, value: string, crs: CoordinateSystem = 'wgs84'): PlaceRef {
   const m = COORDS.exec(value);
   if (!m) return { name: value };
   const lat = Number(m[1]);
@@ -66,7 +79,7 @@ export function parsePlace(flag: string, value: string): PlaceRef {
     const hint = Math.abs(lat) > 90 && Math.abs(lon) <= 90 ? ` — it looks like "lon,lat"; write "${lon},${lat}" (latitude first)` : '';
     throw new UsageError(`--${flag} ${value}: latitude must be −90…90 and longitude −180…180${hint}`);
   }
-  return { position: [lon, lat] as LonLat };
+  return { position: toWgs84([lon, lat], crs) };
 }
 
 /** "SPEED@FROM_DEG" (or just "SPEED", from north). */
@@ -103,12 +116,15 @@ function outKind(path: string): OutKind {
 const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
 
 /** The --json object (snake_case, stable field order). */
-export function planJson(plan: DeliveryPlan, request: PlanRequest, out: string | null): Record<string, unknown> {
+export function planJson(plan: DeliveryPlan, request: PlanRequest, out: string | null, crs: CoordinateSystem = 'wgs84'): Record<string, unknown> {
   return {
     feasible: plan.feasible,
     reasons: plan.reasons,
     depot: plan.depot.name,
     drop_point: plan.dropPoint.name,
+    // where the parcel goes, WGS-84 [lat, lon], whatever system --crs said the input was in
+    drop_point_position: [plan.dropPoint.position[1], plan.dropPoint.position[0]],
+    input_crs: crs,
     drone: request.drone.id,
     delivery_method: request.drone.deliveryMethod,
     waypoints: plan.waypoints,
@@ -128,9 +144,15 @@ export function planJson(plan: DeliveryPlan, request: PlanRequest, out: string |
   };
 }
 
-function summaryText(plan: DeliveryPlan, request: PlanRequest, out: string | null): string {
+const CRS_LABEL: Record<CoordinateSystem, string> = { wgs84: 'WGS-84', gcj02: 'GCJ-02 (AMap/高德)', bd09: 'BD-09 (Baidu)' };
+
+function summaryText(plan: DeliveryPlan, request: PlanRequest, out: string | null, crs: CoordinateSystem): string {
   const lines: string[] = [];
   lines.push(`${plan.feasible ? 'FEASIBLE' : 'NOT FEASIBLE'}: ${plan.depot.name} → ${plan.dropPoint.name} with ${request.drone.name} (${request.drone.id})`);
+  if (crs !== 'wgs84') {
+    const [lon, lat] = plan.dropPoint.position;
+    lines.push(`  input      coordinates given in ${CRS_LABEL[crs]}; drop point in WGS-84: ${lat.toFixed(7)}, ${lon.toFixed(7)}`);
+  }
   for (const r of plan.reasons) lines.push(`  ✗ ${r.code}: ${r.message}`);
   if (plan.vehiclePlan) {
     lines.push(
@@ -190,6 +212,7 @@ export async function run(args: string[]): Promise<number> {
   const clearanceM = numberFlag('clearance', values.clearance, 30)!;
   if (clearanceM < 0) throw new UsageError(`--clearance must be ≥ 0 m, got ${clearanceM}`);
   const wind = parseWind(values.wind);
+  const crs = parseCrs(values.crs);
 
   let map: ReturnType<typeof loadZoneMapFile>;
   try {
@@ -200,8 +223,8 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   const request: PlanRequest = {
-    from: parsePlace('from', values.from!),
-    to: parsePlace('to', values.to!),
+    from: parsePlace('from', values.from!, crs),
+    to: parsePlace('to', values.to!, crs),
     drone,
     conditions: { payloadKg, wind, temperatureC, ...(siteAltitudeM !== undefined ? { siteAltitudeM } : {}) },
     options: { clearanceM },
@@ -228,8 +251,8 @@ export async function run(args: string[]): Promise<number> {
     }
     written = out;
   }
-  if (values.json) process.stdout.write(JSON.stringify(planJson(plan, request, written)) + '\n');
-  else process.stdout.write(summaryText(plan, request, written));
+  if (values.json) process.stdout.write(JSON.stringify(planJson(plan, request, written, crs)) + '\n');
+  else process.stdout.write(summaryText(plan, request, written, crs));
   if (!plan.feasible) {
     process.stderr.write(
       `medidrop: plan not feasible: ${plan.reasons.map((r) => `${r.code}: ${r.message}`).join('; ')}${out ? ` (${out} not written)` : ''}\n`,

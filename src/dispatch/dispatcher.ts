@@ -8,6 +8,7 @@ import type { DroneProfile, PlanRequest, Reason } from '../planning/types.js';
 import type { DeliveryPlan, PlanDelivery } from '../planner/types.js';
 import type { ZoneMap } from '../geo/types.js';
 import { ZoneMapError } from '../geo/types.js';
+import { zoneMapToWgs84 } from '../geo/zone-map-crs.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Candidate, DropRequestRecord, MissionRecord, PlanningConditions, ZoneMapRecord } from '../store/records.js';
 import type { RequestStatus } from '../domain/words.js';
@@ -104,13 +105,21 @@ export class Dispatcher {
       }
     }
     const record = repos.transaction(() => {
-      const rec = repos.zoneMaps.add({ name: map.name, geojson: JSON.stringify(geojson), createdBy: actorId });
+      // stored as WGS-84: a GCJ-02 / BD-09 upload is kept converted (the audit records what it came in)
+      const rec = repos.zoneMaps.add({ name: map.name, geojson: JSON.stringify(zoneMapToWgs84(geojson).json), createdBy: actorId });
       repos.audit.append({
         actorId,
         action: 'zone-map.update',
         subjectType: 'zone-map',
         subjectId: rec.version,
-        details: { name: map.name, areas: map.areas.length, noFly: map.noFly.length, depots: map.depots.length, dropPoints: map.dropPoints.length },
+        details: {
+          name: map.name,
+          crs: map.sourceCrs ?? 'wgs84',
+          areas: map.areas.length,
+          noFly: map.noFly.length,
+          depots: map.depots.length,
+          dropPoints: map.dropPoints.length,
+        },
       });
       return rec;
     });

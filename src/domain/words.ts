@@ -13,6 +13,13 @@ export const ROLES: readonly Role[] = ['officer', 'pilot', 'admin'];
 /** The languages the pages ship in (zh-CN first). */
 export type Lang = 'zh-CN' | 'en';
 
+/**
+ * The coordinate systems coordinates may be given in: WGS-84 (GPS, 天地图/CGCS2000 for this purpose),
+ * GCJ-02 (AMap/高德, Tencent) and BD-09 (Baidu). medidrop stores and sends WGS-84 only.
+ */
+export type CoordinateSystem = 'wgs84' | 'gcj02' | 'bd09';
+export const COORDINATE_SYSTEMS: readonly CoordinateSystem[] = ['wgs84', 'gcj02', 'bd09'];
+
 /** How urgent a drop request is; the pilot queue is ordered critical → urgent → routine, then by age. */
 export type Urgency = 'critical' | 'urgent' | 'routine';
 export const URGENCY_ORDER: Record<Urgency, number> = { critical: 0, urgent: 1, routine: 2 };

@@ -4,6 +4,7 @@
  * degrees; local metric points are [x, y] metres east and north.
  */
 import type { MultiPolygon, Polygon } from 'geojson';
+import type { CoordinateSystem } from '../domain/words.js';
 
 export type LonLat = [lon: number, lat: number];
 
@@ -67,6 +68,8 @@ export interface MapIssue {
 
 export interface ZoneMap {
   name: string;
+  /** The coordinate system the map was drawn in, when not WGS-84; its geometry here is WGS-84 already. */
+  sourceCrs?: CoordinateSystem;
   /** Sealed, controlled and precaution zones (no-fly areas are only in `noFly`). */
   areas: Area[];
   noFly: NoFlyArea[];

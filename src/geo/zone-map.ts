@@ -25,6 +25,7 @@ import {
 } from './types.js';
 import { cross, pointInPolygon, pointInRing, segmentsIntersect, signedArea } from './planar.js';
 import { distanceM } from './spherical.js';
+import { zoneMapToWgs84 } from './zone-map-crs.js';
 
 export const FEATURE_KINDS: readonly FeatureKind[] = ['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'drop-point'];
 const AREA_KINDS: readonly AreaKind[] = ['sealed', 'controlled', 'precaution', 'no-fly'];
@@ -267,9 +268,11 @@ function allPositions(geometry: Polygon | MultiPolygon): LonLat[] {
  * Validate a parsed GeoJSON value as a zone map. Throws ZoneMapError listing every structural
  * problem; otherwise returns the typed map (warnings for non-fatal findings).
  */
-export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
+export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
   const issues: MapIssue[] = [];
   const src = sourceName ? `${sourceName}: ` : '';
+  // GCJ-02 / BD-09 maps become WGS-84 first: everything below sees WGS-84 only
+  const { json, crs: sourceCrs } = zoneMapToWgs84(input);
   if (!isObject(json) || json.type !== 'FeatureCollection') {
     const got = isObject(json)
       ? `a GeoJSON object of type ${JSON.stringify(json.type)}`
@@ -461,7 +464,7 @@ export function parseZoneMap(json: unknown, sourceName?: string): ZoneMap {
       }
     }
   }
-  return { name: mapName, areas, noFly, depots, dropPoints, siteAltitudeM, warnings };
+  return { name: mapName, areas, noFly, depots, dropPoints, siteAltitudeM, warnings, ...(sourceCrs !== 'wgs84' ? { sourceCrs } : {}) };
 }
 
 /**
