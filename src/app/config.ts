@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Lang } from '../domain/words.js';
+import { TILE_PROVIDER_IDS, type TileCrs, type TileProviderId } from '../web/tiles/providers.js';
 import { packageRoot } from '../package-root.js';
 
 export interface ServiceConfig {
@@ -14,8 +15,17 @@ export interface ServiceConfig {
   /** SQLite file (or ':memory:'). */
   db: string;
   lang: Lang;
+  /** Base-map providers offered, in order (MEDIDROP_TILES=tianditu,amap,osm,offline,custom); empty: offline file / custom URL if set. */
+  tiles: TileProviderId[];
+  /** Custom tile URL template (provider 'custom'). */
   tileUrl: string | null;
   tileAttribution: string | null;
+  /** Datum the custom tiles are drawn in: wgs84 (default) or gcj02 (AMap-style Chinese tiles). */
+  tileCrs: TileCrs;
+  /** Tianditu key (provider 'tianditu'). */
+  tiandituKey: string | null;
+  /** Local MBTiles file served at /tiles/offline/{z}/{x}/{y} (provider 'offline'). */
+  offlineTiles: string | null;
   /** ≥ 32 characters; derived secrets (hand-over codes) depend on it. null: generated and kept in the database. */
   sessionSecret: string | null;
   sessionTtlHours: number;
@@ -47,8 +57,12 @@ export function defaultConfig(): ServiceConfig {
     host: '127.0.0.1',
     db: resolve('data', 'medidrop.sqlite'),
     lang: 'zh-CN',
+    tiles: [],
     tileUrl: null,
     tileAttribution: null,
+    tileCrs: 'wgs84',
+    tiandituKey: null,
+    offlineTiles: null,
     sessionSecret: null,
     sessionTtlHours: 12,
     secureCookie: false,
@@ -70,6 +84,10 @@ export const ENV_VARS = {
   MEDIDROP_LANG: 'lang',
   MEDIDROP_TILE_URL: 'tileUrl',
   MEDIDROP_TILE_ATTRIBUTION: 'tileAttribution',
+  MEDIDROP_TILES: 'tiles',
+  MEDIDROP_TILE_CRS: 'tileCrs',
+  MEDIDROP_TIANDITU_KEY: 'tiandituKey',
+  MEDIDROP_OFFLINE_TILES: 'offlineTiles',
   MEDIDROP_SESSION_SECRET: 'sessionSecret',
   MEDIDROP_SESSION_TTL_HOURS: 'sessionTtlHours',
   MEDIDROP_SECURE_COOKIE: 'secureCookie',
@@ -182,6 +200,25 @@ function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, p
       break;
     case 'tileAttribution':
       v = value === null ? null : str();
+      break;
+    case 'tiles': {
+      const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
+      const ids = list?.map((x) => String(x).trim().toLowerCase()).filter((x) => x !== '');
+      const bad = ids?.filter((x) => !(TILE_PROVIDER_IDS as readonly string[]).includes(x));
+      if (!ids || (bad && bad.length > 0)) fail(`must list base maps from ${TILE_PROVIDER_IDS.join(', ')}, comma-separated`);
+      else v = ids;
+      break;
+    }
+    case 'tileCrs':
+      if (value === 'wgs84' || value === 'gcj02') v = value;
+      else fail("must be 'wgs84' or 'gcj02' (the datum the tiles are drawn in)");
+      break;
+    case 'tiandituKey':
+      v = value === null ? null : str();
+      break;
+    case 'offlineTiles':
+      v = value === null ? null : str();
+      if (typeof v === 'string') v = resolve(v);
       break;
     case 'sessionSecret': {
       const s = value === null ? null : str();

@@ -5,7 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import type { PlanDelivery } from '../planner/types.js';
 import type { ZoneMap } from '../geo/types.js';
-import type { ServiceConfig } from './config.js';
+import { ConfigError, type ServiceConfig } from './config.js';
+import { type MbtilesFile, openMbtiles } from '../web/tiles/mbtiles.js';
+import { resolveTileProviders, type TileProvider } from '../web/tiles/providers.js';
 import type { Repositories } from '../store/repositories.js';
 import type { AppDeps, WebSettings } from '../web/context.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
@@ -42,6 +44,32 @@ export function serverSecret(repos: Repositories, configured: string | null): st
   return s;
 }
 
+/** The configured base maps; the offline file opened (and checked) now, so a bad file stops the start. */
+function openTiles(config: ServiceConfig): { providers: TileProvider[]; offline: MbtilesFile | null } {
+  let offline: MbtilesFile | null = null;
+  if (config.offlineTiles) {
+    try {
+      offline = openMbtiles(config.offlineTiles);
+    } catch (err) {
+      throw new ConfigError([`MEDIDROP_OFFLINE_TILES: ${err instanceof Error ? err.message : String(err)}`]);
+    }
+  }
+  const { providers, problems } = resolveTileProviders({
+    tiles: config.tiles,
+    tileUrl: config.tileUrl,
+    tileAttribution: config.tileAttribution,
+    tileCrs: config.tileCrs,
+    tiandituKey: config.tiandituKey,
+    offline: offline ? { minZoom: offline.minZoom, maxZoom: offline.maxZoom, attribution: offline.attribution } : null,
+  });
+  if (problems.length > 0) {
+    offline?.close();
+    throw new ConfigError(problems.map((p) => `MEDIDROP_TILES: ${p}`));
+  }
+  log.info({ tiles: providers.map((p) => `${p.id} (${p.crs})`) }, providers.length ? 'base maps' : 'no base map: vector layers only');
+  return { providers, offline };
+}
+
 export async function createService(o: CreateServiceOptions): Promise<ServiceParts> {
   const { repos, config } = o;
   const bus = new EventBus();
@@ -58,10 +86,11 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
     starter = new FleetStarter(repos, bus, { vehicleTimeoutMs: config.vehicleTimeoutMs });
   }
   const flights = new FlightManager(repos, bus, starter);
+  const tiles = openTiles(config);
   const settings: WebSettings = {
     lang: config.lang,
-    tileUrl: config.tileUrl,
-    tileAttribution: config.tileAttribution,
+    tileProviders: tiles.providers,
+    offlineTiles: tiles.offline,
     sessionTtlMs: config.sessionTtlHours * 3600_000,
     secureCookie: config.secureCookie,
     loginRateLimit: config.loginRateLimit,
@@ -77,6 +106,7 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
     settings,
     close: async () => {
       await flights.close();
+      tiles.offline?.close();
     },
   };
 }

@@ -99,6 +99,7 @@ export async function run(args: string[]): Promise<number> {
     for (const s of stops) await s().catch(() => undefined);
     await parts?.close();
     store.close();
+    if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
 

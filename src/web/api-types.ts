@@ -54,6 +54,7 @@ import type {
   FlightProgressView,
   FlightTransitionView,
 } from '../dispatch/live-events.js';
+import type { TileProvider } from './tiles/providers.js';
 import { type Assert, CLOSED, Nullable, type Same, StringEnum, Text } from './schema-kit.js';
 
 /** The domain words the contract uses (src/domain/words.ts). */
@@ -226,10 +227,25 @@ export type SessionResponse = Static<typeof SessionResponseSchema>;
 
 // ─── configuration: GET /api/config (public) ───────────────────────────────────────────────────
 
+export const TileProviderSchema = Type.Object({
+  id: StringEnum(['tianditu', 'amap', 'osm', 'offline', 'custom']),
+  url: Type.String({ description: 'Leaflet URL template ({s}, {z}, {x}, {y}); /tiles/offline/… is served by medidrop.' }),
+  subdomains: Type.String(),
+  overlayUrl: Nullable(Type.String(), { description: 'Label layer drawn over the base (Tianditu), or null.' }),
+  attribution: Type.String(),
+  crs: StringEnum(['wgs84', 'gcj02'], {
+    description: 'Datum the tiles are drawn in. gcj02 (AMap): the page shifts the tiles by the GCJ-02 offset so WGS-84 geometry lands on the right street.',
+  }),
+  minZoom: Type.Integer(),
+  maxZoom: Type.Integer(),
+});
+export type TileProviderView = Static<typeof TileProviderSchema>;
+
 export const ConfigResponseSchema = Type.Object({
   lang: Type.With(LangSchema, { description: "Default UI language (MEDIDROP_LANG, default 'zh-CN'); the page may let the user switch." }),
   languages: Type.Array(LangSchema),
-  tileUrl: Nullable(Type.String(), { description: 'Leaflet tile URL template for a base map, or null: draw vector layers only (offline).' }),
+  tileProviders: Type.Array(TileProviderSchema, { description: 'Base maps offered, in order (the first is shown); empty: vector layers only (offline).' }),
+  tileUrl: Nullable(Type.String(), { description: "The first base map's URL template, or null (kept for older pages; prefer tileProviders)." }),
   tileAttribution: Nullable(Type.String()),
   leafletBase: Type.Literal('/vendor/leaflet', { description: 'Where Leaflet is served: `${leafletBase}/leaflet.js`, `${leafletBase}/leaflet.css`.' }),
   checklist: Type.Array(ChecklistItemSchema, { description: 'Pre-flight checklist the pilot must tick before approving (ids; the UI translates them).' }),
@@ -656,6 +672,7 @@ export type AuditListResponse = Static<typeof AuditListResponseSchema>;
 // zone-map issues are types of lower layers (which cannot import this file). These lines fail to
 // compile when a type and its schema drift apart.
 export type _LowerLayerTypesMatchTheirSchemas = [
+  Assert<Same<TileProviderView, TileProvider>>,
   Assert<Same<Static<typeof RoleSchema>, Role>>,
   Assert<Same<Static<typeof LangSchema>, Lang>>,
   Assert<Same<Static<typeof UrgencySchema>, Urgency>>,

@@ -21,6 +21,7 @@ import { configPlugin } from './plugins/config.js';
 import { dronesPlugin } from './plugins/drones.js';
 import { eventsPlugin } from './plugins/events.js';
 import { flightsPlugin } from './plugins/flights.js';
+import { tilesPlugin } from './plugins/tiles.js';
 import { handoverPlugin } from './plugins/handover.js';
 import { missionsPlugin } from './plugins/missions.js';
 import { openapiPlugin } from './plugins/openapi.js';
@@ -82,6 +83,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   await app.register(flightsPlugin, { prefix: '/api/flights', deps });
   await app.register(eventsPlugin, { prefix: '/api', deps, sse });
   await app.register(handoverPlugin, { prefix: '/api/handover', deps });
+  await app.register(tilesPlugin, { prefix: '/tiles/offline', deps });
 
   const publicDir = deps.settings.publicDir ?? join(packageRoot(), 'src', 'web', 'public');
   if (existsSync(publicDir)) {
@@ -90,6 +92,16 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   const leafletDir = deps.settings.leafletDir ?? join(packageRoot(), 'node_modules', 'leaflet', 'dist');
   if (existsSync(leafletDir)) {
     await app.register(fastifyStatic, { root: leafletDir, prefix: '/vendor/leaflet/', decorateReply: false });
+  }
+  // gcoord's browser build: the pages shift GCJ-02 (AMap) base-map tiles with it
+  const gcoordDir = join(packageRoot(), 'node_modules', 'gcoord', 'dist');
+  if (existsSync(gcoordDir)) {
+    await app.register(fastifyStatic, {
+      root: gcoordDir,
+      prefix: '/vendor/gcoord/',
+      decorateReply: false,
+      allowedPath: (p) => p.endsWith('.esm-browser.prod.js'),
+    });
   }
   await app.ready();
   return app;

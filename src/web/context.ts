@@ -6,12 +6,16 @@ import type { RequestService } from '../dispatch/requests.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Lang } from './api-types.js';
 import type { AuthOptions } from './auth.js';
+import type { MbtilesFile } from './tiles/mbtiles.js';
+import type { TileProvider } from './tiles/providers.js';
 import type { ViewSources } from './views.js';
 
 export interface WebSettings extends AuthOptions {
   lang: Lang;
-  tileUrl: string | null;
-  tileAttribution: string | null;
+  /** Base maps the pages offer, in order (first shown); empty: vector layers only. */
+  tileProviders: TileProvider[];
+  /** The local MBTiles file behind the 'offline' provider, served at /tiles/offline/{z}/{x}/{y}. */
+  offlineTiles?: MbtilesFile | null;
   /** Log-in attempts per client per window. */
   loginRateLimit: { max: number; windowMs: number };
   /** Hand-over code attempts per client per window. */

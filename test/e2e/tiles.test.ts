@@ -1,58 +1,163 @@
 /**
- * The optional base map: with a tile URL in the configuration the pages load tiles from it (here
- * a tile server of our own on 127.0.0.1) and show its attribution; the vector layers stay on top.
+ * Base maps in the browser: a configured tile URL (here a tile server of our own on 127.0.0.1) is
+ * drawn under the zones with its attribution; a GCJ-02 base map (as AMap's tiles are) is shifted so
+ * that the tile content under a depot is the content at the depot's GCJ-02 position — the street the
+ * depot is really on; and the offline MBTiles map is served by medidrop itself.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { haveChromium, launchBrowser, openPage, screenshot, CHROMIUM } from './support/browser.js';
 import { startService, type ServiceHandle } from './support/service.js';
+import { fromWgs84 } from '../../src/geo/crs.js';
+import type { LonLat } from '../../src/geo/types.js';
+import { PNG_1PX, tileAt, writeMbtiles, type TileSpec } from '../support/mbtiles.js';
 
 if (!haveChromium) console.warn(`e2e: SKIPPED — ${CHROMIUM} is not installed (apt-get install -y chromium fonts-noto-cjk)`);
 
-// A 1×1 PNG; Leaflet stretches it over the 256 px tile.
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+const DEPOT_NAME = 'Chengzhong Police Station 城中派出所';
 
-describe.skipIf(!haveChromium)('base map from a configured tile URL', () => {
-  let tiles: Server;
-  const served: string[] = [];
-  let service: ServiceHandle;
+async function loginOfficer(page: Page, service: ServiceHandle): Promise<void> {
+  await page.goto(`${service.url}/`);
+  await page.fill('#username', service.users.officer.username);
+  await page.fill('#password', service.users.officer.password);
+  await page.click('#login-submit');
+  await page.waitForSelector('body[data-ready=true]');
+}
+
+function depotPosition(service: ServiceHandle): LonLat {
+  const map = JSON.parse(readFileSync(service.zoneMapFile, 'utf8')) as { features: { properties: { name: string }; geometry: { coordinates: LonLat } }[] };
+  const f = map.features.find((x) => x.properties.name === DEPOT_NAME);
+  if (!f) throw new Error(`${DEPOT_NAME} is not on ${service.zoneMapFile}`);
+  return f.geometry.coordinates;
+}
+
+/**
+ * Where on the screen the loaded tiles show the content of `p` (a point in the tiles' own datum):
+ * find the tile holding p at the tiles' zoom and place p inside its on-screen rectangle.
+ */
+async function screenPointOfTileContent(page: Page, mapSel: string, p: LonLat): Promise<{ x: number; y: number }> {
+  const tiles = await page.$$eval(`${mapSel} img.leaflet-tile-loaded`, (imgs) =>
+    imgs.map((i) => {
+      const r = i.getBoundingClientRect();
+      return { src: i.getAttribute('src') ?? '', left: r.left, top: r.top, width: r.width, height: r.height };
+    }),
+  );
+  for (const t of tiles) {
+    const m = /\/(\d+)\/(\d+)\/(\d+)(?:\.png)?$/.exec(new URL(t.src, 'http://x').pathname);
+    if (!m) continue;
+    const [z, x, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const n = 2 ** z;
+    const gx = ((p[0] + 180) / 360) * n * 256;
+    const r = (p[1] * Math.PI) / 180;
+    const gy = ((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n * 256;
+    if (Math.floor(gx / 256) !== x || Math.floor(gy / 256) !== y) continue;
+    return { x: t.left + ((gx - x * 256) * t.width) / 256, y: t.top + ((gy - y * 256) * t.height) / 256 };
+  }
+  throw new Error(`no loaded tile holds ${p.join(', ')} (${tiles.length} tiles loaded)`);
+}
+
+async function depotOnScreen(page: Page, mapSel: string): Promise<{ x: number; y: number }> {
+  const box = await page.locator(`${mapSel} .leaflet-marker-icon[title="${DEPOT_NAME}"]`).boundingBox();
+  if (!box) throw new Error('depot marker not on screen');
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+function tileServer(served: string[]): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    const ok = /^\/\d+\/\d+\/\d+\.png$/.test(req.url ?? '');
+    if (ok) served.push(req.url ?? '');
+    res.writeHead(ok ? 200 : 404, { 'content-type': 'image/png', 'access-control-allow-origin': '*' });
+    res.end(ok ? PNG_1PX : undefined);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port })));
+}
+
+describe.skipIf(!haveChromium)('base maps', () => {
   let browser: Browser;
+  const servers: Server[] = [];
+  const services: ServiceHandle[] = [];
+  let dir = '';
 
   beforeAll(async () => {
-    tiles = createServer((req, res) => {
-      const ok = /^\/\d+\/\d+\/\d+\.png$/.test(req.url ?? '');
-      if (ok) served.push(req.url!);
-      res.writeHead(ok ? 200 : 404, { 'content-type': 'image/png', 'access-control-allow-origin': '*' });
-      res.end(ok ? PNG : undefined);
-    });
-    await new Promise<void>((resolve) => tiles.listen(0, '127.0.0.1', resolve));
-    const port = (tiles.address() as AddressInfo).port;
-    [service, browser] = await Promise.all([
-      startService({ tileUrl: `http://127.0.0.1:${port}/{z}/{x}/{y}.png`, tileAttribution: '© local tiles' }),
-      launchBrowser(),
-    ]);
+    browser = await launchBrowser();
+    dir = mkdtempSync(join(tmpdir(), 'medidrop-e2e-tiles-'));
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close().catch(() => {});
-    await service?.close();
-    await new Promise<void>((resolve) => tiles?.close(() => resolve()));
+    for (const s of services) await s.close();
+    for (const s of servers) await new Promise<void>((resolve) => s.close(() => resolve()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('officer map shows the tiles under the zones, with the attribution', async () => {
+  it('a WGS-84 tile URL: tiles under the zones, with the attribution, content under the depot is the depot', async () => {
+    const served: string[] = [];
+    const { server, port } = await tileServer(served);
+    servers.push(server);
+    const service = await startService({ tileUrl: `http://127.0.0.1:${port}/{z}/{x}/{y}.png`, tileAttribution: '© local tiles' });
+    services.push(service);
     const w = await openPage(browser);
-    await w.page.goto(`${service.url}/`);
-    await w.page.fill('#username', service.users.officer.username);
-    await w.page.fill('#password', service.users.officer.password);
-    await w.page.click('#login-submit');
-    await w.page.waitForSelector('body[data-ready=true]');
+    await loginOfficer(w.page, service);
     await w.page.waitForSelector('#officer-map img.leaflet-tile-loaded');
     await w.page.waitForSelector('#officer-map path.leaflet-interactive');
     expect(served.length).toBeGreaterThan(0);
     expect(await w.page.textContent('#officer-map .leaflet-control-attribution')).toContain('© local tiles');
+    const depot = await depotOnScreen(w.page, '#officer-map');
+    const content = await screenPointOfTileContent(w.page, '#officer-map', depotPosition(service));
+    expect(Math.hypot(depot.x - content.x, depot.y - content.y)).toBeLessThan(2);
     await screenshot(w.page, 'zh-CN', 'officer-with-tiles');
+    expect(w.problems).toEqual([]);
+    await w.context.close();
+  }, 60_000);
+
+  it('a GCJ-02 base map (AMap-style) is shifted: under the depot lies the content at its GCJ-02 position', async () => {
+    const served: string[] = [];
+    const { server, port } = await tileServer(served);
+    servers.push(server);
+    const service = await startService({
+      config: { tileUrl: `http://127.0.0.1:${port}/{z}/{x}/{y}.png`, tileAttribution: '© GCJ tiles', tileCrs: 'gcj02' },
+    });
+    services.push(service);
+    const w = await openPage(browser);
+    await loginOfficer(w.page, service);
+    await w.page.waitForSelector('#officer-map img.leaflet-tile-loaded');
+    expect(await w.page.textContent('#officer-map .leaflet-control-attribution')).toContain('GCJ-02');
+    const wgs = depotPosition(service);
+    const depot = await depotOnScreen(w.page, '#officer-map');
+    const gcjContent = await screenPointOfTileContent(w.page, '#officer-map', fromWgs84(wgs, 'gcj02'));
+    expect(Math.hypot(depot.x - gcjContent.x, depot.y - gcjContent.y)).toBeLessThan(2);
+    // and it mattered: unshifted, the depot would sit on the content ~170 m away
+    const wgsContent = await screenPointOfTileContent(w.page, '#officer-map', wgs).catch(() => null);
+    if (wgsContent) expect(Math.hypot(depot.x - wgsContent.x, depot.y - wgsContent.y)).toBeGreaterThan(30);
+    expect(w.problems).toEqual([]);
+    await w.context.close();
+  }, 60_000);
+
+  it('the offline MBTiles map is served by medidrop: no other origin, tiles under the zones', async () => {
+    const file = join(dir, 'county.mbtiles');
+    const tiles: TileSpec[] = [];
+    for (let z = 12; z <= 17; z++) {
+      const a = tileAt(101.74, 36.64, z);
+      const b = tileAt(101.82, 36.58, z);
+      for (let x = a.x; x <= b.x; x++) for (let y = a.y; y <= b.y; y++) tiles.push({ z, x, y, data: PNG_1PX });
+    }
+    writeMbtiles(file, tiles, { name: 'Xining offline', format: 'png', minzoom: '12', maxzoom: '17', attribution: '© offline survey' });
+    const service = await startService({ config: { offlineTiles: file } });
+    services.push(service);
+    const w = await openPage(browser);
+    await loginOfficer(w.page, service);
+    await w.page.waitForSelector('#officer-map img.leaflet-tile-loaded');
+    const srcs = await w.page.$$eval('#officer-map img.leaflet-tile-loaded', (imgs) => imgs.map((i) => i.getAttribute('src') ?? ''));
+    expect(srcs.length).toBeGreaterThan(0);
+    for (const s of srcs) expect(s).toMatch(/^\/tiles\/offline\/\d+\/\d+\/\d+$/);
+    expect([...w.origins]).toEqual([new URL(service.url).origin]);
+    expect(await w.page.textContent('#officer-map .leaflet-control-attribution')).toContain('© offline survey');
+    await screenshot(w.page, 'zh-CN', 'officer-offline-map');
     expect(w.problems).toEqual([]);
     await w.context.close();
   }, 60_000);

@@ -10,15 +10,16 @@ export const configPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
     {
       schema: {
         tags: ['config'],
-        summary: 'Public UI configuration: default language, optional tile URL, checklist',
+        summary: 'Public UI configuration: default language, base maps, checklist',
         response: { 200: ConfigResponseSchema, ...ERROR_RESPONSES },
       },
     },
     async (): Promise<ConfigResponse> => ({
       lang: settings.lang,
       languages: ['zh-CN', 'en'],
-      tileUrl: settings.tileUrl,
-      tileAttribution: settings.tileAttribution,
+      tileProviders: settings.tileProviders,
+      tileUrl: settings.tileProviders[0]?.url ?? null,
+      tileAttribution: settings.tileProviders[0]?.attribution ?? null,
       leafletBase: '/vendor/leaflet',
       checklist: PREFLIGHT_CHECKLIST,
     }),

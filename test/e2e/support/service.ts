@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../../src/app/config.js';
+import { loadConfig, type ServiceConfig } from '../../../src/app/config.js';
 import { createService, recoverAfterStart } from '../../../src/app/service.js';
 import { openStore } from '../../../src/store/db.js';
 import { buildApp } from '../../../src/web/app.js';
@@ -30,7 +30,9 @@ export interface ServiceHandle {
 
 const OWN_MAP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'e2e-town.geojson');
 
-export async function startService(opts: { speedup?: number; tileUrl?: string; tileAttribution?: string } = {}): Promise<ServiceHandle> {
+export async function startService(
+  opts: { speedup?: number; tileUrl?: string; tileAttribution?: string; config?: Partial<ServiceConfig> } = {},
+): Promise<ServiceHandle> {
   const dir = mkdtempSync(path.join(tmpdir(), 'medidrop-e2e-'));
   const zoneMapFile = existsSync(DEMO_MAP) ? DEMO_MAP : OWN_MAP;
   const config = loadConfig({
@@ -41,6 +43,7 @@ export async function startService(opts: { speedup?: number; tileUrl?: string; t
     config.tileUrl = opts.tileUrl;
     config.tileAttribution = opts.tileAttribution ?? null;
   }
+  Object.assign(config, opts.config ?? {});
   // Several log-ins per minute from one browser are the test, not an attack.
   config.loginRateLimit = { max: 100, windowMs: 60_000 };
   config.handoverRateLimit = { max: 100, windowMs: 60_000 };

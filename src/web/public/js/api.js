@@ -249,6 +249,7 @@ export function config() {
   configPromise ??= api('GET /api/config').catch(() => ({
     lang: 'zh-CN',
     languages: ['zh-CN', 'en'],
+    tileProviders: [],
     tileUrl: null,
     tileAttribution: null,
     leafletBase: '/vendor/leaflet',

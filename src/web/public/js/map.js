@@ -1,6 +1,7 @@
 // @ts-check
 // Leaflet maps that work with no tile server: zones, no-fly areas, depots and drop points are
-// vector layers; a base map is added only when /api/config names a tile URL.
+// vector layers (WGS-84); base maps are added when /api/config names tile providers — a GCJ-02 one
+// (AMap) with its tiles shifted so the WGS-84 geometry lands on the right street.
 import { h } from './dom.js';
 import { t } from './i18n.js';
 
@@ -34,20 +35,113 @@ export const STYLE = {
 };
 
 /**
- * A map with no base layer unless `tileUrl` is given. `config` is the /api/config answer (may be
- * null when the route is missing: the map still works offline).
+ * A map with the configured base maps (config.tileProviders, first shown, a layer switcher when
+ * there are several) or none: the vector layers alone work offline. `config` is the /api/config
+ * answer (may be null when the route is missing).
  * @param {HTMLElement} el
  * @param {ConfigResponse | null} config
  */
 export function createMap(el, config) {
-  const map = L.map(el, { zoomControl: true, attributionControl: Boolean(config?.tileUrl), preferCanvas: false });
-  if (config?.tileUrl) {
-    L.tileLayer(config.tileUrl, { maxZoom: 19, attribution: config.tileAttribution ?? '' }).addTo(map);
-  }
+  const providers = config?.tileProviders ?? [];
+  const map = L.map(el, { zoomControl: true, attributionControl: providers.length > 0, preferCanvas: false });
   map.setView([36.6, 101.78], 13);
+  if (providers.length > 0) addBaseMaps(map, providers);
   // Keyboard users get the map's own keyboard pan/zoom; give the container a name.
   el.setAttribute('role', 'region');
   return map;
+}
+
+/**
+ * @typedef {import('../../api-types.js').TileProviderView} TileProvider
+ * @typedef {(ll: import('leaflet').LatLng) => import('leaflet').LatLng} LatLngShift
+ */
+
+/** @type {Promise<LatLngShift> | null} */
+let gcjShiftLoading = null;
+/**
+ * WGS-84 → GCJ-02 for a LatLng, with gcoord's browser build (served at /vendor/gcoord/), loaded
+ * once, only when a GCJ-02 base map is configured.
+ * @returns {Promise<LatLngShift>}
+ */
+function loadGcjShift() {
+  const url = '/vendor/gcoord/gcoord.esm-browser.prod.js';
+  gcjShiftLoading ??= import(url).then((m) => {
+    const gcoord = m.default;
+    return (ll) => {
+      const [lon, lat] = gcoord.transform([ll.lng, ll.lat], gcoord.WGS84, gcoord.GCJ02);
+      return L.latLng(lat, lon);
+    };
+  });
+  return gcjShiftLoading;
+}
+
+/**
+ * A tile layer whose tiles are drawn in another datum: Leaflet picks and places the tiles as if the
+ * view's centre were `shift(centre)`, so the tile content for a street (drawn at its GCJ-02 position)
+ * appears where the street's WGS-84 geometry is drawn. The GCJ-02 offset changes by well under a
+ * metre across a district-sized view, so one shift per view is exact enough at street scale.
+ * @param {string} url
+ * @param {import('leaflet').TileLayerOptions} options
+ * @param {LatLngShift} shift
+ */
+export function shiftedTileLayer(url, options, shift) {
+  /** @type {any} */
+  const base = L.TileLayer.prototype;
+  /** @type {any} */
+  const Shifted = L.TileLayer.extend({
+    /** @this {any} @param {unknown} level @param {import('leaflet').LatLng | undefined} center @param {number} zoom */
+    _setZoomTransform(level, center, zoom) {
+      return base._setZoomTransform.call(this, level, shift(center ?? this._map.getCenter()), zoom);
+    },
+    /** @this {any} @param {import('leaflet').LatLng} center */
+    _getTiledPixelBounds(center) {
+      return base._getTiledPixelBounds.call(this, shift(center));
+    },
+  });
+  return /** @type {import('leaflet').TileLayer} */ (new Shifted(url, options));
+}
+
+/**
+ * @param {import('leaflet').Map} map
+ * @param {TileProvider[]} providers
+ */
+function addBaseMaps(map, providers) {
+  const needShift = providers.some((p) => p.crs === 'gcj02');
+  const ready = needShift ? loadGcjShift() : Promise.resolve(/** @type {LatLngShift} */ ((ll) => ll));
+  void ready.then((gcj) => {
+    /** @type {Record<string, import('leaflet').Layer>} */
+    const bases = {};
+    for (const p of providers) {
+      const datum = p.crs === 'gcj02' ? ` · ${t('tiles.gcj02Shifted')}` : '';
+      /** @type {import('leaflet').TileLayerOptions} */
+      const options = {
+        subdomains: p.subdomains,
+        minZoom: p.minZoom,
+        maxZoom: 19,
+        maxNativeZoom: p.maxZoom,
+        attribution: `${escapeText(p.attribution)}${datum}`,
+      };
+      const make = (/** @type {string} */ url) => (p.crs === 'gcj02' ? shiftedTileLayer(url, options, gcj) : L.tileLayer(url, options));
+      const layer = p.overlayUrl ? L.layerGroup([make(p.url), make(p.overlayUrl)]) : make(p.url);
+      bases[t(`tiles.${p.id}`)] = layer;
+    }
+    const names = Object.keys(bases);
+    const chosen = localStorage.getItem('medidrop.baseMap');
+    const first = bases[chosen && names.includes(chosen) ? chosen : (names[0] ?? '')];
+    first?.addTo(map);
+    if (names.length > 1) {
+      L.control.layers(bases, undefined, { position: 'topright' }).addTo(map);
+      map.on('baselayerchange', (ev) => localStorage.setItem('medidrop.baseMap', ev.name));
+    }
+  });
+}
+
+/**
+ * Attribution goes into the page as HTML (Leaflet's attribution control): escape it.
+ * @param {string} s
+ */
+function escapeText(s) {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**
