@@ -152,3 +152,21 @@ export function fmtClock(iso) {
   if (Number.isNaN(d.getTime())) return '—';
   return new Intl.DateTimeFormat(current, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(d);
 }
+
+/**
+ * A place name in the reader's language. Zone maps name places bilingually, "English 中文"
+ * (Chengzhong Police Station 城中派出所): zh-CN readers get the Chinese part, English readers the
+ * English part; any other name is returned as it is.
+ * @param {string} name
+ */
+export function localName(name) {
+  // split at the last space before the first Chinese character: "G109 highway checkpoint G109国道检查站"
+  const firstHan = name.search(/[\u3400-\u9fff]/u);
+  if (firstHan <= 0) return name;
+  const cut = name.lastIndexOf(' ', firstHan);
+  if (cut <= 0) return name;
+  const latin = name.slice(0, cut).trim();
+  const han = name.slice(cut + 1).trim();
+  if (!/[A-Za-z]/.test(latin) || /[\u3400-\u9fff]/u.test(latin)) return name;
+  return current === 'zh-CN' ? han : latin;
+}

@@ -3,7 +3,7 @@
 // vector layers (WGS-84); base maps are added when /api/config names tile providers — a GCJ-02 one
 // (AMap) with its tiles shifted so the WGS-84 geometry lands on the right street.
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { localName, t } from './i18n.js';
 
 /**
  * @typedef {import('../../api-types.js').ConfigResponse} ConfigResponse
@@ -28,9 +28,12 @@ export const STYLE = {
   controlled: { color: '#f57c00', fillColor: '#f57c00', fillOpacity: 0.12, weight: 2 },
   precaution: { color: '#c9a000', fillColor: '#fbc02d', fillOpacity: 0.1, weight: 2, dashArray: '6 4' },
   'no-fly': { color: '#6a1b9a', fillColor: '#6a1b9a', fillOpacity: 0.3, weight: 2 },
-  fence: { color: '#37474f', fill: false, weight: 2, dashArray: '2 6' },
-  route: { color: '#0b5cad', weight: 4, opacity: 0.9 },
-  inbound: { color: '#0b5cad', weight: 3, opacity: 0.7, dashArray: '8 6' },
+  fence: { color: '#2e7d32', fill: false, weight: 2, dashArray: '2 6' },
+  fenceExclusion: { color: '#37474f', fill: false, weight: 2, dashArray: '2 6' },
+  route: { color: '#0b5cad', weight: 5, opacity: 0.85 },
+  // the return leg often runs over the outbound one: another colour, narrower, drawn on top
+  inbound: { color: '#ef6c00', weight: 3, opacity: 0.95, dashArray: '10 8' },
+  planned: { color: '#0b5cad', weight: 3, opacity: 0.7, dashArray: '8 6' },
   flown: { color: '#00897b', weight: 5, opacity: 0.9 },
 };
 
@@ -45,10 +48,73 @@ export function createMap(el, config) {
   const providers = config?.tileProviders ?? [];
   const map = L.map(el, { zoomControl: true, attributionControl: providers.length > 0, preferCanvas: false });
   map.setView([36.6, 101.78], 13);
+  L.control.scale({ metric: true, imperial: false, position: 'bottomleft' }).addTo(map);
   if (providers.length > 0) addBaseMaps(map, providers);
   // Keyboard users get the map's own keyboard pan/zoom; give the container a name.
   el.setAttribute('role', 'region');
   return map;
+}
+
+/** Until the user moves the map, the first view is kept fitted to `bounds` as the container settles. */
+const fitted = new WeakMap();
+/**
+ * Show all of `bounds` (padded), and keep showing it while the page lays out (a container that
+ * grows after the first fit — fonts, a panel opening, a phone rotating — would otherwise cut off
+ * what the first view was meant to show), until the user pans or zooms.
+ * @param {import('leaflet').Map} map
+ * @param {import('leaflet').LatLngBounds} bounds
+ * @param {{ maxZoom?: number }} [options]
+ */
+export function fitAll(map, bounds, options = {}) {
+  if (!bounds.isValid()) return;
+  const fit = () => map.fitBounds(bounds, { animate: false, padding: [24, 24], maxZoom: options.maxZoom ?? 17 });
+  fit();
+  const el = map.getContainer();
+  const previous = fitted.get(map);
+  previous?.disconnect();
+  const observer = new ResizeObserver(() => {
+    map.invalidateSize({ animate: false });
+    fit();
+  });
+  observer.observe(el);
+  fitted.set(map, observer);
+  const stop = () => {
+    observer.disconnect();
+    for (const ev of ['mousedown', 'touchstart', 'wheel', 'keydown']) el.removeEventListener(ev, stop);
+  };
+  for (const ev of ['mousedown', 'touchstart', 'wheel', 'keydown']) el.addEventListener(ev, stop, { once: true, passive: true });
+}
+
+/** Labels (depot and drop point names, waypoint altitudes) appear from this zoom on. */
+export const LABEL_MIN_ZOOM = 15;
+/**
+ * A label layer shown only when zoomed in (phones have no hover, so names cannot live in tooltips
+ * alone; zoomed out they would cover each other).
+ * @param {import('leaflet').Map} map
+ */
+export function labelLayer(map) {
+  const group = L.layerGroup();
+  const sync = () => {
+    if (map.getZoom() >= LABEL_MIN_ZOOM) group.addTo(map);
+    else group.remove();
+  };
+  map.on('zoomend', sync);
+  map.whenReady(sync);
+  return group;
+}
+/**
+ * A text label next to a point (text set as text, never HTML: names come from uploaded files).
+ * @param {import('leaflet').LatLngExpression} at
+ * @param {string} text
+ * @param {string} [cls]
+ */
+export function mapLabel(at, text, cls = '') {
+  const html = h('span', { class: `map-label ${cls}`.trim(), text });
+  return L.marker(at, {
+    icon: L.divIcon({ className: 'map-label-icon', html, iconSize: undefined, iconAnchor: [-10, 9] }),
+    interactive: false,
+    keyboard: false,
+  });
 }
 
 /**
@@ -211,11 +277,13 @@ export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' }
     layer.bindTooltip(textTip(`${zoneLabel('no-fly')}: ${nf.name}${reason}${temp}`), { sticky: true });
     layer.addTo(group);
   }
+  const labels = labelLayer(map);
   for (const depot of zm.depots) {
     const [lon, lat] = depot.position;
     L.marker([lat, lon], { icon: squareIcon('#12324f'), title: depot.name, keyboard: true, alt: depot.name })
       .bindTooltip(textTip(`${t('map.depot')}: ${depot.name}`))
       .addTo(group);
+    mapLabel([lat, lon], localName(depot.name), 'depot').addTo(labels);
   }
   /** @type {Map<string, import('leaflet').CircleMarker>} */
   const dropMarkers = new Map();
@@ -230,16 +298,24 @@ export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' }
       });
     marker.addTo(group);
     dropMarkers.set(dp.name, marker);
+    mapLabel([lat, lon], localName(dp.name)).addTo(labels);
   }
   const bounds = group.getLayers().length ? group.getBounds() : null;
   if (fit === 'dropPoints' && dropMarkers.size > 0) {
-    // Officers pick drop points: show where they are, not the whole county.
+    // Officers pick drop points: every drop point, and the depots and no-fly areas around them.
     const dropBounds = L.latLngBounds([...dropMarkers.values()].map((m) => m.getLatLng()));
-    map.fitBounds(dropBounds.pad(0.15), { animate: false, maxZoom: 17 });
+    for (const d of zm.depots) dropBounds.extend([d.position[1], d.position[0]]);
+    fitAll(map, dropBounds);
   } else if (fit && bounds?.isValid()) {
-    map.fitBounds(bounds.pad(0.05), { animate: false });
+    fitAll(map, bounds);
   }
-  return { group, bounds, dropMarkers, zoneMap: zm };
+  /** @type {Set<LegendEntry>} what this map shows, for its legend */
+  const present = new Set();
+  for (const a of zm.areas) present.add(a.kind);
+  if (zm.noFly.length) present.add('no-fly');
+  if (zm.depots.length) present.add('depot');
+  if (zm.dropPoints.length) present.add('dropPoint');
+  return { group, bounds, dropMarkers, zoneMap: zm, labels, present };
 }
 
 /** @param {string} color */
@@ -273,33 +349,51 @@ export function droneIcon(headingDeg = 0) {
   });
 }
 
-/** The legend's swatches, by entry (the colours of STYLE and the icons). */
+/**
+ * A line swatch drawn like the map draws the line: its colour, width and dash pattern.
+ * @param {import('leaflet').PathOptions} style
+ */
+function lineSwatch(style) {
+  const dashed = Boolean(style.dashArray);
+  const dotted = dashed && String(style.dashArray).startsWith('2 ');
+  return h('span', {
+    class: `swatch line${dotted ? ' dotted' : dashed ? ' dashed' : ''}`,
+    style: { borderColor: String(style.color), borderTopWidth: `${Math.max(2, Math.min(5, style.weight ?? 2))}px` },
+  });
+}
+
+/** The legend's swatches, by entry: made from STYLE and the icons, so legend and map agree. */
 const LEGEND_SWATCHES = {
-  sealed: () => h('span', { class: 'swatch', style: { background: 'rgba(211,47,47,.25)', borderColor: '#d32f2f' } }),
-  controlled: () => h('span', { class: 'swatch', style: { background: 'rgba(245,124,0,.2)', borderColor: '#f57c00' } }),
-  precaution: () => h('span', { class: 'swatch dashed', style: { background: 'rgba(251,192,45,.2)', borderColor: '#c9a000' } }),
-  'no-fly': () => h('span', { class: 'swatch', style: { background: 'rgba(106,27,154,.35)', borderColor: '#6a1b9a' } }),
-  route: () => h('span', { class: 'swatch line', style: { borderColor: '#0b5cad' } }),
-  inbound: () => h('span', { class: 'swatch line dashed', style: { borderColor: '#0b5cad' } }),
-  planned: () => h('span', { class: 'swatch line dashed', style: { borderColor: '#0b5cad' } }),
-  flown: () => h('span', { class: 'swatch line', style: { borderColor: '#00897b', borderTopWidth: '4px' } }),
-  fence: () => h('span', { class: 'swatch line dashed', style: { borderColor: '#37474f' } }),
+  sealed: () => h('span', { class: 'swatch', style: { background: 'rgba(211,47,47,.25)', borderColor: STYLE.sealed.color } }),
+  controlled: () => h('span', { class: 'swatch', style: { background: 'rgba(245,124,0,.2)', borderColor: STYLE.controlled.color } }),
+  precaution: () => h('span', { class: 'swatch dashed', style: { background: 'rgba(251,192,45,.2)', borderColor: STYLE.precaution.color } }),
+  'no-fly': () => h('span', { class: 'swatch', style: { background: 'rgba(106,27,154,.35)', borderColor: STYLE['no-fly'].color } }),
+  route: () => lineSwatch(STYLE.route),
+  inbound: () => lineSwatch(STYLE.inbound),
+  planned: () => lineSwatch(STYLE.planned),
+  flown: () => lineSwatch(STYLE.flown),
+  fence: () => lineSwatch(STYLE.fence),
+  fenceExclusion: () => lineSwatch(STYLE.fenceExclusion),
   depot: () => h('span', { class: 'swatch', style: { background: '#12324f', borderColor: '#12324f' } }),
   dropPoint: () => h('span', { class: 'swatch dot', style: { background: '#fff', borderColor: '#12324f' } }),
   target: () => h('span', { class: 'swatch dot', style: { background: '#d81b60', borderColor: '#d81b60' } }),
   rally: () => h('span', { class: 'swatch dot', style: { background: '#fff', borderColor: '#2e7d32' } }),
+  waypoint: () => h('span', { class: 'swatch dot small', style: { background: '#0b5cad', borderColor: '#0b5cad' } }),
   drone: () => h('span', { class: 'swatch dot', style: { background: '#00897b', borderColor: '#00897b' } }),
 };
 /** @typedef {keyof typeof LEGEND_SWATCHES} LegendEntry */
 
 /**
  * A legend list for the given entries: 'sealed', 'controlled', 'precaution', 'no-fly', 'route', …
+ * With `present` (what the map actually shows), entries the map does not have are left out.
  * @param {LegendEntry[]} entries
+ * @param {Set<LegendEntry>} [present]
  */
-export function legend(entries) {
+export function legend(entries, present) {
+  const shown = present ? entries.filter((e) => present.has(e)) : entries;
   return h(
     'ul',
     { class: 'legend', 'aria-label': t('map.legend') },
-    entries.map((key) => h('li', {}, LEGEND_SWATCHES[key]?.() ?? null, t(`legend.${key}`))),
+    shown.map((key) => h('li', {}, LEGEND_SWATCHES[key]?.() ?? null, t(`legend.${key}`))),
   );
 }

@@ -72,11 +72,8 @@ async function loadZoneMap() {
   try {
     zoneMap = await api('GET /api/zone-map');
     dropPoints = zoneMap.summary?.dropPoints ?? [];
+    // the first view shows every drop point and depot (and what lies between), kept fitted while the page settles
     drawZoneMap(map, zoneMap.geojson, { onDropPointClick: (dp) => chooseNamed(dp.name), fit: 'dropPoints' });
-    // Frame the drop points inside the lockdown zones (where most parcels go); a checkpoint far
-    // out of town stays one zoom-out away, and in the list.
-    const inZones = dropPoints.filter((dp) => dp.zone);
-    if (inZones.length > 0) map.fitBounds(L.latLngBounds(inZones.map((dp) => [dp.position.lat, dp.position.lon])).pad(0.4), { animate: false, maxZoom: 17 });
   } catch (err) {
     $('#list-notice').textContent = describeError(err);
   }
@@ -91,7 +88,11 @@ coordsInput.addEventListener('input', () => {
   // Typing coordinates means "not a named point".
   nameSelect.value = '';
   const p = parseCoords(coordsInput.value);
-  if (p) showTarget(p.lat, p.lon);
+  if (p) {
+    showTarget(p.lat, p.lon);
+    // typed coordinates move the map to them (when they are off the view)
+    if (!map.getBounds().contains([p.lat, p.lon])) map.panTo([p.lat, p.lon], { animate: false });
+  }
 });
 map.on('click', (ev) => {
   nameSelect.value = '';

@@ -5,7 +5,7 @@ import { $, h, replaceChildren, param } from './dom.js';
 import { t, has, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
 import { api, requireSession, config, describeError, ApiError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
-import { L, createMap, drawZoneMap, legend, STYLE, squareIcon, pinIcon, textTip } from './map.js';
+import { L, createMap, drawZoneMap, fitAll, legend, mapLabel, STYLE, squareIcon, pinIcon, textTip } from './map.js';
 import { urgencyBadge, missionStatusBadge, checkText, reasonText, latLngs } from './views.js';
 import { followFlight } from './flight-live.js';
 import { subscribe } from './events.js';
@@ -164,38 +164,55 @@ function renderDecision(m) {
   else done.textContent = '';
 }
 
+/** @type {Set<import('./map.js').LegendEntry>} what the review map shows */
+let reviewPresent = new Set();
+
 /** @param {MissionDetail} m */
 function drawMap(m) {
   const g = m.geometry;
   const map = createMap($('#review-map'), cfg);
-  const { group } = drawZoneMap(map, g.zones, { fit: false });
-  for (const poly of g.fence?.inclusion ?? [])
-    L.polygon(latLngs(poly), { ...STYLE.fence, color: '#2e7d32' })
+  const { group, labels, present } = drawZoneMap(map, g.zones, { fit: false });
+  for (const poly of g.fence?.inclusion ?? []) {
+    L.polygon(latLngs(poly), { ...STYLE.fence })
       .bindTooltip(textTip(t('legend.fence')))
       .addTo(group);
-  for (const poly of g.fence?.exclusion ?? [])
-    L.polygon(latLngs(poly), { ...STYLE.fence })
+    present.add('fence');
+  }
+  for (const poly of g.fence?.exclusion ?? []) {
+    L.polygon(latLngs(poly), { ...STYLE.fenceExclusion })
       .bindTooltip(textTip(t('map.fenceExclusion')))
       .addTo(group);
-  for (const c of g.fence?.circles ?? [])
-    L.circle([c.center[1], c.center[0]], { ...STYLE.fence, color: c.inclusion ? '#2e7d32' : '#37474f', radius: c.radiusM }).addTo(group);
-  if (g.outbound?.length)
+    present.add('fenceExclusion');
+  }
+  for (const c of g.fence?.circles ?? []) {
+    L.circle([c.center[1], c.center[0]], { ...(c.inclusion ? STYLE.fence : STYLE.fenceExclusion), radius: c.radiusM }).addTo(group);
+    present.add(c.inclusion ? 'fence' : 'fenceExclusion');
+  }
+  if (g.outbound?.length) {
     L.polyline(latLngs(g.outbound), STYLE.route)
       .bindTooltip(textTip(t('legend.route')))
       .addTo(group);
-  if (g.inbound?.length)
+    present.add('route');
+  }
+  if (g.inbound?.length) {
     L.polyline(latLngs(g.inbound), STYLE.inbound)
       .bindTooltip(textTip(t('legend.inbound')))
       .addTo(group);
+    present.add('inbound');
+  }
   (g.waypoints ?? []).forEach(([lat, lon, alt], i) => {
     L.circleMarker([lat, lon], { radius: 3, color: '#0b5cad', fillOpacity: 1 })
       .bindTooltip(textTip(t('map.waypoint', { n: i + 1, alt: fmtNumber(alt) })))
       .addTo(group);
+    mapLabel([lat, lon], t('map.altitudeLabel', { alt: fmtNumber(alt) }), 'altitude').addTo(labels);
+    present.add('waypoint');
   });
-  for (const [lon, lat] of g.rally ?? [])
+  for (const [lon, lat] of g.rally ?? []) {
     L.circleMarker([lat, lon], { radius: 6, color: '#2e7d32', weight: 3, fillColor: '#fff', fillOpacity: 1 })
       .bindTooltip(textTip(t('legend.rally')))
       .addTo(group);
+    present.add('rally');
+  }
   if (g.fence?.returnPoint)
     L.circleMarker([g.fence.returnPoint[1], g.fence.returnPoint[0]], { radius: 4, color: '#37474f' })
       .bindTooltip(textTip(t('map.returnPoint')))
@@ -204,18 +221,30 @@ function drawMap(m) {
     L.marker([g.depot[1], g.depot[0]], { icon: squareIcon('#12324f'), alt: m.depot.name })
       .bindTooltip(textTip(`${t('map.depot')}: ${m.depot.name}`))
       .addTo(group);
-  if (g.dropPoint)
+  if (g.dropPoint) {
     L.marker([g.dropPoint[1], g.dropPoint[0]], { icon: pinIcon('#d81b60'), alt: m.dropPoint.name })
       .bindTooltip(textTip(`${t('map.dropPoint')}: ${m.dropPoint.name}`))
       .addTo(group);
-  const routeBounds = L.latLngBounds([...latLngs(g.outbound ?? []), ...latLngs(g.inbound ?? [])]);
-  if (routeBounds.isValid()) map.fitBounds(routeBounds.pad(0.25), { animate: false });
-  else if (group.getLayers().length) map.fitBounds(group.getBounds().pad(0.05), { animate: false });
+    present.add('target');
+  }
+  // the whole flight: route, fence and rally points
+  const flightBounds = L.latLngBounds([...latLngs(g.outbound ?? []), ...latLngs(g.inbound ?? [])]);
+  for (const [lon, lat] of g.rally ?? []) flightBounds.extend([lat, lon]);
+  for (const poly of g.fence?.inclusion ?? []) flightBounds.extend(L.latLngBounds(latLngs(poly)));
+  if (flightBounds.isValid()) fitAll(map, flightBounds);
+  else if (group.getLayers().length) fitAll(map, group.getBounds());
+  reviewPresent = present;
   renderLegend();
 }
 
 function renderLegend() {
-  replaceChildren($('#review-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'route', 'inbound', 'fence', 'rally', 'depot', 'target']));
+  replaceChildren(
+    $('#review-legend'),
+    legend(
+      ['sealed', 'controlled', 'precaution', 'no-fly', 'route', 'inbound', 'waypoint', 'fence', 'fenceExclusion', 'rally', 'depot', 'target'],
+      reviewPresent,
+    ),
+  );
 }
 
 function renderAll() {

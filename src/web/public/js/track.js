@@ -63,7 +63,7 @@ async function loadBackground(id) {
 /** @param {LonLatPair[] | null | undefined} route */
 function drawPlanned(route) {
   if (planned || !route?.length) return;
-  planned = L.polyline(latLngs(route), STYLE.inbound)
+  planned = L.polyline(latLngs(route), STYLE.planned)
     .bindTooltip(textTip(t('legend.planned')))
     .addTo(map);
   if (!fitted) {
