@@ -55,10 +55,41 @@ export class Boot {
 
   doReboot(): void {
     const s = this.s;
-    s.rebootCount += 1;
     this.log?.info({ sysid: s.sysid }, 'emulated vehicle rebooting');
-    latchFence(s); // a reboot re-reads FENCE_TYPE for a stored FENCE_ENABLE 1
     this.disconnect();
+    this.restart();
+    Object.assign(s.body, { n: 0, e: 0, alt: 0, vn: 0, ve: 0, vu: 0 });
+    // UDP has no connection to wait for: boot again at once.
+    if (this.link.ports.size > 0) this.boot();
+  }
+
+  /**
+   * Power removed for `offS` sim seconds, then restored (a ground crew swapping the battery pack): the
+   * flight controller is unpowered, so it says nothing and hears nothing, then boots from scratch like any
+   * reboot (EEPROM kept: mission, fence, rally, parameters). Unlike SITL's reboot the vehicle stays where
+   * it stands, and the links stay attached: on a real drone the telemetry radio on the ground side keeps
+   * its connection and only hears silence (a HEARTBEAT gap) until the new boot's first HEARTBEAT.
+   */
+  powerCycle(offS: number): void {
+    const s = this.s;
+    this.log?.info({ sysid: s.sysid, offS }, 'emulated vehicle power-cycled');
+    const where = { n: s.body.n, e: s.body.e, alt: s.body.alt };
+    this.restart();
+    Object.assign(s.body, { ...where, vn: 0, ve: 0, vu: 0 });
+    s.powerOffUntil = s.nowS + offS;
+  }
+
+  /** Power restored after powerCycle: the firmware boots when a link is attached (as at first power-up). */
+  powerOn(): void {
+    this.s.powerOffUntil = undefined;
+    if (this.link.ports.size > 0) this.boot();
+  }
+
+  /** What every restart of the firmware loses (RAM) and resets; EEPROM (mission, fence, rally, params) stays. */
+  private restart(): void {
+    const s = this.s;
+    s.rebootCount += 1;
+    latchFence(s); // a reboot re-reads FENCE_TYPE for a stored FENCE_ENABLE 1
     s.booted = false;
     this.protocol.reset();
     s.streams.clear();
@@ -66,13 +97,14 @@ export class Boot {
     s.modeNum = MODE.STABILIZE;
     s.isLanded = true;
     s.tookOff = false;
-    Object.assign(s.body, { n: 0, e: 0, alt: 0, vn: 0, ve: 0, vu: 0 });
     s.missionState = 'idle';
     s.navIndex = 0;
     s.nav = undefined;
     s.rtl = undefined;
     s.gripperReleased = false;
     s.gripper = { state: 'neutral', at: s.nowS }; // AP_Gripper_Servo::init_gripper: servo to neutral
+    // AP_BattMonitor keeps consumed mAh in RAM only: every boot starts counting from zero (a full pack by
+    // BATT_CAPACITY), and the failsafe state starts clear (AP_BattMonitor_Backend::update_failsafes).
     s.batteryFailed = false;
     s.batteryFs = 0;
     s.consumedMah = 0;
@@ -80,8 +112,6 @@ export class Boot {
     s.ekfFailsafe = false;
     s.gpsLostAt = undefined;
     s.linkDownUntil = -1;
-    // UDP has no connection to wait for: boot again at once.
-    if (this.link.ports.size > 0) this.boot();
   }
 
   bootTimeline(): void {

@@ -20,6 +20,7 @@ import { EmulatedVehicle, type Port, type Surface } from './vehicle.js';
 export { EmulatedVehicle, MODE } from './vehicle.js';
 export type { ReleaseRecord, Surface } from './vehicle.js';
 export type { SigningStats } from './signing.js';
+export { startGroundCrew, type BatterySwap, type GroundCrew, type GroundCrewOptions } from './ground-crew.js';
 
 export interface EmulatorVehicleOptions {
   sysid: number;
@@ -40,6 +41,12 @@ export interface EmulatorVehicleOptions {
    * trusts as USB). `extraTcpPorts` are channels 1, 2 …; the UDP link comes after them.
    */
   signingKey?: Buffer;
+  /**
+   * Raised surfaces only this vehicle lands on, besides `EmulatorOptions.surfaces`. The emulated ground is
+   * flat at each vehicle's start altitude, so a world whose heights are given above a depot's ground
+   * (a zone map's `heightM`) is given per vehicle, against the ground of the depot it starts from.
+   */
+  surfaces?: Surface[];
 }
 
 export interface EmulatorOptions {
@@ -88,6 +95,11 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     if (!(Math.abs(lat) <= 90) || !(Math.abs(lon) <= 180) || !Number.isFinite(altM)) {
       throw new Error(`vehicle ${v.sysid}: home must be lat -90..90, lon -180..180, altM finite; got ${lat}, ${lon}, ${altM}`);
     }
+    for (const [j, sf] of (v.surfaces ?? []).entries()) {
+      if (!(Math.abs(sf.lat) <= 90) || !(Math.abs(sf.lon) <= 180) || !(sf.radiusM > 0) || !Number.isFinite(sf.radiusM) || !Number.isFinite(sf.topAltM)) {
+        throw new Error(`vehicle ${v.sysid}: surfaces[${j}] needs lat -90..90, lon -180..180, radiusM > 0 and a finite topAltM; got ${JSON.stringify(sf)}`);
+      }
+    }
     if (v.signingKey !== undefined) {
       const problem = signingKeyProblem(v.signingKey);
       if (problem) throw new Error(`vehicle ${v.sysid}: signingKey ${problem}`);
@@ -105,7 +117,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         params: v.params,
         paramNaming: opts.paramNaming,
         wind,
-        surfaces: opts.surfaces,
+        surfaces: [...(opts.surfaces ?? []), ...(v.surfaces ?? [])],
         logger: opts.logger,
         signingKey: v.signingKey,
       }),

@@ -91,6 +91,8 @@ export interface VehicleState {
   /** Message id → stream interval and next send time (REQUEST_DATA_STREAM, SET_MESSAGE_INTERVAL). */
   readonly streams: Map<number, { interval: number; next: number }>;
   rebootAt: number | undefined;
+  /** Power removed (a battery swap) until this sim time: the firmware is off, then boots again. */
+  powerOffUntil: number | undefined;
   /** AP_Arming::update's state, ms since boot (reset at every boot). */
   prearm: { lastRunMs: number; lastDisplayMs: number; reportImmediately: boolean; lastPassed: boolean };
   rebootCount: number;
@@ -204,6 +206,7 @@ export function createVehicleState(init: VehicleStateInit): VehicleState {
     linkDownUntil: -1,
     streams: new Map(),
     rebootAt: undefined,
+    powerOffUntil: undefined,
     prearm: { lastRunMs: -Infinity, lastDisplayMs: 0, reportImmediately: false, lastPassed: false },
     rebootCount: 0,
     nextTimesync: 0,

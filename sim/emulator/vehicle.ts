@@ -246,18 +246,46 @@ export class EmulatedVehicle extends EventEmitter {
     this.boot.requestReboot();
   }
 
+  // ───────────────────────────── the world around it ─────────────────────────────
+
+  /**
+   * A ground crew swaps the battery pack: only while disarmed on the ground (a crew does not reach a
+   * spinning or flying drone). Pulling the pack powers the flight controller down, so a swap is a power
+   * cycle: silence for `offS` sim seconds (default 10), then a fresh boot (new time_boot_ms, streams to be
+   * requested again, home set again once the EKF has its origin, ready after readyAfterS). AP_BattMonitor
+   * starts every boot with nothing consumed, so the new pack reads full (BATT_CAPACITY, SIM_BATT_VOLTAGE).
+   * Mission, fence, rally and parameters are in EEPROM and survive. Throws when the vehicle is armed or
+   * in the air, or already powered off.
+   */
+  swapBattery(opts: { offS?: number } = {}): void {
+    const s = this.s;
+    const offS = opts.offS ?? 10;
+    if (!(offS >= 0) || !Number.isFinite(offS)) throw new Error(`battery swap: offS must be a number of seconds ≥ 0, got ${offS}`);
+    if (s.powerOffUntil !== undefined) throw new Error(`vehicle ${s.sysid}: battery swap already under way (powered off)`);
+    if (s.isArmed) throw new Error(`vehicle ${s.sysid}: cannot swap the battery while armed; disarm first`);
+    if (!s.isLanded) throw new Error(`vehicle ${s.sysid}: cannot swap the battery in the air; land first`);
+    this.boot.powerCycle(offS);
+    this.emit('battery-swap', { offS });
+  }
+
+  /** False while the power is off during a battery swap. */
+  get powered(): boolean {
+    return this.s.powerOffUntil === undefined;
+  }
+
   // ───────────────────────────── transport side ─────────────────────────────
 
   /** A client attached (TCP accept, or UDP start): the firmware boots if it has not. */
   attach(port: Port, boots = true): void {
     this.link.ports.add(port);
-    if (!this.s.booted && boots) this.boot.boot();
+    if (!this.s.booted && boots && this.s.powerOffUntil === undefined) this.boot.boot();
   }
   detach(port: Port): void {
     this.link.detach(port);
   }
   /** Bytes from a link (each link has its own frame splitter, as interleaved streams would corrupt frames). */
   receive(bytes: Buffer, from?: Port): void {
+    if (this.s.powerOffUntil !== undefined) return; // the flight controller is unpowered: bytes reach nothing
     this.link.receive(bytes, from);
   }
 
@@ -270,6 +298,10 @@ export class EmulatedVehicle extends EventEmitter {
       s.rebootAt = undefined;
       this.boot.doReboot();
       return;
+    }
+    if (s.powerOffUntil !== undefined) {
+      if (now < s.powerOffUntil) return;
+      this.boot.powerOn();
     }
     if (!s.booted) return;
     this.boot.bootTimeline();

@@ -39,6 +39,11 @@ export interface ServiceConfig {
   weather: { windSpeedMs: number; windFromDeg: number; temperatureC: number };
   /** Demo: simulated-time factor of the emulated drones. */
   simSpeedup: number;
+  /**
+   * Demo: simulated seconds a drone stands landed and disarmed after a flight before its emulated ground
+   * crew swaps the battery (a power cycle onto a full pack). Simulated time, so the speed-up scales it.
+   */
+  simTurnaroundS: number;
   /** How long to wait for a vehicle's heartbeat when starting a flight (and between retries when re-attaching), ms. */
   vehicleTimeoutMs: number;
 }
@@ -72,6 +77,7 @@ export function defaultConfig(): ServiceConfig {
     dronesDir: join(root, 'missions', 'drones'),
     weather: { windSpeedMs: 3, windFromDeg: 270, temperatureC: 15 },
     simSpeedup: 5,
+    simTurnaroundS: 60,
     vehicleTimeoutMs: 15_000,
   };
 }
@@ -99,6 +105,7 @@ export const ENV_VARS = {
   MEDIDROP_WIND_FROM_DEG: 'weather.windFromDeg',
   MEDIDROP_TEMPERATURE_C: 'weather.temperatureC',
   MEDIDROP_SIM_SPEEDUP: 'simSpeedup',
+  MEDIDROP_SIM_TURNAROUND_S: 'simTurnaroundS',
   MEDIDROP_VEHICLE_TIMEOUT_MS: 'vehicleTimeoutMs',
 } as const;
 
@@ -259,6 +266,9 @@ function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, p
       break;
     case 'simSpeedup':
       v = num(0.1, 100);
+      break;
+    case 'simTurnaroundS':
+      v = num(0, 86_400);
       break;
     case 'vehicleTimeoutMs':
       v = num(100, 600_000, true);

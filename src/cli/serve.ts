@@ -15,6 +15,8 @@ import type { Repositories } from '../store/repositories.js';
 import { buildApp } from '../web/app.js';
 import { parseCommandArgs, readSmallTextFile, UsageError } from './common.js';
 import { createLogger } from '../log.js';
+import type { Emulator } from '../../sim/emulator/index.js';
+import { dropSurfaces } from './demo-world.js';
 
 const log = createLogger('serve');
 
@@ -26,6 +28,8 @@ const HELP = `usage: medidrop serve [options]
   --db FILE         SQLite database file (MEDIDROP_DB, default ./data/medidrop.sqlite)
   --config FILE     JSON configuration file (see README "Configuration")
   --speedup X       demo drones' simulated-time factor (MEDIDROP_SIM_SPEEDUP, default 5)
+  --turnaround S    demo drones' battery swap: simulated seconds landed and disarmed after a flight
+                    (MEDIDROP_SIM_TURNAROUND_S, default 60)
   -h, --help        this text
 `;
 
@@ -45,6 +49,7 @@ export async function run(args: string[]): Promise<number> {
     db: { type: 'string' },
     config: { type: 'string' },
     speedup: { type: 'string' },
+    turnaround: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -55,7 +60,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     config = loadConfig({
       ...(values.config ? { file: values.config } : {}),
-      overrides: { port: values.port, host: values.host, db: values.db, simSpeedup: values.speedup },
+      overrides: { port: values.port, host: values.host, db: values.db, simSpeedup: values.speedup, simTurnaroundS: values.turnaround },
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
@@ -83,7 +88,7 @@ export async function run(args: string[]): Promise<number> {
     }
     if (values.demo) {
       out.push(...(await ensureDemoUsers(store.repos)));
-      const sim = await startDemoDrones(parts, config.simSpeedup);
+      const sim = await startDemoDrones(parts, config.simSpeedup, { turnaroundS: config.simTurnaroundS });
       stops.push(sim.stop);
       out.push(...sim.lines);
     }
@@ -133,12 +138,18 @@ export async function ensureDemoUsers(repos: Repositories): Promise<string[]> {
 
 /**
  * One emulated drone per depot (or one per drone id the depot lists), started in this process on
- * OS-chosen TCP ports; drone records are created or pointed at the new ports.
+ * OS-chosen TCP ports; drone records are created or pointed at the new ports. Each drone's world has the
+ * map's rooftop drop points (demo-world.ts), and a ground crew swaps a drone's battery once it has stood
+ * landed and disarmed for `turnaroundS` simulated seconds after a flight (sim/emulator/ground-crew.ts).
  */
-export async function startDemoDrones(parts: ServiceParts, speedup: number): Promise<{ stop: () => Promise<void>; lines: string[] }> {
+export async function startDemoDrones(
+  parts: ServiceParts,
+  speedup: number,
+  opts: { turnaroundS?: number } = {},
+): Promise<{ stop: () => Promise<void>; lines: string[]; emulator?: Emulator }> {
   const map = parts.dispatcher.zoneMap()?.map;
   if (!map) return { stop: async () => undefined, lines: ['no zone map: no demo drones'] };
-  const { startEmulator } = await import('../../sim/emulator/index.js');
+  const { startEmulator, startGroundCrew } = await import('../../sim/emulator/index.js');
   const wanted: { id: string; depot: string; lat: number; lon: number; altM: number }[] = [];
   for (const [i, d] of map.depots.entries()) {
     const ids = d.drones.length ? d.drones : [`${slug(d.name, `depot${i + 1}`)}-1`];
@@ -166,7 +177,11 @@ export async function startDemoDrones(parts: ServiceParts, speedup: number): Pro
     }
   }
   const emu = await startEmulator({
-    vehicles: wanted.map((w) => ({ sysid: sysidOf.get(w.id)!, home: { lat: w.lat, lon: w.lon, altM: w.altM } })),
+    vehicles: wanted.map((w) => ({
+      sysid: sysidOf.get(w.id)!,
+      home: { lat: w.lat, lon: w.lon, altM: w.altM },
+      surfaces: dropSurfaces(map, w.altM),
+    })),
     speedup,
     readyAfterS: 10,
     wind: { speedMs: parts.dispatcher.weather.windSpeedMs, fromDeg: parts.dispatcher.weather.windFromDeg },
@@ -188,8 +203,27 @@ export async function startDemoDrones(parts: ServiceParts, speedup: number): Pro
       });
     lines.push(`  ${w.id} (sysid ${sysidOf.get(w.id)}) at ${w.depot}: ${url}`);
   });
+  const turnaroundS = opts.turnaroundS ?? 60;
+  const idOf = new Map(wanted.map((w) => [sysidOf.get(w.id)!, w.id]));
+  const crew = startGroundCrew(emu, {
+    turnaroundS,
+    onSwap: (s) =>
+      log.info(
+        { drone: idOf.get(s.sysid), sysid: s.sysid, remainingPct: s.before.remainingPct, consumedMah: s.before.consumedMah, groundS: Math.round(s.groundS) },
+        'demo ground crew: battery swapped (the drone power-cycles onto a full pack)',
+      ),
+    onError: (err, v) => log.warn({ drone: idOf.get(v.sysid), sysid: v.sysid, err: err.message }, 'demo ground crew: battery swap failed'),
+  });
+  lines.push(`  battery swap after ${turnaroundS} s (simulated) landed and disarmed; rooftop drop points are landing surfaces`);
   await parts.dispatcher.replanOpen('demo drones started');
-  return { stop: () => emu.stop(), lines };
+  return {
+    stop: async () => {
+      crew.stop();
+      await emu.stop();
+    },
+    lines,
+    emulator: emu,
+  };
 }
 
 function slug(s: string, fallback: string): string {

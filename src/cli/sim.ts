@@ -21,6 +21,7 @@ import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
 import { fromNE } from '../../sim/emulator/geo.js';
 import net from 'node:net';
 import { numberFlag, parseCommandArgs, UsageError } from './common.js';
+import { dropSurfaces } from './demo-world.js';
 import { createLogger } from '../log.js';
 import { parseSigningKey } from '../mavlink/signing.js';
 
@@ -42,9 +43,6 @@ const HELP = `usage: medidrop sim --map FILE --depot NAME [options]
                         ArduPilot's trusted channel (held by this command)
 
 prints one JSON line per drone, then runs until Ctrl-C; exit 2 on bad input`;
-
-/** Footprint radius given to a rooftop drop point, m. */
-const ROOF_RADIUS_M = 10;
 
 const OPTIONS = {
   map: { type: 'string' },
@@ -188,9 +186,7 @@ export async function run(
     ...(signingKey ? { signingKey, extraTcpPorts: [port === 0 ? 0 : port + 10 * i + 2] } : {}),
   }));
   // Rooftop drop points are surfaces a drone can land on (heights are above the depot's ground).
-  const surfaces = map.dropPoints
-    .filter((d) => d.heightM > 0)
-    .map((d) => ({ lat: d.position[1], lon: d.position[0], radiusM: ROOF_RADIUS_M, topAltM: altM + d.heightM }));
+  const surfaces = dropSurfaces(map, altM);
   const logger = createLogger('sim');
   let emu: Emulator;
   try {

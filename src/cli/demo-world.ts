@@ -1,0 +1,26 @@
+/**
+ * The emulated world of a zone map: its drop surfaces, in the form the vehicle emulator takes them.
+ * The emulator is an independent ArduCopter and knows nothing of zone maps, so the command line
+ * converts: every drop point standing above the ground (a rooftop, `heightM` > 0) becomes a raised
+ * disc the vehicle can touch down on — a payload place descends until it finds it (ArduCopter
+ * mode_auto.cpp / PayloadPlace::run: descend at PLDP_SPEED_DN until the thrust drops on touchdown),
+ * a NAV_LAND lands on it, a winch line rests its parcel on it.
+ *
+ * A drop point's `heightM` is above the ground of the depot the drone starts from (src/geo/types.ts, and
+ * the planner plans the descent against the depot's home that way), and the emulator's ground is flat at
+ * each vehicle's start altitude. So surfaces are made per depot: top = the depot's ground + heightM.
+ */
+import type { ZoneMap } from '../geo/types.js';
+import type { Surface } from '../../sim/emulator/index.js';
+
+/**
+ * Footprint radius given to a rooftop drop point, m: the map has a point, not the building's outline.
+ * 10 m holds the planner's release tolerance with room to spare and stays clear of the map's ground-level
+ * drop points (the closest is over 40 m from a rooftop in the example maps).
+ */
+export const ROOF_RADIUS_M = 10;
+
+/** The map's raised drop surfaces for a drone whose depot ground is at `groundAltM` (m AMSL). */
+export function dropSurfaces(map: ZoneMap, groundAltM: number, radiusM = ROOF_RADIUS_M): Surface[] {
+  return map.dropPoints.filter((d) => d.heightM > 0).map((d) => ({ lat: d.position[1], lon: d.position[0], radiusM, topAltM: groundAltM + d.heightM }));
+}
