@@ -399,15 +399,21 @@ class FlightRun {
    */
   private async checkVehicleConfig(): Promise<boolean> {
     const checks = requiredVehicleParams(this.o.plan);
-    const readings: ParamReading[] = [];
-    for (const check of checks) {
-      try {
-        readings.push({ check, value: await this.o.vehicle.getParam(check.param) });
-      } catch (err) {
-        readings.push({ check, error: err instanceof Error ? err.message : String(err) });
-      }
-      if (this.stopped()) return false;
+    // all of them in one pipelined exchange: one round trip, not one per parameter
+    let readings: ParamReading[];
+    try {
+      const got = checks.length > 0 ? await this.o.vehicle.readParams(checks.map((c) => c.param)) : [];
+      readings = checks.map((check, i) => {
+        const r = got[i];
+        if (!r) return { check, error: 'no answer in the batch read' };
+        return r.ok ? { check, value: r.value } : { check, error: r.error };
+      });
+    } catch (err) {
+      // the read was cancelled (the link closed): every check is unconfirmed
+      const error = err instanceof Error ? err.message : String(err);
+      readings = checks.map((check) => ({ check, error }));
     }
+    if (this.stopped()) return false;
     const problems = checkVehicleConfig(readings);
     if (problems.length === 0) {
       if (readings.length > 0)

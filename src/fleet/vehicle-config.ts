@@ -2,8 +2,8 @@
  * Pre-flight vehicle configuration check: does the vehicle have the hardware the plan's delivery
  * relies on? Pure: `requiredVehicleParams(plan)` says which parameters to read and what they must
  * be; `checkVehicleConfig(readings)` turns what the vehicle answered into problems a pilot can act on.
- * The flight runner reads the parameters (VehicleLink.getParam) after upload + verify and before
- * arming, and fails the flight when any check fails.
+ * The flight runner reads the parameters (VehicleLink.readParams: all in one pipelined exchange)
+ * after upload + verify and before arming, and fails the flight when any check fails.
  *
  * Why (see /work/shared/ARDUPILOT.md "Delivery in flight"):
  * - DO_WINCH does nothing on an ArduCopter without a winch (WINCH_TYPE = 0): the winch sequence's

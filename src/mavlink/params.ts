@@ -80,17 +80,19 @@ interface Job {
   requests: number;
 }
 
+/** One job's outcome: the vehicle's answer, or why there is none (step, tries, time spent, what it did report). */
+export type ParamOutcome = { ok: true; value: ParamValue } | { ok: false; error: string };
+
 /**
  * Run the jobs pipelined: up to PARAM_WINDOW requests in flight, each retried on its own schedule
- * until its answer or its deadline. Resolves with every answer in job order, or rejects naming each
- * job that got none (step, tries, time spent, and what the vehicle did report).
+ * until its answer or its deadline. Resolves with every job's outcome in job order; rejects only
+ * when cancelled.
  */
-function exchange(port: ParamPort, jobs: Job[], opts: ParamOptions): Promise<ParamValue[]> {
+function exchangeEach(port: ParamPort, jobs: Job[], opts: ParamOptions): Promise<ParamOutcome[]> {
   const ctx = retryContext(opts, { minTryMs: PARAM_MIN_TRY_MS });
   return new Promise((resolve, reject) => {
-    const results: ParamValue[] = new Array(jobs.length);
+    const results: ParamOutcome[] = new Array(jobs.length);
     const last: (ParamValue | undefined)[] = new Array(jobs.length);
-    const failures: string[] = [];
     const inFlight = new Map<number, RetryStep>();
     let next = 0;
     let requestsInFlight = 0;
@@ -105,7 +107,6 @@ function exchange(port: ParamPort, jobs: Job[], opts: ParamOptions): Promise<Par
       unsubscribe();
       opts.signal?.removeEventListener('abort', onAbort);
       if (err) reject(err);
-      else if (failures.length > 0) reject(new ParamError(failures.join('; ')));
       else resolve(results);
     };
     const settle = (i: number) => {
@@ -123,7 +124,7 @@ function exchange(port: ParamPort, jobs: Job[], opts: ParamOptions): Promise<Par
       if (!step.canRetry()) {
         const seen = last[i];
         const tail = seen ? `; vehicle reports ${seen.name} = ${seen.value}` : '';
-        failures.push(`${job.what}: no matching PARAM_VALUE from vehicle ${port.targetSysid} after ${step.summary()}${tail}`);
+        results[i] = { ok: false, error: `${job.what}: no matching PARAM_VALUE from vehicle ${port.targetSysid} after ${step.summary()}${tail}` };
         settle(i);
         return;
       }
@@ -153,7 +154,7 @@ function exchange(port: ParamPort, jobs: Job[], opts: ParamOptions): Promise<Par
         last[i] = v;
         if (!job.accept(v)) continue;
         step.answered();
-        results[i] = v;
+        results[i] = { ok: true, value: v };
         settle(i);
         for (const other of inFlight.values()) other.refresh();
       }
@@ -164,6 +165,14 @@ function exchange(port: ParamPort, jobs: Job[], opts: ParamOptions): Promise<Par
     if (jobs.length === 0) return finish();
     launch();
   });
+}
+
+/** exchangeEach, all or nothing: every answer in job order, or a rejection naming each job that got none. */
+async function exchange(port: ParamPort, jobs: Job[], opts: ParamOptions): Promise<ParamValue[]> {
+  const outcomes = await exchangeEach(port, jobs, opts);
+  const failures = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
+  if (failures.length > 0) throw new ParamError(failures.join('; '));
+  return outcomes.map((o) => (o as { ok: true; value: ParamValue }).value);
 }
 
 function readJob(port: ParamPort, name: string | string[]): Job {
@@ -189,6 +198,31 @@ export function readParams(port: ParamPort, names: (string | string[])[], opts: 
     return Promise.reject(err);
   }
   return exchange(port, jobs, opts);
+}
+
+/**
+ * Read several parameters in one pipelined exchange and report each on its own: its value, or why
+ * the vehicle did not give it (a name it does not know is never answered, GCS_Param.cpp) — one
+ * missing parameter does not hide the others. Outcomes in the order asked; rejects only when cancelled.
+ */
+export function readParamsEach(port: ParamPort, names: (string | string[])[], opts: ParamOptions = {}): Promise<ParamOutcome[]> {
+  const outcomes: (ParamOutcome | undefined)[] = new Array(names.length);
+  const jobs: Job[] = [];
+  const slots: number[] = [];
+  names.forEach((n, i) => {
+    try {
+      jobs.push(readJob(port, n));
+      slots.push(i);
+    } catch (err) {
+      outcomes[i] = { ok: false, error: (err as Error).message };
+    }
+  });
+  return exchangeEach(port, jobs, opts).then((got) => {
+    got.forEach((o, k) => {
+      outcomes[slots[k]!] = o;
+    });
+    return outcomes as ParamOutcome[];
+  });
 }
 
 export async function readParam(port: ParamPort, name: string | string[], opts: ParamOptions = {}): Promise<ParamValue> {

@@ -64,6 +64,9 @@ export interface PlanUploadReport {
   paramsSet: Record<string, number>;
 }
 
+/** One parameter read in a batch: its value, or why the vehicle did not report it (step, tries, time). */
+export type ParamReadResult = { ok: true; value: number } | { ok: false; error: string };
+
 /** One vehicle (sysid/compid) reached over a link. */
 export interface VehicleLink {
   readonly sysid: number;
@@ -94,6 +97,12 @@ export interface VehicleLink {
 
   getParam(name: string | string[]): Promise<number>;
   setParam(name: string | string[], value: number): Promise<number>;
+  /**
+   * Several parameters in as few round trips as the protocol allows (PARAM_REQUEST_READs pipelined,
+   * params.ts): each one's value, or why the vehicle did not give it, in the order asked. One
+   * parameter the vehicle lacks does not fail the others.
+   */
+  readParams(names: (string | string[])[]): Promise<ParamReadResult[]>;
 
   uploadItems(type: MissionType, items: MissionItem[], opts?: TransferOptions): Promise<TransferResult>;
   downloadItems(type: MissionType, opts?: TransferOptions): Promise<TransferResult<MissionItem[]>>;

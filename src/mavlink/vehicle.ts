@@ -6,10 +6,10 @@
 import type { VehicleEvent } from './telemetry.js';
 import { COPTER_MODE } from './telemetry.js';
 import type { MissionItem, MissionType, VehiclePlan } from '../missions/types.js';
-import type { CommandResult, PlanUploadReport, TransferOptions, TransferResult, VehicleLink } from './types.js';
+import type { CommandResult, ParamReadResult, PlanUploadReport, TransferOptions, TransferResult, VehicleLink } from './types.js';
 import { sendCommand, type CommandIntArgs, type CommandOptions } from './commands.js';
 import { StatusTextJoiner, toVehicleEvent, modeName } from './events.js';
-import { readParam, readParams, writeParam, writeParams, type ParamOptions, type ParamWrite } from './params.js';
+import { readParam, readParams, readParamsEach, writeParam, writeParams, type ParamOptions, type ParamWrite } from './params.js';
 import { RttEstimator, realClock, type Clock, type RetryOptions, type RetryPolicy } from './retry.js';
 import { uploadPlan } from './plan-upload.js';
 import { clearItemsReliably, downloadItemsReliably, uploadAndVerify, uploadItemsReliably } from './transfer-client.js';
@@ -384,6 +384,12 @@ export class MavlinkVehicle implements VehicleLink {
   /** Several parameters in one pipelined exchange (params.ts), values in the order asked. */
   async getParams(names: (string | string[])[]): Promise<number[]> {
     return (await this.serial('paramChain', () => readParams(this.port, names, this.popts()))).map((v) => v.value);
+  }
+
+  /** Several parameters in one pipelined exchange, each reported on its own (VehicleLink.readParams). */
+  async readParams(names: (string | string[])[]): Promise<ParamReadResult[]> {
+    const outcomes = await this.serial('paramChain', () => readParamsEach(this.port, names, this.popts()));
+    return outcomes.map((o) => (o.ok ? { ok: true, value: o.value.value } : o));
   }
 
   /** Several independent parameters set in one pipelined exchange; the values the vehicle reports, in order. */

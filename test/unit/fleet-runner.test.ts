@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { startFlight } from '../../src/fleet/flight-runner.js';
 import { MemoryFlightStore } from '../../src/fleet/store.js';
 import type { VehicleEvent } from '../../src/mavlink/telemetry.js';
-import type { CommandResult, PlanUploadReport, TransferResult, VehicleLink } from '../../src/mavlink/types.js';
+import type { CommandResult, ParamReadResult, PlanUploadReport, TransferResult, VehicleLink } from '../../src/mavlink/types.js';
 import type { MissionItem, VehiclePlan } from '../../src/missions/types.js';
 import { SYSID, referencePlan } from './fleet-fixtures.js';
 
@@ -97,6 +97,19 @@ class ScriptedVehicle implements VehicleLink {
     if (v === undefined) throw new Error(`read parameter ${n}: no matching PARAM_VALUE from vehicle ${SYSID}`);
     return v;
   }
+  /** Each batch read the runner asked for (one per vehicle check: all parameters at once). */
+  batches: string[][] = [];
+  async readParams(names: (string | string[])[]): Promise<ParamReadResult[]> {
+    this.batches.push(names.map((n) => (Array.isArray(n) ? n[0]! : n)));
+    return Promise.all(
+      names.map((n) =>
+        this.getParam(n).then(
+          (value): ParamReadResult => ({ ok: true, value }),
+          (err: Error): ParamReadResult => ({ ok: false, error: err.message }),
+        ),
+      ),
+    );
+  }
   async setParam(_n: string | string[], v: number): Promise<number> {
     return v;
   }
@@ -157,6 +170,8 @@ describe('flight runner', () => {
     expect(o.alerts[0]!.message).toMatch(/no winch configured \(WINCH_TYPE = 0\)/);
     // read after the verified upload; never waited to arm, never changed mode, never armed
     expect(v.calls).toEqual(['telemetry', 'upload', 'param WINCH_TYPE', 'param WINCH_RATE_MAX', 'param GRIP_ENABLE']);
+    // all three in one batch read (one pipelined exchange), not one round trip each
+    expect(v.batches).toEqual([['WINCH_TYPE', 'WINCH_RATE_MAX', 'GRIP_ENABLE']]);
     expect(v.armed).toBe(false);
     expect(store.transitions.get('W0')!.map((t) => [t.to, t.cause])).toEqual([
       ['uploading', 'upload started'],

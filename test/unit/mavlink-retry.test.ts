@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sendCommand, type CommandPort } from '../../src/mavlink/commands.js';
-import { PARAM_WINDOW, readParam, readParams, writeParams, type ParamPort } from '../../src/mavlink/params.js';
+import { PARAM_WINDOW, readParam, readParams, readParamsEach, writeParams, type ParamPort } from '../../src/mavlink/params.js';
 import { DEFAULT_RETRY, RetryStep, RttEstimator, resolvePolicy, type RetryPolicy } from '../../src/mavlink/retry.js';
 import { MSG, num, str, type Fields, type Message } from '../../src/mavlink/wire.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -209,6 +209,23 @@ describe('parameters, pipelined', () => {
     const tries = Number(/after (\d+) tries/.exec(String(err))![1]);
     expect(v.sentOf(MSG.PARAM_REQUEST_READ).filter((s) => str(s.fields, 'param_id') === 'NO_SUCH_PARAM')).toHaveLength(tries);
     expect(tries).toBeGreaterThan(20);
+  });
+
+  it('readParamsEach reports each parameter on its own: the known ones in one round trip, the unknown one with its reason', async () => {
+    const clock = new FakeClock();
+    const v = new ParamVehicle(clock, { oneWayMs: 25 });
+    v.params.set('WINCH_TYPE', 1);
+    v.params.set('GRIP_ENABLE', 1);
+    const t0 = clock.now();
+    const got = await clock.run(readParamsEach(v, ['WINCH_TYPE', 'WINCH_RATE_MAX', 'GRIP_ENABLE', 'bad name!'], { clock }));
+    expect(got[0]).toMatchObject({ ok: true, value: { name: 'WINCH_TYPE', value: 1 } });
+    expect(got[1]).toMatchObject({ ok: false });
+    expect((got[1] as { error: string }).error).toMatch(/^read parameter WINCH_RATE_MAX: no matching PARAM_VALUE from vehicle 1 after \d+ tries in 20\.0 s$/);
+    expect(got[2]).toMatchObject({ ok: true, value: { name: 'GRIP_ENABLE', value: 1 } });
+    expect(got[3]).toEqual({ ok: false, error: "'bad name!' is not a parameter name (1–16 letters, digits, _)" });
+    // every valid request went out at the start: one exchange, not one round trip each
+    const reads = v.sentOf(MSG.PARAM_REQUEST_READ).filter((s) => s.at === t0);
+    expect(reads.map((s) => str(s.fields, 'param_id')).sort()).toEqual(['GRIP_ENABLE', 'WINCH_RATE_MAX', 'WINCH_TYPE']);
   });
 
   it('writes in one round trip, matched by name and new value; a name with another spelling is read first', async () => {
