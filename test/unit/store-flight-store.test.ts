@@ -11,7 +11,8 @@ const MAP = parseZoneMap({
   type: 'FeatureCollection',
   features: [
     { type: 'Feature', properties: { kind: 'depot', name: 'Depot' }, geometry: { type: 'Point', coordinates: [113.6, 34.75] } },
-    { type: 'Feature', properties: { kind: 'drop-point', name: 'Gate' }, geometry: { type: 'Point', coordinates: [113.605, 34.753] } },
+    // 0.8 m north of where the request row says (34.753): the delivery is measured against the flown plan's point
+    { type: 'Feature', properties: { kind: 'drop-point', name: 'Gate' }, geometry: { type: 'Point', coordinates: [113.605, 34.7530072] } },
   ],
 });
 
@@ -45,6 +46,7 @@ function setUp() {
     );
     const m = repos.missions.create({
       requestId: req.id,
+      requestVersion: req.version,
       status: 'approved',
       zoneMapVersion: null,
       droneId: 'md-1',
