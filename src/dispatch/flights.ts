@@ -123,7 +123,6 @@ export class FlightManager {
     if (!request) throw notFound(`drop request ${mission.requestId}`);
     const requestId = request.id;
     const current = request.version;
-    const reviewedVersion = reviewed ?? mission.requestVersion;
     if (mission.status === 'approved') {
       const flightId = this.repos.flights.forMission(missionId)?.id ?? null;
       throw versionConflict('already-approved', `mission ${missionId} was already approved (flight ${flightId ?? 'unknown'})`, { missionId, flightId });
@@ -135,11 +134,12 @@ export class FlightManager {
       });
     }
     if (mission.status === 'rejected') throw versionConflict('mission-rejected', `mission ${missionId} was rejected`, { missionId });
-    if (reviewedVersion !== current) {
+    // (an approval without a version is judged by the mission's own version, just below)
+    if (reviewed !== undefined && reviewed !== current) {
       throw versionConflict(
         'request-edited',
-        `drop request ${requestId} was edited: you reviewed version ${reviewedVersion}, it is now version ${current}; review the new plan`,
-        { requestId, missionId, reviewedVersion, currentVersion: current },
+        `drop request ${requestId} was edited: you reviewed version ${reviewed}, it is now version ${current}; review the new plan`,
+        { requestId, missionId, reviewedVersion: reviewed, currentVersion: current },
         'requestVersion',
       );
     }
