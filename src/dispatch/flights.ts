@@ -233,7 +233,6 @@ export class FlightManager {
       throw conflict(`flight ${flightId} was aborted by ${live.abort.by} and is returning home; it cannot be ${action === 'pause' ? 'paused' : 'resumed'}`);
     if (action === 'resume' && live && live.paused === null) throw conflict(`flight ${flightId} is not paused`);
     if (action === 'pause' && live && live.paused !== null) throw conflict(`flight ${flightId} is already paused`);
-    this.repos.audit.append({ actorId: user.id, action: `flight.${action}`, subjectType: 'flight', subjectId: flightId, reason });
     try {
       if (action === 'abort') await control.abort(user.username, reason);
       else if (action === 'pause') await control.pause(user.username);
@@ -241,6 +240,8 @@ export class FlightManager {
     } catch (err) {
       throw new ServiceError('conflict', `${action} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
+    // audited once carried out: a refused command (409) changed nothing and is not a decision on record
+    this.repos.audit.append({ actorId: user.id, action: `flight.${action}`, subjectType: 'flight', subjectId: flightId, reason });
     if (action !== 'abort') {
       this.repos.flights.setPaused(flightId, action === 'pause');
       this.bus.publish({
