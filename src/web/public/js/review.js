@@ -344,7 +344,10 @@ else {
       '/api/events',
       {
         mission: (m) => {
-          if (!mission || String(m.id) !== String(missionId) || m.status === mission.status) return;
+          if (!mission) return;
+          // an edit supersedes this plan at once; the new plan follows when it is made: link to it then
+          const newPlan = m.requestId === mission.requestId && String(m.id) !== String(missionId) && m.status === 'awaiting-approval';
+          if (!newPlan && (String(m.id) !== String(missionId) || m.status === mission.status)) return;
           load();
         },
       },
