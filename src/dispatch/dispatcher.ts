@@ -138,7 +138,7 @@ export class Dispatcher {
     for (const r of this.deps.repos.requests.toReplan()) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const cur = this.deps.repos.requests.byId(r.id);
-      if (!cur || (cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
+      if (!cur || (cur.status !== 'planning' && cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
       const o = await this.planRequest(r.id, cause);
       out.push({ requestId: r.id, status: o.status });
     }
@@ -226,7 +226,9 @@ export class Dispatcher {
 
   /**
    * Plan (or re-plan) one request and store the outcome: the previous open mission is superseded,
-   * the new best plan becomes 'awaiting-approval' (or 'infeasible' with the reasons).
+   * the new best plan becomes 'awaiting-approval' (or 'infeasible' with the reasons). The mission
+   * records the request version it was planned for; a plan finished after the request changed
+   * (edited, cancelled, approved, planned again) is dropped, never stored over the newer state.
    */
   async planRequest(requestId: number, cause: string): Promise<PlanOutcome> {
     const { repos, bus } = this.deps;
@@ -236,8 +238,10 @@ export class Dispatcher {
     const best = tried.find((t) => t.plan !== null);
     const stale = (): PlanOutcome | null => {
       // changed while we planned (edited, cancelled, approved, or planned again): keep what is there
+      // (the version is what counts: two edits within one millisecond share an updatedAt)
       const now = repos.requests.byId(requestId);
-      if (now && now.updatedAt === request.updatedAt && now.missionId === request.missionId && now.status === request.status) return null;
+      if (now && now.version === request.version && now.updatedAt === request.updatedAt && now.missionId === request.missionId && now.status === request.status)
+        return null;
       const mission = now?.missionId != null ? repos.missions.byId(now.missionId) : null;
       return { status: now?.status ?? request.status, mission, reasons: now?.reasons ?? [] };
     };
@@ -245,11 +249,7 @@ export class Dispatcher {
     const outcome = repos.transaction((): PlanOutcome => {
       const keep = stale();
       if (keep) return keep;
-      superseded = request.missionId;
-      if (request.missionId !== null) {
-        const prev = repos.missions.byId(request.missionId);
-        if (prev && (prev.status === 'awaiting-approval' || prev.status === 'infeasible')) repos.missions.setStatus(prev.id, 'superseded');
-      }
+      superseded = repos.missions.supersedeOpen(request.id);
       if (!best || !best.plan) {
         repos.requests.setStatus(request.id, 'unservable', { reasons, missionId: null });
         return { status: 'unservable', mission: null, reasons };
@@ -265,6 +265,7 @@ export class Dispatcher {
       const feasible = plan.feasible && plan.vehiclePlan !== null;
       const mission = repos.missions.create({
         requestId: request.id,
+        requestVersion: request.version,
         status: feasible ? 'awaiting-approval' : 'infeasible',
         zoneMapVersion: this.map?.record.version ?? null,
         droneId: best.candidate.droneId,
@@ -282,6 +283,7 @@ export class Dispatcher {
         reason: cause,
         details: {
           missionId: mission.id,
+          requestVersion: request.version,
           droneId: best.candidate.droneId,
           depot: best.candidate.depot,
           marginPct: plan.marginPct,

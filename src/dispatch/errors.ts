@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../domain/words.js';
+import type { ErrorCode, VersionConflict } from '../domain/words.js';
 
 /**
  * A refused operation, with the API error code it maps to (bad-request → 400, forbidden → 403,
@@ -11,6 +11,8 @@ export class ServiceError extends Error {
     message: string,
     readonly field?: string,
     readonly issues?: { code: string; message: string; featureIndex?: number; featureName?: string }[],
+    /** A stable reason code and its parameters, for pages that translate the message. */
+    readonly detail?: { reason: string; params: Record<string, string | number | null> },
   ) {
     super(message);
   }
@@ -20,3 +22,6 @@ export const badRequest = (field: string, message: string) => new ServiceError('
 export const notFound = (what: string) => new ServiceError('not-found', `${what} not found`);
 export const conflict = (message: string, field?: string) => new ServiceError('conflict', message, field);
 export const forbidden = (message: string) => new ServiceError('forbidden', message);
+/** A 409 with a stable reason code and parameters (src/domain/words.ts VersionConflict), the message in English. */
+export const versionConflict = (reason: VersionConflict, message: string, params: Record<string, string | number | null>, field?: string) =>
+  new ServiceError('conflict', message, field, undefined, { reason, params });

@@ -144,10 +144,26 @@ export class FleetStarter implements FlightStarter {
       if (!h) throw new Error('the vehicle is not connected yet');
       return h;
     };
+    // An abort right after the approval finds the link still opening: it waits for the vehicle (as
+    // long as a start does) and stops the flight before anything is uploaded, rather than refusing
+    // and letting the flight it meant to stop take off.
+    const reached = async () => {
+      const h = this.handles.get(flightId);
+      if (h) return h;
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the vehicle is not connected yet')), this.opts.vehicleTimeoutMs ?? 15_000);
+      });
+      try {
+        return await Promise.race([handle, limit]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     return {
       done,
       abort: async (by, reason) => {
-        const r = await (await need()).abort(by, reason ?? undefined);
+        const r = await (await reached()).abort(by, reason ?? undefined);
         if (r && !r.ok) throw new Error(`vehicle refused: ${r.resultName}${r.reason ? ` (${r.reason})` : ''}`);
       },
       pause: async (by) => {

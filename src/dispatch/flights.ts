@@ -8,10 +8,10 @@ import type { FlightState as FleetState } from '../fleet/flight-state.js';
 import type { VehiclePlan } from '../missions/types.js';
 import type { DeliveryPlan } from '../planner/types.js';
 import type { Repositories } from '../store/repositories.js';
-import type { ServiceFlight, UserRecord } from '../store/records.js';
+import type { DroneRecord, MissionRecord, ServiceFlight, UserRecord } from '../store/records.js';
 import { PREFLIGHT_CHECKLIST, TERMINAL_STATUSES } from '../domain/words.js';
 import type { EventBus } from './events.js';
-import { ServiceError, badRequest, conflict, notFound } from './errors.js';
+import { ServiceError, badRequest, conflict, notFound, versionConflict } from './errors.js';
 import { createLogger } from '../log.js';
 
 const log = createLogger('flights');
@@ -80,23 +80,101 @@ export class FlightManager {
     return this.running.has(flightId);
   }
 
-  approve(pilot: UserRecord, missionId: number, checklist: string[]): ServiceFlight {
-    const mission = this.repos.missions.byId(missionId);
-    if (!mission) throw notFound(`mission ${missionId}`);
-    if (mission.status !== 'awaiting-approval') throw conflict(`mission ${missionId} is ${mission.status}; only a mission awaiting approval can be approved`);
+  /**
+   * Approve a mission: the pilot names the mission and the request version reviewed. The approval,
+   * the approved mission, the request in flight and the new flight are stored in one transaction,
+   * and only when that mission is the request's current plan, made for the request's current version
+   * (which is `requestVersion` when the pilot gives it). Otherwise 409 with a stable reason
+   * (VersionConflict in src/domain/words.ts). Omitting `requestVersion` approves the mission's own
+   * version, which is still checked against the request: a mission id is never reused for another
+   * version, and an edit supersedes the mission in the same transaction as the edit.
+   */
+  approve(pilot: UserRecord, missionId: number, checklist: string[], requestVersion?: number): ServiceFlight {
     const known = new Set(PREFLIGHT_CHECKLIST.map((c) => c.id));
     const unknown = checklist.filter((c) => !known.has(c));
-    if (unknown.length) throw badRequest('checklist', `checklist has unknown item(s): ${unknown.join(', ')}`);
     const missing = PREFLIGHT_CHECKLIST.filter((c) => !checklist.includes(c.id));
-    if (missing.length) throw badRequest('checklist', `tick every pre-flight check first; missing: ${missing.map((c) => c.id).join(', ')}`);
-    if (!mission.plan.vehiclePlan) throw conflict(`mission ${missionId} has no vehicle plan`);
-    const drone = this.repos.drones.byId(mission.droneId);
-    if (!drone || !drone.enabled) throw conflict(`drone ${mission.droneId} is not available (removed or disabled); the request will be re-planned`);
-    const busy = this.repos.flights.list({ unfinished: true }).find((f) => f.droneId === drone.id);
-    if (busy) throw conflict(`drone ${drone.id} is still flying flight ${busy.id} (request ${busy.requestId}); approve when it has landed`);
+    const { flight, mission } = this.repos.transaction(() => {
+      const mission = this.currentMission(missionId, requestVersion);
+      if (unknown.length) throw badRequest('checklist', `checklist has unknown item(s): ${unknown.join(', ')}`);
+      if (missing.length) throw badRequest('checklist', `tick every pre-flight check first; missing: ${missing.map((c) => c.id).join(', ')}`);
+      if (!mission.plan.vehiclePlan) throw conflict(`mission ${missionId} has no vehicle plan`);
+      const drone = this.repos.drones.byId(mission.droneId);
+      if (!drone || !drone.enabled) throw conflict(`drone ${mission.droneId} is not available (removed or disabled); the request will be re-planned`);
+      const busy = this.repos.flights.list({ unfinished: true }).find((f) => f.droneId === drone.id);
+      if (busy) throw conflict(`drone ${drone.id} is still flying flight ${busy.id} (request ${busy.requestId}); approve when it has landed`);
+      return { mission, flight: this.storeApproval(pilot, mission, drone, checklist) };
+    });
+    this.bus.publish({ type: 'mission', missionId });
+    this.bus.publish({ type: 'request', requestId: mission.requestId });
+    this.bus.publish({ type: 'flight', flightId: flight.id, requestId: flight.requestId });
+    this.launch(flight, mission.plan, null);
+    return flight;
+  }
+
+  /**
+   * The mission, if it is the one plan that may be approved now: awaiting approval, the request's
+   * current mission, planned for the request's current version, and that version is the one the
+   * pilot reviewed. Otherwise a 409 saying which of these failed, naming both versions.
+   */
+  private currentMission(missionId: number, reviewed: number | undefined): MissionRecord {
+    const mission = this.repos.missions.byId(missionId);
+    if (!mission) throw notFound(`mission ${missionId}`);
+    const request = this.repos.requests.byId(mission.requestId);
+    if (!request) throw notFound(`drop request ${mission.requestId}`);
+    const requestId = request.id;
+    const current = request.version;
+    if (mission.status === 'approved') {
+      const flightId = this.repos.flights.forMission(missionId)?.id ?? null;
+      throw versionConflict('already-approved', `mission ${missionId} was already approved (flight ${flightId ?? 'unknown'})`, { missionId, flightId });
+    }
+    if (request.status === 'cancelled') {
+      throw versionConflict('request-cancelled', `drop request ${requestId} was cancelled by the officer; mission ${missionId} will not fly`, {
+        requestId,
+        missionId,
+      });
+    }
+    if (mission.status === 'rejected') throw versionConflict('mission-rejected', `mission ${missionId} was rejected`, { missionId });
+    // (an approval without a version is judged by the mission's own version, just below)
+    if (reviewed !== undefined && reviewed !== current) {
+      throw versionConflict(
+        'request-edited',
+        `drop request ${requestId} was edited: you reviewed version ${reviewed}, it is now version ${current}; review the new plan`,
+        { requestId, missionId, reviewedVersion: reviewed, currentVersion: current },
+        'requestVersion',
+      );
+    }
+    if (mission.status === 'superseded' || request.missionId !== missionId || mission.requestVersion !== current) {
+      throw versionConflict(
+        'mission-superseded',
+        `mission ${missionId} was planned for version ${mission.requestVersion} of drop request ${requestId} and has been superseded` +
+          (request.missionId !== null && request.missionId !== missionId ? ` by mission ${request.missionId}` : '') +
+          ` (the request is at version ${current}${request.status === 'planning' ? ', being planned again' : ''}); review the current plan`,
+        { missionId, requestId, missionVersion: mission.requestVersion, currentVersion: current, currentMissionId: request.missionId },
+      );
+    }
+    if (mission.status === 'infeasible') throw versionConflict('mission-infeasible', `mission ${missionId} cannot be flown`, { missionId });
+    if (mission.status !== 'awaiting-approval' || request.status !== 'awaiting-approval') {
+      throw versionConflict('request-not-open', `drop request ${requestId} is ${request.status}; only a request awaiting approval can be approved`, {
+        requestId,
+        status: request.status,
+      });
+    }
+    return mission;
+  }
+
+  private storeApproval(pilot: UserRecord, mission: MissionRecord, drone: DroneRecord, checklist: string[]): ServiceFlight {
+    const missionId = mission.id;
     const at = this.repos.now();
-    const flight = this.repos.transaction(() => {
-      this.repos.missions.recordApproval({ missionId, decision: 'approved', userId: pilot.id, checklist, reason: null, at });
+    return this.repos.transaction(() => {
+      this.repos.missions.recordApproval({
+        missionId,
+        requestVersion: mission.requestVersion,
+        decision: 'approved',
+        userId: pilot.id,
+        checklist,
+        reason: null,
+        at,
+      });
       this.repos.missions.setStatus(missionId, 'approved');
       this.repos.requests.setStatus(mission.requestId, 'in-flight', { statusReason: null });
       const f = this.repos.flights.create({
@@ -113,15 +191,10 @@ export class FlightManager {
         action: 'mission.approve',
         subjectType: 'mission',
         subjectId: missionId,
-        details: { flightId: f.id, droneId: drone.id, checklist },
+        details: { flightId: f.id, droneId: drone.id, requestId: mission.requestId, requestVersion: mission.requestVersion, checklist },
       });
       return this.repos.flights.byId(f.id)!;
     });
-    this.bus.publish({ type: 'mission', missionId });
-    this.bus.publish({ type: 'request', requestId: mission.requestId });
-    this.bus.publish({ type: 'flight', flightId: flight.id, requestId: flight.requestId });
-    this.launch(flight, mission.plan, null);
-    return flight;
   }
 
   reject(pilot: UserRecord, missionId: number, reason: string): void {
@@ -130,7 +203,15 @@ export class FlightManager {
     if (mission.status !== 'awaiting-approval' && mission.status !== 'infeasible')
       throw conflict(`mission ${missionId} is ${mission.status}; it can no longer be rejected`);
     this.repos.transaction(() => {
-      this.repos.missions.recordApproval({ missionId, decision: 'rejected', userId: pilot.id, checklist: [], reason, at: this.repos.now() });
+      this.repos.missions.recordApproval({
+        missionId,
+        requestVersion: mission.requestVersion,
+        decision: 'rejected',
+        userId: pilot.id,
+        checklist: [],
+        reason,
+        at: this.repos.now(),
+      });
       this.repos.missions.setStatus(missionId, 'rejected');
       this.repos.requests.setStatus(mission.requestId, 'rejected', { statusReason: reason });
       this.repos.audit.append({ actorId: pilot.id, action: 'mission.reject', subjectType: 'mission', subjectId: missionId, reason });
@@ -152,7 +233,6 @@ export class FlightManager {
       throw conflict(`flight ${flightId} was aborted by ${live.abort.by} and is returning home; it cannot be ${action === 'pause' ? 'paused' : 'resumed'}`);
     if (action === 'resume' && live && live.paused === null) throw conflict(`flight ${flightId} is not paused`);
     if (action === 'pause' && live && live.paused !== null) throw conflict(`flight ${flightId} is already paused`);
-    this.repos.audit.append({ actorId: user.id, action: `flight.${action}`, subjectType: 'flight', subjectId: flightId, reason });
     try {
       if (action === 'abort') await control.abort(user.username, reason);
       else if (action === 'pause') await control.pause(user.username);
@@ -160,6 +240,8 @@ export class FlightManager {
     } catch (err) {
       throw new ServiceError('conflict', `${action} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
+    // audited once carried out: a refused command (409) changed nothing and is not a decision on record
+    this.repos.audit.append({ actorId: user.id, action: `flight.${action}`, subjectType: 'flight', subjectId: flightId, reason });
     if (action !== 'abort') {
       this.repos.flights.setPaused(flightId, action === 'pause');
       this.bus.publish({

@@ -41,6 +41,8 @@ export interface FlightDeliveryView {
   at: string;
   lat: number;
   lon: number;
+  /** The drop point of the mission that flew (null for deliveries stored before it was kept). */
+  dropPoint: { lat: number; lon: number } | null;
   distanceM: number;
   confirmedAt: string | null;
 }

@@ -1,6 +1,11 @@
 /**
  * Drop requests: queue (idempotent), edit and cancel before approval, hand-over codes. Each change
  * is written (with its audit entry) before the caller is answered, then planned at once.
+ *
+ * One approved version: an edit that changes anything makes the next version of the request and, in
+ * the same transaction, supersedes the mission planned for the previous one and puts the request
+ * back to 'planning'. There is no moment at which the old plan can still be approved; the pilot
+ * approves the new plan once it is made (src/dispatch/flights.ts checks the version).
  */
 import { createHash, createHmac } from 'node:crypto';
 import { hashHandoverCode, normaliseCode, verifyHandoverCode } from '../fleet/delivery.js';
@@ -9,9 +14,9 @@ import type { DropRequestInput, DropRequestRecord, UserRecord } from '../store/r
 import type { DropRequestFields, RequestStatus } from '../domain/words.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { EventBus } from './events.js';
-import { ServiceError, badRequest, conflict, notFound } from './errors.js';
+import { ServiceError, badRequest, conflict, notFound, versionConflict } from './errors.js';
 
-const EDITABLE: readonly RequestStatus[] = ['awaiting-approval', 'unservable'];
+const EDITABLE: readonly RequestStatus[] = ['planning', 'awaiting-approval', 'unservable'];
 
 export class RequestService {
   /** Plans being made for just-created requests (a replayed submit waits for its request's plan). */
@@ -48,7 +53,7 @@ export class RequestService {
       created = this.repos.transaction(() => {
         const again = this.repos.requests.byIdempotencyKey(officer.id, idempotencyKey);
         if (again) throw new Replay(again);
-        const r = this.repos.requests.create(input, 'unservable');
+        const r = this.repos.requests.create(input, 'planning');
         this.repos.requests.rememberIdempotencyKey(officer.id, idempotencyKey, bodyHash, r.id);
         this.repos.audit.append({
           actorId: officer.id,
@@ -101,7 +106,12 @@ export class RequestService {
     return { request: this.repos.requests.byId(seen.requestId)!, replay: true };
   }
 
-  /** Officer edits own request before approval; re-planned at once. */
+  /**
+   * Officer edits own request before approval. An edit that changes nothing keeps the version and the
+   * plan. Otherwise, in ONE transaction: the fields are stored as the next version, the open mission
+   * (planned for the previous version) is superseded and the request goes back to 'planning'; then it
+   * is re-planned. An edit after approval is refused (409 'request-not-editable').
+   */
   async update(officer: UserRecord, id: number, patch: Partial<DropRequestFields>): Promise<DropRequestRecord> {
     const cur = this.ownedOpen(officer, id);
     const merged: DropRequestFields = {
@@ -114,32 +124,46 @@ export class RequestService {
       notes: patch.notes ?? cur.notes,
     };
     const input = this.toInput(officer.id, merged);
-    this.repos.transaction(() => {
-      this.repos.requests.updateFields(id, input);
+    const changed = changedFields(cur, input);
+    if (changed.length === 0) return cur;
+    const { superseded } = this.repos.transaction(() => {
+      // checked again inside the transaction that writes: what is stored is what was checked
+      const before = this.ownedOpen(officer, id);
+      const version = this.repos.requests.updateFields(id, input);
+      const superseded = this.repos.missions.supersedeOpen(id);
+      this.repos.requests.setStatus(id, 'planning', { statusReason: null, reasons: [], missionId: null });
       this.repos.audit.append({
         actorId: officer.id,
         action: 'request.update',
         subjectType: 'request',
         subjectId: id,
-        details: { fields: Object.keys(patch) },
+        details: { fields: changed, version, previousVersion: before.version, supersededMissionId: superseded },
       });
+      return { version, superseded };
     });
+    this.bus.publish({ type: 'request', requestId: id });
+    if (superseded !== null) this.bus.publish({ type: 'mission', missionId: superseded });
     await this.dispatcher.planRequest(id, 'request edited');
     return this.repos.requests.byId(id)!;
   }
 
   cancel(officer: UserRecord, id: number, reason: string | null): DropRequestRecord {
-    const cur = this.ownedOpen(officer, id);
-    this.repos.transaction(() => {
-      if (cur.missionId !== null) {
-        const m = this.repos.missions.byId(cur.missionId);
-        if (m && (m.status === 'awaiting-approval' || m.status === 'infeasible')) this.repos.missions.setStatus(m.id, 'superseded');
-      }
+    const superseded = this.repos.transaction(() => {
+      const cur = this.ownedOpen(officer, id);
+      const mission = this.repos.missions.supersedeOpen(id);
       this.repos.requests.setStatus(id, 'cancelled', { statusReason: reason ?? 'cancelled by the officer' });
-      this.repos.audit.append({ actorId: officer.id, action: 'request.cancel', subjectType: 'request', subjectId: id, reason });
+      this.repos.audit.append({
+        actorId: officer.id,
+        action: 'request.cancel',
+        subjectType: 'request',
+        subjectId: id,
+        reason,
+        details: { version: cur.version, supersededMissionId: mission },
+      });
+      return mission;
     });
     this.bus.publish({ type: 'request', requestId: id });
-    if (cur.missionId !== null) this.bus.publish({ type: 'mission', missionId: cur.missionId });
+    if (superseded !== null) this.bus.publish({ type: 'mission', missionId: superseded });
     return this.repos.requests.byId(id)!;
   }
 
@@ -172,7 +196,12 @@ export class RequestService {
   private ownedOpen(officer: UserRecord, id: number): DropRequestRecord {
     const cur = this.repos.requests.byId(id);
     if (!cur || cur.officerId !== officer.id) throw notFound(`drop request ${id}`);
-    if (!EDITABLE.includes(cur.status)) throw conflict(`drop request ${id} is ${cur.status}; it can only be changed before a pilot approves it`);
+    if (!EDITABLE.includes(cur.status)) {
+      throw versionConflict('request-not-editable', `drop request ${id} is ${cur.status}; it can only be changed before a pilot approves it`, {
+        requestId: id,
+        status: cur.status,
+      });
+    }
     return cur;
   }
 
@@ -192,6 +221,19 @@ export class RequestService {
       notes: (body.notes ?? '').trim(),
     };
   }
+}
+
+/** The fields an edit changes, by their API names (dropPoint for its name or position). */
+function changedFields(cur: DropRequestRecord, next: DropRequestInput): string[] {
+  const out: string[] = [];
+  if (cur.recipient !== next.recipient) out.push('recipient');
+  if (cur.phone !== next.phone) out.push('phone');
+  if (cur.dropPointName !== next.dropPointName || cur.lat !== next.lat || cur.lon !== next.lon) out.push('dropPoint');
+  if (cur.medicine !== next.medicine) out.push('medicine');
+  if (cur.weightKg !== next.weightKg) out.push('weightKg');
+  if (cur.urgency !== next.urgency) out.push('urgency');
+  if (cur.notes !== next.notes) out.push('notes');
+  return out;
 }
 
 class Replay extends Error {

@@ -26,6 +26,7 @@ export const URGENCY_ORDER: Record<Urgency, number> = { critical: 0, urgent: 1, 
 
 /**
  * A drop request's status:
+ * - 'planning': just queued or just edited; its plan is being made (no mission can be approved meanwhile)
  * - 'awaiting-approval': a feasible plan waits for a pilot
  * - 'unservable': no depot × drone can do it; the reasons say why (re-planned when the map or drones change)
  * - 'rejected': a pilot rejected the plan
@@ -34,7 +35,7 @@ export const URGENCY_ORDER: Record<Urgency, number> = { critical: 0, urgent: 1, 
  * - 'failed': the flight was aborted or failed before the drop
  * - 'cancelled': withdrawn by the officer
  */
-export type RequestStatus = 'awaiting-approval' | 'unservable' | 'rejected' | 'in-flight' | 'delivered' | 'failed' | 'cancelled';
+export type RequestStatus = 'planning' | 'awaiting-approval' | 'unservable' | 'rejected' | 'in-flight' | 'delivered' | 'failed' | 'cancelled';
 
 /** A mission's status: the plan for one drop request on one drone, awaiting a pilot's decision. */
 export type MissionStatus = 'awaiting-approval' | 'approved' | 'rejected' | 'superseded' | 'infeasible';
@@ -90,6 +91,39 @@ export const PREFLIGHT_CHECKLIST: ChecklistItem[] = [
   { id: 'payload', label: 'Parcel weighed and secured in the release' },
   { id: 'drop-zone', label: 'Drop point clear; recipient told to keep away until the drone leaves' },
   { id: 'propellers', label: 'Propellers and frame inspected' },
+];
+
+/**
+ * Why an approval (or an edit) was refused with 409, as a stable code the pages translate with the
+ * error's params (src/web/public/i18n: `conflict.<code>`). An approval names the mission and the
+ * request version the pilot reviewed; it goes through only when both are still current.
+ * - 'request-edited': the request was edited since (params requestId, reviewedVersion, currentVersion)
+ * - 'mission-superseded': a newer plan replaced this mission (params missionId, requestId, missionVersion, currentVersion)
+ * - 'request-cancelled': the officer cancelled the request (params requestId)
+ * - 'already-approved': the mission was already approved (params missionId, flightId)
+ * - 'mission-rejected': a pilot rejected the mission (params missionId)
+ * - 'mission-infeasible': the plan cannot be flown (params missionId)
+ * - 'request-not-open': the request is past approval (params requestId, status)
+ * - 'request-not-editable': an edit or cancel after approval (params requestId, status)
+ */
+export type VersionConflict =
+  | 'request-edited'
+  | 'mission-superseded'
+  | 'request-cancelled'
+  | 'already-approved'
+  | 'mission-rejected'
+  | 'mission-infeasible'
+  | 'request-not-open'
+  | 'request-not-editable';
+export const VERSION_CONFLICTS: readonly VersionConflict[] = [
+  'request-edited',
+  'mission-superseded',
+  'request-cancelled',
+  'already-approved',
+  'mission-rejected',
+  'mission-infeasible',
+  'request-not-open',
+  'request-not-editable',
 ];
 
 /** What went wrong, as the service answers it (HTTP status in the API contract). */

@@ -9,7 +9,8 @@ import type { DeliveryRecord } from '../fleet/delivery.js';
 import type { FlightState, Transition } from '../fleet/flight-state.js';
 import type { FlightRecord, FlightStore, TrackPoint } from '../fleet/store.js';
 import type { FlightStatus } from '../domain/words.js';
-import type { StoredTrackPoint } from './records.js';
+import { distanceM } from '../geo/spherical.js';
+import type { MissionRecord, StoredTrackPoint } from './records.js';
 import type { Repositories } from './repositories.js';
 
 export interface FlightStoreEvents {
@@ -20,6 +21,17 @@ export interface FlightStoreEvents {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Where the flown mission told the vehicle to release the parcel: the delivery item of its vehicle
+ * plan (what was uploaded and flown), else the plan's drop point.
+ */
+export function flownDropPoint(mission: MissionRecord): { lat: number; lon: number } | null {
+  const d = mission.plan?.vehiclePlan?.delivery;
+  if (d && Number.isFinite(d.lat) && Number.isFinite(d.lon)) return { lat: d.lat, lon: d.lon };
+  const p = mission.plan?.dropPoint?.position;
+  return p ? { lat: p[1], lon: p[0] } : null;
+}
 
 export class SqliteFlightStore implements FlightStore {
   constructor(
@@ -76,18 +88,31 @@ export class SqliteFlightStore implements FlightStore {
     this.events.alert?.(f.id, f.requestId, alert);
   }
 
+  /**
+   * A delivery that counted is recorded where the vehicle released the parcel (its telemetry at the
+   * release), against the drop point of the mission this flight flew, never the request row (which
+   * holds whatever the officer typed last). The distance is measured here between those two.
+   */
   saveDelivery(flightId: string, delivery: DeliveryRecord): void {
     const f = this.flight(flightId);
     const release = delivery.release;
     if (delivery.delivered && release) {
       this.repos.transaction(() => {
+        const mission = this.repos.missions.byId(f.missionId);
+        // (the runner's planned point is the same vehicle plan's; it stands in only if the mission lost its plan)
+        const drop = (mission ? flownDropPoint(mission) : null) ?? { lat: delivery.planned.lat, lon: delivery.planned.lon };
+        // to the centimetre: GLOBAL_POSITION_INT gives lat/lon in degE7 (≈ 1.1 cm), finer is noise
+        const distance = Math.round(distanceM([drop.lon, drop.lat], [release.lon, release.lat]) * 100) / 100;
         const fresh = this.repos.flights.recordDelivery({
           flightId: f.id,
           requestId: f.requestId,
+          missionId: f.missionId,
           at: iso(delivery.deliveredAt ?? release.t),
           lat: release.lat,
           lon: release.lon,
-          distanceM: release.distanceM,
+          dropLat: drop.lat,
+          dropLon: drop.lon,
+          distanceM: distance,
           cause: release.text,
         });
         const req = this.repos.requests.byId(f.requestId);
@@ -99,7 +124,14 @@ export class SqliteFlightStore implements FlightStore {
             subjectType: 'request',
             subjectId: req.id,
             reason: release.text,
-            details: { flightId: f.id, distanceM: release.distanceM },
+            details: {
+              flightId: f.id,
+              missionId: f.missionId,
+              requestVersion: mission?.requestVersion ?? null,
+              release: { lat: release.lat, lon: release.lon },
+              dropPoint: drop,
+              distanceM: distance,
+            },
           });
         }
       });

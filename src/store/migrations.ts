@@ -201,6 +201,28 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 `,
   },
+  {
+    version: 2,
+    name: 'request versions: a mission and its approval name the request version; a delivery keeps the drop point it flew to',
+    // Every edit of a drop request makes a new version. A mission records the version it was planned
+    // for and an approval the version it approved, so that a plan made for an older version can never
+    // be approved (src/dispatch/flights.ts). A delivery keeps the mission that flew and that mission's
+    // drop point, so that it never takes the drop point from a request row edited since.
+    sql: `
+ALTER TABLE drop_requests ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE missions ADD COLUMN request_version INTEGER;
+UPDATE missions SET request_version = (SELECT r.version FROM drop_requests r WHERE r.id = missions.request_id);
+ALTER TABLE approvals ADD COLUMN request_version INTEGER;
+UPDATE approvals SET request_version = (SELECT m.request_version FROM missions m WHERE m.id = approvals.mission_id);
+ALTER TABLE deliveries ADD COLUMN mission_id INTEGER REFERENCES missions(id);
+ALTER TABLE deliveries ADD COLUMN drop_lat REAL;
+ALTER TABLE deliveries ADD COLUMN drop_lon REAL;
+UPDATE deliveries SET mission_id = (SELECT f.mission_id FROM flights f WHERE f.id = deliveries.flight_id);
+UPDATE deliveries SET
+  drop_lat = (SELECT json_extract(m.plan_json, '$.vehiclePlan.delivery.lat') FROM missions m WHERE m.id = deliveries.mission_id),
+  drop_lon = (SELECT json_extract(m.plan_json, '$.vehiclePlan.delivery.lon') FROM missions m WHERE m.id = deliveries.mission_id);
+`,
+  },
 ];
 
 export class MigrationError extends Error {

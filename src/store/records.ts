@@ -60,6 +60,11 @@ export interface DropRequestInput {
 
 export interface DropRequestRecord extends DropRequestInput {
   id: number;
+  /**
+   * 1 when created; every edit makes the next version. A mission is planned for one version and an
+   * approval names the version it approves (a plan for an older version can never be approved).
+   */
+  version: number;
   status: RequestStatus;
   statusReason: string | null;
   reasons: Reason[];
@@ -86,6 +91,8 @@ export interface PlanningConditions {
 
 export interface MissionInput {
   requestId: number;
+  /** The version of the request this plan was made for. */
+  requestVersion: number;
   status: MissionStatus;
   zoneMapVersion: number | null;
   droneId: string;
@@ -102,6 +109,8 @@ export interface MissionRecord extends MissionInput {
 
 export interface ApprovalRecord {
   missionId: number;
+  /** The request version the pilot approved (the mission's; null only for decisions stored before versions existed). */
+  requestVersion: number | null;
   decision: 'approved' | 'rejected';
   userId: number;
   checklist: string[];
@@ -164,9 +173,16 @@ export type StoredTrackPoint = Pick<TrackPoint, 't' | 'lat' | 'lon' | 'relAltM' 
 export interface CompletedDelivery {
   flightId: number;
   requestId: number;
+  /** The mission the flight flew (null only for deliveries stored before this was kept). */
+  missionId: number | null;
   at: string;
+  /** Where the vehicle was when it released the parcel (its telemetry at the release). */
   lat: number;
   lon: number;
+  /** The drop point of the mission that flew (null only for deliveries stored before this was kept). */
+  dropLat: number | null;
+  dropLon: number | null;
+  /** Between the release position and the flown mission's drop point, m. */
   distanceM: number;
   cause: string;
   confirmedAt: string | null;

@@ -68,7 +68,7 @@ export type { FlightAlertView, FlightDeliveryView, FlightLiveEvents, FlightPosit
 export const RoleSchema = StringEnum(['officer', 'pilot', 'admin']);
 export const LangSchema = StringEnum(['zh-CN', 'en']);
 export const UrgencySchema = StringEnum(['critical', 'urgent', 'routine']);
-export const RequestStatusSchema = StringEnum(['awaiting-approval', 'unservable', 'rejected', 'in-flight', 'delivered', 'failed', 'cancelled']);
+export const RequestStatusSchema = StringEnum(['planning', 'awaiting-approval', 'unservable', 'rejected', 'in-flight', 'delivered', 'failed', 'cancelled']);
 export const MissionStatusSchema = StringEnum(['awaiting-approval', 'approved', 'rejected', 'superseded', 'infeasible']);
 export const FlightStatusSchema = StringEnum([
   'approved',
@@ -164,7 +164,16 @@ export const FlightProgressViewSchema = Type.Object(
   { description: "Upload/arming progress while 'uploading'…'arming': e.g. phase 'upload' 12 / 20." },
 );
 export const FlightDeliveryViewSchema = Type.Object(
-  { at: Type.String(), lat: Type.Number(), lon: Type.Number(), distanceM: Type.Number(), confirmedAt: Nullable(Type.String()) },
+  {
+    at: Type.String(),
+    lat: Type.Number({ description: 'Where the vehicle was when it released the parcel (its telemetry at the release).' }),
+    lon: Type.Number(),
+    dropPoint: Nullable(Type.Object({ lat: Type.Number(), lon: Type.Number() }), {
+      description: 'The drop point of the mission that flew (null for deliveries stored before it was kept).',
+    }),
+    distanceM: Type.Number({ description: "Between the release position and the flown mission's drop point." }),
+    confirmedAt: Nullable(Type.String()),
+  },
   { description: 'Where and when the parcel was released, and when the recipient confirmed it.' },
 );
 /** What a live flight publishes, by SSE event name (GET /api/flights/:id/events adds a first `snapshot`). */
@@ -184,6 +193,13 @@ export const ApiErrorSchema = Type.Object({
   error: Type.Object({
     code: ErrorCodeSchema,
     message: Type.String({ description: 'English, says what is wrong and where.' }),
+    reason: Type.Optional(
+      Type.String({
+        description:
+          "A stable reason code the pages translate with `params` (409 on approve/edit/cancel: 'request-edited', 'mission-superseded', 'request-cancelled', 'already-approved', 'mission-rejected', 'mission-infeasible', 'request-not-open', 'request-not-editable').",
+      }),
+    ),
+    params: Type.Optional(Type.Record(Type.String(), Nullable(Type.Union([Type.String(), Type.Number()])), { description: 'The values the reason names.' })),
     field: Type.Optional(Type.String({ description: 'The offending field as a dotted path ("dropPoint.lat", "features[3].properties.kind").' })),
     issues: Type.Optional(Type.Array(MapIssueSchema, { description: 'PUT /api/zone-map: every problem found (feature index and name).' })),
   }),
@@ -391,6 +407,7 @@ export type DropRequestPatchBody = Static<typeof DropRequestPatchBodySchema>;
 //   → 200 DropRequestView with status 'cancelled'.
 
 /**
+ * - 'planning': just queued or edited; the plan is being made
  * - 'awaiting-approval': a feasible plan waits for a pilot
  * - 'unservable': no depot × drone can do it; `reasons` say why (re-planned when the map or drones change)
  * - 'rejected': a pilot rejected the plan (`statusReason` is the pilot's reason)
@@ -401,6 +418,7 @@ export type DropRequestPatchBody = Static<typeof DropRequestPatchBodySchema>;
  */
 export const DropRequestViewSchema = Type.Object({
   id: Type.Integer(),
+  version: Type.Integer({ description: '1 when created; every edit that changes a field makes the next version (and a new plan).' }),
   createdAt: Type.String(),
   updatedAt: Type.String(),
   officer: Type.Object({ id: Type.Integer(), name: Type.String() }),
@@ -454,6 +472,7 @@ export type RequestListResponse = Static<typeof RequestListResponseSchema>;
 const missionSummaryProps = {
   id: Type.Integer(),
   requestId: Type.Integer(),
+  requestVersion: Type.Integer({ description: 'The request version this plan was made for: send it back when approving.' }),
   status: MissionStatusSchema,
   urgency: UrgencySchema,
   createdAt: Type.String(),
@@ -540,14 +559,26 @@ export const MissionDetailSchema = Type.Object({
     { description: 'Every depot × drone tried, best first.' },
   ),
   checklist: Type.Array(ChecklistItemSchema),
-  approval: Nullable(Type.Object({ by: UserViewSchema, at: Type.String(), checklist: Type.Array(Type.String()) })),
+  approval: Nullable(Type.Object({ by: UserViewSchema, at: Type.String(), checklist: Type.Array(Type.String()), requestVersion: Nullable(Type.Integer()) })),
   rejection: Nullable(Type.Object({ by: UserViewSchema, at: Type.String(), reason: Type.String() })),
 });
 export type MissionDetail = Static<typeof MissionDetailSchema>;
 // GET /api/missions/:id → MissionDetail.
 
 /** POST /api/missions/:id/approve (pilot): every PREFLIGHT_CHECKLIST id ticked, else 400 field 'checklist'. */
-export const ApproveBodySchema = Type.Object({ checklist: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50, uniqueItems: true }) }, CLOSED);
+export const ApproveBodySchema = Type.Object(
+  {
+    checklist: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50, uniqueItems: true }),
+    requestVersion: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "The request version the pilot reviewed (the mission's `requestVersion`). The approval goes through only when it is the request's current version and this mission its current plan; else 409 with a reason. Without it, the mission's own version is checked against the request.",
+      }),
+    ),
+  },
+  CLOSED,
+);
 export type ApproveBody = Static<typeof ApproveBodySchema>;
 /** POST /api/missions/:id/reject (pilot): 3–500 chars. → 200 MissionSummary. */
 export const RejectBodySchema = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, CLOSED);

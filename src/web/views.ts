@@ -6,8 +6,8 @@
 import type { FlightState as FleetState } from '../fleet/flight-state.js';
 import type { DeliveryPlan } from '../planner/types.js';
 import type { Repositories } from '../store/repositories.js';
-import type { DropRequestRecord, MissionRecord, ServiceFlight, UserRecord } from '../store/records.js';
-import type { DropRequestView, FlightAlertView, FlightView, LonLatPair, MissionDetail, MissionSummary, UserView } from './api-types.js';
+import type { CompletedDelivery, DropRequestRecord, MissionRecord, ServiceFlight, UserRecord } from '../store/records.js';
+import type { DropRequestView, FlightAlertView, FlightDeliveryView, FlightView, LonLatPair, MissionDetail, MissionSummary, UserView } from './api-types.js';
 import { PREFLIGHT_CHECKLIST } from './api-types.js';
 import { userView } from './auth.js';
 
@@ -63,6 +63,7 @@ export function requestView(src: ViewSources, r: DropRequestRecord, viewer: User
   const mayKnowCode = viewer.role === 'admin' || viewer.id === r.officerId;
   return {
     id: r.id,
+    version: r.version,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     officer: { id: r.officerId, name: officer?.name ?? 'unknown' },
@@ -90,9 +91,19 @@ export function requestView(src: ViewSources, r: DropRequestRecord, viewer: User
     flight: flight ? { id: flight.id, state: flight.state } : null,
     eta,
     handoverCode: mayKnowCode && r.status !== 'cancelled' ? src.handoverCode(r.id) : null,
-    delivery: delivery
-      ? { at: delivery.at, lat: delivery.lat, lon: delivery.lon, distanceM: delivery.distanceM, confirmedAt: handover?.confirmedAt ?? null }
-      : null,
+    delivery: delivery ? deliveryView({ ...delivery, confirmedAt: handover?.confirmedAt ?? null }) : null,
+  };
+}
+
+/** A stored delivery as the API shows it: the release position, the flown drop point, the distance between them. */
+export function deliveryView(d: CompletedDelivery): FlightDeliveryView {
+  return {
+    at: d.at,
+    lat: d.lat,
+    lon: d.lon,
+    dropPoint: d.dropLat !== null && d.dropLon !== null ? { lat: d.dropLat, lon: d.dropLon } : null,
+    distanceM: d.distanceM,
+    confirmedAt: d.confirmedAt,
   };
 }
 
@@ -104,6 +115,7 @@ export function missionSummary(src: ViewSources, m: MissionRecord): MissionSumma
   return {
     id: m.id,
     requestId: m.requestId,
+    requestVersion: m.requestVersion,
     status: m.status,
     urgency: r.urgency,
     createdAt: m.createdAt,
@@ -179,7 +191,10 @@ export function missionDetail(src: ViewSources, m: MissionRecord, viewer: UserRe
     rallyUnsafeLegs: p.rally.unsafeLegs,
     candidates: m.candidates.map((c) => ({ ...c, marginPct: Number.isFinite(c.marginPct) ? c.marginPct : 0 })),
     checklist: PREFLIGHT_CHECKLIST,
-    approval: approval?.decision === 'approved' ? { by: userRef(repos, approval.userId), at: approval.at, checklist: approval.checklist } : null,
+    approval:
+      approval?.decision === 'approved'
+        ? { by: userRef(repos, approval.userId), at: approval.at, checklist: approval.checklist, requestVersion: approval.requestVersion }
+        : null,
     rejection: approval?.decision === 'rejected' ? { by: userRef(repos, approval.userId), at: approval.at, reason: approval.reason ?? '' } : null,
   };
 }
@@ -224,7 +239,7 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
     eta: etaS !== null && etaS !== undefined && f.endedAt === null ? new Date((v?.lastHeardT ?? Date.now()) + etaS * 1000).toISOString() : null,
     alerts,
     transitions: opts.history === false ? [] : repos.flights.transitions(f.id).map((t) => ({ from: t.from, to: t.to, at: t.at, cause: t.cause })),
-    delivery: delivery ? { at: delivery.at, lat: delivery.lat, lon: delivery.lon, distanceM: delivery.distanceM, confirmedAt: delivery.confirmedAt } : null,
+    delivery: delivery ? deliveryView(delivery) : null,
     plannedRoute: mission ? plannedRoute(mission.plan) : [],
   };
 }

@@ -53,6 +53,14 @@ describe('UI strings', () => {
     expect(missing).toEqual([]);
   });
 
+  it('every reason a stale approval or a late edit is refused with (409) has a sentence in both tables, with the params it names', async () => {
+    const { VERSION_CONFLICTS } = await import('../../src/domain/words.js');
+    expect(VERSION_CONFLICTS.length).toBeGreaterThan(5);
+    const missing = VERSION_CONFLICTS.filter((c) => zh[`conflict.${c}`] === undefined || en[`conflict.${c}`] === undefined);
+    expect(missing).toEqual([]);
+    expect(placeholders(en['conflict.request-edited']!)).toEqual(['currentVersion', 'requestId', 'reviewedVersion']);
+  });
+
   it('every reason the planner can give has a name in both tables', () => {
     // the route and energy models (src/planning) and the planner that composes them (src/planner)
     const folders = ['../../planning', '../../planner'].map((d) => path.resolve(publicDir, d));

@@ -11,7 +11,8 @@ const MAP = parseZoneMap({
   type: 'FeatureCollection',
   features: [
     { type: 'Feature', properties: { kind: 'depot', name: 'Depot' }, geometry: { type: 'Point', coordinates: [113.6, 34.75] } },
-    { type: 'Feature', properties: { kind: 'drop-point', name: 'Gate' }, geometry: { type: 'Point', coordinates: [113.605, 34.753] } },
+    // 0.8 m north of where the request row says (34.753): the delivery is measured against the flown plan's point
+    { type: 'Feature', properties: { kind: 'drop-point', name: 'Gate' }, geometry: { type: 'Point', coordinates: [113.605, 34.7530072] } },
   ],
 });
 
@@ -45,6 +46,7 @@ function setUp() {
     );
     const m = repos.missions.create({
       requestId: req.id,
+      requestVersion: req.version,
       status: 'approved',
       zoneMapVersion: null,
       droneId: 'md-1',
@@ -142,6 +144,24 @@ describe('SqliteFlightStore (the fleet layer’s FlightStore on SQLite)', () => 
     sqlite.saveTransition(String(two.f.id), { from: 'en-route', to: 'aborted', t: 8_000, cause: 'abort by pilot.zhao' }, aborted);
     expect(repos.requests.byId(two.req.id)).toMatchObject({ status: 'failed', statusReason: 'aborted by pilot.zhao: storm' });
     expect(repos.flights.byId(two.f.id)).toMatchObject({ state: 'aborted', stateReason: 'aborted by pilot.zhao: storm' });
+    store.close();
+  });
+
+  it("a delivery is recorded at the release position against the flown mission's drop point, whatever the request row says now", () => {
+    const { repos, mk, sqlite, state0, plan, store } = setUp();
+    const one = mk();
+    // the request row moved 1.6 km away (as the edit that raced the approval did before versions)
+    const row = repos.requests.byId(one.req.id)!;
+    repos.requests.updateFields(one.req.id, { ...row, lat: 34.7674, dropPointName: null });
+    const release = { t: 7_000, lat: 34.753, lon: 113.605, relAltM: 2, positionAgeMs: 100, text: 'Gripper load released', seq: 4, distanceM: 0 };
+    sqlite.saveDelivery(String(one.f.id), { ...state0.delivery, release, delivered: true, deliveredAt: 7_100 });
+    const d = repos.flights.delivery(one.f.id)!;
+    const flown = plan.vehiclePlan!.delivery;
+    expect(d).toMatchObject({ missionId: repos.flights.byId(one.f.id)!.missionId, lat: 34.753, lon: 113.605, dropLat: flown.lat, dropLon: flown.lon });
+    // measured here, from the release to the flown drop point (0.8 m north), not taken from the runner's report
+    expect(d.distanceM).toBe(0.8);
+    const audit = repos.audit.list({ limit: 5 }).find((e) => e.action === 'request.delivered')!;
+    expect(audit.details).toMatchObject({ release: { lat: 34.753, lon: 113.605 }, dropPoint: { lat: flown.lat, lon: flown.lon }, distanceM: 0.8 });
     store.close();
   });
 });

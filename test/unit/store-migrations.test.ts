@@ -67,6 +67,36 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('request versions: a database from before them gets version 1 everywhere, and its deliveries the flown drop point', () => {
+    const db = new BetterSqlite3(':memory:');
+    const v = MIGRATIONS.findIndex((m) => m.name.startsWith('request versions'));
+    expect(v).toBeGreaterThan(0);
+    migrate(db, MIGRATIONS.slice(0, v));
+    const at = '2026-01-01T00:00:00.000Z';
+    const plan = JSON.stringify({ vehiclePlan: { delivery: { lat: 34.7535, lon: 113.6055, seq: 4, method: 'payload-place' } } });
+    db.exec(`
+      INSERT INTO users (id, username, name, role, password_hash, created_at) VALUES (1, 'o', 'O', 'officer', 'x', '${at}');
+      INSERT INTO drop_requests (id, officer_id, recipient, phone, lat, lon, medicine, weight_kg, urgency, urgency_rank, status, created_at, updated_at)
+        VALUES (1, 1, 'R', '12345', 34.7, 113.7, 'm', 0.5, 'urgent', 1, 'delivered', '${at}', '${at}');
+      INSERT INTO missions (id, request_id, status, depot, drone_id, feasible, distance_m, duration_s, energy_wh, margin_pct, cruise_altitude_m, failed_checks, plan_json, candidates_json, conditions_json, created_at)
+        VALUES (1, 1, 'approved', 'D', 'md-1', 1, 1, 1, 1, 1, 1, 0, '${plan}', '[]', '{}', '${at}');
+      INSERT INTO approvals (mission_id, decision, user_id, at) VALUES (1, 'approved', 1, '${at}');
+      INSERT INTO flights (id, mission_id, request_id, drone_id, sysid, connection_url, state, created_at) VALUES (1, 1, 1, 'md-1', 1, 'tcp://x:1', 'completed', '${at}');
+      INSERT INTO deliveries (flight_id, request_id, at, lat, lon, distance_m, cause) VALUES (1, 1, '${at}', 34.75351, 113.6055, 1.1, 'Gripper load released');
+    `);
+    migrate(db);
+    expect(db.prepare('SELECT version FROM drop_requests WHERE id = 1').get()).toEqual({ version: 1 });
+    expect(db.prepare('SELECT request_version FROM missions WHERE id = 1').get()).toEqual({ request_version: 1 });
+    expect(db.prepare('SELECT request_version FROM approvals WHERE mission_id = 1').get()).toEqual({ request_version: 1 });
+    // the flown plan's point, not the request row's (34.7, 113.7)
+    expect(db.prepare('SELECT mission_id, drop_lat, drop_lon FROM deliveries WHERE flight_id = 1').get()).toEqual({
+      mission_id: 1,
+      drop_lat: 34.7535,
+      drop_lon: 113.6055,
+    });
+    db.close();
+  });
+
   it('opens a file database in WAL mode with foreign keys on', () => {
     const store = openStore(tempDb());
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');

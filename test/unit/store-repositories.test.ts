@@ -81,6 +81,7 @@ describe('flights and track', () => {
     const plan = { feasible: true, depot: { name: 'Depot' }, checks: [], distanceM: 1, durationS: 2, energyWh: 3, marginPct: 40, cruiseAltitudeM: 60 } as never;
     const m = repos.missions.create({
       requestId: req.id,
+      requestVersion: req.version,
       status: 'approved',
       zoneMapVersion: 1,
       droneId: 'md-1',

@@ -3,7 +3,7 @@
  * for resuming), its transitions with their causes, its alerts, and the delivery once it counted.
  */
 import { TERMINAL_STATUSES, type FlightStatus } from '../../domain/words.js';
-import { json, num, str, strOrNull, type Row, type StoreConnection } from '../connection.js';
+import { json, num, numOrNull, str, strOrNull, type Row, type StoreConnection } from '../connection.js';
 import type { AlertRecord, CompletedDelivery, ServiceFlight, TransitionRecord } from '../records.js';
 
 function flightRow(r: Row): ServiceFlight {
@@ -111,8 +111,10 @@ export class FlightsRepository {
   recordDelivery(d: Omit<CompletedDelivery, 'confirmedAt'>): boolean {
     return (
       this.c
-        .q('INSERT OR IGNORE INTO deliveries (flight_id, request_id, at, lat, lon, distance_m, cause) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(d.flightId, d.requestId, d.at, d.lat, d.lon, d.distanceM, d.cause).changes === 1
+        .q(
+          'INSERT OR IGNORE INTO deliveries (flight_id, request_id, mission_id, at, lat, lon, drop_lat, drop_lon, distance_m, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(d.flightId, d.requestId, d.missionId, d.at, d.lat, d.lon, d.dropLat, d.dropLon, d.distanceM, d.cause).changes === 1
     );
   }
   /** The flight's delivery, with the recipient's confirmation time from the hand-over code. */
@@ -124,9 +126,12 @@ export class FlightsRepository {
       ? {
           flightId: num(r.flight_id),
           requestId: num(r.request_id),
+          missionId: numOrNull(r.mission_id),
           at: str(r.at),
           lat: num(r.lat),
           lon: num(r.lon),
+          dropLat: numOrNull(r.drop_lat),
+          dropLon: numOrNull(r.drop_lon),
           distanceM: num(r.distance_m),
           cause: str(r.cause),
           confirmedAt: strOrNull(r.confirmed_at),

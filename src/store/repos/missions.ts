@@ -8,6 +8,7 @@ function missionRow(r: Row): MissionRecord {
   return {
     id: num(r.id),
     requestId: num(r.request_id),
+    requestVersion: num(r.request_version ?? 1),
     status: str(r.status) as MissionStatus,
     zoneMapVersion: numOrNull(r.zone_map_version),
     depot: str(r.depot),
@@ -32,11 +33,12 @@ export class MissionsRepository {
     const p = m.plan;
     const info = this.c
       .q(
-        `INSERT INTO missions (request_id, status, zone_map_version, depot, drone_id, feasible, distance_m, duration_s, energy_wh, margin_pct, cruise_altitude_m, failed_checks, plan_json, candidates_json, conditions_json, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO missions (request_id, request_version, status, zone_map_version, depot, drone_id, feasible, distance_m, duration_s, energy_wh, margin_pct, cruise_altitude_m, failed_checks, plan_json, candidates_json, conditions_json, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         m.requestId,
+        m.requestVersion,
         m.status,
         m.zoneMapVersion,
         p.depot.name,
@@ -54,6 +56,16 @@ export class MissionsRepository {
         at,
       );
     return { ...m, id: Number(info.lastInsertRowid), depot: p.depot.name, createdAt: at };
+  }
+  /**
+   * Mark the request's open mission (awaiting approval, or infeasible) superseded; returns its id,
+   * or null when it had none open. An approved or rejected mission is history and stays as it is.
+   */
+  supersedeOpen(requestId: number): number | null {
+    const r = this.c
+      .q(`UPDATE missions SET status = 'superseded' WHERE request_id = ? AND status IN ('awaiting-approval', 'infeasible') RETURNING id`)
+      .all(requestId) as Row[];
+    return r.length > 0 ? num(r[r.length - 1]!.id) : null;
   }
   setStatus(id: number, status: MissionStatus): void {
     this.c.q('UPDATE missions SET status = ? WHERE id = ?').run(status, id);
@@ -76,14 +88,15 @@ export class MissionsRepository {
   // approvals (one decision per mission)
   recordApproval(a: ApprovalRecord): void {
     this.c
-      .q('INSERT INTO approvals (mission_id, decision, user_id, checklist, reason, at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(a.missionId, a.decision, a.userId, JSON.stringify(a.checklist), a.reason, a.at);
+      .q('INSERT INTO approvals (mission_id, request_version, decision, user_id, checklist, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(a.missionId, a.requestVersion, a.decision, a.userId, JSON.stringify(a.checklist), a.reason, a.at);
   }
   approval(missionId: number): ApprovalRecord | null {
     const r = this.c.q('SELECT * FROM approvals WHERE mission_id = ?').get(missionId) as Row | undefined;
     return r
       ? {
           missionId: num(r.mission_id),
+          requestVersion: numOrNull(r.request_version),
           decision: str(r.decision) as 'approved' | 'rejected',
           userId: num(r.user_id),
           checklist: json<string[]>(r.checklist, []),

@@ -11,6 +11,7 @@ import type { DropRequestInput, DropRequestRecord } from '../records.js';
 function requestRow(r: Row): DropRequestRecord {
   return {
     id: num(r.id),
+    version: num(r.version),
     officerId: num(r.officer_id),
     recipient: str(r.recipient),
     phone: str(r.phone),
@@ -41,14 +42,27 @@ export class RequestsRepository {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(input.officerId, ...fieldValues(input), status, at, at);
-    return { ...input, id: Number(info.lastInsertRowid), status, statusReason: null, reasons: [], missionId: null, createdAt: at, updatedAt: at };
+    return {
+      ...input,
+      id: Number(info.lastInsertRowid),
+      version: 1,
+      status,
+      statusReason: null,
+      reasons: [],
+      missionId: null,
+      createdAt: at,
+      updatedAt: at,
+    };
   }
-  updateFields(id: number, input: Omit<DropRequestInput, 'officerId'>): void {
-    this.c
+  /** Store edited fields as the next version of the request; returns that version. */
+  updateFields(id: number, input: Omit<DropRequestInput, 'officerId'>): number {
+    const r = this.c
       .q(
-        `UPDATE drop_requests SET recipient = ?, phone = ?, drop_point_name = ?, lat = ?, lon = ?, medicine = ?, weight_kg = ?, urgency = ?, urgency_rank = ?, notes = ?, updated_at = ? WHERE id = ?`,
+        `UPDATE drop_requests SET recipient = ?, phone = ?, drop_point_name = ?, lat = ?, lon = ?, medicine = ?, weight_kg = ?, urgency = ?, urgency_rank = ?, notes = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING version`,
       )
-      .run(...fieldValues(input), this.c.now(), id);
+      .get(...fieldValues(input), this.c.now(), id) as Row | undefined;
+    if (!r) throw new Error(`no drop request ${id}`);
+    return num(r.version);
   }
   setStatus(id: number, status: RequestStatus, extra: { statusReason?: string | null; reasons?: Reason[]; missionId?: number | null } = {}): void {
     const cur = this.byId(id);
@@ -76,10 +90,12 @@ export class RequestsRepository {
       .all({ officerId: filter.officerId ?? null, status: filter.status ?? null }) as Row[];
     return rows.map(requestRow);
   }
-  /** Requests a zone-map or fleet change must plan again: not yet approved, not closed. */
+  /** Requests a zone-map or fleet change must plan again: being planned or not yet approved, not closed. */
   toReplan(): DropRequestRecord[] {
     return (
-      this.c.q(`SELECT * FROM drop_requests WHERE status IN ('awaiting-approval', 'unservable') ORDER BY urgency_rank, created_at, id`).all() as Row[]
+      this.c
+        .q(`SELECT * FROM drop_requests WHERE status IN ('planning', 'awaiting-approval', 'unservable') ORDER BY urgency_rank, created_at, id`)
+        .all() as Row[]
     ).map(requestRow);
   }
 

@@ -11,7 +11,7 @@ import { ERROR_RESPONSES, IdParamsSchema, type FlightEvents, type ServiceEvents 
 import { guarded, requireUser } from '../auth.js';
 import { viewSources, type FeatureOptions } from '../context.js';
 import type { SseHub } from '../sse.js';
-import { flightView, missionSummary, requestView } from '../views.js';
+import { deliveryView, flightView, missionSummary, requestView } from '../views.js';
 import { mayFollowRequest, visibleFlight } from '../visibility.js';
 
 export interface EventsOptions extends FeatureOptions {
@@ -82,7 +82,7 @@ export const eventsPlugin: FastifyPluginAsyncTypebox<EventsOptions> = guarded('a
           const f = repos.flights.byId(flight.id);
           if (!f) return;
           const d = repos.flights.delivery(f.id);
-          if (d) send('delivery', { at: d.at, lat: d.lat, lon: d.lon, distanceM: d.distanceM, confirmedAt: d.confirmedAt });
+          if (d) send('delivery', deliveryView(d));
           if (TERMINAL_STATUSES.includes(f.state)) send('snapshot', flightView(src, f));
         }
       });

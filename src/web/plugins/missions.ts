@@ -65,14 +65,14 @@ export const missionsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
         {
           schema: {
             tags: ['missions'],
-            summary: 'Approve with the ticked pre-flight checklist (pilot): starts the flight',
+            summary: 'Approve the reviewed request version with the ticked pre-flight checklist (pilot): starts the flight; 409 with a reason when stale',
             params: IdParamsSchema,
             body: ApproveBodySchema,
             response: { 200: ApproveResponseSchema, ...ERROR_RESPONSES },
           },
         },
         async (req) => {
-          const flight = flights.approve(requireUser(req), Number(req.params.id), req.body.checklist);
+          const flight = flights.approve(requireUser(req), Number(req.params.id), req.body.checklist, req.body.requestVersion);
           const created = repos.flights.byId(flight.id);
           if (!created) throw notFound(`flight ${flight.id}`);
           return { mission: missionSummary(src, mission(flight.missionId)), flight: flightView(src, created) };

@@ -2,7 +2,7 @@
 // JSON API client (see src/web/api-types.ts): session cookie + x-csrf-token on state changes,
 // errors as ApiError with the field the server named. Every route the pages call is listed in
 // `Routes` below with its body and answer from the contract, so `api()` is typed by the route.
-import { t } from './i18n.js';
+import { t, has } from './i18n.js';
 
 /**
  * @typedef {import('../../api-types.js').ApiError} ApiErrorBody
@@ -108,6 +108,10 @@ export class ApiError extends Error {
     this.field = typeof err.field === 'string' ? err.field : null;
     /** @type {ApiIssue[]} as the service lists them (PUT /api/zone-map) */
     this.issues = Array.isArray(err.issues) ? err.issues : [];
+    /** @type {string | null} a stable reason code (e.g. 409 'request-edited'), translated as `conflict.<reason>` */
+    this.reason = typeof err.reason === 'string' ? err.reason : null;
+    /** @type {Record<string, string | number | null>} the values the reason names */
+    this.params = isObject(err.params) ? /** @type {Record<string, string | number | null>} */ (err.params) : {};
     this.retryAfter = retryAfter;
   }
 }
@@ -266,6 +270,10 @@ export function describeError(err) {
   if (!(err instanceof ApiError)) return t('error.unexpected', { detail: messageOf(err) });
   if (err.code === 'rate-limited' || err.status === 429) {
     return t('error.rateLimited', { seconds: err.retryAfter ?? 60 });
+  }
+  if (err.reason) {
+    const reasonKey = `conflict.${err.reason}`;
+    if (has(reasonKey)) return t(reasonKey, err.params);
   }
   const key = `error.${err.code}`;
   const base = t(key) === key ? t('error.unexpected', { detail: '' }) : t(key);

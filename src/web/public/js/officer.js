@@ -331,7 +331,7 @@ function requestCard(req) {
       { class: 'actions' },
       req.flight ? h('a', { class: 'button', href: `/track.html?id=${encodeURIComponent(req.flight.id)}`, text: t('officer.track') }) : null,
       req.plan?.route?.length ? h('button', { type: 'button', class: 'show-route', text: t('officer.showRoute'), on: { click: () => showRoute(req) } }) : null,
-      ['awaiting-approval', 'unservable'].includes(req.status)
+      ['planning', 'awaiting-approval', 'unservable'].includes(req.status)
         ? h('button', { type: 'button', class: 'cancel', text: t('officer.cancel'), on: { click: () => cancel(req) } })
         : null,
     ),

@@ -48,6 +48,7 @@ function renderRequest(m) {
     row(t('field.dropPoint'), `${m.dropPoint.name} (${m.dropPoint.position.lat.toFixed(5)}, ${m.dropPoint.position.lon.toFixed(5)})`),
     row(t('field.notes'), r.notes || '—'),
     row(t('review.requestedBy'), `${r.officer.name} · ${fmtTime(r.createdAt)}`),
+    row(t('review.requestVersion'), t('review.requestVersionValue', { version: m.requestVersion, current: r.version }), 'request-version'),
   );
 }
 
@@ -297,8 +298,11 @@ $('#approve-form').addEventListener('submit', async (ev) => {
   button.disabled = true;
   $('#approve-error').textContent = '';
   try {
-    const res = await api('POST /api/missions/:id/approve', { params: { id: missionId }, body: { checklist } });
-    mission = { ...mission, ...res.mission, approval: { by: session.user, at: new Date().toISOString(), checklist } };
+    // The approval names the request version this page shows: if the officer edited the request
+    // meanwhile, the service refuses it (409, reason 'request-edited' or 'mission-superseded').
+    const requestVersion = mission.requestVersion;
+    const res = await api('POST /api/missions/:id/approve', { params: { id: missionId }, body: { checklist, requestVersion } });
+    mission = { ...mission, ...res.mission, approval: { by: session.user, at: new Date().toISOString(), checklist, requestVersion } };
     flight = res.flight;
     renderAll();
     startFlight(res.flight.id);
@@ -369,7 +373,10 @@ else {
       '/api/events',
       {
         mission: (m) => {
-          if (!mission || String(m.id) !== String(missionId) || m.status === mission.status) return;
+          if (!mission) return;
+          // an edit supersedes this plan at once; the new plan follows when it is made: link to it then
+          const newPlan = m.requestId === mission.requestId && String(m.id) !== String(missionId) && m.status === 'awaiting-approval';
+          if (!newPlan && (String(m.id) !== String(missionId) || m.status === mission.status)) return;
           load();
         },
       },
