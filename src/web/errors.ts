@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceError } from '../dispatch/errors.js';
 import type { ApiError, ErrorCode } from './api-types.js';
-import { NO_CONTROL_CHARACTERS } from './schema-kit.js';
+import { NO_CONTROL_CHARACTERS, NOT_BLANK_TEXT, PHONE_PATTERN } from './schema-kit.js';
 
 const STATUS: Record<ErrorCode, number> = {
   'bad-request': 400,
@@ -61,6 +61,12 @@ function validationToError(err: FastifyError & { validation?: AjvError[]; valida
   }
   if (first.keyword === 'pattern' && params.pattern === NO_CONTROL_CHARACTERS) {
     return { field, message: `${field} must not contain control characters (only text, tabs and line breaks)` };
+  }
+  if (first.keyword === 'pattern' && params.pattern === NOT_BLANK_TEXT) {
+    return { field, message: `${field} must not be blank (spaces only) and must not contain control characters` };
+  }
+  if (first.keyword === 'pattern' && params.pattern === PHONE_PATTERN) {
+    return { field, message: `${field} must be a phone number: 5–32 digits, spaces, + - ( ), with at least 3 digits` };
   }
   return { field, message: `${field} ${first.message ?? 'is invalid'}` };
 }
