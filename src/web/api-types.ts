@@ -179,12 +179,24 @@ export const FlightLiveEventsSchema = Type.Object({
   paused: Type.Object({ paused: Type.Boolean(), by: Type.String(), at: Type.String() }, { description: 'Paused/resumed by the pilot.' }),
 });
 
+/**
+ * Which text rule a 400 broke, when it was one of them, so that a page can say it in its own language
+ * (catalogue key `validate.rule.<rule>`): 'blank' (only spaces), 'control-characters' (NUL, ESC …;
+ * tab and line breaks are text), 'lone-surrogate' (not Unicode text), 'not-utf8' (the body's bytes),
+ * 'too-deep' (JSON nested too deep), 'phone' (not a phone number).
+ */
+export const TextRuleSchema = StringEnum(['blank', 'control-characters', 'lone-surrogate', 'not-utf8', 'too-deep', 'phone'], {
+  description: 'The text rule a 400 broke (pages translate it as validate.rule.<rule>).',
+});
+export type TextRule = Static<typeof TextRuleSchema>;
+
 export const ApiErrorSchema = Type.Object({
   error: Type.Object({
     code: ErrorCodeSchema,
     message: Type.String({ description: 'English, says what is wrong and where.' }),
     field: Type.Optional(Type.String({ description: 'The offending field as a dotted path ("dropPoint.lat", "features[3].properties.kind").' })),
     issues: Type.Optional(Type.Array(MapIssueSchema, { description: 'PUT /api/zone-map: every problem found (feature index and name).' })),
+    rule: Type.Optional(TextRuleSchema),
   }),
 });
 export type ApiError = Static<typeof ApiErrorSchema>;

@@ -12,6 +12,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ServiceError } from '../dispatch/errors.js';
 import { findControlCharacter, findLoneSurrogate } from '../domain/text.js';
+import type { TextRule } from './api-types.js';
+
+/** A 400 for a body that breaks one of the text rules; `rule` lets the pages translate it. */
+export class TextRefusal extends ServiceError {
+  constructor(
+    message: string,
+    field: string,
+    readonly rule: TextRule,
+  ) {
+    super('bad-request', message, field);
+  }
+}
 
 /**
  * Deepest nesting a body may have. The deepest legitimate body is a zone map's MultiPolygon
@@ -21,13 +33,15 @@ import { findControlCharacter, findLoneSurrogate } from '../domain/text.js';
 export const MAX_BODY_DEPTH = 64;
 
 /** What is wrong with one string, in the words of errors.ts; null when it is acceptable text. */
-export function textProblem(s: string): string | null {
+export function textProblem(s: string): { rule: TextRule; why: string } | null {
   const c = findControlCharacter(s);
   if (c) {
-    return `must not contain control characters (only text, tabs and line breaks); found U+${c.code.toString(16).toUpperCase().padStart(4, '0')} at character ${c.index}`;
+    const code = `U+${c.code.toString(16).toUpperCase().padStart(4, '0')}`;
+    return { rule: 'control-characters', why: `must not contain control characters (only text, tabs and line breaks); found ${code} at character ${c.index}` };
   }
   const l = findLoneSurrogate(s);
-  if (l) return `must be valid Unicode text; found a lone UTF-16 surrogate (\\u${l.code.toString(16)}) at character ${l.index}`;
+  if (l)
+    return { rule: 'lone-surrogate', why: `must be valid Unicode text; found a lone UTF-16 surrogate (\\u${l.code.toString(16)}) at character ${l.index}` };
   return null;
 }
 
@@ -44,10 +58,10 @@ export function checkBody(body: unknown, maxDepth = MAX_BODY_DEPTH): void {
   while (stack.length > 0) {
     const { v, path } = stack.pop()!;
     if (typeof v === 'string') {
-      const why = textProblem(v);
-      if (why) {
+      const bad = textProblem(v);
+      if (bad) {
         const field = fieldOf(path) || 'body';
-        throw new ServiceError('bad-request', `${field} ${why}`, field);
+        throw new TextRefusal(`${field} ${bad.why}`, field, bad.rule);
       }
       continue;
     }
@@ -55,7 +69,7 @@ export function checkBody(body: unknown, maxDepth = MAX_BODY_DEPTH): void {
     if (path.length >= maxDepth) {
       // named by the outermost 10 levels: the field that holds the deep value, not 64 segments of it
       const field = fieldOf(path.slice(0, 10)) || 'body';
-      throw new ServiceError('bad-request', `${field} is nested too deep: a body may nest at most ${maxDepth} levels`, field);
+      throw new TextRefusal(`${field} is nested too deep: a body may nest at most ${maxDepth} levels`, field, 'too-deep');
     }
     if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, i] });
@@ -64,10 +78,10 @@ export function checkBody(body: unknown, maxDepth = MAX_BODY_DEPTH): void {
     const keys = Object.keys(v);
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i]!;
-      const why = textProblem(k);
-      if (why) {
+      const bad = textProblem(k);
+      if (bad) {
         const field = fieldOf(path) || 'body';
-        throw new ServiceError('bad-request', `${field}: a property name ${why}`, field);
+        throw new TextRefusal(`${field}: a property name ${bad.why}`, field, bad.rule);
       }
       stack.push({ v: (v as Record<string, unknown>)[k], path: [...path, k] });
     }
@@ -85,7 +99,7 @@ export function installJsonBodyParser(app: FastifyInstance): void {
     try {
       text = typeof raw === 'string' ? raw : STRICT_UTF8.decode(raw);
     } catch {
-      done(new ServiceError('bad-request', 'the body is not valid UTF-8 text', 'body'), undefined);
+      done(new TextRefusal('the body is not valid UTF-8 text', 'body', 'not-utf8'), undefined);
       return;
     }
     parseJson(req, text, (err: Error | null, body?: unknown) => {

@@ -2,7 +2,9 @@
  * Bad input that used to get through (issue 14): each is refused with a 4xx in the API's error
  * shape, names the field, and leaves every table of the store exactly as it was.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TextRuleSchema } from '../../src/web/api-types.js';
 import type { FlightStarter } from '../../src/dispatch/flights.js';
 import { CHECKLIST, fixtureMap, makeTestApp, newKey, requestBody, type Session, type TestApp } from './api-support.js';
 
@@ -25,7 +27,7 @@ function raw(s: Session, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: strin
 
 function expectRefused(res: { statusCode: number; json(): unknown; body: string }, field: string | RegExp, status = 400) {
   expect(res.statusCode, res.body).toBe(status);
-  const err = (res.json() as { error: { code: string; field?: string; message: string } }).error;
+  const err = (res.json() as { error: { code: string; field?: string; message: string; rule?: string } }).error;
   expect(err.code).toBe(status === 409 ? 'conflict' : 'bad-request');
   if (typeof field === 'string') expect(err.field).toBe(field);
   else expect(err.field).toMatch(field);
@@ -54,6 +56,7 @@ describe('bad input (no vehicle)', () => {
       const text = JSON.stringify(map).replace('"name":"Sunrise Compound"', `"name":"Sunrise Compound","deep":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`);
       const err = expectRefused(await raw(admin, 'PUT', '/api/zone-map', text), /^features\[3\]\.properties\.deep(\.a)*$/);
       expect(err.message).toMatch(/nested too deep: a body may nest at most 64 levels/);
+      expect(err.rule).toBe('too-deep');
       expect(storeDump(t)).toEqual(before);
     });
 
@@ -95,6 +98,7 @@ describe('bad input (no vehicle)', () => {
           field,
         );
         expect(err.message).toMatch(field === 'phone' ? /phone must be a phone number.*at least 3 digits/ : new RegExp(`${field} must not be blank`));
+        expect(err.rule).toBe(field === 'phone' ? 'phone' : 'blank');
       }
       expect(storeDump(t)).toEqual(before);
     });
@@ -130,6 +134,7 @@ describe('bad input (no vehicle)', () => {
       const before = storeDump(t);
       const err = expectRefused(await t.as(officer, { method: 'DELETE', url: `/api/requests/${a.id}`, payload: { reason: 'moved\u0000away' } }), 'reason');
       expect(err.message).toMatch(/reason must not contain control characters.*U\+0000/);
+      expect(err.rule).toBe('control-characters');
       expectRefused(await t.as(pilot, { method: 'POST', url: `/api/missions/${a.missionId}/reject`, payload: { reason: 'no \u001b[31mred' } }), 'reason');
       expectRefused(await t.as(pilot, { method: 'POST', url: `/api/flights/${flightId}/abort`, payload: { reason: 'bird\u0007' } }), 'reason');
       expectRefused(await t.as(pilot, { method: 'POST', url: `/api/flights/${flightId}/abort`, payload: { reason: 'del\u007f' } }), 'reason');
@@ -170,6 +175,7 @@ describe('bad input (no vehicle)', () => {
       const text = JSON.stringify(requestBody()).replace('"Grandma Wang"', '"Grandma \\ud800Wang"');
       const err = expectRefused(await raw(officer, 'POST', '/api/requests', text, { 'idempotency-key': newKey() }), 'recipient');
       expect(err.message).toMatch(/recipient must be valid Unicode text; found a lone UTF-16 surrogate/);
+      expect(err.rule).toBe('lone-surrogate');
       const low = JSON.stringify(requestBody()).replace('"urgent"', '"urgent"').replace('"lives alone, 6th floor"', '"\\udc00 alone"');
       expectRefused(await raw(officer, 'POST', '/api/requests', low, { 'idempotency-key': newKey() }), 'notes');
       expect(storeDump(t)).toEqual(before);
@@ -186,6 +192,7 @@ describe('bad input (no vehicle)', () => {
       const body = Buffer.concat([Buffer.from(`${head}Grandma `), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(tail!)]);
       const err = expectRefused(await raw(officer, 'POST', '/api/requests', body, { 'idempotency-key': newKey() }), 'body');
       expect(err.message).toMatch(/not valid UTF-8/);
+      expect(err.rule).toBe('not-utf8');
       expectRefused(await raw(officer, 'POST', '/api/requests', Buffer.from([0x7b, 0xff, 0x7d]), { 'idempotency-key': newKey() }), 'body');
       expect(storeDump(t)).toEqual(before);
     });
@@ -329,5 +336,16 @@ describe('a repeated abort is one audited decision', () => {
     expect(answers.find((a) => a.statusCode === 409)!.json().error.message).toMatch(/a pause of flight \d+ is being sent to the vehicle/);
     expect(t.parts.repos.audit.list({ limit: 100 }).filter((e) => e.action === 'flight.pause')).toHaveLength(1);
     expect(starter.sent).toEqual(['pause']);
+  });
+});
+
+describe('the pages can say every text rule in their language', () => {
+  it('each rule an error can name has validate.rule.<rule> in both catalogues', () => {
+    const rules = (TextRuleSchema as unknown as { enum: string[] }).enum;
+    expect(rules.length).toBeGreaterThan(4);
+    for (const lang of ['en', 'zh-CN']) {
+      const table = JSON.parse(readFileSync(new URL(`../../src/web/public/i18n/${lang}.json`, import.meta.url), 'utf8')) as Record<string, string>;
+      expect(rules.filter((r) => !table[`validate.rule.${r}`])).toEqual([]);
+    }
   });
 });
