@@ -55,6 +55,15 @@ export interface FlightStarter {
 export class FlightManager {
   private readonly running = new Map<number, FlightControl>();
   private readonly progressById = new Map<number, UploadProgress>();
+  /**
+   * The abort being sent to each flight, and the flights whose abort the vehicle accepted: a
+   * repeated abort (a double click, five pilots at once) is one audited decision. Before, five
+   * parallel aborts all passed the checks before the first reached the runner: six audit entries.
+   */
+  private readonly aborting = new Map<number, Promise<unknown>>();
+  private readonly aborted = new Set<number>();
+  /** A pause or resume being sent: a second one meanwhile is refused, not sent and audited again. */
+  private readonly holding = new Map<number, 'pause' | 'resume'>();
   private closing = false;
 
   constructor(
@@ -220,28 +229,59 @@ export class FlightManager {
     this.bus.publish({ type: 'request', requestId: mission.requestId });
   }
 
+  /**
+   * Abort, pause or resume a flight, audited once per decision. A repeated abort adds nothing: while
+   * the first is being sent it answers with that one's outcome, and after the vehicle accepted it,
+   * 200 with the flight as it is (a failed abort may be tried again, and is audited again). A pause
+   * or resume while another is being sent answers 409.
+   */
   async command(user: UserRecord, flightId: number, action: 'abort' | 'pause' | 'resume', reason: string | null): Promise<ServiceFlight> {
     const flight = this.repos.flights.byId(flightId);
     if (!flight) throw notFound(`flight ${flightId}`);
     if (TERMINAL_STATUSES.includes(flight.state)) throw conflict(`flight ${flightId} is ${flight.state}; nothing to ${action}`);
+    if (action === 'abort') {
+      const pending = this.aborting.get(flightId);
+      if (pending) {
+        await pending;
+        return this.repos.flights.byId(flightId)!;
+      }
+      if (this.aborted.has(flightId)) return flight;
+    }
     const control = this.running.get(flightId);
     if (!control) throw conflict(`flight ${flightId} is not connected to its vehicle right now; cannot ${action}`);
     const live = this.liveState(flight);
     // An aborted flight is flying home (RTL): a pause would brake it in place and hover until the
     // battery failsafe, and a resume would send it back onto the mission.
-    if (action !== 'abort' && live?.abort)
-      throw conflict(`flight ${flightId} was aborted by ${live.abort.by} and is returning home; it cannot be ${action === 'pause' ? 'paused' : 'resumed'}`);
+    if (action !== 'abort' && (live?.abort || this.aborting.has(flightId) || this.aborted.has(flightId)))
+      throw conflict(
+        `flight ${flightId} was aborted${live?.abort ? ` by ${live.abort.by}` : ''} and is returning home; it cannot be ${action === 'pause' ? 'paused' : 'resumed'}`,
+      );
     if (action === 'resume' && live && live.paused === null) throw conflict(`flight ${flightId} is not paused`);
     if (action === 'pause' && live && live.paused !== null) throw conflict(`flight ${flightId} is already paused`);
-    try {
-      if (action === 'abort') await control.abort(user.username, reason);
-      else if (action === 'pause') await control.pause(user.username);
-      else await control.resume(user.username);
-    } catch (err) {
-      throw new ServiceError('conflict', `${action} failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (action !== 'abort') {
+      const sending = this.holding.get(flightId);
+      if (sending) throw conflict(`a ${sending} of flight ${flightId} is being sent to the vehicle; wait for its answer`);
     }
-    // audited once carried out: a refused command (409) changed nothing and is not a decision on record
     this.repos.audit.append({ actorId: user.id, action: `flight.${action}`, subjectType: 'flight', subjectId: flightId, reason });
+    const send =
+      action === 'abort'
+        ? control.abort(user.username, reason).then(() => {
+            this.aborted.add(flightId);
+          })
+        : action === 'pause'
+          ? control.pause(user.username)
+          : control.resume(user.username);
+    const outcome = send.catch((err: unknown) => {
+      throw new ServiceError('conflict', `${action} failed: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    if (action === 'abort') this.aborting.set(flightId, outcome);
+    else this.holding.set(flightId, action);
+    try {
+      await outcome;
+    } finally {
+      if (action === 'abort') this.aborting.delete(flightId);
+      else this.holding.delete(flightId);
+    }
     if (action !== 'abort') {
       this.repos.flights.setPaused(flightId, action === 'pause');
       this.bus.publish({
@@ -316,6 +356,7 @@ export class FlightManager {
       .finally(() => {
         this.running.delete(flight.id);
         this.progressById.delete(flight.id);
+        this.aborted.delete(flight.id);
         this.bus.publish({ type: 'flight', flightId: flight.id, requestId: flight.requestId });
       });
   }

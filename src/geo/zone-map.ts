@@ -26,11 +26,25 @@ import {
 import { cross, pointInPolygon, pointInRing, segmentsIntersect, signedArea } from './planar.js';
 import { distanceM } from './spherical.js';
 import { zoneMapToWgs84 } from './zone-map-crs.js';
+import { findControlCharacter } from '../domain/text.js';
 
 export const FEATURE_KINDS: readonly FeatureKind[] = ['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'drop-point'];
 const AREA_KINDS: readonly AreaKind[] = ['sealed', 'controlled', 'precaution', 'no-fly'];
-/** Most vertices (all rings and parts) one no-fly area may have. */
-export const MAX_NO_FLY_VERTICES = 1000;
+/**
+ * Most vertices (all rings and parts) one area of any kind may have. Every area is drawn on the
+ * pages, stored with each plan and tested against every drop point; a no-fly area is also buffered
+ * by the route planner. A 100,000-vertex sealed zone used to pass because only no-fly areas counted.
+ */
+export const MAX_AREA_VERTICES = 1000;
+/** The no-fly areas' own limit (the same number; kept as a name for the planner's reason). */
+export const MAX_NO_FLY_VERTICES = MAX_AREA_VERTICES;
+/** Most vertices all features of a map may have together (a point counts one). */
+export const MAX_MAP_VERTICES = 20_000;
+/**
+ * Deepest nesting below a feature's `properties` (and the map's). No property the map format knows
+ * nests at all; 5,000 levels overflowed the stack in JSON.stringify (a 500 on PUT /api/zone-map).
+ */
+export const MAX_PROPERTY_DEPTH = 32;
 /** Most vertices all no-fly areas of a map may have together (planning time grows with them). */
 export const MAX_MAP_NO_FLY_VERTICES = 5000;
 /**
@@ -259,6 +273,41 @@ function optionalNumber(props: Json, key: string, rep: FeatureReporter, min?: nu
   return v;
 }
 
+/**
+ * The first problem in a properties object: nesting deeper than MAX_PROPERTY_DEPTH or a string
+ * (value or key) with a control character. Walked with an explicit stack, never recursion, so no
+ * depth of input can overflow the call stack here.
+ */
+export function propertiesProblem(props: Json, prefix = 'properties'): { code: string; text: string } | undefined {
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: props, path: prefix, depth: 0 }];
+  while (stack.length > 0) {
+    const { v, path, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (findControlCharacter(v)) return { code: 'bad-property', text: `${path} must not contain control characters (only text, tabs and line breaks)` };
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MAX_PROPERTY_DEPTH) {
+      return { code: 'too-deep', text: `${prefix} nest more than ${MAX_PROPERTY_DEPTH} levels deep (at ${path.slice(0, 120)}${path.length > 120 ? '…' : ''})` };
+    }
+    const entries: [string, unknown][] = Array.isArray(v) ? v.map((x, i) => [`[${i}]`, x]) : Object.entries(v).map(([k, x]) => [`.${k}`, x]);
+    for (const [k, x] of entries) {
+      if (findControlCharacter(k)) return { code: 'bad-property', text: `${path} has a property name with control characters` };
+      stack.push({ v: x, path: path + k, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/** Positions in a Polygon's or MultiPolygon's coordinates as given, counted before any is checked. */
+function countRawPositions(coords: unknown, levels: number): number {
+  if (!Array.isArray(coords)) return 0;
+  if (levels === 0) return 1;
+  let n = 0;
+  for (const c of coords) n += countRawPositions(c, levels - 1);
+  return n;
+}
+
 function allPositions(geometry: Polygon | MultiPolygon): LonLat[] {
   const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
   return polys.flatMap((rings) => rings.flat() as unknown as LonLat[]);
@@ -293,6 +342,8 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
     ]);
   }
   const mapProps = isObject(json.properties) ? json.properties : {};
+  const mapPropsProblem = propertiesProblem(mapProps, 'map properties');
+  if (mapPropsProblem) issues.push({ code: mapPropsProblem.code, message: `${mapPropsProblem.text}` });
   let siteAltitudeM = 0;
   if (mapProps.siteAltitudeM !== undefined) {
     if (typeof mapProps.siteAltitudeM !== 'number' || !Number.isFinite(mapProps.siteAltitudeM)) {
@@ -308,6 +359,7 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
   const seen = new Map<string, number>();
   /** First position of each located feature, for the "far from the rest" swap check. */
   const anchors: { rep: FeatureReporter; pos: LonLat }[] = [];
+  let mapVertices = 0;
 
   (json.features as unknown[]).forEach((raw, index) => {
     if (!isObject(raw) || raw.type !== 'Feature') {
@@ -320,6 +372,11 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
     const rep = new FeatureReporter(issues, index, name);
     if (!props) {
       rep.error('missing-properties', `has no properties; every feature needs properties.kind (one of ${FEATURE_KINDS.join(', ')}) and properties.name`);
+      return;
+    }
+    const propsProblem = propertiesProblem(props);
+    if (propsProblem) {
+      rep.error(propsProblem.code, propsProblem.text);
       return;
     }
     if (name === undefined) {
@@ -355,6 +412,19 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
     const properties = { ...props };
     const before = issues.length;
     if (isArea) {
+      // Counted on the raw coordinates, before the ring checks (a self-intersection sweep over
+      // 100,000 vertices would be the stall the limit is there to prevent).
+      const corners = countRawPositions(geometry.coordinates, gtype === 'Polygon' ? 2 : 3);
+      if (corners > MAX_AREA_VERTICES) {
+        // The route planner buffers every no-fly corner; its cost grows faster than linearly with the
+        // corner count (5000 corners: half a minute and 2 GB), which would stall the service.
+        rep.error(
+          'too-many-vertices',
+          `${KIND_WORDS[k]} may have at most ${MAX_AREA_VERTICES} vertices, this one has ${corners}; simplify it (e.g. to 1 m tolerance)`,
+        );
+        return;
+      }
+      mapVertices += corners; // an area refused above is not counted again in the map's total
       let geom: Polygon | MultiPolygon | undefined;
       if (gtype === 'Polygon') {
         const rings = checkPolygon(geometry.coordinates, '', rep);
@@ -370,17 +440,6 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
             if (rings) out.push(rings);
           });
           if (out.length === polys.length) geom = { type: 'MultiPolygon', coordinates: out as Position[][][] };
-        }
-      }
-      if (k === 'no-fly' && geom) {
-        // The route planner buffers every no-fly corner; its cost grows faster than linearly with the
-        // corner count (5000 corners: half a minute and 2 GB), which would stall the service.
-        const corners = allPositions(geom).length;
-        if (corners > MAX_NO_FLY_VERTICES) {
-          rep.error(
-            'too-many-vertices',
-            `a no-fly area may have at most ${MAX_NO_FLY_VERTICES} vertices, this one has ${corners}; simplify it (e.g. to 1 m tolerance)`,
-          );
         }
       }
       if (k === 'no-fly') {
@@ -400,6 +459,7 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       }
       return;
     }
+    mapVertices += 1;
     const position = checkPosition(geometry.coordinates, 'point', rep);
     if (k === 'depot') {
       const groundAltitudeM = optionalNumber(props, 'groundAltitudeM', rep);
@@ -428,6 +488,12 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
     issues.push({
       code: 'too-many-vertices',
       message: `the no-fly areas have ${noFlyCorners} vertices together; a map may have at most ${MAX_MAP_NO_FLY_VERTICES} (simplify the largest ones)`,
+    });
+  }
+  if (mapVertices > MAX_MAP_VERTICES) {
+    issues.push({
+      code: 'too-many-vertices',
+      message: `the features have ${mapVertices} vertices together (a point counts one); a map may have at most ${MAX_MAP_VERTICES} (simplify the largest areas)`,
     });
   }
   if (issues.length > 0) throw new ZoneMapError(issues.map((i) => (src ? { ...i, message: src + i.message } : i)));

@@ -223,6 +223,30 @@ UPDATE deliveries SET
   drop_lon = (SELECT json_extract(m.plan_json, '$.vehiclePlan.delivery.lon') FROM missions m WHERE m.id = deliveries.mission_id);
 `,
   },
+  {
+    version: 3,
+    name: 'user names unique regardless of case',
+    // Log-in ignores the case of the user name, so "Bob" and "bob" cannot both exist. A database
+    // that already has such twins keeps the oldest account's name; each later twin is renamed
+    // "<name>-<id>" (e.g. "bob-7"), and the rename is written to the audit log (action
+    // 'user.rename', details { from, to }) so an admin can tell the person. Refusing to start
+    // instead would leave the service down with no API to rename a user.
+    sql: `
+INSERT INTO audit_log (at, actor_id, action, subject_type, subject_id, reason, details)
+SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'user.rename', 'user', CAST(u.id AS TEXT),
+  'user names are unique regardless of case; the older account ' ||
+    (SELECT o.username FROM users o WHERE lower(o.username) = lower(u.username) AND o.id < u.id ORDER BY o.id LIMIT 1) ||
+    ' keeps the name',
+  json_object('from', u.username, 'to', u.username || '-' || u.id)
+FROM users u
+WHERE EXISTS (SELECT 1 FROM users o WHERE lower(o.username) = lower(u.username) AND o.id < u.id);
+
+UPDATE users SET username = username || '-' || id
+WHERE EXISTS (SELECT 1 FROM users o WHERE lower(o.username) = lower(users.username) AND o.id < users.id);
+
+CREATE UNIQUE INDEX users_username_lower ON users (lower(username));
+`,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -55,7 +55,7 @@ import type {
   FlightTransitionView,
 } from '../dispatch/live-events.js';
 import type { TileProvider } from './tiles/providers.js';
-import { type Assert, CLOSED, Nullable, type Same, StringEnum, Text } from './schema-kit.js';
+import { type Assert, CLOSED, FilledText, Nullable, PHONE_PATTERN, type Same, StringEnum, Text } from './schema-kit.js';
 
 /** The domain words the contract uses (src/domain/words.ts). */
 export type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency };
@@ -189,6 +189,17 @@ export const FlightLiveEventsSchema = Type.Object({
   paused: Type.Object({ paused: Type.Boolean(), by: Type.String(), at: Type.String() }, { description: 'Paused/resumed by the pilot.' }),
 });
 
+/**
+ * Which text rule a 400 broke, when it was one of them, so that a page can say it in its own language
+ * (catalogue key `validate.rule.<rule>`): 'blank' (only spaces), 'control-characters' (NUL, ESC …;
+ * tab and line breaks are text), 'lone-surrogate' (not Unicode text), 'not-utf8' (the body's bytes),
+ * 'too-deep' (JSON nested too deep), 'phone' (not a phone number).
+ */
+export const TextRuleSchema = StringEnum(['blank', 'control-characters', 'lone-surrogate', 'not-utf8', 'too-deep', 'phone'], {
+  description: 'The text rule a 400 broke (pages translate it as validate.rule.<rule>).',
+});
+export type TextRule = Static<typeof TextRuleSchema>;
+
 export const ApiErrorSchema = Type.Object({
   error: Type.Object({
     code: ErrorCodeSchema,
@@ -202,6 +213,7 @@ export const ApiErrorSchema = Type.Object({
     params: Type.Optional(Type.Record(Type.String(), Nullable(Type.Union([Type.String(), Type.Number()])), { description: 'The values the reason names.' })),
     field: Type.Optional(Type.String({ description: 'The offending field as a dotted path ("dropPoint.lat", "features[3].properties.kind").' })),
     issues: Type.Optional(Type.Array(MapIssueSchema, { description: 'PUT /api/zone-map: every problem found (feature index and name).' })),
+    rule: Type.Optional(TextRuleSchema),
   }),
 });
 export type ApiError = Static<typeof ApiErrorSchema>;
@@ -232,7 +244,7 @@ export const DroneIdParamsSchema = Type.Object({ id: DroneIdSchema }, CLOSED);
 
 /** POST /api/session (public, rate-limited per client address: 5 attempts a minute by default, MEDIDROP_LOGIN_RATE_LIMIT). */
 export const LoginBodySchema = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { username: Text(1, 64, { description: 'Case does not matter.' }), password: Type.String({ minLength: 1, maxLength: 256 }) },
   CLOSED,
 );
 export type LoginBody = Static<typeof LoginBodySchema>;
@@ -332,9 +344,9 @@ export const DroneViewSchema = Type.Object({
 export type DroneView = Static<typeof DroneViewSchema>;
 
 const droneProps = {
-  name: Type.String({ minLength: 1, maxLength: 100 }),
-  profileId: Type.String({ minLength: 1, maxLength: 64 }),
-  depot: Type.String({ minLength: 1, maxLength: 100 }),
+  name: FilledText(1, 100),
+  profileId: FilledText(1, 64),
+  depot: FilledText(1, 100),
   connectionUrl: Type.String({ pattern: '^(udpin|udpout|tcp|serial)://.+', maxLength: 300 }),
   sysid: Type.Integer({ minimum: 1, maximum: 255 }),
 };
@@ -351,7 +363,7 @@ export type DroneListResponse = Static<typeof DroneListResponseSchema>;
 export const UserCreateBodySchema = Type.Object(
   {
     username: Type.String({ pattern: '^[A-Za-z0-9._-]{3,32}$', description: "3–32 chars: letters, digits, '.', '_', '-'." }),
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    name: FilledText(1, 100, { description: 'Display name; stored trimmed.' }),
     password: Type.String({ minLength: 8, maxLength: 256, description: 'At least 8 characters.' }),
     role: RoleSchema,
   },
@@ -372,16 +384,16 @@ export type UserListResponse = Static<typeof UserListResponseSchema>;
  */
 export const DropPointBodySchema = Type.Unsafe<DropRequestFields['dropPoint']>(
   Type.Object(
-    { name: Type.Optional(Text(1, 100)), lat: Type.Optional(LatLonSchema.properties.lat), lon: Type.Optional(LatLonSchema.properties.lon) },
+    { name: Type.Optional(FilledText(1, 100)), lat: Type.Optional(LatLonSchema.properties.lat), lon: Type.Optional(LatLonSchema.properties.lon) },
     { ...CLOSED, minProperties: 1, description: 'a named drop point ({name}) or coordinates ({lat, lon})' },
   ),
 );
 
 const dropRequestProps = {
-  recipient: Text(1, 100),
-  phone: Type.String({ pattern: '^[0-9 +()-]{5,32}$', description: 'digits, spaces, + - ( )' }),
+  recipient: FilledText(1, 100),
+  phone: Type.String({ pattern: PHONE_PATTERN, description: 'digits, spaces, + - ( ), at least 3 digits; stored trimmed' }),
   dropPoint: DropPointBodySchema,
-  medicine: Text(1, 200),
+  medicine: FilledText(1, 200),
   weightKg: Type.Number({ exclusiveMinimum: 0, maximum: 25 }),
   urgency: UrgencySchema,
   notes: Type.Optional(Text(0, 1000)),
@@ -581,7 +593,7 @@ export const ApproveBodySchema = Type.Object(
 );
 export type ApproveBody = Static<typeof ApproveBodySchema>;
 /** POST /api/missions/:id/reject (pilot): 3–500 chars. → 200 MissionSummary. */
-export const RejectBodySchema = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, CLOSED);
+export const RejectBodySchema = Type.Object({ reason: FilledText(3, 500) }, CLOSED);
 export type RejectBody = Static<typeof RejectBodySchema>;
 
 // ─── flights (pilot, admin; officers: flights of their own requests, read only) ─────────────────
@@ -619,7 +631,7 @@ export const FlightListQuerySchema = Type.Object({ active: Type.Optional(StringE
 export const FlightListResponseSchema = Type.Object({ flights: Type.Array(FlightViewSchema) });
 export type FlightListResponse = Static<typeof FlightListResponseSchema>;
 /** POST /api/flights/:id/abort|pause|resume (pilot): optional body; a POST without one means {}. */
-export const FlightCommandBodySchema = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, CLOSED);
+export const FlightCommandBodySchema = Type.Object({ reason: Type.Optional(Text(0, 500)) }, CLOSED);
 export type FlightCommandBody = Static<typeof FlightCommandBodySchema>;
 // GET /api/flights?active=true → FlightListResponse (pilot, admin)
 // GET /api/flights/:id → FlightView

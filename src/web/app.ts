@@ -1,8 +1,8 @@
 /**
- * The medidrop fastify app, without listening: `buildApp(deps)` registers cookies, rate limits,
- * sessions, OpenAPI, one encapsulated plugin per feature of the JSON API, and the static pages.
- * Each feature plugin brings its own role guard(s) and its TypeBox schemas (src/web/api-types.ts).
- * Tests drive the app with `app.inject`.
+ * The medidrop fastify app, without listening: `buildApp(deps)` registers the checked JSON body
+ * parser, security headers, cookies, rate limits, sessions, OpenAPI, one encapsulated plugin per
+ * feature of the JSON API, and the static pages. Each feature plugin brings its own role guard(s)
+ * and its TypeBox schemas (src/web/api-types.ts). Tests drive the app with `app.inject`.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { createLogger } from '../log.js';
 import { installSessions } from './auth.js';
 import type { AppDeps } from './context.js';
 import { installErrorHandling } from './errors.js';
+import { installJsonBodyParser } from './json-body.js';
 import { auditPlugin } from './plugins/audit.js';
 import { configPlugin } from './plugins/config.js';
 import { dronesPlugin } from './plugins/drones.js';
@@ -30,6 +31,7 @@ import { sessionPlugin } from './plugins/session.js';
 import { usersPlugin } from './plugins/users.js';
 import { zoneMapPlugin } from './plugins/zone-map.js';
 import { installResponseCheck } from './response-check.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { createSseHub } from './sse.js';
 
 export type { AppDeps } from './context.js';
@@ -49,6 +51,11 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
   installErrorHandling(app);
+  installJsonBodyParser(app);
+  await installSecurityHeaders(
+    app,
+    deps.settings.tileProviders.flatMap((p) => [p.url, ...(p.overlayUrl ? [p.overlayUrl] : [])]),
+  );
   if (opts.checkResponses) installResponseCheck(app);
   const sse = createSseHub(app, deps.settings.ssePingMs);
   await app.register(fastifyCookie);

@@ -5,8 +5,9 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceError } from '../dispatch/errors.js';
-import type { ApiError, ErrorCode } from './api-types.js';
-import { NO_CONTROL_CHARACTERS } from './schema-kit.js';
+import type { ApiError, ErrorCode, TextRule } from './api-types.js';
+import { TextRefusal } from './json-body.js';
+import { NO_CONTROL_CHARACTERS, NOT_BLANK_TEXT, PHONE_PATTERN } from './schema-kit.js';
 
 const STATUS: Record<ErrorCode, number> = {
   'bad-request': 400,
@@ -26,9 +27,9 @@ export function sendError(
   message: string,
   field?: string,
   issues?: ApiError['error']['issues'],
-  detail?: { reason: string; params: Record<string, string | number | null> },
+  extra?: { reason?: string; params?: Record<string, string | number | null>; rule?: TextRule },
 ): FastifyReply {
-  const body: ApiError = { error: { code, message, ...(field ? { field } : {}), ...(issues ? { issues } : {}), ...(detail ?? {}) } };
+  const body: ApiError = { error: { code, message, ...(field ? { field } : {}), ...(issues ? { issues } : {}), ...(extra ?? {}) } };
   return reply.code(STATUS[code]).type('application/json').send(body);
 }
 
@@ -48,7 +49,7 @@ export function pointerToField(pointer: string): string {
     .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
 }
 
-function validationToError(err: FastifyError & { validation?: AjvError[]; validationContext?: string }): { field: string; message: string } {
+function validationToError(err: FastifyError & { validation?: AjvError[]; validationContext?: string }): { field: string; message: string; rule?: TextRule } {
   const first = err.validation?.[0];
   const context = err.validationContext ?? 'body';
   if (!first) return { field: context, message: err.message };
@@ -67,17 +68,24 @@ function validationToError(err: FastifyError & { validation?: AjvError[]; valida
     return { field, message: `${field} must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
   }
   if (first.keyword === 'pattern' && params.pattern === NO_CONTROL_CHARACTERS) {
-    return { field, message: `${field} must not contain control characters (only text, tabs and line breaks)` };
+    return { field, message: `${field} must not contain control characters (only text, tabs and line breaks)`, rule: 'control-characters' };
+  }
+  if (first.keyword === 'pattern' && params.pattern === NOT_BLANK_TEXT) {
+    return { field, message: `${field} must not be blank (spaces only) and must not contain control characters`, rule: 'blank' };
+  }
+  if (first.keyword === 'pattern' && params.pattern === PHONE_PATTERN) {
+    return { field, message: `${field} must be a phone number: 5–32 digits, spaces, + - ( ), with at least 3 digits`, rule: 'phone' };
   }
   return { field, message: `${field} ${first.message ?? 'is invalid'}` };
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError & { validation?: AjvError[]; validationContext?: string }, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof ServiceError) return sendError(reply, err.code, err.message, err.field, err.issues, err.detail);
+    if (err instanceof ServiceError)
+      return sendError(reply, err.code, err.message, err.field, err.issues, { ...err.detail, ...(err instanceof TextRefusal ? { rule: err.rule } : {}) });
     if (err.validation) {
-      const { field, message } = validationToError(err);
-      return sendError(reply, 'bad-request', message, field);
+      const { field, message, rule } = validationToError(err);
+      return sendError(reply, 'bad-request', message, field, undefined, rule ? { rule } : undefined);
     }
     const status = err.statusCode ?? 500;
     if (status === 429) return sendError(reply, 'rate-limited', 'too many attempts; wait and try again');

@@ -4,6 +4,7 @@
  * compile-time proof that a schema describes the same value as a type a lower layer defines.
  */
 import { Type, type TSchema, type TSchemaOptions } from 'typebox';
+import { CONTROL_CHARACTER_CLASS } from '../domain/text.js';
 
 /** `T | null`. fast-json-stringify picks the branch by value; the OpenAPI 3.0 document says `nullable`. */
 export const Nullable = <T extends TSchema>(t: T, options?: TSchemaOptions) => Type.Union([t, Type.Null()], options);
@@ -16,10 +17,26 @@ export const Nullable = <T extends TSchema>(t: T, options?: TSchemaOptions) => T
 export const StringEnum = <const V extends string[]>(values: readonly [...V], options?: TSchemaOptions) => Type.Enum(values, { type: 'string', ...options });
 
 /** Free text may hold tabs and line breaks, but no other control characters (NUL, escapes, …). */
-export const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$';
+export const NO_CONTROL_CHARACTERS = `^[^${CONTROL_CHARACTER_CLASS}]*$`;
 
 export const Text = (minLength: number, maxLength: number, options?: TSchemaOptions) =>
   Type.String({ minLength, maxLength, pattern: NO_CONTROL_CHARACTERS, ...options });
+
+/**
+ * Free text that must say something: at least one character that is not white space (Unicode
+ * white space too: a full-width U+3000 is typed on Chinese keyboards), no control characters. The
+ * service stores it trimmed. "   " used to be stored as an empty recipient.
+ */
+export const NOT_BLANK_TEXT = `^(?=[\\s\\S]*\\S)${NO_CONTROL_CHARACTERS.slice(1)}`;
+
+export const FilledText = (minLength: number, maxLength: number, options?: TSchemaOptions) =>
+  Type.String({ minLength: Math.max(1, minLength), maxLength, pattern: NOT_BLANK_TEXT, ...options });
+
+/**
+ * A phone number: 5–32 of digits, spaces, + - ( ), with at least 3 digits (the shortest numbers
+ * called, 110 and 120, have three); "     " and "+-()" used to pass.
+ */
+export const PHONE_PATTERN = '^(?=(?:[^0-9]*[0-9]){3})[0-9 +()-]{5,32}$';
 
 /** Request bodies refuse unknown fields (400 "<field> is not a known field"). */
 export const CLOSED = { additionalProperties: false } as const;

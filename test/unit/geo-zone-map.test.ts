@@ -396,4 +396,66 @@ describe('loadZoneMapFile', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('areas of every kind count against the vertex limit, before their rings are checked (a 100,000-vertex sealed zone passed)', () => {
+    for (const kind of ['sealed', 'controlled', 'precaution'] as const) {
+      const n = 100_000;
+      const ring = Array.from({ length: n }, (_, k) => [101.7 + 0.001 * Math.cos((2 * Math.PI * k) / n), 36.6 + 0.001 * Math.sin((2 * Math.PI * k) / n)]);
+      ring.push(ring[0]!);
+      const started = Date.now();
+      const [issue, ...rest] = issuesOf(
+        withFeature3({ type: 'Feature', properties: { kind, name: 'Dense zone' }, geometry: { type: 'MultiPolygon', coordinates: [[ring]] } }),
+      );
+      expect(rest).toEqual([]);
+      expect(issue).toMatchObject({ code: 'too-many-vertices', featureIndex: 3, featureName: 'Dense zone' });
+      expect(issue!.message).toMatch(new RegExp(`feature 3 \\("Dense zone"\\): a ${kind} zone may have at most 1000 vertices, this one has 100001`));
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
+  });
+
+  it('all features together may have at most 20,000 vertices (each area under its own limit)', () => {
+    const feats = validFeatures();
+    for (let j = 0; j < 21; j++) {
+      const n = 999;
+      const ring = Array.from({ length: n }, (_, k) => [
+        101.7 + 0.003 * j + 0.001 * Math.cos((2 * Math.PI * k) / n),
+        36.6 + 0.001 * Math.sin((2 * Math.PI * k) / n),
+      ]);
+      ring.push(ring[0]!);
+      feats.push({ type: 'Feature', properties: { kind: 'precaution', name: `Ring ${j}` }, geometry: { type: 'Polygon', coordinates: [ring] } });
+    }
+    const issues = issuesOf(fc(feats));
+    expect(issues).toEqual([expect.objectContaining({ code: 'too-many-vertices' })]);
+    expect(issues[0]!.message).toMatch(/the features have 2\d{4} vertices together \(a point counts one\); a map may have at most 20000/);
+  });
+
+  it('properties nested deeper than 32 levels are refused for that feature, without overflowing the stack at any depth', () => {
+    for (const depth of [33, 100_000]) {
+      let deep: unknown = 1;
+      for (let i = 0; i < depth; i++) deep = { a: deep };
+      const feats = validFeatures();
+      feats[2]!.properties!.extra = deep;
+      const [issue] = issuesOf(fc(feats));
+      expect(issue).toMatchObject({ code: 'too-deep', featureIndex: 2 });
+      expect(issue!.message).toMatch(/^test\.geojson: feature 2 \(".+"\): properties nest more than 32 levels deep \(at properties\.extra\.a\.a/);
+    }
+    const feats = validFeatures();
+    let ok: unknown = 1;
+    for (let i = 0; i < 31; i++) ok = [ok];
+    feats[2]!.properties!.extra = ok;
+    expect(() => parseZoneMap(fc(feats))).not.toThrow();
+  });
+
+  it('control characters in a name, a reason or any property (and in the map name) are refused naming the property', () => {
+    const feats = validFeatures();
+    feats[1]!.properties!.name = 'Gate\u001b[2J';
+    const [issue] = issuesOf(fc(feats));
+    expect(issue).toMatchObject({ code: 'bad-property', featureIndex: 1 });
+    expect(issue!.message).toMatch(/feature 1 \("Gate\\u001b\[2J"\): properties\.name must not contain control characters/);
+    const [mapIssue] = issuesOf(fc(validFeatures(), { properties: { name: 'Town\u0000' } }));
+    expect(mapIssue!.message).toMatch(/map properties\.name must not contain control characters/);
+    const withTab = validFeatures();
+    withTab[1]!.properties!.note = 'line one\n\tline two';
+    expect(() => parseZoneMap(fc(withTab))).not.toThrow();
+  });
 });

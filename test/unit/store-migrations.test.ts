@@ -105,3 +105,30 @@ describe('schema migrations', () => {
     store.close();
   });
 });
+
+describe('migration 2: user names unique regardless of case', () => {
+  it('renames the later twins "<name>-<id>", keeps the oldest, audits each rename, then refuses new twins', () => {
+    const db = new BetterSqlite3(':memory:');
+    migrate(db, MIGRATIONS.slice(0, 1));
+    const add = db.prepare("INSERT INTO users (username, name, role, password_hash, created_at) VALUES (?, ?, 'officer', 'h', 'then')");
+    for (const u of ['bob', 'Bob', 'alice', 'BOB']) add.run(u, u);
+    migrate(db);
+    const users = db.prepare('SELECT id, username FROM users ORDER BY id').all();
+    expect(users).toEqual([
+      { id: 1, username: 'bob' },
+      { id: 2, username: 'Bob-2' },
+      { id: 3, username: 'alice' },
+      { id: 4, username: 'BOB-4' },
+    ]);
+    const audit = db.prepare("SELECT subject_id, reason, details FROM audit_log WHERE action = 'user.rename' ORDER BY subject_id").all() as Record<
+      string,
+      string
+    >[];
+    expect(audit.map((a) => [a.subject_id, JSON.parse(a.details!)])).toEqual([
+      ['2', { from: 'Bob', to: 'Bob-2' }],
+      ['4', { from: 'BOB', to: 'BOB-4' }],
+    ]);
+    expect(audit[0]!.reason).toBe('user names are unique regardless of case; the older account bob keeps the name');
+    expect(() => add.run('ALICE', 'x')).toThrow(/UNIQUE constraint failed/);
+  });
+});

@@ -28,8 +28,9 @@ export class UsersRepository {
     const r = this.c.q('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
     return r ? userRow(r) : null;
   }
+  /** By log-in name, whatever its case ("Admin" finds "admin"; migration 2 keeps them unique so). */
   byName(username: string): UserRecord | null {
-    const r = this.c.q('SELECT * FROM users WHERE username = ?').get(username) as Row | undefined;
+    const r = this.c.q('SELECT * FROM users WHERE lower(username) = lower(?)').get(username) as Row | undefined;
     return r ? userRow(r) : null;
   }
   list(): UserRecord[] {

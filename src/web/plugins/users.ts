@@ -19,9 +19,19 @@ export const usersPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = guarded(['
     async (req, reply) => {
       const admin = requireUser(req);
       const b = req.body;
-      if (repos.users.byName(b.username)) throw conflict(`user name '${b.username}' is taken`, 'username');
+      const taken = () => {
+        const other = repos.users.byName(b.username);
+        // names differing only in case are one name: log-in ignores case
+        if (other)
+          throw conflict(
+            `user name '${b.username}' is taken${other.username !== b.username ? ` (by '${other.username}': case does not count)` : ''}`,
+            'username',
+          );
+      };
+      taken();
       const passwordHash = await hashPassword(b.password);
       const user = repos.transaction(() => {
+        taken(); // again: another request may have created it while the password was being hashed
         const u = repos.users.create({ username: b.username, name: b.name.trim(), role: b.role, passwordHash });
         repos.audit.append({ actorId: admin.id, action: 'user.create', subjectType: 'user', subjectId: u.id, details: { username: u.username, role: u.role } });
         return u;

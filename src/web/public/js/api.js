@@ -112,6 +112,8 @@ export class ApiError extends Error {
     this.reason = typeof err.reason === 'string' ? err.reason : null;
     /** @type {Record<string, string | number | null>} the values the reason names */
     this.params = isObject(err.params) ? /** @type {Record<string, string | number | null>} */ (err.params) : {};
+    /** @type {string | null} the text rule a 400 broke ('blank', 'control-characters' …): translated as validate.rule.<rule> */
+    this.rule = typeof err.rule === 'string' ? err.rule : null;
     this.retryAfter = retryAfter;
   }
 }
@@ -277,5 +279,18 @@ export function describeError(err) {
   }
   const key = `error.${err.code}`;
   const base = t(key) === key ? t('error.unexpected', { detail: '' }) : t(key);
+  const rule = ruleMessage(err);
+  if (rule) return `${base} (${err.field ? `${err.field}: ` : ''}${rule})`;
   return err.message && err.code !== 'network' ? `${base} (${err.message})` : base;
+}
+
+/**
+ * The broken text rule of a 400 in the current language, or null when the answer names none.
+ * @param {ApiError} err
+ */
+export function ruleMessage(err) {
+  if (!err.rule) return null;
+  const key = `validate.rule.${err.rule}`;
+  const text = t(key);
+  return text === key ? null : text;
 }

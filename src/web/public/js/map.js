@@ -318,11 +318,17 @@ export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' }
   return { group, bounds, dropMarkers, zoneMap: zm, labels, present };
 }
 
+// The icons are DOM nodes styled through the CSSOM, not HTML strings: Leaflet puts a string in with
+// innerHTML, and the page's Content Security Policy (src/web/security-headers.ts) refuses inline
+// style attributes that arrive that way.
+
 /** @param {string} color */
 export function squareIcon(color) {
   return L.divIcon({
     className: '',
-    html: `<span style="display:block;width:14px;height:14px;background:${color};border:2px solid #fff;box-shadow:0 0 0 1px ${color}"></span>`,
+    html: h('span', {
+      style: { display: 'block', width: '14px', height: '14px', background: color, border: '2px solid #fff', boxShadow: `0 0 0 1px ${color}` },
+    }),
     iconSize: [14, 14],
     iconAnchor: [7, 7],
   });
@@ -332,18 +338,45 @@ export function squareIcon(color) {
 export function pinIcon(color) {
   return L.divIcon({
     className: '',
-    html: `<span style="display:block;width:18px;height:18px;border-radius:50% 50% 50% 0;transform:rotate(-45deg);background:${color};border:2px solid #fff;box-shadow:0 0 0 1px ${color}"></span>`,
+    html: h('span', {
+      style: {
+        display: 'block',
+        width: '18px',
+        height: '18px',
+        borderRadius: '50% 50% 50% 0',
+        transform: 'rotate(-45deg)',
+        background: color,
+        border: '2px solid #fff',
+        boxShadow: `0 0 0 1px ${color}`,
+      },
+    }),
     iconSize: [18, 18],
     iconAnchor: [9, 18],
   });
 }
 
+const SVG = 'http://www.w3.org/2000/svg';
+
+/**
+ * @param {string} tag
+ * @param {Record<string, string | number>} attrs
+ * @returns {SVGElement}
+ */
+function svg(tag, attrs) {
+  const el = /** @type {SVGElement} */ (document.createElementNS(SVG, tag));
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  return el;
+}
+
 /** @param {number} [headingDeg] */
 export function droneIcon(headingDeg = 0) {
   const rot = Number.isFinite(headingDeg) ? headingDeg : 0;
+  const icon = svg('svg', { width: 28, height: 28, viewBox: '-14 -14 28 28', 'aria-hidden': 'true' });
+  icon.style.transform = `rotate(${rot}deg)`;
+  icon.append(svg('circle', { r: 12, fill: '#00897b', stroke: '#fff', 'stroke-width': 2 }), svg('path', { d: 'M0,-9 L6,6 L0,2 L-6,6 Z', fill: '#fff' }));
   return L.divIcon({
     className: '',
-    html: `<svg width="28" height="28" viewBox="-14 -14 28 28" style="transform:rotate(${rot}deg)" aria-hidden="true"><circle r="12" fill="#00897b" stroke="#fff" stroke-width="2"/><path d="M0,-9 L6,6 L0,2 L-6,6 Z" fill="#fff"/></svg>`,
+    html: /** @type {HTMLElement} */ (/** @type {unknown} */ (icon)),
     iconSize: [28, 28],
     iconAnchor: [14, 14],
   });

@@ -3,7 +3,7 @@
 // your own requests live (SSE /api/events).
 import { $, h, replaceChildren, randomId, renderKeyed, resetKeyed } from './dom.js';
 import { t, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
-import { api, requireSession, config, describeError, ApiError } from './api.js';
+import { api, requireSession, config, describeError, ApiError, ruleMessage } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
 import { L, createMap, drawZoneMap, legend, pinIcon, textTip, STYLE } from './map.js';
@@ -180,7 +180,8 @@ function readForm() {
   const urgency = URGENCIES.find((u) => checked instanceof HTMLInputElement && checked.value === u);
   if (!recipient) errors.recipient = t('validate.required');
   if (!phone) errors.phone = t('validate.required');
-  else if (!/^[0-9 +\-()]{5,32}$/.test(phone)) errors.phone = t('validate.phone');
+  // the service's rule (PHONE_PATTERN in src/web/schema-kit.ts): at least 3 digits
+  else if (!/^(?=(?:[^0-9]*[0-9]){3})[0-9 +\-()]{5,32}$/.test(phone)) errors.phone = t('validate.phone');
   if (!medicine) errors.medicine = t('validate.required');
   const weightKg = Number(weightText);
   if (!weightText) errors.weightKg = t('validate.required');
@@ -259,8 +260,8 @@ form.addEventListener('submit', async (ev) => {
 
 /** @param {Field} field @param {ApiError} err */
 function serverFieldMessage(field, err) {
-  if (field === 'dropPoint' && /name/.test(err.field ?? '')) return t('validate.dropPointUnknown', { detail: err.message });
-  return t('validate.server', { detail: err.message });
+  if (field === 'dropPoint' && /name/.test(err.field ?? '')) return ruleMessage(err) ?? t('validate.dropPointUnknown', { detail: err.message });
+  return ruleMessage(err) ?? t('validate.server', { detail: err.message });
 }
 
 // ---- my requests ----------------------------------------------------------------------------
