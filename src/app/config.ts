@@ -31,6 +31,11 @@ export interface ServiceConfig {
   simSpeedup: number;
   /** How long to wait for a vehicle's heartbeat when starting a flight (and between retries when re-attaching), ms. */
   vehicleTimeoutMs: number;
+  /**
+   * Planner worker threads (src/planner/pool.ts): plans and zone-map validation run there, off the
+   * event loop. null: min(cores − 1, 4), at least 1. 0: plan in-process, on the event loop.
+   */
+  planWorkers: number | null;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +64,7 @@ export function defaultConfig(): ServiceConfig {
     weather: { windSpeedMs: 3, windFromDeg: 270, temperatureC: 15 },
     simSpeedup: 5,
     vehicleTimeoutMs: 15_000,
+    planWorkers: null,
   };
 }
 
@@ -82,6 +88,7 @@ export const ENV_VARS = {
   MEDIDROP_TEMPERATURE_C: 'weather.temperatureC',
   MEDIDROP_SIM_SPEEDUP: 'simSpeedup',
   MEDIDROP_VEHICLE_TIMEOUT_MS: 'vehicleTimeoutMs',
+  MEDIDROP_PLAN_WORKERS: 'planWorkers',
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -225,6 +232,9 @@ function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, p
       break;
     case 'vehicleTimeoutMs':
       v = num(100, 600_000, true);
+      break;
+    case 'planWorkers':
+      v = value === null ? null : num(0, 64, true);
       break;
     default:
       problems.push(`${where}: unknown setting`);

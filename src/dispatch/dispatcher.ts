@@ -27,7 +27,8 @@ export interface DispatcherDeps {
   repos: Repositories;
   bus: EventBus;
   planDelivery: PlanDelivery;
-  parseZoneMap: (json: unknown, sourceName?: string) => ZoneMap;
+  /** In-process (sync) or through the planner pool (async). */
+  parseZoneMap: (json: unknown, sourceName?: string) => ZoneMap | Promise<ZoneMap>;
   profiles: Map<string, DroneProfile>;
   weather: Weather;
 }
@@ -45,16 +46,27 @@ interface Tried {
 
 export class Dispatcher {
   private map: { record: ZoneMapRecord; map: ZoneMap } | null = null;
+  /** The stored map being loaded (parsed in a worker when planning runs in the pool). */
+  private readonly loading: Promise<void>;
 
   constructor(private readonly deps: DispatcherDeps) {
     const latest = deps.repos.zoneMaps.latest();
-    if (latest) {
+    const broken = (err: unknown, version: number) =>
+      log.error({ err, version }, 'stored zone map no longer parses; planning is off until a new map is uploaded');
+    this.loading = (async () => {
+      if (!latest) return;
       try {
-        this.map = { record: latest, map: deps.parseZoneMap(JSON.parse(latest.geojson), `zone map v${latest.version}`) };
+        const map = await deps.parseZoneMap(JSON.parse(latest.geojson), `zone map v${latest.version}`);
+        if (!this.map) this.map = { record: latest, map };
       } catch (err) {
-        log.error({ err, version: latest.version }, 'stored zone map no longer parses; planning is off until a new map is uploaded');
+        broken(err, latest.version);
       }
-    }
+    })();
+  }
+
+  /** Resolves once the stored zone map is loaded (or found broken). */
+  ready(): Promise<void> {
+    return this.loading;
   }
 
   get profiles(): Map<string, DroneProfile> {
@@ -76,8 +88,9 @@ export class Dispatcher {
    */
   async setZoneMap(geojson: unknown, actorId: number | null): Promise<{ record: ZoneMapRecord; replanned: { requestId: number; status: RequestStatus }[] }> {
     let map: ZoneMap;
+    await this.loading;
     try {
-      map = this.deps.parseZoneMap(geojson, 'zone map');
+      map = await this.deps.parseZoneMap(geojson, 'zone map');
     } catch (err) {
       if (err instanceof ZoneMapError) {
         const first = err.issues[0];
@@ -155,6 +168,7 @@ export class Dispatcher {
 
   /** Every candidate (available drone × its depot) planned, best first. Pure apart from reading drones. */
   async candidates(request: DropRequestRecord): Promise<{ tried: Tried[]; reasons: Reason[] }> {
+    await this.loading;
     const map = this.map?.map;
     if (!map) return { tried: [], reasons: [{ code: 'no-zone-map', message: 'no zone map has been loaded; an admin must upload one' }] };
     const drones = this.deps.repos.drones.list().filter((d) => d.enabled);
@@ -195,7 +209,7 @@ export class Dispatcher {
       // one plan at a time, yielding in between: telemetry and API calls go on while we plan
       await new Promise<void>((resolve) => setImmediate(resolve));
       try {
-        const plan = this.deps.planDelivery(map, req);
+        const plan = await this.deps.planDelivery(map, req);
         tried.push({ candidate: { ...base, feasible: plan.feasible, marginPct: plan.marginPct, reasons: plan.reasons }, plan });
       } catch (err) {
         tried.push({ candidate: { ...base, reasons: [{ code: 'planner-error', message: err instanceof Error ? err.message : String(err) }] }, plan: null });
