@@ -124,7 +124,10 @@ function inProcess(): PlannerPool {
   let plans = 0;
   return {
     size: 0,
-    planDelivery: (map, request) => (plans++, planDelivery(map, request)),
+    planDelivery: (map, request) => {
+      plans++;
+      return planDelivery(map, request);
+    },
     parseZoneMap,
     threads: () => [],
     stats: () => ({ plans, mapsSent: 0 }),
