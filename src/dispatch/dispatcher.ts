@@ -39,7 +39,7 @@ export interface PlanOutcome {
   reasons: Reason[];
 }
 
-interface Tried {
+export interface Tried {
   candidate: Candidate;
   plan: DeliveryPlan | null;
 }
@@ -224,7 +224,13 @@ export class Dispatcher {
     const reasons = tried.some((t) => t.candidate.feasible)
       ? []
       : uniqueReasons(
-          tried.flatMap((t) => t.candidate.reasons.map((r) => ({ code: r.code, message: `${t.candidate.droneId} from ${t.candidate.depot}: ${r.message}` }))),
+          tried.flatMap((t) =>
+            t.candidate.reasons.map((r) => ({
+              code: r.code,
+              message: `${t.candidate.droneId} from ${t.candidate.depot}: ${r.message}`,
+              params: { ...r.params, droneId: t.candidate.droneId, depot: t.candidate.depot },
+            })),
+          ),
         );
     return { tried, reasons };
   }
@@ -234,10 +240,25 @@ export class Dispatcher {
    * the new best plan becomes 'awaiting-approval' (or 'infeasible' with the reasons).
    */
   async planRequest(requestId: number, cause: string): Promise<PlanOutcome> {
-    const { repos, bus } = this.deps;
+    const { repos } = this.deps;
     const request = repos.requests.byId(requestId);
     if (!request) throw new ServiceError('not-found', `drop request ${requestId} not found`);
-    const { tried, reasons } = await this.candidates(request);
+    const assessed = await this.candidates(request);
+    const stored = repos.transaction(() => this.storePlan(request, assessed, cause));
+    stored.publish();
+    return stored.outcome;
+  }
+
+  /**
+   * Store what candidates() found for `request` (as read before planning): supersede the open
+   * mission, record the best plan or the reasons. Runs inside the caller's transaction (or opens
+   * its own); call publish() once that transaction has committed. A request that changed while it
+   * was planned keeps what it has.
+   */
+  storePlan(request: DropRequestRecord, assessed: { tried: Tried[]; reasons: Reason[] }, cause: string): { outcome: PlanOutcome; publish(): void } {
+    const { repos, bus } = this.deps;
+    const requestId = request.id;
+    const { tried, reasons } = assessed;
     const best = tried.find((t) => t.plan !== null);
     const stale = (): PlanOutcome | null => {
       // changed while we planned (edited, cancelled, approved, or planned again): keep what is there
@@ -295,11 +316,13 @@ export class Dispatcher {
       });
       return { status, mission, reasons: feasible ? [] : reasons };
     });
-    bus.publish({ type: 'request', requestId: request.id });
-    if (outcome.mission) bus.publish({ type: 'mission', missionId: outcome.mission.id });
-    if (superseded !== null) bus.publish({ type: 'mission', missionId: superseded });
-    log.info({ requestId, status: outcome.status, cause }, 'planned');
-    return outcome;
+    const publish = () => {
+      bus.publish({ type: 'request', requestId: request.id });
+      if (outcome.mission) bus.publish({ type: 'mission', missionId: outcome.mission.id });
+      if (superseded !== null) bus.publish({ type: 'mission', missionId: superseded });
+      log.info({ requestId, status: outcome.status, cause }, 'planned');
+    };
+    return { outcome, publish };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../domain/words.js';
+import type { Reason } from '../planning/types.js';
 
 /**
  * A refused operation, with the API error code it maps to (bad-request → 400, forbidden → 403,
@@ -11,6 +12,8 @@ export class ServiceError extends Error {
     message: string,
     readonly field?: string,
     readonly issues?: { code: string; message: string; featureIndex?: number; featureName?: string }[],
+    /** 'infeasible': why, with codes and parameters for translated pages. */
+    readonly reasons?: Reason[],
   ) {
     super(message);
   }

@@ -20,8 +20,15 @@ const STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-export function sendError(reply: FastifyReply, code: ErrorCode, message: string, field?: string, issues?: ApiError['error']['issues']): FastifyReply {
-  const body: ApiError = { error: { code, message, ...(field ? { field } : {}), ...(issues ? { issues } : {}) } };
+export function sendError(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message: string,
+  field?: string,
+  issues?: ApiError['error']['issues'],
+  reasons?: ApiError['error']['reasons'],
+): FastifyReply {
+  const body: ApiError = { error: { code, message, ...(field ? { field } : {}), ...(issues ? { issues } : {}), ...(reasons ? { reasons } : {}) } };
   return reply.code(STATUS[code]).type('application/json').send(body);
 }
 
@@ -67,7 +74,7 @@ function validationToError(err: FastifyError & { validation?: AjvError[]; valida
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError & { validation?: AjvError[]; validationContext?: string }, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof ServiceError) return sendError(reply, err.code, err.message, err.field, err.issues);
+    if (err instanceof ServiceError) return sendError(reply, err.code, err.message, err.field, err.issues, err.reasons);
     if (err.validation) {
       const { field, message } = validationToError(err);
       return sendError(reply, 'bad-request', message, field);

@@ -71,7 +71,7 @@ describe('GET /api/openapi.json', () => {
           | { properties?: { error?: { required?: string[]; properties?: Record<string, unknown> } } }
           | undefined;
         expect(error?.properties?.error?.required, `${where}: 4xx in the ApiError shape`).toEqual(['code', 'message']);
-        expect(Object.keys(error?.properties?.error?.properties ?? {}).sort()).toEqual(['code', 'field', 'issues', 'message']);
+        expect(Object.keys(error?.properties?.error?.properties ?? {}).sort()).toEqual(['code', 'field', 'issues', 'message', 'reasons']);
       }
     }
   });
