@@ -43,6 +43,8 @@ export interface FeasibilityView {
   reachable: boolean;
   /** The best candidate (feasible first, then best energy margin); null without any candidate. */
   droneId: string | null;
+  /** Its display name ("XN-01"). */
+  droneName: string | null;
   depot: string | null;
   /** Round trip, m, and flight time depot → drop point → depot, s (0 when no route was found). */
   distanceM: number;
@@ -63,6 +65,7 @@ export function feasibilityView(
   assessed: { tried: readonly Tried[]; reasons: Reason[] },
   nowMs: number,
   outboundS: (plan: NonNullable<Tried['plan']>) => number,
+  droneName: (droneId: string) => string | null,
 ): FeasibilityView {
   const { tried, reasons } = assessed;
   const best = tried[0];
@@ -75,10 +78,20 @@ export function feasibilityView(
     withinPayload: planned.length === 0 || planned.some((t) => !t.candidate.reasons.some((r) => r.code === 'too-heavy')),
     reachable: planned.length === 0 || planned.some((t) => !t.candidate.reasons.some((r) => RANGE_OR_ROUTE.has(r.code))),
     droneId: best?.candidate.droneId ?? null,
+    droneName: best ? droneName(best.candidate.droneId) : null,
     depot: best?.candidate.depot ?? null,
     distanceM: plan && plan.durationS > 0 ? plan.distanceM : 0,
     flightTimeS: plan && plan.durationS > 0 ? plan.durationS : 0,
     etaAt: feasible && plan ? new Date(nowMs + outboundS(plan) * 1000).toISOString() : null,
-    reasons: feasible ? [] : reasons,
+    reasons: feasible ? [] : withDroneNames(reasons, droneName),
   };
+}
+
+/** Reasons per drone also name the drone as people know it (params.droneName, "XN-01"). */
+export function withDroneNames(reasons: Reason[], droneName: (droneId: string) => string | null): Reason[] {
+  return reasons.map((r) => {
+    const id = r.params?.droneId;
+    const name = typeof id === 'string' ? droneName(id) : null;
+    return name ? { ...r, params: { ...r.params, droneName: name } } : r;
+  });
 }

@@ -8,7 +8,7 @@ import type { Repositories } from '../store/repositories.js';
 import type { DropRequestInput, DropRequestRecord, UserRecord } from '../store/records.js';
 import type { DropRequestFields, RequestStatus } from '../domain/words.js';
 import type { Dispatcher, Tried } from './dispatcher.js';
-import { neverServable } from './feasibility.js';
+import { neverServable, withDroneNames } from './feasibility.js';
 import type { Reason } from '../planning/types.js';
 import type { EventBus } from './events.js';
 import { ServiceError, badRequest, conflict, notFound } from './errors.js';
@@ -70,13 +70,8 @@ export class RequestService {
     const input = this.toInput(officer.id, body);
     const assessed = await this.dispatcher.candidates(this.draft(input));
     if (neverServable(assessed.tried)) {
-      throw new ServiceError(
-        'infeasible',
-        `no drone can ever serve this request: ${assessed.reasons.map((r) => r.message).join('; ')}`,
-        undefined,
-        undefined,
-        assessed.reasons,
-      );
+      const reasons = withDroneNames(assessed.reasons, (id) => this.repos.drones.byId(id)?.name ?? null);
+      throw new ServiceError('infeasible', `no drone can ever serve this request: ${reasons.map((r) => r.message).join('; ')}`, undefined, undefined, reasons);
     }
     let created: { request: DropRequestRecord; publish(): void };
     try {

@@ -404,11 +404,12 @@ export const FeasibilityViewSchema = Type.Object({
   withinPayload: Type.Boolean({ description: 'Some drone can carry the weight.' }),
   reachable: Type.Boolean({ description: 'Some drone has a route and the range to the drop point.' }),
   droneId: Nullable(Type.String()),
+  droneName: Nullable(Type.String()),
   depot: Nullable(Type.String()),
   distanceM: Type.Number({ description: 'Round trip, m (0 without a route).' }),
   flightTimeS: Type.Number({ description: 'Depot → drop point → depot, s (0 without a route).' }),
   etaAt: Nullable(Type.String({ description: 'Now + the flight to the drop point (queue waiting not included); null when not feasible.' })),
-  reasons: Type.Array(ReasonSchema, { description: 'Why not, per drone (params.droneId, params.depot); empty when feasible.' }),
+  reasons: Type.Array(ReasonSchema, { description: 'Why not, per drone (params.droneId, params.droneName, params.depot); empty when feasible.' }),
 });
 export type FeasibilityView = Static<typeof FeasibilityViewSchema>;
 

@@ -51,7 +51,7 @@ describe('POST /api/requests refuses what no drone could ever serve', () => {
     expect(err.code).toBe('infeasible');
     expect(err.reasons.map((r: { code: string }) => r.code)).toContain(code);
     const reason = err.reasons.find((r: { code: string }) => r.code === code);
-    expect(reason.params).toMatchObject({ ...params, droneId: 'md-1', depot: 'East Police Station' });
+    expect(reason.params).toMatchObject({ ...params, droneId: 'md-1', droneName: 'MD-1', depot: 'East Police Station' });
     expect(res.body).not.toMatch(/handoverCode/);
     expect(storedCounts()).toEqual(before);
     expect(t.parts.repos.requests.list()).toHaveLength(0);

@@ -150,7 +150,7 @@ export const requestsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
         async (req) => {
           const user = requireUser(req);
           const { assessed } = await requests.preview(user, req.body);
-          return feasibilityView(assessed, Date.parse(repos.now()), outboundDurationS);
+          return feasibilityView(assessed, Date.parse(repos.now()), outboundDurationS, (id) => repos.drones.byId(id)?.name ?? null);
         },
       );
 
