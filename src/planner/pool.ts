@@ -107,7 +107,7 @@ export function createPlannerPool(o: PlannerPoolOptions): PlannerPool {
     async parseZoneMap(json, source) {
       const mapId = nextId++;
       const text = JSON.stringify(json);
-      if (text === undefined) throw new ZoneMapError([{ code: 'not-feature-collection', message: 'a zone map must be a GeoJSON FeatureCollection' }]);
+      if (text === undefined) throw new Error('a zone map must be a GeoJSON FeatureCollection, got nothing');
       const res = await run({ kind: 'parse', mapId, text, ...(source !== undefined ? { source } : {}) });
       if (res.kind !== 'parsed') return fail(res);
       // The parsing worker holds this map under mapId; the others get its text on their first miss.
