@@ -11,6 +11,11 @@
  *   event loop a string copy, not a structured clone of every polygon — and the worker keeps it. A
  *   map parsed through the pool is already held by the worker that parsed it. Plans started
  *   together before any worker has the map may each miss once (a burst per new map, not per plan).
+ * - Identical plans are made once: planning is pure (the same map and request give the same plan),
+ *   so a plan asked for again on the same map — two drones of one depot and one profile, a request
+ *   re-planned with nothing changed — is answered from the last MEMO_PLANS plans (or joins the
+ *   one in progress). A failed plan is not kept. Plans are shared, so callers treat them as
+ *   read-only (the dispatcher only stores and shows them).
  * - Failures: a plan that throws in a worker comes back as a rejected promise with the worker's
  *   message (the dispatcher turns it into a planner-error reason); a worker that dies (crash, out of
  *   memory, terminated) fails only the task it was running, and piscina starts a new one.
@@ -58,6 +63,8 @@ export interface PlannerPoolOptions {
 }
 
 const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
+/** Plans remembered by (map, request): a few minutes of a busy desk's candidates. */
+const MEMO_PLANS = 256;
 
 export function createPlannerPool(o: PlannerPoolOptions): PlannerPool {
   const file = o.workerFile ?? WORKER_FILE;
@@ -91,18 +98,34 @@ export function createPlannerPool(o: PlannerPoolOptions): PlannerPool {
     if (res.kind === 'error') throw res.code ? new PlanRequestError(res.code, res.message) : new Error(res.message);
     throw new Error(`planner worker answered ${res.kind}`);
   };
+  const memo = new Map<string, Promise<DeliveryPlan>>();
+  const plan = async (map: ZoneMap, request: PlanRequest): Promise<DeliveryPlan> => {
+    const entry = entryOf(map);
+    counts.plans++;
+    let res = await run({ kind: 'plan', mapId: entry.id, request });
+    if (res.kind === 'map-miss') {
+      counts.mapsSent++;
+      const payload = entry.text !== undefined ? { text: entry.text, ...(entry.source !== undefined ? { source: entry.source } : {}) } : { map };
+      res = await run({ kind: 'plan', mapId: entry.id, ...payload, request });
+    }
+    return res.kind === 'planned' ? res.plan : fail(res);
+  };
   return {
     size: o.size,
-    async planDelivery(map, request) {
-      const entry = entryOf(map);
-      counts.plans++;
-      let res = await run({ kind: 'plan', mapId: entry.id, request });
-      if (res.kind === 'map-miss') {
-        counts.mapsSent++;
-        const payload = entry.text !== undefined ? { text: entry.text, ...(entry.source !== undefined ? { source: entry.source } : {}) } : { map };
-        res = await run({ kind: 'plan', mapId: entry.id, ...payload, request });
+    planDelivery(map, request) {
+      const key = `${entryOf(map).id}:${JSON.stringify(request)}`;
+      const known = memo.get(key);
+      if (known) {
+        // most recently used last
+        memo.delete(key);
+        memo.set(key, known);
+        return known;
       }
-      return res.kind === 'planned' ? res.plan : fail(res);
+      const made = plan(map, request);
+      memo.set(key, made);
+      while (memo.size > MEMO_PLANS) memo.delete(memo.keys().next().value as string);
+      made.catch(() => memo.delete(key));
+      return made;
     },
     async parseZoneMap(json, source) {
       const mapId = nextId++;
