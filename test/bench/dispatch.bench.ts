@@ -196,7 +196,7 @@ interface Figures {
   limitGetMax: number;
 }
 
-async function measure(planWorkers: number): Promise<Figures> {
+export async function measure(planWorkers: number): Promise<Figures> {
   const s = await startService(planWorkers);
   let load: ClientResult;
   try {
