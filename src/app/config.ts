@@ -46,6 +46,11 @@ export interface ServiceConfig {
   simTurnaroundS: number;
   /** How long to wait for a vehicle's heartbeat when starting a flight (and between retries when re-attaching), ms. */
   vehicleTimeoutMs: number;
+  /**
+   * Planner worker threads (src/planner/pool.ts): plans and zone-map validation run there, off the
+   * event loop. null: min(cores − 1, 4), at least 1. 0: plan in-process, on the event loop.
+   */
+  planWorkers: number | null;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +84,7 @@ export function defaultConfig(): ServiceConfig {
     simSpeedup: 5,
     simTurnaroundS: 60,
     vehicleTimeoutMs: 15_000,
+    planWorkers: null,
   };
 }
 
@@ -107,6 +113,7 @@ export const ENV_VARS = {
   MEDIDROP_SIM_SPEEDUP: 'simSpeedup',
   MEDIDROP_SIM_TURNAROUND_S: 'simTurnaroundS',
   MEDIDROP_VEHICLE_TIMEOUT_MS: 'vehicleTimeoutMs',
+  MEDIDROP_PLAN_WORKERS: 'planWorkers',
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -272,6 +279,9 @@ function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, p
       break;
     case 'vehicleTimeoutMs':
       v = num(100, 600_000, true);
+      break;
+    case 'planWorkers':
+      v = value === null ? null : num(0, 64, true);
       break;
     default:
       problems.push(`${where}: unknown setting`);

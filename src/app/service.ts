@@ -14,6 +14,7 @@ import { Dispatcher } from '../dispatch/dispatcher.js';
 import { EventBus } from '../dispatch/events.js';
 import { FlightManager, type FlightStarter } from '../dispatch/flights.js';
 import { loadDroneProfiles } from '../dispatch/profiles.js';
+import { createPlannerPool, defaultPlanWorkers } from '../planner/pool.js';
 import { RequestService } from '../dispatch/requests.js';
 import { createLogger } from '../log.js';
 
@@ -73,11 +74,14 @@ function openTiles(config: ServiceConfig): { providers: TileProvider[]; offline:
 export async function createService(o: CreateServiceOptions): Promise<ServiceParts> {
   const { repos, config } = o;
   const bus = new EventBus();
-  const planDelivery = o.planDelivery ?? (await import('../planner/plan-delivery.js')).planDelivery;
-  const parseZoneMap = o.parseZoneMap ?? (await import('../geo/zone-map.js')).parseZoneMap;
+  // Planning and zone-map validation run in worker threads unless both are given (tests).
+  const pool = o.planDelivery && o.parseZoneMap ? null : createPlannerPool({ size: config.planWorkers ?? defaultPlanWorkers() });
+  const planDelivery = o.planDelivery ?? pool!.planDelivery;
+  const parseZoneMap = o.parseZoneMap ?? pool!.parseZoneMap;
   const { profiles, problems } = loadDroneProfiles(config.dronesDir);
   for (const p of problems) log.warn(p);
   const dispatcher = new Dispatcher({ repos, bus, planDelivery, parseZoneMap, profiles, weather: config.weather });
+  await dispatcher.ready();
   const requests = new RequestService(repos, dispatcher, bus, serverSecret(repos, config.sessionSecret));
   let starter: FlightStarter | null;
   if (o.starter !== undefined) starter = o.starter;
@@ -107,6 +111,7 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
     close: async () => {
       await flights.close();
       tiles.offline?.close();
+      await pool?.close();
     },
   };
 }

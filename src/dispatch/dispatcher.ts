@@ -28,7 +28,8 @@ export interface DispatcherDeps {
   repos: Repositories;
   bus: EventBus;
   planDelivery: PlanDelivery;
-  parseZoneMap: (json: unknown, sourceName?: string) => ZoneMap;
+  /** In-process (sync) or through the planner pool (async). */
+  parseZoneMap: (json: unknown, sourceName?: string) => ZoneMap | Promise<ZoneMap>;
   profiles: Map<string, DroneProfile>;
   weather: Weather;
 }
@@ -39,23 +40,34 @@ export interface PlanOutcome {
   reasons: Reason[];
 }
 
-interface Tried {
+export interface Tried {
   candidate: Candidate;
   plan: DeliveryPlan | null;
 }
 
 export class Dispatcher {
   private map: { record: ZoneMapRecord; map: ZoneMap } | null = null;
+  /** The stored map being loaded (parsed in a worker when planning runs in the pool). */
+  private readonly loading: Promise<void>;
 
   constructor(private readonly deps: DispatcherDeps) {
     const latest = deps.repos.zoneMaps.latest();
-    if (latest) {
+    const broken = (err: unknown, version: number) =>
+      log.error({ err, version }, 'stored zone map no longer parses; planning is off until a new map is uploaded');
+    this.loading = (async () => {
+      if (!latest) return;
       try {
-        this.map = { record: latest, map: deps.parseZoneMap(JSON.parse(latest.geojson), `zone map v${latest.version}`) };
+        const map = await deps.parseZoneMap(JSON.parse(latest.geojson), `zone map v${latest.version}`);
+        if (!this.map) this.map = { record: latest, map };
       } catch (err) {
-        log.error({ err, version: latest.version }, 'stored zone map no longer parses; planning is off until a new map is uploaded');
+        broken(err, latest.version);
       }
-    }
+    })();
+  }
+
+  /** Resolves once the stored zone map is loaded (or found broken). */
+  ready(): Promise<void> {
+    return this.loading;
   }
 
   get profiles(): Map<string, DroneProfile> {
@@ -77,8 +89,9 @@ export class Dispatcher {
    */
   async setZoneMap(geojson: unknown, actorId: number | null): Promise<{ record: ZoneMapRecord; replanned: { requestId: number; status: RequestStatus }[] }> {
     let map: ZoneMap;
+    await this.loading;
     try {
-      map = this.deps.parseZoneMap(geojson, 'zone map');
+      map = await this.deps.parseZoneMap(geojson, 'zone map');
     } catch (err) {
       if (err instanceof ZoneMapError) {
         const first = err.issues[0];
@@ -164,6 +177,7 @@ export class Dispatcher {
 
   /** Every candidate (available drone × its depot) planned, best first. Pure apart from reading drones. */
   async candidates(request: DropRequestRecord): Promise<{ tried: Tried[]; reasons: Reason[] }> {
+    await this.loading;
     const map = this.map?.map;
     if (!map) return { tried: [], reasons: [{ code: 'no-zone-map', message: 'no zone map has been loaded; an admin must upload one' }] };
     const drones = this.deps.repos.drones.list().filter((d) => d.enabled);
@@ -204,7 +218,7 @@ export class Dispatcher {
       // one plan at a time, yielding in between: telemetry and API calls go on while we plan
       await new Promise<void>((resolve) => setImmediate(resolve));
       try {
-        const plan = this.deps.planDelivery(map, req);
+        const plan = await this.deps.planDelivery(map, req);
         tried.push({ candidate: { ...base, feasible: plan.feasible, marginPct: plan.marginPct, reasons: plan.reasons }, plan });
       } catch (err) {
         tried.push({ candidate: { ...base, reasons: [{ code: 'planner-error', message: err instanceof Error ? err.message : String(err) }] }, plan: null });
@@ -219,7 +233,13 @@ export class Dispatcher {
     const reasons = tried.some((t) => t.candidate.feasible)
       ? []
       : uniqueReasons(
-          tried.flatMap((t) => t.candidate.reasons.map((r) => ({ code: r.code, message: `${t.candidate.droneId} from ${t.candidate.depot}: ${r.message}` }))),
+          tried.flatMap((t) =>
+            t.candidate.reasons.map((r) => ({
+              code: r.code,
+              message: `${t.candidate.droneId} from ${t.candidate.depot}: ${r.message}`,
+              params: { ...r.params, droneId: t.candidate.droneId, depot: t.candidate.depot },
+            })),
+          ),
         );
     return { tried, reasons };
   }
@@ -231,10 +251,25 @@ export class Dispatcher {
    * (edited, cancelled, approved, planned again) is dropped, never stored over the newer state.
    */
   async planRequest(requestId: number, cause: string): Promise<PlanOutcome> {
-    const { repos, bus } = this.deps;
+    const { repos } = this.deps;
     const request = repos.requests.byId(requestId);
     if (!request) throw new ServiceError('not-found', `drop request ${requestId} not found`);
-    const { tried, reasons } = await this.candidates(request);
+    const assessed = await this.candidates(request);
+    const stored = repos.transaction(() => this.storePlan(request, assessed, cause));
+    stored.publish();
+    return stored.outcome;
+  }
+
+  /**
+   * Store what candidates() found for `request` (as read before planning): supersede the open
+   * mission, record the best plan or the reasons. Runs inside the caller's transaction (or opens
+   * its own); call publish() once that transaction has committed. A request that changed while it
+   * was planned keeps what it has.
+   */
+  storePlan(request: DropRequestRecord, assessed: { tried: Tried[]; reasons: Reason[] }, cause: string): { outcome: PlanOutcome; publish(): void } {
+    const { repos, bus } = this.deps;
+    const requestId = request.id;
+    const { tried, reasons } = assessed;
     const best = tried.find((t) => t.plan !== null);
     const stale = (): PlanOutcome | null => {
       // changed while we planned (edited, cancelled, approved, or planned again): keep what is there
@@ -292,11 +327,13 @@ export class Dispatcher {
       });
       return { status, mission, reasons: feasible ? [] : reasons };
     });
-    bus.publish({ type: 'request', requestId: request.id });
-    if (outcome.mission) bus.publish({ type: 'mission', missionId: outcome.mission.id });
-    if (superseded !== null) bus.publish({ type: 'mission', missionId: superseded });
-    log.info({ requestId, status: outcome.status, cause }, 'planned');
-    return outcome;
+    const publish = () => {
+      bus.publish({ type: 'request', requestId: request.id });
+      if (outcome.mission) bus.publish({ type: 'mission', missionId: outcome.mission.id });
+      if (superseded !== null) bus.publish({ type: 'mission', missionId: superseded });
+      log.info({ requestId, status: outcome.status, cause }, 'planned');
+    };
+    return { outcome, publish };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ErrorCode, VersionConflict } from '../domain/words.js';
+import type { Reason } from '../planning/types.js';
 
 /**
  * A refused operation, with the API error code it maps to (bad-request → 400, forbidden → 403,
@@ -13,6 +14,8 @@ export class ServiceError extends Error {
     readonly issues?: { code: string; message: string; featureIndex?: number; featureName?: string }[],
     /** A stable reason code and its parameters, for pages that translate the message. */
     readonly detail?: { reason: string; params: Record<string, string | number | null> },
+    /** 'infeasible': why, with codes and parameters for translated pages. */
+    readonly reasons?: Reason[],
   ) {
     super(message);
   }

@@ -12,16 +12,19 @@ import { hashHandoverCode, normaliseCode, verifyHandoverCode } from '../fleet/de
 import type { Repositories } from '../store/repositories.js';
 import type { DropRequestInput, DropRequestRecord, UserRecord } from '../store/records.js';
 import type { DropRequestFields, RequestStatus } from '../domain/words.js';
-import type { Dispatcher } from './dispatcher.js';
+import type { Dispatcher, Tried } from './dispatcher.js';
+import { neverServable, withDroneNames } from './feasibility.js';
+import type { Reason } from '../planning/types.js';
 import type { EventBus } from './events.js';
 import { ServiceError, badRequest, conflict, notFound, versionConflict } from './errors.js';
 
 const EDITABLE: readonly RequestStatus[] = ['planning', 'awaiting-approval', 'unservable'];
 
-export class RequestService {
-  /** Plans being made for just-created requests (a replayed submit waits for its request's plan). */
-  private readonly planning = new Map<number, Promise<unknown>>();
+/** The preview takes the create body; only the drop point and the weight are needed to plan. */
+export type PreviewFields = Partial<Omit<DropRequestFields, 'dropPoint' | 'weightKg'>> & Pick<DropRequestFields, 'dropPoint' | 'weightKg'>;
+export type Assessed = { tried: Tried[]; reasons: Reason[] };
 
+export class RequestService {
   constructor(
     private readonly repos: Repositories,
     private readonly dispatcher: Dispatcher,
@@ -37,8 +40,30 @@ export class RequestService {
   }
 
   /**
-   * Queue a request. The same Idempotency-Key from the same officer returns the first request
-   * (replay = true) and creates nothing; with a different body it is a 409.
+   * What the planner says about a request before it is submitted (stores nothing): the best drone
+   * and depot, distance, flight time and ETA, or why not — and whether creation would refuse it.
+   */
+  async preview(officer: UserRecord, body: PreviewFields): Promise<{ assessed: Assessed; input: DropRequestInput }> {
+    const input = this.toInput(officer.id, {
+      recipient: body.recipient ?? '',
+      phone: body.phone ?? '',
+      medicine: body.medicine ?? '',
+      urgency: body.urgency ?? 'routine',
+      dropPoint: body.dropPoint,
+      weightKg: body.weightKg,
+      ...(body.notes !== undefined ? { notes: body.notes } : {}),
+    });
+    return { assessed: await this.dispatcher.candidates(this.draft(input)), input };
+  }
+
+  /**
+   * Queue a request. It is planned first, before anything is stored: a request that no registered
+   * drone could ever serve (src/dispatch/feasibility.ts) is refused with 422 and the reasons, and
+   * stores nothing (no request, no idempotency key, no hand-over code). Otherwise the request, its
+   * idempotency key, its audit entry and its plan (or its reasons) are written in one transaction.
+   * The same Idempotency-Key from the same officer returns the first request (replay = true) and
+   * creates nothing; with a different body it is a 409. Two submits with one key racing through the
+   * planning both plan; the transaction lets one store and answers the other as its replay.
    */
   async create(officer: UserRecord, body: DropRequestFields, idempotencyKey: string): Promise<{ request: DropRequestRecord; replay: boolean }> {
     if (!/^[\x21-\x7e]{8,128}$/.test(idempotencyKey)) {
@@ -46,9 +71,21 @@ export class RequestService {
     }
     const bodyHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
     const seen = this.repos.requests.byIdempotencyKey(officer.id, idempotencyKey);
-    if (seen) return this.replayWhenPlanned(seen, bodyHash);
+    if (seen) return this.replay(seen, bodyHash);
     const input = this.toInput(officer.id, body);
-    let created: DropRequestRecord;
+    const assessed = await this.dispatcher.candidates(this.draft(input));
+    if (neverServable(assessed.tried)) {
+      const reasons = withDroneNames(assessed.reasons, (id) => this.repos.drones.byId(id)?.name ?? null);
+      throw new ServiceError(
+        'infeasible',
+        `no drone can ever serve this request: ${reasons.map((r) => r.message).join('; ')}`,
+        undefined,
+        undefined,
+        undefined,
+        reasons,
+      );
+    }
+    let created: { request: DropRequestRecord; publish(): void };
     try {
       created = this.repos.transaction(() => {
         const again = this.repos.requests.byIdempotencyKey(officer.id, idempotencyKey);
@@ -62,27 +99,25 @@ export class RequestService {
           subjectId: r.id,
           details: { urgency: r.urgency, dropPoint: r.dropPointName ?? [r.lat, r.lon], medicine: r.medicine, weightKg: r.weightKg },
         });
-        return r;
+        const { publish } = this.dispatcher.storePlan(r, assessed, 'new request');
+        return { request: r, publish };
       });
     } catch (err) {
-      if (err instanceof Replay) return this.replayWhenPlanned(err.seen, bodyHash);
+      if (err instanceof Replay) return this.replay(err.seen, bodyHash);
       throw err;
     }
-    const id = created.id;
-    const planned = (async () => {
-      this.repos.requests.setHandoverCodeHash(id, await this.handoverHashFor(id));
-      await this.dispatcher.planRequest(id, 'new request');
-    })();
-    this.planning.set(
-      id,
-      planned.catch(() => undefined),
-    );
-    try {
-      await planned;
-    } finally {
-      this.planning.delete(created.id);
-    }
-    return { request: this.repos.requests.byId(created.id)!, replay: false };
+    created.publish();
+    const id = created.request.id;
+    // The code's hash takes a slow KDF (async), so it is written just after; a crash in between is
+    // repaired on start (recoverAfterStart → ensureHandoverCode).
+    this.repos.requests.setHandoverCodeHash(id, await this.handoverHashFor(id));
+    return { request: this.repos.requests.byId(id)!, replay: false };
+  }
+
+  /** A request as it would be stored, for planning before it is (id 0: never written). */
+  private draft(input: DropRequestInput): DropRequestRecord {
+    const now = this.repos.now();
+    return { ...input, id: 0, version: 1, status: 'unservable', statusReason: null, reasons: [], missionId: null, createdAt: now, updatedAt: now };
   }
 
   /** Store the hash of a request's hand-over code if it is missing (a crash between the two writes). */
@@ -92,11 +127,6 @@ export class RequestService {
 
   private async handoverHashFor(requestId: number): Promise<string> {
     return hashHandoverCode(this.handoverCode(requestId));
-  }
-
-  private async replayWhenPlanned(seen: { bodyHash: string; requestId: number }, bodyHash: string): Promise<{ request: DropRequestRecord; replay: boolean }> {
-    if (seen.bodyHash === bodyHash) await this.planning.get(seen.requestId);
-    return this.replay(seen, bodyHash);
   }
 
   private replay(seen: { bodyHash: string; requestId: number }, bodyHash: string): { request: DropRequestRecord; replay: boolean } {

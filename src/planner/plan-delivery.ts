@@ -167,12 +167,14 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     reasons.push({
       code: 'depot-in-no-fly',
       message: `depot '${depot.name}' lies inside no-fly area '${depotArea.name}'${depotArea.reason ? ` (${depotArea.reason})` : ''}`,
+      params: { depot: depot.name, area: depotArea.name },
     });
   const dropArea = areaContaining(prepared, drop.position);
   if (dropArea) {
     reasons.push({
       code: 'drop-point-in-no-fly',
       message: `drop point '${drop.name}' lies inside ${dropArea.temporary ? 'temporary ' : ''}no-fly area '${dropArea.name}'${dropArea.reason ? ` (${dropArea.reason})` : ''}`,
+      params: { dropPoint: drop.name, area: dropArea.name },
     });
   }
   checks.push({
@@ -188,6 +190,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     reasons.push({
       code: 'drop-point-at-depot',
       message: `drop point '${drop.name}' is ${r(depotGapM, 1)} m from depot '${depot.name}'; a delivery needs at least ${MIN_DEPOT_DROP_DISTANCE_M} m (hand the parcel over instead)`,
+      params: { dropPoint: drop.name, depot: depot.name, distanceM: r(depotGapM, 1), minDistanceM: MIN_DEPOT_DROP_DISTANCE_M },
     });
     return infeasible();
   }
@@ -218,13 +221,18 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     reasons.push({
       code: 'drop-point-too-high',
       message: `drop point '${drop.name}' at ${dropHeightM} m cannot be approached from the ${cruiseAltitudeM} m cruise altitude`,
+      params: { dropPoint: drop.name, heightM: dropHeightM, cruiseAltitudeM },
     });
 
   // Route.
   const route = planRoute(prepared, depot.position, drop.position);
   if (!route.ok) {
     const area = route.area ? ` ('${route.area}')` : '';
-    reasons.push({ code: route.code, message: `no route from '${depot.name}' to '${drop.name}'${area}: ${route.message}` });
+    reasons.push({
+      code: route.code,
+      message: `no route from '${depot.name}' to '${drop.name}'${area}: ${route.message}`,
+      params: { depot: depot.name, dropPoint: drop.name, ...(route.area ? { area: route.area } : {}) },
+    });
     return infeasible({ cruiseAltitudeM });
   }
   // One waypoint per corner instead of the planner's arc vertices, keeping the same clearance test.

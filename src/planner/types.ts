@@ -31,5 +31,8 @@ export interface DeliveryPlan {
   vehiclePlan: VehiclePlan | null;
 }
 
-/** The planner's entry point (src/planner/plan-delivery.ts). */
-export type PlanDelivery = (map: ZoneMap, request: PlanRequest) => DeliveryPlan;
+/**
+ * The planner's entry point: planDelivery (src/planner/plan-delivery.ts) in-process, or the worker
+ * pool's asynchronous one (src/planner/pool.ts).
+ */
+export type PlanDelivery = (map: ZoneMap, request: PlanRequest) => DeliveryPlan | Promise<DeliveryPlan>;

@@ -265,6 +265,7 @@ function legEstimates(path: LonLat[], drone: DroneProfile, wind: Wind, powerW: n
         reasons.push({
           code: 'wind-too-strong',
           message: `with ${wind.speedMs} m/s wind from ${wind.fromDeg}° the drone (cruise ${drone.cruiseSpeedMs} m/s) cannot make headway on the leg towards ${to[1].toFixed(5)}, ${to[0].toFixed(5)}`,
+          params: { windMs: wind.speedMs, maxWindMs: drone.maxWindMs },
         });
       }
       legs.push({ from, to, distanceM: d, groundSpeedMs: 0, durationS: Infinity, energyWh: Infinity });
@@ -281,13 +282,25 @@ export function estimateEnergy(input: EnergyInput): EnergyEstimate {
   const { drone, payloadKg, wind, temperatureC, siteAltitudeM, cruiseAltitudeM, dropHeightM, method } = input;
   const reasons: Reason[] = [];
   if (payloadKg > drone.maxPayloadKg) {
-    reasons.push({ code: 'too-heavy', message: `payload ${payloadKg} kg exceeds ${drone.name}'s maximum payload of ${drone.maxPayloadKg} kg` });
+    reasons.push({
+      code: 'too-heavy',
+      message: `payload ${payloadKg} kg exceeds ${drone.name}'s maximum payload of ${drone.maxPayloadKg} kg`,
+      params: { payloadKg, maxPayloadKg: drone.maxPayloadKg },
+    });
   }
   if (wind.speedMs > drone.maxWindMs) {
-    reasons.push({ code: 'wind-too-strong', message: `wind ${wind.speedMs} m/s exceeds ${drone.name}'s limit of ${drone.maxWindMs} m/s` });
+    reasons.push({
+      code: 'wind-too-strong',
+      message: `wind ${wind.speedMs} m/s exceeds ${drone.name}'s limit of ${drone.maxWindMs} m/s`,
+      params: { windMs: wind.speedMs, maxWindMs: drone.maxWindMs },
+    });
   }
   if (temperatureC < MIN_BATTERY_TEMPERATURE_C) {
-    reasons.push({ code: 'too-cold', message: `air temperature ${temperatureC} °C is below the battery's discharge range (${MIN_BATTERY_TEMPERATURE_C} °C)` });
+    reasons.push({
+      code: 'too-cold',
+      message: `air temperature ${temperatureC} °C is below the battery's discharge range (${MIN_BATTERY_TEMPERATURE_C} °C)`,
+      params: { temperatureC, minTemperatureC: MIN_BATTERY_TEMPERATURE_C },
+    });
   }
   const sigma = densityRatio(siteAltitudeM, temperatureC);
   const capacityFactor = batteryCapacityFactor(temperatureC);
@@ -314,16 +327,19 @@ export function estimateEnergy(input: EnergyInput): EnergyEstimate {
   const marginPct = ((availableWh - energyWh) / availableWh) * 100;
   if (Number.isFinite(energyWh)) {
     const windNote = wind.speedMs > 0 ? ` with ${wind.speedMs} m/s wind from ${wind.fromDeg}°` : '';
+    const oneWayKm = Math.round(sum(outLegs, (l) => l.distanceM) / 100) / 10;
     const coldNote = capacityFactor < 1 ? ` (${Math.round(capacityFactor * 100)} % of ${drone.batteryWh} Wh at ${temperatureC} °C)` : '';
     if (energyWh > availableWh) {
       reasons.push({
         code: 'battery-insufficient',
         message: `too far for the battery${windNote}: the flight needs ${energyWh.toFixed(1)} Wh but only ${availableWh.toFixed(1)} Wh are usable${coldNote}`,
+        params: { neededWh: Number(energyWh.toFixed(1)), usableWh: Number(availableWh.toFixed(1)), distanceKm: oneWayKm },
       });
     } else if (marginPct < drone.reservePct) {
       reasons.push({
         code: 'margin-below-reserve',
         message: `only ${marginPct.toFixed(1)} % of the battery would be left on landing${windNote}, below the ${drone.reservePct} % reserve (needs ${energyWh.toFixed(1)} Wh of ${availableWh.toFixed(1)} Wh usable${coldNote})`,
+        params: { marginPct: Number(marginPct.toFixed(1)), reservePct: drone.reservePct, distanceKm: oneWayKm },
       });
     }
   }

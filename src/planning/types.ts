@@ -63,10 +63,15 @@ export interface PlanRequest {
   options?: Partial<PlanOptions>;
 }
 
-/** Why something failed, machine-readable (code, for translated UIs) and human-readable. */
+/**
+ * Why something failed, machine-readable (code, for translated UIs) and human-readable. `params`
+ * carries the numbers and names the message states, so that a page can say the same in its own
+ * language ("payload 8 kg exceeds the 1.5 kg maximum" → {payloadKg: 8, maxPayloadKg: 1.5}).
+ */
 export interface Reason {
   code: string;
   message: string;
+  params?: Record<string, string | number>;
 }
 
 export interface Check {

@@ -56,6 +56,8 @@ import type {
 } from '../dispatch/live-events.js';
 import type { TileProvider } from './tiles/providers.js';
 import { type Assert, CLOSED, FilledText, Nullable, PHONE_PATTERN, type Same, StringEnum, Text } from './schema-kit.js';
+import type { FeasibilityView as DispatchFeasibilityView } from '../dispatch/feasibility.js';
+import type { PreviewFields } from '../dispatch/requests.js';
 
 /** The domain words the contract uses (src/domain/words.ts). */
 export type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency };
@@ -131,7 +133,15 @@ export const FeatureCollectionSchema = Type.Unsafe<FeatureCollection>(
 );
 
 export const ReasonSchema = Type.Object(
-  { code: Type.String(), message: Type.String() },
+  {
+    code: Type.String(),
+    message: Type.String(),
+    params: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+        description: 'The numbers and names in the message (payloadKg, maxPayloadKg, area, distanceKm, droneId, depot …), for translated pages',
+      }),
+    ),
+  },
   { description: 'Why something failed: code (the UI translates it) and English message' },
 );
 export const CheckSchema = Type.Object({ id: Type.String(), ok: Type.Boolean(), message: Type.String({ description: 'English; the UI translates by id.' }) });
@@ -214,13 +224,17 @@ export const ApiErrorSchema = Type.Object({
     field: Type.Optional(Type.String({ description: 'The offending field as a dotted path ("dropPoint.lat", "features[3].properties.kind").' })),
     issues: Type.Optional(Type.Array(MapIssueSchema, { description: 'PUT /api/zone-map: every problem found (feature index and name).' })),
     rule: Type.Optional(TextRuleSchema),
+    reasons: Type.Optional(
+      Type.Array(ReasonSchema, { description: "'infeasible' (422, POST /api/requests): why no drone could ever serve the request, per drone." }),
+    ),
   }),
 });
 export type ApiError = Static<typeof ApiErrorSchema>;
 /** Every route answers its failures in the ApiError shape (the table above). */
 export const ERROR_RESPONSES = {
   '4xx': Type.With(ApiErrorSchema, {
-    description: 'Refused: bad-request (400), unauthenticated (401), forbidden / csrf (403), not-found (404), conflict (409), rate-limited (429)',
+    description:
+      'Refused: bad-request (400), unauthenticated (401), forbidden / csrf (403), not-found (404), conflict (409), infeasible (422, with reasons), rate-limited (429)',
   }),
   '5xx': Type.With(ApiErrorSchema, { description: 'internal (500): details in the service log' }),
 };
@@ -411,6 +425,37 @@ export type DropRequestBody = Static<typeof DropRequestBodySchema>;
 export const IdempotencyHeadersSchema = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ description: '8–128 characters, fresh per new request (required: 400 field "Idempotency-Key" without it)' })),
 });
+
+/**
+ * POST /api/requests/preview (officer): the create body — only dropPoint and weightKg required, each
+ * field validated as for create; no Idempotency-Key; stores nothing; rate-limited per officer.
+ */
+export const DropRequestPreviewBodySchema = Type.Object(
+  {
+    ...dropRequestProps,
+    recipient: Type.Optional(dropRequestProps.recipient),
+    phone: Type.Optional(dropRequestProps.phone),
+    medicine: Type.Optional(dropRequestProps.medicine),
+    urgency: Type.Optional(dropRequestProps.urgency),
+  },
+  CLOSED,
+);
+export type DropRequestPreviewBody = Static<typeof DropRequestPreviewBodySchema>;
+/** What the planner says before submitting (src/dispatch/feasibility.ts). */
+export const FeasibilityViewSchema = Type.Object({
+  feasible: Type.Boolean({ description: 'A drone can fly it now: it would be queued awaiting approval.' }),
+  refused: Type.Boolean({ description: 'POST /api/requests would refuse it (422): no registered drone could ever serve it.' }),
+  withinPayload: Type.Boolean({ description: 'Some drone can carry the weight.' }),
+  reachable: Type.Boolean({ description: 'Some drone has a route and the range to the drop point.' }),
+  droneId: Nullable(Type.String()),
+  droneName: Nullable(Type.String()),
+  depot: Nullable(Type.String()),
+  distanceM: Type.Number({ description: 'Round trip, m (0 without a route).' }),
+  flightTimeS: Type.Number({ description: 'Depot → drop point → depot, s (0 without a route).' }),
+  etaAt: Nullable(Type.String({ description: 'Now + the flight to the drop point (queue waiting not included); null when not feasible.' })),
+  reasons: Type.Array(ReasonSchema, { description: 'Why not, per drone (params.droneId, params.droneName, params.depot); empty when feasible.' }),
+});
+export type FeasibilityView = Static<typeof FeasibilityViewSchema>;
 
 /** PATCH /api/requests/:id (the officer who made it; only before approval): any subset; re-planned. */
 export const DropRequestPatchBodySchema = Type.Partial(Type.Object(dropRequestProps), { ...CLOSED, minProperties: 1 });
@@ -732,6 +777,8 @@ export type _LowerLayerTypesMatchTheirSchemas = [
   Assert<Same<Static<typeof FlightDeliveryViewSchema>, FlightDeliveryView>>,
   Assert<Same<Static<typeof FlightLiveEventsSchema>, FlightLiveEvents>>,
   Assert<Same<Static<typeof ReasonSchema>, Reason>>,
+  Assert<Same<Static<typeof FeasibilityViewSchema>, DispatchFeasibilityView>>,
+  Assert<Same<Static<typeof DropRequestPreviewBodySchema>, PreviewFields>>,
   Assert<Same<Static<typeof CheckSchema>, Check>>,
   Assert<Same<Static<typeof FenceSummarySchema>, FenceSummary>>,
   Assert<Same<Static<typeof MapIssueSchema>, MapIssue>>,

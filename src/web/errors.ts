@@ -27,7 +27,7 @@ export function sendError(
   message: string,
   field?: string,
   issues?: ApiError['error']['issues'],
-  extra?: { reason?: string; params?: Record<string, string | number | null>; rule?: TextRule },
+  extra?: { reason?: string; params?: Record<string, string | number | null>; rule?: TextRule; reasons?: ApiError['error']['reasons'] },
 ): FastifyReply {
   const body: ApiError = { error: { code, message, ...(field ? { field } : {}), ...(issues ? { issues } : {}), ...(extra ?? {}) } };
   return reply.code(STATUS[code]).type('application/json').send(body);
@@ -82,7 +82,11 @@ function validationToError(err: FastifyError & { validation?: AjvError[]; valida
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError & { validation?: AjvError[]; validationContext?: string }, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ServiceError)
-      return sendError(reply, err.code, err.message, err.field, err.issues, { ...err.detail, ...(err instanceof TextRefusal ? { rule: err.rule } : {}) });
+      return sendError(reply, err.code, err.message, err.field, err.issues, {
+        ...err.detail,
+        ...(err instanceof TextRefusal ? { rule: err.rule } : {}),
+        ...(err.reasons ? { reasons: err.reasons } : {}),
+      });
     if (err.validation) {
       const { field, message, rule } = validationToError(err);
       return sendError(reply, 'bad-request', message, field, undefined, rule ? { rule } : undefined);

@@ -1,7 +1,7 @@
 /**
  * The queue as officers and a pilot live it, in the browser on the real service: a drop point
  * picked by clicking the map, a critical request that jumps the queue and raises the pilot's alert
- * without a reload, a request no drone can serve showing why, and a rejection whose reason reaches
+ * without a reload, a request no drone can serve refused with why, and a rejection whose reason reaches
  * the officer's page live.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
     await service?.close();
   });
 
-  async function logIn(who: { username: string; password: string }, opts: { phone?: boolean } = {}): Promise<WatchedPage> {
+  async function logIn(who: { username: string; password: string }, opts: { phone?: boolean; expectedStatuses?: number[] } = {}): Promise<WatchedPage> {
     const w = await openPage(browser, opts);
     opened.push(w);
     await w.page.goto(`${service.url}/?lang=en`);
@@ -53,8 +53,8 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
     return Number(await card.getAttribute('data-request-id'));
   }
 
-  it('critical first with a live alert, unservable says why, a rejection reaches the officer', async () => {
-    const officer = await logIn(service.users.officer, { phone: true });
+  it('critical first with a live alert, unservable is refused and says why, a rejection reaches the officer', async () => {
+    const officer = await logIn(service.users.officer, { phone: true, expectedStatuses: [422] });
     const pilot = await logIn(service.users.pilot);
     const o = officer.page;
     const p = pilot.page;
@@ -99,20 +99,22 @@ describe.skipIf(!haveChromium)('queue, priorities and rejection in the browser',
       },
     });
 
-    // Unservable: typed coordinates ~40 km away; the card says why, and so does the pilot's list.
-    const farId = await queue(o, {
-      recipient: 'Stranded drivers, far checkpoint',
-      medicine: 'hot meals',
-      weight: '1.2',
-      urgency: 'routine',
-      place: async () => {
-        await o.fill('#drop-point-coords', '36.9800, 101.7700');
-      },
-    });
-    const farCard = o.locator(`#request-${farId}`);
-    await expect.poll(() => farCard.getAttribute('data-status'), { timeout: 15_000 }).toBe('unservable');
-    expect(await farCard.locator('ul li').count()).toBeGreaterThan(0);
-    await p.locator(`#unservable-list li[data-request-id="${farId}"]`).waitFor();
+    // Unservable: typed coordinates ~40 km away. No drone could ever fly it, so it is refused before
+    // anything is stored: the form says why and keeps what was typed; no card, nothing for the pilot.
+    const cardsBefore = await o.locator('#request-list li').count();
+    await o.fill('#recipient', 'Stranded drivers, far checkpoint');
+    await o.fill('#phone', '0971-8123456');
+    await o.fill('#drop-point-coords', '36.9800, 101.7700');
+    await o.fill('#medicine', 'hot meals');
+    await o.fill('#weightKg', '1.2');
+    await o.check('input[name=urgency][value=routine]');
+    await o.click('#submit-request');
+    await expect.poll(() => o.locator('#form-notice .refused-reasons li').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(await o.textContent('#form-notice')).toMatch(/Too far: \d+(\.\d)? km from/);
+    expect(await o.inputValue('#recipient')).toBe('Stranded drivers, far checkpoint');
+    expect(await o.inputValue('#drop-point-coords')).toBe('36.9800, 101.7700');
+    expect(await o.locator('#request-list li').count()).toBe(cardsBefore);
+    expect(await p.locator('#unservable-list li', { hasText: 'Stranded drivers' }).count()).toBe(0);
 
     // Critical, queued while the pilot's page is open: it comes first and raises the alert.
     await p.locator('#mission-queue li').first().waitFor();

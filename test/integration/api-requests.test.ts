@@ -59,16 +59,18 @@ describe('POST /api/requests', () => {
     expect(t.parts.repos.requests.list()).toHaveLength(1);
   });
 
-  it('a drop point no drone can reach is unservable and says why', async () => {
+  it('a drop point no drone can reach is refused (422) and says why; nothing is stored', async () => {
     const res = await post(officer, requestBody({ dropPoint: { name: 'Far Checkpoint' } }));
-    expect(res.statusCode).toBe(201);
-    const r = res.json();
-    expect(r.status).toBe('unservable');
-    expect(r.reasons.length).toBeGreaterThan(0);
-    expect(r.reasons[0].message).toMatch(/md-1 from East Police Station/);
+    expect(res.statusCode, res.body).toBe(422);
+    const err = res.json().error;
+    expect(err.code).toBe('infeasible');
+    expect(err.reasons.length).toBeGreaterThan(0);
+    expect(err.reasons[0].message).toMatch(/md-1 from East Police Station/);
     // coordinates work as a drop point too
     const byCoords = await post(officer, requestBody({ dropPoint: { lat: FAR[1], lon: FAR[0] } }));
-    expect(byCoords.json()).toMatchObject({ status: 'unservable', dropPoint: { name: null, lat: FAR[1], lon: FAR[0] } });
+    expect(byCoords.statusCode).toBe(422);
+    expect(byCoords.json().error.reasons[0]).toMatchObject({ code: 'battery-insufficient', params: { droneId: 'md-1', depot: 'East Police Station' } });
+    expect(t.parts.repos.requests.list()).toHaveLength(0);
   });
 
   it.each([

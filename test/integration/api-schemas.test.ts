@@ -71,7 +71,16 @@ describe('GET /api/openapi.json', () => {
           | { properties?: { error?: { required?: string[]; properties?: Record<string, unknown> } } }
           | undefined;
         expect(error?.properties?.error?.required, `${where}: 4xx in the ApiError shape`).toEqual(['code', 'message']);
-        expect(Object.keys(error?.properties?.error?.properties ?? {}).sort()).toEqual(['code', 'field', 'issues', 'message', 'params', 'reason', 'rule']);
+        expect(Object.keys(error?.properties?.error?.properties ?? {}).sort()).toEqual([
+          'code',
+          'field',
+          'issues',
+          'message',
+          'params',
+          'reason',
+          'reasons',
+          'rule',
+        ]);
       }
     }
   });

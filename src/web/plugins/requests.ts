@@ -6,10 +6,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../../dispatch/errors.js';
+import { feasibilityView } from '../../dispatch/feasibility.js';
 import {
   DropRequestBodySchema,
+  DropRequestPreviewBodySchema,
+  FeasibilityViewSchema,
   DropRequestPatchBodySchema,
   DropRequestViewSchema,
+  ApiErrorSchema,
   ERROR_RESPONSES,
   IdempotencyHeadersSchema,
   IdParamsSchema,
@@ -18,7 +22,7 @@ import {
 } from '../api-types.js';
 import { guarded, requireUser } from '../auth.js';
 import { viewSources, type FeatureOptions } from '../context.js';
-import { requestView } from '../views.js';
+import { outboundDurationS, requestView } from '../views.js';
 import { visibleRequest } from '../visibility.js';
 
 /**
@@ -38,6 +42,12 @@ const checkDropPoint = async (req: FastifyRequest): Promise<void> => {
     }
   }
 };
+
+/**
+ * Previews per officer and minute: a debounced form sends one every few keystrokes; a script
+ * hammering the planner is turned away (429) long before it could keep the workers busy.
+ */
+export const PREVIEW_RATE_LIMIT = { max: 60, timeWindow: 60_000 };
 
 /** DELETE's optional body `{ reason }`: a reason given as text, trimmed, at most 500 characters. */
 function cancelReason(body: unknown): string | null {
@@ -97,7 +107,7 @@ export const requestsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
           preHandler: checkDropPoint,
           schema: {
             tags: ['requests'],
-            summary: 'Queue a medicine drop (officer); planned at once. Idempotency-Key header required.',
+            summary: 'Queue a medicine drop (officer); planned before it is stored: 422 when no drone could ever serve it. Idempotency-Key header required.',
             headers: IdempotencyHeadersSchema,
             body: DropRequestBodySchema,
             response: {
@@ -105,6 +115,10 @@ export const requestsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
                 description: 'The request created the first time with this Idempotency-Key (header idempotent-replay: true)',
               }),
               201: Type.With(DropRequestViewSchema, { description: 'Created and planned' }),
+              422: Type.With(ApiErrorSchema, {
+                description:
+                  'infeasible: no registered drone could ever serve it (error.reasons say why, per drone); nothing is stored and no hand-over code issued',
+              }),
               ...ERROR_RESPONSES,
             },
           },
@@ -117,6 +131,26 @@ export const requestsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
             .code(replay ? 200 : 201)
             .header('idempotent-replay', replay ? 'true' : 'false')
             .send(requestView(src, request, user));
+        },
+      );
+
+      officer.post(
+        '/preview',
+        {
+          preHandler: checkDropPoint,
+          config: { rateLimit: { ...PREVIEW_RATE_LIMIT, keyGenerator: (req: FastifyRequest) => `preview:${req.user?.id ?? req.ip}` } },
+          schema: {
+            tags: ['requests'],
+            summary:
+              'What the planner says before submitting (officer): best drone and depot, distance, flight time, ETA, or why not — and whether POST /api/requests would refuse it. Stores nothing.',
+            body: DropRequestPreviewBodySchema,
+            response: { 200: FeasibilityViewSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (req) => {
+          const user = requireUser(req);
+          const { assessed } = await requests.preview(user, req.body);
+          return feasibilityView(assessed, Date.parse(repos.now()), outboundDurationS, (id) => repos.drones.byId(id)?.name ?? null);
         },
       );
 

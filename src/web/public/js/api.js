@@ -6,6 +6,9 @@ import { t, has } from './i18n.js';
 
 /**
  * @typedef {import('../../api-types.js').ApiError} ApiErrorBody
+ * @typedef {import('../../api-types.js').DropRequestPreviewBody} DropRequestPreviewBody
+ * @typedef {import('../../api-types.js').FeasibilityView} FeasibilityView
+ * @typedef {NonNullable<ApiErrorBody['error']['reasons']>[number]} ApiReason
  * @typedef {import('../../api-types.js').ApproveBody} ApproveBody
  * @typedef {import('../../api-types.js').ApproveResponse} ApproveResponse
  * @typedef {import('../../api-types.js').ConfigResponse} ConfigResponse
@@ -49,6 +52,7 @@ import { t, has } from './i18n.js';
  *   'GET /api/drones': { res: { drones: DroneView[] } },
  *   'GET /api/requests': { query?: { status?: RequestStatus }, res: { requests: DropRequestView[] } },
  *   'POST /api/requests': { body: DropRequestBody, headers: { 'idempotency-key': string }, res: DropRequestView },
+ *   'POST /api/requests/preview': { body: DropRequestPreviewBody, res: FeasibilityView },
  *   'GET /api/requests/:id': { params: IdParam, res: DropRequestView },
  *   'DELETE /api/requests/:id': { params: IdParam, res: DropRequestView },
  *   'GET /api/missions': { query?: { status?: MissionStatus }, res: { missions: MissionSummary[] } },
@@ -114,6 +118,8 @@ export class ApiError extends Error {
     this.params = isObject(err.params) ? /** @type {Record<string, string | number | null>} */ (err.params) : {};
     /** @type {string | null} the text rule a 400 broke ('blank', 'control-characters' …): translated as validate.rule.<rule> */
     this.rule = typeof err.rule === 'string' ? err.rule : null;
+    /** @type {ApiReason[]} why a request was refused (422 infeasible), per drone */
+    this.reasons = Array.isArray(err.reasons) ? err.reasons : [];
     this.retryAfter = retryAfter;
   }
 }

@@ -7,11 +7,13 @@ import { api, requireSession, config, describeError, ApiError, ruleMessage } fro
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
 import { L, createMap, drawZoneMap, legend, pinIcon, textTip, STYLE } from './map.js';
-import { urgencyBadge, statusBadge, flightStateBadge, reasonText, parseCoords, fmtCoords, latLngs } from './views.js';
+import { urgencyBadge, statusBadge, flightStateBadge, reasonText, droneReasons, parseCoords, fmtCoords, latLngs } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').DropRequestBody} DropRequestBody
  * @typedef {import('../../api-types.js').DropRequestView} DropRequestView
+ * @typedef {import('../../api-types.js').DropRequestPreviewBody} DropRequestPreviewBody
+ * @typedef {import('../../api-types.js').FeasibilityView} FeasibilityView
  * @typedef {import('../../api-types.js').FlightView} FlightView
  * @typedef {import('../../api-types.js').Urgency} Urgency
  * @typedef {import('../../api-types.js').ZoneMapResponse} ZoneMapResponse
@@ -56,6 +58,7 @@ function chooseNamed(name) {
     showTarget(dp.position.lat, dp.position.lon);
   }
   clearFieldError('dropPoint');
+  schedulePreview();
 }
 
 function renderDropPointOptions() {
@@ -99,7 +102,114 @@ map.on('click', (ev) => {
   coordsInput.value = fmtCoords(ev.latlng.lat, ev.latlng.lng);
   showTarget(ev.latlng.lat, ev.latlng.lng);
   clearFieldError('dropPoint');
+  schedulePreview();
 });
+
+// ---- what the planner says, while the form is filled in ---------------------------------------
+// Once a drop point and a weight are there, a preview is asked for (debounced: a pause in typing,
+// not every keystroke); an answer older than the latest question is dropped.
+const preview = $('#preview');
+const previewBody = $('#preview-body');
+const PREVIEW_DELAY_MS = 400;
+/** @type {ReturnType<typeof setTimeout> | null} */
+let previewTimer = null;
+let previewSeq = 0;
+/** @type {FeasibilityView | null} the last answer, redrawn on a language change */
+let lastPreview = null;
+
+/** The drop point and weight as typed, when both make sense (else null: nothing to ask yet). */
+function previewBodyOf() {
+  const weightKg = Number($('#weightKg', HTMLInputElement).value.trim());
+  if (!Number.isFinite(weightKg) || weightKg <= 0 || weightKg > 25) return null;
+  /** @type {DropRequestPreviewBody['dropPoint'] | null} */
+  const dropPoint = nameSelect.value ? { name: nameSelect.value } : parseCoords(coordsInput.value);
+  return dropPoint ? { dropPoint, weightKg } : null;
+}
+
+function schedulePreview() {
+  if (previewTimer) clearTimeout(previewTimer);
+  previewTimer = setTimeout(runPreview, PREVIEW_DELAY_MS);
+  // What is shown no longer matches the form: say it is being checked again.
+  if (!preview.hidden) showChecking();
+}
+
+function showChecking() {
+  previewSeq++;
+  lastPreview = null;
+  preview.hidden = false;
+  preview.dataset.state = 'checking';
+  replaceChildren(previewBody, h('div', { class: 'muted small', text: t('officer.previewChecking') }));
+}
+
+function hidePreview() {
+  previewSeq++;
+  lastPreview = null;
+  preview.hidden = true;
+  preview.dataset.state = '';
+  replaceChildren(previewBody);
+}
+
+async function runPreview() {
+  previewTimer = null;
+  const body = previewBodyOf();
+  if (!body) return hidePreview();
+  showChecking();
+  const seq = previewSeq;
+  try {
+    const v = await api('POST /api/requests/preview', { body });
+    if (seq !== previewSeq) return;
+    lastPreview = v;
+    renderPreview(v);
+  } catch {
+    // A preview is a help, not a gate: on a refusal of the input (the form says why on submit),
+    // a rate limit or a lost link, show none rather than a stale one.
+    if (seq === previewSeq) hidePreview();
+  }
+}
+
+/** @param {boolean} ok @param {string} yes @param {string} no */
+function verdict(ok, yes, no) {
+  return h('span', { class: `badge ${ok ? 'status awaiting-approval' : 'status unservable'}`, dataset: { ok: String(ok) }, text: t(ok ? yes : no) });
+}
+
+/** @param {FeasibilityView} v */
+function renderPreview(v) {
+  preview.hidden = false;
+  preview.dataset.state = v.feasible ? 'feasible' : v.refused ? 'refused' : 'waiting';
+  replaceChildren(
+    previewBody,
+    h(
+      'div',
+      { class: 'verdicts' },
+      verdict(v.reachable, 'officer.previewReachable', 'officer.previewUnreachable'),
+      verdict(v.withinPayload, 'officer.previewPayloadOk', 'officer.previewPayloadOver'),
+    ),
+    v.feasible && v.depot && v.droneId
+      ? h('div', {
+          class: 'preview-plan',
+          text: t('officer.previewPlan', {
+            depot: v.depot,
+            drone: v.droneName ?? v.droneId,
+            distance: fmtDistance(v.distanceM),
+            duration: fmtDuration(v.flightTimeS),
+            eta: fmtTime(v.etaAt),
+          }),
+        })
+      : null,
+    v.feasible ? null : h('div', { class: 'small', text: t(v.refused ? 'officer.previewRefused' : 'officer.previewWaiting') }),
+    v.feasible
+      ? null
+      : h(
+          'ul',
+          { class: 'preview-reasons small' },
+          droneReasons(v.reasons).map((text) => h('li', { text })),
+        ),
+  );
+}
+
+$('#weightKg', HTMLInputElement).addEventListener('input', schedulePreview);
+coordsInput.addEventListener('input', schedulePreview);
+nameSelect.addEventListener('change', schedulePreview);
 
 // ---- form -----------------------------------------------------------------------------------
 // One Idempotency-Key per form fill: a double click or a retry after a lost answer sends the same
@@ -235,6 +345,7 @@ form.addEventListener('submit', async (ev) => {
     idempotencyKey = randomId();
     upsert(created);
     form.reset();
+    hidePreview();
     nameSelect.value = '';
     if (target) {
       target.remove();
@@ -250,7 +361,18 @@ form.addEventListener('submit', async (ev) => {
       fieldInput(field)?.focus();
     }
     notice.className = 'notice error';
-    notice.textContent = err instanceof ApiError && err.status === 0 ? t('officer.retry') : describeError(err);
+    if (err instanceof ApiError && err.status === 422 && err.code === 'infeasible') {
+      // Refused: nothing was stored and no code issued. Say why; keep every field as typed.
+      replaceChildren(
+        notice,
+        h('div', { text: t('officer.refused') }),
+        h(
+          'ul',
+          { class: 'refused-reasons' },
+          droneReasons(err.reasons).map((text) => h('li', { text })),
+        ),
+      );
+    } else notice.textContent = err instanceof ApiError && err.status === 0 ? t('officer.retry') : describeError(err);
   } finally {
     submitting = false;
     submitButton.disabled = false;
@@ -389,6 +511,7 @@ onLanguageChange(() => {
   renderDropPointOptions();
   replaceChildren($('#officer-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint', 'target']));
   if (!submitting) submitButton.textContent = t('officer.submit');
+  if (lastPreview) renderPreview(lastPreview);
 });
 
 await loadZoneMap();

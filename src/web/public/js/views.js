@@ -51,6 +51,50 @@ export function reasonText(reason) {
   return namedDetail(`reason.${reason.code}`, reason.message);
 }
 
+/**
+ * A reason in a sentence of the page's language, its numbers and names filled in from the
+ * reason's params ("reasonDetail.<code>"); without a translated sentence (or a param it needs) the
+ * short name with the planner's English detail.
+ * @param {Reason} reason
+ * @returns {string}
+ */
+export function reasonSentence(reason) {
+  const key = `reasonDetail.${reason.code}`;
+  if (has(key) && reason.params) {
+    const text = t(key, reason.params);
+    if (!/\{\w+\}/.test(text)) return text;
+  }
+  return has(`reason.${reason.code}`) ? `${t(`reason.${reason.code}`)} — ${reason.message}` : reason.message;
+}
+
+/**
+ * Reasons given per drone, said once when every drone gives the same (same code, same numbers),
+ * else prefixed with the drones that give it.
+ * @param {Reason[]} reasons
+ * @returns {string[]}
+ */
+export function droneReasons(reasons) {
+  /** @type {Map<string, { reason: Reason, drones: string[] }>} */
+  const groups = new Map();
+  const everyDrone = new Set();
+  for (const r of reasons) {
+    const { droneId, droneName, depot, ...rest } = r.params ?? {};
+    const drone = droneId === undefined ? null : String(droneName ?? droneId);
+    if (drone) everyDrone.add(drone);
+    // the depot stays in the key only when the sentence names it (range: "… km from {depot}")
+    const named = has(`reasonDetail.${r.code}`) && t(`reasonDetail.${r.code}`).includes('{depot}');
+    const key = JSON.stringify([r.code, rest, named ? depot : null, r.params ? null : r.message]);
+    const g = groups.get(key) ?? { reason: r, drones: [] };
+    if (drone && !g.drones.includes(drone)) g.drones.push(drone);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map(({ reason, drones }) =>
+    drones.length === 0 || drones.length === everyDrone.size
+      ? reasonSentence(reason)
+      : t('officer.reasonByDrone', { drones: drones.join(', '), reason: reasonSentence(reason) }),
+  );
+}
+
 /** @param {Check} check */
 export function checkText(check) {
   return namedDetail(`check.${check.id}`, check.message);
