@@ -10,7 +10,7 @@ export class ServiceError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
-    readonly issues?: { code: string; message: string; featureIndex?: number; featureName?: string }[],
+    readonly issues?: { code: string; message: string; featureIndex?: number; featureName?: string; params?: Record<string, string | number> }[],
   ) {
     super(message);
   }

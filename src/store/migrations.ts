@@ -201,6 +201,12 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 `,
   },
+  {
+    version: 2,
+    name: 'drone turnaround time',
+    // The battery swap or charge after a flight (README "Fleet states"), per drone: 10 minutes unless an admin says otherwise.
+    sql: `ALTER TABLE drones ADD COLUMN turnaround_s INTEGER NOT NULL DEFAULT 600;`,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -94,6 +94,7 @@ describe('GET /api/openapi.json', () => {
         'officer',
         'phone',
         'plan',
+        'queueEta',
         'reasons',
         'recipient',
         'status',
