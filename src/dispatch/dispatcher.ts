@@ -86,6 +86,13 @@ export class Dispatcher {
           (r, m) => r.status === 'unservable' || (m !== null && this.fleet?.get(m.droneId)?.state !== 'available'),
         );
     });
+    // a fresh pack: plans that found this drone's battery too low may use it now
+    fleet.onBatteryRise((droneId) =>
+      this.queueReplan(
+        `drone ${droneId} has a fresh battery`,
+        (r, m) => r.status === 'unservable' || (m !== null && m.candidates.some((c) => c.droneId === droneId && !c.feasible)),
+      ),
+    );
   }
 
   /** Re-plan the open requests that match, in queue order, after whatever re-plan is running. */

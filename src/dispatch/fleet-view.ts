@@ -49,15 +49,21 @@ export interface VehicleReports {
   vehicleReport?(connectionUrl: string, sysid: number): VehicleReport | undefined;
 }
 
+/** A rise of the reported battery this large means a fresh pack (a live pack only drains). */
+const BATTERY_RISE_PCT = 20;
+
 type StateListener = (droneId: string, from: DroneState | null, to: DroneState) => void;
 
 export class FleetView {
   private readonly last = new Map<string, string>();
   private readonly lastState = new Map<string, DroneState>();
   private readonly listeners = new Set<StateListener>();
+  private readonly riseListeners = new Set<(droneId: string) => void>();
+  private readonly lastBattery = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
   private readonly off: () => void;
   private readonly now: () => number;
+  private closed = false;
 
   constructor(
     private readonly repos: Repositories,
@@ -81,6 +87,15 @@ export class FleetView {
   onStateChange(l: StateListener): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
+  }
+
+  /**
+   * Listen to a drone's reported battery rising by 20 points or more (a swapped or charged pack):
+   * plans that found it too low may work now.
+   */
+  onBatteryRise(l: (droneId: string) => void): () => void {
+    this.riseListeners.add(l);
+    return () => this.riseListeners.delete(l);
   }
 
   /** Whether the service hears the vehicles at all (false: flights are off, battery and link unknown). */
@@ -151,6 +166,7 @@ export class FleetView {
 
   /** Re-derive one drone; publish when what it shows changed, tell listeners when its state did. */
   check(droneId: string): void {
+    if (this.closed) return;
     const d = this.repos.drones.byId(droneId);
     if (!d) return;
     const f = this.of(d);
@@ -167,6 +183,12 @@ export class FleetView {
     const before = this.lastState.get(droneId) ?? null;
     this.lastState.set(droneId, f.state);
     this.bus.publish({ type: 'drone', droneId });
+    const pct = f.battery?.remainingPct;
+    if (pct !== null && pct !== undefined) {
+      const prev = this.lastBattery.get(droneId);
+      if (prev === undefined || pct < prev || pct - prev >= BATTERY_RISE_PCT) this.lastBattery.set(droneId, pct);
+      if (prev !== undefined && pct - prev >= BATTERY_RISE_PCT) for (const l of this.riseListeners) l(droneId);
+    }
     if (before !== f.state) {
       log.info({ drone: droneId, from: before, to: f.state }, 'drone state');
       for (const l of this.listeners) {
@@ -184,6 +206,7 @@ export class FleetView {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     this.off();
   }
