@@ -243,7 +243,9 @@ export class Dispatcher {
       }
       // A drone that is only busy for a while gets a fresh pack in its turnaround: plan it as full.
       const batteryPct = f.state === 'available' ? (f.battery?.remainingPct ?? null) : null;
-      out.set(d.id, { state: f.state, readyAt: f.state === 'offline' ? null : Math.max(now, f.availableAt ?? now), batteryPct });
+      // available: free now (the fleet view's own clock may be a few ms on; never rank by that)
+      const readyAt = f.state === 'offline' ? null : f.state === 'available' ? now : Math.max(now, f.availableAt ?? now);
+      out.set(d.id, { state: f.state, readyAt, batteryPct });
     }
     const open = queueOrder(repos.requests.toReplan().filter((r) => r.status === 'awaiting-approval'));
     for (const r of open) {

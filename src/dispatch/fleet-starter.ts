@@ -41,6 +41,7 @@ export class FleetStarter implements FlightStarter {
   private readonly lastBattery = new Map<string, number>();
   private readonly lastMode = new Map<string, string>();
   private readonly watches = new Map<string, { since: number; watch: LinkWatch | null }>();
+  private readonly firstWatched = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -89,7 +90,10 @@ export class FleetStarter implements FlightStarter {
   watch(connectionUrl: string, sysid: number, onChange: (r: VehicleReport) => void): void {
     const key = `${connectionUrl}#${sysid}`;
     if (this.closed || this.watches.has(key)) return;
-    const entry: { since: number; watch: LinkWatch | null } = { since: Date.now(), watch: null };
+    // silence counts from the first attempt: a link that cannot be opened turns the drone offline
+    const since = this.firstWatched.get(key) ?? Date.now();
+    this.firstWatched.set(key, since);
+    const entry: { since: number; watch: LinkWatch | null } = { since, watch: null };
     this.watches.set(key, entry);
     this.connection(connectionUrl).then(
       (conn) => {
