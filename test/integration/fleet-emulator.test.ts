@@ -3,6 +3,7 @@
  * before any flight; two requests go to two drones; a drone whose battery is low is refused at
  * approval with both numbers (needed and reported); the pilot moves the mission to the other drone
  * and approves it there; the request waiting on that drone is then refused as "in-flight". Repeated.
+ * A drone never heard turns offline and is not planned on.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
@@ -121,4 +122,44 @@ describe('fleet on the emulator', () => {
       expect(Date.parse(vb2.queueEta.takeoffAt)).toBeGreaterThan(Date.now() + 500_000);
     }, 90_000);
   }
+
+  it('a drone that is never heard turns offline: not planned on (reason drone-offline); the other drone takes the work', async () => {
+    const home = { lat: DEPOT[1], lon: DEPOT[0], altM: 0 };
+    emu = await startEmulator({ vehicles: [{ sysid: 2, home }], speedup: 20, readyAfterS: 2 });
+    t = await makeTestApp({ starter: 'fleet' });
+    const { repos } = t.parts;
+    // md-1 keeps its address where nothing answers (tcp://127.0.0.1:9)
+    repos.drones.create({
+      id: 'md-2',
+      name: 'MD-2',
+      profileId: 'police-quad',
+      depot: 'East Police Station',
+      connectionUrl: `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`,
+      sysid: 2,
+      enabled: true,
+    });
+    const [officer, pilot] = await Promise.all([t.login('officer.li'), t.login('pilot.zhao')]);
+    t.parts.fleet.watchAll();
+    const states = async () =>
+      Object.fromEntries(((await t!.as(pilot, { method: 'GET', url: '/api/drones' })).json().drones as DroneJson[]).map((d) => [d.id, d.state]));
+    // the default offline limit (MEDIDROP_VEHICLE_TIMEOUT_MS, 15 s) of silence since watching began
+    await waitFor('md-1 offline, md-2 available', async () => {
+      const s = await states();
+      return s['md-1'] === 'offline' && s['md-2'] === 'available';
+    });
+    const res = await t.as(officer, { method: 'POST', url: '/api/requests', payload: requestBody(), headers: { 'idempotency-key': newKey() } });
+    expect(res.statusCode, res.body).toBe(201);
+    const r = res.json();
+    expect(r.status).toBe('awaiting-approval');
+    expect(r.plan.droneId).toBe('md-2');
+    const m = (await t.as(pilot, { method: 'GET', url: `/api/missions/${r.missionId}` })).json();
+    const c1 = m.candidates.find((c: { droneId: string }) => c.droneId === 'md-1');
+    expect(c1).toMatchObject({ feasible: false, state: 'offline' });
+    expect(c1.reasons[0].code).toBe('drone-offline');
+    // the pilot cannot move it to the offline drone
+    const moved = await t.as(pilot, { method: 'POST', url: `/api/missions/${r.missionId}/reassign`, payload: { droneId: 'md-1' } });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json()).toMatchObject({ feasible: false, mission: { id: r.missionId } });
+    expect(moved.json().reasons[0].code).toBe('drone-offline');
+  }, 60_000);
 });
