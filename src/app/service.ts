@@ -13,6 +13,8 @@ import type { AppDeps, WebSettings } from '../web/context.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { EventBus } from '../dispatch/events.js';
 import { FlightManager, type FlightStarter } from '../dispatch/flights.js';
+import { FleetView } from '../dispatch/fleet-view.js';
+import { EtaService } from '../dispatch/eta-service.js';
 import { loadDroneProfiles } from '../dispatch/profiles.js';
 import { createPlannerPool, defaultPlanWorkers } from '../planner/pool.js';
 import { RequestService } from '../dispatch/requests.js';
@@ -91,6 +93,10 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
   }
   const flights = new FlightManager(repos, bus, starter);
   const tiles = openTiles(config);
+  const fleet = new FleetView(repos, bus, flights, starter, { offlineAfterMs: config.vehicleTimeoutMs });
+  flights.useFleet(fleet, profiles);
+  dispatcher.useFleet(fleet);
+  const etas = new EtaService(repos, bus, fleet);
   const settings: WebSettings = {
     lang: config.lang,
     tileProviders: tiles.providers,
@@ -107,8 +113,13 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
     dispatcher,
     requests,
     flights,
+    fleet,
+    etas,
     settings,
     close: async () => {
+      etas.close();
+      fleet.close();
+      await dispatcher.replansSettled();
       await flights.close();
       tiles.offline?.close();
       await pool?.close();

@@ -94,6 +94,7 @@ export async function run(args: string[]): Promise<number> {
     }
     await recoverAfterStart(parts);
     void parts.flights.prepareDrones();
+    parts.fleet.watchAll();
     const app = await buildApp(parts);
     stops.unshift(() => app.close());
     const address = await app.listen({ port: config.port, host: config.host });

@@ -1,8 +1,13 @@
 /**
  * Dispatch: plan every drop request as soon as it is queued (and again when the zone map, the fleet
- * or the request changes), choosing among the available drones — each flying from the depot it is
- * based at — the feasible plan with the best energy margin. Requests no drone can serve keep the
- * reasons why. The pilots' queue is ordered by urgency (critical first), then age.
+ * or the request changes), choosing among the enabled drones — each flying from the depot it is
+ * based at — by the fleet's state (fleet-view.ts; README "Fleet-aware dispatch"): a feasible plan
+ * first; a drone free now before one free later (in flight, returning, turning around, or claimed by
+ * a waiting request ahead in the queue), the earliest first; then the best energy margin; then the
+ * drone id. An offline drone is not planned on. The battery is the one the drone reports. When a
+ * planned drone stops being available before approval, its waiting requests are planned again.
+ * Requests no drone can serve keep the reasons why. The pilots' queue is ordered by urgency
+ * (critical first), then age.
  */
 import type { DroneProfile, PlanRequest, Reason } from '../planning/types.js';
 import type { DeliveryPlan, PlanDelivery } from '../planner/types.js';
@@ -12,8 +17,11 @@ import { zoneMapToWgs84 } from '../geo/zone-map-crs.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Candidate, DropRequestRecord, MissionRecord, PlanningConditions, ZoneMapRecord } from '../store/records.js';
 import type { RequestStatus } from '../domain/words.js';
+import type { DroneState } from '../domain/words.js';
 import type { EventBus } from './events.js';
 import { ServiceError } from './errors.js';
+import type { FleetView } from './fleet-view.js';
+import { outboundDurationS, queueOrder } from './queue-eta.js';
 import { createLogger } from '../log.js';
 
 const log = createLogger('dispatch');
@@ -38,6 +46,8 @@ export interface PlanOutcome {
   status: RequestStatus;
   mission: MissionRecord | null;
   reasons: Reason[];
+  /** false: nothing was stored (changed meanwhile, or the pilot's chosen drone cannot fly it). */
+  changed?: boolean;
 }
 
 export interface Tried {
@@ -49,6 +59,9 @@ export class Dispatcher {
   private map: { record: ZoneMapRecord; map: ZoneMap } | null = null;
   /** The stored map being loaded (parsed in a worker when planning runs in the pool). */
   private readonly loading: Promise<void>;
+  private fleet: FleetView | null = null;
+  /** Fleet-triggered re-plans run one after another. */
+  private replanChain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: DispatcherDeps) {
     const latest = deps.repos.zoneMaps.latest();
@@ -68,6 +81,66 @@ export class Dispatcher {
   /** Resolves once the stored zone map is loaded (or found broken). */
   ready(): Promise<void> {
     return this.loading;
+  }
+
+  /**
+   * Plan by the fleet's live state from now on, and re-plan when a drone's state changes: requests
+   * waiting on a drone that stops being available go to another; when a drone becomes available,
+   * unservable requests and those waiting on an unavailable drone are tried again.
+   */
+  useFleet(fleet: FleetView): void {
+    this.fleet = fleet;
+    fleet.onStateChange((droneId, from, to) => {
+      if (from === null || from === to) return;
+      if (from === 'available') this.queueReplan(`drone ${droneId} is ${to}`, (r, m) => m?.droneId === droneId && r.status === 'awaiting-approval');
+      else if (to === 'available')
+        this.queueReplan(
+          `drone ${droneId} is available`,
+          (r, m) => r.status === 'unservable' || (m !== null && this.fleet?.get(m.droneId)?.state !== 'available'),
+        );
+    });
+    // a fresh pack: plans that found this drone's battery too low may use it now
+    fleet.onBatteryRise((droneId) =>
+      this.queueReplan(
+        `drone ${droneId} has a fresh battery`,
+        (r, m) => r.status === 'unservable' || (m !== null && m.candidates.some((c) => c.droneId === droneId && !c.feasible)),
+      ),
+    );
+  }
+
+  /** Re-plan the open requests that match, in queue order, after whatever re-plan is running. */
+  private queueReplan(cause: string, which: (r: DropRequestRecord, m: MissionRecord | null) => boolean): Promise<unknown> {
+    this.replanChain = this.replanChain
+      .then(async () => {
+        for (const r of this.deps.repos.requests.toReplan()) {
+          const cur = this.deps.repos.requests.byId(r.id);
+          if (!cur || (cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
+          const m = cur.missionId !== null ? this.deps.repos.missions.byId(cur.missionId) : null;
+          if (which(cur, m)) await this.planRequest(cur.id, cause);
+        }
+      })
+      .catch((err: unknown) => log.error({ err, cause }, 're-plan failed'));
+    return this.replanChain;
+  }
+
+  /**
+   * A request just planned on a drone claims it ahead of the waiting requests behind it in the queue
+   * (a critical request jumps the queue): those planned on the same drone are planned again, in case
+   * another drone is free for them. Only when another drone is available at all.
+   */
+  private displaceBehind(request: DropRequestRecord, droneId: string): void {
+    if (!this.fleet) return;
+    const others = this.fleet.list().filter((f) => f.drone.id !== droneId && f.state === 'available');
+    if (others.length === 0) return;
+    this.queueReplan(`request ${request.id} planned ahead on drone ${droneId}`, (r, m) => {
+      if (r.id === request.id || r.status !== 'awaiting-approval' || m?.droneId !== droneId) return false;
+      return queueOrder([r, request])[0]!.id === request.id;
+    });
+  }
+
+  /** Settles when the fleet-triggered re-plans queued so far are done (tests, shutdown). */
+  replansSettled(): Promise<unknown> {
+    return this.replanChain;
   }
 
   get profiles(): Map<string, DroneProfile> {
@@ -175,23 +248,73 @@ export class Dispatcher {
     return { name: null, lat: dp.lat, lon: dp.lon };
   }
 
-  /** Every candidate (available drone × its depot) planned, best first. Pure apart from reading drones. */
-  async candidates(request: DropRequestRecord): Promise<{ tried: Tried[]; reasons: Reason[] }> {
+  /**
+   * When each drone could take this request off (ms), by its fleet state and the waiting requests
+   * ahead of this one in the queue planned on it (each keeps it busy for its planned flight and the
+   * turnaround); null for an offline drone. Without a fleet view every drone is free now.
+   */
+  private readiness(request: DropRequestRecord, now: number): Map<string, { state: DroneState | null; readyAt: number | null; batteryPct: number | null }> {
+    const out = new Map<string, { state: DroneState | null; readyAt: number | null; batteryPct: number | null }>();
+    const { repos } = this.deps;
+    for (const d of repos.drones.list()) {
+      if (!d.enabled) continue;
+      const f = this.fleet?.get(d.id) ?? null;
+      if (!f) {
+        out.set(d.id, { state: null, readyAt: now, batteryPct: null });
+        continue;
+      }
+      // A drone that is only busy for a while gets a fresh pack in its turnaround: plan it as full.
+      const batteryPct = f.state === 'available' ? (f.battery?.remainingPct ?? null) : null;
+      // available: free now (the fleet view's own clock may be a few ms on; never rank by that)
+      const readyAt = f.state === 'offline' ? null : f.state === 'available' ? now : Math.max(now, f.availableAt ?? now);
+      out.set(d.id, { state: f.state, readyAt, batteryPct });
+    }
+    const open = queueOrder(repos.requests.toReplan().filter((r) => r.status === 'awaiting-approval'));
+    for (const r of open) {
+      if (r.id === request.id) break;
+      if (queueOrder([r, request])[0]!.id !== r.id) break;
+      const m = r.missionId !== null ? repos.missions.byId(r.missionId) : null;
+      const slot = m && out.get(m.droneId);
+      if (!m || !slot || slot.readyAt === null) continue;
+      const turnaroundS = repos.drones.byId(m.droneId)?.turnaroundS ?? 0;
+      slot.readyAt += (m.plan.durationS + turnaroundS) * 1000;
+    }
+    return out;
+  }
+
+  /**
+   * Every candidate (enabled drone × its depot) planned, best first (see the module comment); only
+   * `onlyDroneId` when given (the pilot's choice). Pure apart from reading drones and the fleet.
+   */
+  async candidates(request: DropRequestRecord, onlyDroneId?: string): Promise<{ tried: Tried[]; reasons: Reason[] }> {
     await this.loading;
     const map = this.map?.map;
     if (!map) return { tried: [], reasons: [{ code: 'no-zone-map', message: 'no zone map has been loaded; an admin must upload one' }] };
-    const drones = this.deps.repos.drones.list().filter((d) => d.enabled);
+    const drones = this.deps.repos.drones.list().filter((d) => d.enabled && (onlyDroneId === undefined || d.id === onlyDroneId));
     if (drones.length === 0) return { tried: [], reasons: [{ code: 'no-drones', message: 'no drone is registered and enabled' }] };
+    const now = Date.parse(this.deps.repos.now());
+    const ready = this.readiness(request, now);
     const tried: Tried[] = [];
-    const conditionsFor = (depotName: string) => ({
+    const conditionsFor = (depotName: string, batteryPct: number | null) => ({
       payloadKg: request.weightKg,
       wind: { speedMs: this.deps.weather.windSpeedMs, fromDeg: this.deps.weather.windFromDeg },
       temperatureC: this.deps.weather.temperatureC,
       siteAltitudeM: map.depots.find((d) => d.name === depotName)?.groundAltitudeM ?? map.siteAltitudeM,
+      ...(batteryPct !== null ? { batteryRemainingPct: batteryPct } : {}),
     });
     for (const drone of drones) {
       const profile = this.deps.profiles.get(drone.profileId);
-      const base: Candidate = { depot: drone.depot, droneId: drone.id, feasible: false, marginPct: Number.NEGATIVE_INFINITY, reasons: [] };
+      const r = ready.get(drone.id) ?? { state: null, readyAt: now, batteryPct: null };
+      const base: Candidate = {
+        depot: drone.depot,
+        droneId: drone.id,
+        feasible: false,
+        marginPct: Number.NEGATIVE_INFINITY,
+        reasons: [],
+        ...(r.state ? { state: r.state } : {}),
+        batteryPct: r.batteryPct,
+        readyAt: r.readyAt !== null ? new Date(r.readyAt).toISOString() : null,
+      };
       if (!profile) {
         tried.push({
           candidate: { ...base, reasons: [{ code: 'unknown-profile', message: `drone ${drone.id} has unknown profile '${drone.profileId}'` }] },
@@ -209,24 +332,47 @@ export class Dispatcher {
         });
         continue;
       }
+      if (r.state === 'offline') {
+        tried.push({
+          candidate: { ...base, reasons: [{ code: 'drone-offline', message: `drone ${drone.id} is offline (no heartbeat from the vehicle)` }] },
+          plan: null,
+        });
+        continue;
+      }
       const req: PlanRequest = {
         from: { name: drone.depot },
         to: request.dropPointName ? { name: request.dropPointName } : { position: [request.lon, request.lat] },
         drone: profile,
-        conditions: conditionsFor(drone.depot),
+        conditions: conditionsFor(drone.depot, r.batteryPct),
       };
       // one plan at a time, yielding in between: telemetry and API calls go on while we plan
       await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         const plan = await this.deps.planDelivery(map, req);
-        tried.push({ candidate: { ...base, feasible: plan.feasible, marginPct: plan.marginPct, reasons: plan.reasons }, plan });
+        tried.push({
+          candidate: {
+            ...base,
+            feasible: plan.feasible,
+            marginPct: plan.marginPct,
+            reasons: plan.reasons,
+            durationS: plan.durationS,
+            outboundS: outboundDurationS(plan),
+          },
+          plan,
+        });
       } catch (err) {
         tried.push({ candidate: { ...base, reasons: [{ code: 'planner-error', message: err instanceof Error ? err.message : String(err) }] }, plan: null });
       }
     }
+    // free now first, then the earliest; a drone that cannot say when sorts last
+    const wait = (c: Candidate) => {
+      const at = c.readyAt ? Date.parse(c.readyAt) : Number.POSITIVE_INFINITY;
+      return at <= now ? 0 : at - now;
+    };
     tried.sort(
       (a, b) =>
         Number(b.candidate.feasible) - Number(a.candidate.feasible) ||
+        wait(a.candidate) - wait(b.candidate) ||
         b.candidate.marginPct - a.candidate.marginPct ||
         a.candidate.droneId.localeCompare(b.candidate.droneId),
     );
@@ -250,12 +396,18 @@ export class Dispatcher {
    * records the request version it was planned for; a plan finished after the request changed
    * (edited, cancelled, approved, planned again) is dropped, never stored over the newer state.
    */
-  async planRequest(requestId: number, cause: string): Promise<PlanOutcome> {
+  async planRequest(requestId: number, cause: string, choice?: { droneId: string; actorId: number }): Promise<PlanOutcome> {
     const { repos } = this.deps;
     const request = repos.requests.byId(requestId);
     if (!request) throw new ServiceError('not-found', `drop request ${requestId} not found`);
-    const assessed = await this.candidates(request);
-    const stored = repos.transaction(() => this.storePlan(request, assessed, cause));
+    const assessed = await this.candidates(request, choice?.droneId);
+    // The pilot's choice of drone replaces the plan only when that drone can fly it; else nothing changes.
+    const chosen = assessed.tried.find((t) => t.plan !== null);
+    if (choice && !(chosen?.plan?.feasible && chosen.plan.vehiclePlan)) {
+      const why = chosen?.candidate.reasons.length ? chosen.candidate.reasons : assessed.reasons;
+      return { status: request.status, mission: request.missionId !== null ? repos.missions.byId(request.missionId) : null, reasons: why, changed: false };
+    }
+    const stored = repos.transaction(() => this.storePlan(request, assessed, cause, choice));
     stored.publish();
     return stored.outcome;
   }
@@ -266,7 +418,12 @@ export class Dispatcher {
    * its own); call publish() once that transaction has committed. A request that changed while it
    * was planned keeps what it has.
    */
-  storePlan(request: DropRequestRecord, assessed: { tried: Tried[]; reasons: Reason[] }, cause: string): { outcome: PlanOutcome; publish(): void } {
+  storePlan(
+    request: DropRequestRecord,
+    assessed: { tried: Tried[]; reasons: Reason[] },
+    cause: string,
+    choice?: { droneId: string; actorId: number },
+  ): { outcome: PlanOutcome; publish(): void } {
     const { repos, bus } = this.deps;
     const requestId = request.id;
     const { tried, reasons } = assessed;
@@ -278,7 +435,7 @@ export class Dispatcher {
       if (now && now.version === request.version && now.updatedAt === request.updatedAt && now.missionId === request.missionId && now.status === request.status)
         return null;
       const mission = now?.missionId != null ? repos.missions.byId(now.missionId) : null;
-      return { status: now?.status ?? request.status, mission, reasons: now?.reasons ?? [] };
+      return { status: now?.status ?? request.status, mission, reasons: now?.reasons ?? [], changed: false };
     };
     let superseded: number | null = null;
     const outcome = repos.transaction((): PlanOutcome => {
@@ -311,8 +468,8 @@ export class Dispatcher {
       const status: RequestStatus = feasible ? 'awaiting-approval' : 'unservable';
       repos.requests.setStatus(request.id, status, { reasons: feasible ? [] : reasons, missionId: mission.id });
       repos.audit.append({
-        actorId: null,
-        action: feasible ? 'mission.plan' : 'mission.plan-infeasible',
+        actorId: choice?.actorId ?? null,
+        action: choice ? 'mission.reassign' : feasible ? 'mission.plan' : 'mission.plan-infeasible',
         subjectType: 'request',
         subjectId: request.id,
         reason: cause,
@@ -325,13 +482,16 @@ export class Dispatcher {
           reasons: feasible ? [] : reasons.map((r) => r.code),
         },
       });
-      return { status, mission, reasons: feasible ? [] : reasons };
+      return { status, mission, reasons: feasible ? [] : reasons, changed: true };
     });
     const publish = () => {
       bus.publish({ type: 'request', requestId: request.id });
       if (outcome.mission) bus.publish({ type: 'mission', missionId: outcome.mission.id });
       if (superseded !== null) bus.publish({ type: 'mission', missionId: superseded });
-      log.info({ requestId, status: outcome.status, cause }, 'planned');
+      log.info({ requestId, status: outcome.status, cause, droneId: outcome.mission?.droneId }, 'planned');
+      const before = request.missionId !== null ? repos.missions.byId(request.missionId)?.droneId : undefined;
+      if (outcome.changed && outcome.mission && outcome.status === 'awaiting-approval' && before !== outcome.mission.droneId)
+        this.displaceBehind(request, outcome.mission.droneId);
     };
     return { outcome, publish };
   }

@@ -11,7 +11,7 @@ export class ServiceError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
-    readonly issues?: { code: string; message: string; featureIndex?: number; featureName?: string }[],
+    readonly issues?: { code: string; message: string; featureIndex?: number; featureName?: string; params?: Record<string, string | number> }[],
     /** A stable reason code and its parameters, for pages that translate the message. */
     readonly detail?: { reason: string; params: Record<string, string | number | null> },
     /** 'infeasible': why, with codes and parameters for translated pages. */

@@ -12,6 +12,10 @@ export type BusEvent =
   | { type: 'request'; requestId: number }
   | { type: 'mission'; missionId: number }
   | { type: 'flight'; flightId: number; requestId: number }
+  /** A drone's fleet state, battery, link or position changed (fleet-view.ts). */
+  | { type: 'drone'; droneId: string }
+  /** The queue's ETAs were recomputed (queue-eta.ts); pages fetch or receive the new ones. */
+  | { type: 'queue' }
   | {
       [K in keyof FlightLiveEvents]: { type: 'flight-live'; flightId: number; requestId: number; event: K; data: FlightLiveEvents[K] };
     }[keyof FlightLiveEvents];

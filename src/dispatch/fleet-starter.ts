@@ -1,11 +1,15 @@
 /**
  * FlightStarter on the fleet layer: one shared FleetTracker persisting through SqliteFlightStore,
  * one MAVLink connection per drone connection URL (opened on first use, kept), and the fleet's
- * startFlight / attachFlight per flight. Tracker updates become live SSE events on the bus.
+ * startFlight / attachFlight per flight. Tracker updates become live SSE events on the bus. A link
+ * watcher per watched vehicle (src/fleet/link-watch.ts) listens on the same connection, between
+ * flights and during them, for the fleet's live battery, link and position.
  */
 import { attachFlight, startFlight, type FlightHandle } from '../fleet/flight-runner.js';
 import { FleetTracker, type FlightUpdate } from '../fleet/tracker.js';
 import type { FlightState as FleetState } from '../fleet/flight-state.js';
+import { LinkWatch } from '../fleet/link-watch.js';
+import type { VehicleReport } from '../fleet/fleet-status.js';
 import { connect } from '../mavlink/connection.js';
 import type { MavlinkConnection, VehicleLink } from '../mavlink/types.js';
 import type { Repositories } from '../store/repositories.js';
@@ -36,6 +40,8 @@ export class FleetStarter implements FlightStarter {
   private readonly unsubscribe: () => void;
   private readonly lastBattery = new Map<string, number>();
   private readonly lastMode = new Map<string, string>();
+  private readonly watches = new Map<string, { since: number; watch: LinkWatch | null }>();
+  private readonly firstWatched = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -75,6 +81,45 @@ export class FleetStarter implements FlightStarter {
 
   async prepare(connectionUrl: string): Promise<void> {
     await this.connection(connectionUrl);
+  }
+
+  /**
+   * Follow a vehicle's heartbeat, battery and position on its (shared) connection; idempotent. A
+   * connection that cannot be opened is tried again at the next call.
+   */
+  watch(connectionUrl: string, sysid: number, onChange: (r: VehicleReport) => void): void {
+    const key = `${connectionUrl}#${sysid}`;
+    if (this.closed || this.watches.has(key)) return;
+    // silence counts from the first attempt: a link that cannot be opened turns the drone offline
+    const since = this.firstWatched.get(key) ?? Date.now();
+    this.firstWatched.set(key, since);
+    const entry: { since: number; watch: LinkWatch | null } = { since, watch: null };
+    this.watches.set(key, entry);
+    this.connection(connectionUrl).then(
+      (conn) => {
+        if (this.closed || this.watches.get(key) !== entry) return;
+        entry.watch = new LinkWatch(conn, sysid, {
+          telemetryRateHz: this.opts.telemetryRateHz ?? 4,
+          linkTimeoutMs: this.opts.linkTimeoutMs ?? 3000,
+          watchedSince: entry.since,
+          onChange,
+        });
+      },
+      (err: unknown) => {
+        log.warn({ err, url: connectionUrl, sysid }, 'could not open the link to watch the vehicle; will try again');
+        // keep the entry for a while so that the drone turns offline, then let a later call retry
+        setTimeout(() => {
+          if (this.watches.get(key) === entry) this.watches.delete(key);
+        }, 5000).unref();
+      },
+    );
+  }
+
+  /** What the watcher last heard from the vehicle; undefined when it is not watched. */
+  vehicleReport(connectionUrl: string, sysid: number): VehicleReport | undefined {
+    const e = this.watches.get(`${connectionUrl}#${sysid}`);
+    if (!e) return undefined;
+    return e.watch?.report() ?? { watchedSince: e.since, lastHeardAt: null, armed: false, modeName: null, battery: null, position: null };
   }
 
   start(job: FlightJob): FlightControl {
@@ -218,6 +263,8 @@ export class FleetStarter implements FlightStarter {
   async close(): Promise<void> {
     this.closed = true;
     this.unsubscribe();
+    for (const w of this.watches.values()) w.watch?.close();
+    this.watches.clear();
     for (const h of this.handles.values()) h.detach('service stopping');
     await this.tracker.close();
     for (const c of this.connections.values()) {

@@ -5,12 +5,16 @@
  * the audit log with who and why. On start-up, unfinished flights are re-attached.
  */
 import type { FlightState as FleetState } from '../fleet/flight-state.js';
+import type { VehicleReport } from '../fleet/fleet-status.js';
 import type { VehiclePlan } from '../missions/types.js';
 import type { DeliveryPlan } from '../planner/types.js';
 import type { Repositories } from '../store/repositories.js';
 import type { DroneRecord, MissionRecord, ServiceFlight, UserRecord } from '../store/records.js';
 import { PREFLIGHT_CHECKLIST, TERMINAL_STATUSES } from '../domain/words.js';
 import type { EventBus } from './events.js';
+import type { FleetView } from './fleet-view.js';
+import type { DroneProfile } from '../planning/types.js';
+import { requiredBatteryPct } from '../planning/energy.js';
 import { ServiceError, badRequest, conflict, notFound, versionConflict } from './errors.js';
 import { createLogger } from '../log.js';
 
@@ -47,6 +51,10 @@ export interface FlightStarter {
   attach(job: FlightJob & { state: FleetState }): FlightControl;
   /** Open the link to a vehicle ahead of any flight (it boots, streams, gets ready to arm). */
   prepare?(connectionUrl: string): Promise<void>;
+  /** Follow a vehicle's heartbeat, battery and position between flights too (idempotent; fleet-view.ts). */
+  watch?(connectionUrl: string, sysid: number, onChange: (r: VehicleReport) => void): void;
+  /** What the watcher last heard from the vehicle; undefined when it is not watched. */
+  vehicleReport?(connectionUrl: string, sysid: number): VehicleReport | undefined;
   /** Latest in-memory state of a flight this process runs. */
   liveState(flightId: string): FleetState | undefined;
   close(): Promise<void>;
@@ -65,12 +73,18 @@ export class FlightManager {
   /** A pause or resume being sent: a second one meanwhile is refused, not sent and audited again. */
   private readonly holding = new Map<number, 'pause' | 'resume'>();
   private closing = false;
+  private fleet: { view: FleetView; profiles: Map<string, DroneProfile> } | null = null;
 
   constructor(
     private readonly repos: Repositories,
     private readonly bus: EventBus,
     private readonly starter: FlightStarter | null,
   ) {}
+
+  /** Check approvals against the fleet: the drone's state and the battery it reports. */
+  useFleet(view: FleetView, profiles: Map<string, DroneProfile>): void {
+    this.fleet = { view, profiles };
+  }
 
   liveState(f: ServiceFlight): FleetState | null {
     return this.starter?.liveState(String(f.id)) ?? (f.runnerState as FleetState | null) ?? null;
@@ -111,6 +125,7 @@ export class FlightManager {
       if (!drone || !drone.enabled) throw conflict(`drone ${mission.droneId} is not available (removed or disabled); the request will be re-planned`);
       const busy = this.repos.flights.list({ unfinished: true }).find((f) => f.droneId === drone.id);
       if (busy) throw conflict(`drone ${drone.id} is still flying flight ${busy.id} (request ${busy.requestId}); approve when it has landed`);
+      this.checkFleet(drone.id, mission);
       return { mission, flight: this.storeApproval(pilot, mission, drone, checklist) };
     });
     this.bus.publish({ type: 'mission', missionId });
@@ -204,6 +219,39 @@ export class FlightManager {
       });
       return this.repos.flights.byId(f.id)!;
     });
+  }
+
+  /**
+   * Refuse (409) an approval the drone cannot fly now: not available (turnaround, offline …, named),
+   * or a reported battery below what the plan needs (its energy as a share of the pack plus the
+   * reserve), with both numbers. A drone that has not reported its battery yet (link just opened)
+   * is not refused for it: the flight start waits for the vehicle (README "Fleet-aware dispatch").
+   */
+  private checkFleet(droneId: string, mission: MissionRecord): void {
+    const f = this.fleet?.view.get(droneId);
+    if (!f) return;
+    if (f.state !== 'available') {
+      const until = f.availableAt !== null && f.availableAt > Date.now() ? ` until about ${new Date(f.availableAt).toISOString()}` : '';
+      throw new ServiceError('conflict', `drone ${droneId} is ${f.state}${until}; it cannot take a new flight now`, 'droneId', [
+        {
+          code: 'drone-not-available',
+          message: `drone ${droneId} is ${f.state}`,
+          params: { droneId, state: f.state, ...(f.availableAt !== null ? { availableAt: new Date(f.availableAt).toISOString() } : {}) },
+        },
+      ]);
+    }
+    const reported = f.battery?.remainingPct;
+    const profile = this.fleet?.profiles.get(f.drone.profileId);
+    if (reported === null || reported === undefined || !profile) return;
+    const needed = Math.ceil(requiredBatteryPct(profile, mission.plan.energyWh, mission.conditions.temperatureC));
+    if (reported < needed) {
+      throw new ServiceError(
+        'conflict',
+        `battery too low: this flight needs ${needed} %, drone ${droneId} reports ${reported} % (${mission.plan.energyWh.toFixed(1)} Wh plus the ${profile.reservePct} % reserve); swap or charge the battery, or choose another drone`,
+        'droneId',
+        [{ code: 'battery-low', message: `needs ${needed} %, drone reports ${reported} %`, params: { droneId, neededPct: needed, reportedPct: reported } }],
+      );
+    }
   }
 
   reject(pilot: UserRecord, missionId: number, reason: string): void {

@@ -57,6 +57,18 @@ export type FlightStatus =
 export const TERMINAL_STATUSES: readonly FlightStatus[] = ['completed', 'aborted', 'failed'];
 export const AIRBORNE_STATUSES: readonly FlightStatus[] = ['en-route', 'delivering', 'returning'];
 
+/**
+ * A drone's state in the fleet (src/fleet/fleet-status.ts derives it; README "Fleet states"):
+ * - 'available': on the ground at its depot, link up (or still connecting), ready for a flight
+ * - 'in-flight': a flight is approved and not yet on its way home (uploading, arming, en route, delivering)
+ * - 'returning': flying home after the drop or an abort
+ * - 'turnaround': landed; battery swap or charge for the drone's turnaround time
+ * - 'offline': no heartbeat for longer than the offline limit (or never heard within it)
+ * - 'maintenance': taken out of service by an admin (the drone's `enabled` flag is false)
+ */
+export type DroneState = 'available' | 'in-flight' | 'returning' | 'turnaround' | 'offline' | 'maintenance';
+export const DRONE_STATES: readonly DroneState[] = ['available', 'in-flight', 'returning', 'turnaround', 'offline', 'maintenance'];
+
 /** How the parcel reaches the ground: ArduCopter NAV_PAYLOAD_PLACE, a winch from the hover, or land and release. */
 export type DeliveryMethod = 'payload-place' | 'winch' | 'land-release';
 

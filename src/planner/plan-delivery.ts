@@ -120,6 +120,8 @@ function validateRequest(req: PlanRequest, opts: PlanOptions): void {
     bad('bad-temperature', `temperature must be −60…60 °C, got ${c.temperatureC}`);
   if (c.siteAltitudeM !== undefined && (!Number.isFinite(c.siteAltitudeM) || c.siteAltitudeM < -500 || c.siteAltitudeM > 8000))
     bad('bad-altitude', `site altitude must be −500…8000 m, got ${c.siteAltitudeM}`);
+  if (c.batteryRemainingPct !== undefined && (!Number.isFinite(c.batteryRemainingPct) || c.batteryRemainingPct < 0 || c.batteryRemainingPct > 100))
+    bad('bad-battery', `battery remaining must be 0…100 %, got ${c.batteryRemainingPct}`);
   if (!Number.isFinite(opts.clearanceM) || opts.clearanceM < 0 || opts.clearanceM > 1000)
     bad('bad-clearance', `clearance must be 0…1000 m, got ${opts.clearanceM}`);
   if (!Number.isFinite(opts.maxHeightM) || opts.maxHeightM <= 0) bad('bad-height', `maximum height must be > 0 m, got ${opts.maxHeightM}`);
@@ -263,6 +265,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     method: drone.deliveryMethod,
     outbound,
     inbound,
+    ...(conditions.batteryRemainingPct !== undefined ? { batteryRemainingPct: conditions.batteryRemainingPct } : {}),
   });
   reasons.push(...energy.reasons);
   checks.push({

@@ -39,7 +39,10 @@
  *
  * **Margin and reserve.** available = batteryWh · capacityFactor(T);
  *   margin % = (available − used) / available · 100.
- * A plan is feasible when margin ≥ the profile's reservePct.
+ * A plan is feasible when margin ≥ the profile's reservePct. A battery that reports r % left
+ * (`batteryRemainingPct`) starts with r % of it:  margin % = (r/100 · available − used) / available · 100,
+ * the share of the full pack still there on landing; so a flight needs used / available · 100 + reserve
+ * percent of charge at take-off (`requiredBatteryPct`).
  *
  * ## Phases of one delivery
  * take-off climb to cruise altitude (loaded) → outbound legs (loaded) → delivery at the drop point
@@ -179,6 +182,12 @@ export interface EnergyInput {
   /** Polylines [lon, lat]: depot → drop point (loaded) and back (empty). */
   outbound: LonLat[];
   inbound: LonLat[];
+  /**
+   * What the drone's battery reports it has left, % of the pack (SYS_STATUS battery_remaining);
+   * absent: a full battery. The margin stays a share of the full (derated) pack, so the reserve
+   * means the same energy on landing whatever the charge at take-off.
+   */
+  batteryRemainingPct?: number;
 }
 
 export interface EnergyEstimate {
@@ -305,6 +314,8 @@ export function estimateEnergy(input: EnergyInput): EnergyEstimate {
   const sigma = densityRatio(siteAltitudeM, temperatureC);
   const capacityFactor = batteryCapacityFactor(temperatureC);
   const availableWh = drone.batteryWh * capacityFactor;
+  const chargeFraction = input.batteryRemainingPct === undefined ? 1 : Math.max(0, Math.min(100, input.batteryRemainingPct)) / 100;
+  const startWh = availableWh * chargeFraction;
   const loaded = powersAt(drone, drone.emptyMassKg + payloadKg, sigma);
   const empty = powersAt(drone, drone.emptyMassKg, sigma);
 
@@ -324,21 +335,22 @@ export function estimateEnergy(input: EnergyInput): EnergyEstimate {
   ];
   const energyWh = phases.reduce((s, p) => s + p.energyWh, 0);
   const durationS = phases.reduce((s, p) => s + p.durationS, 0);
-  const marginPct = ((availableWh - energyWh) / availableWh) * 100;
+  const marginPct = ((startWh - energyWh) / availableWh) * 100;
+  const chargeNote = chargeFraction < 1 ? ` with the battery at ${Math.round(chargeFraction * 100)} %` : '';
   if (Number.isFinite(energyWh)) {
     const windNote = wind.speedMs > 0 ? ` with ${wind.speedMs} m/s wind from ${wind.fromDeg}°` : '';
     const oneWayKm = Math.round(sum(outLegs, (l) => l.distanceM) / 100) / 10;
     const coldNote = capacityFactor < 1 ? ` (${Math.round(capacityFactor * 100)} % of ${drone.batteryWh} Wh at ${temperatureC} °C)` : '';
-    if (energyWh > availableWh) {
+    if (energyWh > startWh) {
       reasons.push({
         code: 'battery-insufficient',
-        message: `too far for the battery${windNote}: the flight needs ${energyWh.toFixed(1)} Wh but only ${availableWh.toFixed(1)} Wh are usable${coldNote}`,
+        message: `too far for the battery${windNote}${chargeNote}: the flight needs ${energyWh.toFixed(1)} Wh but only ${startWh.toFixed(1)} Wh are usable${coldNote}`,
         params: { neededWh: Number(energyWh.toFixed(1)), usableWh: Number(availableWh.toFixed(1)), distanceKm: oneWayKm },
       });
     } else if (marginPct < drone.reservePct) {
       reasons.push({
         code: 'margin-below-reserve',
-        message: `only ${marginPct.toFixed(1)} % of the battery would be left on landing${windNote}, below the ${drone.reservePct} % reserve (needs ${energyWh.toFixed(1)} Wh of ${availableWh.toFixed(1)} Wh usable${coldNote})`,
+        message: `only ${marginPct.toFixed(1)} % of the battery would be left on landing${windNote}${chargeNote}, below the ${drone.reservePct} % reserve (needs ${energyWh.toFixed(1)} Wh of ${availableWh.toFixed(1)} Wh usable${coldNote})`,
         params: { marginPct: Number(marginPct.toFixed(1)), reservePct: drone.reservePct, distanceKm: oneWayKm },
       });
     }
@@ -359,4 +371,13 @@ export function estimateEnergy(input: EnergyInput): EnergyEstimate {
     loadedHoverPowerW: loaded.hover,
     loadedCruisePowerW: loaded.cruise,
   };
+}
+
+/**
+ * Charge a flight needs at take-off, % of the pack: the energy it uses as a share of the (derated)
+ * pack plus the profile's reserve. The approval compares it with what the drone reports.
+ */
+export function requiredBatteryPct(drone: DroneProfile, energyWh: number, temperatureC: number): number {
+  const availableWh = drone.batteryWh * batteryCapacityFactor(temperatureC);
+  return (energyWh / availableWh) * 100 + drone.reservePct;
 }

@@ -42,6 +42,8 @@ export interface Conditions {
   temperatureC: number;
   /** Ground altitude of the site AMSL, m. Defaults to the map's siteAltitudeM. */
   siteAltitudeM?: number;
+  /** Charge the drone's battery reports, % of the pack; absent: full (energy.ts "Margin and reserve"). */
+  batteryRemainingPct?: number;
 }
 
 export interface PlanOptions {

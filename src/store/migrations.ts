@@ -247,6 +247,12 @@ WHERE EXISTS (SELECT 1 FROM users o WHERE lower(o.username) = lower(users.userna
 CREATE UNIQUE INDEX users_username_lower ON users (lower(username));
 `,
   },
+  {
+    version: 4,
+    name: 'drone turnaround time',
+    // The battery swap or charge after a flight (README "Fleet states"), per drone: 10 minutes unless an admin says otherwise.
+    sql: `ALTER TABLE drones ADD COLUMN turnaround_s INTEGER NOT NULL DEFAULT 600;`,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -7,7 +7,7 @@
 import type { TrackPoint } from '../fleet/store.js';
 import type { Reason } from '../planning/types.js';
 import type { DeliveryPlan } from '../planner/types.js';
-import type { FlightStatus, MissionStatus, RequestStatus, Role, Urgency } from '../domain/words.js';
+import type { FlightStatus, MissionStatus, RequestStatus, Role, Urgency, DroneState } from '../domain/words.js';
 
 export interface UserRecord {
   id: number;
@@ -41,9 +41,15 @@ export interface DroneRecord {
   depot: string;
   connectionUrl: string;
   sysid: number;
+  /** false: in maintenance (README "Fleet states"): never planned, its link not watched. */
   enabled: boolean;
+  /** Battery swap or charge after a flight, seconds (default 600). */
+  turnaroundS: number;
   createdAt: string;
 }
+
+/** Default turnaround after a flight, s: a battery swap and checks (migration 'drone turnaround time'). */
+export const DEFAULT_TURNAROUND_S = 600;
 
 export interface DropRequestInput {
   officerId: number;
@@ -79,6 +85,15 @@ export interface Candidate {
   feasible: boolean;
   marginPct: number;
   reasons: Reason[];
+  /** The drone's fleet state when planned (absent in plans made before fleet-aware dispatch). */
+  state?: DroneState;
+  /** The battery charge the plan started from, %; null: planned as full (unknown, or a fresh pack after turnaround). */
+  batteryPct?: number | null;
+  /** When the drone could take this request off, ISO (its availability, after the waiting requests ahead on it). */
+  readyAt?: string | null;
+  /** Planned flight time take-off → home and take-off → drop point, s (for the queue ETAs). */
+  durationS?: number;
+  outboundS?: number;
 }
 
 export interface PlanningConditions {

@@ -46,6 +46,7 @@ import type { FeatureCollection } from 'geojson';
 import type { AreaKind, MapIssue } from '../geo/types.js';
 import type { Check, Reason, FenceSummary } from '../planning/types.js';
 import type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency } from '../domain/words.js';
+import { DRONE_STATES } from '../domain/words.js';
 import type {
   FlightAlertView,
   FlightDeliveryView,
@@ -151,6 +152,16 @@ export const MapIssueSchema = Type.Object({
   featureIndex: Type.Optional(Type.Integer()),
   featureName: Type.Optional(Type.String()),
 });
+/** An issue of an error answer: a zone-map issue, or a refusal's code with the values in its message. */
+export const ErrorIssueSchema = Type.Object({
+  ...MapIssueSchema.properties,
+  params: Type.Optional(
+    Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+      description:
+        'The numbers and names in the message, for the pages to translate by code (battery-low: droneId, neededPct, reportedPct; drone-not-available: droneId, state, availableAt).',
+    }),
+  ),
+});
 
 // ─── live flight payloads (the types stay in src/dispatch/live-events.ts; checked equal at the end)
 
@@ -222,10 +233,14 @@ export const ApiErrorSchema = Type.Object({
     ),
     params: Type.Optional(Type.Record(Type.String(), Nullable(Type.Union([Type.String(), Type.Number()])), { description: 'The values the reason names.' })),
     field: Type.Optional(Type.String({ description: 'The offending field as a dotted path ("dropPoint.lat", "features[3].properties.kind").' })),
-    issues: Type.Optional(Type.Array(MapIssueSchema, { description: 'PUT /api/zone-map: every problem found (feature index and name).' })),
     rule: Type.Optional(TextRuleSchema),
     reasons: Type.Optional(
       Type.Array(ReasonSchema, { description: "'infeasible' (422, POST /api/requests): why no drone could ever serve the request, per drone." }),
+    ),
+    issues: Type.Optional(
+      Type.Array(ErrorIssueSchema, {
+        description: 'PUT /api/zone-map: every problem found (feature index and name); approval refusals: the code and its values (params).',
+      }),
     ),
   }),
 });
@@ -338,6 +353,18 @@ export const ZoneMapPutResponseSchema = Type.Object({
 });
 export type ZoneMapPutResponse = Static<typeof ZoneMapPutResponseSchema>;
 
+// ─── queue ETAs (README "Queue ETAs") ──────────────────────────────────────────────────────────
+
+export const QueueEtaSchema = Type.Object(
+  {
+    droneId: Type.String({ description: 'The drone expected to fly it (may differ from the planned one when another gets it there sooner).' }),
+    takeoffAt: Type.String({ description: 'Expected take-off, ISO time.' }),
+    arrivalAt: Type.String({ description: 'Expected arrival at the drop point, ISO time.' }),
+  },
+  { description: 'Estimated take-off and arrival of a waiting request, from the fleet and the queue order; null when no drone can be expected.' },
+);
+export type QueueEta = Static<typeof QueueEtaSchema>;
+
 // ─── drones: GET /api/drones (pilot, admin), POST /api/drones (admin), PATCH /api/drones/:id (admin)
 
 export const DroneViewSchema = Type.Object({
@@ -354,6 +381,29 @@ export const DroneViewSchema = Type.Object({
     description: "'flying' while a flight is not finished; 'idle' otherwise; 'disabled' when not enabled.",
   }),
   profile: Nullable(Type.Object({ name: Type.String(), maxPayloadKg: Type.Number(), cruiseSpeedMs: Type.Number(), batteryWh: Type.Number() })),
+  state: StringEnum([...DRONE_STATES], {
+    description:
+      "Fleet state (README \"Fleet states\"): 'available', 'in-flight', 'returning', 'turnaround' (battery swap/charge), 'offline' (no heartbeat), 'maintenance' (enabled = false).",
+  }),
+  availableAt: Nullable(Type.String(), {
+    description: 'When it is expected to be available: landing estimate + turnaround; now when available; null when offline or in maintenance.',
+  }),
+  turnaroundS: Type.Integer({ description: 'Battery swap or charge after a flight, seconds.' }),
+  battery: Nullable(
+    Type.Object({
+      remainingPct: Nullable(Type.Number(), { description: 'Remaining % of the pack as the autopilot reports it (null: it does not know).' }),
+      voltageV: Nullable(Type.Number()),
+      at: Type.String(),
+    }),
+    { description: 'Latest battery report (SYS_STATUS / BATTERY_STATUS); null before the first.' },
+  ),
+  link: Type.Object({
+    up: Nullable(Type.Boolean(), { description: 'Heartbeat within the link timeout; null when the service has no link to the vehicles.' }),
+    lastHeardAt: Nullable(Type.String()),
+  }),
+  position: Nullable(Type.Object({ lat: Type.Number(), lon: Type.Number(), relAltM: Type.Number(), at: Type.String() })),
+  lastContactAt: Nullable(Type.String({ description: 'Last message heard from the vehicle.' })),
+  flightId: Nullable(Type.Integer({ description: 'Its unfinished flight, if any.' })),
 });
 export type DroneView = Static<typeof DroneViewSchema>;
 
@@ -363,12 +413,21 @@ const droneProps = {
   depot: FilledText(1, 100),
   connectionUrl: Type.String({ pattern: '^(udpin|udpout|tcp|serial)://.+', maxLength: 300 }),
   sysid: Type.Integer({ minimum: 1, maximum: 255 }),
+  turnaroundS: Type.Integer({ minimum: 0, maximum: 86_400, description: 'Battery swap or charge after a flight, seconds (default 600).' }),
 };
-export const DroneCreateBodySchema = Type.Object({ id: DroneIdSchema, ...droneProps, enabled: Type.Optional(Type.Boolean()) }, CLOSED);
+export const DroneCreateBodySchema = Type.Object(
+  { id: DroneIdSchema, ...droneProps, turnaroundS: Type.Optional(droneProps.turnaroundS), enabled: Type.Optional(Type.Boolean()) },
+  CLOSED,
+);
 export type DroneCreateBody = Static<typeof DroneCreateBodySchema>;
 export const DronePatchBodySchema = Type.Partial(Type.Object({ ...droneProps, enabled: Type.Boolean() }), { ...CLOSED, minProperties: 1 });
 export type DronePatchBody = Static<typeof DronePatchBodySchema>;
-export const DroneListResponseSchema = Type.Object({ drones: Type.Array(DroneViewSchema) });
+export const DroneListResponseSchema = Type.Object({
+  drones: Type.Array(DroneViewSchema),
+  queue: Type.Array(Type.Object({ requestId: Type.Integer(), ...QueueEtaSchema.properties }), {
+    description: 'The ETAs of the waiting requests, in queue order.',
+  }),
+});
 export type DroneListResponse = Static<typeof DroneListResponseSchema>;
 // GET → DroneListResponse; POST → 201 DroneView (409 when the id exists); PATCH → 200 DroneView.
 
@@ -503,6 +562,7 @@ export const DropRequestViewSchema = Type.Object({
   ),
   flight: Nullable(Type.Object({ id: Type.Integer(), state: FlightStatusSchema })),
   eta: Nullable(Type.String(), { description: 'Expected delivery time: planned flight time from now while awaiting approval / from take-off in flight.' }),
+  queueEta: Nullable(QueueEtaSchema),
   handoverCode: Nullable(Type.String(), {
     description:
       'Hand-over code (6 digits) the officer tells the recipient; shown only to the officer who made the request (and admins); null for everyone else.',
@@ -548,6 +608,7 @@ const missionSummaryProps = {
   cruiseAltitudeM: Type.Number(),
   failedChecks: Type.Integer({ description: 'Number of checks failing (0 for a flyable plan).' }),
   flightId: Nullable(Type.Integer()),
+  queueEta: Nullable(QueueEtaSchema),
 };
 export const MissionSummarySchema = Type.Object(missionSummaryProps);
 export type MissionSummary = Static<typeof MissionSummarySchema>;
@@ -612,8 +673,19 @@ export const MissionDetailSchema = Type.Object({
   fence: FenceSummarySchema,
   rallyUnsafeLegs: Type.Array(Type.Object({ legIndex: Type.Integer(), message: Type.String() })),
   candidates: Type.Array(
-    Type.Object({ depot: Type.String(), droneId: Type.String(), feasible: Type.Boolean(), marginPct: Type.Number(), reasons: Type.Array(ReasonSchema) }),
-    { description: 'Every depot × drone tried, best first.' },
+    Type.Object({
+      depot: Type.String(),
+      droneId: Type.String(),
+      feasible: Type.Boolean(),
+      marginPct: Type.Number(),
+      reasons: Type.Array(ReasonSchema),
+      state: Type.Optional(StringEnum([...DRONE_STATES], { description: 'Fleet state when planned.' })),
+      batteryPct: Type.Optional(Nullable(Type.Number(), { description: 'Charge the plan started from; null: planned as a full pack.' })),
+      readyAt: Type.Optional(Nullable(Type.String(), { description: 'When the drone could take it off.' })),
+      durationS: Type.Optional(Type.Number()),
+      outboundS: Type.Optional(Type.Number()),
+    }),
+    { description: 'Every depot × drone tried, best first (free now, then the earliest, then the best margin).' },
   ),
   checklist: Type.Array(ChecklistItemSchema),
   approval: Nullable(Type.Object({ by: UserViewSchema, at: Type.String(), checklist: Type.Array(Type.String()), requestVersion: Nullable(Type.Integer()) })),
@@ -637,6 +709,21 @@ export const ApproveBodySchema = Type.Object(
   CLOSED,
 );
 export type ApproveBody = Static<typeof ApproveBodySchema>;
+/**
+ * POST /api/missions/:id/reassign (pilot): plan the mission's request on the drone the pilot chose
+ * (any enabled drone, of this depot or another). Feasible → the new plan replaces the mission (a new
+ * mission id, awaiting approval, on that drone); not → nothing changes and `reasons` say why.
+ * 409 when the mission is no longer awaiting a decision.
+ */
+export const ReassignBodySchema = Type.Object({ droneId: DroneIdSchema }, CLOSED);
+export type ReassignBody = Static<typeof ReassignBodySchema>;
+export const ReassignResponseSchema = Type.Object({
+  feasible: Type.Boolean({ description: 'The chosen drone can fly it: `mission` is the new plan on it.' }),
+  reasons: Type.Array(ReasonSchema, { description: 'Why the chosen drone cannot fly it (empty when feasible).' }),
+  mission: Nullable(MissionSummarySchema, { description: "The request's current mission after the call." }),
+});
+export type ReassignResponse = Static<typeof ReassignResponseSchema>;
+
 /** POST /api/missions/:id/reject (pilot): 3–500 chars. → 200 MissionSummary. */
 export const RejectBodySchema = Type.Object({ reason: FilledText(3, 500) }, CLOSED);
 export type RejectBody = Static<typeof RejectBodySchema>;
@@ -708,6 +795,10 @@ export const ServiceEventsSchema = Type.Object({
   request: DropRequestViewSchema,
   mission: Type.With(MissionSummarySchema, { description: 'Pilots/admins only.' }),
   flight: Type.With(FlightViewSchema, { description: 'Summary form: no transitions/alerts history (fetch /api/flights/:id for those).' }),
+  drone: Type.With(DroneViewSchema, { description: "Pilots/admins only: a drone's state, battery, link or position changed." }),
+  queue: Type.With(Type.Object({ etas: DroneListResponseSchema.properties.queue }), {
+    description: "The waiting requests' ETAs moved (officers: their own requests only).",
+  }),
 });
 export type ServiceEvents = Static<typeof ServiceEventsSchema>;
 

@@ -2,6 +2,8 @@
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { EventBus } from '../dispatch/events.js';
 import type { FlightManager } from '../dispatch/flights.js';
+import type { FleetView } from '../dispatch/fleet-view.js';
+import type { EtaService } from '../dispatch/eta-service.js';
 import type { RequestService } from '../dispatch/requests.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Lang } from './api-types.js';
@@ -34,6 +36,10 @@ export interface AppDeps {
   dispatcher: Dispatcher;
   requests: RequestService;
   flights: FlightManager;
+  /** Every drone's fleet state, battery, link and position. */
+  fleet: FleetView;
+  /** The waiting requests' take-off and arrival estimates. */
+  etas: EtaService;
   settings: WebSettings;
 }
 
@@ -44,6 +50,7 @@ export function viewSources(d: AppDeps): ViewSources {
     liveState: (f) => d.flights.liveState(f),
     progress: (id) => d.flights.progress(id),
     isLive: (id) => d.flights.isLive(id),
+    queueEta: (id) => d.etas.get(id),
   };
 }
 

@@ -7,9 +7,25 @@ import type { FlightState as FleetState } from '../fleet/flight-state.js';
 import type { DeliveryPlan } from '../planner/types.js';
 import type { Repositories } from '../store/repositories.js';
 import type { CompletedDelivery, DropRequestRecord, MissionRecord, ServiceFlight, UserRecord } from '../store/records.js';
-import type { DropRequestView, FlightAlertView, FlightDeliveryView, FlightView, LonLatPair, MissionDetail, MissionSummary, UserView } from './api-types.js';
+import type { Eta } from '../dispatch/queue-eta.js';
+import type { FleetDrone } from '../dispatch/fleet-view.js';
+import type {
+  DroneView,
+  QueueEta,
+  DropRequestView,
+  FlightAlertView,
+  FlightDeliveryView,
+  FlightView,
+  LonLatPair,
+  MissionDetail,
+  MissionSummary,
+  UserView,
+} from './api-types.js';
 import { PREFLIGHT_CHECKLIST } from './api-types.js';
 import { userView } from './auth.js';
+import { outboundDurationS } from '../dispatch/queue-eta.js';
+
+export { outboundDurationS };
 
 export interface ViewSources {
   repos: Repositories;
@@ -20,6 +36,12 @@ export interface ViewSources {
   isLive?(flightId: number): boolean;
   /** Upload/arming progress of a flight being started. */
   progress(flightId: number): { phase: string; done: number; total: number } | null;
+  /** Estimated take-off and arrival of a waiting request (dispatch/eta-service.ts). */
+  queueEta?(requestId: number): Eta | null;
+}
+
+export function queueEtaView(e: Eta | null | undefined): QueueEta | null {
+  return e ? { droneId: e.droneId, takeoffAt: new Date(e.takeoffAt).toISOString(), arrivalAt: new Date(e.arrivalAt).toISOString() } : null;
 }
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
@@ -31,17 +53,6 @@ function userRef(repos: Repositories, id: number): UserView {
 
 export function plannedRoute(plan: DeliveryPlan): LonLatPair[] {
   return [...plan.outbound, ...plan.inbound.slice(plan.outbound.length > 0 ? 1 : 0)] as LonLatPair[];
-}
-
-/** Planned seconds from take-off to the drop point: the legs up to the one ending there. */
-export function outboundDurationS(plan: DeliveryPlan): number {
-  let sum = 0;
-  const [dlon, dlat] = plan.dropPoint.position;
-  for (const leg of plan.legs) {
-    sum += leg.durationS;
-    if (Math.abs(leg.to[0] - dlon) < 1e-6 && Math.abs(leg.to[1] - dlat) < 1e-6) return sum;
-  }
-  return plan.durationS / 2;
 }
 
 export function requestView(src: ViewSources, r: DropRequestRecord, viewer: UserRecord): DropRequestView {
@@ -90,6 +101,7 @@ export function requestView(src: ViewSources, r: DropRequestRecord, viewer: User
       : null,
     flight: flight ? { id: flight.id, state: flight.state } : null,
     eta,
+    queueEta: r.status === 'awaiting-approval' ? queueEtaView(src.queueEta?.(r.id)) : null,
     handoverCode: mayKnowCode && r.status !== 'cancelled' ? src.handoverCode(r.id) : null,
     delivery: delivery ? deliveryView({ ...delivery, confirmedAt: handover?.confirmedAt ?? null }) : null,
   };
@@ -134,6 +146,7 @@ export function missionSummary(src: ViewSources, m: MissionRecord): MissionSumma
     cruiseAltitudeM: p.cruiseAltitudeM,
     failedChecks: p.checks.filter((c) => !c.ok).length,
     flightId: repos.flights.forMission(m.id)?.id ?? null,
+    queueEta: m.status === 'awaiting-approval' ? queueEtaView(src.queueEta?.(m.requestId)) : null,
   };
 }
 
@@ -241,5 +254,30 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
     transitions: opts.history === false ? [] : repos.flights.transitions(f.id).map((t) => ({ from: t.from, to: t.to, at: t.at, cause: t.cause })),
     delivery: delivery ? deliveryView(delivery) : null,
     plannedRoute: mission ? plannedRoute(mission.plan) : [],
+  };
+}
+
+/** A drone with its fleet state, battery, link and position (GET /api/drones, the 'drone' event). */
+export function droneView(f: FleetDrone, profile: { name: string; maxPayloadKg: number; cruiseSpeedMs: number; batteryWh: number } | null): DroneView {
+  const d = f.drone;
+  const finite = (x: number) => (Number.isFinite(x) ? x : null);
+  return {
+    id: d.id,
+    name: d.name,
+    profileId: d.profileId,
+    depot: d.depot,
+    connectionUrl: d.connectionUrl,
+    sysid: d.sysid,
+    enabled: d.enabled,
+    status: !d.enabled ? 'disabled' : f.flightId !== null ? 'flying' : 'idle',
+    profile: profile ? { name: profile.name, maxPayloadKg: profile.maxPayloadKg, cruiseSpeedMs: profile.cruiseSpeedMs, batteryWh: profile.batteryWh } : null,
+    state: f.state,
+    availableAt: iso(f.availableAt),
+    turnaroundS: d.turnaroundS,
+    battery: f.battery ? { remainingPct: f.battery.remainingPct, voltageV: finite(f.battery.voltageV), at: new Date(f.battery.t).toISOString() } : null,
+    link: { up: f.linkUp, lastHeardAt: iso(f.lastHeardAt) },
+    position: f.position ? { lat: f.position.lat, lon: f.position.lon, relAltM: f.position.relAltM, at: new Date(f.position.t).toISOString() } : null,
+    lastContactAt: iso(f.lastHeardAt),
+    flightId: f.flightId,
   };
 }

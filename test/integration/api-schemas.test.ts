@@ -103,6 +103,7 @@ describe('GET /api/openapi.json', () => {
         'officer',
         'phone',
         'plan',
+        'queueEta',
         'reasons',
         'recipient',
         'status',

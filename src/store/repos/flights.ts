@@ -42,6 +42,13 @@ export class FlightsRepository {
     const r = this.c.q('SELECT * FROM flights WHERE mission_id = ?').get(missionId) as Row | undefined;
     return r ? flightRow(r) : null;
   }
+  /** The drone's latest finished flight that left the ground (its landing starts a turnaround). */
+  lastAirborneEnded(droneId: string): ServiceFlight | null {
+    const r = this.c
+      .q('SELECT * FROM flights WHERE drone_id = ? AND ended_at IS NOT NULL AND airborne_at IS NOT NULL ORDER BY ended_at DESC, id DESC LIMIT 1')
+      .get(droneId) as Row | undefined;
+    return r ? flightRow(r) : null;
+  }
   forRequest(requestId: number): ServiceFlight | null {
     const r = this.c.q('SELECT * FROM flights WHERE request_id = ? ORDER BY id DESC LIMIT 1').get(requestId) as Row | undefined;
     return r ? flightRow(r) : null;

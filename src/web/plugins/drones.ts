@@ -1,4 +1,8 @@
-/** Drones plugin (prefix /api/drones): pilots and admins list them with their status; admins add and change them. */
+/**
+ * Drones plugin (prefix /api/drones): pilots and admins list them with their fleet state, battery,
+ * link and position (and the queue's ETAs); admins add and change them (turnaround time,
+ * maintenance = enabled false).
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { badRequest, conflict, notFound } from '../../dispatch/errors.js';
 import { parseConnectionUrl } from '../../mavlink/url.js';
@@ -14,22 +18,13 @@ import {
   type DroneView,
 } from '../api-types.js';
 import { guarded, requireUser } from '../auth.js';
+import { droneView, queueEtaView } from '../views.js';
 import type { AppDeps, FeatureOptions } from '../context.js';
 
-function droneView({ repos, dispatcher }: AppDeps, d: DroneRecord): DroneView {
-  const profile = dispatcher.profiles.get(d.profileId);
-  const flying = repos.flights.list({ unfinished: true }).some((f) => f.droneId === d.id);
-  return {
-    id: d.id,
-    name: d.name,
-    profileId: d.profileId,
-    depot: d.depot,
-    connectionUrl: d.connectionUrl,
-    sysid: d.sysid,
-    enabled: d.enabled,
-    status: !d.enabled ? 'disabled' : flying ? 'flying' : 'idle',
-    profile: profile ? { name: profile.name, maxPayloadKg: profile.maxPayloadKg, cruiseSpeedMs: profile.cruiseSpeedMs, batteryWh: profile.batteryWh } : null,
-  };
+function view({ dispatcher, fleet }: AppDeps, d: DroneRecord): DroneView {
+  const f = fleet.get(d.id);
+  if (!f) throw notFound(`drone '${d.id}'`);
+  return droneView(f, dispatcher.profiles.get(d.profileId) ?? null);
 }
 
 /** What the schema cannot know: the profile exists, the URL parses, the depot is on the zone map. */
@@ -58,7 +53,10 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
       crew.get(
         '',
         { schema: { tags: ['drones'], summary: 'Drones and their status', response: { 200: DroneListResponseSchema, ...ERROR_RESPONSES } } },
-        async () => ({ drones: repos.drones.list().map((d) => droneView(deps, d)) }),
+        async () => ({
+          drones: deps.fleet.list().map((f) => droneView(f, dispatcher.profiles.get(f.drone.profileId) ?? null)),
+          queue: deps.etas.all().map((e) => ({ requestId: e.requestId, ...queueEtaView(e)! })),
+        }),
       );
     }),
   );
@@ -89,12 +87,13 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
               connectionUrl: b.connectionUrl,
               sysid: b.sysid,
               enabled: b.enabled ?? true,
+              ...(b.turnaroundS !== undefined ? { turnaroundS: b.turnaroundS } : {}),
             });
             repos.audit.append({ actorId: user.id, action: 'drone.create', subjectType: 'drone', subjectId: rec.id, details: { ...b } });
             return rec;
           });
           await dispatcher.replanOpen(`drone ${d.id} added`);
-          return reply.code(201).send(droneView(deps, d));
+          return reply.code(201).send(view(deps, d));
         },
       );
 
@@ -119,8 +118,9 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
             repos.audit.append({ actorId: user.id, action: 'drone.update', subjectType: 'drone', subjectId: rec.id, details: { ...req.body } });
             return rec;
           });
+          deps.fleet.check(d.id);
           await dispatcher.replanOpen(`drone ${d.id} changed`);
-          return droneView(deps, d);
+          return view(deps, d);
         },
       );
     }),

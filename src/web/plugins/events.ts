@@ -11,7 +11,7 @@ import { ERROR_RESPONSES, IdParamsSchema, type FlightEvents, type ServiceEvents 
 import { guarded, requireUser } from '../auth.js';
 import { viewSources, type FeatureOptions } from '../context.js';
 import type { SseHub } from '../sse.js';
-import { deliveryView, flightView, missionSummary, requestView } from '../views.js';
+import { deliveryView, droneView, flightView, missionSummary, queueEtaView, requestView } from '../views.js';
 import { mayFollowRequest, visibleFlight } from '../visibility.js';
 
 export interface EventsOptions extends FeatureOptions {
@@ -34,8 +34,8 @@ export const eventsPlugin: FastifyPluginAsyncTypebox<EventsOptions> = guarded('a
     {
       schema: {
         tags: ['events'],
-        summary: 'SSE: request / mission / flight updates the user may see',
-        response: { 200: eventStream('ServiceEvents (request, mission, flight)'), ...ERROR_RESPONSES },
+        summary: 'SSE: request / mission / flight / drone / queue updates the user may see',
+        response: { 200: eventStream('ServiceEvents (request, mission, flight, drone, queue)'), ...ERROR_RESPONSES },
       },
     },
     async (req, reply) => {
@@ -55,6 +55,16 @@ export const eventsPlugin: FastifyPluginAsyncTypebox<EventsOptions> = guarded('a
           if (!mayFollowRequest(repos, user, e.requestId)) return;
           const f = repos.flights.byId(e.flightId);
           if (f) send('flight', flightView(src, f, { history: false }));
+        } else if (e.type === 'drone') {
+          if (user.role === 'officer') return;
+          const f = deps.fleet.get(e.droneId);
+          if (f) send('drone', droneView(f, deps.dispatcher.profiles.get(f.drone.profileId) ?? null));
+        } else if (e.type === 'queue') {
+          const etas = deps.etas
+            .all()
+            .filter((q) => user.role !== 'officer' || mayFollowRequest(repos, user, q.requestId))
+            .map((q) => ({ requestId: q.requestId, ...queueEtaView(q)! }));
+          send('queue', { etas });
         }
       });
       stream.onClose(off);

@@ -1,9 +1,9 @@
 /**
  * Missions plugin (prefix /api/missions): pilots and admins read the queue and a plan's detail;
- * pilots approve (which starts the flight) or reject.
+ * pilots approve (which starts the flight), reject, or move it to another drone.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { badRequest, notFound } from '../../dispatch/errors.js';
+import { badRequest, conflict, notFound } from '../../dispatch/errors.js';
 import {
   ApproveBodySchema,
   ApproveResponseSchema,
@@ -13,6 +13,8 @@ import {
   MissionListQuerySchema,
   MissionListResponseSchema,
   MissionSummarySchema,
+  ReassignBodySchema,
+  ReassignResponseSchema,
   RejectBodySchema,
 } from '../api-types.js';
 import { guarded, requireUser } from '../auth.js';
@@ -76,6 +78,36 @@ export const missionsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
           const created = repos.flights.byId(flight.id);
           if (!created) throw notFound(`flight ${flight.id}`);
           return { mission: missionSummary(src, mission(flight.missionId)), flight: flightView(src, created) };
+        },
+      );
+
+      pilot.post(
+        '/:id/reassign',
+        {
+          schema: {
+            tags: ['missions'],
+            summary: "Plan the mission's request on another drone the pilot chose (pilot)",
+            params: IdParamsSchema,
+            body: ReassignBodySchema,
+            response: { 200: ReassignResponseSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (req) => {
+          const user = requireUser(req);
+          const m = mission(Number(req.params.id));
+          const request = repos.requests.byId(m.requestId);
+          if (!request || request.missionId !== m.id || (m.status !== 'awaiting-approval' && m.status !== 'infeasible'))
+            throw conflict(
+              `mission ${m.id} is ${m.status}${request && request.missionId !== m.id ? ' (the request has a newer plan)' : ''}; only the current plan of a waiting request can move to another drone`,
+            );
+          const drone = repos.drones.byId(req.body.droneId);
+          if (!drone) throw notFound(`drone '${req.body.droneId}'`);
+          if (!drone.enabled) throw conflict(`drone ${drone.id} is in maintenance`, 'droneId');
+          const o = await deps.dispatcher.planRequest(request.id, `pilot ${user.username} chose drone ${drone.id}`, { droneId: drone.id, actorId: user.id });
+          const cur = repos.requests.byId(request.id);
+          const now = cur?.missionId != null ? repos.missions.byId(cur.missionId) : null;
+          const feasible = o.changed === true && o.mission?.droneId === drone.id && o.status === 'awaiting-approval';
+          return { feasible, reasons: feasible ? [] : o.reasons, mission: now ? missionSummary(src, now) : null };
         },
       );
 

@@ -32,6 +32,9 @@ import { t, has } from './i18n.js';
  * @typedef {import('../../api-types.js').ZoneMapPutResponse} ZoneMapPutResponse
  * @typedef {import('../../api-types.js').ZoneMapResponse} ZoneMapResponse
  * @typedef {NonNullable<ApiErrorBody['error']['issues']>[number]} ApiIssue
+ * @typedef {import('../../api-types.js').DroneListResponse} DroneListResponse
+ * @typedef {import('../../api-types.js').ReassignBody} ReassignBody
+ * @typedef {import('../../api-types.js').ReassignResponse} ReassignResponse
  */
 
 /**
@@ -49,7 +52,7 @@ import { t, has } from './i18n.js';
  *   'PUT /api/zone-map': { body: unknown, res: ZoneMapPutResponse },
  *   'GET /api/users': { res: { users: UserView[] } },
  *   'POST /api/users': { body: UserCreateBody, res: UserView },
- *   'GET /api/drones': { res: { drones: DroneView[] } },
+ *   'GET /api/drones': { res: DroneListResponse },
  *   'GET /api/requests': { query?: { status?: RequestStatus }, res: { requests: DropRequestView[] } },
  *   'POST /api/requests': { body: DropRequestBody, headers: { 'idempotency-key': string }, res: DropRequestView },
  *   'POST /api/requests/preview': { body: DropRequestPreviewBody, res: FeasibilityView },
@@ -59,6 +62,7 @@ import { t, has } from './i18n.js';
  *   'GET /api/missions/:id': { params: IdParam, res: MissionDetail },
  *   'POST /api/missions/:id/approve': { params: IdParam, body: ApproveBody, res: ApproveResponse },
  *   'POST /api/missions/:id/reject': { params: IdParam, body: RejectBody, res: MissionSummary },
+ *   'POST /api/missions/:id/reassign': { params: IdParam, body: ReassignBody, res: ReassignResponse },
  *   'GET /api/flights': { query?: { active?: 'true' }, res: { flights: FlightView[] } },
  *   'GET /api/flights/:id': { params: IdParam, res: FlightView },
  *   'GET /api/flights/:id/track': { params: IdParam, res: FlightTrackResponse },
@@ -282,6 +286,13 @@ export function describeError(err) {
   if (err.reason) {
     const reasonKey = `conflict.${err.reason}`;
     if (has(reasonKey)) return t(reasonKey, err.params);
+  }
+  // a refusal with a stable code and its values (battery-low, drone-not-available): the page's words
+  const coded = err.issues.find((i) => i.params && t(`error.${i.code}`) !== `error.${i.code}`);
+  if (coded?.params) {
+    const vars = { ...coded.params };
+    if (typeof vars.state === 'string') vars.state = t(`fleet.state.${vars.state}`);
+    return t(`error.${coded.code}`, vars);
   }
   const key = `error.${err.code}`;
   const base = t(key) === key ? t('error.unexpected', { detail: '' }) : t(key);

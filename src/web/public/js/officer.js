@@ -7,7 +7,7 @@ import { api, requireSession, config, describeError, ApiError, ruleMessage } fro
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
 import { L, createMap, drawZoneMap, legend, pinIcon, textTip, STYLE } from './map.js';
-import { urgencyBadge, statusBadge, flightStateBadge, reasonText, droneReasons, parseCoords, fmtCoords, latLngs } from './views.js';
+import { urgencyBadge, statusBadge, flightStateBadge, reasonText, droneReasons, parseCoords, fmtCoords, latLngs, etaText } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').DropRequestBody} DropRequestBody
@@ -427,7 +427,11 @@ function requestCard(req) {
           }),
         })
       : null,
-    req.eta && ['awaiting-approval', 'in-flight'].includes(req.status) ? h('div', { class: 'eta', text: `${t('officer.eta')}: ${fmtTime(req.eta)}` }) : null,
+    req.status === 'awaiting-approval' && req.queueEta
+      ? h('div', { class: 'eta', text: `${t('eta.takeoff')}: ${etaText(req.queueEta.takeoffAt)} · ${t('eta.arrival')}: ${etaText(req.queueEta.arrivalAt)}` })
+      : req.eta && ['awaiting-approval', 'in-flight'].includes(req.status)
+        ? h('div', { class: 'eta', text: `${t('officer.eta')}: ${etaText(req.eta)}` })
+        : null,
     req.status === 'delivered' && req.delivery
       ? h('div', { class: 'meta', text: t('officer.deliveredAt', { time: fmtTime(req.delivery.at), distance: fmtDistance(req.delivery.distanceM) }) })
       : null,
@@ -519,6 +523,15 @@ subscribe(
   '/api/events',
   {
     request: upsert,
+    // the queue's ETAs moved (a flight landed, a critical request jumped ahead …)
+    queue: ({ etas }) => {
+      const byId = new Map(etas.map((e) => [e.requestId, e]));
+      for (const req of [...requests.values()]) {
+        if (req.status !== 'awaiting-approval') continue;
+        const e = byId.get(req.id);
+        upsert({ ...req, queueEta: e ? { droneId: e.droneId, takeoffAt: e.takeoffAt, arrivalAt: e.arrivalAt } : null });
+      }
+    },
     flight: (flight) => {
       const req = requests.get(flight.requestId);
       if (req) upsert({ ...req, flight: { id: flight.id, state: flight.state }, eta: flight.eta ?? req.eta });
@@ -527,4 +540,9 @@ subscribe(
   { onStatus: setLinkStatus, onReconnect: loadRequests },
 );
 await loadRequests();
+// "about N min" counts down without any event
+setInterval(() => {
+  resetKeyed($('#request-list'));
+  renderList();
+}, 30_000);
 document.body.dataset.ready = 'true';

@@ -1,12 +1,13 @@
 // @ts-check
-// Pilot: plans awaiting approval (critical first, then oldest), flights in the air, and requests
-// no drone can serve. Everything live from /api/events.
+// Pilot: plans awaiting approval (critical first, then oldest) with their take-off and arrival
+// estimates and the planned drone's state and battery, the fleet (state, battery, link of every
+// drone), flights in the air, and requests no drone can serve. Everything live from /api/events.
 import { $, h, replaceChildren, renderKeyed, resetKeyed } from './dom.js';
 import { t, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
 import { api, requireSession, describeError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
-import { urgencyBadge, statusBadge, flightStateBadge, reasonText } from './views.js';
+import { urgencyBadge, statusBadge, flightStateBadge, reasonText, droneCard, droneStateBadge, droneFactsText, queueEtaText } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').MissionSummary} MissionSummary
@@ -14,6 +15,8 @@ import { urgencyBadge, statusBadge, flightStateBadge, reasonText } from './views
  * @typedef {import('../../api-types.js').DropRequestView} DropRequestView
  * @typedef {import('../../api-types.js').FlightStatus} FlightStatus
  * @typedef {import('../../api-types.js').Urgency} Urgency
+ * @typedef {import('../../api-types.js').DroneView} DroneView
+ * @typedef {import('../../api-types.js').QueueEta} QueueEta
  */
 
 await startPage(() => requireSession(['pilot', 'admin']));
@@ -26,6 +29,10 @@ const missions = new Map();
 const flights = new Map();
 /** @type {Map<number, DropRequestView>} */
 const unservable = new Map();
+/** @type {Map<string, DroneView>} */
+const fleet = new Map();
+/** @type {Map<number, QueueEta>} request id → its ETA (the 'queue' event) */
+const etas = new Map();
 /** @type {FlightStatus[]} */
 const FINISHED = ['completed', 'aborted', 'failed', 'landed'];
 
@@ -37,6 +44,11 @@ function missionCard(m) {
     h('div', { class: 'title' }, urgencyBadge(m.urgency), h('span', { text: `#${m.requestId} ${m.recipient}` })),
     h('div', { text: `${m.medicine} · ${fmtNumber(m.weightKg, 2)} kg` }),
     h('div', { class: 'meta', text: `${m.depot.name} → ${m.dropPoint.name} · ${m.drone.name}` }),
+    plannedDroneLine(m),
+    h('div', {
+      class: 'meta eta',
+      text: queueEtaText(etas.get(m.requestId) ?? m.queueEta, fleet.get((etas.get(m.requestId) ?? m.queueEta)?.droneId ?? '')?.name),
+    }),
     h('div', {
       class: 'meta',
       text: t('pilot.numbers', {
@@ -50,6 +62,13 @@ function missionCard(m) {
     m.failedChecks > 0 ? h('div', { class: 'field-error', text: t('pilot.failedChecks', { n: m.failedChecks }) }) : null,
     h('div', { class: 'actions' }, h('a', { class: 'button primary', href: `/review.html?id=${encodeURIComponent(m.id)}`, text: t('pilot.review') })),
   );
+}
+
+/** The planned drone's state and battery (busy, low, offline shows before review). @param {MissionSummary} m */
+function plannedDroneLine(m) {
+  const d = fleet.get(m.drone.id);
+  if (!d) return null;
+  return h('div', { class: 'meta planned-drone' }, droneStateBadge(d.state), ' ', h('span', { text: droneFactsText(d) }));
 }
 
 /** @param {FlightView} f */
@@ -96,7 +115,14 @@ function render() {
   const queue = [...missions.values()].sort(
     (a, b) => URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency] || a.requestedAt.localeCompare(b.requestedAt) || a.id - b.id,
   );
-  renderKeyed($('#mission-queue'), queue, { key: (m) => m.id, sig: (m) => JSON.stringify(m), render: missionCard });
+  renderKeyed($('#mission-queue'), queue, {
+    key: (m) => m.id,
+    sig: (m) => JSON.stringify([m, fleet.get(m.drone.id), etas.get(m.requestId)]),
+    render: missionCard,
+  });
+  const drones = [...fleet.values()];
+  renderKeyed($('#fleet-list'), drones, { key: (d) => d.id, sig: (d) => JSON.stringify(d), render: droneCard });
+  $('#fleet-empty').hidden = drones.length > 0;
   $('#queue-empty').hidden = queue.length > 0;
   const active = [...flights.values()].sort((a, b) => b.id - a.id);
   renderKeyed($('#flight-list'), active, { key: (f) => f.id, sig: (f) => JSON.stringify(f), render: flightCard });
@@ -140,13 +166,30 @@ function onRequest(r) {
   render();
 }
 
+/** @param {DroneView} d */
+function onDrone(d) {
+  fleet.set(d.id, d);
+  render();
+}
+
+/** @param {{ etas: (QueueEta & { requestId: number })[] }} q */
+function onQueue(q) {
+  etas.clear();
+  for (const e of q.etas) etas.set(e.requestId, e);
+  render();
+}
+
 async function load() {
   try {
-    const [queue, active, blocked] = await Promise.all([
+    const [queue, active, blocked, drones] = await Promise.all([
       api('GET /api/missions', { query: { status: 'awaiting-approval' } }),
       api('GET /api/flights', { query: { active: 'true' } }),
       api('GET /api/requests', { query: { status: 'unservable' } }),
+      api('GET /api/drones'),
     ]);
+    fleet.clear();
+    for (const d of drones.drones) fleet.set(d.id, d);
+    onQueue({ etas: drones.queue });
     missions.clear();
     flights.clear();
     unservable.clear();
@@ -161,9 +204,19 @@ async function load() {
 }
 
 onLanguageChange(() => {
-  for (const id of ['#mission-queue', '#flight-list', '#unservable-list']) resetKeyed($(id));
+  for (const id of ['#mission-queue', '#fleet-list', '#flight-list', '#unservable-list']) resetKeyed($(id));
   render();
 });
-subscribe('/api/events', { mission: onMission, flight: onFlight, request: onRequest }, { onStatus: setLinkStatus, onReconnect: load });
+subscribe(
+  '/api/events',
+  { mission: onMission, flight: onFlight, request: onRequest, drone: onDrone, queue: onQueue },
+  { onStatus: setLinkStatus, onReconnect: load },
+);
+// "about N min" counts down without any event
+setInterval(() => {
+  resetKeyed($('#mission-queue'));
+  resetKeyed($('#fleet-list'));
+  render();
+}, 30_000);
 await load();
 document.body.dataset.ready = 'true';

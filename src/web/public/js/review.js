@@ -1,12 +1,14 @@
 // @ts-check
-// Pilot review of one plan: map, numbers, checks, pre-flight checklist, approve / reject; after
-// approval the flight's upload → verify → arm → start progress with abort and pause/resume.
+// Pilot review of one plan: map, numbers, checks, the planned drone's state, battery and link and
+// the fleet's, the take-off / arrival estimate, moving the plan to another drone, pre-flight
+// checklist, approve / reject; after approval the flight's upload → verify → arm → start progress
+// with abort and pause/resume.
 import { $, h, replaceChildren, param } from './dom.js';
 import { t, has, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
 import { api, requireSession, config, describeError, ApiError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, fitAll, legend, mapLabel, STYLE, squareIcon, pinIcon, textTip } from './map.js';
-import { urgencyBadge, missionStatusBadge, checkText, reasonText, latLngs } from './views.js';
+import { urgencyBadge, missionStatusBadge, checkText, reasonText, latLngs, droneCard, droneStateBadge, droneFactsText, queueEtaText } from './views.js';
 import { followFlight } from './flight-live.js';
 import { subscribe } from './events.js';
 import { createFlightControls } from './flight-controls.js';
@@ -15,6 +17,8 @@ import { createFlightControls } from './flight-controls.js';
  * @typedef {import('../../api-types.js').MissionDetail} MissionDetail
  * @typedef {import('../../api-types.js').FlightView} FlightView
  * @typedef {import('./dom.js').Child} Child
+ * @typedef {import('../../api-types.js').DroneView} DroneView
+ * @typedef {import('../../api-types.js').QueueEta} QueueEta
  */
 
 const session = await startPage(() => requireSession(['pilot', 'admin']));
@@ -25,6 +29,10 @@ const canDecide = session.user.role === 'pilot';
 let mission = null;
 /** @type {FlightView | null} */
 let flight = null;
+/** @type {Map<string, DroneView>} */
+const fleet = new Map();
+/** @type {QueueEta | null} */
+let queueEta = null;
 
 /** @param {string} label @param {Child} value @param {string} [id] */
 function row(label, value, id) {
@@ -248,10 +256,48 @@ function renderLegend() {
   );
 }
 
+/** The planned drone (state, battery, link), the ETA, the fleet, and the drone chooser. @param {MissionDetail} m */
+function renderFleet(m) {
+  const d = fleet.get(m.drone.id);
+  replaceChildren(
+    $('#planned-drone'),
+    h('span', { text: `${m.drone.name} · ${m.depot.name} ` }),
+    d ? droneStateBadge(d.state) : null,
+    d ? h('div', { class: 'meta', text: droneFactsText(d) }) : null,
+  );
+  $('#queue-eta').textContent = pending() ? queueEtaText(queueEta ?? m.queueEta, fleet.get((queueEta ?? m.queueEta)?.droneId ?? '')?.name) : '';
+  replaceChildren($('#fleet-list'), [...fleet.values()].map(droneCard));
+  const form = $('#reassign-form');
+  form.hidden = !(pending() && canDecide);
+  const select = $('#reassign-drone', HTMLSelectElement);
+  const chosen = select.value;
+  replaceChildren(
+    select,
+    [...fleet.values()]
+      .filter((x) => x.id !== m.drone.id && x.state !== 'maintenance')
+      .map((x) => h('option', { value: x.id, text: `${x.name} · ${x.depot} · ${t(`fleet.state.${x.state}`)}` })),
+  );
+  if (chosen) select.value = chosen;
+  $('#reassign', HTMLButtonElement).disabled = select.options.length === 0;
+}
+
+async function loadFleet() {
+  try {
+    const res = await api('GET /api/drones');
+    fleet.clear();
+    for (const d of res.drones) fleet.set(d.id, d);
+    queueEta = res.queue.find((q) => mission && q.requestId === mission.requestId) ?? null;
+  } catch (err) {
+    $('#review-notice').textContent = describeError(err);
+  }
+  if (mission) renderFleet(mission);
+}
+
 function renderAll() {
   if (!mission) return;
   renderHeading(mission);
   renderRequest(mission);
+  renderFleet(mission);
   renderNumbers(mission);
   renderChecks(mission);
   renderChecklist(mission);
@@ -314,6 +360,39 @@ $('#approve-form').addEventListener('submit', async (ev) => {
   }
 });
 
+$('#reassign-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (!mission || !missionId) return;
+  const droneId = $('#reassign-drone', HTMLSelectElement).value;
+  const out = $('#reassign-result');
+  const name = fleet.get(droneId)?.name ?? droneId;
+  const button = $('#reassign', HTMLButtonElement);
+  button.disabled = true;
+  out.textContent = '';
+  try {
+    const res = await api('POST /api/missions/:id/reassign', { params: { id: missionId }, body: { droneId } });
+    if (res.feasible && res.mission) {
+      out.textContent = t('review.replanDone', { drone: name });
+      // the new plan has its own page: go there (its numbers, checks and checklist)
+      location.href = `/review.html?id=${encodeURIComponent(res.mission.id)}`;
+      return;
+    }
+    replaceChildren(
+      out,
+      h('p', { class: 'field-error', text: t('review.replanInfeasible', { drone: name }) }),
+      h(
+        'ul',
+        { class: 'small' },
+        res.reasons.map((r) => h('li', {}, reasonText(r))),
+      ),
+    );
+  } catch (err) {
+    out.textContent = describeError(err);
+  } finally {
+    button.disabled = false;
+  }
+});
+
 $('#reject-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   if (!mission || !missionId) return;
@@ -368,6 +447,7 @@ else {
   const loaded = await load();
   if (loaded) {
     drawMap(loaded);
+    await loadFleet();
     // Another pilot's decision, or a re-plan after a zone-map change, shows here at once.
     subscribe(
       '/api/events',
@@ -379,8 +459,22 @@ else {
           if (!newPlan && (String(m.id) !== String(missionId) || m.status === mission.status)) return;
           load();
         },
+        drone: (d) => {
+          fleet.set(d.id, d);
+          if (mission) renderFleet(mission);
+        },
+        queue: (q) => {
+          queueEta = q.etas.find((e) => mission && e.requestId === mission.requestId) ?? null;
+          if (mission) renderFleet(mission);
+        },
       },
-      { onStatus: setLinkStatus, onReconnect: load },
+      {
+        onStatus: setLinkStatus,
+        onReconnect: async () => {
+          await load();
+          await loadFleet();
+        },
+      },
     );
   }
 }

@@ -135,3 +135,55 @@ export function parseCoords(text) {
 export function fmtCoords(lat, lon) {
   return `${lat.toFixed(6)}, ${lon.toFixed(6)}`;
 }
+
+/**
+ * @typedef {import('../../api-types.js').DroneView} DroneView
+ * @typedef {import('../../api-types.js').QueueEta} QueueEta
+ */
+
+/** @param {DroneView['state']} state */
+export function droneStateBadge(state) {
+  return h('span', { class: `badge status drone-${state}`, dataset: { droneState: state }, text: t(`fleet.state.${state}`) });
+}
+
+/** "HH:MM" of an ISO time. @param {string} iso */
+function clockHM(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '—' : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** "about N min (HH:MM)" / "约 N 分钟 (HH:MM)" from now to an ISO time. @param {string | null | undefined} iso */
+export function etaText(iso) {
+  if (!iso) return '—';
+  const min = Math.max(0, Math.round((Date.parse(iso) - Date.now()) / 60_000));
+  return t('eta.about', { min, time: clockHM(iso) });
+}
+
+/** Take-off and arrival of a waiting request, and the drone expected to fly it. @param {QueueEta | null | undefined} q @param {string} [droneName] */
+export function queueEtaText(q, droneName) {
+  if (!q) return t('eta.none');
+  return t('eta.line', { takeoff: etaText(q.takeoffAt), arrival: etaText(q.arrivalAt), drone: droneName ?? q.droneId });
+}
+
+/** One line of a drone's live facts: battery, link, last contact, when it is available. @param {DroneView} d */
+export function droneFactsText(d) {
+  const parts = [];
+  const pct = d.battery?.remainingPct;
+  if (pct == null) parts.push(t('fleet.batteryUnknown'));
+  else if (d.battery?.voltageV != null) parts.push(t('fleet.batteryVolts', { pct: Math.round(pct), volts: d.battery.voltageV.toFixed(1) }));
+  else parts.push(t('fleet.battery', { pct: Math.round(pct) }));
+  parts.push(t(d.link.up === null ? 'fleet.linkNone' : d.link.up ? 'fleet.linkUp' : 'fleet.linkDown'));
+  if (d.lastContactAt) parts.push(t('fleet.lastContact', { time: clockHM(d.lastContactAt) }));
+  if (d.state !== 'available' && d.availableAt) parts.push(t('fleet.availableAt', { eta: etaText(d.availableAt) }));
+  return parts.join(' · ');
+}
+
+/** A drone as a card line: name, depot, state badge, facts. @param {DroneView} d */
+export function droneCard(d) {
+  return h(
+    'li',
+    { class: 'card', id: `drone-${d.id}`, dataset: { droneId: d.id, droneState: d.state } },
+    h('div', { class: 'title' }, h('span', { text: `${d.name} · ${d.depot}` }), droneStateBadge(d.state)),
+    h('div', { class: 'meta', text: droneFactsText(d) }),
+  );
+}
