@@ -2,8 +2,9 @@
  * `medidrop serve [--demo] [--port N] [--host H] [--db FILE] [--config FILE] [--speedup X]`
  *
  * Starts the web service on an SQLite file. With --demo, on a fresh database it loads the demo zone
- * map, creates one demo user per role (printed), and starts emulated drones at every depot in this
- * process (their connection URLs are refreshed on each start). Re-attaches unfinished flights.
+ * map, creates one demo user per role (printed), and starts emulated drones at every depot as their
+ * own process, which outlives the service and is found again on the next start at the same addresses
+ * (src/cli/demo-fleet.ts). Re-attaches unfinished flights.
  */
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type ServiceConfig } from '../app/config.js';
@@ -83,7 +84,7 @@ export async function run(args: string[]): Promise<number> {
     }
     if (values.demo) {
       out.push(...(await ensureDemoUsers(store.repos)));
-      const sim = await startDemoDrones(parts, config.simSpeedup);
+      const sim = config.db === ':memory:' ? await startDemoDrones(parts, config.simSpeedup) : await startDemoFleet(parts, config.simSpeedup, config.db);
       stops.push(sim.stop);
       out.push(...sim.lines);
     }
@@ -130,65 +131,110 @@ export async function ensureDemoUsers(repos: Repositories): Promise<string[]> {
   return lines;
 }
 
-/**
- * One emulated drone per depot (or one per drone id the depot lists), started in this process on
- * OS-chosen TCP ports; drone records are created or pointed at the new ports.
- */
-export async function startDemoDrones(parts: ServiceParts, speedup: number): Promise<{ stop: () => Promise<void>; lines: string[] }> {
+interface DemoDrone {
+  id: string;
+  depot: string;
+  sysid: number;
+  home: { lat: number; lon: number; altM: number };
+  /** The TCP port of its stored address (tcp://127.0.0.1:PORT), 0 when none. */
+  storedPort: number;
+}
+
+/** One drone per depot (or one per drone id the depot lists), with stable sysids and stored ports. */
+function demoDrones(parts: ServiceParts): DemoDrone[] | null {
   const map = parts.dispatcher.zoneMap()?.map;
-  if (!map) return { stop: async () => undefined, lines: ['no zone map: no demo drones'] };
-  const { startEmulator } = await import('../../sim/emulator/index.js');
-  const wanted: { id: string; depot: string; lat: number; lon: number; altM: number }[] = [];
+  if (!map) return null;
+  const wanted: Omit<DemoDrone, 'sysid' | 'storedPort'>[] = [];
   for (const [i, d] of map.depots.entries()) {
     const ids = d.drones.length ? d.drones : [`${slug(d.name, `depot${i + 1}`)}-1`];
     for (const id of ids)
       wanted.push({
         id: slug(id, `drone${wanted.length + 1}`),
         depot: d.name,
-        lat: d.position[1],
-        lon: d.position[0],
-        altM: d.groundAltitudeM ?? map.siteAltitudeM,
+        home: { lat: d.position[1], lon: d.position[0], altM: d.groundAltitudeM ?? map.siteAltitudeM },
       });
   }
-  const { repos } = parts;
-  const existing = new Map(repos.drones.list().map((d) => [d.id, d]));
+  const existing = new Map(parts.repos.drones.list().map((d) => [d.id, d]));
   const used = new Set([...existing.values()].map((d) => d.sysid));
-  const sysidOf = new Map<string, number>();
   let next = 1;
-  for (const w of wanted) {
+  return wanted.map((w) => {
     const cur = existing.get(w.id);
-    if (cur) sysidOf.set(w.id, cur.sysid);
-    else {
+    let sysid = cur?.sysid;
+    if (sysid === undefined) {
       while (used.has(next)) next++;
       used.add(next);
-      sysidOf.set(w.id, next);
+      sysid = next;
     }
-  }
-  const emu = await startEmulator({
-    vehicles: wanted.map((w) => ({ sysid: sysidOf.get(w.id)!, home: { lat: w.lat, lon: w.lon, altM: w.altM } })),
-    speedup,
-    readyAfterS: 10,
-    wind: { speedMs: parts.dispatcher.weather.windSpeedMs, fromDeg: parts.dispatcher.weather.windFromDeg },
+    const port = /^tcp:\/\/127\.0\.0\.1:(\d+)$/.exec(cur?.connectionUrl ?? '');
+    return { ...w, sysid, storedPort: port ? Number(port[1]) : 0 };
   });
-  const lines = [`emulated drones (speed-up ${speedup}×):`];
-  wanted.forEach((w, i) => {
-    const url = `tcp://127.0.0.1:${emu.vehicles[i]!.tcpPort}`;
-    const cur = existing.get(w.id);
+}
+
+/** Create the demo drone records or point them at their (possibly new) addresses; re-plan. */
+async function registerDemoDrones(
+  parts: ServiceParts,
+  drones: DemoDrone[],
+  portOf: (d: DemoDrone) => number,
+  speedup: number,
+  note: string,
+): Promise<string[]> {
+  const { repos } = parts;
+  const lines = [`emulated drones (speed-up ${speedup}×${note}):`];
+  for (const w of drones) {
+    const url = `tcp://127.0.0.1:${portOf(w)}`;
+    const cur = repos.drones.byId(w.id);
     if (cur) repos.drones.update(w.id, { connectionUrl: url, depot: w.depot });
     else
-      repos.drones.create({
-        id: w.id,
-        name: w.id.toUpperCase(),
-        profileId: 'police-quad',
-        depot: w.depot,
-        connectionUrl: url,
-        sysid: sysidOf.get(w.id)!,
-        enabled: true,
-      });
-    lines.push(`  ${w.id} (sysid ${sysidOf.get(w.id)}) at ${w.depot}: ${url}`);
-  });
+      repos.drones.create({ id: w.id, name: w.id.toUpperCase(), profileId: 'police-quad', depot: w.depot, connectionUrl: url, sysid: w.sysid, enabled: true });
+    lines.push(`  ${w.id} (sysid ${w.sysid}) at ${w.depot}: ${url}`);
+  }
   await parts.dispatcher.replanOpen('demo drones started');
+  return lines;
+}
+
+const demoWind = (parts: ServiceParts) => ({ speedMs: parts.dispatcher.weather.windSpeedMs, fromDeg: parts.dispatcher.weather.windFromDeg });
+
+/**
+ * The demo drones started in this process on OS-chosen TCP ports (they stop with it); drone records
+ * are created or pointed at the new ports. `serve --demo` uses startDemoFleet (its own process).
+ */
+export async function startDemoDrones(parts: ServiceParts, speedup: number): Promise<{ stop: () => Promise<void>; lines: string[] }> {
+  const drones = demoDrones(parts);
+  if (!drones) return { stop: async () => undefined, lines: ['no zone map: no demo drones'] };
+  const { startEmulator } = await import('../../sim/emulator/index.js');
+  const emu = await startEmulator({ vehicles: drones.map((w) => ({ sysid: w.sysid, home: w.home })), speedup, readyAfterS: 10, wind: demoWind(parts) });
+  const lines = await registerDemoDrones(parts, drones, (w) => emu.vehicles[drones.indexOf(w)]!.tcpPort, speedup, '');
   return { stop: () => emu.stop(), lines };
+}
+
+/**
+ * The demo drones as their own detached process (src/cli/demo-fleet.ts) that outlives this one,
+ * like real drones outlive their ground station: found again on restart at the same addresses. The
+ * fleet is stopped on a clean stop unless a flight is unfinished (it would strand that flight).
+ */
+export async function startDemoFleet(parts: ServiceParts, speedup: number, db: string): Promise<{ stop: () => Promise<void>; lines: string[] }> {
+  const drones = demoDrones(parts);
+  if (!drones) return { stop: async () => undefined, lines: ['no zone map: no demo drones'] };
+  const { ensureDemoFleet, stopDemoFleet } = await import('./demo-fleet.js');
+  const stateFile = `${db}.demo-fleet.json`;
+  const fleet = await ensureDemoFleet(stateFile, {
+    vehicles: drones.map((w) => ({ sysid: w.sysid, home: w.home, tcpPort: w.storedPort })),
+    speedup,
+    readyAfterS: 10,
+    wind: demoWind(parts),
+  });
+  const note = `, process ${fleet.pid}${fleet.reused ? ', still running from before' : ''}`;
+  const lines = await registerDemoDrones(parts, drones, (w) => fleet.ports.get(w.sysid)!, speedup, note);
+  return {
+    stop: async () => {
+      if (parts.repos.flights.list({ unfinished: true }).length > 0) {
+        log.warn({ pid: fleet.pid }, 'a flight is unfinished: the demo fleet keeps running for the next start');
+        return;
+      }
+      await stopDemoFleet(stateFile);
+    },
+    lines,
+  };
 }
 
 function slug(s: string, fallback: string): string {

@@ -5,6 +5,7 @@
  * reasons why. The pilots' queue is ordered by urgency (critical first), then age.
  */
 import type { DroneProfile, PlanRequest, Reason } from '../planning/types.js';
+import type { DroneAvailability } from './drone-availability.js';
 import type { DeliveryPlan, PlanDelivery } from '../planner/types.js';
 import type { ZoneMap } from '../geo/types.js';
 import { ZoneMapError } from '../geo/types.js';
@@ -30,6 +31,8 @@ export interface DispatcherDeps {
   parseZoneMap: (json: unknown, sourceName?: string) => ZoneMap;
   profiles: Map<string, DroneProfile>;
   weather: Weather;
+  /** Drones kept out of planning by a stranded or lost flight (src/dispatch/drone-availability.ts). */
+  availability?: DroneAvailability;
 }
 
 export interface PlanOutcome {
@@ -166,9 +169,15 @@ export class Dispatcher {
       temperatureC: this.deps.weather.temperatureC,
       siteAltitudeM: map.depots.find((d) => d.name === depotName)?.groundAltitudeM ?? map.siteAltitudeM,
     });
+    const blocked = this.deps.availability?.blocked() ?? new Map<string, Reason>();
     for (const drone of drones) {
       const profile = this.deps.profiles.get(drone.profileId);
       const base: Candidate = { depot: drone.depot, droneId: drone.id, feasible: false, marginPct: Number.NEGATIVE_INFINITY, reasons: [] };
+      const unavailable = blocked.get(drone.id);
+      if (unavailable) {
+        tried.push({ candidate: { ...base, reasons: [unavailable] }, plan: null });
+        continue;
+      }
       if (!profile) {
         tried.push({
           candidate: { ...base, reasons: [{ code: 'unknown-profile', message: `drone ${drone.id} has unknown profile '${drone.profileId}'` }] },

@@ -201,6 +201,16 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 `,
   },
+  {
+    version: 2,
+    name: 'lost flights: where a drone declared lost was recovered',
+    // A flight declared lost keeps its drone out of planning until a pilot confirms the drone was
+    // found (POST /api/drones/:id/recovered); the confirmation is stored on the lost flight.
+    sql: `
+ALTER TABLE flights ADD COLUMN recovered_at TEXT;
+ALTER TABLE flights ADD COLUMN recovered_note TEXT;
+`,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -40,6 +40,7 @@ export function viewSources(d: AppDeps): ViewSources {
     liveState: (f) => d.flights.liveState(f),
     progress: (id) => d.flights.progress(id),
     isLive: (id) => d.flights.isLive(id),
+    linkLost: (id) => d.flights.linkLost(id),
   };
 }
 

@@ -18,6 +18,8 @@ export interface ViewSources {
   liveState(flight: ServiceFlight): FleetState | null;
   /** Whether this process is following the flight right now (else the stored state is shown, link down). */
   isLive?(flightId: number): boolean;
+  /** An unfinished flight whose vehicle is not heard since re-attaching (since when, why), or null. */
+  linkLost?(flightId: number): { since: string; detail: string } | null;
   /** Upload/arming progress of a flight being started. */
   progress(flightId: number): { phase: string; done: number; total: number } | null;
 }
@@ -220,6 +222,7 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
       : null,
     batteryPct: v?.battery?.remainingPct ?? null,
     link: { up: (src.isLive?.(f.id) ?? true) && (v?.linkUp ?? false), lastHeardAt: iso(v?.lastHeardT) },
+    linkLost: linkLost(src, f),
     mode: v?.modeName ?? null,
     eta: etaS !== null && etaS !== undefined && f.endedAt === null ? new Date((v?.lastHeardT ?? Date.now()) + etaS * 1000).toISOString() : null,
     alerts,
@@ -227,4 +230,9 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
     delivery: delivery ? { at: delivery.at, lat: delivery.lat, lon: delivery.lon, distanceM: delivery.distanceM, confirmedAt: delivery.confirmedAt } : null,
     plannedRoute: mission ? plannedRoute(mission.plan) : [],
   };
+}
+
+function linkLost(src: ViewSources, f: ServiceFlight): FlightView['linkLost'] {
+  const l = f.endedAt === null ? (src.linkLost?.(f.id) ?? null) : null;
+  return l ? { ...l, canDeclareLost: true } : null;
 }

@@ -1,4 +1,7 @@
-/** Drones plugin (prefix /api/drones): pilots and admins list them with their status; admins add and change them. */
+/**
+ * Drones plugin (prefix /api/drones): pilots and admins list them with their status and confirm a
+ * drone declared lost was recovered; admins add and change them.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { badRequest, conflict, notFound } from '../../dispatch/errors.js';
 import { parseConnectionUrl } from '../../mavlink/url.js';
@@ -8,6 +11,8 @@ import {
   DroneIdParamsSchema,
   DroneListResponseSchema,
   DronePatchBodySchema,
+  DroneRecoveredBodySchema,
+  DroneRecoveredResponseSchema,
   DroneViewSchema,
   ERROR_RESPONSES,
   type DroneCreateBody,
@@ -19,6 +24,7 @@ import type { AppDeps, FeatureOptions } from '../context.js';
 function droneView({ repos, dispatcher }: AppDeps, d: DroneRecord): DroneView {
   const profile = dispatcher.profiles.get(d.profileId);
   const flying = repos.flights.list({ unfinished: true }).some((f) => f.droneId === d.id);
+  const lost = repos.flights.lostUnrecovered().some((l) => l.droneId === d.id);
   return {
     id: d.id,
     name: d.name,
@@ -27,7 +33,7 @@ function droneView({ repos, dispatcher }: AppDeps, d: DroneRecord): DroneView {
     connectionUrl: d.connectionUrl,
     sysid: d.sysid,
     enabled: d.enabled,
-    status: !d.enabled ? 'disabled' : flying ? 'flying' : 'idle',
+    status: !d.enabled ? 'disabled' : flying ? 'flying' : lost ? 'lost' : 'idle',
     profile: profile ? { name: profile.name, maxPayloadKg: profile.maxPayloadKg, cruiseSpeedMs: profile.cruiseSpeedMs, batteryWh: profile.batteryWh } : null,
   };
 }
@@ -59,6 +65,25 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
         '',
         { schema: { tags: ['drones'], summary: 'Drones and their status', response: { 200: DroneListResponseSchema, ...ERROR_RESPONSES } } },
         async () => ({ drones: repos.drones.list().map((d) => droneView(deps, d)) }),
+      );
+
+      crew.post(
+        '/:id/recovered',
+        {
+          schema: {
+            tags: ['drones'],
+            summary: 'Confirm where a drone declared lost is (pilot, admin); it is planned on again. Audited',
+            params: DroneIdParamsSchema,
+            body: DroneRecoveredBodySchema,
+            response: { 200: DroneRecoveredResponseSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (req) => {
+          const note = req.body.note.trim();
+          if (note.length < 3) throw badRequest('note', 'note: say where the drone was found (at least 3 characters)');
+          const flights = await deps.flights.recovered(requireUser(req), req.params.id, note);
+          return { drone: droneView(deps, repos.drones.byId(req.params.id)!), flights };
+        },
       );
     }),
   );
