@@ -113,6 +113,8 @@ export class FlightManager {
     if (!drone || !drone.enabled) throw conflict(`drone ${mission.droneId} is not available (removed or disabled); the request will be re-planned`);
     const busy = this.repos.flights.list({ unfinished: true }).find((f) => f.droneId === drone.id);
     if (busy) throw conflict(`drone ${drone.id} is still flying flight ${busy.id} (request ${busy.requestId}); approve when it has landed`);
+    const blocked = this.availability.blocked().get(drone.id);
+    if (blocked) throw conflict(`${blocked.message}; the request will be re-planned`);
     const at = this.repos.now();
     const flight = this.repos.transaction(() => {
       this.repos.missions.recordApproval({ missionId, decision: 'approved', userId: pilot.id, checklist, reason: null, at });
