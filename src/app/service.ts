@@ -12,6 +12,7 @@ import type { Repositories } from '../store/repositories.js';
 import type { AppDeps, WebSettings } from '../web/context.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { EventBus } from '../dispatch/events.js';
+import { DroneAvailability } from '../dispatch/drone-availability.js';
 import { FlightManager, type FlightStarter } from '../dispatch/flights.js';
 import { FleetView } from '../dispatch/fleet-view.js';
 import { EtaService } from '../dispatch/eta-service.js';
@@ -82,7 +83,8 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
   const parseZoneMap = o.parseZoneMap ?? pool!.parseZoneMap;
   const { profiles, problems } = loadDroneProfiles(config.dronesDir);
   for (const p of problems) log.warn(p);
-  const dispatcher = new Dispatcher({ repos, bus, planDelivery, parseZoneMap, profiles, weather: config.weather });
+  const availability = new DroneAvailability(repos);
+  const dispatcher = new Dispatcher({ repos, bus, planDelivery, parseZoneMap, profiles, weather: config.weather, availability });
   await dispatcher.ready();
   const requests = new RequestService(repos, dispatcher, bus, serverSecret(repos, config.sessionSecret));
   let starter: FlightStarter | null;
@@ -91,7 +93,10 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
     const { FleetStarter } = await import('../dispatch/fleet-starter.js');
     starter = new FleetStarter(repos, bus, { vehicleTimeoutMs: config.vehicleTimeoutMs });
   }
-  const flights = new FlightManager(repos, bus, starter);
+  const flights = new FlightManager(repos, bus, starter, availability);
+  // A flight that ends without a drop after a restart, or is declared lost, puts its request back in
+  // the queue; a recovered drone brings every open request back to planning.
+  flights.requeue = (requestId, cause) => (requestId === null ? dispatcher.replanOpen(cause) : dispatcher.planRequest(requestId, cause));
   const tiles = openTiles(config);
   const fleet = new FleetView(repos, bus, flights, starter, { offlineAfterMs: config.vehicleTimeoutMs });
   flights.useFleet(fleet, profiles);

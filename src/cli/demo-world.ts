@@ -12,6 +12,9 @@
  */
 import type { ZoneMap } from '../geo/types.js';
 import type { Surface } from '../../sim/emulator/index.js';
+import { createLogger } from '../log.js';
+
+const log = createLogger('demo');
 
 /**
  * Footprint radius given to a rooftop drop point, m: the map has a point, not the building's outline.
@@ -23,4 +26,18 @@ export const ROOF_RADIUS_M = 10;
 /** The map's raised drop surfaces for a drone whose depot ground is at `groundAltM` (m AMSL). */
 export function dropSurfaces(map: ZoneMap, groundAltM: number, radiusM = ROOF_RADIUS_M): Surface[] {
   return map.dropPoints.filter((d) => d.heightM > 0).map((d) => ({ lat: d.position[1], lon: d.position[0], radiusM, topAltM: groundAltM + d.heightM }));
+}
+
+/** The demo ground crew's settings, logging each battery swap (also used by the demo-fleet process). */
+export function demoCrewOptions(turnaroundS: number, idOf: (sysid: number) => string | undefined) {
+  return {
+    turnaroundS,
+    onSwap: (s: { sysid: number; before: { remainingPct: number; consumedMah: number }; groundS: number }) =>
+      log.info(
+        { drone: idOf(s.sysid), sysid: s.sysid, remainingPct: s.before.remainingPct, consumedMah: s.before.consumedMah, groundS: Math.round(s.groundS) },
+        'demo ground crew: battery swapped (the drone power-cycles onto a full pack)',
+      ),
+    onError: (err: Error, v: { sysid: number }) =>
+      log.warn({ drone: idOf(v.sysid), sysid: v.sysid, err: err.message }, 'demo ground crew: battery swap failed'),
+  };
 }

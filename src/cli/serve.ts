@@ -2,8 +2,9 @@
  * `medidrop serve [--demo] [--port N] [--host H] [--db FILE] [--config FILE] [--speedup X]`
  *
  * Starts the web service on an SQLite file. With --demo, on a fresh database it loads the demo zone
- * map, creates one demo user per role (printed), and starts emulated drones at every depot in this
- * process (their connection URLs are refreshed on each start). Re-attaches unfinished flights.
+ * map, creates one demo user per role (printed), and starts emulated drones at every depot as their
+ * own process, which outlives the service and is found again on the next start at the same addresses
+ * (src/cli/demo-fleet.ts). Re-attaches unfinished flights.
  */
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type ServiceConfig } from '../app/config.js';
@@ -15,8 +16,8 @@ import type { Repositories } from '../store/repositories.js';
 import { buildApp } from '../web/app.js';
 import { parseCommandArgs, readSmallTextFile, UsageError } from './common.js';
 import { createLogger } from '../log.js';
-import type { Emulator } from '../../sim/emulator/index.js';
-import { dropSurfaces } from './demo-world.js';
+import type { Emulator, Surface } from '../../sim/emulator/index.js';
+import { demoCrewOptions, dropSurfaces } from './demo-world.js';
 
 const log = createLogger('serve');
 
@@ -88,7 +89,10 @@ export async function run(args: string[]): Promise<number> {
     }
     if (values.demo) {
       out.push(...(await ensureDemoUsers(store.repos)));
-      const sim = await startDemoDrones(parts, config.simSpeedup, { turnaroundS: config.simTurnaroundS });
+      const sim =
+        config.db === ':memory:'
+          ? await startDemoDrones(parts, config.simSpeedup, { turnaroundS: config.simTurnaroundS })
+          : await startDemoFleet(parts, config.simSpeedup, config.db, { turnaroundS: config.simTurnaroundS });
       stops.push(sim.stop);
       out.push(...sim.lines);
     }
@@ -137,86 +141,103 @@ export async function ensureDemoUsers(repos: Repositories): Promise<string[]> {
   return lines;
 }
 
+interface DemoDrone {
+  id: string;
+  depot: string;
+  sysid: number;
+  home: { lat: number; lon: number; altM: number };
+  /** The TCP port of its stored address (tcp://127.0.0.1:PORT), 0 when none. */
+  storedPort: number;
+  /** The map's rooftop drop points as landing surfaces, relative to this drone's depot ground (demo-world.ts). */
+  surfaces: Surface[];
+}
+
+/** One drone per depot (or one per drone id the depot lists), with stable sysids and stored ports. */
+function demoDrones(parts: ServiceParts): DemoDrone[] | null {
+  const map = parts.dispatcher.zoneMap()?.map;
+  if (!map) return null;
+  const wanted: Omit<DemoDrone, 'sysid' | 'storedPort'>[] = [];
+  for (const [i, d] of map.depots.entries()) {
+    const ids = d.drones.length ? d.drones : [`${slug(d.name, `depot${i + 1}`)}-1`];
+    const altM = d.groundAltitudeM ?? map.siteAltitudeM;
+    for (const id of ids)
+      wanted.push({
+        id: slug(id, `drone${wanted.length + 1}`),
+        depot: d.name,
+        home: { lat: d.position[1], lon: d.position[0], altM },
+        surfaces: dropSurfaces(map, altM),
+      });
+  }
+  const existing = new Map(parts.repos.drones.list().map((d) => [d.id, d]));
+  const used = new Set([...existing.values()].map((d) => d.sysid));
+  let next = 1;
+  return wanted.map((w) => {
+    const cur = existing.get(w.id);
+    let sysid = cur?.sysid;
+    if (sysid === undefined) {
+      while (used.has(next)) next++;
+      used.add(next);
+      sysid = next;
+    }
+    const port = /^tcp:\/\/127\.0\.0\.1:(\d+)$/.exec(cur?.connectionUrl ?? '');
+    return { ...w, sysid, storedPort: port ? Number(port[1]) : 0 };
+  });
+}
+
+/** Create the demo drone records or point them at their (possibly new) addresses; re-plan. */
+async function registerDemoDrones(
+  parts: ServiceParts,
+  drones: DemoDrone[],
+  portOf: (d: DemoDrone) => number,
+  speedup: number,
+  note: string,
+  turnaroundS: number,
+): Promise<string[]> {
+  const { repos } = parts;
+  const lines = [`emulated drones (speed-up ${speedup}×${note}):`];
+  for (const w of drones) {
+    const url = `tcp://127.0.0.1:${portOf(w)}`;
+    const cur = repos.drones.byId(w.id);
+    if (cur) repos.drones.update(w.id, { connectionUrl: url, depot: w.depot });
+    else
+      repos.drones.create({ id: w.id, name: w.id.toUpperCase(), profileId: 'police-quad', depot: w.depot, connectionUrl: url, sysid: w.sysid, enabled: true });
+    lines.push(`  ${w.id} (sysid ${w.sysid}) at ${w.depot}: ${url}`);
+  }
+  lines.push(`  battery swap after ${turnaroundS} s (simulated) landed and disarmed; rooftop drop points are landing surfaces`);
+  await parts.dispatcher.replanOpen('demo drones started');
+  return lines;
+}
+
+const demoWind = (parts: ServiceParts) => ({ speedMs: parts.dispatcher.weather.windSpeedMs, fromDeg: parts.dispatcher.weather.windFromDeg });
+
 /**
- * One emulated drone per depot (or one per drone id the depot lists), started in this process on
- * OS-chosen TCP ports; drone records are created or pointed at the new ports. Each drone's world has the
- * map's rooftop drop points (demo-world.ts), and a ground crew swaps a drone's battery once it has stood
- * landed and disarmed for `turnaroundS` simulated seconds after a flight (sim/emulator/ground-crew.ts).
+ * The demo drones started in this process on OS-chosen TCP ports (they stop with it); drone records
+ * are created or pointed at the new ports. Each drone's world has the map's rooftop drop points
+ * (demo-world.ts), and a ground crew swaps a drone's battery once it has stood landed and disarmed
+ * for `turnaroundS` simulated seconds after a flight (sim/emulator/ground-crew.ts). `serve --demo`
+ * on a database file uses startDemoFleet (its own process) instead.
  */
 export async function startDemoDrones(
   parts: ServiceParts,
   speedup: number,
   opts: { turnaroundS?: number } = {},
 ): Promise<{ stop: () => Promise<void>; lines: string[]; emulator?: Emulator }> {
-  const map = parts.dispatcher.zoneMap()?.map;
-  if (!map) return { stop: async () => undefined, lines: ['no zone map: no demo drones'] };
+  const drones = demoDrones(parts);
+  if (!drones) return { stop: async () => undefined, lines: ['no zone map: no demo drones'] };
   const { startEmulator, startGroundCrew } = await import('../../sim/emulator/index.js');
-  const wanted: { id: string; depot: string; lat: number; lon: number; altM: number }[] = [];
-  for (const [i, d] of map.depots.entries()) {
-    const ids = d.drones.length ? d.drones : [`${slug(d.name, `depot${i + 1}`)}-1`];
-    for (const id of ids)
-      wanted.push({
-        id: slug(id, `drone${wanted.length + 1}`),
-        depot: d.name,
-        lat: d.position[1],
-        lon: d.position[0],
-        altM: d.groundAltitudeM ?? map.siteAltitudeM,
-      });
-  }
-  const { repos } = parts;
-  const existing = new Map(repos.drones.list().map((d) => [d.id, d]));
-  const used = new Set([...existing.values()].map((d) => d.sysid));
-  const sysidOf = new Map<string, number>();
-  let next = 1;
-  for (const w of wanted) {
-    const cur = existing.get(w.id);
-    if (cur) sysidOf.set(w.id, cur.sysid);
-    else {
-      while (used.has(next)) next++;
-      used.add(next);
-      sysidOf.set(w.id, next);
-    }
-  }
   const emu = await startEmulator({
-    vehicles: wanted.map((w) => ({
-      sysid: sysidOf.get(w.id)!,
-      home: { lat: w.lat, lon: w.lon, altM: w.altM },
-      surfaces: dropSurfaces(map, w.altM),
-    })),
+    vehicles: drones.map((w) => ({ sysid: w.sysid, home: w.home, surfaces: w.surfaces })),
     speedup,
     readyAfterS: 10,
-    wind: { speedMs: parts.dispatcher.weather.windSpeedMs, fromDeg: parts.dispatcher.weather.windFromDeg },
-  });
-  const lines = [`emulated drones (speed-up ${speedup}×):`];
-  wanted.forEach((w, i) => {
-    const url = `tcp://127.0.0.1:${emu.vehicles[i]!.tcpPort}`;
-    const cur = existing.get(w.id);
-    if (cur) repos.drones.update(w.id, { connectionUrl: url, depot: w.depot });
-    else
-      repos.drones.create({
-        id: w.id,
-        name: w.id.toUpperCase(),
-        profileId: 'police-quad',
-        depot: w.depot,
-        connectionUrl: url,
-        sysid: sysidOf.get(w.id)!,
-        enabled: true,
-      });
-    lines.push(`  ${w.id} (sysid ${sysidOf.get(w.id)}) at ${w.depot}: ${url}`);
+    wind: demoWind(parts),
   });
   const turnaroundS = opts.turnaroundS ?? 60;
-  const idOf = new Map(wanted.map((w) => [sysidOf.get(w.id)!, w.id]));
-  const crew = startGroundCrew(emu, {
-    turnaroundS,
-    onSwap: (s) =>
-      log.info(
-        { drone: idOf.get(s.sysid), sysid: s.sysid, remainingPct: s.before.remainingPct, consumedMah: s.before.consumedMah, groundS: Math.round(s.groundS) },
-        'demo ground crew: battery swapped (the drone power-cycles onto a full pack)',
-      ),
-    onError: (err, v) => log.warn({ drone: idOf.get(v.sysid), sysid: v.sysid, err: err.message }, 'demo ground crew: battery swap failed'),
-  });
-  lines.push(`  battery swap after ${turnaroundS} s (simulated) landed and disarmed; rooftop drop points are landing surfaces`);
-  await parts.dispatcher.replanOpen('demo drones started');
+  const idOf = new Map(drones.map((w) => [w.sysid, w.id]));
+  const crew = startGroundCrew(
+    emu,
+    demoCrewOptions(turnaroundS, (sysid) => idOf.get(sysid)),
+  );
+  const lines = await registerDemoDrones(parts, drones, (w) => emu.vehicles[drones.indexOf(w)]!.tcpPort, speedup, '', turnaroundS);
   return {
     stop: async () => {
       crew.stop();
@@ -224,6 +245,43 @@ export async function startDemoDrones(
     },
     lines,
     emulator: emu,
+  };
+}
+
+/**
+ * The demo drones as their own detached process (src/cli/demo-fleet.ts) that outlives this one,
+ * like real drones outlive their ground station: found again on restart at the same addresses. The
+ * fleet is stopped on a clean stop unless a flight is unfinished (it would strand that flight).
+ */
+export async function startDemoFleet(
+  parts: ServiceParts,
+  speedup: number,
+  db: string,
+  opts: { turnaroundS?: number } = {},
+): Promise<{ stop: () => Promise<void>; lines: string[] }> {
+  const drones = demoDrones(parts);
+  if (!drones) return { stop: async () => undefined, lines: ['no zone map: no demo drones'] };
+  const { ensureDemoFleet, stopDemoFleet } = await import('./demo-fleet.js');
+  const stateFile = `${db}.demo-fleet.json`;
+  const turnaroundS = opts.turnaroundS ?? 60;
+  const fleet = await ensureDemoFleet(stateFile, {
+    vehicles: drones.map((w) => ({ sysid: w.sysid, home: w.home, tcpPort: w.storedPort, surfaces: w.surfaces, id: w.id })),
+    speedup,
+    readyAfterS: 10,
+    wind: demoWind(parts),
+    turnaroundS,
+  });
+  const note = `, process ${fleet.pid}${fleet.reused ? ', still running from before' : ''}`;
+  const lines = await registerDemoDrones(parts, drones, (w) => fleet.ports.get(w.sysid)!, speedup, note, turnaroundS);
+  return {
+    stop: async () => {
+      if (parts.repos.flights.list({ unfinished: true }).length > 0) {
+        log.warn({ pid: fleet.pid }, 'a flight is unfinished: the demo fleet keeps running for the next start');
+        return;
+      }
+      await stopDemoFleet(stateFile);
+    },
+    lines,
   };
 }
 

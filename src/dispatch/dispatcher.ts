@@ -10,6 +10,7 @@
  * (critical first), then age.
  */
 import type { DroneProfile, PlanRequest, Reason } from '../planning/types.js';
+import type { DroneAvailability } from './drone-availability.js';
 import type { DeliveryPlan, PlanDelivery } from '../planner/types.js';
 import type { ZoneMap } from '../geo/types.js';
 import { ZoneMapError } from '../geo/types.js';
@@ -40,6 +41,8 @@ export interface DispatcherDeps {
   parseZoneMap: (json: unknown, sourceName?: string) => ZoneMap | Promise<ZoneMap>;
   profiles: Map<string, DroneProfile>;
   weather: Weather;
+  /** Drones kept out of planning by a stranded or lost flight (src/dispatch/drone-availability.ts). */
+  availability?: DroneAvailability;
 }
 
 export interface PlanOutcome {
@@ -302,6 +305,7 @@ export class Dispatcher {
       siteAltitudeM: map.depots.find((d) => d.name === depotName)?.groundAltitudeM ?? map.siteAltitudeM,
       ...(batteryPct !== null ? { batteryRemainingPct: batteryPct } : {}),
     });
+    const blocked = this.deps.availability?.blocked() ?? new Map<string, Reason>();
     for (const drone of drones) {
       const profile = this.deps.profiles.get(drone.profileId);
       const r = ready.get(drone.id) ?? { state: null, readyAt: now, batteryPct: null };
@@ -315,6 +319,11 @@ export class Dispatcher {
         batteryPct: r.batteryPct,
         readyAt: r.readyAt !== null ? new Date(r.readyAt).toISOString() : null,
       };
+      const unavailable = blocked.get(drone.id);
+      if (unavailable) {
+        tried.push({ candidate: { ...base, reasons: [unavailable] }, plan: null });
+        continue;
+      }
       if (!profile) {
         tried.push({
           candidate: { ...base, reasons: [{ code: 'unknown-profile', message: `drone ${drone.id} has unknown profile '${drone.profileId}'` }] },

@@ -143,20 +143,42 @@ export class FleetStarter implements FlightStarter {
   }
 
   attach(job: FlightJob & { state: FleetState }): FlightControl {
-    return this.control(job.flightId, async () => {
+    const cancelled = { reason: null as string | null };
+    const control = this.control(job.flightId, async () => {
       // The flight may be in the air: never give up on it because the link is down right now.
-      // Keep trying until the vehicle is heard (or the service stops).
+      // Keep trying until the vehicle is heard, the flight is declared lost, or the service stops.
+      // Not heard within the link-loss silence → the pilot is told at once (job.onLink), not after
+      // the connect / heartbeat timeouts have run out.
+      const silenceMs = this.opts.linkTimeoutMs ?? 3000;
+      let told = false;
+      const tell = setTimeout(() => {
+        told = true;
+        job.onLink?.(false, `vehicle sysid ${job.sysid} not heard at ${job.connectionUrl} within ${silenceMs / 1000} s of re-attaching`);
+      }, silenceMs);
+      tell.unref();
       let vehicle: VehicleLink | null = null;
-      while (!vehicle) {
-        if (this.closed) throw new Error('service stopping before the vehicle was heard again');
-        try {
-          const conn = await this.connection(job.connectionUrl);
-          vehicle = await conn.waitForVehicle({ sysid: job.sysid, timeoutMs: this.opts.vehicleTimeoutMs ?? 15_000 });
-        } catch (err) {
-          log.warn({ err, flightId: job.flightId, sysid: job.sysid, url: job.connectionUrl }, 'unfinished flight: vehicle not heard yet; still trying');
-          await new Promise((r) => setTimeout(r, 2000).unref());
+      try {
+        while (!vehicle) {
+          if (this.closed) throw new Error('service stopping before the vehicle was heard again');
+          if (cancelled.reason !== null) throw new Error(cancelled.reason);
+          try {
+            const conn = await this.connection(job.connectionUrl);
+            vehicle = await conn.waitForVehicle({ sysid: job.sysid, timeoutMs: this.opts.vehicleTimeoutMs ?? 15_000 });
+          } catch (err) {
+            if (!told) {
+              told = true;
+              clearTimeout(tell);
+              job.onLink?.(false, `vehicle sysid ${job.sysid} not reachable at ${job.connectionUrl}: ${err instanceof Error ? err.message : String(err)}`);
+            }
+            log.warn({ err, flightId: job.flightId, sysid: job.sysid, url: job.connectionUrl }, 'unfinished flight: vehicle not heard yet; still trying');
+            await new Promise((r) => setTimeout(r, 2000).unref());
+          }
         }
+      } finally {
+        clearTimeout(tell);
       }
+      if (cancelled.reason !== null) throw new Error(cancelled.reason);
+      if (told) job.onLink?.(true, `vehicle sysid ${job.sysid} heard again at ${job.connectionUrl}`);
       log.info({ flightId: job.flightId, sysid: job.sysid, status: job.state.status }, 're-attaching to an unfinished flight');
       return attachFlight({
         vehicle,
@@ -167,6 +189,13 @@ export class FleetStarter implements FlightStarter {
         ...(this.opts.telemetryRateHz ? { telemetryRateHz: this.opts.telemetryRateHz } : {}),
       });
     });
+    return {
+      ...control,
+      cancel: (reason: string) => {
+        cancelled.reason = reason;
+        control.cancel(reason);
+      },
+    };
   }
 
   private control(flightId: string, open: () => Promise<FlightHandle>): FlightControl {
@@ -207,6 +236,7 @@ export class FleetStarter implements FlightStarter {
     };
     return {
       done,
+      cancel: (reason) => this.handles.get(flightId)?.detach(reason),
       abort: async (by, reason) => {
         const r = await (await reached()).abort(by, reason ?? undefined);
         if (r && !r.ok) throw new Error(`vehicle refused: ${r.resultName}${r.reason ? ` (${r.reason})` : ''}`);

@@ -2,7 +2,11 @@
  * Approvals and flights: a pilot's approval (with the pre-flight checklist) is stored with the new
  * flight in one transaction, then the flight is started in the background through a FlightStarter
  * (the fleet layer's flight runner in production). Reject, abort, pause and resume are recorded in
- * the audit log with who and why. On start-up, unfinished flights are re-attached.
+ * the audit log with who and why. On start-up, unfinished flights are re-attached at their drone's
+ * current address; a vehicle not heard raises a link-lost alert at once and keeps its drone out of
+ * planning until it is heard again or a pilot declares the flight lost (then the drone stays out
+ * until a pilot confirms it recovered). A vehicle found landed and disarmed after a restart ends
+ * its flight, and an undelivered request goes back to the queue (see README "Restarts and lost flights").
  */
 import type { FlightState as FleetState } from '../fleet/flight-state.js';
 import type { VehicleReport } from '../fleet/fleet-status.js';
@@ -10,7 +14,8 @@ import type { VehiclePlan } from '../missions/types.js';
 import type { DeliveryPlan } from '../planner/types.js';
 import type { Repositories } from '../store/repositories.js';
 import type { DroneRecord, MissionRecord, ServiceFlight, UserRecord } from '../store/records.js';
-import { PREFLIGHT_CHECKLIST, TERMINAL_STATUSES } from '../domain/words.js';
+import { FOUND_ON_GROUND_REASON, PREFLIGHT_CHECKLIST, TERMINAL_STATUSES } from '../domain/words.js';
+import { DroneAvailability } from './drone-availability.js';
 import type { EventBus } from './events.js';
 import type { FleetView } from './fleet-view.js';
 import type { DroneProfile } from '../planning/types.js';
@@ -33,6 +38,8 @@ export interface FlightJob {
   plan: VehiclePlan;
   deliveryPlan: DeliveryPlan;
   onProgress(p: UploadProgress): void;
+  /** Re-attaching only: the vehicle is not heard (up = false), or heard again (up = true). */
+  onLink?(up: boolean, detail: string): void;
 }
 
 /** A running flight the service can command. */
@@ -42,6 +49,8 @@ export interface FlightControl {
   resume(by: string): Promise<void>;
   /** Settles when the runner is done with the flight (terminal state, or it gave up). */
   done: Promise<unknown>;
+  /** Stop following the flight (it was declared lost): stop waiting for the vehicle, detach. */
+  cancel(reason: string): void;
 }
 
 /** How flights reach vehicles: the fleet layer in production (src/dispatch/fleet-starter.ts). */
@@ -74,16 +83,26 @@ export class FlightManager {
   private readonly holding = new Map<number, 'pause' | 'resume'>();
   private closing = false;
   private fleet: { view: FleetView; profiles: Map<string, DroneProfile> } | null = null;
+  /** Unfinished flights whose vehicle is not heard since re-attaching: since when, and what was tried. */
+  private readonly unreachable = new Map<number, { since: string; detail: string }>();
+  /** Puts a drop request (null: every open one) back in the queue, re-planned; wired to the dispatcher by the service. */
+  requeue: ((requestId: number | null, cause: string) => Promise<unknown>) | null = null;
 
   constructor(
     private readonly repos: Repositories,
     private readonly bus: EventBus,
     private readonly starter: FlightStarter | null,
+    readonly availability: DroneAvailability = new DroneAvailability(repos),
   ) {}
 
   /** Check approvals against the fleet: the drone's state and the battery it reports. */
   useFleet(view: FleetView, profiles: Map<string, DroneProfile>): void {
     this.fleet = { view, profiles };
+  }
+
+  /** The vehicle of this unfinished flight is not heard since the restart (since when, why), or null. */
+  linkLost(flightId: number): { since: string; detail: string } | null {
+    return this.unreachable.get(flightId) ?? null;
   }
 
   liveState(f: ServiceFlight): FleetState | null {
@@ -125,6 +144,8 @@ export class FlightManager {
       if (!drone || !drone.enabled) throw conflict(`drone ${mission.droneId} is not available (removed or disabled); the request will be re-planned`);
       const busy = this.repos.flights.list({ unfinished: true }).find((f) => f.droneId === drone.id);
       if (busy) throw conflict(`drone ${drone.id} is still flying flight ${busy.id} (request ${busy.requestId}); approve when it has landed`);
+      const blocked = this.availability.blocked().get(drone.id);
+      if (blocked) throw conflict(`${blocked.message}; the request will be re-planned`);
       this.checkFleet(drone.id, mission);
       return { mission, flight: this.storeApproval(pilot, mission, drone, checklist) };
     });
@@ -296,6 +317,12 @@ export class FlightManager {
       if (this.aborted.has(flightId)) return flight;
     }
     const control = this.running.get(flightId);
+    const lost = this.unreachable.get(flightId);
+    if (lost)
+      throw conflict(
+        `flight ${flightId}: the link to drone ${flight.droneId} is down (not heard since ${lost.since}: ${lost.detail}); cannot ${action}. ` +
+          `If the drone cannot be reached, declare the flight lost (POST /api/flights/${flightId}/declare-lost)`,
+      );
     if (!control) throw conflict(`flight ${flightId} is not connected to its vehicle right now; cannot ${action}`);
     const live = this.liveState(flight);
     // An aborted flight is flying home (RTL): a pause would brake it in place and hover until the
@@ -358,17 +385,143 @@ export class FlightManager {
     );
   }
 
-  /** Re-attach every unfinished flight (after a restart). Returns the ids. */
+  /**
+   * Re-attach every unfinished flight (after a restart). Returns the ids. A flight follows its
+   * drone's current address: the drone record is where an admin (or the demo fleet) says the vehicle
+   * is reached now; the address stored with the flight is only where it was reached at approval.
+   */
   resumeUnfinished(): number[] {
     const ids: number[] = [];
-    for (const f of this.repos.flights.list({ unfinished: true })) {
-      if (this.running.has(f.id)) continue;
-      const mission = this.repos.missions.byId(f.missionId);
+    for (const stored of this.repos.flights.list({ unfinished: true })) {
+      if (this.running.has(stored.id)) continue;
+      const mission = this.repos.missions.byId(stored.missionId);
       if (!mission) continue;
+      const drone = this.repos.drones.byId(stored.droneId);
+      if (drone && drone.connectionUrl !== stored.connectionUrl) {
+        log.info({ flightId: stored.id, from: stored.connectionUrl, to: drone.connectionUrl }, 'unfinished flight follows its drone to a new address');
+        this.repos.flights.setConnectionUrl(stored.id, drone.connectionUrl);
+      }
+      const f = this.repos.flights.byId(stored.id)!;
       this.launch(f, mission.plan, (f.runnerState as FleetState | null) ?? null);
       ids.push(f.id);
     }
     return ids;
+  }
+
+  /**
+   * A pilot declares an unfinished flight lost: its vehicle cannot be reached and nobody can say
+   * where it is. Refused while the link is up (abort instead). The flight ends 'lost' with the reason
+   * (audited), medidrop stops waiting for the vehicle, the request goes back to the queue, and the
+   * drone stays out of planning until a pilot confirms it recovered (recovered()).
+   */
+  async declareLost(user: UserRecord, flightId: number, reason: string, lastKnownLocation: string | null): Promise<ServiceFlight> {
+    const flight = this.repos.flights.byId(flightId);
+    if (!flight) throw notFound(`flight ${flightId}`);
+    if (TERMINAL_STATUSES.includes(flight.state)) throw conflict(`flight ${flightId} is ${flight.state}; only an unfinished flight can be declared lost`);
+    const live = this.liveState(flight);
+    const linkUp = this.isLive(flightId) && (live?.vehicle.linkUp ?? false);
+    if (linkUp && !this.unreachable.has(flightId))
+      throw conflict(`flight ${flightId}: drone ${flight.droneId} is connected (link up); abort the flight instead of declaring it lost`);
+    const at = this.repos.now();
+    const cause = `declared lost by ${user.username}: ${reason}`;
+    const requestReturns = this.repos.transaction(() => {
+      this.repos.flights.transition(flightId, 'lost', cause, at, cause);
+      this.repos.flights.addAlert({ flightId, kind: 'declared-lost', severity: 'critical', message: cause, at });
+      this.repos.audit.append({
+        actorId: user.id,
+        action: 'flight.declare-lost',
+        subjectType: 'flight',
+        subjectId: flightId,
+        reason,
+        details: { droneId: flight.droneId, requestId: flight.requestId, lastKnownLocation, stateBefore: flight.state },
+      });
+      const req = this.repos.requests.byId(flight.requestId);
+      // A release recorded before the loss stands: the request stays delivered.
+      if (req && req.status === 'in-flight') {
+        this.repos.requests.setStatus(req.id, 'failed', { statusReason: cause });
+        return true;
+      }
+      return false;
+    });
+    this.unreachable.delete(flightId);
+    this.availability.clearUnreachable(flightId);
+    this.running.get(flightId)?.cancel(cause);
+    this.bus.publish({
+      type: 'flight-live',
+      flightId,
+      requestId: flight.requestId,
+      event: 'alert',
+      data: { kind: 'declared-lost', severity: 'critical', message: cause, at },
+    });
+    this.bus.publish({ type: 'flight', flightId, requestId: flight.requestId });
+    this.bus.publish({ type: 'request', requestId: flight.requestId });
+    if (requestReturns) await this.requeueRequest(flight.requestId, `flight ${flightId} declared lost; back in the queue`);
+    return this.repos.flights.byId(flightId)!;
+  }
+
+  /**
+   * A pilot confirms where a drone declared lost is (found, back at the depot …): audited with the
+   * note; the drone is offered to planning again and the open requests are re-planned.
+   */
+  async recovered(user: UserRecord, droneId: string, note: string): Promise<number[]> {
+    const drone = this.repos.drones.byId(droneId);
+    if (!drone) throw notFound(`drone ${droneId}`);
+    const at = this.repos.now();
+    const flights = this.repos.transaction(() => {
+      const ids = this.repos.flights.markRecovered(droneId, at, note);
+      if (ids.length === 0) return ids;
+      this.repos.audit.append({
+        actorId: user.id,
+        action: 'drone.recovered',
+        subjectType: 'drone',
+        subjectId: droneId,
+        reason: note,
+        details: { flights: ids },
+      });
+      return ids;
+    });
+    if (flights.length === 0) throw conflict(`drone ${droneId} has no flight declared lost; nothing to confirm`);
+    for (const id of flights) this.bus.publish({ type: 'flight', flightId: id, requestId: this.repos.flights.byId(id)!.requestId });
+    await this.requeueRequest(null, `drone ${droneId} recovered`);
+    return flights;
+  }
+
+  /** Re-plan one request (or, with null, every open one) and audit it; errors are logged, not thrown. */
+  private async requeueRequest(requestId: number | null, cause: string): Promise<void> {
+    if (!this.requeue) return;
+    try {
+      if (requestId !== null)
+        this.repos.audit.append({ actorId: null, action: 'request.requeue', subjectType: 'request', subjectId: requestId, reason: cause });
+      await this.requeue(requestId, cause);
+    } catch (err) {
+      log.error({ err, requestId, cause }, 'could not put the request back in the queue');
+    }
+  }
+
+  private onLink(flight: ServiceFlight, up: boolean, detail: string): void {
+    const at = this.repos.now();
+    const cur = this.repos.flights.byId(flight.id);
+    if (!cur || TERMINAL_STATUSES.includes(cur.state)) return;
+    if (up) {
+      if (!this.unreachable.delete(flight.id)) return;
+      this.availability.clearUnreachable(flight.id);
+    } else {
+      if (this.unreachable.has(flight.id)) return;
+      this.unreachable.set(flight.id, { since: at, detail });
+      this.availability.markUnreachable(flight.id, flight.droneId);
+    }
+    const alert = up
+      ? { kind: 'link-lost', severity: 'info' as const, message: `link back: ${detail}`, at }
+      : {
+          kind: 'link-lost',
+          severity: 'critical' as const,
+          message: `flight ${flight.id}: ${detail}. Find the drone; if it cannot be reached, declare the flight lost`,
+          at,
+        };
+    this.repos.flights.addAlert({ flightId: flight.id, ...alert });
+    this.bus.publish({ type: 'flight-live', flightId: flight.id, requestId: flight.requestId, event: 'alert', data: alert });
+    this.bus.publish({ type: 'flight-live', flightId: flight.id, requestId: flight.requestId, event: 'link', data: { t: at, up } });
+    this.bus.publish({ type: 'flight', flightId: flight.id, requestId: flight.requestId });
   }
 
   private launch(flight: ServiceFlight, plan: DeliveryPlan, state: FleetState | null): void {
@@ -386,6 +539,7 @@ export class FlightManager {
         this.progressById.set(flight.id, p);
         this.bus.publish({ type: 'flight-live', flightId: flight.id, requestId: flight.requestId, event: 'progress', data: p });
       },
+      onLink: (up, detail) => this.onLink(flight, up, detail),
     };
     let control: FlightControl;
     try {
@@ -405,7 +559,16 @@ export class FlightManager {
         this.running.delete(flight.id);
         this.progressById.delete(flight.id);
         this.aborted.delete(flight.id);
+        this.unreachable.delete(flight.id);
+        this.availability.clearUnreachable(flight.id);
         this.bus.publish({ type: 'flight', flightId: flight.id, requestId: flight.requestId });
+        if (this.closing) return;
+        // Found on the ground after a restart without a recorded release: the drop has not happened
+        // as far as anyone knows, so the request goes back to the queue.
+        const end = this.repos.flights.byId(flight.id);
+        const req = end ? this.repos.requests.byId(end.requestId) : null;
+        if (end?.state === 'failed' && end.stateReason === FOUND_ON_GROUND_REASON && req?.status === 'failed')
+          void this.requeueRequest(req.id, `flight ${flight.id} ${FOUND_ON_GROUND_REASON}; back in the queue`);
       });
   }
 

@@ -52,9 +52,24 @@ export type FlightStatus =
   | 'landed'
   | 'completed'
   | 'aborted'
-  | 'failed';
+  | 'failed'
+  /**
+   * Declared lost by a pilot: the vehicle could not be reached (after a restart or in the air) and
+   * nobody can say where it is. Set by the service, never by the telemetry state machine. The drone
+   * stays unavailable until a pilot confirms it has been recovered (see README "Lost flights").
+   */
+  | 'lost';
 
-export const TERMINAL_STATUSES: readonly FlightStatus[] = ['completed', 'aborted', 'failed'];
+export const TERMINAL_STATUSES: readonly FlightStatus[] = ['completed', 'aborted', 'failed', 'lost'];
+/**
+ * The cause a re-attached flight fails with when its vehicle is found on the ground and disarmed
+ * after a restart while the flight was in the air, and no release had been recorded: the service
+ * then puts the drop request back in the queue (re-planned). See README "Restarts and lost flights".
+ */
+export const FOUND_ON_GROUND_REASON = 'found landed and disarmed after a restart; release not confirmed';
+/** The same when the release had been recorded before: the request stays delivered. */
+export const FOUND_ON_GROUND_DELIVERED_REASON = 'found landed and disarmed after a restart; the release had been recorded';
+
 export const AIRBORNE_STATUSES: readonly FlightStatus[] = ['en-route', 'delivering', 'returning'];
 
 /**

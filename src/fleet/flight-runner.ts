@@ -25,7 +25,7 @@ import { compareItems } from '../mavlink/compare.js';
 import { COPTER_MODE, type VehicleEvent } from '../mavlink/telemetry.js';
 import type { Alert } from './alerts.js';
 import type { DeliveryRecord } from './delivery.js';
-import { AIRBORNE_STATUSES } from '../domain/words.js';
+import { AIRBORNE_STATUSES, FOUND_ON_GROUND_DELIVERED_REASON, FOUND_ON_GROUND_REASON } from '../domain/words.js';
 import {
   isTerminal,
   type FlightAction,
@@ -451,6 +451,20 @@ class FlightRun {
     const st = this.state.status;
     if (isTerminal(st)) {
       void this.finish(st, this.state.reason);
+      return;
+    }
+    // In the air when the service stopped, disarmed now (the first HEARTBEAT's base_mode says so;
+    // checked before later packets are reduced, which would read as a landing or a reboot with a
+    // less clear cause). ArduCopter only disarms on the ground (AP_Arming / Copter::motors_output: in flight a disarm
+    // is a crash or an emergency stop), so the vehicle landed — or rebooted, e.g. an emulator or
+    // SITL started afresh at home — while nobody was listening. The mission read-back cannot tell
+    // whether the parcel went: MISSION_CURRENT past the delivery item means the vehicle moved on,
+    // not that it released (NAV_PAYLOAD_PLACE moves on without a release when no ground is found,
+    // AP_Mission/mode_auto.cpp payload_place), and the release STATUSTEXT of the outage is gone.
+    // So only a release recorded before the outage counts; otherwise the flight ends with that cause.
+    if (AIRBORNE_STATUSES.includes(st) && !v.armed) {
+      const reason = this.state.delivery.delivered ? FOUND_ON_GROUND_DELIVERED_REASON : FOUND_ON_GROUND_REASON;
+      this.act({ type: 'fail', t: this.now(), reason });
       return;
     }
     await v.requestTelemetry(this.o.telemetryRateHz ?? 4).catch((err: unknown) => this.log.warn({ err }, 'telemetry request failed'));

@@ -253,6 +253,16 @@ CREATE UNIQUE INDEX users_username_lower ON users (lower(username));
     // The battery swap or charge after a flight (README "Fleet states"), per drone: 10 minutes unless an admin says otherwise.
     sql: `ALTER TABLE drones ADD COLUMN turnaround_s INTEGER NOT NULL DEFAULT 600;`,
   },
+  {
+    version: 5,
+    name: 'lost flights: where a drone declared lost was recovered',
+    // A flight declared lost keeps its drone out of planning until a pilot confirms the drone was
+    // found (POST /api/drones/:id/recovered); the confirmation is stored on the lost flight.
+    sql: `
+ALTER TABLE flights ADD COLUMN recovered_at TEXT;
+ALTER TABLE flights ADD COLUMN recovered_note TEXT;
+`,
+  },
 ];
 
 export class MigrationError extends Error {

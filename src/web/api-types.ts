@@ -85,6 +85,7 @@ export const FlightStatusSchema = StringEnum([
   'completed',
   'aborted',
   'failed',
+  'lost',
 ]);
 export const ErrorCodeSchema = StringEnum([
   'bad-request',
@@ -377,8 +378,9 @@ export const DroneViewSchema = Type.Object({
   }),
   sysid: Type.Integer({ description: 'MAVLink system id of the vehicle.' }),
   enabled: Type.Boolean(),
-  status: StringEnum(['idle', 'flying', 'disabled'], {
-    description: "'flying' while a flight is not finished; 'idle' otherwise; 'disabled' when not enabled.",
+  status: StringEnum(['idle', 'flying', 'disabled', 'lost'], {
+    description:
+      "'flying' while a flight is not finished; 'lost' when a flight of it was declared lost and nobody has confirmed it recovered (not planned on; POST /api/drones/:id/recovered); 'idle' otherwise; 'disabled' when not enabled.",
   }),
   profile: Nullable(Type.Object({ name: Type.String(), maxPayloadKg: Type.Number(), cruiseSpeedMs: Type.Number(), batteryWh: Type.Number() })),
   state: StringEnum([...DRONE_STATES], {
@@ -746,6 +748,17 @@ export const FlightViewSchema = Type.Object({
   position: Nullable(FlightPositionSchema),
   batteryPct: Nullable(Type.Number()),
   link: Type.Object({ up: Type.Boolean(), lastHeardAt: Nullable(Type.String()) }),
+  linkLost: Nullable(
+    Type.Object({
+      since: Type.String(),
+      detail: Type.String({ description: 'English: where the vehicle was tried and what happened.' }),
+      canDeclareLost: Type.Boolean({ description: 'True: a pilot may POST /api/flights/:id/declare-lost.' }),
+    }),
+    {
+      description:
+        'Unfinished flight whose vehicle is not heard since the service re-attached to it (after a restart): a link-lost alert was raised at once, abort/pause answer 409, and the drone is kept out of planning. Null otherwise.',
+    },
+  ),
   mode: Nullable(Type.String()),
   eta: Nullable(Type.String()),
   alerts: Type.Array(FlightAlertViewSchema),
@@ -765,6 +778,33 @@ export type FlightListResponse = Static<typeof FlightListResponseSchema>;
 /** POST /api/flights/:id/abort|pause|resume (pilot): optional body; a POST without one means {}. */
 export const FlightCommandBodySchema = Type.Object({ reason: Type.Optional(Text(0, 500)) }, CLOSED);
 export type FlightCommandBody = Static<typeof FlightCommandBodySchema>;
+/**
+ * POST /api/flights/:id/declare-lost (pilot) → 200 FlightView (state 'lost'). Only while the link to
+ * the vehicle is down; 409 when it is up (abort instead) or the flight is finished. Audited with the reason.
+ */
+export const DeclareLostBodySchema = Type.Object(
+  {
+    reason: Type.String({ minLength: 3, maxLength: 500, description: 'Why the flight is declared lost (audited).' }),
+    lastKnownLocation: Type.Optional(Type.String({ maxLength: 300, description: 'Where the drone was last seen or is believed to be (audited).' })),
+  },
+  CLOSED,
+);
+export type DeclareLostBody = Static<typeof DeclareLostBodySchema>;
+/**
+ * POST /api/drones/:id/recovered (pilot, admin) → 200 { drone, flights }: the pilot confirms where a
+ * drone declared lost is; it is offered to planning again (audited with the note). 409 when none of
+ * its flights was declared lost.
+ */
+export const DroneRecoveredBodySchema = Type.Object(
+  { note: Type.String({ minLength: 3, maxLength: 500, description: 'Where the drone was found and its condition (audited).' }) },
+  CLOSED,
+);
+export type DroneRecoveredBody = Static<typeof DroneRecoveredBodySchema>;
+export const DroneRecoveredResponseSchema = Type.Object({
+  drone: DroneViewSchema,
+  flights: Type.Array(Type.Integer(), { description: 'The lost flights this confirmation closes.' }),
+});
+export type DroneRecoveredResponse = Static<typeof DroneRecoveredResponseSchema>;
 // GET /api/flights?active=true → FlightListResponse (pilot, admin)
 // GET /api/flights/:id → FlightView
 // POST /api/flights/:id/abort  { reason?: string } (pilot) → 200 FlightView: RTL by the safe return path

@@ -51,6 +51,7 @@ export function viewSources(d: AppDeps): ViewSources {
     progress: (id) => d.flights.progress(id),
     isLive: (id) => d.flights.isLive(id),
     queueEta: (id) => d.etas.get(id),
+    linkLost: (id) => d.flights.linkLost(id),
   };
 }
 

@@ -34,6 +34,8 @@ export interface ViewSources {
   liveState(flight: ServiceFlight): FleetState | null;
   /** Whether this process is following the flight right now (else the stored state is shown, link down). */
   isLive?(flightId: number): boolean;
+  /** An unfinished flight whose vehicle is not heard since re-attaching (since when, why), or null. */
+  linkLost?(flightId: number): { since: string; detail: string } | null;
   /** Upload/arming progress of a flight being started. */
   progress(flightId: number): { phase: string; done: number; total: number } | null;
   /** Estimated take-off and arrival of a waiting request (dispatch/eta-service.ts). */
@@ -248,6 +250,7 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
       : null,
     batteryPct: v?.battery?.remainingPct ?? null,
     link: { up: (src.isLive?.(f.id) ?? true) && (v?.linkUp ?? false), lastHeardAt: iso(v?.lastHeardT) },
+    linkLost: linkLost(src, f),
     mode: v?.modeName ?? null,
     eta: etaS !== null && etaS !== undefined && f.endedAt === null ? new Date((v?.lastHeardT ?? Date.now()) + etaS * 1000).toISOString() : null,
     alerts,
@@ -258,7 +261,11 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
 }
 
 /** A drone with its fleet state, battery, link and position (GET /api/drones, the 'drone' event). */
-export function droneView(f: FleetDrone, profile: { name: string; maxPayloadKg: number; cruiseSpeedMs: number; batteryWh: number } | null): DroneView {
+export function droneView(
+  f: FleetDrone,
+  profile: { name: string; maxPayloadKg: number; cruiseSpeedMs: number; batteryWh: number } | null,
+  lost = false,
+): DroneView {
   const d = f.drone;
   const finite = (x: number) => (Number.isFinite(x) ? x : null);
   return {
@@ -269,7 +276,7 @@ export function droneView(f: FleetDrone, profile: { name: string; maxPayloadKg: 
     connectionUrl: d.connectionUrl,
     sysid: d.sysid,
     enabled: d.enabled,
-    status: !d.enabled ? 'disabled' : f.flightId !== null ? 'flying' : 'idle',
+    status: !d.enabled ? 'disabled' : f.flightId !== null ? 'flying' : lost ? 'lost' : 'idle',
     profile: profile ? { name: profile.name, maxPayloadKg: profile.maxPayloadKg, cruiseSpeedMs: profile.cruiseSpeedMs, batteryWh: profile.batteryWh } : null,
     state: f.state,
     availableAt: iso(f.availableAt),
@@ -280,4 +287,9 @@ export function droneView(f: FleetDrone, profile: { name: string; maxPayloadKg: 
     lastContactAt: iso(f.lastHeardAt),
     flightId: f.flightId,
   };
+}
+
+function linkLost(src: ViewSources, f: ServiceFlight): FlightView['linkLost'] {
+  const l = f.endedAt === null ? (src.linkLost?.(f.id) ?? null) : null;
+  return l ? { ...l, canDeclareLost: true } : null;
 }

@@ -298,7 +298,7 @@ describe('a repeated abort is one audited decision', () => {
     };
     return {
       sent,
-      start: () => ({ abort: answer('abort'), pause: answer('pause'), resume: answer('resume'), done: new Promise(() => {}) }),
+      start: () => ({ abort: answer('abort'), pause: answer('pause'), resume: answer('resume'), cancel: () => {}, done: new Promise(() => {}) }),
       attach: () => {
         throw new Error('not used');
       },

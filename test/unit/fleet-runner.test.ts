@@ -3,7 +3,8 @@
  * emulator flights are in test/integration/tracker-*.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { startFlight } from '../../src/fleet/flight-runner.js';
+import { FOUND_ON_GROUND_DELIVERED_REASON, FOUND_ON_GROUND_REASON } from '../../src/domain/words.js';
+import { attachFlight, startFlight } from '../../src/fleet/flight-runner.js';
 import { MemoryFlightStore } from '../../src/fleet/store.js';
 import type { VehicleEvent } from '../../src/mavlink/telemetry.js';
 import type { CommandResult, ParamReadResult, PlanUploadReport, TransferResult, VehicleLink } from '../../src/mavlink/types.js';
@@ -146,6 +147,47 @@ describe('flight runner', () => {
     expect(o.status).toBe('detached');
     expect(store.transitions.get('R1')!.map((t) => t.to)).toEqual(['uploading', 'uploaded', 'arming', 'en-route']);
     expect(store.loadUnfinishedFlights().map((f) => f.id)).toEqual(['R1']);
+  });
+
+  it('re-attached after a restart to a vehicle that is disarmed (landed or rebooted unheard): failed with that cause; a recorded release is named', async () => {
+    for (const delivered of [false, true]) {
+      const v = new ScriptedVehicle();
+      const store = new MemoryFlightStore();
+      const h = startFlight({ vehicle: v, plan: referencePlan(), flightId: 'R2', store });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(h.state().status).toBe('en-route');
+      h.detach('service killed');
+      await h.done;
+      const rec = store.loadUnfinishedFlights().find((f) => f.id === 'R2')!;
+      if (delivered) rec.state = { ...rec.state, delivery: { ...rec.state.delivery, delivered: true } };
+      // the restarted service finds the vehicle on the ground, disarmed (its first heartbeat)
+      const again = new ScriptedVehicle();
+      const a = attachFlight({ vehicle: again, record: rec, store });
+      const o = await a.done;
+      expect(o.status).toBe('failed');
+      expect(o.reason).toBe(delivered ? FOUND_ON_GROUND_DELIVERED_REASON : FOUND_ON_GROUND_REASON);
+      // nothing was commanded: the vehicle is left as it is
+      expect(again.calls.filter((c) => c !== 'telemetry')).toEqual([]);
+    }
+  });
+
+  it('re-attached to a vehicle still armed in the air: it goes on (not failed)', async () => {
+    const v = new ScriptedVehicle();
+    const store = new MemoryFlightStore();
+    const h = startFlight({ vehicle: v, plan: referencePlan(), flightId: 'R3', store });
+    await new Promise((r) => setTimeout(r, 50));
+    h.detach('service killed');
+    await h.done;
+    const rec = store.loadUnfinishedFlights().find((f) => f.id === 'R3')!;
+    const again = new ScriptedVehicle();
+    again.armed = true;
+    again.customMode = 3;
+    again.downloadItems = async () => ({ ok: true, value: referencePlan().mission });
+    const a = attachFlight({ vehicle: again, record: rec, store });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.state().status).toBe('en-route');
+    a.detach();
+    expect((await a.done).status).toBe('detached');
   });
 
   it('a failed upload ends the flight failed, with the reason, before arming', async () => {

@@ -84,6 +84,30 @@ export class FlightsRepository {
   setRunnerState(id: number, state: unknown): void {
     this.c.q('UPDATE flights SET runner_state = ? WHERE id = ?').run(JSON.stringify(state ?? null), id);
   }
+  /** Re-point an unfinished flight at its drone's current address (the demo fleet may have moved). */
+  setConnectionUrl(id: number, url: string): void {
+    this.c.q('UPDATE flights SET connection_url = ? WHERE id = ? AND ended_at IS NULL').run(url, id);
+  }
+
+  // lost flights and their drones
+  /** Flights declared lost whose drone nobody has confirmed recovered yet. */
+  lostUnrecovered(): { flightId: number; droneId: string; at: string | null }[] {
+    return (this.c.q("SELECT id, drone_id, ended_at FROM flights WHERE state = 'lost' AND recovered_at IS NULL ORDER BY id").all() as Row[]).map((r) => ({
+      flightId: num(r.id),
+      droneId: str(r.drone_id),
+      at: strOrNull(r.ended_at),
+    }));
+  }
+  /** Record the pilot's confirmation that the drone of every lost flight of `droneId` is found. Returns the flight ids. */
+  markRecovered(droneId: string, at: string, note: string): number[] {
+    return this.c.transaction(() => {
+      const ids = this.lostUnrecovered()
+        .filter((l) => l.droneId === droneId)
+        .map((l) => l.flightId);
+      for (const id of ids) this.c.q('UPDATE flights SET recovered_at = ?, recovered_note = ? WHERE id = ?').run(at, note, id);
+      return ids;
+    });
+  }
   transitions(flightId: number): TransitionRecord[] {
     return (this.c.q('SELECT * FROM flight_transitions WHERE flight_id = ? ORDER BY id').all(flightId) as Row[]).map((r) => ({
       id: num(r.id),

@@ -1,7 +1,7 @@
 /**
  * Drones plugin (prefix /api/drones): pilots and admins list them with their fleet state, battery,
  * link and position (and the queue's ETAs); admins add and change them (turnaround time,
- * maintenance = enabled false).
+ * maintenance = enabled false), and pilots confirm a drone declared lost was recovered.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { badRequest, conflict, notFound } from '../../dispatch/errors.js';
@@ -12,6 +12,8 @@ import {
   DroneIdParamsSchema,
   DroneListResponseSchema,
   DronePatchBodySchema,
+  DroneRecoveredBodySchema,
+  DroneRecoveredResponseSchema,
   DroneViewSchema,
   ERROR_RESPONSES,
   type DroneCreateBody,
@@ -21,10 +23,11 @@ import { guarded, requireUser } from '../auth.js';
 import { droneView, queueEtaView } from '../views.js';
 import type { AppDeps, FeatureOptions } from '../context.js';
 
-function view({ dispatcher, fleet }: AppDeps, d: DroneRecord): DroneView {
+function view({ dispatcher, fleet, repos }: AppDeps, d: DroneRecord): DroneView {
   const f = fleet.get(d.id);
   if (!f) throw notFound(`drone '${d.id}'`);
-  return droneView(f, dispatcher.profiles.get(d.profileId) ?? null);
+  const lost = repos.flights.lostUnrecovered().some((l) => l.droneId === d.id);
+  return droneView(f, dispatcher.profiles.get(d.profileId) ?? null, lost);
 }
 
 /** What the schema cannot know: the profile exists, the URL parses, the depot is on the zone map. */
@@ -57,6 +60,25 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
           drones: deps.fleet.list().map((f) => droneView(f, dispatcher.profiles.get(f.drone.profileId) ?? null)),
           queue: deps.etas.all().map((e) => ({ requestId: e.requestId, ...queueEtaView(e)! })),
         }),
+      );
+
+      crew.post(
+        '/:id/recovered',
+        {
+          schema: {
+            tags: ['drones'],
+            summary: 'Confirm where a drone declared lost is (pilot, admin); it is planned on again. Audited',
+            params: DroneIdParamsSchema,
+            body: DroneRecoveredBodySchema,
+            response: { 200: DroneRecoveredResponseSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (req) => {
+          const note = req.body.note.trim();
+          if (note.length < 3) throw badRequest('note', 'note: say where the drone was found (at least 3 characters)');
+          const flights = await deps.flights.recovered(requireUser(req), req.params.id, note);
+          return { drone: view(deps, repos.drones.byId(req.params.id)!), flights };
+        },
       );
     }),
   );

@@ -1,10 +1,11 @@
 /**
  * Flights plugin (prefix /api/flights): pilots and admins list them; everyone logged in reads the
  * flights they may see (officers: those serving their own requests) and their tracks; pilots
- * abort, pause and resume. The live streams are the events plugin's.
+ * abort, pause and resume, and declare a flight lost whose vehicle cannot be reached. The live streams are the events plugin's.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  DeclareLostBodySchema,
   ERROR_RESPONSES,
   FlightCommandBodySchema,
   FlightListQuerySchema,
@@ -13,6 +14,7 @@ import {
   FlightViewSchema,
   IdParamsSchema,
 } from '../api-types.js';
+import { badRequest } from '../../dispatch/errors.js';
 import { guarded, requireUser } from '../auth.js';
 import { viewSources, type FeatureOptions } from '../context.js';
 import { flightView, plannedRoute } from '../views.js';
@@ -114,6 +116,24 @@ export const flightsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (a
           },
         );
       }
+      pilot.post(
+        '/:id/declare-lost',
+        {
+          schema: {
+            tags: ['flights'],
+            summary: 'Declare a flight lost whose vehicle cannot be reached (pilot): ends it, re-queues the request; audited',
+            params: IdParamsSchema,
+            body: DeclareLostBodySchema,
+            response: { 200: FlightViewSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (req) => {
+          const reason = req.body.reason.trim();
+          if (reason.length < 3) throw badRequest('reason', 'reason: say why the flight is declared lost (at least 3 characters)');
+          const where = req.body.lastKnownLocation?.trim() || null;
+          return flightView(src, await flights.declareLost(requireUser(req), Number(req.params.id), reason, where));
+        },
+      );
     }),
   );
 };

@@ -12,6 +12,9 @@ import { t, has } from './i18n.js';
  * @typedef {import('../../api-types.js').ApproveBody} ApproveBody
  * @typedef {import('../../api-types.js').ApproveResponse} ApproveResponse
  * @typedef {import('../../api-types.js').ConfigResponse} ConfigResponse
+ * @typedef {import('../../api-types.js').DeclareLostBody} DeclareLostBody
+ * @typedef {import('../../api-types.js').DroneRecoveredBody} DroneRecoveredBody
+ * @typedef {import('../../api-types.js').DroneRecoveredResponse} DroneRecoveredResponse
  * @typedef {import('../../api-types.js').DropRequestBody} DropRequestBody
  * @typedef {import('../../api-types.js').DropRequestView} DropRequestView
  * @typedef {import('../../api-types.js').DroneView} DroneView
@@ -69,6 +72,8 @@ import { t, has } from './i18n.js';
  *   'POST /api/flights/:id/abort': { params: IdParam, body: { reason?: string }, res: FlightView },
  *   'POST /api/flights/:id/pause': { params: IdParam, body: Record<string, never>, res: FlightView },
  *   'POST /api/flights/:id/resume': { params: IdParam, body: Record<string, never>, res: FlightView },
+ *   'POST /api/flights/:id/declare-lost': { params: IdParam, body: DeclareLostBody, res: FlightView },
+ *   'POST /api/drones/:id/recovered': { params: { id: string }, body: DroneRecoveredBody, res: DroneRecoveredResponse },
  *   'POST /api/handover': { body: HandoverBody, res: HandoverResponse },
  * }} Routes
  */

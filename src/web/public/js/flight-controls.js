@@ -1,10 +1,12 @@
 // @ts-check
 // Flight progress (upload → verify → arm → start → … → landed) and the pilot's abort (return
 // home) and pause/resume buttons. Used on the review page after approval and on the tracking page.
+// When the vehicle cannot be reached (after a restart), the pilot can declare the flight lost; a
+// lost flight's drone is confirmed recovered here too (README "Restarts and lost flights").
 // Built once and updated in place: telemetry arrives several times a second, and a button that is
 // replaced under the pointer, or a reason field that loses what was typed, would fail the pilot.
 import { h, replaceChildren } from './dom.js';
-import { t, has, fmtNumber, fmtTime, onLanguageChange } from './i18n.js';
+import { t, has, fmtClock, fmtNumber, fmtTime, onLanguageChange } from './i18n.js';
 import { api, describeError } from './api.js';
 import { STEPS, FINAL } from './flight-live.js';
 import { flightStateBadge } from './views.js';
@@ -63,6 +65,28 @@ export function createFlightControls(el, { canControl, onUpdate }) {
     hint,
   );
 
+  // link down after a restart: declare lost (reason required, last known location optional)
+  const linkLost = h('p', { class: 'notice error', role: 'alert', id: 'link-lost', hidden: true });
+  const lostReasonLabel = h('label', { for: 'lost-reason' });
+  const lostReasonInput = h('input', { type: 'text', id: 'lost-reason', maxlength: 500 });
+  const lostWhereLabel = h('label', { for: 'lost-where' });
+  const lostWhereInput = h('input', { type: 'text', id: 'lost-where', maxlength: 300 });
+  const declareLost = h('button', { type: 'button', id: 'declare-lost', class: 'danger' });
+  const lostControls = h(
+    'div',
+    { hidden: true },
+    h('div', { class: 'field' }, lostReasonLabel, lostReasonInput),
+    h('div', { class: 'field' }, lostWhereLabel, lostWhereInput),
+    h('div', { class: 'row' }, declareLost),
+  );
+  // a lost flight: the pilot confirms where the drone is
+  const lostHint = h('p', { class: 'small muted' });
+  const noteLabel = h('label', { for: 'recovered-note' });
+  const noteInput = h('input', { type: 'text', id: 'recovered-note', maxlength: 500 });
+  const recovered = h('button', { type: 'button', id: 'drone-recovered', class: 'warn' });
+  const recoveredDone = h('p', { class: 'notice', role: 'status', hidden: true });
+  const recoverControls = h('div', { hidden: true }, lostHint, h('div', { class: 'field' }, noteLabel, noteInput), h('div', { class: 'row' }, recovered));
+
   let busy = false;
   /** @param {(flightId: number) => Promise<FlightView>} command */
   async function run(command) {
@@ -87,16 +111,56 @@ export function createFlightControls(el, { canControl, onUpdate }) {
   });
   pause.addEventListener('click', () => run((id) => api('POST /api/flights/:id/pause', { params: { id }, body: {} })));
   resume.addEventListener('click', () => run((id) => api('POST /api/flights/:id/resume', { params: { id }, body: {} })));
+  declareLost.addEventListener('click', () => {
+    const r = lostReasonInput.value.trim();
+    if (r.length < 3) {
+      message.textContent = t('flight.declareLostReason');
+      lostReasonInput.focus();
+      return;
+    }
+    if (!confirm(t('flight.declareLostConfirm'))) return;
+    const where = lostWhereInput.value.trim();
+    run((id) => api('POST /api/flights/:id/declare-lost', { params: { id }, body: where ? { reason: r, lastKnownLocation: where } : { reason: r } }));
+  });
+  recovered.addEventListener('click', async () => {
+    if (!view || busy) return;
+    const note = noteInput.value.trim();
+    if (note.length < 3) {
+      message.textContent = t('flight.recoveredNote');
+      noteInput.focus();
+      return;
+    }
+    busy = true;
+    refreshButtons();
+    message.textContent = '';
+    try {
+      const res = await api('POST /api/drones/:id/recovered', { params: { id: view.drone.id }, body: { note } });
+      recoveredDone.hidden = false;
+      recoveredDone.textContent = t('flight.recoveredDone', { drone: res.drone.name });
+      recoverControls.hidden = true;
+    } catch (err) {
+      message.textContent = describeError(err);
+    } finally {
+      busy = false;
+      refreshButtons();
+    }
+  });
 
   function refreshButtons() {
     if (!view) return;
     const open = !FINAL.includes(view.state) && view.state !== 'landed';
+    const unreachable = open && view.linkLost != null;
     controls.hidden = !canControl || !open;
-    abort.disabled = busy;
+    // the vehicle cannot hear a command while the link is down: declaring lost is what is left
+    abort.disabled = busy || unreachable;
     pause.hidden = Boolean(view.paused);
     resume.hidden = !view.paused;
-    pause.disabled = busy || !AIRBORNE.includes(view.state);
-    resume.disabled = busy;
+    pause.disabled = busy || unreachable || !AIRBORNE.includes(view.state);
+    resume.disabled = busy || unreachable;
+    lostControls.hidden = !canControl || !unreachable;
+    declareLost.disabled = busy;
+    recoverControls.hidden = !canControl || view.state !== 'lost' || !recoveredDone.hidden;
+    recovered.disabled = busy;
   }
 
   function texts() {
@@ -107,6 +171,13 @@ export function createFlightControls(el, { canControl, onUpdate }) {
     pause.textContent = t('flight.pause');
     resume.textContent = t('flight.resume');
     hint.textContent = t('flight.abortHint');
+    lostReasonLabel.textContent = t('flight.declareLostReason');
+    lostReasonInput.placeholder = t('flight.declareLostReasonPlaceholder');
+    lostWhereLabel.textContent = t('flight.lastKnownLocation');
+    declareLost.textContent = t('flight.declareLost');
+    lostHint.textContent = t('flight.lostHint');
+    noteLabel.textContent = t('flight.recoveredNote');
+    recovered.textContent = t('flight.recovered');
   }
 
   /** @param {FlightView | null} next */
@@ -151,11 +222,14 @@ export function createFlightControls(el, { canControl, onUpdate }) {
     stats.textContent = `${t('track.battery')}: ${battery} · ${t('track.link')}: ${t(next.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${fmtNumber((next.routeFraction ?? 0) * 100)}%`;
     reason.hidden = !next.stateReason;
     reason.textContent = next.stateReason ? `${t('officer.reason')}: ${next.stateReason}` : '';
+    const lost = next.endedAt === null ? next.linkLost : null;
+    linkLost.hidden = !lost;
+    linkLost.textContent = lost ? t('flight.linkLost', { since: fmtClock(lost.since), detail: lost.detail }) : '';
     refreshButtons();
   }
 
   texts();
-  replaceChildren(el, status, steps, progress, airborne, stats, reason, controls, message);
+  replaceChildren(el, status, steps, progress, airborne, stats, reason, linkLost, controls, lostControls, recoverControls, recoveredDone, message);
   onLanguageChange(() => {
     texts();
     update(view);

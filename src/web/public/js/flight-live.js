@@ -19,7 +19,7 @@ import { subscribe } from './events.js';
 /** @type {FlightStatus[]} */
 export const STEPS = ['uploading', 'uploaded', 'arming', 'en-route', 'delivering', 'returning', 'landed', 'completed'];
 /** @type {FlightStatus[]} */
-export const FINAL = ['completed', 'aborted', 'failed'];
+export const FINAL = ['completed', 'aborted', 'failed', 'lost'];
 
 /**
  * Follow flight `id`. onChange(view, eventName, data) runs after every merged event.
@@ -74,6 +74,9 @@ export function followFlight(id, onChange, { onStatus } = {}) {
     }),
     alert: on('alert', (a) => {
       if (view) view.alerts = [...(view.alerts ?? []), a];
+      // the vehicle unreachable (or back), or the flight declared lost: the service's view says
+      // what the pilot can still do (linkLost, state), so read it again
+      if (a.kind === 'link-lost' || a.kind === 'declared-lost') void reload();
     }),
     progress: on('progress', (p) => {
       if (view) view.progress = p;

@@ -3,7 +3,7 @@
 // estimates and the planned drone's state and battery, the fleet (state, battery, link of every
 // drone), flights in the air, and requests no drone can serve. Everything live from /api/events.
 import { $, h, replaceChildren, renderKeyed, resetKeyed } from './dom.js';
-import { t, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
+import { t, onLanguageChange, fmtClock, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
 import { api, requireSession, describeError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
@@ -87,6 +87,8 @@ function flightCard(f) {
       class: 'meta',
       text: `${t('track.battery')}: ${f.batteryPct == null ? '—' : `${fmtNumber(f.batteryPct)}%`} · ${t('track.link')}: ${t(f.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${fmtNumber((f.routeFraction ?? 0) * 100)}%`,
     }),
+    // no contact since a restart: say so on the queue, the tracking page offers "declare lost"
+    f.linkLost ? h('div', { class: 'field-error', role: 'alert', text: t('pilot.linkLost', { since: fmtClock(f.linkLost.since) }) }) : null,
     h(
       'div',
       { class: 'actions' },
