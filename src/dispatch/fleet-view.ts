@@ -131,7 +131,9 @@ export class FleetView {
       enabled: d.enabled,
       turnaroundS: d.turnaroundS,
       flight: flight ? { status: flight.state, expectedLandingAt: this.expectedLanding(flight, now) } : null,
-      lastLandedAt: last?.endedAt ? Date.parse(last.endedAt) : null,
+      // a flight declared lost never landed as far as anyone knows: no turnaround from it (the pilot's
+      // recovery confirmation makes the drone usable; its link and battery say the rest)
+      lastLandedAt: last?.endedAt && last.state !== 'lost' ? Date.parse(last.endedAt) : null,
       report,
       offlineAfterMs: this.opts.offlineAfterMs ?? 15_000,
       linkTimeoutMs: this.opts.linkTimeoutMs ?? 3000,

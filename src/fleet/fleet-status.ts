@@ -46,6 +46,9 @@ export interface DroneStatus {
   linkUp: boolean | null;
 }
 
+/** A pack reported at least this full after landing is a fresh one (swapped or charged): the turnaround is over. */
+export const FRESH_PACK_PCT = 95;
+
 /** Flight statuses in which the drone is on its way out or at the drop point. */
 const OUTBOUND: readonly FlightStatus[] = ['approved', 'uploading', 'uploaded', 'arming', 'en-route', 'delivering'];
 
@@ -60,8 +63,14 @@ export function droneStatus(i: DroneStatusInput): DroneStatus {
     const state: DroneState = OUTBOUND.includes(i.flight.status) ? 'in-flight' : i.flight.status === 'returning' ? 'returning' : 'turnaround';
     return { state, availableAt: landing + turnaroundMs, linkUp };
   }
-  // A drone in turnaround may well be switched off (battery out): silence then is expected.
-  if (i.lastLandedAt !== null && i.now < i.lastLandedAt + turnaroundMs) return { state: 'turnaround', availableAt: i.lastLandedAt + turnaroundMs, linkUp };
+  // A drone in turnaround may well be switched off (battery out): silence then is expected. The
+  // turnaround is over early when the drone, heard now, reports a fresh pack since it landed: the
+  // crew swapped or charged it sooner than the configured time.
+  if (i.lastLandedAt !== null && i.now < i.lastLandedAt + turnaroundMs) {
+    const b = r?.battery;
+    const fresh = linkUp === true && b != null && b.t > i.lastLandedAt && b.remainingPct !== null && b.remainingPct >= FRESH_PACK_PCT;
+    if (!fresh) return { state: 'turnaround', availableAt: i.lastLandedAt + turnaroundMs, linkUp };
+  }
   if (r !== null) {
     const silentSince = r.lastHeardAt ?? r.watchedSince;
     if (i.now - silentSince > i.offlineAfterMs) return { state: 'offline', availableAt: null, linkUp };

@@ -28,12 +28,16 @@ export interface LinkWatchOptions {
 
 /** Position changes are published at most this often (the fleet list, not the live map). */
 const POSITION_PUBLISH_MS = 5000;
+/** No battery or position message for this long while heartbeats arrive: the streams stopped (ms). */
+const STREAM_STALE_MS = 3000;
 
 export class LinkWatch {
   private readonly r: VehicleReport;
   private readonly off: () => void;
   private lastPublishedPositionAt = 0;
   private asking = false;
+  /** When telemetry was last asked for (ms). */
+  private askedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly conn: MavlinkConnection,
@@ -60,7 +64,11 @@ export class LinkWatch {
       r.lastHeardAt = e.t;
       r.armed = e.armed;
       r.modeName = e.modeName;
-      if (back) this.askTelemetry();
+      // Heard but not streaming: a reboot (a battery swap power-cycles the autopilot) resets the
+      // message intervals, and ArduPilot then sends HEARTBEAT alone; a gap too short to count as
+      // silence would otherwise leave the battery and position stale for good.
+      const lastStream = Math.max(r.battery?.t ?? Number.NEGATIVE_INFINITY, r.position?.t ?? Number.NEGATIVE_INFINITY, this.askedAt);
+      if (back || e.t - lastStream > STREAM_STALE_MS) this.askTelemetry(e.t);
     } else if (e.type === 'battery') {
       // MAVLink SYS_STATUS / BATTERY_STATUS battery_remaining: -1 means the autopilot does not know.
       const pct = e.remainingPct >= 0 && e.remainingPct <= 100 ? e.remainingPct : null;
@@ -78,8 +86,9 @@ export class LinkWatch {
     if (changed) this.opts.onChange?.(this.report());
   }
 
-  private askTelemetry(): void {
+  private askTelemetry(t: number): void {
     if (this.asking) return;
+    this.askedAt = t;
     const v = this.conn.vehicles().find((x) => x.sysid === this.sysid);
     if (!v) return;
     this.asking = true;

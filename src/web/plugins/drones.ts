@@ -57,7 +57,7 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
         '',
         { schema: { tags: ['drones'], summary: 'Drones and their status', response: { 200: DroneListResponseSchema, ...ERROR_RESPONSES } } },
         async () => ({
-          drones: deps.fleet.list().map((f) => droneView(f, dispatcher.profiles.get(f.drone.profileId) ?? null)),
+          drones: deps.fleet.list().map((f) => view(deps, f.drone)),
           queue: deps.etas.all().map((e) => ({ requestId: e.requestId, ...queueEtaView(e)! })),
         }),
       );
