@@ -4,12 +4,13 @@
  * (the fleet layer's flight runner in production). Reject, abort, pause and resume are recorded in
  * the audit log with who and why. On start-up, unfinished flights are re-attached.
  */
+import { testLink, type LinkSource, type LinkTestResult } from './link-test.js';
 import type { FlightState as FleetState } from '../fleet/flight-state.js';
 import type { VehiclePlan } from '../missions/types.js';
 import type { DeliveryPlan } from '../planner/types.js';
 import type { Repositories } from '../store/repositories.js';
 import type { ServiceFlight, UserRecord } from '../store/records.js';
-import { PREFLIGHT_CHECKLIST, TERMINAL_STATUSES } from '../domain/words.js';
+import { PREFLIGHT_CHECKLIST, TERMINAL_STATUSES, type DeliveryMethod } from '../domain/words.js';
 import type { EventBus } from './events.js';
 import { ServiceError, badRequest, conflict, notFound } from './errors.js';
 import { createLogger } from '../log.js';
@@ -47,6 +48,8 @@ export interface FlightStarter {
   attach(job: FlightJob & { state: FleetState }): FlightControl;
   /** Open the link to a vehicle ahead of any flight (it boots, streams, gets ready to arm). */
   prepare?(connectionUrl: string): Promise<void>;
+  /** A link for the admin's link test: the one kept to this URL when there is one, else a fresh one. */
+  openLink?: LinkSource;
   /** Latest in-memory state of a flight this process runs. */
   liveState(flightId: string): FleetState | undefined;
   close(): Promise<void>;
@@ -172,6 +175,22 @@ export class FlightManager {
     }
     this.bus.publish({ type: 'flight', flightId, requestId: flight.requestId });
     return this.repos.flights.byId(flightId)!;
+  }
+
+  /**
+   * Test a drone's link (the admin's link test): refused with 409 while the drone has an unfinished
+   * flight, whose link must not be disturbed. Uses the starter's kept link when it has one.
+   */
+  async testDroneLink(drone: { id: string; connectionUrl: string; sysid: number }, deliveryMethod: DeliveryMethod, timeoutMs: number): Promise<LinkTestResult> {
+    const flying = this.repos.flights.list({ unfinished: true }).find((f) => f.droneId === drone.id);
+    if (flying) throw conflict(`drone ${drone.id} is on flight ${flying.id} (${flying.state}): no link test until it has finished`);
+    return testLink({
+      connectionUrl: drone.connectionUrl,
+      sysid: drone.sysid,
+      deliveryMethod,
+      timeoutMs,
+      ...(this.starter?.openLink ? { source: this.starter.openLink } : {}),
+    });
   }
 
   /** Open the links of every enabled drone now, so that an approval does not wait for a link (errors are logged). */

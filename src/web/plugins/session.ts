@@ -30,6 +30,17 @@ export const sessionPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (a
         repos.audit.append({ actorId: user?.id ?? null, action: 'login.failed', subjectType: 'user', subjectId: req.body.username, details: { ip: req.ip } });
         throw new ServiceError('unauthenticated', 'wrong user name or password');
       }
+      if (user.disabled) {
+        repos.audit.append({
+          actorId: user.id,
+          action: 'login.refused',
+          subjectType: 'user',
+          subjectId: user.id,
+          reason: 'account disabled',
+          details: { ip: req.ip },
+        });
+        throw new ServiceError('unauthenticated', 'this account is disabled; ask an admin');
+      }
       const session = startSession(repos, reply, user, settings);
       repos.audit.append({ actorId: user.id, action: 'login', subjectType: 'user', subjectId: user.id, details: { ip: req.ip } });
       return { user: userView(user), csrfToken: session.csrfToken };
