@@ -332,6 +332,19 @@ export type DroneListResponse = Static<typeof DroneListResponseSchema>;
 // GET → DroneListResponse; POST → 201 DroneView (409 when the id exists); PATCH → 200 DroneView
 //   (409 naming the flight when a drone with an unfinished flight would be disabled or get another link).
 
+/** GET /api/drones/profiles (pilot, admin): the drone profiles the service loaded, for the admin's drone form. */
+export const DroneProfileViewSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  maxPayloadKg: Type.Number(),
+  cruiseSpeedMs: Type.Number(),
+  batteryWh: Type.Number(),
+  deliveryMethod: StringEnum(['payload-place', 'winch', 'land-release']),
+});
+export type DroneProfileView = Static<typeof DroneProfileViewSchema>;
+export const DroneProfileListResponseSchema = Type.Object({ profiles: Type.Array(DroneProfileViewSchema) });
+export type DroneProfileListResponse = Static<typeof DroneProfileListResponseSchema>;
+
 /**
  * POST /api/drones/:id/link-test (admin): connect to the drone's connection URL (or use the link the
  * service already keeps to it), wait up to `timeoutS` (default 10) for its heartbeat, and read the

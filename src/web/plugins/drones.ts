@@ -8,6 +8,7 @@ import {
   DroneIdParamsSchema,
   DroneListResponseSchema,
   DronePatchBodySchema,
+  DroneProfileListResponseSchema,
   DroneViewSchema,
   ERROR_RESPONSES,
   LinkTestBodySchema,
@@ -83,6 +84,22 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
         '',
         { schema: { tags: ['drones'], summary: 'Drones and their status', response: { 200: DroneListResponseSchema, ...ERROR_RESPONSES } } },
         async () => ({ drones: repos.drones.list().map((d) => droneView(deps, d)) }),
+      );
+      crew.get(
+        '/profiles',
+        {
+          schema: { tags: ['drones'], summary: 'The drone profiles the service loaded', response: { 200: DroneProfileListResponseSchema, ...ERROR_RESPONSES } },
+        },
+        async () => ({
+          profiles: [...dispatcher.profiles.values()].map((p) => ({
+            id: p.id,
+            name: p.name,
+            maxPayloadKg: p.maxPayloadKg,
+            cruiseSpeedMs: p.cruiseSpeedMs,
+            batteryWh: p.batteryWh,
+            deliveryMethod: p.deliveryMethod,
+          })),
+        }),
       );
     }),
   );
