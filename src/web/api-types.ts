@@ -221,7 +221,7 @@ export const LoginBodySchema = Type.Object(
   CLOSED,
 );
 export type LoginBody = Static<typeof LoginBodySchema>;
-/** 200 from POST /api/session and GET /api/me. Wrong name/password → 401 unauthenticated. */
+/** 200 from POST /api/session and GET /api/me. Wrong name/password → 401 unauthenticated; the right password of a disabled account → 403 forbidden. */
 export const SessionResponseSchema = Type.Object({ user: UserViewSchema, csrfToken: Type.String() });
 export type SessionResponse = Static<typeof SessionResponseSchema>;
 // DELETE /api/session (x-csrf-token) → 204, clears the cookie.

@@ -288,6 +288,23 @@ describe('drone link test', () => {
     expect(wrong.problems[0]).toMatchObject({ code: 'no-heartbeat', params: { sysid: 8 } });
   }, 40_000);
 
+  it('borrows the link the service keeps to the drone (no second connection) and leaves it open', async () => {
+    emu = await startEmulator({ vehicles: [{ sysid: 5, home: { lat: 34.75, lon: 113.6, altM: 100 } }], readyAfterS: 3 });
+    const url = `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`;
+    const fleet = await makeTestApp({ starter: 'fleet' });
+    try {
+      const boss = await fleet.login('admin.chen');
+      await fleet.as(boss, { method: 'PATCH', url: '/api/drones/md-1', payload: { connectionUrl: url, sysid: 5 } });
+      await fleet.parts.flights.prepareDrones(); // as `medidrop serve` does at start
+      for (let i = 0; i < 2; i++) {
+        const r = (await fleet.as(boss, { method: 'POST', url: '/api/drones/md-1/link-test' })).json();
+        expect(r, JSON.stringify(r)).toMatchObject({ heartbeat: true, sysid: 5, sharedLink: true, setupOk: true, autopilot: 'ARDUPILOTMEGA' });
+      }
+    } finally {
+      await fleet.close();
+    }
+  }, 40_000);
+
   it('against a dead port: a clear failure within the default bound (10 s), no crash', async () => {
     const port = await deadPort();
     await t.as(admin, { method: 'POST', url: '/api/drones', payload: drone({ id: 'dead-1', connectionUrl: `tcp://127.0.0.1:${port}` }) });
@@ -347,12 +364,13 @@ describe('users: edit, reset password, disable', () => {
     expect(res.json().disabled).toBe(true);
     expect((await t.as(pilot, { method: 'GET', url: '/api/me' })).statusCode).toBe(401);
     const login = await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'pilot.zhao', password: PASSWORD } });
-    expect(login.statusCode).toBe(401);
-    expect(login.json().error.message).toContain('disabled');
+    expect(login.statusCode).toBe(403);
+    expect(login.json().error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('disabled') });
     const actions = t.parts.repos.audit.list({ limit: 3 }).map((a) => a.action);
     expect(actions.slice(0, 2)).toEqual(['login.refused', 'user.disable']);
     // a wrong password still says only that: it does not reveal the account is disabled
     const wrong = await t.app.inject({ method: 'POST', url: '/api/session', payload: { username: 'pilot.zhao', password: 'nope-nope' } });
+    expect(wrong.statusCode).toBe(401);
     expect(wrong.json().error.message).not.toContain('disabled');
 
     expect((await t.as(admin, { method: 'PATCH', url: `/api/users/${pilot.userId}`, payload: { disabled: false } })).json().disabled).toBe(false);

@@ -39,7 +39,8 @@ export const sessionPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (a
           reason: 'account disabled',
           details: { ip: req.ip },
         });
-        throw new ServiceError('unauthenticated', 'this account is disabled; ask an admin');
+        // the right password for a disabled account: 403, so the page can say why (a wrong one stays a 401)
+        throw new ServiceError('forbidden', 'this account is disabled; ask an admin');
       }
       const session = startSession(repos, reply, user, settings);
       repos.audit.append({ actorId: user.id, action: 'login', subjectType: 'user', subjectId: user.id, details: { ip: req.ip } });

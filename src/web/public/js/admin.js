@@ -466,7 +466,11 @@ function renderLinkTest() {
     $('#drone-test-result'),
     h(
       'div',
-      { class: `notice ${r.setupOk ? 'ok' : 'error'}`, id: 'link-test-outcome', dataset: { heartbeat: String(r.heartbeat), setupOk: String(r.setupOk) } },
+      {
+        class: `notice ${r.setupOk ? 'ok' : 'error'}`,
+        id: 'link-test-outcome',
+        dataset: { heartbeat: String(r.heartbeat), setupOk: String(r.setupOk), sharedLink: String(r.sharedLink) },
+      },
       h('div', { text: head }),
       r.problems.length
         ? h(
