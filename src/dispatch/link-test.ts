@@ -74,7 +74,8 @@ const typeName = (n: number) => (minimal.MavType as Record<number, string | unde
 
 /**
  * AUTOPILOT_VERSION.flight_sw_version: major, minor, patch in the top three bytes and the
- * FIRMWARE_VERSION_TYPE in the lowest (0 dev, 64 alpha, 128 beta, 192 rc, 255 official).
+ * FIRMWARE_VERSION_TYPE in the lowest (0 dev, 64 alpha, 128 beta, 192 rc, 255 official), as
+ * GCS_MAVLINK::send_autopilot_version packs it (libraries/GCS_MAVLink/GCS_Common.cpp).
  */
 export function firmwareVersion(v: number): string {
   const type = v & 0xff;
@@ -85,7 +86,11 @@ export function firmwareVersion(v: number): string {
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
-/** Ask for AUTOPILOT_VERSION (MAV_CMD_REQUEST_MESSAGE); null when the vehicle does not send it in time. */
+/**
+ * Ask for AUTOPILOT_VERSION with MAV_CMD_REQUEST_MESSAGE (ArduPilot answers it:
+ * GCS_MAVLINK::handle_command_request_message, GCS_Common.cpp); null when the vehicle refuses or does
+ * not send it in time.
+ */
 async function readFirmware(vehicle: VehicleLink, waitMs: number): Promise<string | null> {
   if (!(vehicle instanceof MavlinkVehicle)) return null;
   return new Promise((resolve) => {
@@ -95,12 +100,20 @@ async function readFirmware(vehicle: VehicleLink, waitMs: number): Promise<strin
       const v = m.fields.flight_sw_version;
       finish(typeof v === 'number' && v > 0 ? firmwareVersion(v) : null);
     });
+    let settled = false;
     function finish(fw: string | null) {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       off();
       resolve(fw);
     }
-    vehicle.command(MAV_CMD_REQUEST_MESSAGE, [AUTOPILOT_VERSION]).catch(() => undefined);
+    vehicle
+      .command(MAV_CMD_REQUEST_MESSAGE, [AUTOPILOT_VERSION])
+      .then((r) => {
+        if (!r.ok) finish(null);
+      })
+      .catch(() => finish(null));
   });
 }
 

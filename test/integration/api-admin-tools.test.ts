@@ -7,6 +7,7 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
+import { firmwareVersion } from '../../src/dispatch/link-test.js';
 import { csvCell } from '../../src/web/audit-csv.js';
 import { CHECKLIST, makeTestApp, newKey, PASSWORD, requestBody, type Session, type TestApp } from './api-support.js';
 
@@ -304,6 +305,12 @@ describe('drone link test', () => {
       await fleet.close();
     }
   }, 40_000);
+
+  it('reads AUTOPILOT_VERSION.flight_sw_version as ArduPilot packs it (major.minor.patch, type)', () => {
+    expect(firmwareVersion((4 << 24) | (6 << 16) | (3 << 8) | 255)).toBe('4.6.3');
+    expect(firmwareVersion((4 << 24) | (7 << 16) | (0 << 8) | 0)).toBe('4.7.0-dev');
+    expect(firmwareVersion((4 << 24) | (6 << 16) | (0 << 8) | 192)).toBe('4.6.0-rc');
+  });
 
   it('against a dead port: a clear failure within the default bound (10 s), no crash', async () => {
     const port = await deadPort();
