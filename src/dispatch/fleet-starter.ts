@@ -17,6 +17,7 @@ import { SqliteFlightStore } from '../store/flight-store.js';
 import type { FlightStatus } from '../domain/words.js';
 import type { EventBus } from './events.js';
 import type { FlightControl, FlightJob, FlightStarter } from './flights.js';
+import { freshLink, type LinkSource } from './link-test.js';
 import { createLogger } from '../log.js';
 
 const log = createLogger('fleet-starter');
@@ -121,6 +122,19 @@ export class FleetStarter implements FlightStarter {
     if (!e) return undefined;
     return e.watch?.report() ?? { watchedSince: e.since, lastHeardAt: null, armed: false, modeName: null, battery: null, position: null };
   }
+
+  /**
+   * The admin's link test borrows the link this starter keeps to the URL (a second connection to a
+   * udpin port or serial device would fail or steal its traffic); without one it opens its own.
+   */
+  readonly openLink: LinkSource = async (url, opts) => {
+    const kept = this.connections.get(url);
+    if (kept) {
+      const connection = await kept.catch(() => null);
+      if (connection) return { connection, shared: true, release: async () => undefined };
+    }
+    return freshLink(url, opts);
+  };
 
   start(job: FlightJob): FlightControl {
     return this.control(job.flightId, async () => {

@@ -8,13 +8,14 @@
  * until a pilot confirms it recovered). A vehicle found landed and disarmed after a restart ends
  * its flight, and an undelivered request goes back to the queue (see README "Restarts and lost flights").
  */
+import { testLink, type LinkSource, type LinkTestResult } from './link-test.js';
 import type { FlightState as FleetState } from '../fleet/flight-state.js';
 import type { VehicleReport } from '../fleet/fleet-status.js';
 import type { VehiclePlan } from '../missions/types.js';
 import type { DeliveryPlan } from '../planner/types.js';
 import type { Repositories } from '../store/repositories.js';
 import type { DroneRecord, MissionRecord, ServiceFlight, UserRecord } from '../store/records.js';
-import { FOUND_ON_GROUND_REASON, PREFLIGHT_CHECKLIST, TERMINAL_STATUSES } from '../domain/words.js';
+import { type DeliveryMethod, FOUND_ON_GROUND_REASON, PREFLIGHT_CHECKLIST, TERMINAL_STATUSES } from '../domain/words.js';
 import { DroneAvailability } from './drone-availability.js';
 import type { EventBus } from './events.js';
 import type { FleetView } from './fleet-view.js';
@@ -64,6 +65,8 @@ export interface FlightStarter {
   watch?(connectionUrl: string, sysid: number, onChange: (r: VehicleReport) => void): void;
   /** What the watcher last heard from the vehicle; undefined when it is not watched. */
   vehicleReport?(connectionUrl: string, sysid: number): VehicleReport | undefined;
+  /** A link for the admin's link test: the one kept to this URL when there is one, else a fresh one. */
+  openLink?: LinkSource;
   /** Latest in-memory state of a flight this process runs. */
   liveState(flightId: string): FleetState | undefined;
   close(): Promise<void>;
@@ -369,6 +372,22 @@ export class FlightManager {
     }
     this.bus.publish({ type: 'flight', flightId, requestId: flight.requestId });
     return this.repos.flights.byId(flightId)!;
+  }
+
+  /**
+   * Test a drone's link (the admin's link test): refused with 409 while the drone has an unfinished
+   * flight, whose link must not be disturbed. Uses the starter's kept link when it has one.
+   */
+  async testDroneLink(drone: { id: string; connectionUrl: string; sysid: number }, deliveryMethod: DeliveryMethod, timeoutMs: number): Promise<LinkTestResult> {
+    const flying = this.repos.flights.list({ unfinished: true }).find((f) => f.droneId === drone.id);
+    if (flying) throw conflict(`drone ${drone.id} is on flight ${flying.id} (${flying.state}): no link test until it has finished`);
+    return testLink({
+      connectionUrl: drone.connectionUrl,
+      sysid: drone.sysid,
+      deliveryMethod,
+      timeoutMs,
+      ...(this.starter?.openLink ? { source: this.starter.openLink } : {}),
+    });
   }
 
   /** Open the links of every enabled drone now, so that an approval does not wait for a link (errors are logged). */

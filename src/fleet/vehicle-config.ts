@@ -40,12 +40,12 @@ export interface VehicleConfigProblem {
   message: string;
 }
 
-function has(plan: VehiclePlan, command: number): boolean {
+function has(plan: Pick<VehiclePlan, 'mission'>, command: number): boolean {
   return plan.mission.some((it) => it.seq > 0 && it.command === command);
 }
 
 /** The line length the winch sequence pays out (DO_WINCH param3), i.e. the drop height without a winch. */
-function winchDropM(plan: VehiclePlan): number | null {
+function winchDropM(plan: Pick<VehiclePlan, 'mission'>): number | null {
   let m = 0;
   for (const it of plan.mission) if (it.command === CMD.DO_WINCH && Number.isFinite(it.param3) && it.param3 > m) m = it.param3;
   return m > 0 ? m : null;
@@ -66,7 +66,7 @@ function gripperConsequence(method: DeliveryMethod): string {
  * The parameter checks a plan's delivery needs. Taken from the delivery method and from the mission
  * items themselves (a .plan file may carry DO_WINCH / DO_GRIPPER / NAV_PAYLOAD_PLACE too).
  */
-export function requiredVehicleParams(plan: VehiclePlan): VehicleParamCheck[] {
+export function requiredVehicleParams(plan: Pick<VehiclePlan, 'mission'> & { delivery: Pick<VehiclePlan['delivery'], 'method'> }): VehicleParamCheck[] {
   const method = plan.delivery.method;
   const checks: VehicleParamCheck[] = [];
   if (method === 'winch' || has(plan, CMD.DO_WINCH)) {
@@ -92,6 +92,14 @@ export function requiredVehicleParams(plan: VehiclePlan): VehicleParamCheck[] {
   const needsGripper = method === 'payload-place' || method === 'land-release' || has(plan, CMD.DO_GRIPPER) || has(plan, CMD.NAV_PAYLOAD_PLACE);
   if (needsGripper) checks.push({ param: 'GRIP_ENABLE', expect: { equals: 1 }, device: 'gripper', consequence: gripperConsequence(method) });
   return checks;
+}
+
+/**
+ * The checks a delivery method needs before there is any plan: what a drone with that profile must
+ * have to deliver at all (the admin's link test). A plan may add more (its own DO_WINCH / DO_GRIPPER).
+ */
+export function requiredParamsForMethod(method: DeliveryMethod): VehicleParamCheck[] {
+  return requiredVehicleParams({ delivery: { method }, mission: [] });
 }
 
 function passes(check: VehicleParamCheck, value: number): boolean {

@@ -263,6 +263,15 @@ ALTER TABLE flights ADD COLUMN recovered_at TEXT;
 ALTER TABLE flights ADD COLUMN recovered_note TEXT;
 `,
   },
+  {
+    version: 6,
+    name: 'users can be disabled; audit log searchable by actor and time',
+    sql: `
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX audit_log_actor ON audit_log(actor_id, id);
+CREATE INDEX audit_log_subject ON audit_log(subject_type, subject_id);
+`,
+  },
 ];
 
 export class MigrationError extends Error {

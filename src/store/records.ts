@@ -15,6 +15,8 @@ export interface UserRecord {
   name: string;
   role: Role;
   passwordHash: string;
+  /** A disabled user cannot log in; their sessions were ended when they were disabled. */
+  disabled: boolean;
   createdAt: string;
 }
 
@@ -210,6 +212,20 @@ export interface AuditInput {
   subjectId?: string | number | null;
   reason?: string | null;
   details?: Record<string, unknown>;
+}
+
+/** Which audit entries to list (all given filters apply together), newest first. */
+export interface AuditFilter {
+  limit: number;
+  /** Page back: entries with an id below this. */
+  before?: number;
+  /** Entries made by this user. */
+  actorId?: number;
+  /** Entries about this drop request, one of its missions or one of its flights. */
+  requestId?: number;
+  /** ISO times in UTC ("…Z"): at >= from, at < toExclusive. */
+  from?: string;
+  toExclusive?: string;
 }
 
 export interface AuditRecord {

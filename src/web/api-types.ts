@@ -59,6 +59,7 @@ import type { TileProvider } from './tiles/providers.js';
 import { type Assert, CLOSED, FilledText, Nullable, PHONE_PATTERN, type Same, StringEnum, Text } from './schema-kit.js';
 import type { FeasibilityView as DispatchFeasibilityView } from '../dispatch/feasibility.js';
 import type { PreviewFields } from '../dispatch/requests.js';
+import type { LinkTestResult } from '../dispatch/link-test.js';
 
 /** The domain words the contract uses (src/domain/words.ts). */
 export type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency };
@@ -278,7 +279,7 @@ export const LoginBodySchema = Type.Object(
   CLOSED,
 );
 export type LoginBody = Static<typeof LoginBodySchema>;
-/** 200 from POST /api/session and GET /api/me. Wrong name/password → 401 unauthenticated. */
+/** 200 from POST /api/session and GET /api/me. Wrong name/password → 401 unauthenticated; the right password of a disabled account → 403 forbidden. */
 export const SessionResponseSchema = Type.Object({ user: UserViewSchema, csrfToken: Type.String() });
 export type SessionResponse = Static<typeof SessionResponseSchema>;
 // DELETE /api/session (x-csrf-token) → 204, clears the cookie.
@@ -431,7 +432,54 @@ export const DroneListResponseSchema = Type.Object({
   }),
 });
 export type DroneListResponse = Static<typeof DroneListResponseSchema>;
-// GET → DroneListResponse; POST → 201 DroneView (409 when the id exists); PATCH → 200 DroneView.
+// GET → DroneListResponse; POST → 201 DroneView (409 when the id exists); PATCH → 200 DroneView
+//   (409 naming the flight when a drone with an unfinished flight would be disabled or get another link).
+
+/** GET /api/drones/profiles (pilot, admin): the drone profiles the service loaded, for the admin's drone form. */
+export const DroneProfileViewSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  maxPayloadKg: Type.Number(),
+  cruiseSpeedMs: Type.Number(),
+  batteryWh: Type.Number(),
+  deliveryMethod: StringEnum(['payload-place', 'winch', 'land-release']),
+});
+export type DroneProfileView = Static<typeof DroneProfileViewSchema>;
+export const DroneProfileListResponseSchema = Type.Object({ profiles: Type.Array(DroneProfileViewSchema) });
+export type DroneProfileListResponse = Static<typeof DroneProfileListResponseSchema>;
+
+/**
+ * POST /api/drones/:id/link-test (admin): connect to the drone's connection URL (or use the link the
+ * service already keeps to it), wait up to `timeoutS` (default 10) for its heartbeat, and read the
+ * parameters its profile's delivery needs (the same check the flight runs before arming). 409 while
+ * the drone has an unfinished flight. Audited as 'drone.link-test'.
+ */
+export const LinkTestBodySchema = Type.Object({ timeoutS: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 })) }, CLOSED);
+export type LinkTestBody = Static<typeof LinkTestBodySchema>;
+export const LinkProblemSchema = Type.Object({
+  code: StringEnum(['no-heartbeat', 'link-error', 'param-missing', 'param-wrong', 'not-ardupilot'], {
+    description: 'Stable code; the pages translate it with `params`.',
+  }),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
+  message: Type.String({ description: 'English.' }),
+});
+export type LinkProblem = Static<typeof LinkProblemSchema>;
+export const LinkTestResponseSchema = Type.Object({
+  droneId: Type.String(),
+  connectionUrl: Type.String(),
+  heartbeat: Type.Boolean({ description: 'A heartbeat from the drone’s sysid arrived in time.' }),
+  sysid: Nullable(Type.Integer(), { description: 'The sysid heard (the drone’s, when heartbeat).' }),
+  otherSysids: Type.Array(Type.Integer(), { description: 'Other vehicles heard on the link (a wrong sysid shows here).' }),
+  autopilot: Nullable(Type.String(), { description: "MAV_AUTOPILOT name, e.g. 'ARDUPILOTMEGA'." }),
+  vehicleType: Nullable(Type.String(), { description: "MAV_TYPE name, e.g. 'QUADROTOR'." }),
+  firmware: Nullable(Type.String(), { description: 'Firmware version when the vehicle said it (AUTOPILOT_VERSION), else null.' }),
+  setupOk: Type.Boolean({ description: 'Heard, and every parameter the delivery needs is right.' }),
+  params: Type.Record(Type.String(), Nullable(Type.Number()), { description: 'Parameters read (null: not reported).' }),
+  problems: Type.Array(LinkProblemSchema),
+  elapsedMs: Type.Integer(),
+  sharedLink: Type.Boolean({ description: 'The service’s own link to the drone was used (no second connection).' }),
+});
+export type LinkTestResponse = Static<typeof LinkTestResponseSchema>;
 
 // ─── users: GET /api/users, POST /api/users (admin) ─────────────────────────────────────────────
 
@@ -445,9 +493,28 @@ export const UserCreateBodySchema = Type.Object(
   CLOSED,
 );
 export type UserCreateBody = Static<typeof UserCreateBodySchema>;
-export const UserListResponseSchema = Type.Object({ users: Type.Array(UserViewSchema) });
+/** A user as the admin page lists them: the view plus whether the account is disabled. */
+export const UserAdminViewSchema = Type.Object({
+  ...UserViewSchema.properties,
+  disabled: Type.Boolean({ description: 'A disabled user cannot log in (their sessions were ended).' }),
+});
+export type UserAdminView = Static<typeof UserAdminViewSchema>;
+export const UserListResponseSchema = Type.Object({ users: Type.Array(UserAdminViewSchema) });
 export type UserListResponse = Static<typeof UserListResponseSchema>;
 // GET → UserListResponse; POST → 201 UserView (409 when the username exists).
+
+/**
+ * PATCH /api/users/:id (admin): display name, role, disabled. Disabling ends the user's sessions.
+ * An admin cannot demote or disable themself, nor the last enabled admin → 409 saying why.
+ */
+export const UserPatchBodySchema = Type.Partial(Type.Object({ name: Text(1, 100), role: RoleSchema, disabled: Type.Boolean() }), {
+  ...CLOSED,
+  minProperties: 1,
+});
+export type UserPatchBody = Static<typeof UserPatchBodySchema>;
+/** POST /api/users/:id/password (admin): a new password; every session of that user ends. → 200 UserAdminView. */
+export const UserPasswordBodySchema = Type.Object({ password: Type.String({ minLength: 8, maxLength: 256, description: 'At least 8 characters.' }) }, CLOSED);
+export type UserPasswordBody = Static<typeof UserPasswordBodySchema>;
 
 // ─── drop requests ──────────────────────────────────────────────────────────────────────────────
 
@@ -863,12 +930,29 @@ export type HandoverBody = Static<typeof HandoverBodySchema>;
 export const HandoverResponseSchema = Type.Object({ requestId: Type.Integer(), confirmedAt: Type.String(), medicine: Type.String() });
 export type HandoverResponse = Static<typeof HandoverResponseSchema>;
 
-// ─── audit: GET /api/audit?limit=100&before=<id> (admin) ────────────────────────────────────────
+// ─── audit: GET /api/audit?limit=100&before=<id>&user=&request=&from=&to=&format=json|csv (admin) ─
 
+/**
+ * Filters apply together. `user`: a user id or a log-in name (any case); `request`: a request number
+ * (entries about the request, its missions and its flights); `from` / `to`: ISO 8601 times with a
+ * zone ("2026-12-03T08:00:00Z", "…+08:00") or dates ("2026-12-03": `to` then covers that whole UTC
+ * day). A value that is not one of these → 400 naming the field. `format=csv` answers text/csv
+ * (UTF-8 with a byte-order mark, for spreadsheet programs) as an attachment, up to 100 000 rows,
+ * columns id, time, user, role, action, subject, reason, details (JSON).
+ */
 export const AuditQuerySchema = Type.Object(
-  { limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })), before: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,12}$' })) },
+  {
+    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })),
+    before: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,12}$' })),
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    request: Type.Optional(Type.String({ maxLength: 12 })),
+    from: Type.Optional(Type.String({ maxLength: 40 })),
+    to: Type.Optional(Type.String({ maxLength: 40 })),
+    format: Type.Optional(StringEnum(['json', 'csv'])),
+  },
   CLOSED,
 );
+export type AuditQuery = Static<typeof AuditQuerySchema>;
 export const AuditEntryViewSchema = Type.Object({
   id: Type.Integer(),
   at: Type.String(),
@@ -892,6 +976,7 @@ export type AuditListResponse = Static<typeof AuditListResponseSchema>;
 // compile when a type and its schema drift apart.
 export type _LowerLayerTypesMatchTheirSchemas = [
   Assert<Same<TileProviderView, TileProvider>>,
+  Assert<Same<Omit<LinkTestResponse, 'droneId' | 'connectionUrl'>, LinkTestResult>>,
   Assert<Same<Static<typeof RoleSchema>, Role>>,
   Assert<Same<Static<typeof LangSchema>, Lang>>,
   Assert<Same<Static<typeof UrgencySchema>, Urgency>>,

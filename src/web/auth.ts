@@ -45,7 +45,8 @@ export function installSessions(app: FastifyInstance, repos: Repositories): void
     const session = repos.users.sessionByTokenHash(sha256(token));
     if (!session || session.expiresAt < repos.now()) return;
     const user = repos.users.byId(session.userId);
-    if (!user) return;
+    // disabling a user deletes their sessions too; this also covers a session made in between
+    if (!user || user.disabled) return;
     req.session = session;
     req.user = user;
   });

@@ -4,7 +4,7 @@
  * src/store/migrations.ts).
  */
 import { json, num, numOrNull, str, strOrNull, type Row, type StoreConnection } from '../connection.js';
-import type { AuditInput, AuditRecord } from '../records.js';
+import type { AuditFilter, AuditInput, AuditRecord } from '../records.js';
 
 export class AuditRepository {
   constructor(private readonly c: StoreConnection) {}
@@ -27,11 +27,34 @@ export class AuditRepository {
       details,
     };
   }
-  /** Newest first; `before` pages back from an entry id. */
-  list(opts: { limit: number; before?: number }): AuditRecord[] {
+  /**
+   * Newest first; `before` pages back from an entry id. A request's entries are those whose subject
+   * is the request, one of its missions (missions.request_id) or one of its flights (flights.request_id).
+   */
+  list(opts: AuditFilter): AuditRecord[] {
     const rows = this.c
-      .q('SELECT * FROM audit_log WHERE (@before IS NULL OR id < @before) ORDER BY id DESC LIMIT @limit')
-      .all({ before: opts.before ?? null, limit: opts.limit }) as Row[];
+      .q(
+        `SELECT * FROM audit_log
+         WHERE (@before IS NULL OR id < @before)
+           AND (@actor IS NULL OR actor_id = @actor)
+           AND (@from IS NULL OR at >= @from)
+           AND (@to IS NULL OR at < @to)
+           AND (@request IS NULL
+                OR (subject_type = 'request' AND subject_id = @requestText)
+                OR (subject_type = 'mission' AND subject_id IN (SELECT CAST(id AS TEXT) FROM missions WHERE request_id = @request))
+                OR (subject_type = 'flight' AND subject_id IN (SELECT CAST(id AS TEXT) FROM flights WHERE request_id = @request)))
+         ORDER BY id DESC LIMIT @limit`,
+      )
+      .all({
+        before: opts.before ?? null,
+        actor: opts.actorId ?? null,
+        from: opts.from ?? null,
+        to: opts.toExclusive ?? null,
+        request: opts.requestId ?? null,
+        // subject ids are stored as text; a bound JS number would be cast as '12.0'
+        requestText: opts.requestId === undefined ? null : String(opts.requestId),
+        limit: opts.limit,
+      }) as Row[];
     return rows.map((r) => ({
       id: num(r.id),
       at: str(r.at),

@@ -10,6 +10,7 @@ function userRow(r: Row): UserRecord {
     name: str(r.name),
     role: str(r.role) as Role,
     passwordHash: str(r.password_hash),
+    disabled: num(r.disabled ?? 0) === 1,
     createdAt: str(r.created_at),
   };
 }
@@ -22,7 +23,25 @@ export class UsersRepository {
     const info = this.c
       .q('INSERT INTO users (username, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(u.username, u.name, u.role, u.passwordHash, at);
-    return { id: Number(info.lastInsertRowid), ...u, createdAt: at };
+    return { id: Number(info.lastInsertRowid), ...u, disabled: false, createdAt: at };
+  }
+  /** Change what an admin may change; returns the updated user (null when there is none). */
+  update(id: number, patch: Partial<Pick<UserRecord, 'name' | 'role' | 'passwordHash' | 'disabled'>>): UserRecord | null {
+    const cur = this.byId(id);
+    if (!cur) return null;
+    const u = { ...cur, ...patch };
+    this.c.q('UPDATE users SET name = ?, role = ?, password_hash = ?, disabled = ? WHERE id = ?').run(u.name, u.role, u.passwordHash, u.disabled ? 1 : 0, id);
+    return u;
+  }
+  /** Enabled users with this role (e.g. how many admins are left). */
+  countActive(role: Role): number {
+    const r = this.c.q('SELECT COUNT(*) AS n FROM users WHERE role = ? AND disabled = 0').get(role) as Row;
+    return num(r.n);
+  }
+  /** A user by log-in name, ignoring case (the audit filter takes what an admin types). */
+  byNameIgnoringCase(username: string): UserRecord | null {
+    const r = this.c.q('SELECT * FROM users WHERE lower(username) = lower(?) ORDER BY id LIMIT 1').get(username) as Row | undefined;
+    return r ? userRow(r) : null;
   }
   byId(id: number): UserRecord | null {
     const r = this.c.q('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
@@ -51,6 +70,10 @@ export class UsersRepository {
   }
   deleteSession(tokenHash: string): void {
     this.c.q('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
+  }
+  /** End every session of a user (password reset, disabled); returns how many were ended. */
+  deleteSessionsOf(userId: number): number {
+    return this.c.q('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
   }
   deleteExpiredSessions(): number {
     return this.c.q('DELETE FROM sessions WHERE expires_at < ?').run(this.c.now()).changes;

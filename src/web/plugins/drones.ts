@@ -14,9 +14,13 @@ import {
   DronePatchBodySchema,
   DroneRecoveredBodySchema,
   DroneRecoveredResponseSchema,
+  DroneProfileListResponseSchema,
   DroneViewSchema,
   ERROR_RESPONSES,
+  LinkTestBodySchema,
+  LinkTestResponseSchema,
   type DroneCreateBody,
+  type DronePatchBody,
   type DroneView,
 } from '../api-types.js';
 import { guarded, requireUser } from '../auth.js';
@@ -47,6 +51,27 @@ function checkDrone({ dispatcher }: AppDeps, b: Partial<DroneCreateBody>): void 
     throw badRequest('depot', `depot '${b.depot}' is not a depot on the zone map (known: ${map.depots.map((d) => d.name).join(', ')})`);
   }
 }
+
+/**
+ * A drone on an unfinished flight keeps its link and stays enabled: the running flight holds the
+ * link it was started on, and the planner must not see the drone vanish mid-flight.
+ */
+function checkNotFlying({ repos }: AppDeps, d: DroneRecord, b: DronePatchBody): void {
+  const changes: string[] = [];
+  if (b.enabled === false && d.enabled) changes.push('disabled');
+  if (b.connectionUrl !== undefined && b.connectionUrl !== d.connectionUrl) changes.push('given another connection URL');
+  if (b.sysid !== undefined && b.sysid !== d.sysid) changes.push('given another sysid');
+  if (changes.length === 0) return;
+  const flight = repos.flights.list({ unfinished: true }).find((f) => f.droneId === d.id);
+  if (flight)
+    throw conflict(
+      `drone ${d.id} is on flight ${flight.id} (${flight.state}): it cannot be ${changes.join(' or ')} until the flight has finished`,
+      changes[0] === 'disabled' ? 'enabled' : b.connectionUrl !== undefined ? 'connectionUrl' : 'sysid',
+    );
+}
+
+/** The link test's bound on connecting plus the first heartbeat, by default. */
+const LINK_TEST_TIMEOUT_S = 10;
 
 export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (app, { deps }) => {
   const { repos, dispatcher } = deps;
@@ -79,6 +104,22 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
           const flights = await deps.flights.recovered(requireUser(req), req.params.id, note);
           return { drone: view(deps, repos.drones.byId(req.params.id)!), flights };
         },
+      );
+      crew.get(
+        '/profiles',
+        {
+          schema: { tags: ['drones'], summary: 'The drone profiles the service loaded', response: { 200: DroneProfileListResponseSchema, ...ERROR_RESPONSES } },
+        },
+        async () => ({
+          profiles: [...dispatcher.profiles.values()].map((p) => ({
+            id: p.id,
+            name: p.name,
+            maxPayloadKg: p.maxPayloadKg,
+            cruiseSpeedMs: p.cruiseSpeedMs,
+            batteryWh: p.batteryWh,
+            deliveryMethod: p.deliveryMethod,
+          })),
+        }),
       );
     }),
   );
@@ -132,8 +173,10 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
         },
         async (req) => {
           const user = requireUser(req);
-          if (!repos.drones.byId(req.params.id)) throw notFound(`drone '${req.params.id}'`);
+          const cur = repos.drones.byId(req.params.id);
+          if (!cur) throw notFound(`drone '${req.params.id}'`);
           checkDrone(deps, req.body);
+          checkNotFlying(deps, cur, req.body);
           const d = repos.transaction(() => {
             const rec = repos.drones.update(req.params.id, req.body);
             if (!rec) throw notFound(`drone '${req.params.id}'`);
@@ -143,6 +186,47 @@ export const dronesPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
           deps.fleet.check(d.id);
           await dispatcher.replanOpen(`drone ${d.id} changed`);
           return view(deps, d);
+        },
+      );
+
+      admin.post(
+        '/:id/link-test',
+        {
+          // the body is optional: a POST without one means {}
+          preValidation: async (req) => {
+            if (req.body === undefined || req.body === null) req.body = {};
+          },
+          schema: {
+            tags: ['drones'],
+            summary: "Test a drone's link: heartbeat, autopilot, firmware and the set-up its delivery needs (admin)",
+            params: DroneIdParamsSchema,
+            body: LinkTestBodySchema,
+            response: { 200: LinkTestResponseSchema, ...ERROR_RESPONSES },
+          },
+        },
+        async (req) => {
+          const user = requireUser(req);
+          const d = repos.drones.byId(req.params.id);
+          if (!d) throw notFound(`drone '${req.params.id}'`);
+          const profile = dispatcher.profiles.get(d.profileId);
+          if (!profile) throw conflict(`drone ${d.id} has profile '${d.profileId}', which is not loaded: fix the profile first`, 'profileId');
+          const timeoutS = req.body.timeoutS ?? LINK_TEST_TIMEOUT_S;
+          const r = await deps.flights.testDroneLink(d, profile.deliveryMethod, timeoutS * 1000);
+          repos.audit.append({
+            actorId: user.id,
+            action: 'drone.link-test',
+            subjectType: 'drone',
+            subjectId: d.id,
+            details: {
+              connectionUrl: d.connectionUrl,
+              heartbeat: r.heartbeat,
+              setupOk: r.setupOk,
+              autopilot: r.autopilot,
+              firmware: r.firmware,
+              problems: r.problems.map((p) => p.code),
+            },
+          });
+          return { droneId: d.id, connectionUrl: d.connectionUrl, ...r };
         },
       );
     }),

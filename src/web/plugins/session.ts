@@ -30,6 +30,18 @@ export const sessionPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (a
         repos.audit.append({ actorId: user?.id ?? null, action: 'login.failed', subjectType: 'user', subjectId: req.body.username, details: { ip: req.ip } });
         throw new ServiceError('unauthenticated', 'wrong user name or password');
       }
+      if (user.disabled) {
+        repos.audit.append({
+          actorId: user.id,
+          action: 'login.refused',
+          subjectType: 'user',
+          subjectId: user.id,
+          reason: 'account disabled',
+          details: { ip: req.ip },
+        });
+        // the right password for a disabled account: 403, so the page can say why (a wrong one stays a 401)
+        throw new ServiceError('forbidden', 'this account is disabled; ask an admin');
+      }
       const session = startSession(repos, reply, user, settings);
       repos.audit.append({ actorId: user.id, action: 'login', subjectType: 'user', subjectId: user.id, details: { ip: req.ip } });
       return { user: userView(user), csrfToken: session.csrfToken };

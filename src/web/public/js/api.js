@@ -34,6 +34,17 @@ import { t, has } from './i18n.js';
  * @typedef {import('../../api-types.js').UserView} UserView
  * @typedef {import('../../api-types.js').ZoneMapPutResponse} ZoneMapPutResponse
  * @typedef {import('../../api-types.js').ZoneMapResponse} ZoneMapResponse
+ * @typedef {import('../../api-types.js').AuditListResponse} AuditListResponse
+ * @typedef {import('../../api-types.js').DroneCreateBody} DroneCreateBody
+ * @typedef {import('../../api-types.js').DronePatchBody} DronePatchBody
+ * @typedef {import('../../api-types.js').DroneProfileListResponse} DroneProfileListResponse
+ * @typedef {import('../../api-types.js').LinkTestBody} LinkTestBody
+ * @typedef {import('../../api-types.js').LinkTestResponse} LinkTestResponse
+ * @typedef {import('../../api-types.js').UserAdminView} UserAdminView
+ * @typedef {import('../../api-types.js').UserListResponse} UserListResponse
+ * @typedef {import('../../api-types.js').UserPatchBody} UserPatchBody
+ * @typedef {import('../../api-types.js').UserPasswordBody} UserPasswordBody
+ * @typedef {{ limit?: string, before?: string, user?: string, request?: string, from?: string, to?: string }} AuditQuery
  * @typedef {NonNullable<ApiErrorBody['error']['issues']>[number]} ApiIssue
  * @typedef {import('../../api-types.js').DroneListResponse} DroneListResponse
  * @typedef {import('../../api-types.js').ReassignBody} ReassignBody
@@ -53,9 +64,16 @@ import { t, has } from './i18n.js';
  *   'GET /api/config': { res: ConfigResponse },
  *   'GET /api/zone-map': { res: ZoneMapResponse },
  *   'PUT /api/zone-map': { body: unknown, res: ZoneMapPutResponse },
- *   'GET /api/users': { res: { users: UserView[] } },
+ *   'GET /api/users': { res: UserListResponse },
  *   'POST /api/users': { body: UserCreateBody, res: UserView },
+ *   'PATCH /api/users/:id': { params: IdParam, body: UserPatchBody, res: UserAdminView },
+ *   'POST /api/users/:id/password': { params: IdParam, body: UserPasswordBody, res: UserAdminView },
  *   'GET /api/drones': { res: DroneListResponse },
+ *   'GET /api/drones/profiles': { res: DroneProfileListResponse },
+ *   'POST /api/drones': { body: DroneCreateBody, res: DroneView },
+ *   'PATCH /api/drones/:id': { params: IdParam, body: DronePatchBody, res: DroneView },
+ *   'POST /api/drones/:id/link-test': { params: IdParam, body: LinkTestBody, res: LinkTestResponse },
+ *   'GET /api/audit': { query?: AuditQuery, res: AuditListResponse },
  *   'GET /api/requests': { query?: { status?: RequestStatus }, res: { requests: DropRequestView[] } },
  *   'POST /api/requests': { body: DropRequestBody, headers: { 'idempotency-key': string }, res: DropRequestView },
  *   'POST /api/requests/preview': { body: DropRequestPreviewBody, res: FeasibilityView },

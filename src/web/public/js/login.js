@@ -34,7 +34,13 @@ form.addEventListener('submit', async (ev) => {
     const session = await login(username, password);
     location.assign(nextPage(session.user.role));
   } catch (err) {
-    errorBox.textContent = err instanceof ApiError && err.status === 401 ? t('login.wrong') : describeError(err);
+    // 401: wrong name or password; 403: the right password for an account an admin disabled
+    errorBox.textContent =
+      err instanceof ApiError && err.status === 401
+        ? t('login.wrong')
+        : err instanceof ApiError && err.code === 'forbidden'
+          ? t('login.disabled')
+          : describeError(err);
     submit.disabled = false;
   }
 });
