@@ -46,8 +46,8 @@ export function gridHeight(g: Grid, lon: number, lat: number): number | 'outside
   if (Math.abs(y - Math.round(y)) < 1e-7) y = Math.round(y);
   x = Math.min(Math.max(x, 0), g.cols - 1);
   y = Math.min(Math.max(y, 0), g.rows - 1);
-  const c0 = Math.min(Math.floor(x), g.cols - 2 < 0 ? 0 : g.cols - 2);
-  const r0 = Math.min(Math.floor(y), g.rows - 2 < 0 ? 0 : g.rows - 2);
+  const c0 = Math.min(Math.floor(x), Math.max(g.cols - 2, 0));
+  const r0 = Math.min(Math.floor(y), Math.max(g.rows - 2, 0));
   const c1 = Math.min(c0 + 1, g.cols - 1);
   const r1 = Math.min(r0 + 1, g.rows - 1);
   const fx = x - c0;
