@@ -20,7 +20,8 @@ const MIN_DEPOT_DROP_DISTANCE_M = 10;
 import { mergeCornerRuns } from '../planning/waypoints.js';
 import { areaContaining, isSegmentClear, planRoute, prepareMap, type PreparedMap } from '../planning/route.js';
 import type { Check, PlaceRef, PlanOptions, PlanRequest, Reason } from '../planning/types.js';
-import type { DeliveryPlan } from './types.js';
+import type { DeliveryPlan, PlanContext } from './types.js';
+import { terrainReport } from './terrain.js';
 import {
   CLEARANCE_TOLERANCE,
   DEFAULT_PLAN_OPTIONS,
@@ -122,13 +123,18 @@ function validateRequest(req: PlanRequest, opts: PlanOptions): void {
     bad('bad-altitude', `site altitude must be −500…8000 m, got ${c.siteAltitudeM}`);
   if (!Number.isFinite(opts.clearanceM) || opts.clearanceM < 0 || opts.clearanceM > 1000)
     bad('bad-clearance', `clearance must be 0…1000 m, got ${opts.clearanceM}`);
+  if (!Number.isFinite(opts.verticalClearanceM) || opts.verticalClearanceM < 0 || opts.verticalClearanceM > 1000)
+    bad('bad-clearance', `vertical clearance must be 0…1000 m, got ${opts.verticalClearanceM}`);
   if (!Number.isFinite(opts.maxHeightM) || opts.maxHeightM <= 0) bad('bad-height', `maximum height must be > 0 m, got ${opts.maxHeightM}`);
   if (!Number.isFinite(opts.heightMarginM) || opts.heightMarginM < 0 || opts.heightMarginM >= opts.maxHeightM)
     bad('bad-height', `height margin must be ≥ 0 and below the maximum height, got ${opts.heightMarginM}`);
 }
 
-/** Plan one delivery. See the module comment. */
-export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
+/**
+ * Plan one delivery. See the module comment. `context.dem` gives the ground heights the terrain
+ * section checks the path against; without it the ground is taken as flat at the home elevation.
+ */
+export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanContext = {}): DeliveryPlan {
   const opts: PlanOptions = { ...DEFAULT_PLAN_OPTIONS, ...request.options };
   validateRequest(request, opts);
   const { drone, conditions } = request;
@@ -156,6 +162,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     fence: { items: 0, vertices: 0, excludedAreas: [], leftToRoute: [] },
     rally: { points: [], unsafeLegs: [] },
     vehiclePlan: null,
+    terrain: null,
     ...extra,
   });
 
@@ -341,6 +348,45 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
   };
   const waypoints: [number, number, number][] = mission.items.filter((it) => it.seq > 0 && it.frame === 6).map((it) => [it.x / 1e7, it.y / 1e7, it.z]);
 
+  // Terrain and obstacles: the flown path and its failsafe returns against the ground (information:
+  // the route above is the flat-ground route; a broken limit makes the plan infeasible).
+  const ceilingAglM = opts.maxHeightM - opts.heightMarginM;
+  const terrain = terrainReport({
+    map,
+    dem: context.dem,
+    home: depot.position,
+    flatGroundM: siteAltitudeM,
+    waypoints: waypoints.map(([lat, lon, alt]) => [lon, lat, alt]),
+    rallyPoints: rally.points,
+    rallyAltitudeM: cruiseAltitudeM,
+    minClearanceM: opts.verticalClearanceM,
+    maxAglM: ceilingAglM,
+  });
+  const t = terrain.report;
+  const clearanceBroken = t.violations.find((v) => v.code === 'terrain-clearance');
+  const aglBroken = t.violations.find((v) => v.code === 'height-above-ground');
+  const noData = t.violations.find((v) => v.code === 'dem-no-coverage');
+  const ground = t.dem ? `DEM: ${t.dem}` : `flat ground assumed at the home elevation (${t.homeGroundM} m; no DEM given)`;
+  checks.push({
+    id: 'terrain-clearance',
+    ok: !clearanceBroken && !noData,
+    message: noData
+      ? noData.message
+      : clearanceBroken
+        ? clearanceBroken.message
+        : `the whole path (${t.samples} samples every 10 m, ${t.failsafeReturns} failsafe returns) keeps at least ${t.minClearanceM} m above the terrain and obstacles (${opts.verticalClearanceM} m required); ${ground}`,
+  });
+  checks.push({
+    id: 'height-above-ground',
+    ok: !aglBroken && !noData,
+    message: aglBroken
+      ? aglBroken.message
+      : noData
+        ? noData.message
+        : `the path stays at most ${t.maxAglM} m above the ground (limit ${ceilingAglM} m: ${opts.maxHeightM} m minus ${opts.heightMarginM} m margin); ${ground}`,
+  });
+  reasons.push(...terrain.reasons);
+
   return {
     feasible: reasons.length === 0,
     reasons,
@@ -366,6 +412,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     fence: fence.summary,
     rally: rally.summary,
     vehiclePlan,
+    terrain: terrain.report,
   };
 }
 

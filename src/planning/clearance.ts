@@ -85,7 +85,11 @@ export type ClearanceViolation =
 export interface ClearanceResult {
   ok: boolean;
   samples: number;
-  /** Lowest clearance above terrain and obstacles over all samples, and where (Infinity/undefined: no samples). */
+  /**
+   * Lowest clearance above terrain and obstacles over the parts that keep the full clearance (not the
+   * take-off, landing and delivery descent, which reach the ground by design), and where
+   * (Infinity/undefined: no such sample).
+   */
   minClearanceM: number;
   minClearanceAt?: PathPlace & { obstacle?: string };
   /** Highest height above ground, and where. */
@@ -112,10 +116,7 @@ function groundAt(dem: Dem | undefined, homeGroundM: number, lon: number, lat: n
   return isDemGap(h) ? describeGap(h) : h;
 }
 
-/**
- * Compute each obstacle's top (AMSL) and a spatial index once. Throws when the DEM does not cover an
- * obstacle's corners (the obstacle's name and the point are in the message).
- */
+/** Compute each obstacle's top (AMSL) and a spatial index once. */
 export function prepareObstacles(obstacles: readonly HeightObstacle[], dem: Dem | undefined, homeGroundM: number): PreparedObstacles {
   const items = obstacles.map((o) => {
     const rings = (o.geometry.type === 'Polygon' ? [o.geometry.coordinates] : o.geometry.coordinates) as unknown as LonLat[][][];
@@ -127,10 +128,11 @@ export function prepareObstacles(obstacles: readonly HeightObstacle[], dem: Dem 
     let sx = 0;
     let sy = 0;
     let count = 0;
+    // Corners without elevation data are skipped; with none at all the top is unknown (NaN) and a
+    // path crossing the obstacle is reported as lacking coverage there.
     const consider = (p: LonLat) => {
       const g = groundAt(dem, homeGroundM, p[0], p[1]);
-      if (typeof g === 'string') throw new RangeError(`obstacle '${o.name}': ${g}`);
-      base = Math.max(base, g);
+      if (typeof g === 'number') base = Math.max(base, g);
     };
     for (const poly of rings)
       for (const p of poly[0]!) {
@@ -144,7 +146,7 @@ export function prepareObstacles(obstacles: readonly HeightObstacle[], dem: Dem 
         consider(p);
       }
     consider([sx / count, sy / count]);
-    return { name: o.name, rings, topAmslM: base + o.heightM, bbox: [w, s, e, n] as [number, number, number, number] };
+    return { name: o.name, rings, topAmslM: base === -Infinity ? Number.NaN : base + o.heightM, bbox: [w, s, e, n] as [number, number, number, number] };
   });
   let index: Flatbush | null = null;
   if (items.length > 0) {
@@ -162,8 +164,11 @@ function obstacleOver(obs: PreparedObstacles, a: LonLat, b: LonLat): { name: str
   let best: { name: string; topAmslM: number } | undefined;
   for (const id of ids) {
     const it = obs.items[id]!;
-    if (best && it.topAmslM <= best.topAmslM) continue;
-    if (it.rings.some((rings) => segmentTouchesPolygon(a, b, rings))) best = it;
+    if (best && !(it.topAmslM > best.topAmslM) && !Number.isNaN(it.topAmslM)) continue;
+    if (it.rings.some((rings) => segmentTouchesPolygon(a, b, rings))) {
+      best = it;
+      if (Number.isNaN(it.topAmslM)) return best;
+    }
   }
   return best;
 }
@@ -219,14 +224,21 @@ export function checkClearance(input: ClearanceInput): ClearanceResult {
         let obstacle: string | undefined;
         let lowAlt = altAmsl;
         const over = obstacleOver(obs, prev ? [prev.lon, prev.lat] : [lon, lat], [lon, lat]);
-        if (over && over.topAmslM > surface) {
+        if (over && Number.isNaN(over.topAmslM)) {
+          result.ok = false;
+          if (!coverageViolation) {
+            coverageViolation = true;
+            const message = `no elevation data under obstacle '${over.name}' (its top is unknown)`;
+            result.violations.push({ kind: 'no-coverage', part: part.name, segment: i, alongM: len * t, lon, lat, message });
+          }
+        } else if (over && over.topAmslM > surface) {
           surface = over.topAmslM;
           obstacle = over.name;
           if (prev) lowAlt = Math.min(altAmsl, prev.alt + toAmsl);
         }
         const clearance = lowAlt - surface;
         const agl = altAmsl - ground;
-        if (clearance < result.minClearanceM) {
+        if (part.minClearanceM === undefined && clearance < result.minClearanceM) {
           result.minClearanceM = clearance;
           result.minClearanceAt = obstacle !== undefined ? { ...place, obstacle } : place;
         }

@@ -51,6 +51,8 @@ export interface PlanOptions {
   maxHeightM: number;
   /** Margin kept under the ceiling, m (default 20 → cruise ≤ 100 m). */
   heightMarginM: number;
+  /** Vertical clearance kept above the terrain and the obstacles, m (default 30). */
+  verticalClearanceM: number;
 }
 
 export type PlaceRef = { name: string } | { position: LonLat };
