@@ -5,7 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import type { PlanDelivery } from '../planner/types.js';
 import type { ZoneMap } from '../geo/types.js';
-import type { ServiceConfig } from './config.js';
+import { ConfigError, type ServiceConfig } from './config.js';
+import { loadDem } from '../geo/dem/load.js';
+import { type Dem, DemError } from '../geo/dem/types.js';
 import type { Repositories } from '../store/repositories.js';
 import type { AppDeps, WebSettings } from '../web/context.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
@@ -42,10 +44,35 @@ export function serverSecret(repos: Repositories, configured: string | null): st
   return s;
 }
 
+/**
+ * The configured elevation data (MEDIDROP_DEM / "dem"), loaded once at start-up (directory tiles on
+ * first use), or undefined when none is configured. A file that is not a DEM is a ConfigError.
+ */
+export async function loadServiceDem(config: Pick<ServiceConfig, 'dem'>): Promise<Dem | undefined> {
+  if (config.dem.length === 0) {
+    log.info('no elevation data (MEDIDROP_DEM): plans take the ground as flat at the home elevation');
+    return undefined;
+  }
+  try {
+    const dem = await loadDem(config.dem);
+    log.info({ dem: dem.source.description }, 'elevation data loaded');
+    return dem;
+  } catch (err) {
+    if (err instanceof DemError) throw new ConfigError([`dem (MEDIDROP_DEM): ${err.message}`]);
+    throw err;
+  }
+}
+
+/** The planner with the service's DEM in every call's context (a caller's own context wins). */
+export function withDem(plan: PlanDelivery, dem: Dem | undefined): PlanDelivery {
+  return dem ? (map, request, context) => plan(map, request, { dem, ...context }) : plan;
+}
+
 export async function createService(o: CreateServiceOptions): Promise<ServiceParts> {
   const { repos, config } = o;
   const bus = new EventBus();
-  const planDelivery = o.planDelivery ?? (await import('../planner/plan-delivery.js')).planDelivery;
+  const basePlan = o.planDelivery ?? (await import('../planner/plan-delivery.js')).planDelivery;
+  const planDelivery = withDem(basePlan, await loadServiceDem(config));
   const parseZoneMap = o.parseZoneMap ?? (await import('../geo/zone-map.js')).parseZoneMap;
   const { profiles, problems } = loadDroneProfiles(config.dronesDir);
   for (const p of problems) log.warn(p);

@@ -26,6 +26,7 @@ import {
   checkClearance,
   describeViolation,
   type ClearanceResult,
+  type ClearanceViolation,
   type PathPart,
   type Point3,
   type PreparedObstacles,
@@ -205,8 +206,10 @@ export function terrainReport(input: TerrainInput): TerrainOutcome {
     const g = input.dem ? input.dem.sample(lon, lat) : homeGroundM;
     return typeof g === 'number' ? { groundM: r1(g), aglM: r1(alt + homeGroundM - g) } : { groundM: null, aglM: null };
   });
-  const codes = { clearance: 'terrain-clearance', agl: 'height-above-ground', 'no-coverage': 'dem-no-coverage' } as const;
-  const violations = result.violations.map((v) => ({ code: codes[v.kind], message: describeViolation(v), lat: r7(v.lat), lon: r7(v.lon), part: v.part }));
+  // Written out as `code: '…'` so the catalogue test (test/e2e/i18n-strings.test.ts) finds them.
+  const codeOf = (kind: ClearanceViolation['kind']) =>
+    kind === 'clearance' ? { code: 'terrain-clearance' } : kind === 'agl' ? { code: 'height-above-ground' } : { code: 'dem-no-coverage' };
+  const violations = result.violations.map((v) => ({ ...codeOf(v.kind), message: describeViolation(v), lat: r7(v.lat), lon: r7(v.lon), part: v.part }));
   const place = (p: { lat: number; lon: number; part: string; obstacle?: string } | undefined) =>
     p ? { lat: r7(p.lat), lon: r7(p.lon), part: p.part, ...(p.obstacle !== undefined ? { obstacle: p.obstacle } : {}) } : null;
   const report: TerrainReport = {
