@@ -50,7 +50,12 @@ describe('MEDIDROP_DEM', () => {
         { type: 'Feature', properties: { kind: 'drop-point', name: 'P' }, geometry: { type: 'Point', coordinates: [101.51, 36.5] } },
       ],
     });
-    const req = { from: { name: 'D' }, to: { name: 'P' }, drone: DEFAULT_DRONE, conditions: { payloadKg: 0.5, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 } };
+    const req = {
+      from: { name: 'D' },
+      to: { name: 'P' },
+      drone: DEFAULT_DRONE,
+      conditions: { payloadKg: 0.5, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 },
+    };
     const p = plan(map, req);
     expect(p.terrain!.groundModel).toBe('dem');
     expect(p.terrain!.homeGroundM).toBe(2400);

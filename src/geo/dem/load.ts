@@ -74,7 +74,7 @@ function hgtSource(path: string): Source {
           if (err instanceof DemError) throw new DemError(path, `changed since it was indexed: ${err.message}`);
           throw new DemError(path, `cannot be read (${(err as Error).message})`);
         }
-        source.grid = decodeHgt(bytes, corner);
+        source.grid = decodeHgt(bytes, corner, true);
       }
       return source.grid;
     },
