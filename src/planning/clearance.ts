@@ -157,8 +157,8 @@ export function prepareObstacles(obstacles: readonly HeightObstacle[], dem: Dem 
   return { prepared: true, items, index };
 }
 
-/** The highest obstacle whose footprint the segment a–b touches, or undefined. */
-function obstacleOver(obs: PreparedObstacles, a: LonLat, b: LonLat): { name: string; topAmslM: number } | undefined {
+/** The highest obstacle whose footprint the segment a–b touches (one with an unknown top first), or undefined. */
+export function obstacleTopOver(obs: PreparedObstacles, a: LonLat, b: LonLat): { name: string; topAmslM: number } | undefined {
   if (!obs.index) return undefined;
   const ids = obs.index.search(Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1]));
   let best: { name: string; topAmslM: number } | undefined;
@@ -223,7 +223,7 @@ export function checkClearance(input: ClearanceInput): ClearanceResult {
         let surface = ground;
         let obstacle: string | undefined;
         let lowAlt = altAmsl;
-        const over = obstacleOver(obs, prev ? [prev.lon, prev.lat] : [lon, lat], [lon, lat]);
+        const over = obstacleTopOver(obs, prev ? [prev.lon, prev.lat] : [lon, lat], [lon, lat]);
         if (over && Number.isNaN(over.topAmslM)) {
           result.ok = false;
           if (!coverageViolation) {
