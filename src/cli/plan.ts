@@ -3,7 +3,7 @@
  *
  *   medidrop plan --zones FILE --from DEPOT --to DROP_POINT [--drone FILE] [--payload-kg N]
  *                 [--wind SPEED_MS@FROM_DEG] [--temperature C] [--site-altitude M] [--clearance M]
- *                 [--dem PATH]… [--vertical-clearance M]
+ *                 [--dem PATH]… [--vertical-clearance M] [--constant-altitude]
  *                 [--out FILE.plan|FILE.waypoints|FILE.geojson] [--json]
  *
  * --from / --to take a depot / drop point name, or coordinates "lat,lon" (latitude first, decimal
@@ -40,6 +40,8 @@ const HELP = `usage: medidrop plan --zones FILE --from DEPOT --to DROP_POINT [op
   --dem PATH            elevation data: an SRTM .hgt tile, an EPSG:4326 GeoTIFF, or a directory of
                         them (repeatable); without it the ground is taken as flat at the home elevation
   --vertical-clearance M  height kept above terrain and obstacles, m (default 30)
+  --constant-altitude   with a DEM or obstacles, keep the constant cruise above home and only check
+                        it (default: altitudes change leg by leg with the ground)
   --out FILE            write FILE.plan (QGroundControl), FILE.waypoints (QGC WPL 110) or FILE.geojson
   --json                print one JSON object instead of the summary
 
@@ -57,6 +59,7 @@ const OPTIONS = {
   clearance: { type: 'string' },
   dem: { type: 'string', multiple: true },
   'vertical-clearance': { type: 'string' },
+  'constant-altitude': { type: 'boolean' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -260,7 +263,7 @@ export async function run(args: string[]): Promise<number> {
     to: parsePlace('to', values.to!),
     drone,
     conditions: { payloadKg, wind, temperatureC, ...(siteAltitudeM !== undefined ? { siteAltitudeM } : {}) },
-    options: { clearanceM, verticalClearanceM },
+    options: { clearanceM, verticalClearanceM, ...(values['constant-altitude'] ? { followTerrain: false } : {}) },
   };
   const log = createLogger('plan');
   log.debug({ zones: values.zones, noFly: map.noFly.length, drone: drone.id }, 'zone map loaded');

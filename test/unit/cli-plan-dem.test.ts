@@ -70,8 +70,8 @@ describe('medidrop plan --dem', () => {
     expect(t.violations).toEqual([]);
   });
 
-  it('a ridge between depot and drop point: exit 1, the limit and the place named', () => {
-    const r = medidrop(...base(), '--dem', ridgeDir, '--json');
+  it('a ridge at a constant cruise: exit 1, the limit and the place named', () => {
+    const r = medidrop(...base(), '--dem', ridgeDir, '--constant-altitude', '--json');
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j.feasible).toBe(false);
@@ -80,15 +80,29 @@ describe('medidrop plan --dem', () => {
     expect(j.terrain.min_clearance_m).toBeLessThan(-60);
     expect(r.stderr).toMatch(/plan not feasible: terrain-clearance: /);
     // The summary shows the terrain line and the per-waypoint ground.
-    const s = medidrop(...base(), '--dem', ridgeDir, '--dem', flatDir);
+    const s = medidrop(...base(), '--dem', ridgeDir, '--dem', flatDir, '--constant-altitude');
     expect(s.stdout).toMatch(/terrain +DEM 2 SRTM tiles \(3″\) from .*; min clearance -\d+(\.\d)? m \(need 30\)/);
     expect(s.stdout).toMatch(/waypoints +lat, lon, alt \(m above home\), ground \(m AMSL\), above ground \(m\)/);
   });
 
-  it('--vertical-clearance sets the clearance checked', () => {
+  it('following the ridge: the route climbs over it; level failsafe returns across it are named', () => {
+    const r = medidrop(...base(), '--dem', ridgeDir, '--json');
+    const j = JSON.parse(r.stdout);
+    const alts = j.terrain.waypoints.map((w: { alt_m: number }) => w.alt_m);
+    expect(Math.max(...alts)).toBeGreaterThan(180);
+    expect(j.terrain.waypoints.every((w: { agl_m: number }) => w.agl_m <= 100)).toBe(true);
+    // Every violation left is on a straight failsafe return (flown level, ArduCopter RTL).
+    for (const v of j.terrain.violations) expect(v.part).toMatch(/^failsafe return to /);
+    expect(r.code).toBe(j.terrain.violations.length === 0 ? 0 : 1);
+  });
+
+  it('--vertical-clearance sets the clearance kept', () => {
     const r = medidrop(...base(), '--dem', flatDir, '--vertical-clearance', '90', '--json');
-    expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).reasons[0].message).toMatch(/below the 90 m required/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).terrain.waypoints[0].agl_m).toBeGreaterThanOrEqual(93);
+    const t = medidrop(...base(), '--dem', flatDir, '--vertical-clearance', '95', '--json');
+    expect(t.code).toBe(1);
+    expect(JSON.parse(t.stdout).reasons[0]).toMatchObject({ code: 'terrain-no-altitude', message: expect.stringMatching(/no altitude keeps both limits/) });
   });
 
   it('a file that is not a DEM: exit 2 naming it', () => {

@@ -57,8 +57,10 @@ const request = (to = 'Drop', from = 'Depot'): PlanRequest => ({
   drone: DRONE,
   conditions: { payloadKg: 0.5, wind: { speedMs: 0, fromDeg: 0 }, temperatureC: 15 },
 });
+/** The constant cruise above home, only checked (followTerrain off). */
+const checkOnly = (to = 'Drop'): PlanRequest => ({ ...request(to), options: { followTerrain: false } });
 
-describe('planDelivery terrain section', () => {
+describe('planDelivery terrain section (constant cruise, checked only)', () => {
   it('without a DEM: flat ground at the home elevation, said so, and the same plan otherwise', () => {
     const map = lineMap();
     const plan = planDelivery(map, request());
@@ -92,7 +94,7 @@ describe('planDelivery terrain section', () => {
 
   it('a hill between depot and drop point: infeasible, naming the clearance and the place', async () => {
     const dem = await demOf('hill', hill(2260, MID, 300, 300));
-    const plan = planDelivery(lineMap(), request(), { dem });
+    const plan = planDelivery(lineMap(), checkOnly(), { dem });
     expect(plan.feasible).toBe(false);
     const reason = plan.reasons.find((r) => r.code === 'terrain-clearance')!;
     expect(reason.message).toMatch(
@@ -104,12 +106,12 @@ describe('planDelivery terrain section', () => {
     expect(plan.checks.find((c) => c.id === 'terrain-clearance')!.ok).toBe(false);
     expect(plan.checks.find((c) => c.id === 'height-above-ground')!.ok).toBe(true);
     // The route is still the flat one (routing in 3-D comes later).
-    expect(plan.outbound).toEqual(planDelivery(lineMap(), request()).outbound);
+    expect(plan.outbound).toEqual(planDelivery(lineMap(), checkOnly()).outbound);
   });
 
   it('a valley: the ceiling above the ground is broken over its floor', async () => {
     const dem = await demOf('valley', valley(2060, MID[0], 200, 600));
-    const plan = planDelivery(lineMap(), request(), { dem });
+    const plan = planDelivery(lineMap(), checkOnly(), { dem });
     expect(plan.feasible).toBe(false);
     expect(plan.reasons.map((r) => r.code)).toEqual(['height-above-ground']);
     expect(plan.reasons[0]!.message).toMatch(/m above the ground exceeds the 100 m ceiling, at .* on the outbound route/);
@@ -121,7 +123,7 @@ describe('planDelivery terrain section', () => {
 
   it('a ridge between depot and drop point: infeasible on clearance', async () => {
     const dem = await demOf('ridge', ridge(2260, MID[0], 150, 200));
-    const plan = planDelivery(lineMap(), request(), { dem });
+    const plan = planDelivery(lineMap(), checkOnly(), { dem });
     expect(plan.reasons.map((r) => r.code)).toContain('terrain-clearance');
     // 80 m over a 150 m ridge; the 3″ grid shaves a few metres off its narrow crest.
     expect(plan.terrain!.minClearanceM).toBeGreaterThan(80 - 150 - 0.5);
@@ -132,13 +134,13 @@ describe('planDelivery terrain section', () => {
     const dem = await demOf('flat', plane(2260, 0, 0));
     const tall = lineMap([{ name: 'Tower 12', ring: box(1000, 0, 30, 30), heightM: 96 }]);
     for (const ctx of [{ dem }, {}]) {
-      const plan = planDelivery(tall, request(), ctx);
+      const plan = planDelivery(tall, checkOnly(), ctx);
       expect(plan.feasible).toBe(false);
       expect(plan.reasons[0]!.code).toBe('terrain-clearance');
       expect(plan.reasons[0]!.message).toMatch(/^clearance -16 m above obstacle 'Tower 12' \(top 2356 m AMSL\) is below the 30 m required/);
       expect(plan.terrain!.minClearanceAt!.obstacle).toBe('Tower 12');
     }
-    const low = planDelivery(lineMap([{ name: 'Kiosk', ring: box(1000, 0, 30, 30), heightM: 40 }]), request(), { dem });
+    const low = planDelivery(lineMap([{ name: 'Kiosk', ring: box(1000, 0, 30, 30), heightM: 40 }]), checkOnly(), { dem });
     expect(low.feasible).toBe(true);
     expect(low.terrain!.minClearanceM).toBe(40);
   });
@@ -174,35 +176,80 @@ describe('planDelivery terrain section', () => {
   it('a DEM that does not cover the route: infeasible, naming the first point without data', async () => {
     const dir = join(root, 'partial');
     mkdirSync(dir);
-    const [lon, lat] = DEPOT;
-    // 0.01° (about 900 m) east of the depot only.
-    writeGeoTiff(join(dir, 'depot.tif'), { west: lon - 0.005, north: lat + 0.005, step: 0.0005, cols: 20, rows: 20, terrain: () => 2260 });
+    // About 450 m round the depot and round the drop point, nothing between.
+    const tile = (name: string, [lon, lat]: LonLat) =>
+      writeGeoTiff(join(dir, name), { west: lon - 0.005, north: lat + 0.005, step: 0.0005, cols: 20, rows: 20, terrain: () => 2260 });
+    const depotTif = tile('depot.tif', DEPOT);
+    const dropTif = tile('drop.tif', DROP);
     const dem = await loadDem([dir]);
-    const plan = planDelivery(lineMap(), request(), { dem });
+    const plan = planDelivery(lineMap(), checkOnly(), { dem });
     expect(plan.feasible).toBe(false);
-    const reason = plan.reasons.find((r) => r.code === 'dem-no-coverage')!;
-    expect(reason.message).toMatch(/^no elevation data covers 36\.\d{6},101\.78\d+ \(lat,lon\), on the outbound route, leg 1 at \d+ m$/);
-    // Where the depot itself has no data, that is said.
-    const dropOnly = writeGeoTiff(join(root, 'drop.tif'), {
-      west: DROP[0] - 0.005,
-      north: DROP[1] + 0.005,
-      step: 0.0005,
-      cols: 20,
-      rows: 20,
-      terrain: () => 2260,
-    });
-    const far = planDelivery(lineMap(), request(), { dem: await loadDem([dropOnly]) });
-    expect(far.feasible).toBe(false);
-    expect(far.reasons.find((r) => r.code === 'dem-no-coverage')!.message).toMatch(
-      /^the DEM does not give the depot's ground height: .*outside every DEM file/,
+    expect(plan.reasons.find((r) => r.code === 'dem-no-coverage')!.message).toMatch(
+      /^no elevation data covers 36\.\d{6},101\.78\d+ \(lat,lon\), on the outbound route, leg 1 at \d+ m$/,
     );
+    const following = planDelivery(lineMap(), request(), { dem });
+    expect(following.reasons.map((r) => r.code)).toEqual(['dem-no-coverage']);
+    expect(following.reasons[0]!.message).toMatch(
+      /^no flight from 'Depot' to 'Drop' along this route keeps the terrain limits: no elevation data covers 36\.\d{6},101\.78\d+ \(lat,lon\), on the route$/,
+    );
+    // Where the depot or the drop point itself has no data, that is said.
+    const noDepot = planDelivery(lineMap(), request(), { dem: await loadDem([dropTif]) });
+    expect(noDepot.reasons.map((r) => r.message)).toEqual([
+      expect.stringMatching(/^the DEM gives no ground height for depot 'Depot': no elevation data covers/),
+    ]);
+    const noDrop = planDelivery(lineMap(), request(), { dem: await loadDem([depotTif]) });
+    expect(noDrop.reasons.map((r) => r.message)).toEqual([
+      expect.stringMatching(/^the DEM gives no ground height for drop point 'Drop': no elevation data covers/),
+    ]);
   });
 
   it('the vertical clearance is an option', async () => {
     const dem = await demOf('flat', plane(2260, 0, 0));
     const map = lineMap([{ name: 'Kiosk', ring: box(1000, 0, 30, 30), heightM: 40 }]);
-    const strict = planDelivery(map, { ...request(), options: { verticalClearanceM: 50 } }, { dem });
+    const strict = planDelivery(map, { ...request(), options: { verticalClearanceM: 50, followTerrain: false } }, { dem });
     expect(strict.reasons.map((r) => r.code)).toEqual(['terrain-clearance']);
     expect(strict.reasons[0]!.message).toMatch(/below the 50 m required/);
+  });
+});
+
+describe('planDelivery following the terrain (relative altitudes leg by leg)', () => {
+  const routeParts = (plan: ReturnType<typeof planDelivery>) => plan.terrain!.violations.filter((v) => !v.part.startsWith('failsafe'));
+
+  it('climbs over a ridge with extra waypoints; every route leg keeps the clearance and the ceiling', async () => {
+    const dem = await demOf('ridge', ridge(2260, MID[0], 150, 200));
+    const flat = planDelivery(lineMap(), request());
+    const plan = planDelivery(lineMap(), request(), { dem });
+    expect(plan.outbound.length).toBeGreaterThan(flat.outbound.length);
+    expect(routeParts(plan)).toEqual([]);
+    const alts = plan.waypoints.map(([, , z]) => z);
+    expect(Math.max(...alts)).toBeGreaterThan(150 + 30);
+    expect(plan.terrain!.waypoints.every((w) => w.aglM === null || w.aglM <= 100)).toBe(true);
+    // The altitude fence sits above the highest planned altitude (it is measured from home).
+    expect(plan.vehiclePlan!.params.FENCE_ALT_MAX).toBeGreaterThan(Math.max(...alts));
+    // Straight failsafe returns to home at the current altitude can still cross the ridge: said so.
+    for (const v of plan.terrain!.violations) expect(v.part).toMatch(/^failsafe return/);
+    expect(plan.feasible).toBe(plan.terrain!.violations.length === 0);
+  });
+
+  it('descends into a valley to stay under the ceiling, and delivers on the valley floor', async () => {
+    const dem = await demOf('valley-drop', valley(2060, DROP[0], 200, 1500));
+    const plan = planDelivery(lineMap(), request(), { dem });
+    expect(routeParts(plan)).toEqual([]);
+    // The drop point lies about 200 m below the depot (the 3″ grid rounds the V off): the approach is below home.
+    const place = plan.vehiclePlan!.mission.find((it) => it.seq === plan.vehiclePlan!.delivery.seq)!;
+    expect(place.z).toBeLessThan(-150);
+    expect(plan.checks.find((c) => c.id === 'drop-altitude')!.message).toMatch(/^drop surface at -19\d(\.\d+)? m above the depot/);
+  });
+
+  it('climbs over a tower it can overfly and names one it cannot (the 120 m limit binds)', () => {
+    const over = planDelivery(lineMap([{ name: 'Kiosk', ring: box(1000, 0, 30, 30), heightM: 60 }]), request());
+    expect(routeParts(over)).toEqual([]);
+    expect(Math.max(...over.waypoints.map(([, , z]) => z))).toBeGreaterThanOrEqual(93);
+    const tall = planDelivery(lineMap([{ name: 'Tower 12', ring: box(1000, 0, 30, 30), heightM: 96 }]), request());
+    expect(tall.feasible).toBe(false);
+    expect(tall.reasons[0]!.code).toBe('terrain-no-altitude');
+    expect(tall.reasons[0]!.message).toMatch(
+      /30 m above obstacle 'Tower 12' \(top 2356 m AMSL\) is 2386 m AMSL, above the 100 m height-above-ground limit there \(2360 m AMSL\)$/,
+    );
   });
 });
