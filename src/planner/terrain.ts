@@ -140,10 +140,13 @@ export function terrainReport(input: TerrainInput): TerrainOutcome {
   for (let i = 1; i < path.length; i++) {
     const a = path[i - 1]!;
     const b = path[i]!;
-    const vertical = a[0] === b[0] && a[1] === b[1];
+    // Mission positions are rounded to 1e-7° (about 1 cm): "the same place" within half a metre.
+    const vertical = distanceM([a[0], a[1]], [b[0], b[1]]) < 0.5;
     if (vertical) {
       flush();
-      parts.push({ name: b[2] < a[2] ? 'descent' : 'climb', points: [a, b], minClearanceM: 0 });
+      // Half a metre of tolerance: a landing's position is rounded to 1e-7° and the ground under it
+      // is interpolated, so "on the ground" may read a few centimetres below it on a slope.
+      parts.push({ name: b[2] < a[2] ? 'descent' : 'climb', points: [a, b], minClearanceM: 0, toleranceM: 0.5 });
     } else {
       if (current.length === 0) current.push(a);
       current.push(b);

@@ -38,6 +38,8 @@ export interface PathPart {
    * go down to the drop surface by design: they use 0 (above the surface, not into it).
    */
   minClearanceM?: number;
+  /** Below the required clearance by at most this much still passes, m (default 0; a landing: rounding of its position). */
+  toleranceM?: number;
 }
 
 export interface HeightObstacle {
@@ -246,7 +248,7 @@ export function checkClearance(input: ClearanceInput): ClearanceResult {
           result.maxAglM = agl;
           result.maxAglAt = place;
         }
-        if (clearance < need - 1e-9) {
+        if (clearance < need - (part.toleranceM ?? 0) - 1e-9) {
           result.ok = false;
           if (!clearanceViolation) {
             clearanceViolation = true;

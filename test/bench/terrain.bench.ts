@@ -158,15 +158,24 @@ export async function run(): Promise<void> {
     const checkMs: number[] = [];
     const samples: number[] = [];
     let infeasibleByTerrain = 0;
+    const byCode = new Map<string, number>();
     const measure = (dem: Dem, label: string) => {
       flatMs.length = demMs.length = checkMs.length = samples.length = 0;
       infeasibleByTerrain = 0;
+      byCode.clear();
       for (const [a, b] of pairs) {
         const [, f] = timed(() => planDelivery(flatMap, request(a, b)));
         flatMs.push(f);
         const [plan, d] = timed(() => planDelivery(obstacleMap, request(a, b), { dem }));
         demMs.push(d);
-        if (plan.terrain && plan.terrain.violations.length > 0) infeasibleByTerrain++;
+        const terrainReasons = plan.reasons.filter((x) =>
+          ['terrain-clearance', 'height-above-ground', 'dem-no-coverage', 'terrain-no-altitude'].includes(x.code),
+        );
+        if (terrainReasons.length > 0) infeasibleByTerrain++;
+        for (const x of terrainReasons) {
+          const onReturn = x.message.includes('failsafe return') ? ' (failsafe return)' : '';
+          byCode.set(x.code + onReturn, (byCode.get(x.code + onReturn) ?? 0) + 1);
+        }
         if (plan.vehiclePlan) {
           const [rep, c] = timed(() => checkOnly(plan, obstacleMap, dem));
           checkMs.push(c);
@@ -177,7 +186,7 @@ export async function run(): Promise<void> {
       const dm = quantile(demMs, 0.5);
       process.stdout.write(
         `  plan (${label}): flat planner median ${fmtMs(fm)} p95 ${fmtMs(quantile(flatMs, 0.95))} | with DEM + ${OBSTACLES} obstacles median ${fmtMs(dm)} p95 ${fmtMs(quantile(demMs, 0.95))} (${(dm / fm).toFixed(2)}× flat)\n` +
-          `    path check alone: median ${fmtMs(quantile(checkMs, 0.5))} p95 ${fmtMs(quantile(checkMs, 0.95))} for a median ${Math.round(quantile(samples, 0.5))} samples (${fmtMs((quantile(checkMs, 0.5) / quantile(samples, 0.5)) * 1000)} per 1000); ${infeasibleByTerrain}/${pairs.length} plans break a terrain limit (the route is still the flat one)\n`,
+          `    path check alone: median ${fmtMs(quantile(checkMs, 0.5))} p95 ${fmtMs(quantile(checkMs, 0.95))} for a median ${Math.round(quantile(samples, 0.5))} samples (${fmtMs((quantile(checkMs, 0.5) / quantile(samples, 0.5)) * 1000)} per 1000); ${infeasibleByTerrain}/${pairs.length} plans break a terrain limit: ${[...byCode].map(([c, k]) => `${c} ${k}`).join(', ') || 'none'}\n`,
       );
     };
     measure(tileDem, 'SRTM tile');
