@@ -21,7 +21,7 @@ import { mergeCornerRuns } from '../planning/waypoints.js';
 import { areaContaining, isSegmentClear, planRoute, prepareMap, type PreparedMap } from '../planning/route.js';
 import type { Check, PlaceRef, PlanOptions, PlanRequest, Reason } from '../planning/types.js';
 import type { DeliveryPlan, PlanContext } from './types.js';
-import { obstaclesFor, terrainReport } from './terrain.js';
+import { obstaclesFor, routingMap, terrainReport } from './terrain.js';
 import { altitudeProfile } from '../planning/altitude-profile.js';
 import { describeGap, isDemGap } from '../geo/dem/types.js';
 import {
@@ -168,7 +168,10 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
     ...extra,
   });
 
-  const prepared = preparedFor(map, opts.clearanceM);
+  // Following the terrain, obstacles too tall to overfly under the ceiling are no-fly for routing.
+  const followTerrain = opts.followTerrain && (context.dem !== undefined || map.obstacles.length > 0);
+  const routeMap = followTerrain ? routingMap(map, context.dem, opts.verticalClearanceM, opts.maxHeightM - opts.heightMarginM) : map;
+  const prepared = preparedFor(routeMap, opts.clearanceM);
 
   // Places inside no-fly areas are refused naming both.
   const depotArea = areaContaining(prepared, depot.position);
@@ -203,7 +206,6 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
 
   // Ground. With a DEM, heights "above home" are above the depot's ground and the drop surface lies
   // at the drop point's ground (plus its heightM); without one the ground is flat (as before).
-  const followTerrain = opts.followTerrain && (context.dem !== undefined || map.obstacles.length > 0);
   let homeGroundM = siteAltitudeM;
   let dropGroundM = siteAltitudeM;
   if (context.dem) {

@@ -21,7 +21,7 @@
  */
 import type { Dem } from '../geo/dem/types.js';
 import { distanceM } from '../geo/spherical.js';
-import type { LonLat, ZoneMap } from '../geo/types.js';
+import type { LonLat, NoFlyArea, ZoneMap } from '../geo/types.js';
 import {
   checkClearance,
   describeViolation,
@@ -227,4 +227,58 @@ export function terrainReport(input: TerrainInput): TerrainOutcome {
     violations,
   };
   return { report, reasons: violations.map((v) => ({ code: v.code, message: v.message })), result };
+}
+
+const routingCache = new WeakMap<ZoneMap, Map<Dem | null, Map<string, ZoneMap>>>();
+
+/**
+ * The map routes are planned on when following the terrain: an obstacle that cannot be overflown
+ * with the clearance under the height-above-ground ceiling (its top plus the clearance, measured
+ * from its highest ground, above the ceiling over its lowest ground, with the profile's margin on
+ * both sides) becomes a no-fly area, so the route goes round it (still the shortest such route) and
+ * the rally points keep straight failsafe returns off it. Only for routing: the fence keeps the map's
+ * own no-fly areas. Made once per (map, DEM, limits).
+ */
+export function routingMap(map: ZoneMap, dem: Dem | undefined, minClearanceM: number, maxAglM: number, marginM = 3): ZoneMap {
+  if (map.obstacles.length === 0) return map;
+  let byDem = routingCache.get(map);
+  if (!byDem) {
+    byDem = new Map();
+    routingCache.set(map, byDem);
+  }
+  let byLimits = byDem.get(dem ?? null);
+  if (!byLimits) {
+    byLimits = new Map();
+    byDem.set(dem ?? null, byLimits);
+  }
+  const key = `${minClearanceM}/${maxAglM}/${marginM}`;
+  const cached = byLimits.get(key);
+  if (cached) return cached;
+  const tall: NoFlyArea[] = [];
+  for (const o of map.obstacles) {
+    const polys = o.geometry.type === 'Polygon' ? [o.geometry.coordinates] : o.geometry.coordinates;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const rings of polys)
+      for (const p of rings[0]!) {
+        const g = dem ? dem.sample(p[0]!, p[1]!) : 0;
+        if (typeof g !== 'number') continue;
+        lo = Math.min(lo, g);
+        hi = Math.max(hi, g);
+      }
+    if (lo === Infinity) continue; // no ground known: the profile reports the missing data
+    if (hi + o.heightM + minClearanceM + marginM > lo + maxAglM - marginM)
+      tall.push({
+        index: o.index,
+        name: o.name,
+        kind: 'no-fly',
+        geometry: o.geometry,
+        properties: o.properties,
+        temporary: false,
+        reason: `obstacle ${o.heightM} m tall: cannot be overflown ${minClearanceM} m above it within ${maxAglM} m of the ground`,
+      });
+  }
+  const out = tall.length === 0 ? map : { ...map, noFly: [...map.noFly, ...tall] };
+  byLimits.set(key, out);
+  return out;
 }

@@ -241,15 +241,32 @@ describe('planDelivery following the terrain (relative altitudes leg by leg)', (
     expect(plan.checks.find((c) => c.id === 'drop-altitude')!.message).toMatch(/^drop surface at -19\d(\.\d+)? m above the depot/);
   });
 
-  it('climbs over a tower it can overfly and names one it cannot (the 120 m limit binds)', () => {
+  it('climbs over a tower it can overfly, and goes round one it cannot (the 120 m limit binds)', () => {
     const over = planDelivery(lineMap([{ name: 'Kiosk', ring: box(1000, 0, 30, 30), heightM: 60 }]), request());
     expect(routeParts(over)).toEqual([]);
+    expect(over.outbound.length).toBeGreaterThan(2);
     expect(Math.max(...over.waypoints.map(([, , z]) => z))).toBeGreaterThanOrEqual(93);
+    const straight = planDelivery(lineMap(), request());
     const tall = planDelivery(lineMap([{ name: 'Tower 12', ring: box(1000, 0, 30, 30), heightM: 96 }]), request());
-    expect(tall.feasible).toBe(false);
-    expect(tall.reasons[0]!.code).toBe('terrain-no-altitude');
-    expect(tall.reasons[0]!.message).toMatch(
-      /30 m above obstacle 'Tower 12' \(top 2356 m AMSL\) is 2386 m AMSL, above the 100 m height-above-ground limit there \(2360 m AMSL\)$/,
+    expect(tall.feasible).toBe(true);
+    expect(tall.terrain!.violations).toEqual([]);
+    // Round it, at least the horizontal clearance (30 m) from its walls, and only a little longer.
+    expect(tall.distanceM).toBeGreaterThan(straight.distanceM);
+    expect(tall.distanceM).toBeLessThan(straight.distanceM * 1.05);
+    expect(tall.terrain!.minClearanceM).toBeGreaterThanOrEqual(30);
+    // At a constant cruise it is flown over and reported instead.
+    expect(planDelivery(lineMap([{ name: 'Tower 12', ring: box(1000, 0, 30, 30), heightM: 96 }]), checkOnly()).reasons[0]!.code).toBe('terrain-clearance');
+    // The fence still excludes only the map's no-fly areas.
+    expect(tall.fence.excludedAreas).toEqual([]);
+  });
+
+  it('says which limit binds where no altitude keeps both', async () => {
+    const dem = await demOf('flat', plane(2260, 0, 0));
+    const plan = planDelivery(lineMap(), { ...request(), options: { verticalClearanceM: 95 } }, { dem });
+    expect(plan.feasible).toBe(false);
+    expect(plan.reasons[0]!.code).toBe('terrain-no-altitude');
+    expect(plan.reasons[0]!.message).toMatch(
+      /no altitude keeps both limits at 36\.\d+,101\.\d+ \(lat,lon\), 0 m along the route: 95 m above the ground \(2260 m AMSL\) is 2355 m AMSL, above the 100 m height-above-ground limit there \(2360 m AMSL\)$/,
     );
   });
 });
