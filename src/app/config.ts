@@ -4,7 +4,7 @@
  * from ("MEDIDROP_PORT: …", "medidrop.json: port: …").
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import type { Lang } from '../domain/words.js';
 import { TILE_PROVIDER_IDS, type TileCrs, type TileProviderId } from '../web/tiles/providers.js';
 import { packageRoot } from '../package-root.js';
@@ -36,6 +36,12 @@ export interface ServiceConfig {
   zoneMap: string | null;
   /** Directory of drone profile files. */
   dronesDir: string;
+  /**
+   * Elevation data for the planner: SRTM .hgt tiles, EPSG:4326 GeoTIFFs, or directories of them
+   * (MEDIDROP_DEM: a list separated by the platform's path delimiter, ':' on Linux). Empty: the
+   * planner takes the ground as flat at the home elevation and says so in every plan.
+   */
+  dem: string[];
   weather: { windSpeedMs: number; windFromDeg: number; temperatureC: number };
   /** Demo: simulated-time factor of the emulated drones. */
   simSpeedup: number;
@@ -80,6 +86,7 @@ export function defaultConfig(): ServiceConfig {
     handoverRateLimit: { max: 10, windowMs: 60_000 },
     zoneMap: null,
     dronesDir: join(root, 'missions', 'drones'),
+    dem: [],
     weather: { windSpeedMs: 3, windFromDeg: 270, temperatureC: 15 },
     simSpeedup: 5,
     simTurnaroundS: 60,
@@ -107,6 +114,7 @@ export const ENV_VARS = {
   MEDIDROP_HANDOVER_RATE_LIMIT: 'handoverRateLimit',
   MEDIDROP_ZONE_MAP: 'zoneMap',
   MEDIDROP_DRONES_DIR: 'dronesDir',
+  MEDIDROP_DEM: 'dem',
   MEDIDROP_WIND_MS: 'weather.windSpeedMs',
   MEDIDROP_WIND_FROM_DEG: 'weather.windFromDeg',
   MEDIDROP_TEMPERATURE_C: 'weather.temperatureC',
@@ -262,6 +270,16 @@ function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, p
       v = str();
       if (typeof v === 'string') v = resolve(v);
       break;
+    case 'dem': {
+      // A list in the config file; the environment's one string split at the path delimiter.
+      const list = typeof value === 'string' ? value.split(delimiter).filter((p) => p.trim() !== '') : value;
+      if (!Array.isArray(list) || !list.every((p) => typeof p === 'string' && p.trim() !== '')) {
+        fail(`must be a list of DEM files or directories${typeof value === 'string' ? ` separated by '${delimiter}'` : ''}`);
+        break;
+      }
+      v = list.map((p: string) => resolve(p.trim()));
+      break;
+    }
     case 'weather.windSpeedMs':
       v = num(0, 60);
       break;

@@ -8,6 +8,8 @@ import type { ZoneMap } from '../geo/types.js';
 import { ConfigError, type ServiceConfig } from './config.js';
 import { type MbtilesFile, openMbtiles } from '../web/tiles/mbtiles.js';
 import { resolveTileProviders, type TileProvider } from '../web/tiles/providers.js';
+import { loadDem } from '../geo/dem/load.js';
+import { type Dem, DemError } from '../geo/dem/types.js';
 import type { Repositories } from '../store/repositories.js';
 import type { AppDeps, WebSettings } from '../web/context.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
@@ -74,12 +76,39 @@ function openTiles(config: ServiceConfig): { providers: TileProvider[]; offline:
   return { providers, offline };
 }
 
+/**
+ * The configured elevation data (MEDIDROP_DEM / "dem"), loaded once at start-up (directory tiles on
+ * first use), or undefined when none is configured. A file that is not a DEM is a ConfigError.
+ */
+export async function loadServiceDem(config: Pick<ServiceConfig, 'dem'>): Promise<Dem | undefined> {
+  if (config.dem.length === 0) {
+    log.info('no elevation data (MEDIDROP_DEM): plans take the ground as flat at the home elevation');
+    return undefined;
+  }
+  try {
+    const dem = await loadDem(config.dem);
+    log.info({ dem: dem.source.description }, 'elevation data loaded');
+    return dem;
+  } catch (err) {
+    if (err instanceof DemError) throw new ConfigError([`dem (MEDIDROP_DEM): ${err.message}`]);
+    throw err;
+  }
+}
+
+/** The planner with the service's DEM in every call's context (a caller's own context wins). */
+export function withDem(plan: PlanDelivery, dem: Dem | undefined): PlanDelivery {
+  return dem ? (map, request, context) => plan(map, request, { dem, ...context }) : plan;
+}
+
 export async function createService(o: CreateServiceOptions): Promise<ServiceParts> {
   const { repos, config } = o;
   const bus = new EventBus();
+  // The DEM is loaded here once to refuse a bad one at start; the pool's workers load it again each.
+  const dem = await loadServiceDem(config);
   // Planning and zone-map validation run in worker threads unless both are given (tests).
-  const pool = o.planDelivery && o.parseZoneMap ? null : createPlannerPool({ size: config.planWorkers ?? defaultPlanWorkers() });
-  const planDelivery = o.planDelivery ?? pool!.planDelivery;
+  const pool =
+    o.planDelivery && o.parseZoneMap ? null : createPlannerPool({ size: config.planWorkers ?? defaultPlanWorkers(), dem: config.dem, demInProcess: dem });
+  const planDelivery = o.planDelivery ? withDem(o.planDelivery, dem) : pool!.planDelivery;
   const parseZoneMap = o.parseZoneMap ?? pool!.parseZoneMap;
   const { profiles, problems } = loadDroneProfiles(config.dronesDir);
   for (const p of problems) log.warn(p);

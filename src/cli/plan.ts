@@ -3,6 +3,7 @@
  *
  *   medidrop plan --zones FILE --from DEPOT --to DROP_POINT [--drone FILE] [--payload-kg N]
  *                 [--wind SPEED_MS@FROM_DEG] [--temperature C] [--site-altitude M] [--clearance M]
+ *                 [--dem PATH]… [--vertical-clearance M] [--constant-altitude]
  *                 [--out FILE.plan|FILE.waypoints|FILE.geojson] [--json]
  *
  * --from / --to take a depot / drop point name, or coordinates "lat,lon" (latitude first, decimal
@@ -24,6 +25,8 @@ import { exportWaypoints } from '../missions/export-waypoints.js';
 import { exportGeoJson } from '../planner/export-geojson.js';
 import { numberFlag, parseCommandArgs, readSmallTextFile, UsageError } from './common.js';
 import { createLogger } from '../log.js';
+import { loadDem } from '../geo/dem/load.js';
+import { type Dem, DemError } from '../geo/dem/types.js';
 
 const HELP = `usage: medidrop plan --zones FILE --from DEPOT --to DROP_POINT [options]
 
@@ -38,6 +41,11 @@ const HELP = `usage: medidrop plan --zones FILE --from DEPOT --to DROP_POINT [op
   --clearance M         distance kept from no-fly areas, m (default 30)
   --crs SYSTEM          coordinate system of --from/--to coordinates: wgs84 (GPS, 天地图; default),
                         gcj02 (AMap/高德, Tencent) or bd09 (Baidu); converted to WGS-84 before planning
+  --dem PATH            elevation data: an SRTM .hgt tile, an EPSG:4326 GeoTIFF, or a directory of
+                        them (repeatable); without it the ground is taken as flat at the home elevation
+  --vertical-clearance M  height kept above terrain and obstacles, m (default 30)
+  --constant-altitude   with a DEM or obstacles, keep the constant cruise above home and only check
+                        it (default: altitudes change leg by leg with the ground)
   --out FILE            write FILE.plan (QGroundControl), FILE.waypoints (QGC WPL 110) or FILE.geojson
   --json                print one JSON object instead of the summary
 
@@ -54,6 +62,9 @@ const OPTIONS = {
   'site-altitude': { type: 'string' },
   clearance: { type: 'string' },
   crs: { type: 'string' },
+  dem: { type: 'string', multiple: true },
+  'vertical-clearance': { type: 'string' },
+  'constant-altitude': { type: 'boolean' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -140,7 +151,36 @@ export function planJson(plan: DeliveryPlan, request: PlanRequest, out: string |
     mission_items: plan.vehiclePlan?.mission.length ?? 0,
     params: plan.vehiclePlan?.params ?? {},
     checks: plan.checks,
+    terrain: plan.terrain ? terrainJson(plan) : null,
     out,
+  };
+}
+
+/** The terrain section in --json: per waypoint ground and height above ground, path extremes, DEM. */
+function terrainJson(plan: DeliveryPlan): Record<string, unknown> {
+  const t = plan.terrain!;
+  const place = (p: { lat: number; lon: number; part: string; obstacle?: string } | null) =>
+    p ? { lat: p.lat, lon: p.lon, part: p.part, ...(p.obstacle !== undefined ? { obstacle: p.obstacle } : {}) } : null;
+  return {
+    dem: t.dem ?? 'flat ground assumed (no DEM given)',
+    ground_model: t.groundModel,
+    home_ground_m: t.homeGroundM,
+    required_clearance_m: t.requiredClearanceM,
+    max_agl_limit_m: t.maxAglLimitM,
+    min_clearance_m: t.minClearanceM,
+    min_clearance_at: place(t.minClearanceAt),
+    max_agl_m: t.maxAglM,
+    max_agl_at: place(t.maxAglAt),
+    samples: t.samples,
+    failsafe_returns: t.failsafeReturns,
+    waypoints: plan.waypoints.map(([lat, lon, alt], i) => ({
+      lat,
+      lon,
+      alt_m: alt,
+      ground_m: t.waypoints[i]?.groundM ?? null,
+      agl_m: t.waypoints[i]?.aglM ?? null,
+    })),
+    violations: t.violations,
   };
 }
 
@@ -167,8 +207,16 @@ function summaryText(plan: DeliveryPlan, request: PlanRequest, out: string | nul
     lines.push(
       `  rally      ${plan.rally.points.length} point(s)${plan.rally.unsafeLegs.length > 0 ? `; unsafe failsafe legs: ${plan.rally.unsafeLegs.map((l) => l.legIndex + 1).join(', ')}` : ''}`,
     );
-    lines.push('  waypoints  lat, lon, alt (m above home)');
-    for (const [lat, lon, alt] of plan.waypoints) lines.push(`             ${lat.toFixed(7)}, ${lon.toFixed(7)}, ${round(alt, 1)}`);
+    const t = plan.terrain;
+    if (t)
+      lines.push(
+        `  terrain    ${t.dem ? `DEM ${t.dem}` : 'flat ground assumed (no DEM)'}; home ground ${t.homeGroundM} m; min clearance ${t.minClearanceM ?? '–'} m (need ${t.requiredClearanceM}), max ${t.maxAglM ?? '–'} m above ground (limit ${t.maxAglLimitM})`,
+      );
+    lines.push('  waypoints  lat, lon, alt (m above home), ground (m AMSL), above ground (m)');
+    plan.waypoints.forEach(([lat, lon, alt], i) => {
+      const g = t?.waypoints[i];
+      lines.push(`             ${lat.toFixed(7)}, ${lon.toFixed(7)}, ${round(alt, 1)}, ${g?.groundM ?? '–'}, ${g?.aglM ?? '–'}`);
+    });
   }
   for (const c of plan.checks) if (!c.ok) lines.push(`  ! ${c.id}: ${c.message}`);
   if (out) lines.push(`  written    ${out}`);
@@ -213,6 +261,17 @@ export async function run(args: string[]): Promise<number> {
   if (clearanceM < 0) throw new UsageError(`--clearance must be ≥ 0 m, got ${clearanceM}`);
   const wind = parseWind(values.wind);
   const crs = parseCrs(values.crs);
+  const verticalClearanceM = numberFlag('vertical-clearance', values['vertical-clearance'], 30)!;
+  if (verticalClearanceM < 0) throw new UsageError(`--vertical-clearance must be ≥ 0 m, got ${verticalClearanceM}`);
+  let dem: Dem | undefined;
+  if (values.dem && values.dem.length > 0) {
+    try {
+      dem = await loadDem(values.dem);
+    } catch (err) {
+      if (err instanceof DemError) throw new UsageError(`--dem: ${err.message}`);
+      throw err;
+    }
+  }
 
   let map: ReturnType<typeof loadZoneMapFile>;
   try {
@@ -227,16 +286,18 @@ export async function run(args: string[]): Promise<number> {
     to: parsePlace('to', values.to!, crs),
     drone,
     conditions: { payloadKg, wind, temperatureC, ...(siteAltitudeM !== undefined ? { siteAltitudeM } : {}) },
-    options: { clearanceM },
+    options: { clearanceM, verticalClearanceM, ...(values['constant-altitude'] ? { followTerrain: false } : {}) },
   };
   const log = createLogger('plan');
   log.debug({ zones: values.zones, noFly: map.noFly.length, drone: drone.id }, 'zone map loaded');
   let plan: DeliveryPlan;
   const started = process.hrtime.bigint();
   try {
-    plan = planDelivery(map, request);
+    plan = planDelivery(map, request, { dem });
   } catch (err) {
     if (err instanceof PlanRequestError) throw new UsageError(err.message);
+    // A directory tile that became unreadable after start-up (read on first use).
+    if (err instanceof DemError) throw new UsageError(`--dem: ${err.message}`);
     throw err;
   }
 

@@ -17,7 +17,7 @@ export type XY = [x: number, y: number];
 /** 封控区 sealed, 管控区 controlled, 防控区 precaution, and no-fly areas. */
 export type AreaKind = 'sealed' | 'controlled' | 'precaution' | 'no-fly';
 export type PointKind = 'depot' | 'drop-point';
-export type FeatureKind = AreaKind | PointKind;
+export type FeatureKind = AreaKind | PointKind | 'obstacle';
 
 interface MapFeatureBase {
   /** Index of the feature in the source FeatureCollection (for error messages). */
@@ -38,6 +38,18 @@ export interface NoFlyArea extends Area {
   reason?: string;
   /** Temporary areas (a mass-testing site) may be declared over drop points. */
   temporary: boolean;
+}
+
+/**
+ * Something tall on the ground — a tower block, a pylon, a mast — that the flight path must clear
+ * vertically. Its top is `heightM` above the ground under it (the DEM's, or the home ground's when
+ * the plan has no DEM). Not a no-fly area: it may be overflown with the vertical clearance.
+ */
+export interface Obstacle extends MapFeatureBase {
+  kind: 'obstacle';
+  geometry: Polygon | MultiPolygon;
+  /** Height above the ground, m (> 0), from `properties.height_m`. */
+  heightM: number;
 }
 
 export interface Depot extends MapFeatureBase {
@@ -73,6 +85,8 @@ export interface ZoneMap {
   /** Sealed, controlled and precaution zones (no-fly areas are only in `noFly`). */
   areas: Area[];
   noFly: NoFlyArea[];
+  /** Obstacles with heights (kind `obstacle`). */
+  obstacles: Obstacle[];
   depots: Depot[];
   dropPoints: DropPoint[];
   /** Site ground altitude AMSL in metres (map-level `properties.siteAltitudeM`), default 0. */

@@ -21,6 +21,7 @@ import {
   type LonLat,
   type MapIssue,
   type NoFlyArea,
+  type Obstacle,
   type ZoneMap,
 } from './types.js';
 import { cross, pointInPolygon, pointInRing, segmentsIntersect, signedArea } from './planar.js';
@@ -28,7 +29,7 @@ import { distanceM } from './spherical.js';
 import { zoneMapToWgs84 } from './zone-map-crs.js';
 import { findControlCharacter } from '../domain/text.js';
 
-export const FEATURE_KINDS: readonly FeatureKind[] = ['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'drop-point'];
+export const FEATURE_KINDS: readonly FeatureKind[] = ['sealed', 'controlled', 'precaution', 'no-fly', 'obstacle', 'depot', 'drop-point'];
 const AREA_KINDS: readonly AreaKind[] = ['sealed', 'controlled', 'precaution', 'no-fly'];
 /**
  * Most vertices (all rings and parts) one area of any kind may have. Every area is drawn on the
@@ -45,6 +46,15 @@ export const MAX_MAP_VERTICES = 20_000;
  * nests at all; 5,000 levels overflowed the stack in JSON.stringify (a 500 on PUT /api/zone-map).
  */
 export const MAX_PROPERTY_DEPTH = 32;
+/** Kinds drawn as a Polygon or MultiPolygon. */
+const POLYGON_KINDS: readonly FeatureKind[] = [...AREA_KINDS, 'obstacle'];
+/** Most vertices one obstacle may have (a building outline; a pylon is 4). */
+export const MAX_OBSTACLE_VERTICES = 1000;
+/**
+ * Most vertices all obstacles of a map may have together. A district's 500 tower blocks of a dozen
+ * corners each is 6,000; the path check looks them up through a spatial index.
+ */
+export const MAX_MAP_OBSTACLE_VERTICES = 20_000;
 /** Most vertices all no-fly areas of a map may have together (planning time grows with them). */
 export const MAX_MAP_NO_FLY_VERTICES = 5000;
 /**
@@ -60,6 +70,7 @@ const KIND_WORDS: Record<FeatureKind, string> = {
   controlled: 'a controlled zone',
   precaution: 'a precaution zone',
   'no-fly': 'a no-fly area',
+  obstacle: 'an obstacle',
   depot: 'a depot',
   'drop-point': 'a drop point',
 };
@@ -354,6 +365,7 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
 
   const areas: Area[] = [];
   const noFly: NoFlyArea[] = [];
+  const obstacles: Obstacle[] = [];
   const depots: Depot[] = [];
   const dropPoints: DropPoint[] = [];
   const seen = new Map<string, number>();
@@ -400,7 +412,7 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
     const k = kind as FeatureKind;
     const geometry = raw.geometry;
     const gtype = isObject(geometry) ? geometry.type : null;
-    const isArea = (AREA_KINDS as readonly string[]).includes(k);
+    const isArea = POLYGON_KINDS.includes(k);
     const wanted = isArea ? 'a Polygon or MultiPolygon' : 'a Point';
     if (!isObject(geometry) || (isArea ? gtype !== 'Polygon' && gtype !== 'MultiPolygon' : gtype !== 'Point')) {
       rep.error(
@@ -442,6 +454,20 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
           if (out.length === polys.length) geom = { type: 'MultiPolygon', coordinates: out as Position[][][] };
         }
       }
+      if (k === 'obstacle' && geom) {
+        const corners = allPositions(geom).length;
+        if (corners > MAX_OBSTACLE_VERTICES)
+          rep.error('too-many-vertices', `an obstacle may have at most ${MAX_OBSTACLE_VERTICES} vertices, this one has ${corners}; simplify it`);
+      }
+      let heightM: number | undefined;
+      if (k === 'obstacle') {
+        const h = props.height_m;
+        if (h === undefined || h === null)
+          rep.error('missing-property', 'properties.height_m is missing; an obstacle needs its height above the ground in metres (> 0)');
+        else if (typeof h !== 'number' || !Number.isFinite(h) || h <= 0)
+          rep.error('bad-property', `properties.height_m must be a number of metres above the ground, greater than 0 (got ${JSON.stringify(h)})`);
+        else heightM = h;
+      }
       if (k === 'no-fly') {
         if (props.reason !== undefined && typeof props.reason !== 'string')
           rep.error('bad-property', `properties.reason must be a string (got ${JSON.stringify(props.reason)})`);
@@ -450,7 +476,9 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       }
       if (!geom || issues.length > before || name === undefined) return;
       anchors.push({ rep, pos: allPositions(geom)[0]! });
-      if (k === 'no-fly') {
+      if (k === 'obstacle') {
+        obstacles.push({ index, name, kind: 'obstacle', geometry: geom, heightM: heightM!, properties });
+      } else if (k === 'no-fly') {
         const area: NoFlyArea = { index, name, kind: 'no-fly', geometry: geom, properties, temporary: props.temporary === true };
         if (typeof props.reason === 'string' && props.reason.trim() !== '') area.reason = props.reason.trim();
         noFly.push(area);
@@ -496,6 +524,13 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       message: `the features have ${mapVertices} vertices together (a point counts one); a map may have at most ${MAX_MAP_VERTICES} (simplify the largest areas)`,
     });
   }
+  const obstacleCorners = obstacles.reduce((n, o) => n + allPositions(o.geometry).length, 0);
+  if (obstacleCorners > MAX_MAP_OBSTACLE_VERTICES) {
+    issues.push({
+      code: 'too-many-vertices',
+      message: `the obstacles have ${obstacleCorners} vertices together; a map may have at most ${MAX_MAP_OBSTACLE_VERTICES} (simplify the outlines)`,
+    });
+  }
   if (issues.length > 0) throw new ZoneMapError(issues.map((i) => (src ? { ...i, message: src + i.message } : i)));
 
   const warnings: MapIssue[] = [];
@@ -530,7 +565,7 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       }
     }
   }
-  return { name: mapName, areas, noFly, depots, dropPoints, siteAltitudeM, warnings, ...(sourceCrs !== 'wgs84' ? { sourceCrs } : {}) };
+  return { name: mapName, areas, noFly, obstacles, depots, dropPoints, siteAltitudeM, warnings, ...(sourceCrs !== 'wgs84' ? { sourceCrs } : {}) };
 }
 
 /**

@@ -69,6 +69,14 @@ export interface MissionInput {
    */
   outboundSpeedsMs?: number[];
   inboundSpeedsMs?: number[];
+  /**
+   * Over terrain: the altitude above home of each point of `outbound` / `inbound` (same lengths),
+   * from src/planning/altitude-profile.ts. Omitted: `cruiseAltitudeM` everywhere. The take-off climbs
+   * to the first outbound altitude, the delivery starts from (and climbs back to) the altitude over
+   * the drop point.
+   */
+  outboundAltitudesM?: number[];
+  inboundAltitudesM?: number[];
   /** Height of the drop surface above home, m. */
   dropHeightM: number;
   method: DeliveryMethod;
@@ -121,13 +129,20 @@ export function buildMission(input: MissionInput): BuiltMission {
   const drop = input.outbound[input.outbound.length - 1];
   if (!depot || !drop || input.outbound.length < 2 || input.inbound.length < 2)
     throw new Error('buildMission: a route needs at least a start and an end point each way');
-  const cruise = input.cruiseAltitudeM;
+  const outAlt = (k: number) => input.outboundAltitudesM?.[k] ?? input.cruiseAltitudeM;
+  const inAlt = (k: number) => input.inboundAltitudesM?.[k] ?? input.cruiseAltitudeM;
+  if (
+    (input.outboundAltitudesM && input.outboundAltitudesM.length !== input.outbound.length) ||
+    (input.inboundAltitudesM && input.inboundAltitudesM.length !== input.inbound.length)
+  )
+    throw new Error('buildMission: one altitude per route point is needed');
+  const cruise = outAlt(input.outbound.length - 1);
   const dropH = input.dropHeightM;
 
   // 0: home placeholder (ArduPilot replaces it with the real home).
   push(CMD.NAV_WAYPOINT, FRAME.GLOBAL, [0, 0, 0, 0], [input.home.lon, input.home.lat], input.home.altM);
   // Take off vertically over the depot to cruise altitude (ArduCopter ignores takeoff lat/lon).
-  nav(CMD.NAV_TAKEOFF, [0, 0, 0, 0], depot, cruise);
+  nav(CMD.NAV_TAKEOFF, [0, 0, 0, 0], depot, outAlt(0));
   // param1 1 = ground speed (ArduCopter treats WP speed as ground speed), param3 -1 = throttle unchanged.
   const legSpeed = (speeds: number[] | undefined, k: number) => {
     const v = speeds?.[k];
@@ -142,7 +157,7 @@ export function buildMission(input: MissionInput): BuiltMission {
     doCmd(CMD.DO_CHANGE_SPEED, [1, v, -1, 0]);
   };
   input.outbound.slice(1, -1).forEach((p, k) => {
-    waypoint(p, cruise);
+    waypoint(p, outAlt(k + 1));
     setSpeed(legSpeed(input.outboundSpeedsMs, k + 1));
   });
   waypoint(drop, cruise);
@@ -180,10 +195,10 @@ export function buildMission(input: MissionInput): BuiltMission {
   waypoint(drop, cruise);
   setSpeed(legSpeed(input.inboundSpeedsMs, 0));
   input.inbound.slice(1, -1).forEach((p, k) => {
-    waypoint(p, cruise);
+    waypoint(p, inAlt(k + 1));
     setSpeed(legSpeed(input.inboundSpeedsMs, k + 1));
   });
-  waypoint(depot, cruise);
+  waypoint(depot, inAlt(input.inbound.length - 1));
   nav(CMD.NAV_LAND, [0, 0, 0, 0], depot, 0);
   return { items, deliverySeq, params: missionParams(items) };
 }

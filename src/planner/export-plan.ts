@@ -25,6 +25,15 @@ export function deliveryPlanSummary(plan: DeliveryPlan, request: PlanRequest): R
     fence: plan.fence,
     rally: { count: plan.rally.points.length, unsafeLegs: plan.rally.unsafeLegs },
     checks: plan.checks,
+    terrain: plan.terrain
+      ? {
+          dem: plan.terrain.dem,
+          homeGroundM: plan.terrain.homeGroundM,
+          minClearanceM: plan.terrain.minClearanceM,
+          maxAglM: plan.terrain.maxAglM,
+          violations: plan.terrain.violations.map((v) => ({ code: v.code, message: v.message })),
+        }
+      : null,
   };
 }
 

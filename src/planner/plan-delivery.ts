@@ -20,7 +20,10 @@ const MIN_DEPOT_DROP_DISTANCE_M = 10;
 import { mergeCornerRuns } from '../planning/waypoints.js';
 import { areaContaining, isSegmentClear, planRoute, prepareMap, type PreparedMap } from '../planning/route.js';
 import type { Check, PlaceRef, PlanOptions, PlanRequest, Reason } from '../planning/types.js';
-import type { DeliveryPlan } from './types.js';
+import type { DeliveryPlan, PlanContext } from './types.js';
+import { obstaclesFor, routingMap, terrainReport } from './terrain.js';
+import { altitudeProfile } from '../planning/altitude-profile.js';
+import { describeGap, isDemGap } from '../geo/dem/types.js';
 import {
   CLEARANCE_TOLERANCE,
   DEFAULT_PLAN_OPTIONS,
@@ -124,13 +127,18 @@ function validateRequest(req: PlanRequest, opts: PlanOptions): void {
     bad('bad-battery', `battery remaining must be 0…100 %, got ${c.batteryRemainingPct}`);
   if (!Number.isFinite(opts.clearanceM) || opts.clearanceM < 0 || opts.clearanceM > 1000)
     bad('bad-clearance', `clearance must be 0…1000 m, got ${opts.clearanceM}`);
+  if (!Number.isFinite(opts.verticalClearanceM) || opts.verticalClearanceM < 0 || opts.verticalClearanceM > 1000)
+    bad('bad-clearance', `vertical clearance must be 0…1000 m, got ${opts.verticalClearanceM}`);
   if (!Number.isFinite(opts.maxHeightM) || opts.maxHeightM <= 0) bad('bad-height', `maximum height must be > 0 m, got ${opts.maxHeightM}`);
   if (!Number.isFinite(opts.heightMarginM) || opts.heightMarginM < 0 || opts.heightMarginM >= opts.maxHeightM)
     bad('bad-height', `height margin must be ≥ 0 and below the maximum height, got ${opts.heightMarginM}`);
 }
 
-/** Plan one delivery. See the module comment. */
-export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
+/**
+ * Plan one delivery. See the module comment. `context.dem` gives the ground heights the terrain
+ * section checks the path against; without it the ground is taken as flat at the home elevation.
+ */
+export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanContext = {}): DeliveryPlan {
   const opts: PlanOptions = { ...DEFAULT_PLAN_OPTIONS, ...request.options };
   validateRequest(request, opts);
   const { drone, conditions } = request;
@@ -158,10 +166,14 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     fence: { items: 0, vertices: 0, excludedAreas: [], leftToRoute: [] },
     rally: { points: [], unsafeLegs: [] },
     vehiclePlan: null,
+    terrain: null,
     ...extra,
   });
 
-  const prepared = preparedFor(map, opts.clearanceM);
+  // Following the terrain, obstacles too tall to overfly under the ceiling are no-fly for routing.
+  const followTerrain = opts.followTerrain && (context.dem !== undefined || map.obstacles.length > 0);
+  const routeMap = followTerrain ? routingMap(map, context.dem, opts.verticalClearanceM, opts.maxHeightM - opts.heightMarginM) : map;
+  const prepared = preparedFor(routeMap, opts.clearanceM);
 
   // Places inside no-fly areas are refused naming both.
   const depotArea = areaContaining(prepared, depot.position);
@@ -197,6 +209,20 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     return infeasible();
   }
 
+  // Ground. With a DEM, heights "above home" are above the depot's ground and the drop surface lies
+  // at the drop point's ground (plus its heightM); without one the ground is flat (as before).
+  let homeGroundM = siteAltitudeM;
+  let dropGroundM = siteAltitudeM;
+  if (context.dem) {
+    const hg = context.dem.sample(depot.position[0], depot.position[1]);
+    const dg = context.dem.sample(drop.position[0], drop.position[1]);
+    if (isDemGap(hg)) reasons.push({ code: 'dem-no-coverage', message: `the DEM gives no ground height for depot '${depot.name}': ${describeGap(hg)}` });
+    if (isDemGap(dg)) reasons.push({ code: 'dem-no-coverage', message: `the DEM gives no ground height for drop point '${drop.name}': ${describeGap(dg)}` });
+    if (isDemGap(hg) || isDemGap(dg)) return infeasible();
+    homeGroundM = hg;
+    dropGroundM = dg;
+  }
+
   // Altitudes.
   const ceilingM = opts.maxHeightM - opts.heightMarginM;
   const cruiseAltitudeM = Math.min(drone.cruiseAltitudeM, ceilingM);
@@ -210,21 +236,27 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
   });
   if (cruiseAltitudeM < MIN_CRUISE_ALTITUDE_M)
     reasons.push({ code: 'altitude-too-low', message: `cruise altitude ${cruiseAltitudeM} m is below the ${MIN_CRUISE_ALTITUDE_M} m minimum` });
-  const dropHeightM = drop.heightM;
-  const dropOk = dropHeightM >= 0 && dropHeightM + APPROACH_HEIGHT_M <= cruiseAltitudeM;
-  checks.push({
-    id: 'drop-altitude',
-    ok: dropOk,
-    message: dropOk
-      ? `drop surface at ${dropHeightM} m above the depot; approach from ${r(dropHeightM + APPROACH_HEIGHT_M, 2)} m`
-      : `drop surface at ${dropHeightM} m above the depot needs a cruise of at least ${dropHeightM + APPROACH_HEIGHT_M} m (have ${cruiseAltitudeM} m)`,
-  });
-  if (!dropOk)
-    reasons.push({
-      code: 'drop-point-too-high',
-      message: `drop point '${drop.name}' at ${dropHeightM} m cannot be approached from the ${cruiseAltitudeM} m cruise altitude`,
-      params: { dropPoint: drop.name, heightM: dropHeightM, cruiseAltitudeM },
+  // Without a DEM: the drop point's heightM above the depot's ground, as given.
+  const dropHeightM = context.dem ? r(dropGroundM - homeGroundM + drop.heightM, 2) : drop.heightM;
+  const dropCheck = (overDropM: number) => {
+    // Below the depot is fine where a DEM says so (a valley); without one heightM is ≥ 0 anyway.
+    const ok = (context.dem !== undefined || dropHeightM >= 0) && dropHeightM + APPROACH_HEIGHT_M <= overDropM;
+    checks.push({
+      id: 'drop-altitude',
+      ok,
+      message: ok
+        ? `drop surface at ${dropHeightM} m above the depot; approach from ${r(dropHeightM + APPROACH_HEIGHT_M, 2)} m`
+        : `drop surface at ${dropHeightM} m above the depot needs a cruise of at least ${dropHeightM + APPROACH_HEIGHT_M} m (have ${overDropM} m)`,
     });
+    if (!ok)
+      reasons.push({
+        code: 'drop-point-too-high',
+        message: `drop point '${drop.name}' at ${dropHeightM} m cannot be approached from the ${overDropM} m cruise altitude`,
+        params: { dropPoint: drop.name, heightM: dropHeightM, cruiseAltitudeM: overDropM },
+      });
+  };
+  // Following the terrain, the altitude over the drop point is known only after the route.
+  if (!followTerrain) dropCheck(cruiseAltitudeM);
 
   // Route.
   const route = planRoute(prepared, depot.position, drop.position);
@@ -238,8 +270,35 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     return infeasible({ cruiseAltitudeM });
   }
   // One waypoint per corner instead of the planner's arc vertices, keeping the same clearance test.
-  const outbound = mergeCornerRuns(route.path.map(r7), (a, b) => isSegmentClear(prepared, a, b, opts.clearanceM * CLEARANCE_TOLERANCE), opts.clearanceM);
-  const inbound = [...outbound].reverse();
+  let outbound = mergeCornerRuns(route.path.map(r7), (a, b) => isSegmentClear(prepared, a, b, opts.clearanceM * CLEARANCE_TOLERANCE), opts.clearanceM);
+  let inbound = [...outbound].reverse();
+  // Over terrain or obstacles: altitudes leg by leg, with extra waypoints where the ground changes.
+  let outboundAltitudesM: number[] | undefined;
+  if (followTerrain) {
+    const profile = altitudeProfile({
+      route: outbound,
+      homeGroundM,
+      dem: context.dem,
+      obstacles: obstaclesFor(map, context.dem, homeGroundM),
+      cruiseAglM: cruiseAltitudeM,
+      minClearanceM: opts.verticalClearanceM,
+      maxAglM: ceilingM,
+    });
+    if (!profile.ok) {
+      reasons.push({
+        code: profile.code === 'no-altitude' ? 'terrain-no-altitude' : 'dem-no-coverage',
+        message: `no flight from '${depot.name}' to '${drop.name}' along this route keeps the terrain limits: ${profile.message}`,
+      });
+      return infeasible({ outbound, inbound, cruiseAltitudeM });
+    }
+    outbound = profile.points.map((p) => r7([p[0], p[1]]));
+    outboundAltitudesM = profile.points.map((p) => p[2]);
+    inbound = [...outbound].reverse();
+    dropCheck(outboundAltitudesM[outboundAltitudesM.length - 1]!);
+  }
+  const inboundAltitudesM = outboundAltitudesM ? [...outboundAltitudesM].reverse() : undefined;
+  const climbs = (alts: number[] | undefined) => (alts ?? []).reduce((sum, z, i) => sum + (i > 0 ? Math.max(0, z - alts![i - 1]!) : 0), 0);
+  const maxAltitudeM = outboundAltitudesM ? Math.max(...outboundAltitudesM) : cruiseAltitudeM;
   const flown = [...outbound, ...inbound.slice(1)];
   const blockedLegs: number[] = [];
   for (let i = 1; i < flown.length; i++) if (!isSegmentClear(prepared, flown[i - 1]!, flown[i]!, opts.clearanceM * CLEARANCE_TOLERANCE)) blockedLegs.push(i);
@@ -260,12 +319,18 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     wind: conditions.wind,
     temperatureC: conditions.temperatureC,
     siteAltitudeM,
-    cruiseAltitudeM,
+    cruiseAltitudeM: outboundAltitudesM ? outboundAltitudesM[0]! : cruiseAltitudeM,
     dropHeightM,
     method: drone.deliveryMethod,
     outbound,
     inbound,
     ...(conditions.batteryRemainingPct !== undefined ? { batteryRemainingPct: conditions.batteryRemainingPct } : {}),
+    ...(outboundAltitudesM
+      ? {
+          dropCruiseAltitudeM: outboundAltitudesM[outboundAltitudesM.length - 1]!,
+          enRouteClimbM: { loaded: climbs(outboundAltitudesM), empty: climbs(inboundAltitudesM) },
+        }
+      : {}),
   });
   reasons.push(...energy.reasons);
   checks.push({
@@ -310,7 +375,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
   // Rally, fence, mission.
   const home = { lat: r(depot.position[1], 7), lon: r(depot.position[0], 7), altM: r(siteAltitudeM, 2) };
   const places = [...map.depots.map((d) => d.position), ...map.dropPoints.map((d) => d.position)].filter((p) => !areaContaining(prepared, p));
-  const rally = chooseRally({ prepared, home: depot.position, route: flown, places, altitudeM: cruiseAltitudeM, clearanceM: opts.clearanceM / 2 });
+  const rally = chooseRally({ prepared, home: depot.position, route: flown, places, altitudeM: maxAltitudeM, clearanceM: opts.clearanceM / 2 });
   checks.push(...rally.checks);
   const fence = buildFence({
     route: flown,
@@ -320,7 +385,10 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
       inclusionMarginM: Math.max(INCLUSION_MARGIN_M, 2 * opts.clearanceM),
       maxInclusionVertices: INCLUSION_MAX_VERTICES,
       minRouteGapM: opts.clearanceM / 2,
-      altMaxM: fenceCeilingM(cruiseAltitudeM, opts),
+      // FENCE_ALT_MAX is measured from home (AC_Fence::check_fence_alt_max uses the altitude above
+      // home), so over rising ground it must sit above the highest planned altitude, not at 120 m;
+      // the height above the ground is kept by the altitudes themselves.
+      altMaxM: outboundAltitudesM ? r(maxAltitudeM + opts.heightMarginM / 2, 2) : fenceCeilingM(cruiseAltitudeM, opts),
       marginM: FENCE_MARGIN_M,
     },
   });
@@ -337,6 +405,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     cruiseSpeedMs: drone.cruiseSpeedMs,
     dropHeightM,
     method: drone.deliveryMethod,
+    ...(outboundAltitudesM && inboundAltitudesM ? { outboundAltitudesM, inboundAltitudesM } : {}),
     ...(windy
       ? { outboundSpeedsMs: energy.legs.slice(0, nOut).map((l) => l.groundSpeedMs), inboundSpeedsMs: energy.legs.slice(nOut).map((l) => l.groundSpeedMs) }
       : {}),
@@ -351,6 +420,45 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     delivery: { lat: r(drop.position[1], 7), lon: r(drop.position[0], 7), seq: deliveryItem.seq, method: drone.deliveryMethod },
   };
   const waypoints: [number, number, number][] = mission.items.filter((it) => it.seq > 0 && it.frame === 6).map((it) => [it.x / 1e7, it.y / 1e7, it.z]);
+
+  // Terrain and obstacles: the flown path and its failsafe returns against the ground (information:
+  // the route above is the flat-ground route; a broken limit makes the plan infeasible).
+  const ceilingAglM = opts.maxHeightM - opts.heightMarginM;
+  const terrain = terrainReport({
+    map,
+    dem: context.dem,
+    home: depot.position,
+    flatGroundM: siteAltitudeM,
+    waypoints: waypoints.map(([lat, lon, alt]) => [lon, lat, alt]),
+    rallyPoints: rally.points,
+    rallyAltitudeM: maxAltitudeM,
+    minClearanceM: opts.verticalClearanceM,
+    maxAglM: ceilingAglM,
+  });
+  const t = terrain.report;
+  const clearanceBroken = t.violations.find((v) => v.code === 'terrain-clearance');
+  const aglBroken = t.violations.find((v) => v.code === 'height-above-ground');
+  const noData = t.violations.find((v) => v.code === 'dem-no-coverage');
+  const ground = t.dem ? `DEM: ${t.dem}` : `flat ground assumed at the home elevation (${t.homeGroundM} m; no DEM given)`;
+  checks.push({
+    id: 'terrain-clearance',
+    ok: !clearanceBroken && !noData,
+    message: noData
+      ? noData.message
+      : clearanceBroken
+        ? clearanceBroken.message
+        : `the whole path (${t.samples} samples every 10 m, ${t.failsafeReturns} failsafe returns) keeps at least ${t.minClearanceM} m above the terrain and obstacles (${opts.verticalClearanceM} m required); ${ground}`,
+  });
+  checks.push({
+    id: 'height-above-ground',
+    ok: !aglBroken && !noData,
+    message: aglBroken
+      ? aglBroken.message
+      : noData
+        ? noData.message
+        : `the path stays at most ${t.maxAglM} m above the ground (limit ${ceilingAglM} m: ${opts.maxHeightM} m minus ${opts.heightMarginM} m margin); ${ground}`,
+  });
+  reasons.push(...terrain.reasons);
 
   return {
     feasible: reasons.length === 0,
@@ -377,6 +485,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan {
     fence: fence.summary,
     rally: rally.summary,
     vehiclePlan,
+    terrain: terrain.report,
   };
 }
 

@@ -33,7 +33,8 @@ import { parseZoneMap } from '../geo/zone-map.js';
 import type { PlanRequest } from '../planning/types.js';
 import { PlanRequestError, planDelivery } from './plan-delivery.js';
 import type { DeliveryPlan } from './types.js';
-import type { WorkerResult, WorkerTask } from './worker-protocol.js';
+import type { Dem } from '../geo/dem/types.js';
+import type { PlannerWorkerData, WorkerResult, WorkerTask } from './worker-protocol.js';
 import { createLogger } from '../log.js';
 
 const log = createLogger('planner-pool');
@@ -58,6 +59,10 @@ export interface PlannerPool {
 
 export interface PlannerPoolOptions {
   size: number;
+  /** DEM files or directories (MEDIDROP_DEM): each worker loads them itself, on its first plan. */
+  dem?: readonly string[];
+  /** The DEM as loaded in this thread, for planning in-process (size 0, or no worker script). */
+  demInProcess?: Dem | undefined;
   /** The compiled worker script; default: worker.js next to this module. */
   workerFile?: string;
 }
@@ -68,12 +73,19 @@ const MEMO_PLANS = 256;
 
 export function createPlannerPool(o: PlannerPoolOptions): PlannerPool {
   const file = o.workerFile ?? WORKER_FILE;
-  if (o.size <= 0) return inProcess();
+  if (o.size <= 0) return inProcess(o.demInProcess);
   if (!existsSync(file)) {
     log.warn({ file }, 'planner worker script not found (running from TypeScript sources?): planning in-process');
-    return inProcess();
+    return inProcess(o.demInProcess);
   }
-  const piscina = new Piscina<WorkerTask, WorkerResult>({ filename: file, minThreads: o.size, maxThreads: o.size, idleTimeout: Number.POSITIVE_INFINITY });
+  const workerData: PlannerWorkerData = { dem: [...(o.dem ?? [])] };
+  const piscina = new Piscina<WorkerTask, WorkerResult>({
+    filename: file,
+    minThreads: o.size,
+    maxThreads: o.size,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    workerData,
+  });
   const known = new WeakMap<ZoneMap, { id: number; text?: string; source?: string }>();
   let nextId = 1;
   const counts = { plans: 0, mapsSent: 0 };
@@ -143,13 +155,13 @@ export function createPlannerPool(o: PlannerPoolOptions): PlannerPool {
   };
 }
 
-function inProcess(): PlannerPool {
+function inProcess(dem: Dem | undefined): PlannerPool {
   let plans = 0;
   return {
     size: 0,
     planDelivery: (map, request) => {
       plans++;
-      return planDelivery(map, request);
+      return planDelivery(map, request, dem ? { dem } : undefined);
     },
     parseZoneMap,
     threads: () => [],

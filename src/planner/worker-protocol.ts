@@ -25,3 +25,9 @@ export type WorkerResult =
   /** The worker does not hold map `mapId`: send it again with the map. */
   | { kind: 'map-miss' }
   | { kind: 'error'; name: string; code?: string; message: string };
+
+/** What every worker is started with (piscina workerData). */
+export interface PlannerWorkerData {
+  /** DEM files or directories to plan over (MEDIDROP_DEM); empty: flat ground. */
+  dem: string[];
+}

@@ -7,7 +7,19 @@
 import { parseZoneMap } from '../geo/zone-map.js';
 import { ZoneMapError, type ZoneMap } from '../geo/types.js';
 import { PlanRequestError, planDelivery } from './plan-delivery.js';
-import type { WorkerResult, WorkerTask } from './worker-protocol.js';
+import { workerData } from 'node:worker_threads';
+import { loadDem } from '../geo/dem/load.js';
+import type { Dem } from '../geo/dem/types.js';
+import type { PlannerWorkerData, WorkerResult, WorkerTask } from './worker-protocol.js';
+
+/** The service's DEM, loaded by this worker on its first plan (directory tiles on first use). */
+const demPaths = ((workerData as PlannerWorkerData | undefined)?.dem ?? []) as string[];
+let demLoading: Promise<Dem> | null = null;
+function demOf(): Promise<Dem> | null {
+  if (demPaths.length === 0) return null;
+  if (!demLoading) demLoading = loadDem(demPaths);
+  return demLoading;
+}
 
 /** Maps kept per worker: the current one, plus the previous ones still being re-planned away from. */
 const KEEP_MAPS = 3;
@@ -19,7 +31,7 @@ function remember(id: number, map: ZoneMap): void {
   while (maps.size > KEEP_MAPS) maps.delete(maps.keys().next().value as number);
 }
 
-export default function run(task: WorkerTask): WorkerResult {
+export default async function run(task: WorkerTask): Promise<WorkerResult> {
   try {
     if (task.kind === 'parse') {
       const map = parseZoneMap(JSON.parse(task.text), task.source);
@@ -33,7 +45,8 @@ export default function run(task: WorkerTask): WorkerResult {
       else return { kind: 'map-miss' };
       remember(task.mapId, map);
     }
-    return { kind: 'planned', plan: planDelivery(map, task.request) };
+    const dem = await demOf();
+    return { kind: 'planned', plan: planDelivery(map, task.request, dem ? { dem } : undefined) };
   } catch (err) {
     if (err instanceof ZoneMapError) return { kind: 'invalid-map', issues: err.issues };
     if (err instanceof PlanRequestError) return { kind: 'error', name: err.name, code: err.code, message: err.message };

@@ -188,6 +188,14 @@ export interface EnergyInput {
    * means the same energy on landing whatever the charge at take-off.
    */
   batteryRemainingPct?: number;
+  /**
+   * Over terrain the altitude changes leg by leg (src/planning/altitude-profile.ts): the cruise
+   * altitude over the drop point when it differs from `cruiseAltitudeM` (which is then the altitude
+   * over the depot), and the climbs made along the legs, m, loaded (outbound) and empty (inbound).
+   * Climbing while cruising costs the work m·g·h / η on top of the cruise; descents are not credited.
+   */
+  dropCruiseAltitudeM?: number;
+  enRouteClimbM?: { loaded: number; empty: number };
 }
 
 export interface EnergyEstimate {
@@ -286,6 +294,12 @@ function legEstimates(path: LonLat[], drone: DroneProfile, wind: Wind, powerW: n
   return legs;
 }
 
+/** The work of climbing h metres while cruising (no extra time: the climb is flown along the leg). */
+function enRouteClimb(name: string, heightM: number, massKg: number): Phase[] {
+  if (!(heightM > 0)) return [];
+  return [{ name, durationS: 0, powerW: 0, energyWh: (massKg * G * heightM) / CLIMB_EFFICIENCY / 3600 }];
+}
+
 /** Flight time, energy and margin of a delivery; reasons when it cannot be flown. */
 export function estimateEnergy(input: EnergyInput): EnergyEstimate {
   const { drone, payloadKg, wind, temperatureC, siteAltitudeM, cruiseAltitudeM, dropHeightM, method } = input;
@@ -328,7 +342,9 @@ export function estimateEnergy(input: EnergyInput): EnergyEstimate {
   const phases: Phase[] = [
     phase('take-off climb', cruiseAltitudeM / drone.climbRateMs, loaded.climb),
     { name: 'outbound cruise', durationS: sum(outLegs, (l) => l.durationS), powerW: loaded.cruise, energyWh: sum(outLegs, (l) => l.energyWh) },
-    ...deliveryPhases(drone, loaded, empty, cruiseAltitudeM, dropHeightM, method),
+    ...enRouteClimb('outbound climbs', input.enRouteClimbM?.loaded ?? 0, drone.emptyMassKg + payloadKg),
+    ...deliveryPhases(drone, loaded, empty, input.dropCruiseAltitudeM ?? cruiseAltitudeM, dropHeightM, method),
+    ...enRouteClimb('inbound climbs', input.enRouteClimbM?.empty ?? 0, drone.emptyMassKg),
     { name: 'inbound cruise', durationS: sum(inLegs, (l) => l.durationS), powerW: empty.cruise, energyWh: sum(inLegs, (l) => l.energyWh) },
     phase('descent to land', landFast / drone.descentRateMs, empty.descent),
     phase('landing', landSlow / SLOW_DESCENT_MS, empty.descent),

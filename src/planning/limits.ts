@@ -6,7 +6,13 @@
  */
 import type { PlanOptions } from './types.js';
 
-export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = Object.freeze({ clearanceM: 30, maxHeightM: 120, heightMarginM: 20 });
+export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = Object.freeze({
+  clearanceM: 30,
+  maxHeightM: 120,
+  heightMarginM: 20,
+  verticalClearanceM: 30,
+  followTerrain: true,
+});
 /** Margin of the inclusion fence around the route, m. */
 export const INCLUSION_MARGIN_M = 150;
 /** Most vertices the inclusion polygon may use (the rest of the storage goes to exclusions). */

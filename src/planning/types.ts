@@ -53,6 +53,14 @@ export interface PlanOptions {
   maxHeightM: number;
   /** Margin kept under the ceiling, m (default 20 → cruise ≤ 100 m). */
   heightMarginM: number;
+  /** Vertical clearance kept above the terrain and the obstacles, m (default 30). */
+  verticalClearanceM: number;
+  /**
+   * With a DEM or obstacles, change the altitude leg by leg to keep the clearance and the ceiling
+   * (default true). false: fly the constant cruise above home and only check the path (the plan is
+   * infeasible where it breaks a limit).
+   */
+  followTerrain: boolean;
 }
 
 export type PlaceRef = { name: string } | { position: LonLat };

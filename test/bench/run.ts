@@ -1,12 +1,12 @@
 /**
  * Benchmark entry (`npm run bench`, or `node dist/test/bench/run.js [section …]`): runs each section
- * module's exported `run()` in turn. Sections: planner, upload, tracking, dispatch (those whose file exists).
+ * module's exported `run()` in turn. Sections: planner, upload, tracking, dispatch, terrain (those whose file exists).
  * Give section names to run only those, e.g. `node dist/test/bench/run.js planner`.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const SECTIONS = ['planner', 'upload', 'tracking', 'dispatch'] as const;
+const SECTIONS = ['planner', 'upload', 'tracking', 'dispatch', 'terrain'] as const;
 
 // The figures are the output: the service's info logs (one per planned request…) only bury them.
 // MEDIDROP_LOG_LEVEL=info brings them back.

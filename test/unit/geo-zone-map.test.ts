@@ -110,7 +110,7 @@ describe('parseZoneMap: each bad map gets its own clear error', () => {
     );
     expect(issue).toMatchObject({ code: 'unknown-kind', featureIndex: 3, featureName: 'Testing site' });
     expect(issue!.message).toBe(
-      'test.geojson: feature 3 ("Testing site"): unknown kind "nofly"; allowed kinds: sealed, controlled, precaution, no-fly, depot, drop-point',
+      'test.geojson: feature 3 ("Testing site"): unknown kind "nofly"; allowed kinds: sealed, controlled, precaution, no-fly, obstacle, depot, drop-point',
     );
   });
 

@@ -1,0 +1,287 @@
+/**
+ * The 3-D path check: does a flight path keep the vertical clearance above the terrain and the
+ * obstacles, and stay under the height-above-ground ceiling, everywhere?
+ *
+ * The path is given in named parts (outbound, the delivery descent, each straight failsafe return …),
+ * each a polyline of [lon, lat, altitude] points, altitudes above home or above mean sea level. Every
+ * straight segment is sampled every `stepM` metres or closer (altitude interpolated linearly, as
+ * ArduCopter's waypoint navigation flies a straight 3-D line between two waypoints: AC_WPNav
+ * set_wp_destination → SCurve). At each sample:
+ * - ground = the DEM's height (bilinear), or the home ground when there is no DEM (flat ground);
+ * - AGL = altitude − ground: the legal ceiling (120 m) is measured from the ground, not from buildings;
+ * - clearance = altitude − surface, the surface being the ground or the top of an obstacle the path
+ *   crosses. An obstacle is found by intersecting each sub-segment with its footprint (not by
+ *   sampling), so a 5 m pylon between two samples 10 m apart is not missed; the sub-segment's lower
+ *   end counts. An obstacle's top is `heightM` above the highest ground under its corners and centre
+ *   (a tower on a slope is as tall as its uphill side).
+ * The result gives the minimum clearance, the maximum AGL and the first place (in path order) where
+ * each limit is broken, or where the DEM has no data.
+ *
+ * Pure: no I/O; the DEM is read through its interface.
+ */
+import Flatbush from 'flatbush';
+import type { MultiPolygon, Polygon } from 'geojson';
+import { describeGap, isDemGap, type Dem } from '../geo/dem/types.js';
+import { pointInPolygon, segmentsIntersect } from '../geo/planar.js';
+import { distanceM } from '../geo/spherical.js';
+import type { LonLat } from '../geo/types.js';
+
+/** [lon, lat, altitude m] — altitude above home or AMSL, as ClearanceInput.altitudeReference says. */
+export type Point3 = [lon: number, lat: number, altM: number];
+
+export interface PathPart {
+  /** Shown in results: "outbound", "failsafe return from 1.2 km along the route to home" … */
+  name: string;
+  points: Point3[];
+  /**
+   * Clearance this part must keep, m (default: the input's). The delivery descent and the climb back
+   * go down to the drop surface by design: they use 0 (above the surface, not into it).
+   */
+  minClearanceM?: number;
+  /** Below the required clearance by at most this much still passes, m (default 0; a landing: rounding of its position). */
+  toleranceM?: number;
+}
+
+export interface HeightObstacle {
+  name: string;
+  geometry: Polygon | MultiPolygon;
+  /** Height of the top above the ground, m. */
+  heightM: number;
+}
+
+export interface ClearanceInput {
+  parts: readonly PathPart[];
+  altitudeReference: 'home' | 'amsl';
+  /** Ground elevation at home, m AMSL (the ground everywhere when there is no DEM). */
+  homeGroundM: number;
+  dem?: Dem | undefined;
+  /** Obstacles, or an index made once by prepareObstacles (planning many paths on one map). */
+  obstacles: readonly HeightObstacle[] | PreparedObstacles;
+  /** Vertical clearance kept above terrain and obstacles, m (default 30). */
+  minClearanceM?: number;
+  /** Highest height above ground allowed, m (default 100: 120 m minus a 20 m margin). */
+  maxAglM?: number;
+  /** Longest distance between samples, m (default 10). */
+  stepM?: number;
+}
+
+/** A place on the checked path. */
+export interface PathPlace {
+  part: string;
+  /** Segment of the part (0 = from its first to its second point) and metres along it. */
+  segment: number;
+  alongM: number;
+  lon: number;
+  lat: number;
+  /** Altitude as given (input reference), and AMSL. */
+  altM: number;
+  altAmslM: number;
+  groundM: number;
+}
+
+export type ClearanceViolation =
+  | (PathPlace & { kind: 'clearance'; clearanceM: number; limitM: number; surfaceM: number; obstacle?: string })
+  | (PathPlace & { kind: 'agl'; aglM: number; limitM: number })
+  | { kind: 'no-coverage'; part: string; segment: number; alongM: number; lon: number; lat: number; message: string };
+
+export interface ClearanceResult {
+  ok: boolean;
+  samples: number;
+  /**
+   * Lowest clearance above terrain and obstacles over the parts that keep the full clearance (not the
+   * take-off, landing and delivery descent, which reach the ground by design), and where
+   * (Infinity/undefined: no such sample).
+   */
+  minClearanceM: number;
+  minClearanceAt?: PathPlace & { obstacle?: string };
+  /** Highest height above ground, and where. */
+  maxAglM: number;
+  maxAglAt?: PathPlace;
+  /** First violation of each kind, in path order (parts in the order given). */
+  violations: ClearanceViolation[];
+}
+
+export interface PreparedObstacles {
+  readonly prepared: true;
+  readonly items: readonly { name: string; rings: LonLat[][][]; topAmslM: number; bbox: [number, number, number, number] }[];
+  readonly index: Flatbush | null;
+}
+
+function isPrepared(o: ClearanceInput['obstacles']): o is PreparedObstacles {
+  return (o as PreparedObstacles).prepared === true;
+}
+
+/** Ground height AMSL at a point: DEM or flat home ground; a string says why there is none. */
+function groundAt(dem: Dem | undefined, homeGroundM: number, lon: number, lat: number): number | string {
+  if (!dem) return homeGroundM;
+  const h = dem.sample(lon, lat);
+  return isDemGap(h) ? describeGap(h) : h;
+}
+
+/** Compute each obstacle's top (AMSL) and a spatial index once. */
+export function prepareObstacles(obstacles: readonly HeightObstacle[], dem: Dem | undefined, homeGroundM: number): PreparedObstacles {
+  const items = obstacles.map((o) => {
+    const rings = (o.geometry.type === 'Polygon' ? [o.geometry.coordinates] : o.geometry.coordinates) as unknown as LonLat[][][];
+    let w = Infinity;
+    let s = Infinity;
+    let e = -Infinity;
+    let n = -Infinity;
+    let base = -Infinity;
+    let sx = 0;
+    let sy = 0;
+    let count = 0;
+    // Corners without elevation data are skipped; with none at all the top is unknown (NaN) and a
+    // path crossing the obstacle is reported as lacking coverage there.
+    const consider = (p: LonLat) => {
+      const g = groundAt(dem, homeGroundM, p[0], p[1]);
+      if (typeof g === 'number') base = Math.max(base, g);
+    };
+    for (const poly of rings)
+      for (const p of poly[0]!) {
+        w = Math.min(w, p[0]);
+        e = Math.max(e, p[0]);
+        s = Math.min(s, p[1]);
+        n = Math.max(n, p[1]);
+        sx += p[0];
+        sy += p[1];
+        count++;
+        consider(p);
+      }
+    consider([sx / count, sy / count]);
+    return { name: o.name, rings, topAmslM: base === -Infinity ? Number.NaN : base + o.heightM, bbox: [w, s, e, n] as [number, number, number, number] };
+  });
+  let index: Flatbush | null = null;
+  if (items.length > 0) {
+    index = new Flatbush(items.length);
+    for (const it of items) index.add(it.bbox[0], it.bbox[1], it.bbox[2], it.bbox[3]);
+    index.finish();
+  }
+  return { prepared: true, items, index };
+}
+
+/** The highest obstacle whose footprint the segment a–b touches (one with an unknown top first), or undefined. */
+export function obstacleTopOver(obs: PreparedObstacles, a: LonLat, b: LonLat): { name: string; topAmslM: number } | undefined {
+  if (!obs.index) return undefined;
+  const ids = obs.index.search(Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1]));
+  let best: { name: string; topAmslM: number } | undefined;
+  for (const id of ids) {
+    const it = obs.items[id]!;
+    if (best && !(it.topAmslM > best.topAmslM) && !Number.isNaN(it.topAmslM)) continue;
+    if (it.rings.some((rings) => segmentTouchesPolygon(a, b, rings))) {
+      best = it;
+      if (Number.isNaN(it.topAmslM)) return best;
+    }
+  }
+  return best;
+}
+
+function segmentTouchesPolygon(a: LonLat, b: LonLat, rings: LonLat[][]): boolean {
+  if (pointInPolygon(a, rings) || pointInPolygon(b, rings)) return true;
+  for (const ring of rings) for (let i = 0; i + 1 < ring.length; i++) if (segmentsIntersect(a, b, ring[i]!, ring[i + 1]!)) return true;
+  return false;
+}
+
+/** Check a 3-D path; see the module comment. */
+export function checkClearance(input: ClearanceInput): ClearanceResult {
+  const minClearance = input.minClearanceM ?? 30;
+  const maxAgl = input.maxAglM ?? 100;
+  const stepM = input.stepM ?? 10;
+  const obs = isPrepared(input.obstacles) ? input.obstacles : prepareObstacles(input.obstacles, input.dem, input.homeGroundM);
+  const toAmsl = input.altitudeReference === 'home' ? input.homeGroundM : 0;
+  const result: ClearanceResult = { ok: true, samples: 0, minClearanceM: Infinity, maxAglM: -Infinity, violations: [] };
+  let clearanceViolation = false;
+  let aglViolation = false;
+  let coverageViolation = false;
+
+  for (const part of input.parts) {
+    const need = part.minClearanceM ?? minClearance;
+    const pts = part.points;
+    for (let i = 0; i + 1 < pts.length || (pts.length === 1 && i === 0); i++) {
+      const p = pts[i]!;
+      const q = pts[Math.min(i + 1, pts.length - 1)]!;
+      const len = distanceM([p[0], p[1]], [q[0], q[1]]);
+      const steps = Math.max(1, Math.ceil(len / stepM));
+      // The previous sample: this segment's start (the last sample of the one before) after the first.
+      let prev: { lon: number; lat: number; alt: number } | undefined = i === 0 ? undefined : { lon: p[0], lat: p[1], alt: p[2] };
+      for (let k = i === 0 ? 0 : 1; k <= steps; k++) {
+        const t = k / steps;
+        const lon = p[0] + (q[0] - p[0]) * t;
+        const lat = p[1] + (q[1] - p[1]) * t;
+        const alt = p[2] + (q[2] - p[2]) * t;
+        const ground = groundAt(input.dem, input.homeGroundM, lon, lat);
+        if (typeof ground === 'string') {
+          result.ok = false;
+          if (!coverageViolation) {
+            coverageViolation = true;
+            result.violations.push({ kind: 'no-coverage', part: part.name, segment: i, alongM: len * t, lon, lat, message: ground });
+          }
+          prev = { lon, lat, alt };
+          continue;
+        }
+        result.samples++;
+        const altAmsl = alt + toAmsl;
+        const place: PathPlace = { part: part.name, segment: i, alongM: len * t, lon, lat, altM: alt, altAmslM: altAmsl, groundM: ground };
+        // The sub-segment ending here: an obstacle it crosses counts at its lower end.
+        let surface = ground;
+        let obstacle: string | undefined;
+        let lowAlt = altAmsl;
+        const over = obstacleTopOver(obs, prev ? [prev.lon, prev.lat] : [lon, lat], [lon, lat]);
+        if (over && Number.isNaN(over.topAmslM)) {
+          result.ok = false;
+          if (!coverageViolation) {
+            coverageViolation = true;
+            const message = `no elevation data under obstacle '${over.name}' (its top is unknown)`;
+            result.violations.push({ kind: 'no-coverage', part: part.name, segment: i, alongM: len * t, lon, lat, message });
+          }
+        } else if (over && over.topAmslM > surface) {
+          surface = over.topAmslM;
+          obstacle = over.name;
+          if (prev) lowAlt = Math.min(altAmsl, prev.alt + toAmsl);
+        }
+        const clearance = lowAlt - surface;
+        const agl = altAmsl - ground;
+        if (part.minClearanceM === undefined && clearance < result.minClearanceM) {
+          result.minClearanceM = clearance;
+          result.minClearanceAt = obstacle !== undefined ? { ...place, obstacle } : place;
+        }
+        if (agl > result.maxAglM) {
+          result.maxAglM = agl;
+          result.maxAglAt = place;
+        }
+        if (clearance < need - (part.toleranceM ?? 0) - 1e-9) {
+          result.ok = false;
+          if (!clearanceViolation) {
+            clearanceViolation = true;
+            const v: ClearanceViolation = { ...place, kind: 'clearance', clearanceM: clearance, limitM: need, surfaceM: surface };
+            if (obstacle !== undefined) v.obstacle = obstacle;
+            result.violations.push(v);
+          }
+        }
+        if (agl > maxAgl + 1e-9) {
+          result.ok = false;
+          if (!aglViolation) {
+            aglViolation = true;
+            result.violations.push({ ...place, kind: 'agl', aglM: agl, limitM: maxAgl });
+          }
+        }
+        prev = { lon, lat, alt };
+      }
+      if (pts.length === 1) break;
+    }
+  }
+  return result;
+}
+
+/** One line for a violation: which limit, where, by how much. */
+export function describeViolation(v: ClearanceViolation): string {
+  const at = `${v.lat.toFixed(6)},${v.lon.toFixed(6)} (lat,lon) on the ${v.part}, leg ${v.segment + 1} at ${Math.round(v.alongM)} m`;
+  const r1 = (n: number) => Math.round(n * 10) / 10;
+  switch (v.kind) {
+    case 'clearance':
+      return `clearance ${r1(v.clearanceM)} m above ${v.obstacle !== undefined ? `obstacle '${v.obstacle}' (top ${r1(v.surfaceM)} m AMSL)` : `the ground (${r1(v.surfaceM)} m AMSL)`} is below the ${r1(v.limitM)} m required, at ${at}, flying at ${r1(v.altAmslM)} m AMSL`;
+    case 'agl':
+      return `${r1(v.aglM)} m above the ground exceeds the ${r1(v.limitM)} m ceiling, at ${at} (ground ${r1(v.groundM)} m AMSL, flying at ${r1(v.altAmslM)} m AMSL)`;
+    case 'no-coverage':
+      return `${v.message}, on the ${v.part}, leg ${v.segment + 1} at ${Math.round(v.alongM)} m`;
+  }
+}
