@@ -32,6 +32,8 @@ export type Fact = string | number | boolean | null;
 
 export interface VehicleTrace {
   missionAcks: string[];
+  /** MISSION_ACK ERRORs answering an item re-sent after its transfer had ended (not compared). */
+  strayAcks: number;
   commandAcks: string[];
   reached: number[];
   modes: string[];
@@ -51,6 +53,7 @@ export interface VehicleTrace {
 export function emptyTrace(): VehicleTrace {
   return {
     missionAcks: [],
+    strayAcks: 0,
     commandAcks: [],
     reached: [],
     modes: [],
@@ -137,13 +140,26 @@ export function recordVehicle(vehicle: MavlinkVehicle, ourSysid = 255): TraceRec
         break;
     }
   });
+  // Mission types with an upload the vehicle is asking items for (it sent MISSION_REQUEST since its last ACK).
+  const uploading = new Set<number>();
   const offMessage = vehicle.onMessage((m: Message) => {
-    if (m.msgid === MSG.MISSION_ACK && num(m.fields, 'target_system') === ourSysid) {
+    if ((m.msgid === MSG.MISSION_REQUEST || m.msgid === MSG.MISSION_REQUEST_INT) && num(m.fields, 'target_system') === ourSysid) {
+      uploading.add(num(m.fields, 'mission_type'));
+    } else if (m.msgid === MSG.MISSION_ACK && num(m.fields, 'target_system') === ourSysid) {
+      const type = num(m.fields, 'mission_type');
+      // ERROR with no upload open is ArduPilot's answer to an item that arrived after the transfer
+      // ended (GCS_MAVLINK::handle_mission_item: `!prot->receiving` → MAV_MISSION_ERROR): the client
+      // re-sent its last item because the final ACK came late. Timing, not the vehicle: not compared.
+      if (num(m.fields, 'type') === common.MavMissionResult.ERROR && !uploading.has(type)) {
+        trace.strayAcks++;
+        return;
+      }
       // INVALID_SEQUENCE is ArduPilot's mid-transfer answer to an item that crossed a re-request
       // (MissionItemProtocol::handle_mission_item): it depends on the client's timing, not on the
       // vehicle, and is not a transfer's result. A client's whole-transfer retry repeats the result:
       // folded like the modes.
       if (num(m.fields, 'type') === common.MavMissionResult.INVALID_SEQUENCE) return;
+      uploading.delete(type);
       pushFolded(trace.missionAcks, `${TYPE_NAMES[num(m.fields, 'mission_type')] ?? num(m.fields, 'mission_type')}:${ackName(num(m.fields, 'type'))}`);
     } else if (m.msgid === MSG.COMMAND_ACK && num(m.fields, 'target_system') === ourSysid) {
       pushFolded(trace.commandAcks, `${num(m.fields, 'command')}:${resultName(num(m.fields, 'result'))}`);
