@@ -15,9 +15,10 @@ import type { DeliveryPlan, PlanDelivery } from '../planner/types.js';
 import type { ZoneMap } from '../geo/types.js';
 import { ZoneMapError } from '../geo/types.js';
 import { zoneMapToWgs84 } from '../geo/zone-map-crs.js';
+import { toWgs84 } from '../geo/crs.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Candidate, DropRequestRecord, MissionRecord, PlanningConditions, ZoneMapRecord } from '../store/records.js';
-import type { RequestStatus } from '../domain/words.js';
+import type { CoordinateSystem, DropRequestFields, RequestStatus } from '../domain/words.js';
 import type { DroneState } from '../domain/words.js';
 import type { EventBus } from './events.js';
 import { ServiceError } from './errors.js';
@@ -235,7 +236,7 @@ export class Dispatcher {
   }
 
   /** Resolve a drop point given by name on the current map; throws 400 naming the field. */
-  resolveDropPoint(dp: { name: string } | { lat: number; lon: number }): { name: string | null; lat: number; lon: number } {
+  resolveDropPoint(dp: DropRequestFields['dropPoint']): { name: string | null; lat: number; lon: number; crs: CoordinateSystem } {
     if ('name' in dp) {
       const found = this.map?.map.dropPoints.find((p) => p.name === dp.name);
       if (!found) {
@@ -246,9 +247,12 @@ export class Dispatcher {
           'dropPoint.name',
         );
       }
-      return { name: found.name, lat: found.position[1], lon: found.position[0] };
+      return { name: found.name, lat: found.position[1], lon: found.position[0], crs: 'wgs84' };
     }
-    return { name: null, lat: dp.lat, lon: dp.lon };
+    // coordinates copied from AMap/Tencent (GCJ-02) or Baidu (BD-09) become WGS-84 here, at the edge
+    const crs = dp.crs ?? 'wgs84';
+    const [lon, lat] = toWgs84([dp.lon, dp.lat], crs);
+    return { name: null, lat, lon, crs };
   }
 
   /**

@@ -243,6 +243,7 @@ export class RequestService {
       recipient: body.recipient.trim(),
       phone: body.phone.trim(),
       dropPointName: dp.name,
+      dropPointCrs: dp.crs,
       lat: dp.lat,
       lon: dp.lon,
       medicine: body.medicine.trim(),

@@ -94,7 +94,7 @@ export interface DropRequestFields {
   /** 5–32 chars: digits, spaces, '+', '-', '(', ')'. */
   phone: string;
   /** A named drop point of the zone map, or coordinates (WGS84). Unknown name → 400 field "dropPoint.name". */
-  dropPoint: { name: string } | { lat: number; lon: number };
+  dropPoint: { name: string } | { lat: number; lon: number; crs?: CoordinateSystem };
   /** 1–200 chars. */
   medicine: string;
   /** 0 < weightKg ≤ 25. */

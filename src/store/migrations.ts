@@ -272,6 +272,13 @@ CREATE INDEX audit_log_actor ON audit_log(actor_id, id);
 CREATE INDEX audit_log_subject ON audit_log(subject_type, subject_id);
 `,
   },
+  {
+    version: 7,
+    name: 'the coordinate system a drop point was given in',
+    // lat/lon are always stored WGS-84; this keeps which system the officer typed them in
+    // (GCJ-02 from AMap/Tencent, BD-09 from Baidu), so the pages can say the input was converted.
+    sql: `ALTER TABLE drop_requests ADD COLUMN drop_point_crs TEXT NOT NULL DEFAULT 'wgs84' CHECK (drop_point_crs IN ('wgs84', 'gcj02', 'bd09'));`,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -7,7 +7,7 @@
 import type { TrackPoint } from '../fleet/store.js';
 import type { Reason } from '../planning/types.js';
 import type { DeliveryPlan } from '../planner/types.js';
-import type { FlightStatus, MissionStatus, RequestStatus, Role, Urgency, DroneState } from '../domain/words.js';
+import type { CoordinateSystem, FlightStatus, MissionStatus, RequestStatus, Role, Urgency, DroneState } from '../domain/words.js';
 
 export interface UserRecord {
   id: number;
@@ -58,6 +58,8 @@ export interface DropRequestInput {
   recipient: string;
   phone: string;
   dropPointName: string | null;
+  /** The coordinate system the officer gave coordinates in (lat/lon are stored WGS-84 whatever it was). */
+  dropPointCrs?: CoordinateSystem;
   lat: number;
   lon: number;
   medicine: string;

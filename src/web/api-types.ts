@@ -526,8 +526,18 @@ export type UserPasswordBody = Static<typeof UserPasswordBodySchema>;
  */
 export const DropPointBodySchema = Type.Unsafe<DropRequestFields['dropPoint']>(
   Type.Object(
-    { name: Type.Optional(FilledText(1, 100)), lat: Type.Optional(LatLonSchema.properties.lat), lon: Type.Optional(LatLonSchema.properties.lon) },
-    { ...CLOSED, minProperties: 1, description: 'a named drop point ({name}) or coordinates ({lat, lon})' },
+    {
+      name: Type.Optional(FilledText(1, 100)),
+      lat: Type.Optional(LatLonSchema.properties.lat),
+      lon: Type.Optional(LatLonSchema.properties.lon),
+      crs: Type.Optional(
+        StringEnum(['wgs84', 'gcj02', 'bd09'], {
+          description:
+            'The system lat/lon are given in: wgs84 (GPS, 天地图; default), gcj02 (AMap/高德, Tencent), bd09 (Baidu). Stored and answered as WGS-84.',
+        }),
+      ),
+    },
+    { ...CLOSED, minProperties: 1, description: 'a named drop point ({name}) or coordinates ({lat, lon, crs?})' },
   ),
 );
 
@@ -609,7 +619,15 @@ export const DropRequestViewSchema = Type.Object({
   officer: Type.Object({ id: Type.Integer(), name: Type.String() }),
   recipient: Type.String(),
   phone: Type.String(),
-  dropPoint: Type.Object({ name: Nullable(Type.String()), lat: Type.Number(), lon: Type.Number() }, { description: 'name null when given as coordinates' }),
+  dropPoint: Type.Object(
+    {
+      name: Nullable(Type.String()),
+      lat: Type.Number(),
+      lon: Type.Number(),
+      crs: StringEnum(['wgs84', 'gcj02', 'bd09'], { description: 'The system the officer gave the coordinates in; lat/lon are WGS-84 whatever it was.' }),
+    },
+    { description: 'name null when given as coordinates' },
+  ),
   medicine: Type.String(),
   weightKg: Type.Number(),
   urgency: UrgencySchema,

@@ -82,7 +82,7 @@ export function requestView(src: ViewSources, r: DropRequestRecord, viewer: User
     officer: { id: r.officerId, name: officer?.name ?? 'unknown' },
     recipient: r.recipient,
     phone: r.phone,
-    dropPoint: { name: r.dropPointName, lat: r.lat, lon: r.lon },
+    dropPoint: { name: r.dropPointName, lat: r.lat, lon: r.lon, crs: r.dropPointCrs ?? 'wgs84' },
     medicine: r.medicine,
     weightKg: r.weightKg,
     urgency: r.urgency,

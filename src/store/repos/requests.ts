@@ -4,7 +4,7 @@
  * confirmed).
  */
 import type { Reason } from '../../planning/types.js';
-import { URGENCY_ORDER, type RequestStatus, type Urgency } from '../../domain/words.js';
+import { type CoordinateSystem, URGENCY_ORDER, type RequestStatus, type Urgency } from '../../domain/words.js';
 import { json, num, numOrNull, str, strOrNull, type Row, type StoreConnection } from '../connection.js';
 import type { DropRequestInput, DropRequestRecord } from '../records.js';
 
@@ -16,6 +16,7 @@ function requestRow(r: Row): DropRequestRecord {
     recipient: str(r.recipient),
     phone: str(r.phone),
     dropPointName: strOrNull(r.drop_point_name),
+    dropPointCrs: (strOrNull(r.drop_point_crs) ?? 'wgs84') as CoordinateSystem,
     lat: num(r.lat),
     lon: num(r.lon),
     medicine: str(r.medicine),
@@ -38,8 +39,8 @@ export class RequestsRepository {
     const at = this.c.now();
     const info = this.c
       .q(
-        `INSERT INTO drop_requests (officer_id, recipient, phone, drop_point_name, lat, lon, medicine, weight_kg, urgency, urgency_rank, notes, status, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO drop_requests (officer_id, recipient, phone, drop_point_name, lat, lon, medicine, weight_kg, urgency, urgency_rank, notes, drop_point_crs, status, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(input.officerId, ...fieldValues(input), status, at, at);
     return {
@@ -58,7 +59,7 @@ export class RequestsRepository {
   updateFields(id: number, input: Omit<DropRequestInput, 'officerId'>): number {
     const r = this.c
       .q(
-        `UPDATE drop_requests SET recipient = ?, phone = ?, drop_point_name = ?, lat = ?, lon = ?, medicine = ?, weight_kg = ?, urgency = ?, urgency_rank = ?, notes = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING version`,
+        `UPDATE drop_requests SET recipient = ?, phone = ?, drop_point_name = ?, lat = ?, lon = ?, medicine = ?, weight_kg = ?, urgency = ?, urgency_rank = ?, notes = ?, drop_point_crs = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING version`,
       )
       .get(...fieldValues(input), this.c.now(), id) as Row | undefined;
     if (!r) throw new Error(`no drop request ${id}`);
@@ -143,5 +144,6 @@ function fieldValues(input: Omit<DropRequestInput, 'officerId'>): (string | numb
     input.urgency,
     URGENCY_ORDER[input.urgency],
     input.notes,
+    input.dropPointCrs ?? 'wgs84',
   ];
 }
