@@ -434,6 +434,8 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
     rallyAltitudeM: maxAltitudeM,
     minClearanceM: opts.verticalClearanceM,
     maxAglM: ceilingAglM,
+    dropPoint: drop.position,
+    legalCeilingAglM: opts.maxHeightM,
   });
   const t = terrain.report;
   const clearanceBroken = t.violations.find((v) => v.code === 'terrain-clearance');

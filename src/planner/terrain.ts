@@ -33,6 +33,7 @@ import {
   prepareObstacles,
 } from '../planning/clearance.js';
 import type { Reason } from '../planning/types.js';
+import { routeProfile } from './terrain-profile.js';
 import type { TerrainReport } from './types.js';
 
 /** RTL_ALT default, m (ArduCopter Parameters.cpp: RTL_ALT 1500 cm); the plan does not set it. */
@@ -76,6 +77,9 @@ export interface TerrainInput {
   minClearanceM: number;
   maxAglM: number;
   stepM?: number;
+  /** For the height profile: the drop point (marked along the route) and the legal ceiling (120 m). */
+  dropPoint?: LonLat | undefined;
+  legalCeilingAglM?: number;
 }
 
 export interface TerrainOutcome {
@@ -194,12 +198,13 @@ export function terrainReport(input: TerrainInput): TerrainOutcome {
     }
   }
 
+  const obstacles = obstaclesFor(input.map, input.dem, homeGroundM);
   const result = checkClearance({
     parts,
     altitudeReference: 'home',
     homeGroundM,
     dem: input.dem,
-    obstacles: obstaclesFor(input.map, input.dem, homeGroundM),
+    obstacles,
     minClearanceM: input.minClearanceM,
     maxAglM: input.maxAglM,
     stepM,
@@ -225,6 +230,15 @@ export function terrainReport(input: TerrainInput): TerrainOutcome {
     samples: result.samples,
     failsafeReturns,
     violations,
+    profile: routeProfile({
+      path,
+      dem: input.dem,
+      obstacles,
+      homeGroundM,
+      dropPoint: input.dropPoint,
+      ceilingAglM: input.legalCeilingAglM ?? 120,
+      stepM,
+    }),
   };
   return { report, reasons: violations.map((v) => ({ code: v.code, message: v.message })), result };
 }

@@ -69,6 +69,37 @@ export interface TerrainReport {
   failsafeReturns: number;
   /** The first place each limit is broken (codes: terrain-clearance, height-above-ground, dem-no-coverage). */
   violations: (TerrainPlace & { code: string; message: string })[];
+  /** The route's height profile for the review page (src/planner/terrain-profile.ts); absent in plans made before it. */
+  profile?: TerrainProfile;
+}
+
+/** One point of the height profile; heights in metres above home. */
+export interface TerrainProfilePoint {
+  /** Distance flown from home along the route (outbound, then return). */
+  distanceM: number;
+  /** Ground under the path (the highest since the previous point when thinned); null: no elevation data. */
+  groundM: number | null;
+  /** The planned altitude. */
+  pathAltM: number;
+  /** Top of the highest obstacle crossed since the previous point, or null. */
+  obstacleTopM: number | null;
+}
+
+/** The route's height profile (src/planner/terrain-profile.ts). */
+export interface TerrainProfile {
+  /** Heights are metres above the ground at home (the mission's altitude frame). */
+  reference: 'home';
+  /** Sampling step before thinning, m. */
+  stepM: number;
+  /** Length of the route, m. */
+  lengthM: number;
+  /** Where the drop point is along the route, m, or null. */
+  dropDistanceM: number | null;
+  /** The legal ceiling above the ground, m (120). */
+  ceilingAglM: number;
+  /** Lowest clearance on the route's horizontal legs (not the failsafe returns) and where. */
+  minClearance: { distanceM: number; clearanceM: number; altM: number; surfaceM: number; obstacle?: string } | null;
+  points: TerrainProfilePoint[];
 }
 
 /** What a plan may use besides the map and the request: the elevation data (loaded once at start-up). */

@@ -45,6 +45,7 @@ import { Type, type Static } from 'typebox';
 import type { FeatureCollection } from 'geojson';
 import type { AreaKind, MapIssue } from '../geo/types.js';
 import type { Check, Reason, FenceSummary } from '../planning/types.js';
+import type { TerrainProfile } from '../planner/types.js';
 import type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency } from '../domain/words.js';
 import { DRONE_STATES } from '../domain/words.js';
 import type {
@@ -324,6 +325,9 @@ export const ZoneMapSummarySchema = Type.Object({
       temporary: Type.Boolean(),
     }),
   ),
+  obstacles: Type.Array(Type.Object({ name: Type.String(), heightM: Type.Number({ description: 'Height of its top above the ground, m.' }) }), {
+    description: 'Obstacles with heights (kind obstacle): towers, tall buildings, pylons.',
+  }),
   warnings: Type.Array(MapIssueSchema),
 });
 export type ZoneMapSummary = Static<typeof ZoneMapSummarySchema>;
@@ -722,6 +726,51 @@ export const MissionFenceGeometrySchema = Type.Object(
   { description: 'From the uploaded fence items: inclusion/exclusion polygons and circles.' },
 );
 
+/** The route's height profile (the planner's src/planner/terrain-profile.ts), heights in metres above home. */
+export const TerrainProfileSchema = Type.Object(
+  {
+    reference: Type.Literal('home', { description: 'Heights are metres above the ground at home (the mission altitude frame).' }),
+    stepM: Type.Number({ description: 'Sampling step before thinning, m.' }),
+    lengthM: Type.Number({ description: 'Length of the route flown (outbound then return), m.' }),
+    dropDistanceM: Nullable(Type.Number(), { description: 'Distance along the route of the drop point, m.' }),
+    ceilingAglM: Type.Number({ description: 'The legal ceiling above the ground, m (120).' }),
+    minClearance: Nullable(
+      Type.Object({
+        distanceM: Type.Number(),
+        clearanceM: Type.Number(),
+        altM: Type.Number(),
+        surfaceM: Type.Number({ description: 'The ground or obstacle top the clearance is measured from, m above home.' }),
+        obstacle: Type.Optional(Type.String()),
+      }),
+      { description: "Lowest clearance on the route's horizontal legs and where." },
+    ),
+    points: Type.Array(
+      Type.Object({
+        distanceM: Type.Number({ description: 'Distance flown from home, m.' }),
+        groundM: Nullable(Type.Number(), { description: 'Ground height (highest since the previous point); null: no elevation data.' }),
+        pathAltM: Type.Number({ description: 'Planned altitude.' }),
+        obstacleTopM: Nullable(Type.Number(), { description: 'Top of the highest obstacle crossed since the previous point.' }),
+      }),
+      { description: 'At most 500 points, thinned evenly, waypoints and vertical segments kept.' },
+    ),
+  },
+  { description: 'The height profile along the route.' },
+);
+export type TerrainProfileView = Static<typeof TerrainProfileSchema>;
+
+/** The plan's terrain section as the review page shows it. */
+export const MissionTerrainSchema = Type.Object({
+  groundModel: StringEnum(['dem', 'flat'], { description: "'flat': no DEM, the ground taken as flat at the home elevation." }),
+  dem: Nullable(Type.String(), { description: 'The DEM used (files and resolution).' }),
+  homeGroundM: Nullable(Type.Number(), { description: 'Ground at home, m AMSL; null: the DEM does not cover the depot.' }),
+  requiredClearanceM: Type.Number(),
+  maxAglLimitM: Type.Number({ description: 'The planning ceiling above the ground (the legal one minus the margin), m.' }),
+  minClearanceM: Nullable(Type.Number(), { description: 'Over the whole sampled path, failsafe returns included.' }),
+  maxAglM: Nullable(Type.Number()),
+  profile: Nullable(TerrainProfileSchema, { description: 'Null for plans made before profiles were kept.' }),
+});
+export type MissionTerrain = Static<typeof MissionTerrainSchema>;
+
 export const MissionDetailSchema = Type.Object({
   ...missionSummaryProps,
   request: DropRequestViewSchema,
@@ -759,6 +808,7 @@ export const MissionDetailSchema = Type.Object({
   ),
   fence: FenceSummarySchema,
   rallyUnsafeLegs: Type.Array(Type.Object({ legIndex: Type.Integer(), message: Type.String() })),
+  terrain: Nullable(MissionTerrainSchema, { description: 'Ground, obstacles and the height profile; null for plans made without a terrain check.' }),
   candidates: Type.Array(
     Type.Object({
       depot: Type.String(),
@@ -1017,4 +1067,5 @@ export type _LowerLayerTypesMatchTheirSchemas = [
   Assert<Same<Static<typeof FenceSummarySchema>, FenceSummary>>,
   Assert<Same<Static<typeof MapIssueSchema>, MapIssue>>,
   Assert<Same<ZoneMapSummary['areas'][number]['kind'], AreaKind>>,
+  Assert<Same<TerrainProfileView, TerrainProfile>>,
 ];

@@ -204,6 +204,18 @@ export function missionDetail(src: ViewSources, m: MissionRecord, viewer: UserRe
     legs: p.legs.map((l) => ({ ...l, from: l.from as LonLatPair, to: l.to as LonLatPair })),
     fence: p.fence,
     rallyUnsafeLegs: p.rally.unsafeLegs,
+    terrain: p.terrain
+      ? {
+          groundModel: p.terrain.groundModel,
+          dem: p.terrain.dem,
+          homeGroundM: Number.isFinite(p.terrain.homeGroundM) ? p.terrain.homeGroundM : null,
+          requiredClearanceM: p.terrain.requiredClearanceM,
+          maxAglLimitM: p.terrain.maxAglLimitM,
+          minClearanceM: p.terrain.minClearanceM,
+          maxAglM: p.terrain.maxAglM,
+          profile: p.terrain.profile ?? null,
+        }
+      : null,
     candidates: m.candidates.map((c) => ({ ...c, marginPct: Number.isFinite(c.marginPct) ? c.marginPct : 0 })),
     checklist: PREFLIGHT_CHECKLIST,
     approval:

@@ -24,6 +24,7 @@ export function summariseZoneMap(map: ZoneMap): ZoneMapSummary {
       reason: 'reason' in a && typeof a.reason === 'string' ? a.reason : null,
       temporary: 'temporary' in a ? Boolean(a.temporary) : false,
     })),
+    obstacles: map.obstacles.map((o) => ({ name: o.name, heightM: o.heightM })),
     warnings: map.warnings,
   };
 }

@@ -3,7 +3,7 @@
 // vector layers (WGS-84); base maps are added when /api/config names tile providers — a GCJ-02 one
 // (AMap) with its tiles shifted so the WGS-84 geometry lands on the right street.
 import { h } from './dom.js';
-import { localName, t } from './i18n.js';
+import { fmtNumber, localName, t } from './i18n.js';
 
 /**
  * @typedef {import('../../api-types.js').ConfigResponse} ConfigResponse
@@ -14,7 +14,8 @@ import { localName, t } from './i18n.js';
  * @typedef {{ kind: 'no-fly', name: string, geometry: Geometry, reason: unknown, temporary: boolean }} NoFlyArea
  * @typedef {{ kind: 'depot', name: string, position: [lon: number, lat: number] }} Depot
  * @typedef {{ kind: 'drop-point', name: string, position: [lon: number, lat: number], zone: unknown }} DropPoint
- * @typedef {{ areas: Area[], noFly: NoFlyArea[], depots: Depot[], dropPoints: DropPoint[] }} ZoneLayers
+ * @typedef {{ kind: 'obstacle', name: string, geometry: Geometry, heightM: number }} ObstacleFeature
+ * @typedef {{ areas: Area[], noFly: NoFlyArea[], obstacles: ObstacleFeature[], depots: Depot[], dropPoints: DropPoint[] }} ZoneLayers
  */
 
 // Leaflet's UMD build is loaded by a <script> tag from /vendor/leaflet/leaflet.js (served by the app);
@@ -28,6 +29,8 @@ export const STYLE = {
   controlled: { color: '#f57c00', fillColor: '#f57c00', fillOpacity: 0.12, weight: 2 },
   precaution: { color: '#c9a000', fillColor: '#fbc02d', fillOpacity: 0.1, weight: 2, dashArray: '6 4' },
   'no-fly': { color: '#6a1b9a', fillColor: '#6a1b9a', fillOpacity: 0.3, weight: 2 },
+  // towers, tall buildings, pylons (kind obstacle): grey, hatched by a dense outline, height labelled
+  obstacle: { color: '#37474f', fillColor: '#546e7a', fillOpacity: 0.55, weight: 2 },
   fence: { color: '#2e7d32', fill: false, weight: 2, dashArray: '2 6' },
   fenceExclusion: { color: '#37474f', fill: false, weight: 2, dashArray: '2 6' },
   route: { color: '#0b5cad', weight: 5, opacity: 0.85 },
@@ -219,7 +222,7 @@ function escapeText(s) {
  */
 export function normaliseZoneMap(input) {
   /** @type {ZoneLayers} */
-  const out = { areas: [], noFly: [], depots: [], dropPoints: [] };
+  const out = { areas: [], noFly: [], obstacles: [], depots: [], dropPoints: [] };
   if (!input || !Array.isArray(input.features)) return out;
   for (const f of input.features) {
     const props = f?.properties ?? {};
@@ -228,6 +231,8 @@ export function normaliseZoneMap(input) {
     if (!f?.geometry) continue;
     if (kind === 'sealed' || kind === 'controlled' || kind === 'precaution') out.areas.push({ kind, name, geometry: f.geometry });
     else if (kind === 'no-fly') out.noFly.push({ kind, name, geometry: f.geometry, reason: props.reason, temporary: Boolean(props.temporary) });
+    else if (kind === 'obstacle' && (f.geometry.type === 'Polygon' || f.geometry.type === 'MultiPolygon'))
+      out.obstacles.push({ kind, name, geometry: f.geometry, heightM: Number(props.height_m) });
     else if ((kind === 'depot' || kind === 'drop-point') && f.geometry.type === 'Point') {
       const [lon, lat] = f.geometry.coordinates;
       if (lon === undefined || lat === undefined) continue;
@@ -278,6 +283,14 @@ export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' }
     layer.addTo(group);
   }
   const labels = labelLayer(map);
+  for (const ob of zm.obstacles) {
+    const layer = L.geoJSON(ob.geometry, { style: STYLE.obstacle, interactive: !onDropPointClick });
+    const height = fmtNumber(ob.heightM);
+    layer.bindTooltip(textTip(t('map.obstacle', { name: ob.name, height })), { sticky: true });
+    layer.addTo(group);
+    const centre = layer.getBounds().getCenter();
+    mapLabel(centre, t('unit.m', { n: height }), 'obstacle').addTo(labels);
+  }
   for (const depot of zm.depots) {
     const [lon, lat] = depot.position;
     L.marker([lat, lon], { icon: squareIcon('#12324f'), title: depot.name, keyboard: true, alt: depot.name })
@@ -313,6 +326,7 @@ export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' }
   const present = new Set();
   for (const a of zm.areas) present.add(a.kind);
   if (zm.noFly.length) present.add('no-fly');
+  if (zm.obstacles.length) present.add('obstacle');
   if (zm.depots.length) present.add('depot');
   if (zm.dropPoints.length) present.add('dropPoint');
   return { group, bounds, dropMarkers, zoneMap: zm, labels, present };
@@ -401,6 +415,7 @@ const LEGEND_SWATCHES = {
   controlled: () => h('span', { class: 'swatch', style: { background: 'rgba(245,124,0,.2)', borderColor: STYLE.controlled.color } }),
   precaution: () => h('span', { class: 'swatch dashed', style: { background: 'rgba(251,192,45,.2)', borderColor: STYLE.precaution.color } }),
   'no-fly': () => h('span', { class: 'swatch', style: { background: 'rgba(106,27,154,.35)', borderColor: STYLE['no-fly'].color } }),
+  obstacle: () => h('span', { class: 'swatch', style: { background: 'rgba(84,110,122,.6)', borderColor: STYLE.obstacle.color } }),
   route: () => lineSwatch(STYLE.route),
   inbound: () => lineSwatch(STYLE.inbound),
   planned: () => lineSwatch(STYLE.planned),
@@ -418,12 +433,17 @@ const LEGEND_SWATCHES = {
 
 /**
  * A legend list for the given entries: 'sealed', 'controlled', 'precaution', 'no-fly', 'route', …
- * With `present` (what the map actually shows), entries the map does not have are left out.
+ * With `present` (what the map actually shows), entries the map does not have are left out. A list
+ * with 'no-fly' gets 'obstacle' after it (drawZoneMap draws both).
  * @param {LegendEntry[]} entries
  * @param {Set<LegendEntry>} [present]
  */
 export function legend(entries, present) {
-  const shown = present ? entries.filter((e) => present.has(e)) : entries;
+  // Obstacles come with the zone map on every page that draws it: next to the no-fly areas.
+  const listed = entries.includes('obstacle')
+    ? entries
+    : entries.flatMap((e) => (e === 'no-fly' ? /** @type {LegendEntry[]} */ (['no-fly', 'obstacle']) : [e]));
+  const shown = present ? listed.filter((e) => present.has(e)) : listed;
   return h(
     'ul',
     { class: 'legend', 'aria-label': t('map.legend') },

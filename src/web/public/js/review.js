@@ -10,6 +10,7 @@ import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, fitAll, legend, mapLabel, STYLE, squareIcon, pinIcon, textTip } from './map.js';
 import { urgencyBadge, missionStatusBadge, checkText, reasonText, latLngs, droneCard, droneStateBadge, droneFactsText, queueEtaText } from './views.js';
 import { followFlight } from './flight-live.js';
+import { renderProfile } from './profile.js';
 import { subscribe } from './events.js';
 import { createFlightControls } from './flight-controls.js';
 
@@ -299,6 +300,7 @@ function renderAll() {
   renderRequest(mission);
   renderFleet(mission);
   renderNumbers(mission);
+  renderProfile($('#review-profile'), mission);
   renderChecks(mission);
   renderChecklist(mission);
   renderDecision(mission);
