@@ -18,7 +18,8 @@ afterEach(async () => {
   await t.close();
 });
 
-const post = (body: unknown) => t.as(officer, { method: 'POST', url: '/api/requests', payload: body, headers: { 'idempotency-key': newKey() } });
+const post = (body: Record<string, unknown>) =>
+  t.as(officer, { method: 'POST', url: '/api/requests', payload: body, headers: { 'idempotency-key': newKey() } });
 
 describe('drop point coordinates in GCJ-02 / BD-09', () => {
   for (const crs of ['gcj02', 'bd09'] as const) {
