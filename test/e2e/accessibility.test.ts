@@ -1,7 +1,8 @@
 /**
  * Accessibility of every page, in zh-CN and English, at desktop (1280×900) and phone (390×844)
  * size: axe-core finds no serious or critical violation on the log-in, hand-over, officer (also
- * with a refused request on screen), pilot, review, tracking and admin pages. A request queued and
+ * with field errors and with a refused request on screen), pilot, review (waiting for approval and
+ * flying), tracking and admin pages. A request queued and
  * approved through the pages gives the review and tracking pages something real to show.
  * Every control on those pages is reached with the Tab key and shows where focus is; a drop point
  * is chosen without a mouse (the drop-point list is the keyboard path to the map's drop points) and
@@ -27,6 +28,8 @@ describe.skipIf(!haveChromium)('accessibility (axe-core)', () => {
   /** A request approved and flying (tracking page), and one waiting for approval (review page). */
   let flying: { requestId: number; flightId: number };
   let reviewUrl: string;
+  /** The review page of the approved plan: flight progress and the pilot's controls. */
+  let flightReviewUrl: string;
 
   async function open(size: Size, expectedStatuses: number[] = []): Promise<WatchedPage> {
     const w = await openPage(browser, { phone: size === 'phone', expectedStatuses });
@@ -62,9 +65,23 @@ describe.skipIf(!haveChromium)('accessibility (axe-core)', () => {
     const first = o.locator('#request-list li[data-status=awaiting-approval]', { hasText: '马先生' });
     await first.waitFor({ timeout: 20_000 });
     const requestId = Number(await first.getAttribute('data-request-id'));
-    await o.fill('#recipient', '');
+    // the form empties itself once the request is stored: fill the next one after that
+    await o.waitForFunction(
+      () => (globalThis as unknown as { document: { querySelector(s: string): { value: string } } }).document.querySelector('#recipient').value === '',
+      null,
+      {
+        timeout: 20_000,
+      },
+    );
     await queue(o, '李女士', '0.3');
-    await o.locator('#request-list li[data-status=awaiting-approval]', { hasText: '李女士' }).waitFor({ timeout: 20_000 });
+    await o
+      .locator('#request-list li[data-status=awaiting-approval]', { hasText: '李女士' })
+      .waitFor({ timeout: 20_000 })
+      .catch(async (err: unknown) => {
+        throw new Error(
+          `${String(err)}\nform notice: ${await o.textContent('#form-notice')}\nlist: ${await o.textContent('#request-list')}\n${officer.problems.join('\n')}`,
+        );
+      });
 
     const pilot = await open('desktop');
     await logIn(pilot.page, 'zh-CN', service.users.pilot);
@@ -73,6 +90,7 @@ describe.skipIf(!haveChromium)('accessibility (axe-core)', () => {
     reviewUrl = new URL((await p.locator('#mission-queue li', { hasText: '李女士' }).locator('a').first().getAttribute('href'))!, service.url).href;
     await p.locator('#mission-queue li', { hasText: '马先生' }).locator('a').first().click();
     await p.waitForSelector('body[data-ready=true]');
+    flightReviewUrl = p.url();
     const boxes = p.locator('#checklist input[type=checkbox]');
     for (let i = 0; i < (await boxes.count()); i++) await boxes.nth(i).check();
     await p.click('#approve');
@@ -117,6 +135,10 @@ describe.skipIf(!haveChromium)('accessibility (axe-core)', () => {
         await o.waitForSelector('#officer-map path.leaflet-interactive');
         await o.waitForSelector('#request-list li');
         await check('officer', o);
+        // sent empty: every field says what is missing
+        await o.click('#submit-request');
+        await o.waitForSelector('#recipient[aria-invalid=true]');
+        await check('officer-field-errors', o);
         // an 8 kg parcel: refused, with the reason on the page
         await queue(o, 'Refused 8 kg', '8');
         await o.waitForSelector('#form-notice.error .refused-reasons li', { timeout: 20_000 });
@@ -132,6 +154,10 @@ describe.skipIf(!haveChromium)('accessibility (axe-core)', () => {
         await p.waitForSelector('#review-map path.leaflet-interactive');
         await p.waitForSelector('#checks-list li');
         await check('review', p);
+        await p.goto(flightReviewUrl);
+        await p.waitForSelector('body[data-ready=true]');
+        await p.waitForSelector('#flight-panel:not([hidden]) #flight-state');
+        await check('review-flight', p);
         await p.goto(`${service.url}/track.html?id=${flying.flightId}`);
         await p.waitForSelector('body[data-ready=true]');
         await p.waitForSelector('#track-state[data-state]');
@@ -232,6 +258,23 @@ describe.skipIf(!haveChromium)('accessibility (axe-core)', () => {
       expect(await o.inputValue('#drop-point-name')).not.toBe('');
       // the chosen point is marked on the map
       await expect.poll(() => o.locator('#officer-map .leaflet-marker-icon').count()).toBe(pins + 1);
+      // the drop points on the map themselves: Tab to another one, Enter chooses it as a click does
+      const listed = await o.inputValue('#drop-point-name');
+      let onMap: string | null = null;
+      for (guard = 0; !onMap || onMap.endsWith(listed); guard++) {
+        expect(guard, 'no other drop point on the map was reached by Tab').toBeLessThan(60);
+        await o.keyboard.press('Tab');
+        onMap = await o.evaluate(() => {
+          const e = (
+            globalThis as unknown as { document: { activeElement: { tagName: string; closest(s: string): unknown; getAttribute(n: string): string | null } } }
+          ).document.activeElement;
+          return e.tagName === 'path' && e.closest('#officer-map') && e.getAttribute('role') === 'button' ? e.getAttribute('aria-label') : null;
+        });
+      }
+      await o.keyboard.press('Enter');
+      await expect.poll(() => o.inputValue('#drop-point-name')).not.toBe(listed);
+      expect(onMap.endsWith(await o.inputValue('#drop-point-name'))).toBe(true);
+      expect(await o.inputValue('#drop-point-coords')).toMatch(/^-?\d+\.\d+, -?\d+\.\d+$/);
       // Leaflet's zoom-in link, reached by Tab and pressed with Enter, zooms the map in (the scale
       // bar's length in metres shrinks)
       const scale = () => o.textContent('#officer-map .leaflet-control-scale-line');
