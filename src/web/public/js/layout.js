@@ -26,8 +26,22 @@ let linkState = 'idle'; // shown once the page opens a live stream
 /** @type {SessionResponse | null} */
 let topbarSession = null;
 
+const MAIN_ID = 'main';
+
+/**
+ * The skip link's target: the page's <main>, focusable by script only (tabindex -1) so following
+ * the link moves keyboard focus there, not just the scroll position.
+ */
+function markMain() {
+  const main = document.querySelector('main');
+  if (!main || main.id === MAIN_ID) return;
+  main.id = MAIN_ID;
+  main.setAttribute('tabindex', '-1');
+}
+
 /** @param {SessionResponse | null} session */
 export function renderTopbar(session) {
+  markMain();
   topbarSession = session;
   const bar = document.getElementById('topbar');
   if (!bar) return;
@@ -40,6 +54,8 @@ export function renderTopbar(session) {
   );
   replaceChildren(
     bar,
+    // first stop of the Tab key: past the top bar straight to the page (WCAG 2.4.1 bypass blocks)
+    h('a', { class: 'skip-link', href: `#${MAIN_ID}`, text: t('nav.skip') }),
     h('a', { class: 'brand', href: role ? HOME[role] : '/index.html', text: t('app.name') }),
     role
       ? h(

@@ -310,6 +310,7 @@ export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' }
         onDropPointClick(dp);
       });
     marker.addTo(group);
+    if (onDropPointClick) chooseByKeyboard(marker, `${t('map.dropPoint')}: ${dp.name}`, () => onDropPointClick(dp));
     dropMarkers.set(dp.name, marker);
     mapLabel([lat, lon], localName(dp.name)).addTo(labels);
   }
@@ -330,6 +331,28 @@ export function drawZoneMap(map, zoneMapInput, { onDropPointClick, fit = 'all' }
   if (zm.depots.length) present.add('depot');
   if (zm.dropPoints.length) present.add('dropPoint');
   return { group, bounds, dropMarkers, zoneMap: zm, labels, present };
+}
+
+/**
+ * A vector marker (an SVG path) a keyboard user can choose as a mouse user clicks it: a Tab stop
+ * named for screen readers, Enter or Space chooses. (Chromium already focuses SVG paths that have
+ * focus listeners, which Leaflet adds for tooltips; other browsers need the tabindex.)
+ * @param {import('leaflet').Path} marker a layer already on the map
+ * @param {string} name
+ * @param {() => void} choose
+ */
+function chooseByKeyboard(marker, name, choose) {
+  const el = marker.getElement();
+  if (!el) return;
+  el.setAttribute('tabindex', '0');
+  el.setAttribute('role', 'button');
+  el.setAttribute('aria-label', name);
+  L.DomEvent.on(/** @type {HTMLElement} */ (/** @type {unknown} */ (el)), 'keydown', (ev) => {
+    const key = /** @type {KeyboardEvent} */ (ev).key;
+    if (key !== 'Enter' && key !== ' ') return;
+    L.DomEvent.preventDefault(ev);
+    choose();
+  });
 }
 
 // The icons are DOM nodes styled through the CSSOM, not HTML strings: Leaflet puts a string in with

@@ -228,11 +228,11 @@ function drawMap(m) {
       .bindTooltip(textTip(t('map.returnPoint')))
       .addTo(group);
   if (g.depot)
-    L.marker([g.depot[1], g.depot[0]], { icon: squareIcon('#12324f'), alt: m.depot.name })
+    L.marker([g.depot[1], g.depot[0]], { icon: squareIcon('#12324f'), alt: m.depot.name, title: `${t('map.depot')}: ${m.depot.name}` })
       .bindTooltip(textTip(`${t('map.depot')}: ${m.depot.name}`))
       .addTo(group);
   if (g.dropPoint) {
-    L.marker([g.dropPoint[1], g.dropPoint[0]], { icon: pinIcon('#d81b60'), alt: m.dropPoint.name })
+    L.marker([g.dropPoint[1], g.dropPoint[0]], { icon: pinIcon('#d81b60'), alt: m.dropPoint.name, title: `${t('map.dropPoint')}: ${m.dropPoint.name}` })
       .bindTooltip(textTip(`${t('map.dropPoint')}: ${m.dropPoint.name}`))
       .addTo(group);
     present.add('target');

@@ -167,8 +167,10 @@ async function loadRequest(requestId) {
     const loaded = await api('GET /api/requests/:id', { params: { id: requestId } });
     request = loaded;
     const dp = loaded.dropPoint;
-    dropMarker ??= L.marker([dp.lat, dp.lon], { icon: pinIcon('#d81b60'), alt: dp.name ?? '' })
-      .bindTooltip(textTip(`${t('map.dropPoint')}: ${dp.name ?? `${dp.lat}, ${dp.lon}`}`))
+    // a keyboard-focusable marker (role=button) needs a name: Leaflet sets `alt` on <img> icons only
+    const dpName = `${t('map.dropPoint')}: ${dp.name ?? `${dp.lat}, ${dp.lon}`}`;
+    dropMarker ??= L.marker([dp.lat, dp.lon], { icon: pinIcon('#d81b60'), alt: dp.name ?? '', title: dpName })
+      .bindTooltip(textTip(dpName))
       .addTo(map);
     render();
   } catch {
