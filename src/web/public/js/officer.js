@@ -529,11 +529,11 @@ function unpin() {
  * The ETA that means something for the request now: the queue's while it waits for approval,
  * the flight's once it flies; none before planning is done or once delivered.
  * @param {DropRequestView} req
- * @returns {{ label: string, text: string } | null}
+ * @returns {string | null}
  */
 function requestEta(req) {
-  if (req.status === 'awaiting-approval' && req.queueEta) return { label: t('confirm.etaQueue'), text: etaText(req.queueEta.arrivalAt) };
-  if (req.status === 'in-flight' && req.eta) return { label: t('confirm.etaFlight'), text: etaText(req.eta) };
+  if (req.status === 'awaiting-approval' && req.queueEta) return t('confirm.etaQueue', { eta: etaText(req.queueEta.arrivalAt) });
+  if (req.status === 'in-flight' && req.eta) return t('confirm.etaFlight', { eta: etaText(req.eta) });
   return null;
 }
 
@@ -556,7 +556,7 @@ function renderConfirmation() {
       statusBadge(req.status),
       req.status === 'in-flight' && req.flight ? flightStateBadge(req.flight.state) : null,
     ),
-    eta ? h('div', { id: 'confirmation-eta', class: 'eta', text: `${eta.label}: ${eta.text}` }) : null,
+    eta ? h('div', { id: 'confirmation-eta', class: 'eta', text: eta }) : null,
     req.status === 'delivered' && req.delivery
       ? h('div', { id: 'confirmation-delivered', text: t('confirm.deliveredAt', { time: fmtClock(req.delivery.at) }) })
       : null,

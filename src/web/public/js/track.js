@@ -97,7 +97,7 @@ function render() {
   const eta = view.eta && !FINAL.includes(view.state) && view.state !== 'landed' ? view.eta : null;
   const etaEl = $('#track-eta');
   etaEl.dataset.etaTo = eta ? (view.etaTo ?? 'drop') : '';
-  etaEl.textContent = eta ? `${t(view.etaTo === 'home' ? 'track.etaHome' : 'track.etaDrop')}: ${etaText(eta)}` : '';
+  etaEl.textContent = eta ? t(view.etaTo === 'home' ? 'track.etaHome' : 'track.etaDrop', { eta: etaText(eta) }) : '';
   replaceChildren($('#track-state'), flightStateBadge(view.state));
   $('#track-state').dataset.state = view.state;
   replaceChildren($('#track-paused'), view.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null);
