@@ -153,6 +153,8 @@ describe.skipIf(!haveChromium)('the officer on a phone', () => {
       expect(await p.isVisible('#menu-toggle')).toBe(false);
       await p.locator('#mission-queue li', { hasText: recipient }).locator('a').click();
       await p.waitForSelector('body[data-ready=true]');
+      // the review names the request too (its plan number second)
+      expect((await p.textContent('#review-heading'))?.toLowerCase()).toContain(`${text.request}${requestId}`.toLowerCase());
       for (const box of await p.locator('#checklist input').all()) await box.check();
       await p.click('#approve');
       await p.click('#track-link');
