@@ -7,7 +7,7 @@
  */
 import { attachFlight, startFlight, type FlightHandle } from '../fleet/flight-runner.js';
 import { FleetTracker, type FlightUpdate } from '../fleet/tracker.js';
-import type { FlightState as FleetState } from '../fleet/flight-state.js';
+import { flightEta, type FlightState as FleetState } from '../fleet/flight-state.js';
 import { LinkWatch } from '../fleet/link-watch.js';
 import type { VehicleReport } from '../fleet/fleet-status.js';
 import { connect } from '../mavlink/connection.js';
@@ -279,7 +279,7 @@ export class FleetStarter implements FlightStarter {
     for (const a of u.alerts) pub('alert', { kind: a.kind, severity: a.active ? a.severity : 'info', message: a.message, at: iso(a.t) });
     const p = s.vehicle.position;
     if (p) {
-      const etaS = s.delivery.delivered ? s.progress.etaHomeS : s.progress.etaDropS;
+      const eta = flightEta(s.progress);
       pub('position', {
         t: iso(p.t),
         lat: p.lat,
@@ -288,7 +288,8 @@ export class FleetStarter implements FlightStarter {
         groundSpeedMs: p.groundSpeedMs,
         headingDeg: p.headingDeg,
         routeFraction: s.progress.fraction,
-        eta: etaS !== null ? iso(p.t + etaS * 1000) : null,
+        eta: eta ? iso(p.t + eta.s * 1000) : null,
+        etaTo: eta?.to ?? null,
       });
     }
     const b = s.vehicle.battery;

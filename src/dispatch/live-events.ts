@@ -49,7 +49,7 @@ export interface FlightDeliveryView {
 
 /** What a live flight publishes, by SSE event name (GET /api/flights/:id/events adds a first `snapshot`). */
 export interface FlightLiveEvents {
-  position: FlightPosition & { routeFraction: number; eta: string | null };
+  position: FlightPosition & { routeFraction: number; eta: string | null; etaTo: 'drop' | 'home' | null };
   state: FlightTransitionView;
   battery: { t: string; remainingPct: number; voltageV: number };
   link: { t: string; up: boolean };

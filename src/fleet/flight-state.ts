@@ -196,6 +196,12 @@ export interface PlannedRoute {
   totalM: number;
   /** Average planned ground speed, m/s (null if unknown). */
   plannedSpeedMs: number | null;
+  /**
+   * The climb after take-off and the descent to land at home, m each: the take-off altitude
+   * (MAV_CMD_NAV_TAKEOFF's z, else the highest NAV item). Progress counts them so that it reaches
+   * 100 % on landing, not when the drone is over the depot with the landing still to fly.
+   */
+  verticalM: number;
 }
 
 const routeCache = new WeakMap<object, PlannedRoute>();
@@ -232,9 +238,40 @@ export function plannedRoute(ctx: FlightContext): PlannedRoute {
   }
   const outbound = new Route(outPts);
   const inbound = new Route(inPts);
-  const r: PlannedRoute = { outbound, inbound, totalM: outbound.lengthM + inbound.lengthM, plannedSpeedMs };
+  const r: PlannedRoute = { outbound, inbound, totalM: outbound.lengthM + inbound.lengthM, plannedSpeedMs, verticalM: takeoffAltitudeM(ctx.plan) };
   routeCache.set(key, r);
   return r;
+}
+
+const NAV_TAKEOFF = 22;
+
+/** How high the drone climbs before it sets off (and so descends to land at home), m. */
+function takeoffAltitudeM(plan: VehiclePlan): number {
+  const takeoff = plan.mission.find((it) => it.command === NAV_TAKEOFF);
+  if (takeoff && Number.isFinite(takeoff.z) && takeoff.z > 0) return takeoff.z;
+  const zs = plan.mission.filter((it) => it.seq > 0 && NAV_WITH_POSITION.has(it.command) && Number.isFinite(it.z)).map((it) => it.z);
+  return zs.length ? Math.max(0, ...zs) : 0;
+}
+
+/**
+ * ArduCopter's descent to land: WPNAV_SPEED_DN (default 150 cm/s, AC_WPNav.cpp) above LAND_ALT_LOW
+ * (default 1000 cm, ArduCopter/Parameters.cpp) when LAND_SPEED_HIGH is 0, then LAND_SPEED (default
+ * 50 cm/s, ArduCopter/config.h) for the last 10 m (mode_land.cpp, Mode::land_run_vertical_control).
+ */
+export function landingTimeS(fromAltM: number): number {
+  const alt = Math.max(0, fromAltM);
+  const low = Math.min(alt, 10);
+  return (alt - low) / 1.5 + low / 0.5;
+}
+
+/**
+ * What the flight's ETA means now: arrival at the drop point while flying there, then landing at
+ * home (during the delivery, the return, and an early return after an abort). Null when unknown.
+ */
+export function flightEta(p: FlightProgress): { s: number; to: 'drop' | 'home' } | null {
+  if (p.etaDropS !== null) return { s: p.etaDropS, to: 'drop' };
+  if (p.etaHomeS !== null) return { s: p.etaHomeS, to: 'home' };
+  return null;
 }
 
 /**
@@ -693,8 +730,19 @@ class Reduction {
     const speed = pos.groundSpeedMs >= 2 ? pos.groundSpeedMs : planned;
     const toDrop = Math.max(0, outLen - alongM);
     const etaDropS = this.s.status === 'en-route' ? toDrop / speed : null;
-    const etaHomeS = (rtlRemainingM ?? Math.max(0, route.totalM - alongM)) / speed;
-    const fraction = route.totalM > 0 ? Math.min(1, alongM / route.totalM) : 0;
+    const horizontalLeftM = rtlRemainingM ?? Math.max(0, route.totalM - alongM);
+    // home is only reached on the ground: the landing descent is part of the way home
+    const etaHomeS = horizontalLeftM / speed + landingTimeS(pos.relAltM);
+    // Progress covers the whole flight: the climb, the route there and back, and the landing at
+    // home; the landing counts once the drone is over the depot (within the home tolerance).
+    const v = route.verticalM;
+    const climbed = this.s.status === 'en-route' ? Math.min(v, Math.max(0, pos.relAltM)) : v;
+    const overHome = this.s.status === 'returning' && horizontalLeftM <= this.o.homeToleranceM;
+    const landedM = overHome ? Math.min(v, Math.max(0, v - pos.relAltM)) : 0;
+    const whole = route.totalM + 2 * v;
+    // never 1 in the air: "100 %" is the landing (setProgressDone); never backwards either
+    const airborneFraction = whole > 0 ? Math.min(0.99, (climbed + alongM + landedM) / whole) : 0;
+    const fraction = Math.max(p.fraction, airborneFraction);
     this.patch({ progress: { alongM, totalM: route.totalM, fraction, offRouteM, etaDropS, etaHomeS } });
 
     if (offRouteM !== null && pos.relAltM > 2) {

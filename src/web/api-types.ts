@@ -72,6 +72,8 @@ export type { FlightAlertView, FlightDeliveryView, FlightLiveEvents, FlightPosit
 
 export const RoleSchema = StringEnum(['officer', 'pilot', 'admin']);
 export const LangSchema = StringEnum(['zh-CN', 'en']);
+/** What a flight's ETA is the time of: arrival at the drop point, or landing at home. */
+export const EtaToSchema = StringEnum(['drop', 'home']);
 export const UrgencySchema = StringEnum(['critical', 'urgent', 'routine']);
 export const RequestStatusSchema = StringEnum(['planning', 'awaiting-approval', 'unservable', 'rejected', 'in-flight', 'delivered', 'failed', 'cancelled']);
 export const MissionStatusSchema = StringEnum(['awaiting-approval', 'approved', 'rejected', 'superseded', 'infeasible']);
@@ -202,7 +204,7 @@ export const FlightDeliveryViewSchema = Type.Object(
 );
 /** What a live flight publishes, by SSE event name (GET /api/flights/:id/events adds a first `snapshot`). */
 export const FlightLiveEventsSchema = Type.Object({
-  position: Type.Object({ ...FlightPositionSchema.properties, routeFraction: Type.Number(), eta: Nullable(Type.String()) }),
+  position: Type.Object({ ...FlightPositionSchema.properties, routeFraction: Type.Number(), eta: Nullable(Type.String()), etaTo: Nullable(EtaToSchema) }),
   state: FlightTransitionViewSchema,
   battery: Type.Object({ t: Type.String(), remainingPct: Type.Number(), voltageV: Type.Number() }),
   link: Type.Object({ t: Type.String(), up: Type.Boolean() }),
@@ -652,7 +654,10 @@ export const DropRequestViewSchema = Type.Object({
     { description: "Planned depot/drone/route of the current mission (for the officer's map)." },
   ),
   flight: Nullable(Type.Object({ id: Type.Integer(), state: FlightStatusSchema })),
-  eta: Nullable(Type.String(), { description: 'Expected delivery time: planned flight time from now while awaiting approval / from take-off in flight.' }),
+  eta: Nullable(Type.String(), {
+    description:
+      'Expected delivery time: the queue ETA (queueEta.arrivalAt) while awaiting approval, the flight ETA to the drop point from take-off on; null during and after the delivery.',
+  }),
   queueEta: Nullable(QueueEtaSchema),
   handoverCode: Nullable(Type.String(), {
     description:
@@ -879,7 +884,9 @@ export const FlightViewSchema = Type.Object({
   airborneAt: Nullable(Type.String()),
   endedAt: Nullable(Type.String()),
   progress: Nullable(FlightProgressViewSchema),
-  routeFraction: Type.Number({ description: 'Fraction of the planned route flown, 0…1.' }),
+  routeFraction: Type.Number({
+    description: 'Fraction of the whole flight flown (climb, route there and back, landing), 0…1; 1 only once landed after delivery.',
+  }),
   position: Nullable(FlightPositionSchema),
   batteryPct: Nullable(Type.Number()),
   link: Type.Object({ up: Type.Boolean(), lastHeardAt: Nullable(Type.String()) }),
@@ -895,7 +902,8 @@ export const FlightViewSchema = Type.Object({
     },
   ),
   mode: Nullable(Type.String()),
-  eta: Nullable(Type.String()),
+  eta: Nullable(Type.String(), { description: 'Expected arrival at the drop point (etaTo drop) or landing at home (etaTo home); null once ended.' }),
+  etaTo: Nullable(EtaToSchema),
   alerts: Type.Array(FlightAlertViewSchema),
   transitions: Type.Array(FlightTransitionViewSchema),
   delivery: Nullable(FlightDeliveryViewSchema),

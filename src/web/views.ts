@@ -3,7 +3,7 @@
  * from the fleet tracker's in-memory state when the flight is running here, else from the last
  * state the tracker stored.
  */
-import type { FlightState as FleetState } from '../fleet/flight-state.js';
+import { flightEta, type FlightState as FleetState } from '../fleet/flight-state.js';
 import type { DeliveryPlan } from '../planner/types.js';
 import type { Repositories } from '../store/repositories.js';
 import type { CompletedDelivery, DropRequestRecord, MissionRecord, ServiceFlight, UserRecord } from '../store/records.js';
@@ -66,12 +66,16 @@ export function requestView(src: ViewSources, r: DropRequestRecord, viewer: User
   const live = flight ? src.liveState(flight) : null;
   const delivery = flight ? repos.flights.delivery(flight.id) : null;
   const handover = repos.requests.handoverCode(r.id);
-  let eta: string | null = null;
-  if (r.status === 'awaiting-approval' && mission) eta = new Date(Date.parse(repos.now()) + outboundDurationS(mission.plan) * 1000).toISOString();
+  // Before approval the fleet's queue ETA (when a drone is free to take it, not "if it took off
+  // now"); from the flight on, the flight's own ETA to the drop point.
+  const queueEta = r.status === 'awaiting-approval' ? queueEtaView(src.queueEta?.(r.id)) : null;
+  let eta: string | null = queueEta?.arrivalAt ?? null;
   if (r.status === 'in-flight' && flight && live) {
     const etaS = live.progress.etaDropS;
     if (etaS !== null) eta = new Date((live.vehicle.lastHeardT ?? Date.parse(repos.now())) + etaS * 1000).toISOString();
-    else if (mission) eta = new Date(Date.parse(flight.airborneAt ?? flight.createdAt) + outboundDurationS(mission.plan) * 1000).toISOString();
+    // still on the ground (uploading, arming): the planned flight time from take-off (or now)
+    else if (mission && !live.delivery.delivered && ['approved', 'uploading', 'uploaded', 'arming'].includes(live.status))
+      eta = new Date(Date.parse(flight.airborneAt ?? flight.createdAt) + outboundDurationS(mission.plan) * 1000).toISOString();
   }
   const mayKnowCode = viewer.role === 'admin' || viewer.id === r.officerId;
   return {
@@ -103,7 +107,7 @@ export function requestView(src: ViewSources, r: DropRequestRecord, viewer: User
       : null,
     flight: flight ? { id: flight.id, state: flight.state } : null,
     eta,
-    queueEta: r.status === 'awaiting-approval' ? queueEtaView(src.queueEta?.(r.id)) : null,
+    queueEta,
     handoverCode: mayKnowCode && r.status !== 'cancelled' ? src.handoverCode(r.id) : null,
     delivery: delivery ? deliveryView({ ...delivery, confirmedAt: handover?.confirmedAt ?? null }) : null,
   };
@@ -233,8 +237,8 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
   const live = src.liveState(f);
   const delivery = repos.flights.delivery(f.id);
   const v = live?.vehicle;
-  const delivered = live?.delivery.delivered ?? delivery !== null;
-  const etaS = live ? (delivered ? live.progress.etaHomeS : live.progress.etaDropS) : null;
+  const eta = live ? flightEta(live.progress) : null;
+  const ended = f.endedAt !== null;
   const alerts: FlightAlertView[] =
     opts.history === false ? [] : repos.flights.alerts(f.id).map((a) => ({ kind: a.kind, severity: a.severity, message: a.message, at: a.at }));
   return {
@@ -264,7 +268,8 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
     link: { up: (src.isLive?.(f.id) ?? true) && (v?.linkUp ?? false), lastHeardAt: iso(v?.lastHeardT) },
     linkLost: linkLost(src, f),
     mode: v?.modeName ?? null,
-    eta: etaS !== null && etaS !== undefined && f.endedAt === null ? new Date((v?.lastHeardT ?? Date.now()) + etaS * 1000).toISOString() : null,
+    eta: eta && !ended ? new Date((v?.lastHeardT ?? Date.now()) + eta.s * 1000).toISOString() : null,
+    etaTo: eta && !ended ? eta.to : null,
     alerts,
     transitions: opts.history === false ? [] : repos.flights.transitions(f.id).map((t) => ({ from: t.from, to: t.to, at: t.at, cause: t.cause })),
     delivery: delivery ? deliveryView(delivery) : null,

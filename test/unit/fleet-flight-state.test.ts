@@ -48,6 +48,24 @@ describe('flight state machine: the happy path (payload-place)', () => {
     expect(mid.state.progress.etaDropS).toBeCloseTo((450 - mid.state.progress.alongM) / 10, 0);
   });
 
+  it('counts the climb and the landing: over the depot at cruise height is not 100 %, and home is on the ground', () => {
+    const all = payloadPlaceFlight();
+    const overHome = all.filter((e) => e.t <= 3000 + 40_200);
+    const above = feed(c, [...toEnRoute(), ...overHome, ev.pos(3000 + 40_500, HOME, 30, 0)]);
+    expect(above.state.status).toBe('returning');
+    expect(above.state.progress.fraction).toBeLessThan(0.99);
+    // the 30 m descent is still to fly: 20 m at 1.5 m/s, 10 m at 0.5 m/s (ArduCopter's defaults)
+    expect(above.state.progress.etaHomeS).toBeCloseTo(20 / 1.5 + 10 / 0.5, 0);
+    const lower = feed(c, [...toEnRoute(), ...overHome, ev.pos(3000 + 40_500, HOME, 30, 0), ev.pos(3000 + 44_000, HOME, 5, 0)]);
+    expect(lower.state.progress.fraction).toBeGreaterThan(above.state.progress.fraction);
+    expect(lower.state.progress.fraction).toBeLessThan(1);
+    expect(lower.state.progress.etaHomeS).toBeCloseTo(10, 0);
+    // climbing at the depot: some progress, not yet on the way
+    const climbing = feed(c, [...toEnRoute(), ev.pos(2500, HOME, 10, 0)]);
+    expect(climbing.state.progress.fraction).toBeGreaterThan(0);
+    expect(climbing.state.progress.alongM).toBe(0);
+  });
+
   it('keeps the ETA sane while hovering (uses the planned speed, not 0 m/s)', () => {
     const hover = feed(c, [...toEnRoute(), ev.pos(3000, CORNER, 30, 0)]);
     expect(Number.isFinite(hover.state.progress.etaHomeS)).toBe(true);

@@ -29,9 +29,12 @@ export interface WatchedPage {
 }
 
 /** A fresh context (own cookies and localStorage) with one page; phone-sized when asked. */
-export async function openPage(browser: Browser, opts: { phone?: boolean; expectedStatuses?: number[] } = {}): Promise<WatchedPage> {
+export async function openPage(
+  browser: Browser,
+  opts: { phone?: boolean; expectedStatuses?: number[]; viewport?: { width: number; height: number } } = {},
+): Promise<WatchedPage> {
   const context = await browser.newContext({
-    viewport: opts.phone ? { width: 412, height: 915 } : { width: 1280, height: 900 },
+    viewport: opts.viewport ?? (opts.phone ? { width: 412, height: 915 } : { width: 1280, height: 900 }),
     deviceScaleFactor: 1,
     isMobile: Boolean(opts.phone),
     hasTouch: Boolean(opts.phone),

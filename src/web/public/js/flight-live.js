@@ -52,10 +52,11 @@ export function followFlight(id, onChange, { onStatus } = {}) {
     }),
     position: on('position', (p) => {
       if (!view) return;
-      const { routeFraction, eta, ...position } = p;
+      const { routeFraction, eta, etaTo, ...position } = p;
       view.position = position;
       if (typeof routeFraction === 'number') view.routeFraction = routeFraction;
       if (eta !== undefined) view.eta = eta;
+      if (etaTo !== undefined) view.etaTo = etaTo;
     }),
     state: on('state', (tr) => {
       if (!view) return;

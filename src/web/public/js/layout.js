@@ -1,6 +1,8 @@
 // @ts-check
 // The top bar every page shares: product name, the role's pages, who is logged in, the
-// language switch (remembered), the live-update indicator and log-out.
+// language switch (remembered), the live-update indicator and log-out. One row on a phone: the
+// pages, the user and log-out fold into a menu button there (css/app.css); the language switch and
+// the live indicator stay in sight.
 import { h, replaceChildren } from './dom.js';
 import { t, lang, setLanguage, LANGUAGES, onLanguageChange, initI18n } from './i18n.js';
 import { logout, HOME } from './api.js';
@@ -52,36 +54,72 @@ export function renderTopbar(session) {
     { id: 'lang-select', 'aria-label': t('lang.label'), on: { change: () => setLanguage(select.value) } },
     LANGUAGES.map((code) => h('option', { value: code, selected: code === lang(), text: t(`lang.${code}`) })),
   );
+  bar.classList.remove('open');
+  /** @type {HTMLButtonElement | null} */
+  const toggle = session
+    ? h('button', {
+        type: 'button',
+        id: 'menu-toggle',
+        class: 'menu-toggle',
+        'aria-expanded': 'false',
+        'aria-controls': 'topbar-menu',
+        text: `☰ ${t('topbar.menu')}`,
+        on: { click: () => setMenuOpen(bar, !bar.classList.contains('open')) },
+      })
+    : null;
   replaceChildren(
     bar,
     // first stop of the Tab key: past the top bar straight to the page (WCAG 2.4.1 bypass blocks)
     h('a', { class: 'skip-link', href: `#${MAIN_ID}`, text: t('nav.skip') }),
     h('a', { class: 'brand', href: role ? HOME[role] : '/index.html', text: t('app.name') }),
-    role
+    session
       ? h(
-          'nav',
-          { 'aria-label': t('nav.label') },
-          (NAV[role] ?? []).map(([href, key]) => h('a', { href, text: t(key) })),
+          'div',
+          { id: 'topbar-menu', class: 'menu' },
+          role
+            ? h(
+                'nav',
+                { 'aria-label': t('nav.label') },
+                (NAV[role] ?? []).map(([href, key]) => h('a', { href, text: t(key) })),
+              )
+            : null,
+          h('span', { class: 'who', text: `${session.user.name} · ${t(`role.${role}`)}` }),
+          h('button', {
+            type: 'button',
+            id: 'logout',
+            text: t('nav.logout'),
+            on: {
+              click: async () => {
+                await logout().catch(() => {});
+                location.href = '/index.html';
+              },
+            },
+          }),
         )
       : null,
     session ? h('span', { id: 'link-status', class: `link-status ${linkState}`, role: 'status', text: t(`link.${linkState}`) }) : null,
-    session ? h('span', { class: 'who', text: `${session.user.name} · ${t(`role.${role}`)}` }) : null,
     select,
-    session
-      ? h('button', {
-          type: 'button',
-          id: 'logout',
-          text: t('nav.logout'),
-          on: {
-            click: async () => {
-              await logout().catch(() => {});
-              location.href = '/index.html';
-            },
-          },
-        })
-      : null,
+    toggle,
   );
 }
+
+/** @param {HTMLElement} bar @param {boolean} open */
+function setMenuOpen(bar, open) {
+  bar.classList.toggle('open', open);
+  document.getElementById('menu-toggle')?.setAttribute('aria-expanded', String(open));
+}
+
+// The phone menu closes on Escape (focus back on its button) and on a tap elsewhere.
+document.addEventListener('keydown', (ev) => {
+  const bar = document.getElementById('topbar');
+  if (ev.key !== 'Escape' || !bar?.classList.contains('open')) return;
+  setMenuOpen(bar, false);
+  document.getElementById('menu-toggle')?.focus();
+});
+document.addEventListener('click', (ev) => {
+  const bar = document.getElementById('topbar');
+  if (bar?.classList.contains('open') && ev.target instanceof Node && !bar.contains(ev.target)) setMenuOpen(bar, false);
+});
 
 /**
  * Show whether live updates are flowing.

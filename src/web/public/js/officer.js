@@ -1,13 +1,14 @@
 // @ts-check
-// Officer: queue a medicine drop (one request per form fill, whatever the clicks) and follow
-// your own requests live (SSE /api/events).
+// Officer: queue a medicine drop (one request per form fill, whatever the clicks or taps) and follow
+// your own requests live (SSE /api/events). The request just queued is pinned at the top of the
+// page (number, live status, ETA, hand-over code) until the officer dismisses it.
 import { $, h, replaceChildren, randomId, renderKeyed, resetKeyed } from './dom.js';
-import { t, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
+import { t, onLanguageChange, fmtTime, fmtClock, fmtDistance, fmtDuration } from './i18n.js';
 import { api, requireSession, config, describeError, ApiError, ruleMessage } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
 import { L, createMap, drawZoneMap, legend, pinIcon, textTip, STYLE } from './map.js';
-import { urgencyBadge, statusBadge, flightStateBadge, reasonText, droneReasons, parseCoords, fmtCoords, latLngs, etaText } from './views.js';
+import { urgencyBadge, statusBadge, flightStateBadge, reasonText, droneReasons, parseCoords, fmtCoords, latLngs, etaText, fmtWeight } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').DropRequestBody} DropRequestBody
@@ -98,6 +99,7 @@ coordsInput.addEventListener('input', () => {
   }
 });
 map.on('click', (ev) => {
+  formChanged();
   nameSelect.value = '';
   coordsInput.value = fmtCoords(ev.latlng.lat, ev.latlng.lng);
   showTarget(ev.latlng.lat, ev.latlng.lng);
@@ -192,7 +194,7 @@ function renderPreview(v) {
             drone: v.droneName ?? v.droneId,
             distance: fmtDistance(v.distanceM),
             duration: fmtDuration(v.flightTimeS),
-            eta: fmtTime(v.etaAt),
+            eta: etaText(v.etaAt),
           }),
         })
       : null,
@@ -216,6 +218,13 @@ nameSelect.addEventListener('change', schedulePreview);
 // key, so the service creates one request. A new key only after the service has answered.
 let idempotencyKey = randomId();
 let submitting = false;
+// After a request was queued the form is emptied; a second tap on "submit" (a phone user checking
+// it went) must not send the empty form and paint every field red. Submit does nothing until the
+// form is touched again.
+let sentAndUnchanged = false;
+function formChanged() {
+  sentAndUnchanged = false;
+}
 
 /**
  * The control that shows a field's error (and takes the focus).
@@ -264,12 +273,14 @@ for (const f of FIELDS) {
 }
 // A new fill starts: the "queued" note of the previous one has done its job (the list is live).
 form.addEventListener('input', () => {
+  formChanged();
   if (notice.classList.contains('ok')) {
     notice.textContent = '';
     notice.className = 'notice';
   }
 });
 form.addEventListener('change', (ev) => {
+  formChanged();
   if (ev.target instanceof HTMLInputElement && ev.target.name === 'urgency') clearFieldError('urgency');
 });
 
@@ -325,7 +336,7 @@ function formField(apiField) {
 
 form.addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  if (submitting) return;
+  if (submitting || sentAndUnchanged) return;
   clearErrors();
   const { body, errors } = readForm();
   // In the order readForm found them (the first one takes the focus).
@@ -351,8 +362,11 @@ form.addEventListener('submit', async (ev) => {
       target.remove();
       target = null;
     }
-    notice.className = 'notice ok';
-    notice.textContent = t('officer.queued', { id: created.id, status: t(`status.${created.status}`) });
+    sentAndUnchanged = true;
+    // the confirmation replaces a one-off notice: it follows the request's status live
+    pin(created.id);
+    confirmation.scrollIntoView({ block: 'start' });
+    confirmation.focus({ preventScroll: true });
   } catch (err) {
     if (err instanceof ApiError && err.status !== 0) idempotencyKey = randomId();
     const field = err instanceof ApiError && err.status === 400 ? formField(err.field) : null;
@@ -413,7 +427,7 @@ function requestCard(req) {
       statusBadge(req.status),
       live ? flightStateBadge(live.state) : null,
     ),
-    h('div', { text: `${req.medicine} · ${fmtNumber(req.weightKg, 2)} kg` }),
+    h('div', { text: `${req.medicine} · ${fmtWeight(req.weightKg)}` }),
     h('div', { class: 'meta', text: `${t('field.dropPoint')}: ${dp} · ${t('field.phone')}: ${req.phone}` }),
     h('div', { class: 'meta', text: `${t('officer.created')}: ${fmtTime(req.createdAt)}` }),
     req.plan
@@ -491,7 +505,75 @@ async function cancel(req) {
   }
 }
 
+// ---- the pinned confirmation ------------------------------------------------------------------
+const confirmation = $('#confirmation');
+/** Remembered for the tab (a reload keeps it pinned), not across log-ins. */
+const PINNED_KEY = 'medidrop.pinnedRequest';
+/** @type {number | null} */
+let pinnedId = Number(sessionStorage.getItem(PINNED_KEY)) || null;
+
+/** @param {number} id */
+function pin(id) {
+  pinnedId = id;
+  sessionStorage.setItem(PINNED_KEY, String(id));
+  renderConfirmation();
+}
+
+function unpin() {
+  pinnedId = null;
+  sessionStorage.removeItem(PINNED_KEY);
+  renderConfirmation();
+}
+
+/**
+ * The ETA that means something for the request now: the queue's while it waits for approval,
+ * the flight's once it flies; none before planning is done or once delivered.
+ * @param {DropRequestView} req
+ * @returns {string | null}
+ */
+function requestEta(req) {
+  if (req.status === 'awaiting-approval' && req.queueEta) return t('confirm.etaQueue', { eta: etaText(req.queueEta.arrivalAt) });
+  if (req.status === 'in-flight' && req.eta) return t('confirm.etaFlight', { eta: etaText(req.eta) });
+  return null;
+}
+
+function renderConfirmation() {
+  const req = pinnedId !== null ? requests.get(pinnedId) : undefined;
+  confirmation.hidden = !req;
+  if (!req) {
+    replaceChildren(confirmation);
+    return;
+  }
+  confirmation.dataset.requestId = String(req.id);
+  confirmation.dataset.status = req.status;
+  const eta = requestEta(req);
+  replaceChildren(
+    confirmation,
+    h(
+      'div',
+      { class: 'title' },
+      h('strong', { id: 'confirmation-title', text: t('confirm.title', { id: req.id }) }),
+      statusBadge(req.status),
+      req.status === 'in-flight' && req.flight ? flightStateBadge(req.flight.state) : null,
+    ),
+    eta ? h('div', { id: 'confirmation-eta', class: 'eta', text: eta }) : null,
+    req.status === 'delivered' && req.delivery
+      ? h('div', { id: 'confirmation-delivered', text: t('confirm.deliveredAt', { time: fmtClock(req.delivery.at) }) })
+      : null,
+    req.handoverCode
+      ? h('div', {}, h('span', { text: `${t('officer.handoverCode')}: ` }), h('span', { id: 'confirmation-code', class: 'code mono', text: req.handoverCode }))
+      : null,
+    h(
+      'div',
+      { class: 'actions' },
+      req.flight ? h('a', { class: 'button', href: `/track.html?id=${encodeURIComponent(req.flight.id)}`, text: t('officer.track') }) : null,
+      h('button', { type: 'button', id: 'confirmation-dismiss', text: t('confirm.dismiss'), on: { click: unpin } }),
+    ),
+  );
+}
+
 function renderList() {
+  renderConfirmation();
   const list = [...requests.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
   renderKeyed($('#request-list'), list, { key: (r) => r.id, sig: (r) => JSON.stringify(r), render: requestCard });
   $('#request-empty').hidden = list.length > 0;

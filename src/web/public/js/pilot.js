@@ -7,7 +7,7 @@ import { t, onLanguageChange, fmtClock, fmtTime, fmtDistance, fmtDuration, fmtNu
 import { api, requireSession, describeError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
-import { urgencyBadge, statusBadge, flightStateBadge, reasonText, droneCard, droneStateBadge, droneFactsText, queueEtaText } from './views.js';
+import { urgencyBadge, statusBadge, flightStateBadge, reasonText, droneCard, droneStateBadge, droneFactsText, queueEtaText, fmtWeight } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').MissionSummary} MissionSummary
@@ -42,7 +42,7 @@ function missionCard(m) {
     'li',
     { class: `card ${m.urgency}`, id: `mission-${m.id}`, dataset: { missionId: m.id, urgency: m.urgency } },
     h('div', { class: 'title' }, urgencyBadge(m.urgency), h('span', { text: `#${m.requestId} ${m.recipient}` })),
-    h('div', { text: `${m.medicine} · ${fmtNumber(m.weightKg, 2)} kg` }),
+    h('div', { text: `${m.medicine} · ${fmtWeight(m.weightKg)}` }),
     h('div', { class: 'meta', text: `${m.depot.name} → ${m.dropPoint.name} · ${m.drone.name}` }),
     plannedDroneLine(m),
     h('div', {
@@ -79,13 +79,13 @@ function flightCard(f) {
     h(
       'div',
       { class: 'title' },
-      h('span', { text: `${t('pilot.flight')} #${f.id} · ${f.drone.name}` }),
+      h('span', { text: t('pilot.flightTitle', { request: f.requestId, flight: f.id, drone: f.drone.name }) }),
       flightStateBadge(f.state),
       f.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null,
     ),
     h('div', {
       class: 'meta',
-      text: `${t('track.battery')}: ${f.batteryPct == null ? '—' : `${fmtNumber(f.batteryPct)}%`} · ${t('track.link')}: ${t(f.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${fmtNumber((f.routeFraction ?? 0) * 100)}%`,
+      text: `${t('track.battery')}: ${f.batteryPct == null ? '—' : `${fmtNumber(f.batteryPct)}%`} · ${t('track.link')}: ${t(f.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${Math.floor((f.routeFraction ?? 0) * 100)}%`,
     }),
     // no contact since a restart: say so on the queue, the tracking page offers "declare lost"
     f.linkLost ? h('div', { class: 'field-error', role: 'alert', text: t('pilot.linkLost', { since: fmtClock(f.linkLost.since) }) }) : null,
@@ -104,7 +104,7 @@ function unservableCard(r) {
     'li',
     { class: `card ${r.urgency}`, dataset: { requestId: r.id } },
     h('div', { class: 'title' }, urgencyBadge(r.urgency), statusBadge(r.status), h('span', { text: `#${r.id} ${r.recipient}` })),
-    h('div', { text: `${r.medicine} · ${fmtNumber(r.weightKg, 2)} kg · ${r.dropPoint.name ?? `${r.dropPoint.lat}, ${r.dropPoint.lon}`}` }),
+    h('div', { text: `${r.medicine} · ${fmtWeight(r.weightKg)} · ${r.dropPoint.name ?? `${r.dropPoint.lat}, ${r.dropPoint.lon}`}` }),
     h(
       'ul',
       { class: 'small' },

@@ -8,7 +8,18 @@ import { t, has, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber 
 import { api, requireSession, config, describeError, ApiError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, fitAll, legend, mapLabel, STYLE, squareIcon, pinIcon, textTip } from './map.js';
-import { urgencyBadge, missionStatusBadge, checkText, reasonText, latLngs, droneCard, droneStateBadge, droneFactsText, queueEtaText } from './views.js';
+import {
+  urgencyBadge,
+  missionStatusBadge,
+  checkText,
+  reasonText,
+  latLngs,
+  droneCard,
+  droneStateBadge,
+  droneFactsText,
+  queueEtaText,
+  fmtWeight,
+} from './views.js';
 import { followFlight } from './flight-live.js';
 import { renderProfile } from './profile.js';
 import { subscribe } from './events.js';
@@ -42,7 +53,14 @@ function row(label, value, id) {
 
 /** @param {MissionDetail} m */
 function renderHeading(m) {
-  replaceChildren($('#review-heading'), `${t('review.title')} #${m.id} `, urgencyBadge(m.urgency), ' ', missionStatusBadge(m.status));
+  // named by the request (what officers and pilots talk about); the plan's own number second
+  replaceChildren(
+    $('#review-heading'),
+    `${t('review.headingRequest', { request: m.requestId, plan: m.id })} `,
+    urgencyBadge(m.urgency),
+    ' ',
+    missionStatusBadge(m.status),
+  );
 }
 
 /** @param {MissionDetail} m */
@@ -52,7 +70,7 @@ function renderRequest(m) {
     $('#request-table'),
     row(t('field.recipient'), r.recipient),
     row(t('field.phone'), r.phone),
-    row(t('field.medicine'), `${r.medicine} · ${fmtNumber(r.weightKg, 2)} kg`),
+    row(t('field.medicine'), `${r.medicine} · ${fmtWeight(r.weightKg)}`),
     row(t('field.urgency'), urgencyBadge(r.urgency)),
     row(t('field.dropPoint'), `${m.dropPoint.name} (${m.dropPoint.position.lat.toFixed(5)}, ${m.dropPoint.position.lon.toFixed(5)})`),
     row(t('field.notes'), r.notes || '—'),

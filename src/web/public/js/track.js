@@ -1,12 +1,13 @@
 // @ts-check
-// Live tracking of one flight: the drone on the map, route flown vs planned, progress along the
-// route, state, battery, link, alerts — pushed by /api/flights/:id/events, never polled.
+// Live tracking of one flight: the drone on the map, route flown vs planned, progress over the
+// whole flight, state, ETA, battery, link, alerts — pushed by /api/flights/:id/events, never
+// polled. Named by its request number (officers know requests), the flight second.
 import { $, h, replaceChildren, param } from './dom.js';
 import { t, onLanguageChange, fmtTime, fmtClock, fmtNumber, fmtDistance } from './i18n.js';
 import { api, requireSession, config, describeError, HOME } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, legend, STYLE, droneIcon, pinIcon, textTip } from './map.js';
-import { flightStateBadge, alertText, latLngs } from './views.js';
+import { flightStateBadge, alertText, latLngs, etaText, fmtSpeed, fmtHeight } from './views.js';
 import { followFlight, FINAL } from './flight-live.js';
 import { createFlightControls } from './flight-controls.js';
 
@@ -88,17 +89,22 @@ function stat(key, value, id) {
 
 function render() {
   if (!view) return;
-  replaceChildren(
-    $('#track-heading'),
-    t('track.heading', { id: view.id, drone: view.drone.name }),
-    request ? ` · ${request.recipient} · ${request.medicine}` : '',
-  );
+  replaceChildren($('#track-heading'), t('track.heading', { request: view.requestId }), request ? ` · ${request.recipient} · ${request.medicine}` : '');
+  $('#track-heading').dataset.requestId = String(view.requestId);
+  $('#track-subheading').textContent = t('track.flightLine', { flight: view.id, drone: view.drone.name });
+  // An ETA only while it means something: to the drop point on the way there, to the landing at
+  // home after that (the service says which); none on the ground before take-off or once landed.
+  const eta = view.eta && !FINAL.includes(view.state) && view.state !== 'landed' ? view.eta : null;
+  const etaEl = $('#track-eta');
+  etaEl.dataset.etaTo = eta ? (view.etaTo ?? 'drop') : '';
+  etaEl.textContent = eta ? t(view.etaTo === 'home' ? 'track.etaHome' : 'track.etaDrop', { eta: etaText(eta) }) : '';
   replaceChildren($('#track-state'), flightStateBadge(view.state));
   $('#track-state').dataset.state = view.state;
   replaceChildren($('#track-paused'), view.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null);
-  const pct = Math.max(0, Math.min(100, (view.routeFraction ?? 0) * 100));
+  // whole percent, rounded down: "100 %" is the landing, never a drone still descending
+  const pct = Math.floor(Math.max(0, Math.min(100, (view.routeFraction ?? 0) * 100)));
   const bar = $('#route-progress');
-  bar.setAttribute('aria-valuenow', String(Math.round(pct)));
+  bar.setAttribute('aria-valuenow', String(pct));
   $('#route-progress > div').style.width = `${pct}%`;
   const pos = view.position;
   replaceChildren(
@@ -107,9 +113,8 @@ function render() {
     stat('track.battery', view.batteryPct == null ? '—' : `${fmtNumber(view.batteryPct)}%`, 'stat-battery'),
     // A finished flight is no longer followed: its link is not "lost", the flight is over.
     stat('track.link', t(FINAL.includes(view.state) ? 'link.ended' : view.link?.up ? 'link.up' : 'link.down'), 'stat-link'),
-    stat('track.altitude', pos ? t('unit.m', { n: fmtNumber(pos.relAltM) }) : '—', 'stat-altitude'),
-    stat('track.speed', pos ? `${fmtNumber(pos.groundSpeedMs, 1)} m/s` : '—', 'stat-speed'),
-    stat('track.eta', view.eta ? fmtClock(view.eta) : '—', 'stat-eta'),
+    stat('track.altitude', pos ? fmtHeight(pos.relAltM) : '—', 'stat-altitude'),
+    stat('track.speed', pos ? fmtSpeed(pos.groundSpeedMs) : '—', 'stat-speed'),
     stat('track.mode', view.mode ?? '—', 'stat-mode'),
     stat('track.lastHeard', view.link?.lastHeardAt ? fmtClock(view.link.lastHeardAt) : '—', 'stat-heard'),
   );
@@ -148,7 +153,7 @@ function moveDrone() {
   } else {
     droneMarker = L.marker(ll, { icon: droneIcon(pos.headingDeg), alt: t('legend.drone'), keyboard: false, zIndexOffset: 1000 }).addTo(map);
   }
-  const label = `${view.drone.name} · ${fmtNumber(pos.relAltM)} m`;
+  const label = `${view.drone.name} · ${fmtHeight(pos.relAltM)}`;
   if (droneMarker.getTooltip()) droneMarker.setTooltipContent(textTip(label));
   else droneMarker.bindTooltip(textTip(label));
   const last = flown[flown.length - 1];

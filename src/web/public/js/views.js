@@ -1,7 +1,7 @@
 // @ts-check
 // Small shared renderers: badges for urgency / status / flight state, translated reasons.
 import { h } from './dom.js';
-import { t, has } from './i18n.js';
+import { t, has, fmtNumber } from './i18n.js';
 
 /**
  * @typedef {import('../../api-types.js').Urgency} Urgency
@@ -157,6 +157,25 @@ export function etaText(iso) {
   if (!iso) return '—';
   const min = Math.max(0, Math.round((Date.parse(iso) - Date.now()) / 60_000));
   return t('eta.about', { min, time: clockHM(iso) });
+}
+
+/**
+ * Units are catalogue entries ("unit.*"): the same unit in both languages, written the way each
+ * language writes it (米/秒 beside 米, m/s beside m).
+ * @param {number} ms
+ */
+export function fmtSpeed(ms) {
+  return t('unit.ms', { n: fmtNumber(ms, 1) });
+}
+
+/** @param {number} m height or altitude */
+export function fmtHeight(m) {
+  return t('unit.m', { n: fmtNumber(m) });
+}
+
+/** @param {number} kg */
+export function fmtWeight(kg) {
+  return t('unit.kg', { n: fmtNumber(kg, 2) });
 }
 
 /** Take-off and arrival of a waiting request, and the drone expected to fly it. @param {QueueEta | null | undefined} q @param {string} [droneName] */
