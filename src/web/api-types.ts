@@ -43,7 +43,7 @@
  */
 import { Type, type Static } from 'typebox';
 import type { FeatureCollection } from 'geojson';
-import type { AreaKind, MapIssue } from '../geo/types.js';
+import { type AreaKind, MAP_ISSUE_DETAILS, type MapIssue } from '../geo/types.js';
 import type { Check, Reason, FenceSummary } from '../planning/types.js';
 import type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency } from '../domain/words.js';
 import { DRONE_STATES, VALIDATION_KEYWORDS } from '../domain/words.js';
@@ -157,12 +157,18 @@ export const CheckSchema = Type.Object({
 export const MapIssueSchema = Type.Object({
   code: Type.String(),
   message: Type.String(),
+  detail: StringEnum([...MAP_ISSUE_DETAILS], { description: 'The sentence, as pages translate it: mapIssue.<detail> with params.' }),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
   featureIndex: Type.Optional(Type.Integer()),
   featureName: Type.Optional(Type.String()),
 });
 /** An issue of an error answer: a zone-map issue, or a refusal's code with the values in its message. */
 export const ErrorIssueSchema = Type.Object({
-  ...MapIssueSchema.properties,
+  code: Type.String(),
+  message: Type.String(),
+  featureIndex: Type.Optional(Type.Integer()),
+  featureName: Type.Optional(Type.String()),
+  detail: Type.Optional(StringEnum([...MAP_ISSUE_DETAILS], { description: 'Zone-map issues: the sentence (mapIssue.<detail>).' })),
   params: Type.Optional(
     Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
       description:
