@@ -337,7 +337,8 @@ export class FlightManager {
           `If the drone cannot be reached, declare the flight lost (POST /api/flights/${flightId}/declare-lost)`,
         { flightId, droneId: flight.droneId, since: lost.since, action },
       );
-    if (!control) throw flightConflict('flight-not-connected', `flight ${flightId} is not connected to its vehicle right now; cannot ${action}`, { flightId, action });
+    if (!control)
+      throw flightConflict('flight-not-connected', `flight ${flightId} is not connected to its vehicle right now; cannot ${action}`, { flightId, action });
     const live = this.liveState(flight);
     // An aborted flight is flying home (RTL): a pause would brake it in place and hover until the
     // battery failsafe, and a resume would send it back onto the mission.
@@ -352,7 +353,10 @@ export class FlightManager {
     if (action !== 'abort') {
       const sending = this.holding.get(flightId);
       if (sending)
-        throw flightConflict('flight-command-pending', `a ${sending} of flight ${flightId} is being sent to the vehicle; wait for its answer`, { flightId, pending: sending });
+        throw flightConflict('flight-command-pending', `a ${sending} of flight ${flightId} is being sent to the vehicle; wait for its answer`, {
+          flightId,
+          pending: sending,
+        });
     }
     this.repos.audit.append({ actorId: user.id, action: `flight.${action}`, subjectType: 'flight', subjectId: flightId, reason });
     const send =
@@ -459,10 +463,14 @@ export class FlightManager {
     const live = this.liveState(flight);
     const linkUp = this.isLive(flightId) && (live?.vehicle.linkUp ?? false);
     if (linkUp && !this.unreachable.has(flightId))
-      throw flightConflict('flight-link-up', `flight ${flightId}: drone ${flight.droneId} is connected (link up); abort the flight instead of declaring it lost`, {
-        flightId,
-        droneId: flight.droneId,
-      });
+      throw flightConflict(
+        'flight-link-up',
+        `flight ${flightId}: drone ${flight.droneId} is connected (link up); abort the flight instead of declaring it lost`,
+        {
+          flightId,
+          droneId: flight.droneId,
+        },
+      );
     const at = this.repos.now();
     const cause = `declared lost by ${user.username}: ${reason}`;
     const requestReturns = this.repos.transaction(() => {

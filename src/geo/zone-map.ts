@@ -346,7 +346,12 @@ export function propertiesProblem(
     const entries: [string, unknown][] = Array.isArray(v) ? v.map((x, i) => [`[${i}]`, x]) : Object.entries(v).map(([k, x]) => [`.${k}`, x]);
     for (const [k, x] of entries) {
       if (findControlCharacter(k))
-        return { code: 'bad-property', text: `${path} has a property name with control characters`, detail: 'property-name-control-characters', params: { property: path } };
+        return {
+          code: 'bad-property',
+          text: `${path} has a property name with control characters`,
+          detail: 'property-name-control-characters',
+          params: { property: path },
+        };
       stack.push({ v: x, path: path + k, depth: depth + 1 });
     }
   }
@@ -383,7 +388,12 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
         ? 'an array'
         : `${json === null ? 'null' : typeof json}`;
     throw new ZoneMapError([
-      { code: 'not-feature-collection', message: `${src}a zone map must be a GeoJSON FeatureCollection, got ${got}`, detail: 'not-feature-collection', params: {} },
+      {
+        code: 'not-feature-collection',
+        message: `${src}a zone map must be a GeoJSON FeatureCollection, got ${got}`,
+        detail: 'not-feature-collection',
+        params: {},
+      },
     ]);
   }
   if (!Array.isArray(json.features)) {
@@ -461,10 +471,15 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
         rawName === undefined ? 'missing-name' : 'bad-name',
       );
     } else if (seen.has(name)) {
-      rep.error('duplicate-name', `duplicate name: feature ${seen.get(name)} is already called ${JSON.stringify(name)} (names must be unique)`, 'duplicate-name', {
-        other: seen.get(name)!,
-        name,
-      });
+      rep.error(
+        'duplicate-name',
+        `duplicate name: feature ${seen.get(name)} is already called ${JSON.stringify(name)} (names must be unique)`,
+        'duplicate-name',
+        {
+          other: seen.get(name)!,
+          name,
+        },
+      );
     } else {
       seen.set(name, index);
     }
@@ -530,10 +545,15 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       if (k === 'obstacle' && geom) {
         const corners = allPositions(geom).length;
         if (corners > MAX_OBSTACLE_VERTICES)
-          rep.error('too-many-vertices', `an obstacle may have at most ${MAX_OBSTACLE_VERTICES} vertices, this one has ${corners}; simplify it`, 'too-many-vertices-obstacle', {
-            max: MAX_OBSTACLE_VERTICES,
-            count: corners,
-          });
+          rep.error(
+            'too-many-vertices',
+            `an obstacle may have at most ${MAX_OBSTACLE_VERTICES} vertices, this one has ${corners}; simplify it`,
+            'too-many-vertices-obstacle',
+            {
+              max: MAX_OBSTACLE_VERTICES,
+              count: corners,
+            },
+          );
       }
       let heightM: number | undefined;
       if (k === 'obstacle') {
@@ -541,9 +561,14 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
         if (h === undefined || h === null)
           rep.error('missing-property', 'properties.height_m is missing; an obstacle needs its height above the ground in metres (> 0)', 'missing-height');
         else if (typeof h !== 'number' || !Number.isFinite(h) || h <= 0)
-          rep.error('bad-property', `properties.height_m must be a number of metres above the ground, greater than 0 (got ${JSON.stringify(h)})`, 'bad-height', {
-            got: String(JSON.stringify(h)).slice(0, 60),
-          });
+          rep.error(
+            'bad-property',
+            `properties.height_m must be a number of metres above the ground, greater than 0 (got ${JSON.stringify(h)})`,
+            'bad-height',
+            {
+              got: String(JSON.stringify(h)).slice(0, 60),
+            },
+          );
         else heightM = h;
       }
       if (k === 'no-fly') {
@@ -725,7 +750,9 @@ export function loadZoneMapFile(path: string): ZoneMap {
   try {
     json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
-    throw new ZoneMapError([{ code: 'not-json', message: `zone map ${path}: not valid JSON (${(err as Error).message})`, detail: 'not-json', params: { path } }]);
+    throw new ZoneMapError([
+      { code: 'not-json', message: `zone map ${path}: not valid JSON (${(err as Error).message})`, detail: 'not-json', params: { path } },
+    ]);
   }
   return parseZoneMap(json, path);
 }

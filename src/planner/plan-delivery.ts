@@ -220,9 +220,17 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
     const dg = context.dem.sample(drop.position[0], drop.position[1]);
     const at = (p: LonLat) => ({ lat: p[1].toFixed(6), lon: p[0].toFixed(6) });
     if (isDemGap(hg))
-      reasons.push({ code: 'dem-no-coverage', message: `the DEM gives no ground height for depot '${depot.name}': ${describeGap(hg)}`, params: at(depot.position) });
+      reasons.push({
+        code: 'dem-no-coverage',
+        message: `the DEM gives no ground height for depot '${depot.name}': ${describeGap(hg)}`,
+        params: at(depot.position),
+      });
     if (isDemGap(dg))
-      reasons.push({ code: 'dem-no-coverage', message: `the DEM gives no ground height for drop point '${drop.name}': ${describeGap(dg)}`, params: at(drop.position) });
+      reasons.push({
+        code: 'dem-no-coverage',
+        message: `the DEM gives no ground height for drop point '${drop.name}': ${describeGap(dg)}`,
+        params: at(drop.position),
+      });
     if (isDemGap(hg) || isDemGap(dg)) return infeasible();
     homeGroundM = hg;
     dropGroundM = dg;
@@ -484,7 +492,6 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
   const ground = t.dem ? `DEM: ${t.dem}` : `flat ground assumed at the home elevation (${t.homeGroundM} m; no DEM given)`;
   // the sentence of a terrain check: a gap in the DEM, the broken limit, or the path's numbers with the ground it was checked against
   const groundParams: Record<string, string | number> = t.dem ? { dem: t.dem } : { groundM: t.homeGroundM };
-  const withGround = (ok: string) => (t.dem ? `${ok}` : `${ok}-flat`);
   checks.push({
     id: 'terrain-clearance',
     ok: !clearanceBroken && !noData,
@@ -493,7 +500,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
       : clearanceBroken
         ? clearanceBroken.message
         : `the whole path (${t.samples} samples every 10 m, ${t.failsafeReturns} failsafe returns) keeps at least ${t.minClearanceM} m above the terrain and obstacles (${opts.verticalClearanceM} m required); ${ground}`,
-    detail: noData ? 'terrain-clearance.no-data' : clearanceBroken ? 'terrain-clearance.broken' : withGround('terrain-clearance.ok'),
+    detail: noData ? 'terrain-clearance.no-data' : clearanceBroken ? 'terrain-clearance.broken' : t.dem ? 'terrain-clearance.ok' : 'terrain-clearance.ok-flat',
     params: noData
       ? noData.params
       : clearanceBroken
@@ -508,7 +515,13 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
       : noData
         ? noData.message
         : `the path stays at most ${t.maxAglM} m above the ground (limit ${ceilingAglM} m: ${opts.maxHeightM} m minus ${opts.heightMarginM} m margin); ${ground}`,
-    detail: aglBroken ? 'height-above-ground.broken' : noData ? 'height-above-ground.no-data' : withGround('height-above-ground.ok'),
+    detail: aglBroken
+      ? 'height-above-ground.broken'
+      : noData
+        ? 'height-above-ground.no-data'
+        : t.dem
+          ? 'height-above-ground.ok'
+          : 'height-above-ground.ok-flat',
     params: aglBroken
       ? aglBroken.params
       : noData

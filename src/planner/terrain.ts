@@ -117,7 +117,16 @@ export function terrainReport(input: TerrainInput): TerrainOutcome {
           maxAglAt: null,
           samples: 0,
           failsafeReturns: 0,
-          violations: [{ code: 'dem-no-coverage', message, lat: r7(input.home[1]), lon: r7(input.home[0]), part: 'depot', params: { lat: h.lat.toFixed(6), lon: h.lon.toFixed(6) } }],
+          violations: [
+            {
+              code: 'dem-no-coverage',
+              message,
+              lat: r7(input.home[1]),
+              lon: r7(input.home[0]),
+              part: 'depot',
+              params: { lat: h.lat.toFixed(6), lon: h.lon.toFixed(6) },
+            },
+          ],
         },
         reasons: [{ code: 'dem-no-coverage', message }],
         result: null,

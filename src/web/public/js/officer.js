@@ -3,11 +3,11 @@
 // your own requests live (SSE /api/events).
 import { $, h, replaceChildren, randomId, renderKeyed, resetKeyed } from './dom.js';
 import { t, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
-import { api, requireSession, config, describeError, ApiError, ruleMessage } from './api.js';
+import { api, requireSession, config, describeError, ApiError, ruleMessage, fieldProblem } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
 import { L, createMap, drawZoneMap, legend, pinIcon, textTip, STYLE } from './map.js';
-import { urgencyBadge, statusBadge, flightStateBadge, reasonText, droneReasons, parseCoords, fmtCoords, latLngs, etaText } from './views.js';
+import { urgencyBadge, statusBadge, flightStateBadge, droneReasons, parseCoords, fmtCoords, latLngs, etaText } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').DropRequestBody} DropRequestBody
@@ -382,8 +382,8 @@ form.addEventListener('submit', async (ev) => {
 
 /** @param {Field} field @param {ApiError} err */
 function serverFieldMessage(field, err) {
-  if (field === 'dropPoint' && /name/.test(err.field ?? '')) return ruleMessage(err) ?? t('validate.dropPointUnknown', { detail: err.message });
-  return ruleMessage(err) ?? t('validate.server', { detail: err.message });
+  if (field === 'dropPoint' && /name/.test(err.field ?? '')) return ruleMessage(err) ?? t('validate.dropPointUnknown', { detail: fieldProblem(err) });
+  return t('validate.server', { detail: fieldProblem(err) });
 }
 
 // ---- my requests ----------------------------------------------------------------------------
@@ -441,7 +441,7 @@ function requestCard(req) {
       ? h(
           'ul',
           { class: 'small' },
-          req.reasons.map((r) => h('li', {}, reasonText(r))),
+          droneReasons(req.reasons).map((text) => h('li', { text })),
         )
       : null,
     req.handoverCode

@@ -7,7 +7,7 @@ import { t, onLanguageChange, fmtClock, fmtTime, fmtDistance, fmtDuration, fmtNu
 import { api, requireSession, describeError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
-import { urgencyBadge, statusBadge, flightStateBadge, reasonText, droneCard, droneStateBadge, droneFactsText, queueEtaText } from './views.js';
+import { urgencyBadge, statusBadge, flightStateBadge, droneReasons, droneCard, droneStateBadge, droneFactsText, queueEtaText } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').MissionSummary} MissionSummary
@@ -108,7 +108,7 @@ function unservableCard(r) {
     h(
       'ul',
       { class: 'small' },
-      (r.reasons ?? []).map((reason) => h('li', {}, reasonText(reason))),
+      droneReasons(r.reasons ?? []).map((text) => h('li', { text })),
     ),
   );
 }

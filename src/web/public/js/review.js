@@ -5,10 +5,10 @@
 // with abort and pause/resume.
 import { $, h, replaceChildren, param } from './dom.js';
 import { t, has, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
-import { api, requireSession, config, describeError, ApiError } from './api.js';
+import { api, requireSession, config, describeError, ApiError, fieldProblem } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, fitAll, legend, mapLabel, STYLE, squareIcon, pinIcon, textTip } from './map.js';
-import { urgencyBadge, missionStatusBadge, checkText, reasonText, latLngs, droneCard, droneStateBadge, droneFactsText, queueEtaText } from './views.js';
+import { urgencyBadge, missionStatusBadge, checkText, droneReasons, latLngs, droneCard, droneStateBadge, droneFactsText, queueEtaText } from './views.js';
 import { followFlight } from './flight-live.js';
 import { subscribe } from './events.js';
 import { createFlightControls } from './flight-controls.js';
@@ -94,7 +94,7 @@ function renderChecks(m) {
   );
   /** @type {HTMLLIElement[]} */
   const warnings = [];
-  for (const r of m.reasons ?? []) warnings.push(h('li', {}, reasonText(r)));
+  for (const text of droneReasons(m.reasons ?? [])) warnings.push(h('li', { text }));
   for (const name of m.fence?.leftToRoute ?? []) warnings.push(h('li', { text: t('review.leftToRoute', { name }) }));
   for (const leg of m.rallyUnsafeLegs ?? []) warnings.push(h('li', { text: t('review.unsafeLeg', { leg: leg.legIndex + 1, message: leg.message }) }));
   replaceChildren($('#plan-warnings'), warnings.length ? h('div', { class: 'notice error' }, h('ul', {}, warnings)) : null);
@@ -383,7 +383,7 @@ $('#reassign-form').addEventListener('submit', async (ev) => {
       h(
         'ul',
         { class: 'small' },
-        res.reasons.map((r) => h('li', {}, reasonText(r))),
+        droneReasons(res.reasons).map((text) => h('li', { text })),
       ),
     );
   } catch (err) {
@@ -413,7 +413,7 @@ $('#reject-form').addEventListener('submit', async (ev) => {
     mission = { ...mission, ...summary, rejection: { by: session.user, at: new Date().toISOString(), reason } };
     renderAll();
   } catch (err) {
-    box.textContent = err instanceof ApiError && err.field === 'reason' ? t('validate.server', { detail: err.message }) : describeError(err);
+    box.textContent = err instanceof ApiError && err.field === 'reason' ? t('validate.server', { detail: fieldProblem(err) }) : describeError(err);
   } finally {
     button.disabled = false;
   }
