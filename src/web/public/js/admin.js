@@ -49,7 +49,7 @@ const AUDIT_PAGE = 50;
 function renderZoneMap() {
   if (!zoneMap) return;
   $('#zm-current').textContent = t('admin.zoneMapCurrent', {
-    name: zoneMap.name,
+    name: localName(zoneMap.name),
     version: zoneMap.version,
     time: fmtTime(zoneMap.updatedAt),
     depots: zoneMap.summary.depots.length,
@@ -73,6 +73,11 @@ function issueText(i) {
       : '';
   const vars = localParams(i.params);
   if (typeof vars.kind === 'string' && has(`featureKind.${vars.kind}`)) vars.kind = t(`featureKind.${vars.kind}`);
+  if (typeof vars.kinds === 'string')
+    vars.kinds = vars.kinds
+      .split(', ')
+      .map((k) => (has(`featureKind.${k}`) ? t(`featureKind.${k}`) : k))
+      .join(t('punct.listSep'));
   const text = i.detail && has(`mapIssue.${i.detail}`) ? t(`mapIssue.${i.detail}`, vars) : lang() === 'en' ? i.message : t('mapIssue.unknown');
   return where ? `${where}${t('punct.colon')}${text}` : text;
 }
@@ -313,7 +318,12 @@ function renderDrones() {
       h(
         'tr',
         { dataset: { drone: d.id } },
-        h('td', {}, h('div', { text: `${d.name} (${d.id}, sysid ${d.sysid})` }), h('div', { class: 'small muted mono', text: d.connectionUrl })),
+        h(
+          'td',
+          {},
+          h('div', { text: t('admin.droneIdLine', { name: d.name, id: d.id, sysid: d.sysid }) }),
+          h('div', { class: 'small muted mono', text: d.connectionUrl }),
+        ),
         h('td', { text: localName(d.depot) }),
         h('td', { text: `${t(`drone.${d.status}`)}${d.profile ? ` · ${fmtNumber(d.profile.maxPayloadKg, 1)} kg` : ''}` }),
         h(

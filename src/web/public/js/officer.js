@@ -2,7 +2,7 @@
 // Officer: queue a medicine drop (one request per form fill, whatever the clicks) and follow
 // your own requests live (SSE /api/events).
 import { $, h, replaceChildren, randomId, renderKeyed, resetKeyed } from './dom.js';
-import { t, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
+import { t, localName, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
 import { api, requireSession, config, describeError, ApiError, ruleMessage, fieldProblem } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
@@ -66,7 +66,7 @@ function renderDropPointOptions() {
   replaceChildren(
     nameSelect,
     h('option', { value: '', text: t('field.dropPointNone') }),
-    dropPoints.map((dp) => h('option', { value: dp.name, text: dp.zone ? `${dp.name} (${dp.zone})` : dp.name })),
+    dropPoints.map((dp) => h('option', { value: dp.name, text: dp.zone ? `${localName(dp.name)} (${localName(dp.zone)})` : localName(dp.name) })),
   );
   nameSelect.value = chosen;
 }
@@ -401,7 +401,7 @@ function upsert(req) {
 /** @param {DropRequestView} req */
 function requestCard(req) {
   const live = req.status === 'in-flight' && req.flight;
-  const dp = req.dropPoint.name ?? fmtCoords(req.dropPoint.lat, req.dropPoint.lon);
+  const dp = req.dropPoint.name ? localName(req.dropPoint.name) : fmtCoords(req.dropPoint.lat, req.dropPoint.lon);
   return h(
     'li',
     { class: `card ${req.urgency}`, id: `request-${req.id}`, dataset: { requestId: req.id, status: req.status, flightState: req.flight?.state ?? '' } },
@@ -413,14 +413,14 @@ function requestCard(req) {
       statusBadge(req.status),
       live ? flightStateBadge(live.state) : null,
     ),
-    h('div', { text: `${req.medicine} · ${fmtNumber(req.weightKg, 2)} kg` }),
+    h('div', { text: `${req.medicine} · ${t('unit.kg', { n: fmtNumber(req.weightKg, 2) })}` }),
     h('div', { class: 'meta', text: `${t('field.dropPoint')}: ${dp} · ${t('field.phone')}: ${req.phone}` }),
     h('div', { class: 'meta', text: `${t('officer.created')}: ${fmtTime(req.createdAt)}` }),
     req.plan
       ? h('div', {
           class: 'meta',
           text: t('officer.planLine', {
-            depot: req.plan.depot,
+            depot: localName(req.plan.depot),
             drone: req.plan.droneName,
             distance: fmtDistance(req.plan.distanceM),
             duration: fmtDuration(req.plan.durationS),

@@ -3,7 +3,7 @@
 // estimates and the planned drone's state and battery, the fleet (state, battery, link of every
 // drone), flights in the air, and requests no drone can serve. Everything live from /api/events.
 import { $, h, replaceChildren, renderKeyed, resetKeyed } from './dom.js';
-import { t, onLanguageChange, fmtClock, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
+import { t, localName, onLanguageChange, fmtClock, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
 import { api, requireSession, describeError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
@@ -42,8 +42,8 @@ function missionCard(m) {
     'li',
     { class: `card ${m.urgency}`, id: `mission-${m.id}`, dataset: { missionId: m.id, urgency: m.urgency } },
     h('div', { class: 'title' }, urgencyBadge(m.urgency), h('span', { text: `#${m.requestId} ${m.recipient}` })),
-    h('div', { text: `${m.medicine} · ${fmtNumber(m.weightKg, 2)} kg` }),
-    h('div', { class: 'meta', text: `${m.depot.name} → ${m.dropPoint.name} · ${m.drone.name}` }),
+    h('div', { text: `${m.medicine} · ${t('unit.kg', { n: fmtNumber(m.weightKg, 2) })}` }),
+    h('div', { class: 'meta', text: `${localName(m.depot.name)} → ${localName(m.dropPoint.name)} · ${m.drone.name}` }),
     plannedDroneLine(m),
     h('div', {
       class: 'meta eta',
@@ -104,7 +104,9 @@ function unservableCard(r) {
     'li',
     { class: `card ${r.urgency}`, dataset: { requestId: r.id } },
     h('div', { class: 'title' }, urgencyBadge(r.urgency), statusBadge(r.status), h('span', { text: `#${r.id} ${r.recipient}` })),
-    h('div', { text: `${r.medicine} · ${fmtNumber(r.weightKg, 2)} kg · ${r.dropPoint.name ?? `${r.dropPoint.lat}, ${r.dropPoint.lon}`}` }),
+    h('div', {
+      text: `${r.medicine} · ${t('unit.kg', { n: fmtNumber(r.weightKg, 2) })} · ${r.dropPoint.name ? localName(r.dropPoint.name) : `${r.dropPoint.lat}, ${r.dropPoint.lon}`}`,
+    }),
     h(
       'ul',
       { class: 'small' },

@@ -4,7 +4,7 @@
 // checklist, approve / reject; after approval the flight's upload → verify → arm → start progress
 // with abort and pause/resume.
 import { $, h, replaceChildren, param } from './dom.js';
-import { t, has, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
+import { t, has, localName, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
 import { api, requireSession, config, describeError, ApiError, fieldProblem } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, fitAll, legend, mapLabel, STYLE, squareIcon, pinIcon, textTip } from './map.js';
@@ -51,9 +51,9 @@ function renderRequest(m) {
     $('#request-table'),
     row(t('field.recipient'), r.recipient),
     row(t('field.phone'), r.phone),
-    row(t('field.medicine'), `${r.medicine} · ${fmtNumber(r.weightKg, 2)} kg`),
+    row(t('field.medicine'), `${r.medicine} · ${t('unit.kg', { n: fmtNumber(r.weightKg, 2) })}`),
     row(t('field.urgency'), urgencyBadge(r.urgency)),
-    row(t('field.dropPoint'), `${m.dropPoint.name} (${m.dropPoint.position.lat.toFixed(5)}, ${m.dropPoint.position.lon.toFixed(5)})`),
+    row(t('field.dropPoint'), `${localName(m.dropPoint.name)} (${m.dropPoint.position.lat.toFixed(5)}, ${m.dropPoint.position.lon.toFixed(5)})`),
     row(t('field.notes'), r.notes || '—'),
     row(t('review.requestedBy'), `${r.officer.name} · ${fmtTime(r.createdAt)}`),
     row(t('review.requestVersion'), t('review.requestVersionValue', { version: m.requestVersion, current: r.version }), 'request-version'),
@@ -65,7 +65,7 @@ function renderNumbers(m) {
   const c = m.conditions;
   replaceChildren(
     $('#numbers-table'),
-    row(t('review.depotDrone'), `${m.depot.name} · ${m.drone.name}`),
+    row(t('review.depotDrone'), `${localName(m.depot.name)} · ${m.drone.name}`),
     row(t('review.distance'), fmtDistance(m.distanceM), 'n-distance'),
     row(t('review.duration'), fmtDuration(m.durationS), 'n-duration'),
     row(t('review.energy'), `${fmtNumber(m.energyWh, 1)} Wh`),
@@ -261,7 +261,7 @@ function renderFleet(m) {
   const d = fleet.get(m.drone.id);
   replaceChildren(
     $('#planned-drone'),
-    h('span', { text: `${m.drone.name} · ${m.depot.name} ` }),
+    h('span', { text: `${m.drone.name} · ${localName(m.depot.name)} ` }),
     d ? droneStateBadge(d.state) : null,
     d ? h('div', { class: 'meta', text: droneFactsText(d) }) : null,
   );
@@ -275,7 +275,7 @@ function renderFleet(m) {
     select,
     [...fleet.values()]
       .filter((x) => x.id !== m.drone.id && x.state !== 'maintenance')
-      .map((x) => h('option', { value: x.id, text: `${x.name} · ${x.depot} · ${t(`fleet.state.${x.state}`)}` })),
+      .map((x) => h('option', { value: x.id, text: `${x.name} · ${localName(x.depot)} · ${t(`fleet.state.${x.state}`)}` })),
   );
   if (chosen) select.value = chosen;
   $('#reassign', HTMLButtonElement).disabled = select.options.length === 0;

@@ -223,7 +223,7 @@ export function droneCard(d) {
   return h(
     'li',
     { class: 'card', id: `drone-${d.id}`, dataset: { droneId: d.id, droneState: d.state } },
-    h('div', { class: 'title' }, h('span', { text: `${d.name} · ${d.depot}` }), droneStateBadge(d.state)),
+    h('div', { class: 'title' }, h('span', { text: `${d.name} · ${localName(d.depot)}` }), droneStateBadge(d.state)),
     h('div', { class: 'meta', text: droneFactsText(d) }),
   );
 }
