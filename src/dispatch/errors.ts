@@ -1,4 +1,4 @@
-import type { ErrorCode, VersionConflict } from '../domain/words.js';
+import type { ErrorCode, FlightConflict, VersionConflict } from '../domain/words.js';
 import type { Reason } from '../planning/types.js';
 
 /**
@@ -26,5 +26,8 @@ export const notFound = (what: string) => new ServiceError('not-found', `${what}
 export const conflict = (message: string, field?: string) => new ServiceError('conflict', message, field);
 export const forbidden = (message: string) => new ServiceError('forbidden', message);
 /** A 409 with a stable reason code and parameters (src/domain/words.ts VersionConflict), the message in English. */
+/** A refused flight command, approval step or lost-flight action (src/domain/words.ts FlightConflict). */
+export const flightConflict = (reason: FlightConflict, message: string, params: Record<string, string | number | null>, field?: string) =>
+  new ServiceError('conflict', message, field, undefined, { reason, params });
 export const versionConflict = (reason: VersionConflict, message: string, params: Record<string, string | number | null>, field?: string) =>
   new ServiceError('conflict', message, field, undefined, { reason, params });

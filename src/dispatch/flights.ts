@@ -21,7 +21,7 @@ import type { EventBus } from './events.js';
 import type { FleetView } from './fleet-view.js';
 import type { DroneProfile } from '../planning/types.js';
 import { requiredBatteryPct } from '../planning/energy.js';
-import { ServiceError, badRequest, conflict, notFound, versionConflict } from './errors.js';
+import { ServiceError, badRequest, conflict, flightConflict, notFound, versionConflict } from './errors.js';
 import { createLogger } from '../log.js';
 
 const log = createLogger('flights');
@@ -142,13 +142,21 @@ export class FlightManager {
       const mission = this.currentMission(missionId, requestVersion);
       if (unknown.length) throw badRequest('checklist', `checklist has unknown item(s): ${unknown.join(', ')}`);
       if (missing.length) throw badRequest('checklist', `tick every pre-flight check first; missing: ${missing.map((c) => c.id).join(', ')}`);
-      if (!mission.plan.vehiclePlan) throw conflict(`mission ${missionId} has no vehicle plan`);
+      if (!mission.plan.vehiclePlan) throw flightConflict('no-vehicle-plan', `mission ${missionId} has no vehicle plan`, { missionId });
       const drone = this.repos.drones.byId(mission.droneId);
-      if (!drone || !drone.enabled) throw conflict(`drone ${mission.droneId} is not available (removed or disabled); the request will be re-planned`);
+      if (!drone || !drone.enabled)
+        throw flightConflict('drone-unavailable', `drone ${mission.droneId} is not available (removed or disabled); the request will be re-planned`, {
+          droneId: mission.droneId,
+        });
       const busy = this.repos.flights.list({ unfinished: true }).find((f) => f.droneId === drone.id);
-      if (busy) throw conflict(`drone ${drone.id} is still flying flight ${busy.id} (request ${busy.requestId}); approve when it has landed`);
+      if (busy)
+        throw flightConflict('drone-busy', `drone ${drone.id} is still flying flight ${busy.id} (request ${busy.requestId}); approve when it has landed`, {
+          droneId: drone.id,
+          flightId: busy.id,
+          requestId: busy.requestId,
+        });
       const blocked = this.availability.blocked().get(drone.id);
-      if (blocked) throw conflict(`${blocked.message}; the request will be re-planned`);
+      if (blocked) throw flightConflict('drone-blocked', `${blocked.message}; the request will be re-planned`, { droneId: drone.id, cause: blocked.code });
       this.checkFleet(drone.id, mission);
       return { mission, flight: this.storeApproval(pilot, mission, drone, checklist) };
     });
@@ -310,7 +318,8 @@ export class FlightManager {
   async command(user: UserRecord, flightId: number, action: 'abort' | 'pause' | 'resume', reason: string | null): Promise<ServiceFlight> {
     const flight = this.repos.flights.byId(flightId);
     if (!flight) throw notFound(`flight ${flightId}`);
-    if (TERMINAL_STATUSES.includes(flight.state)) throw conflict(`flight ${flightId} is ${flight.state}; nothing to ${action}`);
+    if (TERMINAL_STATUSES.includes(flight.state))
+      throw flightConflict('flight-finished', `flight ${flightId} is ${flight.state}; nothing to ${action}`, { flightId, state: flight.state, action });
     if (action === 'abort') {
       const pending = this.aborting.get(flightId);
       if (pending) {
@@ -322,23 +331,32 @@ export class FlightManager {
     const control = this.running.get(flightId);
     const lost = this.unreachable.get(flightId);
     if (lost)
-      throw conflict(
+      throw flightConflict(
+        'flight-link-lost',
         `flight ${flightId}: the link to drone ${flight.droneId} is down (not heard since ${lost.since}: ${lost.detail}); cannot ${action}. ` +
           `If the drone cannot be reached, declare the flight lost (POST /api/flights/${flightId}/declare-lost)`,
+        { flightId, droneId: flight.droneId, since: lost.since, action },
       );
-    if (!control) throw conflict(`flight ${flightId} is not connected to its vehicle right now; cannot ${action}`);
+    if (!control)
+      throw flightConflict('flight-not-connected', `flight ${flightId} is not connected to its vehicle right now; cannot ${action}`, { flightId, action });
     const live = this.liveState(flight);
     // An aborted flight is flying home (RTL): a pause would brake it in place and hover until the
     // battery failsafe, and a resume would send it back onto the mission.
     if (action !== 'abort' && (live?.abort || this.aborting.has(flightId) || this.aborted.has(flightId)))
-      throw conflict(
+      throw flightConflict(
+        'flight-returning',
         `flight ${flightId} was aborted${live?.abort ? ` by ${live.abort.by}` : ''} and is returning home; it cannot be ${action === 'pause' ? 'paused' : 'resumed'}`,
+        { flightId, action },
       );
-    if (action === 'resume' && live && live.paused === null) throw conflict(`flight ${flightId} is not paused`);
-    if (action === 'pause' && live && live.paused !== null) throw conflict(`flight ${flightId} is already paused`);
+    if (action === 'resume' && live && live.paused === null) throw flightConflict('flight-not-paused', `flight ${flightId} is not paused`, { flightId });
+    if (action === 'pause' && live && live.paused !== null) throw flightConflict('flight-already-paused', `flight ${flightId} is already paused`, { flightId });
     if (action !== 'abort') {
       const sending = this.holding.get(flightId);
-      if (sending) throw conflict(`a ${sending} of flight ${flightId} is being sent to the vehicle; wait for its answer`);
+      if (sending)
+        throw flightConflict('flight-command-pending', `a ${sending} of flight ${flightId} is being sent to the vehicle; wait for its answer`, {
+          flightId,
+          pending: sending,
+        });
     }
     this.repos.audit.append({ actorId: user.id, action: `flight.${action}`, subjectType: 'flight', subjectId: flightId, reason });
     const send =
@@ -436,11 +454,23 @@ export class FlightManager {
   async declareLost(user: UserRecord, flightId: number, reason: string, lastKnownLocation: string | null): Promise<ServiceFlight> {
     const flight = this.repos.flights.byId(flightId);
     if (!flight) throw notFound(`flight ${flightId}`);
-    if (TERMINAL_STATUSES.includes(flight.state)) throw conflict(`flight ${flightId} is ${flight.state}; only an unfinished flight can be declared lost`);
+    if (TERMINAL_STATUSES.includes(flight.state))
+      throw flightConflict('flight-finished', `flight ${flightId} is ${flight.state}; only an unfinished flight can be declared lost`, {
+        flightId,
+        state: flight.state,
+        action: 'declare-lost',
+      });
     const live = this.liveState(flight);
     const linkUp = this.isLive(flightId) && (live?.vehicle.linkUp ?? false);
     if (linkUp && !this.unreachable.has(flightId))
-      throw conflict(`flight ${flightId}: drone ${flight.droneId} is connected (link up); abort the flight instead of declaring it lost`);
+      throw flightConflict(
+        'flight-link-up',
+        `flight ${flightId}: drone ${flight.droneId} is connected (link up); abort the flight instead of declaring it lost`,
+        {
+          flightId,
+          droneId: flight.droneId,
+        },
+      );
     const at = this.repos.now();
     const cause = `declared lost by ${user.username}: ${reason}`;
     const requestReturns = this.repos.transaction(() => {
@@ -499,7 +529,7 @@ export class FlightManager {
       });
       return ids;
     });
-    if (flights.length === 0) throw conflict(`drone ${droneId} has no flight declared lost; nothing to confirm`);
+    if (flights.length === 0) throw flightConflict('no-lost-flight', `drone ${droneId} has no flight declared lost; nothing to confirm`, { droneId });
     for (const id of flights) this.bus.publish({ type: 'flight', flightId: id, requestId: this.repos.flights.byId(id)!.requestId });
     await this.requeueRequest(null, `drone ${droneId} recovered`);
     return flights;

@@ -153,5 +153,91 @@ export const VERSION_CONFLICTS: readonly VersionConflict[] = [
   'request-not-editable',
 ];
 
+/**
+ * Why a flight command (abort, pause, resume), an approval's vehicle step, declaring a flight lost or
+ * confirming a drone recovered is refused with 409; pages translate `conflict.<reason>` with params:
+ * - 'flight-finished': the flight has ended (flightId, state, action)
+ * - 'flight-link-lost': the link is down (flightId, droneId, since, detail, action)
+ * - 'flight-not-connected': no live control of the vehicle (flightId, action)
+ * - 'flight-returning': aborted and flying home; no pause/resume (flightId, action)
+ * - 'flight-not-paused' / 'flight-already-paused' (flightId)
+ * - 'flight-command-pending': a pause/resume is being sent (flightId, pending)
+ * - 'flight-link-up': declare lost refused, the drone is connected (flightId, droneId)
+ * - 'no-lost-flight': recovered confirmed for a drone without a lost flight (droneId)
+ * - 'no-vehicle-plan': the mission has no vehicle plan (missionId)
+ * - 'drone-unavailable': the mission's drone was removed or disabled (droneId)
+ * - 'drone-busy': the drone is on another flight (droneId, flightId, requestId)
+ * - 'drone-blocked': the drone cannot be reached (droneId, detail)
+ */
+export type FlightConflict =
+  | 'flight-finished'
+  | 'flight-link-lost'
+  | 'flight-not-connected'
+  | 'flight-returning'
+  | 'flight-not-paused'
+  | 'flight-already-paused'
+  | 'flight-command-pending'
+  | 'flight-link-up'
+  | 'no-lost-flight'
+  | 'no-vehicle-plan'
+  | 'drone-unavailable'
+  | 'drone-busy'
+  | 'drone-blocked';
+export const FLIGHT_CONFLICTS: readonly FlightConflict[] = [
+  'flight-finished',
+  'flight-link-lost',
+  'flight-not-connected',
+  'flight-returning',
+  'flight-not-paused',
+  'flight-already-paused',
+  'flight-command-pending',
+  'flight-link-up',
+  'no-lost-flight',
+  'no-vehicle-plan',
+  'drone-unavailable',
+  'drone-busy',
+  'drone-blocked',
+];
+
+/**
+ * The schema rule a 400 broke (ajv's keyword), so that pages can say "密码：至少 8 个字符" from the
+ * catalogue (`validation.<keyword>` with {limit}); 'invalid' for any other keyword.
+ */
+export type ValidationKeyword =
+  | 'required'
+  | 'additionalProperties'
+  | 'minLength'
+  | 'maxLength'
+  | 'pattern'
+  | 'minimum'
+  | 'maximum'
+  | 'exclusiveMinimum'
+  | 'exclusiveMaximum'
+  | 'enum'
+  | 'type'
+  | 'minItems'
+  | 'maxItems'
+  | 'minProperties'
+  | 'format'
+  | 'invalid';
+export const VALIDATION_KEYWORDS: readonly ValidationKeyword[] = [
+  'required',
+  'additionalProperties',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'enum',
+  'type',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'format',
+  'invalid',
+];
+
 /** What went wrong, as the service answers it (HTTP status in the API contract). */
 export type ErrorCode = 'bad-request' | 'unauthenticated' | 'forbidden' | 'csrf' | 'not-found' | 'conflict' | 'infeasible' | 'rate-limited' | 'internal';

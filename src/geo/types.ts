@@ -71,9 +71,68 @@ export interface DropPoint extends MapFeatureBase {
 }
 
 /** A problem found in a zone map, located by feature index and name. */
+/**
+ * The sentence of a zone-map issue (pages say it as `mapIssue.<detail>` with the issue's params); the
+ * `code` stays the coarse kind ('bad-property', 'too-many-vertices' …) that scripts and tests check.
+ */
+export const MAP_ISSUE_DETAILS = [
+  'bad-position',
+  'non-numeric-coordinate',
+  'swapped-coordinates',
+  'swapped-far-away',
+  'coordinate-out-of-range',
+  'no-rings',
+  'ring-not-array',
+  'multipolygon-empty',
+  'ring-too-short',
+  'ring-too-few-corners',
+  'ring-not-closed',
+  'ring-self-intersects',
+  'hole-crosses-ring',
+  'ring-zero-area',
+  'hole-outside',
+  'property-not-number',
+  'property-below-minimum',
+  'property-control-characters',
+  'property-name-control-characters',
+  'too-deep',
+  'not-feature-collection',
+  'no-features-array',
+  'too-many-features',
+  'site-altitude-not-number',
+  'not-a-feature',
+  'missing-properties',
+  'missing-name',
+  'bad-name',
+  'duplicate-name',
+  'missing-kind',
+  'unknown-kind',
+  'wrong-geometry-area',
+  'wrong-geometry-point',
+  'too-many-vertices-area',
+  'too-many-vertices-obstacle',
+  'too-many-vertices-no-fly-total',
+  'too-many-vertices-map-total',
+  'too-many-vertices-obstacle-total',
+  'missing-height',
+  'bad-height',
+  'bad-reason',
+  'bad-temporary',
+  'bad-drones',
+  'drop-point-in-no-fly',
+  'depot-in-no-fly',
+  'file-too-large',
+  'unreadable-file',
+  'not-json',
+  'crs-unknown',
+] as const;
+export type MapIssueDetail = (typeof MAP_ISSUE_DETAILS)[number];
+
 export interface MapIssue {
   code: string;
   message: string;
+  detail: MapIssueDetail;
+  params: Record<string, string | number>;
   featureIndex?: number;
   featureName?: string;
 }

@@ -29,6 +29,8 @@ export function zoneMapCrs(json: Record<string, unknown>): CoordinateSystem {
   throw new ZoneMapError([
     {
       code: 'bad-crs',
+      detail: 'crs-unknown',
+      params: { got: JSON.stringify(crs).slice(0, 80) },
       message: `the map's "crs" must be "wgs84", "gcj02" (AMap/高德, Tencent) or "bd09" (Baidu), got ${JSON.stringify(crs).slice(0, 80)}`,
     },
   ]);

@@ -20,6 +20,7 @@ import {
   type FeatureKind,
   type LonLat,
   type MapIssue,
+  type MapIssueDetail,
   type NoFlyArea,
   type Obstacle,
   type ZoneMap,
@@ -101,8 +102,9 @@ class FeatureReporter {
     return this.name !== undefined ? `feature ${this.index} (${JSON.stringify(this.name)})` : `feature ${this.index}`;
   }
 
-  error(code: string, text: string): void {
-    const issue: MapIssue = { code, message: `${this.label}: ${text}`, featureIndex: this.index };
+  /** `detail` names the sentence (mapIssue.<detail>) and `params` its values, for translated pages. */
+  error(code: string, text: string, detail: MapIssueDetail, params: Record<string, string | number> = {}): void {
+    const issue: MapIssue = { code, message: `${this.label}: ${text}`, detail, params, featureIndex: this.index };
     if (this.name !== undefined) issue.featureName = this.name;
     this.issues.push(issue);
   }
@@ -111,11 +113,15 @@ class FeatureReporter {
 /** Checks one [lon, lat] position; returns it when usable. */
 function checkPosition(p: unknown, where: string, rep: FeatureReporter): LonLat | undefined {
   if (!Array.isArray(p) || p.length < 2 || p.length > 3) {
-    rep.error('bad-position', `${where} is not a position [lon, lat] (got ${JSON.stringify(p)?.slice(0, 60)})`);
+    rep.error('bad-position', `${where} is not a position [lon, lat] (got ${JSON.stringify(p)?.slice(0, 60)})`, 'bad-position', {
+      got: String(JSON.stringify(p)).slice(0, 60),
+    });
     return undefined;
   }
   if (!p.every((n) => typeof n === 'number' && Number.isFinite(n))) {
-    rep.error('bad-position', `${where} has a non-numeric coordinate (got ${JSON.stringify(p).slice(0, 60)})`);
+    rep.error('bad-position', `${where} has a non-numeric coordinate (got ${JSON.stringify(p).slice(0, 60)})`, 'non-numeric-coordinate', {
+      got: JSON.stringify(p).slice(0, 60),
+    });
     return undefined;
   }
   const [lon, lat] = p as number[] as [number, number];
@@ -125,7 +131,12 @@ function checkPosition(p: unknown, where: string, rep: FeatureReporter): LonLat 
   const swappedOk = Math.abs(lat) <= 180 && Math.abs(lon) <= 90;
   const what = !latOk ? `latitude ${fmt(lat)} is outside −90…90` : `longitude ${fmt(lon)} is outside −180…180`;
   const hint = swappedOk ? `; it looks swapped: GeoJSON positions are [lon, lat], so write ${fmtPos([lat, lon])}` : '';
-  rep.error(swappedOk ? 'swapped-coordinates' : 'coordinate-out-of-range', `${where} ${fmtPos([lon, lat])}: ${what}${hint}`);
+  rep.error(
+    swappedOk ? 'swapped-coordinates' : 'coordinate-out-of-range',
+    `${where} ${fmtPos([lon, lat])}: ${what}${hint}`,
+    swappedOk ? 'swapped-coordinates' : 'coordinate-out-of-range',
+    { position: fmtPos([lon, lat]), swapped: fmtPos([lat, lon]) },
+  );
   return undefined;
 }
 
@@ -175,7 +186,7 @@ export function findRingSelfIntersection(ring: readonly LonLat[]): { i: number; 
 /** Validates a polygon's rings; returns them when all are usable. */
 function checkPolygon(coords: unknown, prefix: string, rep: FeatureReporter): LonLat[][] | undefined {
   if (!Array.isArray(coords) || coords.length === 0) {
-    rep.error('bad-geometry', `${prefix}has no rings (coordinates must be an array of linear rings)`);
+    rep.error('bad-geometry', `${prefix}has no rings (coordinates must be an array of linear rings)`, 'no-rings');
     return undefined;
   }
   const rings: LonLat[][] = [];
@@ -183,7 +194,7 @@ function checkPolygon(coords: unknown, prefix: string, rep: FeatureReporter): Lo
   coords.forEach((rawRing: unknown, r) => {
     const where = `${prefix}ring ${r}`;
     if (!Array.isArray(rawRing)) {
-      rep.error('bad-geometry', `${where} is not an array of positions`);
+      rep.error('bad-geometry', `${where} is not an array of positions`, 'ring-not-array', { ring: r });
       ok = false;
       return;
     }
@@ -202,6 +213,8 @@ function checkPolygon(coords: unknown, prefix: string, rep: FeatureReporter): Lo
       rep.error(
         'ring-too-short',
         `${where} has ${ring.length} position${ring.length === 1 ? '' : 's'}; a closed ring needs at least 4 (3 corners and the first repeated)`,
+        'ring-too-short',
+        { ring: r, positions: ring.length },
       );
       ok = false;
       return;
@@ -209,14 +222,24 @@ function checkPolygon(coords: unknown, prefix: string, rep: FeatureReporter): Lo
     const first = ring[0]!;
     const last = ring[ring.length - 1]!;
     if (first[0] !== last[0] || first[1] !== last[1]) {
-      rep.error('ring-not-closed', `${where} is not closed: it starts at ${fmtPos(first)} but ends at ${fmtPos(last)} (repeat the first position at the end)`);
+      rep.error(
+        'ring-not-closed',
+        `${where} is not closed: it starts at ${fmtPos(first)} but ends at ${fmtPos(last)} (repeat the first position at the end)`,
+        'ring-not-closed',
+        { ring: r, first: fmtPos(first), last: fmtPos(last) },
+      );
       ok = false;
       return;
     }
     // Repeated consecutive positions are legal GeoJSON; drop them so they do not read as touching edges.
     const distinct = ring.filter((p, k) => k === 0 || p[0] !== ring[k - 1]![0] || p[1] !== ring[k - 1]![1]);
     if (distinct.length < 4) {
-      rep.error('ring-too-short', `${where} has only ${distinct.length - 1} distinct corner${distinct.length === 2 ? '' : 's'}; a ring needs at least 3`);
+      rep.error(
+        'ring-too-short',
+        `${where} has only ${distinct.length - 1} distinct corner${distinct.length === 2 ? '' : 's'}; a ring needs at least 3`,
+        'ring-too-few-corners',
+        { ring: r, corners: distinct.length - 1 },
+      );
       ok = false;
       return;
     }
@@ -225,12 +248,17 @@ function checkPolygon(coords: unknown, prefix: string, rep: FeatureReporter): Lo
     const hit = findRingSelfIntersection(ring);
     if (hit) {
       const p = ring[hit.i]!;
-      rep.error('ring-self-intersects', `${where} intersects itself: edges ${hit.i} and ${hit.j} cross or touch (near ${fmtPos(p)})`);
+      rep.error('ring-self-intersects', `${where} intersects itself: edges ${hit.i} and ${hit.j} cross or touch (near ${fmtPos(p)})`, 'ring-self-intersects', {
+        ring: r,
+        edgeA: hit.i,
+        edgeB: hit.j,
+        near: fmtPos(p),
+      });
       ok = false;
       return;
     }
     if (signedArea(ring) === 0) {
-      rep.error('ring-zero-area', `${where} encloses no area`);
+      rep.error('ring-zero-area', `${where} encloses no area`, 'ring-zero-area', { ring: r });
       ok = false;
       return;
     }
@@ -243,11 +271,11 @@ function checkPolygon(coords: unknown, prefix: string, rep: FeatureReporter): Lo
     const hole = rings[h]!;
     const crossing = [outer, ...rings.slice(1, h)].findIndex((other) => ringsCross(hole, other));
     if (crossing >= 0) {
-      rep.error('ring-self-intersects', `${prefix}ring ${h} (a hole) crosses or touches ring ${crossing}`);
+      rep.error('ring-self-intersects', `${prefix}ring ${h} (a hole) crosses or touches ring ${crossing}`, 'hole-crosses-ring', { ring: h, other: crossing });
       return undefined;
     }
     if (!pointInRing(hole[0]!, outer)) {
-      rep.error('hole-outside', `${prefix}ring ${h} (a hole) lies outside ring 0, the outer boundary`);
+      rep.error('hole-outside', `${prefix}ring ${h} (a hole) lies outside ring 0, the outer boundary`, 'hole-outside', { ring: h });
       return undefined;
     }
   }
@@ -274,11 +302,11 @@ function optionalNumber(props: Json, key: string, rep: FeatureReporter, min?: nu
   const v = props[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    rep.error('bad-property', `properties.${key} must be a number (got ${JSON.stringify(v)})`);
+    rep.error('bad-property', `properties.${key} must be a number (got ${JSON.stringify(v)})`, 'property-not-number', { property: key });
     return undefined;
   }
   if (min !== undefined && v < min) {
-    rep.error('bad-property', `properties.${key} must be at least ${min} (got ${v})`);
+    rep.error('bad-property', `properties.${key} must be at least ${min} (got ${v})`, 'property-below-minimum', { property: key, min, got: v });
     return undefined;
   }
   return v;
@@ -289,21 +317,41 @@ function optionalNumber(props: Json, key: string, rep: FeatureReporter, min?: nu
  * (value or key) with a control character. Walked with an explicit stack, never recursion, so no
  * depth of input can overflow the call stack here.
  */
-export function propertiesProblem(props: Json, prefix = 'properties'): { code: string; text: string } | undefined {
+export function propertiesProblem(
+  props: Json,
+  prefix = 'properties',
+): { code: string; text: string; detail: MapIssueDetail; params: Record<string, string | number> } | undefined {
   const stack: { v: unknown; path: string; depth: number }[] = [{ v: props, path: prefix, depth: 0 }];
   while (stack.length > 0) {
     const { v, path, depth } = stack.pop()!;
     if (typeof v === 'string') {
-      if (findControlCharacter(v)) return { code: 'bad-property', text: `${path} must not contain control characters (only text, tabs and line breaks)` };
+      if (findControlCharacter(v))
+        return {
+          code: 'bad-property',
+          text: `${path} must not contain control characters (only text, tabs and line breaks)`,
+          detail: 'property-control-characters',
+          params: { property: path },
+        };
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
     if (depth > MAX_PROPERTY_DEPTH) {
-      return { code: 'too-deep', text: `${prefix} nest more than ${MAX_PROPERTY_DEPTH} levels deep (at ${path.slice(0, 120)}${path.length > 120 ? '…' : ''})` };
+      return {
+        code: 'too-deep',
+        text: `${prefix} nest more than ${MAX_PROPERTY_DEPTH} levels deep (at ${path.slice(0, 120)}${path.length > 120 ? '…' : ''})`,
+        detail: 'too-deep',
+        params: { depth: MAX_PROPERTY_DEPTH },
+      };
     }
     const entries: [string, unknown][] = Array.isArray(v) ? v.map((x, i) => [`[${i}]`, x]) : Object.entries(v).map(([k, x]) => [`.${k}`, x]);
     for (const [k, x] of entries) {
-      if (findControlCharacter(k)) return { code: 'bad-property', text: `${path} has a property name with control characters` };
+      if (findControlCharacter(k))
+        return {
+          code: 'bad-property',
+          text: `${path} has a property name with control characters`,
+          detail: 'property-name-control-characters',
+          params: { property: path },
+        };
       stack.push({ v: x, path: path + k, depth: depth + 1 });
     }
   }
@@ -339,26 +387,43 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       : Array.isArray(json)
         ? 'an array'
         : `${json === null ? 'null' : typeof json}`;
-    throw new ZoneMapError([{ code: 'not-feature-collection', message: `${src}a zone map must be a GeoJSON FeatureCollection, got ${got}` }]);
+    throw new ZoneMapError([
+      {
+        code: 'not-feature-collection',
+        message: `${src}a zone map must be a GeoJSON FeatureCollection, got ${got}`,
+        detail: 'not-feature-collection',
+        params: {},
+      },
+    ]);
   }
   if (!Array.isArray(json.features)) {
-    throw new ZoneMapError([{ code: 'not-feature-collection', message: `${src}the FeatureCollection has no "features" array` }]);
+    throw new ZoneMapError([
+      { code: 'not-feature-collection', message: `${src}the FeatureCollection has no "features" array`, detail: 'no-features-array', params: {} },
+    ]);
   }
   if (json.features.length > MAX_FEATURES) {
     throw new ZoneMapError([
       {
         code: 'too-many-features',
+        detail: 'too-many-features',
+        params: { max: MAX_FEATURES, count: json.features.length },
         message: `${src}a zone map may have at most ${MAX_FEATURES} features, this one has ${json.features.length}; split the district into several maps`,
       },
     ]);
   }
   const mapProps = isObject(json.properties) ? json.properties : {};
   const mapPropsProblem = propertiesProblem(mapProps, 'map properties');
-  if (mapPropsProblem) issues.push({ code: mapPropsProblem.code, message: `${mapPropsProblem.text}` });
+  if (mapPropsProblem)
+    issues.push({ code: mapPropsProblem.code, message: `${mapPropsProblem.text}`, detail: mapPropsProblem.detail, params: mapPropsProblem.params });
   let siteAltitudeM = 0;
   if (mapProps.siteAltitudeM !== undefined) {
     if (typeof mapProps.siteAltitudeM !== 'number' || !Number.isFinite(mapProps.siteAltitudeM)) {
-      issues.push({ code: 'bad-property', message: `map properties.siteAltitudeM must be a number of metres (got ${JSON.stringify(mapProps.siteAltitudeM)})` });
+      issues.push({
+        code: 'bad-property',
+        message: `map properties.siteAltitudeM must be a number of metres (got ${JSON.stringify(mapProps.siteAltitudeM)})`,
+        detail: 'site-altitude-not-number',
+        params: {},
+      });
     } else siteAltitudeM = mapProps.siteAltitudeM;
   }
   const mapName = typeof mapProps.name === 'string' && mapProps.name.trim() !== '' ? mapProps.name.trim() : (sourceName ?? 'zone map');
@@ -375,7 +440,11 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
 
   (json.features as unknown[]).forEach((raw, index) => {
     if (!isObject(raw) || raw.type !== 'Feature') {
-      new FeatureReporter(issues, index, undefined).error('not-a-feature', `is not a GeoJSON Feature (type ${JSON.stringify(isObject(raw) ? raw.type : raw)})`);
+      new FeatureReporter(issues, index, undefined).error(
+        'not-a-feature',
+        `is not a GeoJSON Feature (type ${JSON.stringify(isObject(raw) ? raw.type : raw)})`,
+        'not-a-feature',
+      );
       return;
     }
     const props = isObject(raw.properties) ? raw.properties : undefined;
@@ -383,21 +452,34 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
     const name = typeof rawName === 'string' && rawName.trim() !== '' ? rawName.trim() : undefined;
     const rep = new FeatureReporter(issues, index, name);
     if (!props) {
-      rep.error('missing-properties', `has no properties; every feature needs properties.kind (one of ${FEATURE_KINDS.join(', ')}) and properties.name`);
+      rep.error(
+        'missing-properties',
+        `has no properties; every feature needs properties.kind (one of ${FEATURE_KINDS.join(', ')}) and properties.name`,
+        'missing-properties',
+      );
       return;
     }
     const propsProblem = propertiesProblem(props);
     if (propsProblem) {
-      rep.error(propsProblem.code, propsProblem.text);
+      rep.error(propsProblem.code, propsProblem.text, propsProblem.detail, propsProblem.params);
       return;
     }
     if (name === undefined) {
       rep.error(
         'missing-name',
         rawName === undefined ? 'properties.name is missing' : `properties.name must be a non-empty string (got ${JSON.stringify(rawName)})`,
+        rawName === undefined ? 'missing-name' : 'bad-name',
       );
     } else if (seen.has(name)) {
-      rep.error('duplicate-name', `duplicate name: feature ${seen.get(name)} is already called ${JSON.stringify(name)} (names must be unique)`);
+      rep.error(
+        'duplicate-name',
+        `duplicate name: feature ${seen.get(name)} is already called ${JSON.stringify(name)} (names must be unique)`,
+        'duplicate-name',
+        {
+          other: seen.get(name)!,
+          name,
+        },
+      );
     } else {
       seen.set(name, index);
     }
@@ -406,6 +488,8 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       rep.error(
         'unknown-kind',
         `${kind === undefined ? 'properties.kind is missing' : `unknown kind ${JSON.stringify(kind)}`}; allowed kinds: ${FEATURE_KINDS.join(', ')}`,
+        kind === undefined ? 'missing-kind' : 'unknown-kind',
+        { kind: String(JSON.stringify(kind)).slice(0, 60), kinds: FEATURE_KINDS.join(', ') },
       );
       return;
     }
@@ -418,6 +502,8 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       rep.error(
         'wrong-geometry',
         `${KIND_WORDS[k]} must be ${wanted}, got ${geometry === null || geometry === undefined ? 'no geometry' : JSON.stringify(gtype)}`,
+        isArea ? 'wrong-geometry-area' : 'wrong-geometry-point',
+        { kind: k },
       );
       return;
     }
@@ -433,6 +519,8 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
         rep.error(
           'too-many-vertices',
           `${KIND_WORDS[k]} may have at most ${MAX_AREA_VERTICES} vertices, this one has ${corners}; simplify it (e.g. to 1 m tolerance)`,
+          'too-many-vertices-area',
+          { kind: k, max: MAX_AREA_VERTICES, count: corners },
         );
         return;
       }
@@ -444,7 +532,7 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       } else {
         const polys = geometry.coordinates;
         if (!Array.isArray(polys) || polys.length === 0) {
-          rep.error('bad-geometry', 'MultiPolygon has no polygons');
+          rep.error('bad-geometry', 'MultiPolygon has no polygons', 'multipolygon-empty');
         } else {
           const out: LonLat[][][] = [];
           polys.forEach((p: unknown, i) => {
@@ -457,22 +545,37 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       if (k === 'obstacle' && geom) {
         const corners = allPositions(geom).length;
         if (corners > MAX_OBSTACLE_VERTICES)
-          rep.error('too-many-vertices', `an obstacle may have at most ${MAX_OBSTACLE_VERTICES} vertices, this one has ${corners}; simplify it`);
+          rep.error(
+            'too-many-vertices',
+            `an obstacle may have at most ${MAX_OBSTACLE_VERTICES} vertices, this one has ${corners}; simplify it`,
+            'too-many-vertices-obstacle',
+            {
+              max: MAX_OBSTACLE_VERTICES,
+              count: corners,
+            },
+          );
       }
       let heightM: number | undefined;
       if (k === 'obstacle') {
         const h = props.height_m;
         if (h === undefined || h === null)
-          rep.error('missing-property', 'properties.height_m is missing; an obstacle needs its height above the ground in metres (> 0)');
+          rep.error('missing-property', 'properties.height_m is missing; an obstacle needs its height above the ground in metres (> 0)', 'missing-height');
         else if (typeof h !== 'number' || !Number.isFinite(h) || h <= 0)
-          rep.error('bad-property', `properties.height_m must be a number of metres above the ground, greater than 0 (got ${JSON.stringify(h)})`);
+          rep.error(
+            'bad-property',
+            `properties.height_m must be a number of metres above the ground, greater than 0 (got ${JSON.stringify(h)})`,
+            'bad-height',
+            {
+              got: String(JSON.stringify(h)).slice(0, 60),
+            },
+          );
         else heightM = h;
       }
       if (k === 'no-fly') {
         if (props.reason !== undefined && typeof props.reason !== 'string')
-          rep.error('bad-property', `properties.reason must be a string (got ${JSON.stringify(props.reason)})`);
+          rep.error('bad-property', `properties.reason must be a string (got ${JSON.stringify(props.reason)})`, 'bad-reason');
         if (props.temporary !== undefined && typeof props.temporary !== 'boolean')
-          rep.error('bad-property', `properties.temporary must be true or false (got ${JSON.stringify(props.temporary)})`);
+          rep.error('bad-property', `properties.temporary must be true or false (got ${JSON.stringify(props.temporary)})`, 'bad-temporary');
       }
       if (!geom || issues.length > before || name === undefined) return;
       anchors.push({ rep, pos: allPositions(geom)[0]! });
@@ -494,7 +597,7 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       let drones: string[] = [];
       if (props.drones !== undefined) {
         if (!Array.isArray(props.drones) || !props.drones.every((d) => typeof d === 'string' && d.trim() !== '')) {
-          rep.error('bad-property', `properties.drones must be an array of drone id strings (got ${JSON.stringify(props.drones)})`);
+          rep.error('bad-property', `properties.drones must be an array of drone id strings (got ${JSON.stringify(props.drones)})`, 'bad-drones');
         } else drones = props.drones.map((d: string) => d.trim());
       }
       if (!position || issues.length > before || name === undefined) return;
@@ -515,12 +618,16 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
   if (noFlyCorners > MAX_MAP_NO_FLY_VERTICES) {
     issues.push({
       code: 'too-many-vertices',
+      detail: 'too-many-vertices-no-fly-total',
+      params: { count: noFlyCorners, max: MAX_MAP_NO_FLY_VERTICES },
       message: `the no-fly areas have ${noFlyCorners} vertices together; a map may have at most ${MAX_MAP_NO_FLY_VERTICES} (simplify the largest ones)`,
     });
   }
   if (mapVertices > MAX_MAP_VERTICES) {
     issues.push({
       code: 'too-many-vertices',
+      detail: 'too-many-vertices-map-total',
+      params: { count: mapVertices, max: MAX_MAP_VERTICES },
       message: `the features have ${mapVertices} vertices together (a point counts one); a map may have at most ${MAX_MAP_VERTICES} (simplify the largest areas)`,
     });
   }
@@ -528,6 +635,8 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
   if (obstacleCorners > MAX_MAP_OBSTACLE_VERTICES) {
     issues.push({
       code: 'too-many-vertices',
+      detail: 'too-many-vertices-obstacle-total',
+      params: { count: obstacleCorners, max: MAX_MAP_OBSTACLE_VERTICES },
       message: `the obstacles have ${obstacleCorners} vertices together; a map may have at most ${MAX_MAP_OBSTACLE_VERTICES} (simplify the outlines)`,
     });
   }
@@ -546,6 +655,8 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       if (geometryContains(nf.geometry, dp.position)) {
         warnings.push({
           code: 'drop-point-in-no-fly',
+          detail: 'drop-point-in-no-fly',
+          params: { dropPoint: dp.name, area: nf.name },
           message: `drop point ${JSON.stringify(dp.name)} (feature ${dp.index}) lies inside ${nf.temporary ? 'temporary ' : ''}no-fly area ${JSON.stringify(nf.name)} (feature ${nf.index}); deliveries to it are refused while the area is closed`,
           featureIndex: dp.index,
           featureName: dp.name,
@@ -558,6 +669,8 @@ export function parseZoneMap(input: unknown, sourceName?: string): ZoneMap {
       if (geometryContains(nf.geometry, depot.position)) {
         warnings.push({
           code: 'depot-in-no-fly',
+          detail: 'depot-in-no-fly',
+          params: { depot: depot.name, area: nf.name },
           message: `depot ${JSON.stringify(depot.name)} (feature ${depot.index}) lies inside no-fly area ${JSON.stringify(nf.name)} (feature ${nf.index}); flights from it are refused`,
           featureIndex: depot.index,
           featureName: depot.name,
@@ -584,6 +697,8 @@ function checkFarAway(anchors: { rep: FeatureReporter; pos: LonLat }[]): void {
       rep.error(
         'swapped-coordinates',
         `position ${fmtPos(pos)} lies ${Math.round(km)} km from the rest of the map; it looks swapped: GeoJSON positions are [lon, lat], so write ${fmtPos([pos[1], pos[0]])}`,
+        'swapped-far-away',
+        { position: fmtPos(pos), km: Math.round(km), swapped: fmtPos([pos[1], pos[0]]) },
       );
     }
   }
@@ -605,7 +720,12 @@ function readBounded(path: string, max: number): string {
       total += n;
       if (total > max)
         throw new ZoneMapError([
-          { code: 'file-too-large', message: `zone map ${path}: larger than ${max / (1024 * 1024)} MB; a zone map is a few hundred kB` },
+          {
+            code: 'file-too-large',
+            message: `zone map ${path}: larger than ${max / (1024 * 1024)} MB; a zone map is a few hundred kB`,
+            detail: 'file-too-large',
+            params: { maxMb: max / (1024 * 1024) },
+          },
         ]);
       chunks.push(buf.subarray(0, n));
     }
@@ -624,13 +744,15 @@ export function loadZoneMapFile(path: string): ZoneMap {
     if (err instanceof ZoneMapError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${(err as Error).message})`;
-    throw new ZoneMapError([{ code: 'unreadable-file', message: `zone map ${path}: ${why}` }]);
+    throw new ZoneMapError([{ code: 'unreadable-file', message: `zone map ${path}: ${why}`, detail: 'unreadable-file', params: { path } }]);
   }
   let json: unknown;
   try {
     json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
-    throw new ZoneMapError([{ code: 'not-json', message: `zone map ${path}: not valid JSON (${(err as Error).message})` }]);
+    throw new ZoneMapError([
+      { code: 'not-json', message: `zone map ${path}: not valid JSON (${(err as Error).message})`, detail: 'not-json', params: { path } },
+    ]);
   }
   return parseZoneMap(json, path);
 }

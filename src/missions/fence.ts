@@ -369,6 +369,8 @@ export function buildFence(input: FenceInput): FenceResult {
     id: 'fence-storage',
     ok: items.length <= FENCE_MAX_ITEMS && vertices <= FENCE_MAX_VERTICES && bytes <= FENCE_STORAGE_BYTES,
     message: `fence uses ${items.length} items, ${vertices} vertices, ~${bytes} of ${FENCE_STORAGE_BYTES} bytes (limits ${FENCE_MAX_ITEMS} items, ${FENCE_MAX_VERTICES} vertices)`,
+    detail: 'fence-storage',
+    params: { items: items.length, vertices, bytes, maxBytes: FENCE_STORAGE_BYTES, maxItems: FENCE_MAX_ITEMS, maxVertices: FENCE_MAX_VERTICES },
   });
   const inclXY = outPolys[0]!.ring.map((p) => proj.toLocal(p));
   const outside = allPts.filter((p) => !inOrOn(p, inclXY));
@@ -379,6 +381,8 @@ export function buildFence(input: FenceInput): FenceResult {
       outside.length === 0
         ? `the inclusion fence contains the whole route with ${options.inclusionMarginM} m margin`
         : `${outside.length} route points lie outside the inclusion fence`,
+    detail: outside.length === 0 ? 'fence-contains-route.ok' : 'fence-contains-route.outside',
+    params: outside.length === 0 ? { marginM: options.inclusionMarginM } : { points: outside.length },
   });
   let notContained: string[] = [];
   let tooClose: string[] = [];
@@ -402,6 +406,8 @@ export function buildFence(input: FenceInput): FenceResult {
       notContained.length === 0
         ? `${excludedAreas.length} no-fly areas fenced, each exclusion polygon contains its area`
         : `exclusion polygons do not contain their areas: ${notContained.join(', ')}`,
+    detail: notContained.length === 0 ? 'fence-exclusions-contain-areas.ok' : 'fence-exclusions-contain-areas.broken',
+    params: notContained.length === 0 ? { areas: excludedAreas.length } : { areas: notContained.join(', ') },
   });
   checks.push({
     id: 'fence-clear-of-route',
@@ -410,6 +416,8 @@ export function buildFence(input: FenceInput): FenceResult {
       tooClose.length === 0
         ? `every exclusion polygon stays at least ${options.minRouteGapM} m from the route`
         : `exclusion polygons too close to the route: ${tooClose.join(', ')}`,
+    detail: tooClose.length === 0 ? 'fence-clear-of-route.ok' : 'fence-clear-of-route.broken',
+    params: tooClose.length === 0 ? { gapM: options.minRouteGapM } : { areas: tooClose.join(', ') },
   });
 
   return {

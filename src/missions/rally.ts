@@ -161,6 +161,11 @@ export function chooseRally(input: RallyInput): RallyResult {
         unsafeLegs.length === 0
           ? `from every point of the route (sampled every ${stepM} m) a straight return to the nearest of home and ${points.length} rally point(s) stays clear of no-fly areas`
           : `a straight failsafe return could cross a no-fly area on ${unsafeLegs.length} leg(s): ${unsafeLegs.map((l) => l.legIndex + 1).join(', ')}`,
+      detail: unsafeLegs.length === 0 ? 'failsafe-return-clear.ok' : 'failsafe-return-clear.broken',
+      params:
+        unsafeLegs.length === 0
+          ? { stepM, rallyPoints: points.length }
+          : { legCount: unsafeLegs.length, legs: unsafeLegs.map((l) => l.legIndex + 1).join(', ') },
     },
   ];
   return {

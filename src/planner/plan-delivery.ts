@@ -195,6 +195,8 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
     id: 'places-outside-no-fly',
     ok: !depotArea && !dropArea,
     message: !depotArea && !dropArea ? 'depot and drop point lie outside every no-fly area' : reasons.map((x) => x.message).join('; '),
+    detail: !depotArea && !dropArea ? 'places-outside-no-fly.ok' : 'places-outside-no-fly.inside',
+    params: !depotArea && !dropArea ? {} : { areas: [...new Set([depotArea?.name, dropArea?.name].filter((n) => n !== undefined))].join(', ') },
   });
   if (depotArea || dropArea) return infeasible();
 
@@ -216,8 +218,19 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
   if (context.dem) {
     const hg = context.dem.sample(depot.position[0], depot.position[1]);
     const dg = context.dem.sample(drop.position[0], drop.position[1]);
-    if (isDemGap(hg)) reasons.push({ code: 'dem-no-coverage', message: `the DEM gives no ground height for depot '${depot.name}': ${describeGap(hg)}` });
-    if (isDemGap(dg)) reasons.push({ code: 'dem-no-coverage', message: `the DEM gives no ground height for drop point '${drop.name}': ${describeGap(dg)}` });
+    const at = (p: LonLat) => ({ lat: p[1].toFixed(6), lon: p[0].toFixed(6) });
+    if (isDemGap(hg))
+      reasons.push({
+        code: 'dem-no-coverage',
+        message: `the DEM gives no ground height for depot '${depot.name}': ${describeGap(hg)}`,
+        params: at(depot.position),
+      });
+    if (isDemGap(dg))
+      reasons.push({
+        code: 'dem-no-coverage',
+        message: `the DEM gives no ground height for drop point '${drop.name}': ${describeGap(dg)}`,
+        params: at(drop.position),
+      });
     if (isDemGap(hg) || isDemGap(dg)) return infeasible();
     homeGroundM = hg;
     dropGroundM = dg;
@@ -233,9 +246,18 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
       cruiseAltitudeM < drone.cruiseAltitudeM
         ? `cruise at ${cruiseAltitudeM} m (the drone's ${drone.cruiseAltitudeM} m lowered to stay ${opts.heightMarginM} m under the ${opts.maxHeightM} m limit)`
         : `cruise at ${cruiseAltitudeM} m, ${r(opts.maxHeightM - cruiseAltitudeM, 2)} m under the ${opts.maxHeightM} m limit`,
+    detail: cruiseAltitudeM < drone.cruiseAltitudeM ? 'cruise-altitude.lowered' : 'cruise-altitude.ok',
+    params:
+      cruiseAltitudeM < drone.cruiseAltitudeM
+        ? { cruiseAltitudeM, droneCruiseM: drone.cruiseAltitudeM, marginM: opts.heightMarginM, maxHeightM: opts.maxHeightM }
+        : { cruiseAltitudeM, underM: r(opts.maxHeightM - cruiseAltitudeM, 2), maxHeightM: opts.maxHeightM },
   });
   if (cruiseAltitudeM < MIN_CRUISE_ALTITUDE_M)
-    reasons.push({ code: 'altitude-too-low', message: `cruise altitude ${cruiseAltitudeM} m is below the ${MIN_CRUISE_ALTITUDE_M} m minimum` });
+    reasons.push({
+      code: 'altitude-too-low',
+      message: `cruise altitude ${cruiseAltitudeM} m is below the ${MIN_CRUISE_ALTITUDE_M} m minimum`,
+      params: { cruiseAltitudeM, minAltitudeM: MIN_CRUISE_ALTITUDE_M },
+    });
   // Without a DEM: the drop point's heightM above the depot's ground, as given.
   const dropHeightM = context.dem ? r(dropGroundM - homeGroundM + drop.heightM, 2) : drop.heightM;
   const dropCheck = (overDropM: number) => {
@@ -247,6 +269,10 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
       message: ok
         ? `drop surface at ${dropHeightM} m above the depot; approach from ${r(dropHeightM + APPROACH_HEIGHT_M, 2)} m`
         : `drop surface at ${dropHeightM} m above the depot needs a cruise of at least ${dropHeightM + APPROACH_HEIGHT_M} m (have ${overDropM} m)`,
+      detail: ok ? 'drop-altitude.ok' : 'drop-altitude.too-high',
+      params: ok
+        ? { heightM: dropHeightM, approachM: r(dropHeightM + APPROACH_HEIGHT_M, 2) }
+        : { heightM: dropHeightM, neededM: r(dropHeightM + APPROACH_HEIGHT_M, 2), cruiseAltitudeM: overDropM },
     });
     if (!ok)
       reasons.push({
@@ -288,6 +314,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
       reasons.push({
         code: profile.code === 'no-altitude' ? 'terrain-no-altitude' : 'dem-no-coverage',
         message: `no flight from '${depot.name}' to '${drop.name}' along this route keeps the terrain limits: ${profile.message}`,
+        params: { depot: depot.name, dropPoint: drop.name, lat: profile.at[1].toFixed(6), lon: profile.at[0].toFixed(6) },
       });
       return infeasible({ outbound, inbound, cruiseAltitudeM });
     }
@@ -309,8 +336,15 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
       blockedLegs.length === 0
         ? `every leg keeps ${opts.clearanceM} m from every no-fly area`
         : `legs ${blockedLegs.join(', ')} come closer than ${opts.clearanceM} m to a no-fly area`,
+    detail: blockedLegs.length === 0 ? 'route-clear.ok' : 'route-clear.blocked',
+    params: blockedLegs.length === 0 ? { clearanceM: opts.clearanceM } : { legs: blockedLegs.join(', '), clearanceM: opts.clearanceM },
   });
-  if (blockedLegs.length > 0) reasons.push({ code: 'route-not-clear', message: `route legs ${blockedLegs.join(', ')} pass too close to a no-fly area` });
+  if (blockedLegs.length > 0)
+    reasons.push({
+      code: 'route-not-clear',
+      message: `route legs ${blockedLegs.join(', ')} pass too close to a no-fly area`,
+      params: { legs: blockedLegs.join(', '), clearanceM: opts.clearanceM },
+    });
 
   // Energy.
   const energy: EnergyEstimate = estimateEnergy({
@@ -337,16 +371,28 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
     id: 'payload',
     ok: conditions.payloadKg <= drone.maxPayloadKg,
     message: `payload ${conditions.payloadKg} kg of ${drone.maxPayloadKg} kg maximum`,
+    detail: 'payload',
+    params: { payloadKg: conditions.payloadKg, maxPayloadKg: drone.maxPayloadKg },
   });
   checks.push({
     id: 'wind',
     ok: !energy.reasons.some((x) => x.code === 'wind-too-strong'),
     message: `wind ${conditions.wind.speedMs} m/s from ${conditions.wind.fromDeg}° (limit ${drone.maxWindMs} m/s)`,
+    detail: 'wind',
+    params: { windMs: conditions.wind.speedMs, fromDeg: conditions.wind.fromDeg, maxWindMs: drone.maxWindMs },
   });
   checks.push({
     id: 'battery-temperature',
     ok: !energy.reasons.some((x) => x.code === 'too-cold'),
     message: `battery gives ${r(energy.capacityFactor * 100, 1)} % of ${drone.batteryWh} Wh at ${conditions.temperatureC} °C; air density ${r(energy.densityRatio * 100, 1)} % of sea level at ${siteAltitudeM} m`,
+    detail: 'battery-temperature',
+    params: {
+      capacityPct: r(energy.capacityFactor * 100, 1),
+      batteryWh: drone.batteryWh,
+      temperatureC: conditions.temperatureC,
+      densityPct: r(energy.densityRatio * 100, 1),
+      siteAltitudeM,
+    },
   });
   const energyOk = Number.isFinite(energy.energyWh) && energy.marginPct >= drone.reservePct;
   checks.push({
@@ -355,6 +401,10 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
     message: Number.isFinite(energy.energyWh)
       ? `uses ${r(energy.energyWh, 1)} of ${r(energy.availableWh, 1)} Wh; ${r(energy.marginPct, 1)} % left (reserve ${drone.reservePct} %)`
       : 'the drone cannot fly this route in this wind',
+    detail: Number.isFinite(energy.energyWh) ? 'energy-reserve' : 'energy-reserve.no-headway',
+    params: Number.isFinite(energy.energyWh)
+      ? { usedWh: r(energy.energyWh, 1), availableWh: r(energy.availableWh, 1), marginPct: r(energy.marginPct, 1), reservePct: drone.reservePct }
+      : {},
   });
 
   // A flight the battery cannot finish gets no vehicle plan: the rally search samples the whole
@@ -393,7 +443,7 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
     },
   });
   checks.push(...fence.checks);
-  for (const c of fence.checks) if (!c.ok) reasons.push({ code: 'fence-invalid', message: c.message });
+  for (const c of fence.checks) if (!c.ok) reasons.push({ code: 'fence-invalid', message: c.message, params: { check: c.id } });
 
   const nOut = outbound.length - 1;
   const windy = conditions.wind.speedMs > 0;
@@ -442,6 +492,8 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
   const aglBroken = t.violations.find((v) => v.code === 'height-above-ground');
   const noData = t.violations.find((v) => v.code === 'dem-no-coverage');
   const ground = t.dem ? `DEM: ${t.dem}` : `flat ground assumed at the home elevation (${t.homeGroundM} m; no DEM given)`;
+  // the sentence of a terrain check: a gap in the DEM, the broken limit, or the path's numbers with the ground it was checked against
+  const groundParams: Record<string, string | number> = t.dem ? { dem: t.dem } : { groundM: t.homeGroundM };
   checks.push({
     id: 'terrain-clearance',
     ok: !clearanceBroken && !noData,
@@ -450,6 +502,12 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
       : clearanceBroken
         ? clearanceBroken.message
         : `the whole path (${t.samples} samples every 10 m, ${t.failsafeReturns} failsafe returns) keeps at least ${t.minClearanceM} m above the terrain and obstacles (${opts.verticalClearanceM} m required); ${ground}`,
+    detail: noData ? 'terrain-clearance.no-data' : clearanceBroken ? 'terrain-clearance.broken' : t.dem ? 'terrain-clearance.ok' : 'terrain-clearance.ok-flat',
+    params: noData
+      ? noData.params
+      : clearanceBroken
+        ? clearanceBroken.params
+        : { samples: t.samples, returns: t.failsafeReturns, minClearanceM: t.minClearanceM ?? '—', requiredM: opts.verticalClearanceM, ...groundParams },
   });
   checks.push({
     id: 'height-above-ground',
@@ -459,6 +517,18 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
       : noData
         ? noData.message
         : `the path stays at most ${t.maxAglM} m above the ground (limit ${ceilingAglM} m: ${opts.maxHeightM} m minus ${opts.heightMarginM} m margin); ${ground}`,
+    detail: aglBroken
+      ? 'height-above-ground.broken'
+      : noData
+        ? 'height-above-ground.no-data'
+        : t.dem
+          ? 'height-above-ground.ok'
+          : 'height-above-ground.ok-flat',
+    params: aglBroken
+      ? aglBroken.params
+      : noData
+        ? noData.params
+        : { maxAglM: t.maxAglM ?? '—', limitM: ceilingAglM, maxHeightM: opts.maxHeightM, marginM: opts.heightMarginM, ...groundParams },
   });
   reasons.push(...terrain.reasons);
 

@@ -25,6 +25,7 @@ import type { LonLat, NoFlyArea, ZoneMap } from '../geo/types.js';
 import {
   checkClearance,
   describeViolation,
+  violationParams,
   type ClearanceResult,
   type ClearanceViolation,
   type PathPart,
@@ -120,7 +121,16 @@ export function terrainReport(input: TerrainInput): TerrainOutcome {
           maxAglAt: null,
           samples: 0,
           failsafeReturns: 0,
-          violations: [{ code: 'dem-no-coverage', message, lat: r7(input.home[1]), lon: r7(input.home[0]), part: 'depot' }],
+          violations: [
+            {
+              code: 'dem-no-coverage',
+              message,
+              lat: r7(input.home[1]),
+              lon: r7(input.home[0]),
+              part: 'depot',
+              params: { lat: h.lat.toFixed(6), lon: h.lon.toFixed(6) },
+            },
+          ],
         },
         reasons: [{ code: 'dem-no-coverage', message }],
         result: null,
@@ -217,7 +227,14 @@ export function terrainReport(input: TerrainInput): TerrainOutcome {
   // Written out as `code: '…'` so the catalogue test (test/e2e/i18n-strings.test.ts) finds them.
   const codeOf = (kind: ClearanceViolation['kind']) =>
     kind === 'clearance' ? { code: 'terrain-clearance' } : kind === 'agl' ? { code: 'height-above-ground' } : { code: 'dem-no-coverage' };
-  const violations = result.violations.map((v) => ({ ...codeOf(v.kind), message: describeViolation(v), lat: r7(v.lat), lon: r7(v.lon), part: v.part }));
+  const violations = result.violations.map((v) => ({
+    ...codeOf(v.kind),
+    message: describeViolation(v),
+    params: violationParams(v),
+    lat: r7(v.lat),
+    lon: r7(v.lon),
+    part: v.part,
+  }));
   const place = (p: { lat: number; lon: number; part: string; obstacle?: string } | undefined) =>
     p ? { lat: r7(p.lat), lon: r7(p.lon), part: p.part, ...(p.obstacle !== undefined ? { obstacle: p.obstacle } : {}) } : null;
   const report: TerrainReport = {
@@ -240,7 +257,7 @@ export function terrainReport(input: TerrainInput): TerrainOutcome {
       stepM,
     }),
   };
-  return { report, reasons: violations.map((v) => ({ code: v.code, message: v.message })), result };
+  return { report, reasons: violations.map((v) => ({ code: v.code, message: v.message, params: v.params })), result };
 }
 
 const routingCache = new WeakMap<ZoneMap, Map<Dem | null, Map<string, ZoneMap>>>();

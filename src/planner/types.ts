@@ -68,7 +68,7 @@ export interface TerrainReport {
   /** Straight failsafe returns checked (one from every sampled point of the horizontal legs). */
   failsafeReturns: number;
   /** The first place each limit is broken (codes: terrain-clearance, height-above-ground, dem-no-coverage). */
-  violations: (TerrainPlace & { code: string; message: string })[];
+  violations: (TerrainPlace & { code: string; message: string; params: Record<string, string | number> })[];
   /** The route's height profile for the review page (src/planner/terrain-profile.ts); absent in plans made before it. */
   profile?: TerrainProfile;
 }

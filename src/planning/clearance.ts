@@ -272,6 +272,24 @@ export function checkClearance(input: ClearanceInput): ClearanceResult {
   return result;
 }
 
+/**
+ * The numbers of a violation, for pages that say it in their own language
+ * (checkDetail.terrain-clearance.broken, reasonDetail.height-above-ground …): where (lat, lon, metres
+ * along the leg) and by how much.
+ */
+export function violationParams(v: ClearanceViolation): Record<string, string | number> {
+  const r1 = (n: number) => Math.round(n * 10) / 10;
+  const where = { lat: v.lat.toFixed(6), lon: v.lon.toFixed(6), leg: v.segment + 1, alongM: Math.round(v.alongM) };
+  switch (v.kind) {
+    case 'clearance':
+      return { ...where, clearanceM: r1(v.clearanceM), limitM: r1(v.limitM), ...(v.obstacle !== undefined ? { obstacle: v.obstacle } : {}) };
+    case 'agl':
+      return { ...where, aglM: r1(v.aglM), limitM: r1(v.limitM) };
+    case 'no-coverage':
+      return where;
+  }
+}
+
 /** One line for a violation: which limit, where, by how much. */
 export function describeViolation(v: ClearanceViolation): string {
   const at = `${v.lat.toFixed(6)},${v.lon.toFixed(6)} (lat,lon) on the ${v.part}, leg ${v.segment + 1} at ${Math.round(v.alongM)} m`;

@@ -84,11 +84,17 @@ export interface Reason {
   params?: Record<string, string | number>;
 }
 
+/**
+ * One check of a plan. `detail` names the sentence the message is (a page says it in its own
+ * language as `checkDetail.<detail>` with `params`), e.g. 'route-clear.ok' with {clearanceM: 30}.
+ */
 export interface Check {
   id: string;
   ok: boolean;
-  /** English; the UI translates by id. */
+  /** English; pages translate `detail` with `params` (and name the check by id). */
   message: string;
+  detail: string;
+  params: Record<string, string | number>;
 }
 
 export interface LegEstimate {

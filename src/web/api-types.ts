@@ -43,11 +43,11 @@
  */
 import { Type, type Static } from 'typebox';
 import type { FeatureCollection } from 'geojson';
-import type { AreaKind, MapIssue } from '../geo/types.js';
+import { type AreaKind, MAP_ISSUE_DETAILS, type MapIssue } from '../geo/types.js';
 import type { Check, Reason, FenceSummary } from '../planning/types.js';
 import type { TerrainProfile } from '../planner/types.js';
 import type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency } from '../domain/words.js';
-import { DRONE_STATES } from '../domain/words.js';
+import { DRONE_STATES, VALIDATION_KEYWORDS } from '../domain/words.js';
 import type {
   FlightAlertView,
   FlightDeliveryView,
@@ -150,16 +150,28 @@ export const ReasonSchema = Type.Object(
   },
   { description: 'Why something failed: code (the UI translates it) and English message' },
 );
-export const CheckSchema = Type.Object({ id: Type.String(), ok: Type.Boolean(), message: Type.String({ description: 'English; the UI translates by id.' }) });
+export const CheckSchema = Type.Object({
+  id: Type.String(),
+  ok: Type.Boolean(),
+  message: Type.String({ description: 'English; pages translate `detail` with `params` and name the check by id.' }),
+  detail: Type.String({ description: "The sentence the message is, as a catalogue key suffix: checkDetail.<detail> ('route-clear.ok')." }),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), { description: 'The numbers and names the sentence states.' }),
+});
 export const MapIssueSchema = Type.Object({
   code: Type.String(),
   message: Type.String(),
+  detail: StringEnum([...MAP_ISSUE_DETAILS], { description: 'The sentence, as pages translate it: mapIssue.<detail> with params.' }),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
   featureIndex: Type.Optional(Type.Integer()),
   featureName: Type.Optional(Type.String()),
 });
 /** An issue of an error answer: a zone-map issue, or a refusal's code with the values in its message. */
 export const ErrorIssueSchema = Type.Object({
-  ...MapIssueSchema.properties,
+  code: Type.String(),
+  message: Type.String(),
+  featureIndex: Type.Optional(Type.Integer()),
+  featureName: Type.Optional(Type.String()),
+  detail: Type.Optional(StringEnum([...MAP_ISSUE_DETAILS], { description: 'Zone-map issues: the sentence (mapIssue.<detail>).' })),
   params: Type.Optional(
     Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
       description:
@@ -239,6 +251,16 @@ export const ApiErrorSchema = Type.Object({
     params: Type.Optional(Type.Record(Type.String(), Nullable(Type.Union([Type.String(), Type.Number()])), { description: 'The values the reason names.' })),
     field: Type.Optional(Type.String({ description: 'The offending field as a dotted path ("dropPoint.lat", "features[3].properties.kind").' })),
     rule: Type.Optional(TextRuleSchema),
+    validation: Type.Optional(
+      Type.Object(
+        {
+          keyword: StringEnum([...VALIDATION_KEYWORDS]),
+          field: Type.String(),
+          limit: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+        },
+        { description: 'A 400 from the schema: the rule broken (ajv keyword), the field and its limit; pages translate validation.<keyword>.' },
+      ),
+    ),
     reasons: Type.Optional(
       Type.Array(ReasonSchema, { description: "'infeasible' (422, POST /api/requests): why no drone could ever serve the request, per drone." }),
     ),

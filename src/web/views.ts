@@ -192,7 +192,8 @@ export function missionDetail(src: ViewSources, m: MissionRecord, viewer: UserRe
   return {
     ...missionSummary(src, m),
     request: requestView(src, request, viewer),
-    checks: p.checks,
+    // plans stored before checks named their sentence: the check's id, no params (pages show the name only)
+    checks: p.checks.map((c) => ({ ...c, detail: c.detail ?? c.id, params: c.params ?? {} })),
     reasons: p.reasons,
     conditions: m.conditions,
     geometry: {

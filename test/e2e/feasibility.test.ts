@@ -28,7 +28,8 @@ const TEXT = {
   'zh-CN': {
     reachable: '可到达',
     heavy: /包裹重 8 千克，无人机最多载重 1\.5 千克/,
-    noFly: /投放点位于禁飞区“Qinghai Provincial People's Hospital helipad/,
+    // a Chinese page names the area by its Chinese name (issue 11: no English inside the Chinese pages)
+    noFly: /投放点位于禁飞区“青海省人民医院直升机停机坪”/,
     far: /距离太远：距.* 41(\.\d)? 公里/,
     refused: '未提交',
   },

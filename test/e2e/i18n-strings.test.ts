@@ -80,6 +80,100 @@ describe('UI strings', () => {
     expect(missing).toEqual([]);
   });
 
+  // ── every code the service can send to a page, read from the source (not listed here by hand) ──
+  const srcDir = path.resolve(publicDir, '../..');
+  const sourceFiles = (...dirs: string[]) =>
+    dirs.flatMap((d) =>
+      readdirSync(path.join(srcDir, d))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => readFileSync(path.join(srcDir, d, f), 'utf8')),
+    );
+  const inBoth = (key: string) => zh[key] !== undefined && en[key] !== undefined;
+
+  it('every check sentence the planner can write has a sentence in both tables, with the params the check gives', () => {
+    // plan checks: the planner (src/planner), the fence and rally builders (src/missions); each names its sentence in `detail:`
+    const details = new Set<string>();
+    const ids = new Set<string>();
+    for (const source of sourceFiles('planner', 'missions', 'planning')) {
+      for (const m of source.matchAll(/\bdetail:([\s\S]*?)\n\s*params:/g)) for (const q of m[1]!.matchAll(/'([a-z][a-z.-]*)'/g)) details.add(q[1]!);
+      for (const m of source.matchAll(/checks\.push\(\{\s*id: '([a-z-]+)'/g)) ids.add(m[1]!);
+      for (const m of source.matchAll(/Check\[\] = \[\s*\{\s*id: '([a-z-]+)'/g)) ids.add(m[1]!);
+    }
+    expect(ids.size).toBeGreaterThan(12);
+    expect(details.size).toBeGreaterThan(25);
+    // every check has a name and at least one sentence starting with its id
+    expect([...ids].filter((id) => !inBoth(`check.${id}`))).toEqual([]);
+    expect([...ids].filter((id) => ![...details].some((d) => d === id || d.startsWith(`${id}.`)))).toEqual([]);
+    expect([...details].filter((d) => !inBoth(`checkDetail.${d}`))).toEqual([]);
+    expect(placeholders(zh['checkDetail.route-clear.ok']!)).toEqual(['clearanceM']);
+  });
+
+  it('every reason the planner and the dispatcher can give has a sentence (reasonDetail) in both tables', () => {
+    const codes = new Set<string>();
+    for (const source of sourceFiles('planning', 'planner')) {
+      for (const m of source.matchAll(/code: '([a-z-]+)'/g)) codes.add(m[1]!);
+      const route = /export type RouteFailureCode =([^;]+);/.exec(source)?.[1];
+      for (const m of route?.matchAll(/'([a-z-]+)'/g) ?? []) codes.add(m[1]!);
+    }
+    // (the dispatcher's own reasons, and why a drone is unavailable: src/dispatch/drone-availability.ts)
+    const dispatchReasons = new Set<string>();
+    const dispatchSource = (f: string) => readFileSync(path.join(srcDir, 'dispatch', f), 'utf8');
+    for (const m of dispatchSource('dispatcher.ts').matchAll(/reasons: \[\{ code: '([a-z-]+)'/g)) dispatchReasons.add(m[1]!);
+    for (const m of dispatchSource('drone-availability.ts').matchAll(/code: '([a-z-]+)'/g)) dispatchReasons.add(m[1]!);
+    const reasonCodes = [...new Set([...codes, ...dispatchReasons])];
+    expect(dispatchReasons.size).toBeGreaterThan(5);
+    expect(reasonCodes.length).toBeGreaterThan(20);
+    expect(reasonCodes.filter((c) => !inBoth(`reason.${c}`) || !inBoth(`reasonDetail.${c}`))).toEqual([]);
+  });
+
+  it('every zone-map issue has a sentence in both tables', async () => {
+    const { MAP_ISSUE_DETAILS } = await import('../../src/geo/types.js');
+    expect(MAP_ISSUE_DETAILS.length).toBeGreaterThan(30);
+    expect(MAP_ISSUE_DETAILS.filter((d) => !inBoth(`mapIssue.${d}`))).toEqual([]);
+  });
+
+  it('every 409 reason of a flight command, an approval step or a lost flight has a sentence in both tables', async () => {
+    const { FLIGHT_CONFLICTS } = await import('../../src/domain/words.js');
+    expect(FLIGHT_CONFLICTS.length).toBeGreaterThan(10);
+    expect(FLIGHT_CONFLICTS.filter((c) => !inBoth(`conflict.${c}`))).toEqual([]);
+    // the actions a refusal names are said in words too
+    const actions = ['abort', 'pause', 'resume', 'declare-lost'];
+    expect(actions.filter((a) => !inBoth(`flightAction.${a}`))).toEqual([]);
+  });
+
+  it('every schema rule a 400 can name has a sentence, and every field a body may have has a name, in both tables', async () => {
+    const { VALIDATION_KEYWORDS } = await import('../../src/domain/words.js');
+    expect(VALIDATION_KEYWORDS.filter((k) => !inBoth(`validation.${k}`))).toEqual([]);
+    // the field names: every property of every request body schema of the API contract
+    const contract = (await import('../../src/web/api-types.js')) as Record<string, unknown>;
+    const names = new Set<string>();
+    const walk = (schema: unknown): void => {
+      if (typeof schema !== 'object' || schema === null) return;
+      const s = schema as { properties?: Record<string, unknown>; anyOf?: unknown[]; oneOf?: unknown[]; allOf?: unknown[]; items?: unknown };
+      for (const [k, v] of Object.entries(s.properties ?? {})) {
+        names.add(k);
+        walk(v);
+      }
+      for (const list of [s.anyOf, s.oneOf, s.allOf]) for (const x of list ?? []) walk(x);
+      walk(s.items);
+    };
+    for (const [name, value] of Object.entries(contract)) if (name.endsWith('BodySchema')) walk(value);
+    expect(names.size).toBeGreaterThan(20);
+    expect([...names].filter((n) => !inBoth(`fieldName.${n}`))).toEqual([]);
+  });
+
+  it('every flight state, drone state and request status has a name in both tables', async () => {
+    const words = readFileSync(path.join(srcDir, 'domain/words.ts'), 'utf8');
+    const union = (name: string) => [...(new RegExp(`export type ${name} =([^;]+);`).exec(words)?.[1] ?? '').matchAll(/'([a-z-]+)'/g)].map((m) => m[1]!);
+    const flight = union('FlightStatus');
+    const request = union('RequestStatus');
+    expect(flight.length).toBeGreaterThan(10);
+    expect(flight.filter((s) => !inBoth(`flight.${s}`))).toEqual([]);
+    expect(request.filter((s) => !inBoth(`status.${s}`))).toEqual([]);
+    const { DRONE_STATES } = await import('../../src/domain/words.js');
+    expect(DRONE_STATES.filter((s) => !inBoth(`fleet.state.${s}`))).toEqual([]);
+  });
+
   it('uses the domain words in Chinese', () => {
     expect(zh['zone.sealed']).toBe('封控区');
     expect(zh['zone.controlled']).toBe('管控区');

@@ -385,7 +385,9 @@ describe('loadZoneMapFile', () => {
     const dir = mkdtempSync(join(tmpdir(), 'medidrop-geo-'));
     try {
       const missing = join(dir, 'nope.geojson');
-      expect(() => loadZoneMapFile(missing)).toThrow(new ZoneMapError([{ code: 'unreadable-file', message: `zone map ${missing}: file not found` }]));
+      expect(() => loadZoneMapFile(missing)).toThrow(
+        new ZoneMapError([{ code: 'unreadable-file', message: `zone map ${missing}: file not found`, detail: 'unreadable-file', params: { path: missing } }]),
+      );
       const bad = join(dir, 'bad.geojson');
       writeFileSync(bad, '{"type": "FeatureCollection", "features": [');
       expect(() => loadZoneMapFile(bad)).toThrow(/^zone map .*bad\.geojson: not valid JSON \(/);

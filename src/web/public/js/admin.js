@@ -3,10 +3,11 @@
 // re-password, disable and enable users; add, edit, enable, disable and link-test drones; read the
 // audit log filtered by user, request and time, and export it as CSV with the same filters.
 import { $, h, replaceChildren } from './dom.js';
-import { t, has, onLanguageChange, fmtTime, fmtNumber, localName } from './i18n.js';
-import { api, requireSession, config, describeError, ApiError } from './api.js';
+import { t, has, lang, onLanguageChange, fmtTime, fmtNumber, localName } from './i18n.js';
+import { api, requireSession, config, describeError, ApiError, fieldLabel } from './api.js';
 import { startPage } from './layout.js';
 import { createMap, drawZoneMap, legend } from './map.js';
+import { localParams } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').ZoneMapResponse} ZoneMapResponse
@@ -48,7 +49,7 @@ const AUDIT_PAGE = 50;
 function renderZoneMap() {
   if (!zoneMap) return;
   $('#zm-current').textContent = t('admin.zoneMapCurrent', {
-    name: zoneMap.name,
+    name: localName(zoneMap.name),
     version: zoneMap.version,
     time: fmtTime(zoneMap.updatedAt),
     depots: zoneMap.summary.depots.length,
@@ -60,16 +61,33 @@ function renderZoneMap() {
   replaceChildren($('#admin-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint']));
 }
 
+/**
+ * A zone-map issue in the page's words: which feature (number, name as the file gives it), then the
+ * sentence `mapIssue.<detail>` with its values; the service's English only for English readers.
+ * @param {ApiIssue} i
+ */
+function issueText(i) {
+  const where =
+    i.featureIndex != null
+      ? t(i.featureName ? 'admin.issueFeatureNamed' : 'admin.issueFeature', { n: i.featureIndex, name: localName(i.featureName ?? '') })
+      : '';
+  const vars = localParams(i.params);
+  if (typeof vars.kind === 'string' && has(`featureKind.${vars.kind}`)) vars.kind = t(`featureKind.${vars.kind}`);
+  if (typeof vars.kinds === 'string')
+    vars.kinds = vars.kinds
+      .split(', ')
+      .map((k) => (has(`featureKind.${k}`) ? t(`featureKind.${k}`) : k))
+      .join(t('punct.listSep'));
+  const text = i.detail && has(`mapIssue.${i.detail}`) ? t(`mapIssue.${i.detail}`, vars) : lang() === 'en' ? i.message : t('mapIssue.unknown');
+  return where ? `${where}${t('punct.colon')}${text}` : text;
+}
+
 /** @param {ApiIssue[]} issues */
 function issueList(issues) {
   return h(
     'ul',
     {},
-    issues.map((i) =>
-      h('li', {
-        text: `${i.featureIndex != null ? `#${i.featureIndex} ` : ''}${i.featureName ? `${i.featureName}: ` : ''}${i.message}`,
-      }),
-    ),
+    issues.map((i) => h('li', { dataset: { issue: i.detail ?? i.code }, text: issueText(i) })),
   );
 }
 
@@ -122,7 +140,9 @@ $('#zm-form').addEventListener('submit', async (ev) => {
  * @param {unknown} err
  */
 function fieldOf(err) {
-  return err instanceof ApiError && err.field ? `${err.field}: ` : '';
+  // a schema or text rule names its field itself (describeError: "密码：至少 8 个字符")
+  if (!(err instanceof ApiError) || !err.field || err.validation || err.rule) return '';
+  return `${fieldLabel(err.field)}${t('punct.colon')}`;
 }
 
 $('#user-form').addEventListener('submit', async (ev) => {
@@ -298,7 +318,12 @@ function renderDrones() {
       h(
         'tr',
         { dataset: { drone: d.id } },
-        h('td', {}, h('div', { text: `${d.name} (${d.id}, sysid ${d.sysid})` }), h('div', { class: 'small muted mono', text: d.connectionUrl })),
+        h(
+          'td',
+          {},
+          h('div', { text: t('admin.droneIdLine', { name: d.name, id: d.id, sysid: d.sysid }) }),
+          h('div', { class: 'small muted mono', text: d.connectionUrl }),
+        ),
         h('td', { text: localName(d.depot) }),
         h('td', { text: `${t(`drone.${d.status}`)}${d.profile ? ` · ${fmtNumber(d.profile.maxPayloadKg, 1)} kg` : ''}` }),
         h(

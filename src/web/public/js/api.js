@@ -2,7 +2,7 @@
 // JSON API client (see src/web/api-types.ts): session cookie + x-csrf-token on state changes,
 // errors as ApiError with the field the server named. Every route the pages call is listed in
 // `Routes` below with its body and answer from the contract, so `api()` is typed by the route.
-import { t, has } from './i18n.js';
+import { t, has, lang, fmtClock } from './i18n.js';
 
 /**
  * @typedef {import('../../api-types.js').ApiError} ApiErrorBody
@@ -145,6 +145,9 @@ export class ApiError extends Error {
     this.params = isObject(err.params) ? /** @type {Record<string, string | number | null>} */ (err.params) : {};
     /** @type {string | null} the text rule a 400 broke ('blank', 'control-characters' …): translated as validate.rule.<rule> */
     this.rule = typeof err.rule === 'string' ? err.rule : null;
+    /** @type {ApiErrorBody['error']['validation'] | null} the schema rule a 400 broke: keyword, field, limit */
+    this.validation =
+      isObject(err.validation) && typeof err.validation.keyword === 'string' ? /** @type {ApiErrorBody['error']['validation']} */ (err.validation) : null;
     /** @type {ApiReason[]} why a request was refused (422 infeasible), per drone */
     this.reasons = Array.isArray(err.reasons) ? err.reasons : [];
     this.retryAfter = retryAfter;
@@ -308,8 +311,10 @@ export function describeError(err) {
   }
   if (err.reason) {
     const reasonKey = `conflict.${err.reason}`;
-    if (has(reasonKey)) return t(reasonKey, err.params);
+    if (has(reasonKey)) return t(reasonKey, conflictVars(err.params));
   }
+  const invalid = validationMessage(err);
+  if (invalid) return invalid;
   // a refusal with a stable code and its values (battery-low, drone-not-available): the page's words
   const coded = err.issues.find((i) => i.params && t(`error.${i.code}`) !== `error.${i.code}`);
   if (coded?.params) {
@@ -320,8 +325,66 @@ export function describeError(err) {
   const key = `error.${err.code}`;
   const base = t(key) === key ? t('error.unexpected', { detail: '' }) : t(key);
   const rule = ruleMessage(err);
-  if (rule) return `${base} (${err.field ? `${err.field}: ` : ''}${rule})`;
-  return err.message && err.code !== 'network' ? `${base} (${err.message})` : base;
+  if (rule) return err.field ? `${fieldLabel(err.field)}${t('punct.colon')}${rule}` : rule;
+  // the service's English only for English readers: a Chinese page says the kind of error
+  return err.message && err.code !== 'network' && lang() === 'en' ? `${base} (${err.message})` : base;
+}
+
+/**
+ * The values of a 409's reason as the page says them: a flight state, an action, a cause by their
+ * catalogue names, a time as a clock time.
+ * @param {Record<string, string | number | null>} params
+ */
+function conflictVars(params) {
+  /** @type {Record<string, string | number | null>} */
+  const vars = { ...params };
+  if (typeof vars.state === 'string' && has(`flight.${vars.state}`)) vars.state = t(`flight.${vars.state}`);
+  if (typeof vars.status === 'string' && has(`status.${vars.status}`)) vars.status = t(`status.${vars.status}`);
+  for (const k of ['action', 'pending']) if (typeof vars[k] === 'string' && has(`flightAction.${vars[k]}`)) vars[k] = t(`flightAction.${vars[k]}`);
+  if (typeof vars.cause === 'string' && has(`reason.${vars.cause}`)) vars.cause = t(`reason.${vars.cause}`);
+  if (typeof vars.since === 'string') vars.since = fmtClock(vars.since);
+  return vars;
+}
+
+/**
+ * A field the service named ("password", "dropPoint.lat", "features[3].name") in the page's words:
+ * the catalogue's name for its last part (fieldName.<part>), else the path as sent.
+ * @param {string} field
+ */
+export function fieldLabel(field) {
+  const leaf =
+    field
+      .replace(/\[\d+\]/g, '')
+      .split('.')
+      .pop() ?? field;
+  return has(`fieldName.${leaf}`) ? t(`fieldName.${leaf}`) : field;
+}
+
+/**
+ * What is wrong with one field, for the message under it (no field name): the broken text rule or
+ * schema rule in the page's words, else the service's detail (English readers) or the kind of error.
+ * @param {ApiError} err
+ */
+export function fieldProblem(err) {
+  const rule = ruleMessage(err);
+  if (rule) return rule;
+  const v = err.validation;
+  if (v && has(`validation.${v.keyword}`)) return t(`validation.${v.keyword}`, { limit: v.limit ?? '' });
+  return lang() === 'en' ? err.message : t(`error.${err.code}`);
+}
+
+/**
+ * A schema 400 in the page's words: "密码：至少 8 个字符" (field name, then validation.<keyword> with its limit).
+ * @param {ApiError} err
+ */
+export function validationMessage(err) {
+  const v = err.validation;
+  if (!v) return null;
+  const key = `validation.${v.keyword}`;
+  if (!has(key)) return null;
+  let limit = v.limit ?? '';
+  if (v.keyword === 'type' && has(`jsonType.${limit}`)) limit = t(`jsonType.${limit}`);
+  return `${fieldLabel(v.field)}${t('punct.colon')}${t(key, { limit })}`;
 }
 
 /**

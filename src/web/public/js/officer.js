@@ -3,12 +3,12 @@
 // your own requests live (SSE /api/events). The request just queued is pinned at the top of the
 // page (number, live status, ETA, hand-over code) until the officer dismisses it.
 import { $, h, replaceChildren, randomId, renderKeyed, resetKeyed } from './dom.js';
-import { t, onLanguageChange, fmtTime, fmtClock, fmtDistance, fmtDuration } from './i18n.js';
-import { api, requireSession, config, describeError, ApiError, ruleMessage } from './api.js';
+import { t, localName, onLanguageChange, fmtTime, fmtClock, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
+import { api, requireSession, config, describeError, ApiError, ruleMessage, fieldProblem } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
 import { L, createMap, drawZoneMap, legend, pinIcon, textTip, STYLE } from './map.js';
-import { urgencyBadge, statusBadge, flightStateBadge, reasonText, droneReasons, parseCoords, fmtCoords, latLngs, etaText, fmtWeight } from './views.js';
+import { urgencyBadge, statusBadge, flightStateBadge, droneReasons, parseCoords, fmtCoords, latLngs, etaText, fmtWeight } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').DropRequestBody} DropRequestBody
@@ -67,7 +67,7 @@ function renderDropPointOptions() {
   replaceChildren(
     nameSelect,
     h('option', { value: '', text: t('field.dropPointNone') }),
-    dropPoints.map((dp) => h('option', { value: dp.name, text: dp.zone ? `${dp.name} (${dp.zone})` : dp.name })),
+    dropPoints.map((dp) => h('option', { value: dp.name, text: dp.zone ? `${localName(dp.name)} (${localName(dp.zone)})` : localName(dp.name) })),
   );
   nameSelect.value = chosen;
 }
@@ -396,8 +396,8 @@ form.addEventListener('submit', async (ev) => {
 
 /** @param {Field} field @param {ApiError} err */
 function serverFieldMessage(field, err) {
-  if (field === 'dropPoint' && /name/.test(err.field ?? '')) return ruleMessage(err) ?? t('validate.dropPointUnknown', { detail: err.message });
-  return ruleMessage(err) ?? t('validate.server', { detail: err.message });
+  if (field === 'dropPoint' && /name/.test(err.field ?? '')) return ruleMessage(err) ?? t('validate.dropPointUnknown', { detail: fieldProblem(err) });
+  return t('validate.server', { detail: fieldProblem(err) });
 }
 
 // ---- my requests ----------------------------------------------------------------------------
@@ -415,7 +415,7 @@ function upsert(req) {
 /** @param {DropRequestView} req */
 function requestCard(req) {
   const live = req.status === 'in-flight' && req.flight;
-  const dp = req.dropPoint.name ?? fmtCoords(req.dropPoint.lat, req.dropPoint.lon);
+  const dp = req.dropPoint.name ? localName(req.dropPoint.name) : fmtCoords(req.dropPoint.lat, req.dropPoint.lon);
   return h(
     'li',
     { class: `card ${req.urgency}`, id: `request-${req.id}`, dataset: { requestId: req.id, status: req.status, flightState: req.flight?.state ?? '' } },
@@ -434,7 +434,7 @@ function requestCard(req) {
       ? h('div', {
           class: 'meta',
           text: t('officer.planLine', {
-            depot: req.plan.depot,
+            depot: localName(req.plan.depot),
             drone: req.plan.droneName,
             distance: fmtDistance(req.plan.distanceM),
             duration: fmtDuration(req.plan.durationS),
@@ -455,7 +455,7 @@ function requestCard(req) {
       ? h(
           'ul',
           { class: 'small' },
-          req.reasons.map((r) => h('li', {}, reasonText(r))),
+          droneReasons(req.reasons).map((text) => h('li', { text })),
         )
       : null,
     req.handoverCode

@@ -3,11 +3,11 @@
 // estimates and the planned drone's state and battery, the fleet (state, battery, link of every
 // drone), flights in the air, and requests no drone can serve. Everything live from /api/events.
 import { $, h, replaceChildren, renderKeyed, resetKeyed } from './dom.js';
-import { t, onLanguageChange, fmtClock, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
+import { t, localName, onLanguageChange, fmtClock, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
 import { api, requireSession, describeError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
-import { urgencyBadge, statusBadge, flightStateBadge, reasonText, droneCard, droneStateBadge, droneFactsText, queueEtaText, fmtWeight } from './views.js';
+import { urgencyBadge, statusBadge, flightStateBadge, droneReasons, droneCard, droneStateBadge, droneFactsText, queueEtaText, fmtWeight } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').MissionSummary} MissionSummary
@@ -43,7 +43,7 @@ function missionCard(m) {
     { class: `card ${m.urgency}`, id: `mission-${m.id}`, dataset: { missionId: m.id, urgency: m.urgency } },
     h('div', { class: 'title' }, urgencyBadge(m.urgency), h('span', { text: `#${m.requestId} ${m.recipient}` })),
     h('div', { text: `${m.medicine} · ${fmtWeight(m.weightKg)}` }),
-    h('div', { class: 'meta', text: `${m.depot.name} → ${m.dropPoint.name} · ${m.drone.name}` }),
+    h('div', { class: 'meta', text: `${localName(m.depot.name)} → ${localName(m.dropPoint.name)} · ${m.drone.name}` }),
     plannedDroneLine(m),
     h('div', {
       class: 'meta eta',
@@ -104,11 +104,13 @@ function unservableCard(r) {
     'li',
     { class: `card ${r.urgency}`, dataset: { requestId: r.id } },
     h('div', { class: 'title' }, urgencyBadge(r.urgency), statusBadge(r.status), h('span', { text: `#${r.id} ${r.recipient}` })),
-    h('div', { text: `${r.medicine} · ${fmtWeight(r.weightKg)} · ${r.dropPoint.name ?? `${r.dropPoint.lat}, ${r.dropPoint.lon}`}` }),
+    h('div', {
+      text: `${r.medicine} · ${fmtWeight(r.weightKg)} · ${r.dropPoint.name ? localName(r.dropPoint.name) : `${r.dropPoint.lat}, ${r.dropPoint.lon}`}`,
+    }),
     h(
       'ul',
       { class: 'small' },
-      (r.reasons ?? []).map((reason) => h('li', {}, reasonText(reason))),
+      droneReasons(r.reasons ?? []).map((text) => h('li', { text })),
     ),
   );
 }

@@ -4,15 +4,15 @@
 // checklist, approve / reject; after approval the flight's upload → verify → arm → start progress
 // with abort and pause/resume.
 import { $, h, replaceChildren, param } from './dom.js';
-import { t, has, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
-import { api, requireSession, config, describeError, ApiError } from './api.js';
+import { t, has, localName, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
+import { api, requireSession, config, describeError, ApiError, fieldProblem } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, fitAll, legend, mapLabel, STYLE, squareIcon, pinIcon, textTip } from './map.js';
 import {
   urgencyBadge,
   missionStatusBadge,
   checkText,
-  reasonText,
+  droneReasons,
   latLngs,
   droneCard,
   droneStateBadge,
@@ -72,7 +72,7 @@ function renderRequest(m) {
     row(t('field.phone'), r.phone),
     row(t('field.medicine'), `${r.medicine} · ${fmtWeight(r.weightKg)}`),
     row(t('field.urgency'), urgencyBadge(r.urgency)),
-    row(t('field.dropPoint'), `${m.dropPoint.name} (${m.dropPoint.position.lat.toFixed(5)}, ${m.dropPoint.position.lon.toFixed(5)})`),
+    row(t('field.dropPoint'), `${localName(m.dropPoint.name)} (${m.dropPoint.position.lat.toFixed(5)}, ${m.dropPoint.position.lon.toFixed(5)})`),
     row(t('field.notes'), r.notes || '—'),
     row(t('review.requestedBy'), `${r.officer.name} · ${fmtTime(r.createdAt)}`),
     row(t('review.requestVersion'), t('review.requestVersionValue', { version: m.requestVersion, current: r.version }), 'request-version'),
@@ -84,7 +84,7 @@ function renderNumbers(m) {
   const c = m.conditions;
   replaceChildren(
     $('#numbers-table'),
-    row(t('review.depotDrone'), `${m.depot.name} · ${m.drone.name}`),
+    row(t('review.depotDrone'), `${localName(m.depot.name)} · ${m.drone.name}`),
     row(t('review.distance'), fmtDistance(m.distanceM), 'n-distance'),
     row(t('review.duration'), fmtDuration(m.durationS), 'n-duration'),
     row(t('review.energy'), `${fmtNumber(m.energyWh, 1)} Wh`),
@@ -113,7 +113,7 @@ function renderChecks(m) {
   );
   /** @type {HTMLLIElement[]} */
   const warnings = [];
-  for (const r of m.reasons ?? []) warnings.push(h('li', {}, reasonText(r)));
+  for (const text of droneReasons(m.reasons ?? [])) warnings.push(h('li', { text }));
   for (const name of m.fence?.leftToRoute ?? []) warnings.push(h('li', { text: t('review.leftToRoute', { name }) }));
   for (const leg of m.rallyUnsafeLegs ?? []) warnings.push(h('li', { text: t('review.unsafeLeg', { leg: leg.legIndex + 1, message: leg.message }) }));
   replaceChildren($('#plan-warnings'), warnings.length ? h('div', { class: 'notice error' }, h('ul', {}, warnings)) : null);
@@ -280,7 +280,7 @@ function renderFleet(m) {
   const d = fleet.get(m.drone.id);
   replaceChildren(
     $('#planned-drone'),
-    h('span', { text: `${m.drone.name} · ${m.depot.name} ` }),
+    h('span', { text: `${m.drone.name} · ${localName(m.depot.name)} ` }),
     d ? droneStateBadge(d.state) : null,
     d ? h('div', { class: 'meta', text: droneFactsText(d) }) : null,
   );
@@ -294,7 +294,7 @@ function renderFleet(m) {
     select,
     [...fleet.values()]
       .filter((x) => x.id !== m.drone.id && x.state !== 'maintenance')
-      .map((x) => h('option', { value: x.id, text: `${x.name} · ${x.depot} · ${t(`fleet.state.${x.state}`)}` })),
+      .map((x) => h('option', { value: x.id, text: `${x.name} · ${localName(x.depot)} · ${t(`fleet.state.${x.state}`)}` })),
   );
   if (chosen) select.value = chosen;
   $('#reassign', HTMLButtonElement).disabled = select.options.length === 0;
@@ -403,7 +403,7 @@ $('#reassign-form').addEventListener('submit', async (ev) => {
       h(
         'ul',
         { class: 'small' },
-        res.reasons.map((r) => h('li', {}, reasonText(r))),
+        droneReasons(res.reasons).map((text) => h('li', { text })),
       ),
     );
   } catch (err) {
@@ -433,7 +433,7 @@ $('#reject-form').addEventListener('submit', async (ev) => {
     mission = { ...mission, ...summary, rejection: { by: session.user, at: new Date().toISOString(), reason } };
     renderAll();
   } catch (err) {
-    box.textContent = err instanceof ApiError && err.field === 'reason' ? t('validate.server', { detail: err.message }) : describeError(err);
+    box.textContent = err instanceof ApiError && err.field === 'reason' ? t('validate.server', { detail: fieldProblem(err) }) : describeError(err);
   } finally {
     button.disabled = false;
   }

@@ -1,7 +1,7 @@
 // @ts-check
 // Small shared renderers: badges for urgency / status / flight state, translated reasons.
 import { h } from './dom.js';
-import { t, has, fmtNumber } from './i18n.js';
+import { t, has, lang, localName, fmtNumber } from './i18n.js';
 
 /**
  * @typedef {import('../../api-types.js').Urgency} Urgency
@@ -36,35 +36,64 @@ export function flightStateBadge(state) {
 }
 
 /**
- * A translated name for a planner Reason / Check with the planner's own (English) detail after it;
- * the English text alone when we have no translation for its code/id.
+ * A catalogue sentence with its values filled in, or null when the catalogue has no such key or the
+ * values lack a name the sentence needs (old data): the caller then says less rather than something wrong.
  * @param {string} key
+ * @param {Record<string, unknown> | null | undefined} params
+ * @returns {string | null}
+ */
+export function sentence(key, params) {
+  if (!has(key)) return null;
+  const text = t(key, params ?? {});
+  return /\{\w+\}/.test(text) ? null : text;
+}
+
+/** Params that are place names from the zone map ("English 中文"), said in the reader's language. */
+const PLACE_PARAMS = ['depot', 'area', 'dropPoint', 'areas', 'name'];
+
+/**
+ * A message's values with its place names in the reader's language (a list "a, b" name by name).
+ * @param {Record<string, unknown> | null | undefined} params
+ * @returns {Record<string, unknown>}
+ */
+export function localParams(params) {
+  /** @type {Record<string, unknown>} */
+  const out = { ...(params ?? {}) };
+  for (const k of PLACE_PARAMS) {
+    const v = out[k];
+    if (typeof v === 'string') out[k] = v.split(', ').map(localName).join(t('punct.listSep'));
+  }
+  return out;
+}
+
+/**
+ * What the planner said in English, shown only to English readers: a page in another language says
+ * the translated name alone rather than mix in English (the catalogue parity test keeps a sentence
+ * for every code the planner gives, so this is only reached by plans stored by older versions).
  * @param {string} message
  */
-function namedDetail(key, message) {
-  if (!has(key)) return h('span', { text: message });
-  return h('span', {}, h('strong', { text: t(key) }), ' ', h('span', { class: 'muted small', text: message }));
+function englishOnly(message) {
+  return lang() === 'en' ? message : '';
 }
 
 /** @param {Reason} reason */
 export function reasonText(reason) {
-  return namedDetail(`reason.${reason.code}`, reason.message);
+  return h('span', { text: reasonSentence(reason) });
 }
 
 /**
  * A reason in a sentence of the page's language, its numbers and names filled in from the
  * reason's params ("reasonDetail.<code>"); without a translated sentence (or a param it needs) the
- * short name with the planner's English detail.
+ * short name (with the planner's English detail for English readers).
  * @param {Reason} reason
  * @returns {string}
  */
 export function reasonSentence(reason) {
-  const key = `reasonDetail.${reason.code}`;
-  if (has(key) && reason.params) {
-    const text = t(key, reason.params);
-    if (!/\{\w+\}/.test(text)) return text;
-  }
-  return has(`reason.${reason.code}`) ? `${t(`reason.${reason.code}`)} — ${reason.message}` : reason.message;
+  const text = sentence(`reasonDetail.${reason.code}`, localParams(reason.params));
+  if (text) return text;
+  if (!has(`reason.${reason.code}`)) return reason.message;
+  const extra = englishOnly(reason.message);
+  return extra ? `${t(`reason.${reason.code}`)} — ${extra}` : t(`reason.${reason.code}`);
 }
 
 /**
@@ -95,15 +124,26 @@ export function droneReasons(reasons) {
   );
 }
 
-/** @param {Check} check */
+/**
+ * A check's name and its sentence in the page's language ("checkDetail.<detail>" with its numbers).
+ * @param {Check} check
+ */
 export function checkText(check) {
-  return namedDetail(`check.${check.id}`, check.message);
+  const name = has(`check.${check.id}`) ? t(`check.${check.id}`) : check.id;
+  const detail = sentence(`checkDetail.${check.detail ?? check.id}`, localParams(check.params)) ?? englishOnly(check.message);
+  return h('span', {}, h('strong', { text: name }), ' ', h('span', { class: 'muted small', text: detail }));
 }
 
-/** @param {FlightAlertView} alert */
+/**
+ * An alert in the page's language: its name and, when the alert carries them, its values
+ * ("alertDetail.<kind>"); the service's English detail only for English readers.
+ * @param {FlightAlertView} alert
+ */
 export function alertText(alert) {
   const key = `alert.${alert.kind}`;
-  return has(key) ? `${t(key)} — ${alert.message}` : alert.message;
+  if (!has(key)) return lang() === 'en' ? alert.message : t('alert.unknown');
+  const extra = englishOnly(alert.message);
+  return extra ? `${t(key)} — ${extra}` : t(key);
 }
 
 /**
@@ -202,7 +242,7 @@ export function droneCard(d) {
   return h(
     'li',
     { class: 'card', id: `drone-${d.id}`, dataset: { droneId: d.id, droneState: d.state } },
-    h('div', { class: 'title' }, h('span', { text: `${d.name} · ${d.depot}` }), droneStateBadge(d.state)),
+    h('div', { class: 'title' }, h('span', { text: `${d.name} · ${localName(d.depot)}` }), droneStateBadge(d.state)),
     h('div', { class: 'meta', text: droneFactsText(d) }),
   );
 }
