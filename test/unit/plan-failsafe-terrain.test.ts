@@ -16,6 +16,7 @@ import type { Dem } from '../../src/geo/dem/types.js';
 import { distanceM } from '../../src/geo/spherical.js';
 import type { LonLat } from '../../src/geo/types.js';
 import { parseZoneMap } from '../../src/geo/zone-map.js';
+import { deriveVehicleParams } from '../../src/missions/plan-params.js';
 import { planDelivery } from '../../src/planner/plan-delivery.js';
 import { prepareObstacles } from '../../src/planning/clearance.js';
 import { chooseFailsafeAltitudes, returnAltitudeM } from '../../src/planning/failsafe-altitudes.js';
@@ -152,6 +153,20 @@ describe('failsafe returns over terrain fly at RTL_ALT / the rally altitudes the
   // ArduCopter's RTL climbs to at least RTL_ALT (≥ RTL_ALT_MIN, 0.3 m above home) and never descends
   // before its target: from a valley floor more than 100 m below home, or down a steep slope, no
   // straight return keeps under the ceiling. Such plans are refused, naming the limit and the place.
+  it('a .plan that lost its medidrop member gets the same altitude fence back (not capped at 120 m)', async () => {
+    // Cruise 80 m above home, 70 m ridge: the route tops out about 115 m above home.
+    const dem = await demOf(ridge(2260, MID[0], 70, 400));
+    const vp = planDelivery(lineMap(), request(), { dem }).vehiclePlan!;
+    const derived = deriveVehicleParams(vp);
+    expect(derived.ok && derived.params.FENCE_ALT_MAX).toBe(vp.params.FENCE_ALT_MAX);
+    expect(vp.params.FENCE_ALT_MAX).toBeGreaterThan(120);
+    // Higher than 120 m above home the ground under the file is unknown: refused, saying so.
+    const high = planDelivery(lineMap(), request(), { dem: await demOf(ridge(2260, MID[0], 100, 300)) }).vehiclePlan!;
+    const refused = deriveVehicleParams(high);
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.missing.join('\n')).toMatch(/m above home, at or above the 120 m ceiling/);
+  });
+
   it('a deep valley or a steep hill: refused, saying which failsafe return breaks which limit where', async () => {
     for (const t of [valley(2060, MID[0], 200, 600), hill(2260, MID, 300, 300), ridge(2260, MID[0], 150, 200)]) {
       const dem = await demOf(t);
