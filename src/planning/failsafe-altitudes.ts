@@ -20,8 +20,13 @@
  * cone's limit. A return's line has a lowest level altitude L (clearance) and a highest H (ceiling)
  * (clearance.ts levelLimits); as clamp is monotone in E, the E that work form an interval. The
  * choice: RTL_ALT the lowest that keeps every return to home; each rally point's altitude the lowest
- * (whole metres, ≥ RTL_ALT) that keeps every return to it. When the cone stops a return short of L,
- * the cone is switched off (RTL_CONE_SLOPE 0) and the choice made again.
+ * (whole metres) that keeps every return to it. Returns whose band admits no altitude (a return
+ * that must climb over a ridge and also pass under the ceiling over lower ground, or one that starts
+ * too high for the ground it crosses, RTL never descending) are sent elsewhere: candidate places
+ * (the map's open places, the route's corners and points along it) are added as rally points
+ * greedily, the one leaving the fewest such returns first, as rally.ts does for no-fly areas. When
+ * the cone stops a return short of L, the choice is made again with the cone off (RTL_CONE_SLOPE 0).
+ * What remains is reported: which return, which limit, where.
  *
  * Pure: no I/O.
  */
