@@ -62,6 +62,13 @@ export interface EmulatorOptions {
   paramNaming?: ParamNaming;
   /** Raised surfaces a vehicle can land on (rooftop drop points): top altitude AMSL, round footprint. */
   surfaces?: Surface[];
+  /**
+   * The ground's height AMSL at a place (a DEM sampled by the caller; undefined where it has no
+   * data: flat at the vehicle's start altitude there). Landing, payload place and the winch reach
+   * this ground; the vehicle's own altitudes stay relative to home as ArduCopter's are. A vehicle's
+   * `home.altM` should be the ground there.
+   */
+  terrain?: (lat: number, lon: number) => number | undefined;
   /** Simulation step, sim seconds (default 0.05). */
   stepS?: number;
   /** Host to bind TCP servers to (default 127.0.0.1). */
@@ -118,6 +125,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         paramNaming: opts.paramNaming,
         wind,
         surfaces: [...(opts.surfaces ?? []), ...(v.surfaces ?? [])],
+        ...(opts.terrain ? { terrain: opts.terrain } : {}),
         logger: opts.logger,
         signingKey: v.signingKey,
       }),

@@ -19,9 +19,18 @@ export function here(s: VehicleState): LocalPoint {
   return { n: s.body.n, e: s.body.e, alt: s.body.alt };
 }
 
-/** Height of whatever is under the vehicle above its start ground (0, or a rooftop). */
+/**
+ * Height of whatever is under the vehicle above its start ground: the terrain (flat at 0 without
+ * one) or a rooftop on it. ArduCopter itself navigates by altitude above home and knows the ground
+ * only through terrain data or a rangefinder; this is the world it flies in (where it touches down).
+ */
 export function groundAt(s: VehicleState, n = s.body.n, e = s.body.e): number {
   let g = 0;
+  if (s.terrain) {
+    const ll = fromNE(s.start, { n, e });
+    const t = s.terrain(ll.lat, ll.lon);
+    if (t !== undefined && Number.isFinite(t)) g = t - s.start.altM;
+  }
   for (const sf of s.surfaces) if (sf.h > g && Math.hypot(n - sf.n, e - sf.e) <= sf.r) g = sf.h;
   return g;
 }

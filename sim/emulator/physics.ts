@@ -44,12 +44,21 @@ export function stepBody(b: Body, t: Target, wind: Wind, accel: number, hasPosit
   // Horizontal
   let dvn: number;
   let dve: number;
+  let horizontalS = 0;
   if (hasPosition) {
     const en = t.n - b.n;
     const ee = t.e - b.e;
     const dist = Math.hypot(en, ee);
-    // Speed that still allows stopping at the target, capped by the limit.
-    const vmax = Math.min(t.speed, Math.sqrt(2 * accel * dist), dist / dt);
+    horizontalS = t.speed > 0 ? dist / t.speed : 0;
+    // Speed that still allows stopping at the target, capped by the limit. A leg is a straight 3-D
+    // line (AC_WPNav::set_wp_destination → SCurve::calculate_track, whose speed along the track is
+    // kinematic_limit(track, speed_xy, speed_up, speed_down), AP_Math/control.cpp): a climb or
+    // descent the vertical limit makes slower than the horizontal run slows the horizontal speed,
+    // so both end together instead of reaching the altitude early (or late, over lower ground).
+    const ez = t.alt - b.alt;
+    const vz = ez >= 0 ? t.up : t.down;
+    const verticalS = vz > 0 ? Math.abs(ez) / vz : 0;
+    const vmax = Math.min(t.speed, Math.sqrt(2 * accel * dist), dist / dt, verticalS > dt ? dist / verticalS : Infinity);
     dvn = dist > 1e-6 ? (en / dist) * vmax : 0;
     dve = dist > 1e-6 ? (ee / dist) * vmax : 0;
     // Airspeed cap: into a strong wind the ground speed drops.
@@ -77,7 +86,8 @@ export function stepBody(b: Body, t: Target, wind: Wind, accel: number, hasPosit
   }
   // Vertical
   const ea = t.alt - b.alt;
-  const vlim = ea >= 0 ? t.up : t.down;
+  // On a 3-D line the altitude changes in step with the horizontal run (see above), not first.
+  const vlim = Math.min(ea >= 0 ? t.up : t.down, horizontalS > dt ? Math.abs(ea) / horizontalS : Infinity);
   const vdes = Math.sign(ea) * Math.min(vlim, Math.sqrt(2 * VERTICAL_ACCEL * Math.abs(ea)), Math.abs(ea) / dt);
   const dv = vdes - b.vu;
   const maxDv = VERTICAL_ACCEL * 2 * dt;

@@ -79,6 +79,8 @@ export interface VehicleState {
   readonly readyAfterS: number;
   /** Raised surfaces in the local frame: centre, radius, height of the top above the start ground. */
   readonly surfaces: { n: number; e: number; r: number; h: number }[];
+  /** The ground's height AMSL at a place (a DEM), or undefined: flat at the start altitude. */
+  readonly terrain: ((lat: number, lon: number) => number | undefined) | undefined;
   readonly params: ParamTable;
   nowS: number;
 
@@ -181,6 +183,7 @@ export interface VehicleStateInit {
   home: { lat: number; lon: number; altM: number };
   readyAfterS: number;
   surfaces: Surface[];
+  terrain?: ((lat: number, lon: number) => number | undefined) | undefined;
   params: ParamTable;
   wind: { speedMs: number; fromDeg: number };
 }
@@ -196,6 +199,7 @@ export function createVehicleState(init: VehicleStateInit): VehicleState {
       const ne = toNE(start, sf);
       return { n: ne.n, e: ne.e, r: sf.radiusM, h: sf.topAltM - init.home.altM };
     }),
+    terrain: init.terrain,
     params: init.params,
     nowS: 0,
 

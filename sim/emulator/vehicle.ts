@@ -49,6 +49,8 @@ export interface VehicleConfig {
   wind: { speedMs: number; fromDeg: number };
   /** Raised surfaces (rooftops) the vehicle can land on: top altitude AMSL, round footprint. */
   surfaces?: Surface[];
+  /** Ground height AMSL at a place (from a DEM); without it the ground is flat at the start altitude. */
+  terrain?: (lat: number, lon: number) => number | undefined;
   logger?: Logger;
   /** MAVLink 2 signing key (32 bytes): sign everything, drop what is not signed with it (see signing.ts). */
   signingKey?: Buffer;
@@ -92,6 +94,7 @@ export class EmulatedVehicle extends EventEmitter {
       home: cfg.home,
       readyAfterS: cfg.readyAfterS,
       surfaces: cfg.surfaces ?? [],
+      terrain: cfg.terrain,
       params: this.params,
       wind: cfg.wind,
     });

@@ -3,12 +3,16 @@
  * without hardware (`npm start`'s demo uses it).
  *
  *   medidrop sim --map FILE --depot NAME [--vehicles N] [--speedup K] [--port 5760] [--ready-after S]
- *                [--wind S@D] [--udp HOST:PORT] [--param NAME=VALUE …] [--signing-key KEY]
+ *                [--wind S@D] [--udp HOST:PORT] [--param NAME=VALUE …] [--signing-key KEY] [--dem PATH …]
  *
  * Vehicle i (sysid i, from 1) listens on TCP port + 10·(i − 1), like SITL instances (`--port 0`: the OS
  * picks). Rooftop drop points of the map become raised surfaces (10 m around the point) that a
  * payload place touches down on. One JSON line per vehicle goes to stdout ({sysid, url, home}); it
  * runs until Ctrl-C.
+ *
+ * With --dem the drones' ground is the DEM's (the same data `medidrop plan --dem` plans with): they
+ * start on the ground at the depot, and landing, payload place and the winch reach the DEM's ground
+ * (rooftops stand on it). Their altitudes stay relative to home, as ArduCopter's are.
  *
  * With a signing key (or MEDIDROP_SIGNING_KEY) every drone signs with it and refuses what is not
  * signed with it — except on SERIAL0 (its first port), which ArduPilot trusts unsigned as USB. So, like
@@ -23,6 +27,8 @@ import net from 'node:net';
 import { numberFlag, parseCommandArgs, UsageError } from './common.js';
 import { dropSurfaces } from './demo-world.js';
 import { createLogger } from '../log.js';
+import { loadDem } from '../geo/dem/load.js';
+import { DemError, isDemGap, type Dem } from '../geo/dem/types.js';
 import { parseSigningKey } from '../mavlink/signing.js';
 
 const HELP = `usage: medidrop sim --map FILE --depot NAME [options]
@@ -41,6 +47,8 @@ const HELP = `usage: medidrop sim --map FILE --depot NAME [options]
                         like Mission Planner); or MEDIDROP_SIGNING_KEY in the environment. The drones sign
                         and refuse unsigned packets; the printed url is SERIAL1 (port + 2), as SERIAL0 is
                         ArduPilot's trusted channel (held by this command)
+  --dem PATH            elevation data (SRTM .hgt or GeoTIFF file, or a directory; repeatable): the drones'
+                        ground, as the planner's; without it the ground is flat at the depot's altitude
 
 prints one JSON line per drone, then runs until Ctrl-C; exit 2 on bad input`;
 
@@ -55,6 +63,7 @@ const OPTIONS = {
   udp: { type: 'string' },
   param: { type: 'string', multiple: true },
   'signing-key': { type: 'string' },
+  dem: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -176,7 +185,22 @@ export async function run(
     throw new UsageError(`no depot '${values.depot}' in ${values.map}; depots: ${map.depots.map((d) => `'${d.name}'`).join(', ') || '(none)'}`);
   }
   const [lon, lat] = depot.position;
-  const altM = depot.groundAltitudeM ?? map.siteAltitudeM;
+  let dem: Dem | undefined;
+  if (values.dem && values.dem.length > 0) {
+    try {
+      dem = await loadDem(values.dem);
+    } catch (err) {
+      if (err instanceof DemError) throw new UsageError(`--dem: ${err.message}`);
+      throw err;
+    }
+  }
+  const demGround = (lo: number, la: number): number | undefined => {
+    const g = dem?.sample(lo, la);
+    return g === undefined || isDemGap(g) ? undefined : g;
+  };
+  const depotGround = demGround(lon, lat);
+  if (dem && depotGround === undefined) throw new UsageError(`--dem: the DEM gives no ground height at depot '${depot.name}' (${lat}, ${lon})`);
+  const altM = depotGround ?? depot.groundAltitudeM ?? map.siteAltitudeM;
   // Drones stand 3 m apart along a line east of the depot point, in the emulator's own geometry.
   const vehicles = Array.from({ length: count }, (_, i) => ({
     sysid: i + 1,
@@ -186,11 +210,23 @@ export async function run(
     ...(signingKey ? { signingKey, extraTcpPorts: [port === 0 ? 0 : port + 10 * i + 2] } : {}),
   }));
   // Rooftop drop points are surfaces a drone can land on (heights are above the depot's ground).
-  const surfaces = dropSurfaces(map, altM);
+  // With a DEM a rooftop stands on the DEM's ground at its drop point.
+  const surfaces = dem
+    ? dropSurfaces(map, altM).map((sf) => ({ ...sf, topAltM: sf.topAltM - altM + (demGround(sf.lon, sf.lat) ?? altM) }))
+    : dropSurfaces(map, altM);
   const logger = createLogger('sim');
   let emu: Emulator;
   try {
-    emu = await startEmulator({ vehicles, speedup, readyAfterS, wind, udpOut, logger, surfaces });
+    emu = await startEmulator({
+      vehicles,
+      speedup,
+      readyAfterS,
+      wind,
+      udpOut,
+      logger,
+      surfaces,
+      ...(dem ? { terrain: (la: number, lo: number) => demGround(lo, la) } : {}),
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new UsageError(`TCP port in use (${e.message}); pick another --port or --port 0`);

@@ -45,7 +45,7 @@ export const PARAM_MIN_TRY_MS = 150;
 /** PARAM_SET's type when the vehicle's is not known (ArduPilot ignores it). */
 const MAV_PARAM_TYPE_REAL32 = 9;
 
-/** Same-unit renames in ArduCopter 4.7 (old ↔ new); unit changes (RTL_ALT → RTL_ALT_M) are not aliases. */
+/** Same-unit renames in ArduCopter 4.7 (old ↔ new); unit changes (RTL_ALT → RTL_ALT_M) are PARAM_UNIT_ALIASES. */
 export const PARAM_ALIASES: Record<string, string[]> = {
   SYSID_THISMAV: ['MAV_SYSID'],
   MAV_SYSID: ['SYSID_THISMAV'],
@@ -53,8 +53,26 @@ export const PARAM_ALIASES: Record<string, string[]> = {
   MAV_GCS_SYSID: ['SYSID_MYGCS'],
 };
 
+/**
+ * Renames with a unit change: asked for the key, a vehicle may know the parameter as `name`, whose
+ * value is the key's × `scale`. RTL_ALT is in cm on ArduCopter 4.6 and on 4.7.0-dev (2598e9d4,
+ * ArduCopter/Parameters.cpp: "RTL_ALT", @Units cm); later 4.7 builds call it RTL_ALT_M in metres. A
+ * value read under the other name is converted to the unit of the name asked for, and a write
+ * converts to the unit of the name the vehicle knows, so a plan's `RTL_ALT: 6000` (cm) sets
+ * RTL_ALT_M = 60 on a vehicle that has only that.
+ */
+export const PARAM_UNIT_ALIASES: Record<string, { name: string; scale: number }[]> = {
+  RTL_ALT: [{ name: 'RTL_ALT_M', scale: 0.01 }],
+  RTL_ALT_M: [{ name: 'RTL_ALT', scale: 100 }],
+};
+
+/** The factor from the unit of `asked` to that of `known` (1: the same unit). */
+export function paramScale(asked: string, known: string): number {
+  return PARAM_UNIT_ALIASES[asked]?.find((a) => a.name === known)?.scale ?? 1;
+}
+
 export function paramNames(name: string | string[]): string[] {
-  const list = Array.isArray(name) ? name : [name, ...(PARAM_ALIASES[name] ?? [])];
+  const list = Array.isArray(name) ? name : [name, ...(PARAM_ALIASES[name] ?? []), ...(PARAM_UNIT_ALIASES[name] ?? []).map((a) => a.name)];
   for (const n of list) {
     if (typeof n !== 'string' || !/^[A-Za-z0-9_]{1,16}$/.test(n)) throw new ParamError(`'${String(n)}' is not a parameter name (1–16 letters, digits, _)`);
   }
@@ -74,6 +92,8 @@ interface Job {
   names: string[];
   send(): void;
   accept(v: ParamValue): boolean;
+  /** The answer in the unit of the name asked for (a unit alias answered: PARAM_UNIT_ALIASES). */
+  normalise?: (v: ParamValue) => ParamValue;
   /** 'read parameter X' / 'set parameter X = v', the start of any failure message. */
   what: string;
   /** Messages one try sends (one per spelling). */
@@ -154,7 +174,7 @@ function exchangeEach(port: ParamPort, jobs: Job[], opts: ParamOptions): Promise
         last[i] = v;
         if (!job.accept(v)) continue;
         step.answered();
-        results[i] = { ok: true, value: v };
+        results[i] = { ok: true, value: job.normalise ? job.normalise(v) : v };
         settle(i);
         for (const other of inFlight.values()) other.refresh();
       }
@@ -182,6 +202,7 @@ function readJob(port: ParamPort, name: string | string[]): Job {
     requests: names.length,
     what: `read parameter ${names.join(' / ')}`,
     accept: () => true,
+    normalise: (v) => ({ ...v, value: v.value / paramScale(names[0]!, v.name) }),
     send: () => {
       for (const n of names)
         port.send(MSG.PARAM_REQUEST_READ, { target_system: port.targetSysid, target_component: port.targetCompid, param_id: n, param_index: -1 });
@@ -275,20 +296,25 @@ export async function writeParams(port: ParamPort, writes: ParamWrite[], opts: P
     seen.add(t.name);
   }
   const changes = targets.filter((t) => !(t.known && sameParamValue(t.known.value, t.w.value)));
-  const jobs: Job[] = changes.map((t) => ({
-    names: [t.name],
-    requests: 1,
-    what: `set parameter ${t.name} = ${t.w.value}`,
-    accept: (v) => sameParamValue(v.value, t.w.value),
-    send: () =>
-      port.send(MSG.PARAM_SET, {
-        target_system: port.targetSysid,
-        target_component: port.targetCompid,
-        param_id: t.name,
-        param_value: t.w.value,
-        param_type: t.known?.type || MAV_PARAM_TYPE_REAL32,
-      }),
-  }));
+  const jobs: Job[] = changes.map((t) => {
+    const scale = paramScale(spellings[writes.indexOf(t.w)]![0]!, t.name);
+    const value = t.w.value * scale;
+    return {
+      names: [t.name],
+      requests: 1,
+      what: `set parameter ${t.name} = ${value}`,
+      accept: (v) => sameParamValue(v.value, value),
+      normalise: (v) => ({ ...v, value: v.value / scale }),
+      send: () =>
+        port.send(MSG.PARAM_SET, {
+          target_system: port.targetSysid,
+          target_component: port.targetCompid,
+          param_id: t.name,
+          param_value: value,
+          param_type: t.known?.type || MAV_PARAM_TYPE_REAL32,
+        }),
+    };
+  });
   const set = await exchange(port, jobs, opts);
   const byName = new Map(set.map((v) => [v.name, v]));
   return targets.map((t) => byName.get(t.name) ?? t.known!);

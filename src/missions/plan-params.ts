@@ -9,8 +9,9 @@
  *
  * The parameters come from the planner's own pure functions, fed with what the file holds:
  * - fence (fenceParams, FENCE_MARGIN_M): FENCE_ENABLE, FENCE_TYPE, FENCE_ACTION, FENCE_MARGIN, and
- *   FENCE_ALT_MAX = fenceCeilingM(the mission's highest altitude above home) with the default plan
- *   options (every front end plans with them; only the clearance can be chosen);
+ *   FENCE_ALT_MAX = the highest altitude above home (mission and rally points) plus half the default
+ *   height margin, as the planner sets it (every front end plans with the default options; only
+ *   the clearance can be chosen);
  * - rally (RALLY_PARAMS): RALLY_INCL_HOME, RALLY_LIMIT_KM, as chooseRally always sets them;
  * - mission (missionParams): MIS_OPTIONS when a NAV_LAND is followed by a take-off (land-release).
  * The hardware the delivery items need (a gripper for NAV_PAYLOAD_PLACE / DO_GRIPPER, a winch for
@@ -71,12 +72,22 @@ export function deriveVehicleParams(plan: Pick<VehiclePlan, 'mission' | 'fence' 
     if (typeof h === 'string') missing.push(h);
     else if (!highest || h > highest.m) highest = { m: h, seq: it.seq };
   }
+  // A failsafe return to a rally point flies at least at its altitude (ModeRTL::compute_return_target):
+  // the fence must allow that too, or ArduCopter caps the return at FENCE_ALT_MAX − FENCE_MARGIN.
+  const highestRally = plan.rally.reduce((m, it) => Math.max(m, it.z), -Infinity);
   let altMaxM = 0;
   if (!highest) {
     if (!missing.some((m) => m.startsWith('mission item'))) missing.push('the mission has no waypoint with an altitude, so FENCE_ALT_MAX cannot be set');
   } else {
-    altMaxM = fenceCeilingM(highest.m);
-    if (altMaxM <= highest.m) {
+    // As the planner sets it (plan-delivery.ts): half the height margin above the highest planned
+    // altitude above home. Not capped at the 120 m limit: FENCE_ALT_MAX is measured from home, and a
+    // terrain-following plan (relative altitudes leg by leg) flies higher above home over rising
+    // ground; the height above the ground is kept by the altitudes themselves.
+    const top = Math.max(highest.m, highestRally);
+    altMaxM = Math.round((top + DEFAULT_PLAN_OPTIONS.heightMarginM / 2) * 100) / 100;
+    // Without the medidrop member the ground under the mission is unknown: a mission above the limit
+    // over flat ground is refused (a terrain plan keeps its parameters in the medidrop member).
+    if (fenceCeilingM(highest.m) <= highest.m) {
       missing.push(
         `mission item ${highest.seq} flies ${highest.m} m above home, at or above the ${DEFAULT_PLAN_OPTIONS.maxHeightM} m ceiling medidrop plans under: the altitude fence would be breached in flight`,
       );

@@ -138,21 +138,10 @@ export function chooseRally(input: RallyInput): RallyResult {
       message: `leg ${legIndex + 1}: from ${Math.round(e.from)} m to ${Math.round(e.to)} m along it a straight failsafe return to the nearest of home and the rally points would cross a no-fly area`,
     }));
 
-  const items: MissionItem[] = points.map((p, seq) => ({
-    seq,
-    frame: common.MavFrame.GLOBAL_RELATIVE_ALT_INT,
-    command: common.MavCmd.NAV_RALLY_POINT,
-    current: 0,
-    autocontinue: 1,
-    param1: 0,
-    param2: 0,
-    param3: 0,
-    param4: 0,
-    x: toE7(p[1]),
-    y: toE7(p[0]),
-    z: input.altitudeM,
-    missionType: 2,
-  }));
+  const items = rallyItems(
+    points,
+    points.map(() => input.altitudeM),
+  );
   const checks: Check[] = [
     {
       id: 'failsafe-return-clear',
@@ -175,4 +164,23 @@ export function chooseRally(input: RallyInput): RallyResult {
     params: { ...RALLY_PARAMS },
     checks,
   };
+}
+
+/** NAV_RALLY_POINT items, altitudes above home (AP_Rally stores whole metres: RallyLocation.alt is int16). */
+export function rallyItems(points: LonLat[], altitudesM: number[]): MissionItem[] {
+  return points.map((p, seq) => ({
+    seq,
+    frame: common.MavFrame.GLOBAL_RELATIVE_ALT_INT,
+    command: common.MavCmd.NAV_RALLY_POINT,
+    current: 0,
+    autocontinue: 1,
+    param1: 0,
+    param2: 0,
+    param3: 0,
+    param4: 0,
+    x: toE7(p[1]),
+    y: toE7(p[0]),
+    z: altitudesM[seq]!,
+    missionType: 2,
+  }));
 }

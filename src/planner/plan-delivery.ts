@@ -10,10 +10,10 @@
 import type { Depot, DropPoint, LonLat, ZoneMap } from '../geo/types.js';
 import { buildMission } from '../missions/build.js';
 import { buildFence } from '../missions/fence.js';
-import { chooseRally } from '../missions/rally.js';
+import { chooseRally, rallyItems } from '../missions/rally.js';
 import type { VehiclePlan } from '../missions/types.js';
 import { APPROACH_HEIGHT_M, estimateEnergy, type EnergyEstimate } from '../planning/energy.js';
-import { distanceM, pathLengthM } from '../geo/spherical.js';
+import { distanceM, pathLengthM, samplePath } from '../geo/spherical.js';
 
 /** A drop point closer than this to the depot is no delivery, m. */
 const MIN_DEPOT_DROP_DISTANCE_M = 10;
@@ -22,6 +22,7 @@ import { areaContaining, isSegmentClear, planRoute, prepareMap, type PreparedMap
 import type { Check, PlaceRef, PlanOptions, PlanRequest, Reason } from '../planning/types.js';
 import type { DeliveryPlan, PlanContext } from './types.js';
 import { obstaclesFor, routingMap, terrainReport } from './terrain.js';
+import { chooseFailsafeAltitudes, RTL_ALT_DEFAULT_M, RTL_CONE_SLOPE_DEFAULT, type FailsafeAltitudes } from '../planning/failsafe-altitudes.js';
 import { altitudeProfile } from '../planning/altitude-profile.js';
 import { describeGap, isDemGap } from '../geo/dem/types.js';
 import {
@@ -427,6 +428,41 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
   const places = [...map.depots.map((d) => d.position), ...map.dropPoints.map((d) => d.position)].filter((p) => !areaContaining(prepared, p));
   const rally = chooseRally({ prepared, home: depot.position, route: flown, places, altitudeM: maxAltitudeM, clearanceM: opts.clearanceM / 2 });
   checks.push(...rally.checks);
+  // Over terrain: RTL_ALT and the rally altitudes chosen so that every straight failsafe return,
+  // flown level as ModeRTL flies it, keeps the clearance and the ceiling (failsafe-altitudes.ts).
+  let failsafe: FailsafeAltitudes | undefined;
+  if (followTerrain && outboundAltitudesM && inboundAltitudesM) {
+    const to3 = (pts: LonLat[], alts: number[]) => pts.map((p, i): [number, number, number] => [p[0], p[1], alts[i]!]);
+    failsafe = chooseFailsafeAltitudes({
+      home: depot.position,
+      homeGroundM,
+      dem: context.dem,
+      obstacles: obstaclesFor(map, context.dem, homeGroundM),
+      legs: [to3(outbound, outboundAltitudesM), to3(inbound, inboundAltitudesM)],
+      rallyPoints: rally.points,
+      // Open places and the route's own corners may become rally points where the terrain needs them.
+      candidates: [...places.filter((p) => distanceM(p, depot.position) >= 1), ...outbound, ...samplePath(outbound, 100).map((s) => s.point)],
+      isClear: (a, b) => isSegmentClear(prepared, a, b, opts.clearanceM / 2),
+      minClearanceM: opts.verticalClearanceM,
+      maxAglM: ceilingM,
+    });
+    rally.points = failsafe.rallyPoints;
+    rally.summary.points = failsafe.rallyPoints;
+    rally.items = rallyItems(failsafe.rallyPoints, failsafe.rallyAltitudesM);
+    // RTL_ALT is in cm on ArduCopter 4.6 and on 4.7.0-dev (Parameters.cpp, "RTL_ALT" @Units cm); a
+    // vehicle that calls it RTL_ALT_M (metres) gets it converted on upload (src/mavlink/params.ts).
+    // Left unset at the default (15 m), like the flat-ground plan: a flat DEM gives the same plan.
+    if (failsafe.rtlAltM !== RTL_ALT_DEFAULT_M) rally.params.RTL_ALT = Math.round(failsafe.rtlAltM * 100);
+    if (failsafe.coneSlope !== RTL_CONE_SLOPE_DEFAULT) rally.params.RTL_CONE_SLOPE = failsafe.coneSlope;
+    checks.push({
+      id: 'failsafe-return-altitude',
+      ok: failsafe.ok,
+      message: failsafe.ok
+        ? `failsafe returns fly level at RTL_ALT ${failsafe.rtlAltM} m${rally.points.length > 0 ? ` / rally altitudes ${failsafe.rallyAltitudesM.join(', ')} m` : ''} above home or higher (at most ${r(failsafe.maxReturnAltM, 1)} m)${failsafe.coneSlope === 0 ? '; RTL cone off (RTL_CONE_SLOPE 0) so that returns close to home climb high enough' : ''}`
+        : failsafe.reasons.map((x) => x.message).join('; '),
+    });
+    reasons.push(...failsafe.reasons);
+  }
   const fence = buildFence({
     route: flown,
     extraPoints: rally.points,
@@ -438,7 +474,9 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
       // FENCE_ALT_MAX is measured from home (AC_Fence::check_fence_alt_max uses the altitude above
       // home), so over rising ground it must sit above the highest planned altitude, not at 120 m;
       // the height above the ground is kept by the altitudes themselves.
-      altMaxM: outboundAltitudesM ? r(maxAltitudeM + opts.heightMarginM / 2, 2) : fenceCeilingM(cruiseAltitudeM, opts),
+      // A failsafe return may fly higher than the route (over a ridge): the fence allows it, or
+      // ModeRTL would cap the return at FENCE_ALT_MAX − FENCE_MARGIN.
+      altMaxM: outboundAltitudesM ? r(Math.max(maxAltitudeM, failsafe?.maxReturnAltM ?? 0) + opts.heightMarginM / 2, 2) : fenceCeilingM(cruiseAltitudeM, opts),
       marginM: FENCE_MARGIN_M,
     },
   });
@@ -481,7 +519,8 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
     flatGroundM: siteAltitudeM,
     waypoints: waypoints.map(([lat, lon, alt]) => [lon, lat, alt]),
     rallyPoints: rally.points,
-    rallyAltitudeM: maxAltitudeM,
+    rallyAltitudeM: failsafe ? failsafe.rallyAltitudesM : maxAltitudeM,
+    ...(failsafe ? { rtlAltM: failsafe.rtlAltM, coneSlope: failsafe.coneSlope } : {}),
     minClearanceM: opts.verticalClearanceM,
     maxAglM: ceilingAglM,
     dropPoint: drop.position,

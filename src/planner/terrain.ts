@@ -12,12 +12,9 @@
  *   keeps the full clearance.
  * - the straight failsafe returns: from every point of the horizontal legs (every `stepM`), a
  *   straight line to the nearest of home and the rally points, as ArduCopter's RTL flies it
- *   (src/missions/rally.ts). Its altitude: ModeRTL::compute_return_target takes the target's
- *   altitude (a rally point's, or RTL_ALT for home, default 15 m, which this plan does not change),
- *   raised to at least the current altitude, and "ensure we do not descend" keeps it there; the cone
- *   slope and the fence only lower targets above the current altitude. So the return flies level at
- *   max(current altitude, target altitude), then descends over the target (not checked: that is the
- *   landing).
+ *   (src/missions/rally.ts), level at the altitude ModeRTL::compute_return_target gives it with the
+ *   plan's RTL_ALT, rally altitudes and RTL_CONE_SLOPE (src/planning/failsafe-altitudes.ts), then
+ *   down over the target (not checked: that is the landing).
  */
 import type { Dem } from '../geo/dem/types.js';
 import { distanceM } from '../geo/spherical.js';
@@ -33,12 +30,12 @@ import {
   type PreparedObstacles,
   prepareObstacles,
 } from '../planning/clearance.js';
+import { nearestTarget, returnAltitudeM, returnOrigins, RTL_ALT_DEFAULT_M, RTL_CONE_SLOPE_DEFAULT } from '../planning/failsafe-altitudes.js';
 import type { Reason } from '../planning/types.js';
 import { routeProfile } from './terrain-profile.js';
 import type { TerrainReport } from './types.js';
 
-/** RTL_ALT default, m (ArduCopter Parameters.cpp: RTL_ALT 1500 cm); the plan does not set it. */
-export const RTL_ALT_DEFAULT_M = 15;
+export { RTL_ALT_DEFAULT_M } from '../planning/failsafe-altitudes.js';
 
 const obstacleCache = new WeakMap<ZoneMap, Map<Dem | null, Map<number, PreparedObstacles>>>();
 
@@ -72,9 +69,12 @@ export interface TerrainInput {
   flatGroundM: number;
   /** The mission's flown positions in order: [lon, lat, metres above home]. */
   waypoints: Point3[];
-  /** Rally points and their altitude above home. */
+  /** Rally points and their altitudes above home (one for all, or one each). */
   rallyPoints: LonLat[];
-  rallyAltitudeM: number;
+  rallyAltitudeM: number | number[];
+  /** RTL_ALT above home, m (default: ArduCopter's 15 m) and RTL_CONE_SLOPE (default 3). */
+  rtlAltM?: number;
+  coneSlope?: number;
   minClearanceM: number;
   maxAglM: number;
   stepM?: number;
@@ -168,44 +168,25 @@ export function terrainReport(input: TerrainInput): TerrainOutcome {
   }
   flush();
 
-  // Failsafe returns from every point of the horizontal legs.
-  const targets: { pos: LonLat; altM: number; name: string }[] = [
-    { pos: input.home, altM: RTL_ALT_DEFAULT_M, name: 'home' },
-    ...input.rallyPoints.map((p, k) => ({ pos: p, altM: input.rallyAltitudeM, name: `rally point ${k + 1}` })),
-  ];
+  // Failsafe returns from every point of the horizontal legs, at the altitude ArduCopter flies them
+  // (src/planning/failsafe-altitudes.ts: level at clamp(max(rally altitude, RTL_ALT), current, cone)).
+  const rtlAltM = input.rtlAltM ?? RTL_ALT_DEFAULT_M;
+  const coneSlope = input.coneSlope ?? RTL_CONE_SLOPE_DEFAULT;
+  const rallyAlt = (k: number) => (Array.isArray(input.rallyAltitudeM) ? input.rallyAltitudeM[k]! : input.rallyAltitudeM);
   let failsafeReturns = 0;
-  let routeM = 0;
-  for (const part of parts.filter((p) => p.minClearanceM === undefined)) {
-    for (let i = 1; i < part.points.length; i++) {
-      const a = part.points[i - 1]!;
-      const b = part.points[i]!;
-      const len = distanceM([a[0], a[1]], [b[0], b[1]]);
-      const n = Math.max(1, Math.ceil(len / stepM));
-      for (let k = i === 1 ? 0 : 1; k <= n; k++) {
-        const t = k / n;
-        const o: Point3 = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
-        let best = targets[0]!;
-        let bestD = distanceM([o[0], o[1]], best.pos);
-        for (const tg of targets.slice(1)) {
-          const d = distanceM([o[0], o[1]], tg.pos);
-          if (d < bestD) {
-            best = tg;
-            bestD = d;
-          }
-        }
-        if (bestD < 1) continue;
-        const alt = Math.max(o[2], best.altM);
-        parts.push({
-          name: `failsafe return to ${best.name} from ${Math.round(routeM + len * t)} m along the route`,
-          points: [
-            [o[0], o[1], alt],
-            [best.pos[0], best.pos[1], alt],
-          ],
-        });
-        failsafeReturns++;
-      }
-      routeM += len;
-    }
+  const horizontal = parts.filter((p) => p.minClearanceM === undefined).map((p) => p.points);
+  for (const { p: o, alongM } of returnOrigins(horizontal, stepM)) {
+    const { target, distM } = nearestTarget([o[0], o[1]], input.home, input.rallyPoints);
+    if (distM < 1) continue;
+    const alt = returnAltitudeM(o[2], target.rally < 0 ? 0 : rallyAlt(target.rally), rtlAltM, distM, coneSlope);
+    parts.push({
+      name: `failsafe return to ${target.name} from ${Math.round(alongM)} m along the route`,
+      points: [
+        [o[0], o[1], alt],
+        [target.pos[0], target.pos[1], alt],
+      ],
+    });
+    failsafeReturns++;
   }
 
   const obstacles = obstaclesFor(input.map, input.dem, homeGroundM);

@@ -303,3 +303,56 @@ export function describeViolation(v: ClearanceViolation): string {
       return `${v.message}, on the ${v.part}, leg ${v.segment + 1} at ${Math.round(v.alongM)} m`;
   }
 }
+
+/** Where a level segment's altitude is bounded: the binding sample and what binds there. */
+export interface LevelBound {
+  /** Altitude bound, m AMSL. */
+  amslM: number;
+  lon: number;
+  lat: number;
+  /** Ground AMSL there; the obstacle whose top binds (lower bound only). */
+  groundM: number;
+  obstacle?: string;
+}
+
+export type LevelLimits = { ok: true; lower: LevelBound; upper: LevelBound } | { ok: false; lon: number; lat: number; message: string };
+
+/**
+ * The altitudes (AMSL) at which a LEVEL flight from a to b keeps `minClearanceM` above the terrain
+ * and the obstacles it crosses (`lower`) and stays at most `maxAglM` above the ground (`upper`),
+ * sampled like checkClearance (every `stepM`, obstacles by footprint). lower > upper: no level
+ * flight along this line keeps both. Used to choose failsafe return altitudes (a return is level).
+ */
+export function levelLimits(
+  a: LonLat,
+  b: LonLat,
+  env: { dem?: Dem | undefined; homeGroundM: number; obstacles: PreparedObstacles; minClearanceM: number; maxAglM: number; stepM?: number },
+): LevelLimits {
+  const stepM = env.stepM ?? 10;
+  const len = distanceM(a, b);
+  const steps = Math.max(1, Math.ceil(len / stepM));
+  let lower: LevelBound | undefined;
+  let upper: LevelBound | undefined;
+  let prev: LonLat | undefined;
+  for (let k = 0; k <= steps; k++) {
+    const t = k / steps;
+    const p: LonLat = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+    const ground = groundAt(env.dem, env.homeGroundM, p[0], p[1]);
+    if (typeof ground === 'string') return { ok: false, lon: p[0], lat: p[1], message: ground };
+    let surface = ground;
+    let obstacle: string | undefined;
+    const over = obstacleTopOver(env.obstacles, prev ?? p, p);
+    if (over && Number.isNaN(over.topAmslM))
+      return { ok: false, lon: p[0], lat: p[1], message: `no elevation data under obstacle '${over.name}' (its top is unknown)` };
+    if (over && over.topAmslM > surface) {
+      surface = over.topAmslM;
+      obstacle = over.name;
+    }
+    const lo = surface + env.minClearanceM;
+    const hi = ground + env.maxAglM;
+    if (!lower || lo > lower.amslM) lower = { amslM: lo, lon: p[0], lat: p[1], groundM: ground, ...(obstacle !== undefined ? { obstacle } : {}) };
+    if (!upper || hi < upper.amslM) upper = { amslM: hi, lon: p[0], lat: p[1], groundM: ground };
+    prev = p;
+  }
+  return { ok: true, lower: lower!, upper: upper! };
+}
