@@ -460,6 +460,10 @@ export function planDelivery(map: ZoneMap, request: PlanRequest, context: PlanCo
       message: failsafe.ok
         ? `failsafe returns fly level at RTL_ALT ${failsafe.rtlAltM} m${rally.points.length > 0 ? ` / rally altitudes ${failsafe.rallyAltitudesM.join(', ')} m` : ''} above home or higher (at most ${r(failsafe.maxReturnAltM, 1)} m)${failsafe.coneSlope === 0 ? '; RTL cone off (RTL_CONE_SLOPE 0) so that returns close to home climb high enough' : ''}`
         : failsafe.reasons.map((x) => x.message).join('; '),
+      detail: failsafe.ok ? 'failsafe-return-altitude.ok' : 'failsafe-return-altitude.fail',
+      params: failsafe.ok
+        ? { rtlAltM: failsafe.rtlAltM, maxReturnAltM: r(failsafe.maxReturnAltM, 1), rallyCount: rally.points.length }
+        : { problems: failsafe.reasons.length },
     });
     reasons.push(...failsafe.reasons);
   }
