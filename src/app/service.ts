@@ -153,7 +153,7 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
     close: async () => {
       etas.close();
       fleet.close();
-      await dispatcher.replansSettled();
+      await dispatcher.close();
       await flights.close();
       tiles.offline?.close();
       await pool?.close();

@@ -64,8 +64,12 @@ export class Dispatcher {
   /** The stored map being loaded (parsed in a worker when planning runs in the pool). */
   private readonly loading: Promise<void>;
   private fleet: FleetView | null = null;
-  /** Fleet-triggered re-plans run one after another. */
-  private replanChain: Promise<unknown> = Promise.resolve();
+  /** Fleet-triggered re-plans waiting for the next pass (queueReplan). */
+  private pendingReplans: { cause: string; which: (r: DropRequestRecord, m: MissionRecord | null) => boolean }[] = [];
+  /** The pass running now, if any. */
+  private replanRun: Promise<void> | null = null;
+  /** Set by close(): no re-plan starts any more (the store is about to close). */
+  private closed = false;
 
   constructor(private readonly deps: DispatcherDeps) {
     const latest = deps.repos.zoneMaps.latest();
@@ -112,19 +116,42 @@ export class Dispatcher {
     );
   }
 
-  /** Re-plan the open requests that match, in queue order, after whatever re-plan is running. */
-  private queueReplan(cause: string, which: (r: DropRequestRecord, m: MissionRecord | null) => boolean): Promise<unknown> {
-    this.replanChain = this.replanChain
-      .then(async () => {
-        for (const r of this.deps.repos.requests.toReplan()) {
-          const cur = this.deps.repos.requests.byId(r.id);
-          if (!cur || (cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
-          const m = cur.missionId !== null ? this.deps.repos.missions.byId(cur.missionId) : null;
-          if (which(cur, m)) await this.planRequest(cur.id, cause);
+  /**
+   * Re-plan the open requests that match, in queue order, after whatever re-plan is running.
+   * Triggers that arrive while a pass runs are gathered and served by ONE next pass over the open
+   * requests, each request planned at most once per pass (for the first trigger it matches): under
+   * load (every new request may displace those behind it) the work grows with the open requests,
+   * not with requests × triggers. Resolves when no trigger is left.
+   */
+  private queueReplan(cause: string, which: (r: DropRequestRecord, m: MissionRecord | null) => boolean): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.pendingReplans.push({ cause, which });
+    if (!this.replanRun) {
+      this.replanRun = this.drainReplans().finally(() => {
+        this.replanRun = null;
+      });
+    }
+    return this.replanRun;
+  }
+
+  private async drainReplans(): Promise<void> {
+    // start after the trigger's own work (the caller's publish) has finished
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.pendingReplans.length > 0) {
+      const batch = this.pendingReplans.splice(0);
+      for (const r of this.deps.repos.requests.toReplan()) {
+        const cur = this.deps.repos.requests.byId(r.id);
+        if (!cur || (cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
+        const m = cur.missionId !== null ? this.deps.repos.missions.byId(cur.missionId) : null;
+        const hit = batch.find((b) => b.which(cur, m));
+        if (!hit) continue;
+        try {
+          await this.planRequest(cur.id, hit.cause);
+        } catch (err) {
+          log.error({ err, cause: hit.cause, requestId: cur.id }, 're-plan failed');
         }
-      })
-      .catch((err: unknown) => log.error({ err, cause }, 're-plan failed'));
-    return this.replanChain;
+      }
+    }
   }
 
   /**
@@ -142,9 +169,18 @@ export class Dispatcher {
     });
   }
 
-  /** Settles when the fleet-triggered re-plans queued so far are done (tests, shutdown). */
-  replansSettled(): Promise<unknown> {
-    return this.replanChain;
+  /** Settles when the fleet-triggered re-plans queued so far, and any they queue, are done (tests). */
+  async replansSettled(): Promise<void> {
+    while (this.replanRun) await this.replanRun;
+  }
+
+  /**
+   * Shutdown: triggers from now on are dropped (the store is about to close); resolves when the
+   * pass running now and the triggers already gathered are served.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.replansSettled();
   }
 
   get profiles(): Map<string, DroneProfile> {
@@ -229,7 +265,8 @@ export class Dispatcher {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const cur = this.deps.repos.requests.byId(r.id);
       if (!cur || (cur.status !== 'planning' && cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
-      const o = await this.planRequest(r.id, cause);
+      // those behind it in the queue come later in this loop: no displacement re-plan for them
+      const o = await this.planRequest(r.id, cause, undefined, false);
       out.push({ requestId: r.id, status: o.status });
     }
     return out;
@@ -301,7 +338,6 @@ export class Dispatcher {
     if (drones.length === 0) return { tried: [], reasons: [{ code: 'no-drones', message: 'no drone is registered and enabled' }] };
     const now = Date.parse(this.deps.repos.now());
     const ready = this.readiness(request, now);
-    const tried: Tried[] = [];
     const conditionsFor = (depotName: string, batteryPct: number | null) => ({
       payloadKg: request.weightKg,
       wind: { speedMs: this.deps.weather.windSpeedMs, fromDeg: this.deps.weather.windFromDeg },
@@ -310,7 +346,14 @@ export class Dispatcher {
       ...(batteryPct !== null ? { batteryRemainingPct: batteryPct } : {}),
     });
     const blocked = this.deps.availability?.blocked() ?? new Map<string, Reason>();
-    for (const drone of drones) {
+    // Every drone's plan is asked for at once: through the planner pool they run on as many workers
+    // as it has (in-process they still run one after another). The order of `tried` does not depend
+    // on which plan finishes first: each has its drone's slot, and the sort below ends on the id.
+    // Each plan is started on its own turn of the event loop (a chain of setImmediate): in-process,
+    // telemetry and API calls go on between two plans; through the pool, all are queued within a
+    // few turns.
+    let turn: Promise<void> = Promise.resolve();
+    const slots = drones.map(async (drone): Promise<Tried> => {
       const profile = this.deps.profiles.get(drone.profileId);
       const r = ready.get(drone.id) ?? { state: null, readyAt: now, batteryPct: null };
       const base: Candidate = {
@@ -324,33 +367,27 @@ export class Dispatcher {
         readyAt: r.readyAt !== null ? new Date(r.readyAt).toISOString() : null,
       };
       const unavailable = blocked.get(drone.id);
-      if (unavailable) {
-        tried.push({ candidate: { ...base, reasons: [unavailable] }, plan: null });
-        continue;
-      }
+      if (unavailable) return { candidate: { ...base, reasons: [unavailable] }, plan: null };
       if (!profile) {
-        tried.push({
+        return {
           candidate: { ...base, reasons: [{ code: 'unknown-profile', message: `drone ${drone.id} has unknown profile '${drone.profileId}'` }] },
           plan: null,
-        });
-        continue;
+        };
       }
       if (!map.depots.some((d) => d.name === drone.depot)) {
-        tried.push({
+        return {
           candidate: {
             ...base,
             reasons: [{ code: 'unknown-depot', message: `drone ${drone.id} is based at '${drone.depot}', which is not a depot on the zone map` }],
           },
           plan: null,
-        });
-        continue;
+        };
       }
       if (r.state === 'offline') {
-        tried.push({
+        return {
           candidate: { ...base, reasons: [{ code: 'drone-offline', message: `drone ${drone.id} is offline (no heartbeat from the vehicle)` }] },
           plan: null,
-        });
-        continue;
+        };
       }
       const req: PlanRequest = {
         from: { name: drone.depot },
@@ -358,11 +395,12 @@ export class Dispatcher {
         drone: profile,
         conditions: conditionsFor(drone.depot, r.batteryPct),
       };
-      // one plan at a time, yielding in between: telemetry and API calls go on while we plan
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      const mine = turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+      turn = mine;
+      await mine;
       try {
         const plan = await this.deps.planDelivery(map, req);
-        tried.push({
+        return {
           candidate: {
             ...base,
             feasible: plan.feasible,
@@ -372,11 +410,12 @@ export class Dispatcher {
             outboundS: outboundDurationS(plan),
           },
           plan,
-        });
+        };
       } catch (err) {
-        tried.push({ candidate: { ...base, reasons: [{ code: 'planner-error', message: err instanceof Error ? err.message : String(err) }] }, plan: null });
+        return { candidate: { ...base, reasons: [{ code: 'planner-error', message: err instanceof Error ? err.message : String(err) }] }, plan: null };
       }
-    }
+    });
+    const tried: Tried[] = await Promise.all(slots);
     // free now first, then the earliest; a drone that cannot say when sorts last
     const wait = (c: Candidate) => {
       const at = c.readyAt ? Date.parse(c.readyAt) : Number.POSITIVE_INFINITY;
@@ -409,7 +448,7 @@ export class Dispatcher {
    * records the request version it was planned for; a plan finished after the request changed
    * (edited, cancelled, approved, planned again) is dropped, never stored over the newer state.
    */
-  async planRequest(requestId: number, cause: string, choice?: { droneId: string; actorId: number }): Promise<PlanOutcome> {
+  async planRequest(requestId: number, cause: string, choice?: { droneId: string; actorId: number }, displace = true): Promise<PlanOutcome> {
     const { repos } = this.deps;
     const request = repos.requests.byId(requestId);
     if (!request) throw new ServiceError('not-found', `drop request ${requestId} not found`);
@@ -421,7 +460,7 @@ export class Dispatcher {
       return { status: request.status, mission: request.missionId !== null ? repos.missions.byId(request.missionId) : null, reasons: why, changed: false };
     }
     const stored = repos.transaction(() => this.storePlan(request, assessed, cause, choice));
-    stored.publish();
+    stored.publish(displace);
     return stored.outcome;
   }
 
@@ -436,7 +475,7 @@ export class Dispatcher {
     assessed: { tried: Tried[]; reasons: Reason[] },
     cause: string,
     choice?: { droneId: string; actorId: number },
-  ): { outcome: PlanOutcome; publish(): void } {
+  ): { outcome: PlanOutcome; publish(displace?: boolean): void } {
     const { repos, bus } = this.deps;
     const requestId = request.id;
     const { tried, reasons } = assessed;
@@ -497,13 +536,14 @@ export class Dispatcher {
       });
       return { status, mission, reasons: feasible ? [] : reasons, changed: true };
     });
-    const publish = () => {
+    // displace: false when the caller re-plans every open request in queue order anyway (replanOpen)
+    const publish = (displace = true) => {
       bus.publish({ type: 'request', requestId: request.id });
       if (outcome.mission) bus.publish({ type: 'mission', missionId: outcome.mission.id });
       if (superseded !== null) bus.publish({ type: 'mission', missionId: superseded });
       log.info({ requestId, status: outcome.status, cause, droneId: outcome.mission?.droneId }, 'planned');
       const before = request.missionId !== null ? repos.missions.byId(request.missionId)?.droneId : undefined;
-      if (outcome.changed && outcome.mission && outcome.status === 'awaiting-approval' && before !== outcome.mission.droneId)
+      if (displace && outcome.changed && outcome.mission && outcome.status === 'awaiting-approval' && before !== outcome.mission.droneId)
         this.displaceBehind(request, outcome.mission.droneId);
     };
     return { outcome, publish };

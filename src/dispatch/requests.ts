@@ -1,6 +1,7 @@
 /**
  * Drop requests: queue (idempotent), edit and cancel before approval, hand-over codes. Each change
- * is written (with its audit entry) before the caller is answered, then planned at once.
+ * is written (with its audit entry) before the caller is answered, then planned at once. A new
+ * request is stored with its plan and the hash of its hand-over code in one transaction.
  *
  * One approved version: an edit that changes anything makes the next version of the request and, in
  * the same transaction, supersedes the mission planned for the previous one and puts the request
@@ -73,9 +74,18 @@ export class RequestService {
     const seen = this.repos.requests.byIdempotencyKey(officer.id, idempotencyKey);
     if (seen) return this.replay(seen, bodyHash);
     const input = this.toInput(officer.id, body);
+    // The request's id is reserved first so that the hash of its hand-over code (derived from the
+    // secret and the id; a slow KDF, off the event loop) is made while the request is planned, and
+    // is written in the same transaction as the request: one commit per creation, and never a
+    // stored request without its code. A refused request leaves its id unused.
+    let id = this.repos.requests.reserveId();
+    let codeHash = this.handoverHashFor(id);
+    // a failed hash is seen where it is awaited; meanwhile it must not count as unhandled
+    codeHash.catch(() => {});
+    const mapVersion = this.dispatcher.zoneMap()?.record.version ?? null;
     const assessed = await this.dispatcher.candidates(this.draft(input));
     if (neverServable(assessed.tried)) {
-      const reasons = withDroneNames(assessed.reasons, (id) => this.repos.drones.byId(id)?.name ?? null);
+      const reasons = withDroneNames(assessed.reasons, (rid) => this.repos.drones.byId(rid)?.name ?? null);
       throw new ServiceError(
         'infeasible',
         `no drone can ever serve this request: ${reasons.map((r) => r.message).join('; ')}`,
@@ -85,32 +95,41 @@ export class RequestService {
         reasons,
       );
     }
-    let created: { request: DropRequestRecord; publish(): void };
-    try {
-      created = this.repos.transaction(() => {
-        const again = this.repos.requests.byIdempotencyKey(officer.id, idempotencyKey);
-        if (again) throw new Replay(again);
-        const r = this.repos.requests.create(input, 'planning');
-        this.repos.requests.rememberIdempotencyKey(officer.id, idempotencyKey, bodyHash, r.id);
-        this.repos.audit.append({
-          actorId: officer.id,
-          action: 'request.create',
-          subjectType: 'request',
-          subjectId: r.id,
-          details: { urgency: r.urgency, dropPoint: r.dropPointName ?? [r.lat, r.lon], medicine: r.medicine, weightKg: r.weightKg },
+    let created: { request: DropRequestRecord; publish(): void } | null = null;
+    while (!created) {
+      const hash = await codeHash;
+      try {
+        created = this.repos.transaction(() => {
+          const again = this.repos.requests.byIdempotencyKey(officer.id, idempotencyKey);
+          if (again) throw new Replay(again);
+          // another process (the CLI on the same database) stored a request under this id meanwhile
+          if (this.repos.requests.exists(id)) return null;
+          const r = this.repos.requests.create(input, 'planning', id);
+          this.repos.requests.setHandoverCodeHash(r.id, hash);
+          this.repos.requests.rememberIdempotencyKey(officer.id, idempotencyKey, bodyHash, r.id);
+          this.repos.audit.append({
+            actorId: officer.id,
+            action: 'request.create',
+            subjectType: 'request',
+            subjectId: r.id,
+            details: { urgency: r.urgency, dropPoint: r.dropPointName ?? [r.lat, r.lon], medicine: r.medicine, weightKg: r.weightKg },
+          });
+          const { publish } = this.dispatcher.storePlan(r, assessed, 'new request');
+          return { request: r, publish };
         });
-        const { publish } = this.dispatcher.storePlan(r, assessed, 'new request');
-        return { request: r, publish };
-      });
-    } catch (err) {
-      if (err instanceof Replay) return this.replay(err.seen, bodyHash);
-      throw err;
+      } catch (err) {
+        if (err instanceof Replay) return this.replay(err.seen, bodyHash);
+        throw err;
+      }
+      if (!created) {
+        id = this.repos.requests.reserveId();
+        codeHash = this.handoverHashFor(id);
+      }
     }
     created.publish();
-    const id = created.request.id;
-    // The code's hash takes a slow KDF (async), so it is written just after; a crash in between is
-    // repaired on start (recoverAfterStart → ensureHandoverCode).
-    this.repos.requests.setHandoverCodeHash(id, await this.handoverHashFor(id));
+    // The zone map changed while this request was planned: the map's re-plan did not see it (it was
+    // not stored yet), so it is planned again on the new map.
+    if ((this.dispatcher.zoneMap()?.record.version ?? null) !== mapVersion) await this.dispatcher.planRequest(id, 'zone map changed while planned');
     return { request: this.repos.requests.byId(id)!, replay: false };
   }
 
@@ -120,7 +139,7 @@ export class RequestService {
     return { ...input, id: 0, version: 1, status: 'unservable', statusReason: null, reasons: [], missionId: null, createdAt: now, updatedAt: now };
   }
 
-  /** Store the hash of a request's hand-over code if it is missing (a crash between the two writes). */
+  /** Store the hash of a request's hand-over code if it is missing (a request stored by an older version). */
   async ensureHandoverCode(requestId: number): Promise<void> {
     if (!this.repos.requests.handoverCode(requestId)) this.repos.requests.setHandoverCodeHash(requestId, await this.handoverHashFor(requestId));
   }

@@ -262,7 +262,11 @@ export async function run(): Promise<void> {
   row('limit map upload', base.limitUploadMs, pool.limitUploadMs);
   row('GET p99 during limit map upload', base.limitGetP99, pool.limitGetP99);
   row('GET max during limit map upload', base.limitGetMax, pool.limitGetMax);
-  log(
-    `dispatch: targets (pool): GET p99 < 100 ms: ${pool.getP99 < 100 ? 'met' : 'NOT met'}; creation p99 < 1 s: ${pool.createP99 < 1000 ? 'met' : 'NOT met'}; GET p99 during the limit map < 100 ms: ${pool.limitGetP99 < 100 ? 'met' : 'NOT met'}`,
-  );
+  // Issue 14's targets, judged on the pool's figures (the in-process ones are today's baseline).
+  const target = (what: string, value: number, before: number, limit: number) =>
+    log(`  ${value < limit ? 'PASS' : 'MISS'}  ${what}: pool ${ms(value)}, target < ${ms(limit)} (in-process ${ms(before)})`);
+  log('dispatch: targets (issue 14):');
+  target('GET /api/config p99 under load', pool.getP99, base.getP99, 100);
+  target('creation p99', pool.createP99, base.createP99, 1000);
+  target('GET /api/config p99 during the limit map upload', pool.limitGetP99, base.limitGetP99, 100);
 }

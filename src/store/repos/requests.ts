@@ -33,16 +33,36 @@ function requestRow(r: Row): DropRequestRecord {
 }
 
 export class RequestsRepository {
+  /** The highest id handed out by reserveId() on this connection. */
+  private reserved = 0;
+
   constructor(private readonly c: StoreConnection) {}
 
-  create(input: DropRequestInput, status: RequestStatus): DropRequestRecord {
+  /**
+   * The id the next request will be stored under, known before it is stored (its hand-over code is
+   * derived from the id, and hashed slowly before the storing transaction). Ids handed out here are
+   * never handed out again by this connection; one not used (a refused or replayed creation) leaves a
+   * gap in the numbering. Another process inserting meanwhile is caught by create() (the id is taken).
+   */
+  reserveId(): number {
+    const max = num((this.c.q('SELECT COALESCE(MAX(id), 0) AS m FROM drop_requests').get() as Row).m);
+    this.reserved = Math.max(this.reserved, max) + 1;
+    return this.reserved;
+  }
+  /** Whether a request with this id is stored. */
+  exists(id: number): boolean {
+    return this.c.q('SELECT 1 FROM drop_requests WHERE id = ?').get(id) !== undefined;
+  }
+
+  /** Store a new request: under `id` when given (from reserveId()), else the next free id. */
+  create(input: DropRequestInput, status: RequestStatus, id: number | null = null): DropRequestRecord {
     const at = this.c.now();
     const info = this.c
       .q(
-        `INSERT INTO drop_requests (officer_id, recipient, phone, drop_point_name, lat, lon, medicine, weight_kg, urgency, urgency_rank, notes, drop_point_crs, status, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO drop_requests (id, officer_id, recipient, phone, drop_point_name, lat, lon, medicine, weight_kg, urgency, urgency_rank, notes, drop_point_crs, status, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(input.officerId, ...fieldValues(input), status, at, at);
+      .run(id, input.officerId, ...fieldValues(input), status, at, at);
     return {
       ...input,
       id: Number(info.lastInsertRowid),
