@@ -145,6 +145,20 @@ function loadGcjShift() {
 }
 
 /**
+ * A point typed in GCJ-02 (AMap, Tencent) or BD-09 (Baidu), as WGS-84 — where the map draws it; the
+ * service converts the same way (src/geo/crs.ts, gcoord) when the request is sent.
+ * @param {number} lat @param {number} lon @param {'wgs84' | 'gcj02' | 'bd09'} crs
+ * @returns {Promise<{ lat: number, lon: number }>}
+ */
+export async function wgs84Of(lat, lon, crs) {
+  if (crs === 'wgs84') return { lat, lon };
+  const url = '/vendor/gcoord/gcoord.esm-browser.prod.js';
+  const gcoord = (await import(url)).default;
+  const [x, y] = gcoord.transform([lon, lat], crs === 'gcj02' ? gcoord.GCJ02 : gcoord.BD09, gcoord.WGS84);
+  return { lat: y, lon: x };
+}
+
+/**
  * A tile layer whose tiles are drawn in another datum: Leaflet picks and places the tiles as if the
  * view's centre were `shift(centre)`, so the tile content for a street (drawn at its GCJ-02 position)
  * appears where the street's WGS-84 geometry is drawn. The GCJ-02 offset changes by well under a

@@ -7,7 +7,7 @@ import { t, localName, onLanguageChange, fmtTime, fmtClock, fmtDistance, fmtDura
 import { api, requireSession, config, describeError, ApiError, ruleMessage, fieldProblem } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
-import { L, createMap, drawZoneMap, legend, pinIcon, textTip, STYLE } from './map.js';
+import { L, createMap, drawZoneMap, legend, pinIcon, textTip, STYLE, wgs84Of } from './map.js';
 import { urgencyBadge, statusBadge, flightStateBadge, droneReasons, parseCoords, fmtCoords, latLngs, etaText, fmtWeight } from './views.js';
 
 /**
@@ -30,6 +30,28 @@ const submitButton = $('#submit-request', HTMLButtonElement);
 const notice = $('#form-notice');
 const nameSelect = $('#drop-point-name', HTMLSelectElement);
 const coordsInput = $('#drop-point-coords', HTMLInputElement);
+const crsSelect = $('#drop-point-crs', HTMLSelectElement);
+
+/**
+ * The typed coordinates with the system they were copied in (AMap/Tencent GCJ-02, Baidu BD-09): the
+ * service converts them to WGS-84; WGS-84 needs no `crs`.
+ */
+function typedPoint() {
+  const p = parseCoords(coordsInput.value);
+  if (!p) return null;
+  const crs = /** @type {'wgs84' | 'gcj02' | 'bd09'} */ (crsSelect.value);
+  return crs === 'wgs84' ? p : { ...p, crs };
+}
+
+/** Put the pin where the typed coordinates really are (converted to WGS-84), moving the map there if needed. */
+async function showTyped() {
+  const p = parseCoords(coordsInput.value);
+  if (!p) return;
+  const at = await wgs84Of(p.lat, p.lon, /** @type {'wgs84' | 'gcj02' | 'bd09'} */ (crsSelect.value));
+  showTarget(at.lat, at.lon);
+  // typed coordinates move the map to them (when they are off the view)
+  if (!map.getBounds().contains([at.lat, at.lon])) map.panTo([at.lat, at.lon], { animate: false });
+}
 /** @type {Field[]} */
 const FIELDS = ['recipient', 'phone', 'dropPoint', 'medicine', 'weightKg', 'urgency', 'notes'];
 /** @type {Urgency[]} the radio buttons' values (officer.html) */
@@ -56,6 +78,7 @@ function chooseNamed(name) {
   nameSelect.value = dp ? dp.name : '';
   if (dp) {
     coordsInput.value = fmtCoords(dp.position.lat, dp.position.lon);
+    crsSelect.value = 'wgs84';
     showTarget(dp.position.lat, dp.position.lon);
   }
   clearFieldError('dropPoint');
@@ -91,17 +114,18 @@ nameSelect.addEventListener('change', () => {
 coordsInput.addEventListener('input', () => {
   // Typing coordinates means "not a named point".
   nameSelect.value = '';
-  const p = parseCoords(coordsInput.value);
-  if (p) {
-    showTarget(p.lat, p.lon);
-    // typed coordinates move the map to them (when they are off the view)
-    if (!map.getBounds().contains([p.lat, p.lon])) map.panTo([p.lat, p.lon], { animate: false });
-  }
+  void showTyped();
+});
+crsSelect.addEventListener('change', () => {
+  formChanged();
+  void showTyped();
+  schedulePreview();
 });
 map.on('click', (ev) => {
   formChanged();
   nameSelect.value = '';
   coordsInput.value = fmtCoords(ev.latlng.lat, ev.latlng.lng);
+  crsSelect.value = 'wgs84'; // a point picked on the map is the map's own WGS-84
   showTarget(ev.latlng.lat, ev.latlng.lng);
   clearFieldError('dropPoint');
   schedulePreview();
@@ -124,7 +148,7 @@ function previewBodyOf() {
   const weightKg = Number($('#weightKg', HTMLInputElement).value.trim());
   if (!Number.isFinite(weightKg) || weightKg <= 0 || weightKg > 25) return null;
   /** @type {DropRequestPreviewBody['dropPoint'] | null} */
-  const dropPoint = nameSelect.value ? { name: nameSelect.value } : parseCoords(coordsInput.value);
+  const dropPoint = nameSelect.value ? { name: nameSelect.value } : typedPoint();
   return dropPoint ? { dropPoint, weightKg } : null;
 }
 
@@ -312,7 +336,7 @@ function readForm() {
   let dropPoint = null;
   if (nameSelect.value) dropPoint = { name: nameSelect.value };
   else if (coordsInput.value.trim()) {
-    dropPoint = parseCoords(coordsInput.value);
+    dropPoint = typedPoint();
     if (!dropPoint) errors.dropPoint = t('validate.coords');
   } else errors.dropPoint = t('validate.dropPoint');
   if (!dropPoint || !urgency) return { body: null, errors };
@@ -415,7 +439,9 @@ function upsert(req) {
 /** @param {DropRequestView} req */
 function requestCard(req) {
   const live = req.status === 'in-flight' && req.flight;
-  const dp = req.dropPoint.name ? localName(req.dropPoint.name) : fmtCoords(req.dropPoint.lat, req.dropPoint.lon);
+  const dp = req.dropPoint.name
+    ? localName(req.dropPoint.name)
+    : `${fmtCoords(req.dropPoint.lat, req.dropPoint.lon)}${req.dropPoint.crs !== 'wgs84' ? ` ${t('officer.crsConverted', { crs: t(`crs.${req.dropPoint.crs}`) })}` : ''}`;
   return h(
     'li',
     { class: `card ${req.urgency}`, id: `request-${req.id}`, dataset: { requestId: req.id, status: req.status, flightState: req.flight?.state ?? '' } },
