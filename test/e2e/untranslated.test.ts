@@ -45,7 +45,9 @@ async function until(ok: () => Promise<boolean>, what: string): Promise<void> {
 /** Tokens that are not English words: ids, protocol and format names a Chinese page writes as they are. */
 const ALLOWED_TOKENS = [
   /\b[A-Z]{2,}-\d+\b/g,
-  /\b(?:medidrop|MAVLink|GeoJSON|JSON|CSV|WGS-?84|GCJ-?02|BD-?09|ArduPilot|ArduCopter|SITL|MB|ETA|ID|UTC|OpenStreetMap|Leaflet)\b/g,
+  /\b(?:medidrop|MAVLink|GeoJSON|JSON|CSV|WGS-?84|GCJ-?02|BD-?09|ArduPilot|ArduCopter|SITL|MB|ETA|ID|UTC|OpenStreetMap|Leaflet|GPS)\b/g,
+  // ArduPilot parameter names (RTL_ALT, RTL_CONE_SLOPE), written as the autopilot and its ground stations write them
+  /\b[A-Z]+(?:_[A-Z]+)+\b/g,
   // ArduCopter's flight-mode names, as the autopilot and every ground station write them (ArduCopter/mode.h)
   /\b(?:AUTO|GUIDED|LOITER|RTL|SMART_RTL|LAND|BRAKE|STABILIZE|ALT_HOLD|POSHOLD|ACRO)\b/g,
   // link addresses in the form an admin types them (the connection-URL hint)

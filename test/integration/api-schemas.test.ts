@@ -80,6 +80,7 @@ describe('GET /api/openapi.json', () => {
           'reason',
           'reasons',
           'rule',
+          'validation',
         ]);
       }
     }

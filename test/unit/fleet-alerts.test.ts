@@ -53,13 +53,14 @@ describe('alerts: battery below the planned margin', () => {
 
   it('fires when the battery is behind the plan by more than the spare', () => {
     const c = ctx({ deliveryPlan: dp });
-    // at the corner (300 of 900 m = 1/3) the plan expects 100 − 60/3 = 80 %
+    // at the corner the plan expects 100 − 60 × progress; progress counts the whole flight, the 30 m
+    // climb and the 30 m landing too: (30 + 300) / (30 + 900 + 30) → 79.4 %
     const ok = feed(c, [...airborne(), ...leg(HOME, CORNER, 3, 3100, 1000), ev.batt(6200, 65)]);
     expect(ok.alerts).toEqual([]);
     const low = feed(c, [...airborne(), ...leg(HOME, CORNER, 3, 3100, 1000), ev.batt(6200, 55)]);
     expect(low.alerts.map((a) => a.kind)).toEqual(['battery-below-margin']);
     expect(low.alerts[0]!.data).toMatchObject({ remainingPct: 55, sparePct: 20 });
-    expect(low.alerts[0]!.data!.deficitPct).toBeCloseTo(25, 0);
+    expect(low.alerts[0]!.data!.deficitPct).toBeCloseTo(100 - (60 * 330) / 960 - 55, 0);
   });
 
   it('uses an explicit energy expectation when given, and fires once', () => {
