@@ -12,26 +12,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, haveChromium, launchBrowser, openPage, screenshot, type WatchedPage } from './support/browser.js';
 import { startService, type Credentials, type ServiceHandle } from './support/service.js';
+import { apiSession } from './support/api-session.js';
 
 if (!haveChromium) console.warn(`e2e: SKIPPED — ${CHROMIUM} is not installed (apt-get install -y chromium fonts-noto-cjk)`);
-
-/** A logged-in API client in node (cookie + CSRF token), for the set-up the browser is not testing. */
-async function apiSession(base: string, who: Credentials) {
-  const res = await fetch(`${base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(who) });
-  if (!res.ok) throw new Error(`log in ${who.username}: ${res.status} ${await res.text()}`);
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const { csrfToken } = (await res.json()) as { csrfToken: string };
-  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: { cookie, 'x-csrf-token': csrfToken, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-}
 
 /** Wait (set-up, outside a test) until `ok` says so; fail naming what was waited for after 60 s. */
 async function until(ok: () => Promise<boolean>, what: string): Promise<void> {
