@@ -10,17 +10,16 @@
  *     lost (audited), the request returns to the queue, and the drone is planned on again only after
  *     the pilot confirms it recovered.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
 import { FOUND_ON_GROUND_REASON } from '../../src/domain/words.js';
-import { packageRoot } from '../../src/package-root.js';
 import { CHECKLIST, DEPOT, PASSWORD, makeTestApp, newKey, requestBody } from './api-support.js';
+import { CLI, spawnService } from '../support/service-process.js';
 
-const CLI = join(packageRoot(), 'dist', 'src', 'cli.js');
 /** The demo drones' speed-up (the demo's own flag). */
 const SPEEDUP = 10;
 const REPEAT = 2;
@@ -58,31 +57,9 @@ function killFleet(stateFile: string): number | null {
 }
 
 async function startService(args: string[]): Promise<{ child: ChildProcess; base: string; out: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], {
-    cwd: packageRoot(),
-    env: { ...process.env, MEDIDROP_LOG_LEVEL: 'warn', VITEST: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, url, out } = await spawnService(args);
   children.push(child);
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}\n${err}`)), 40_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited (${code}):\n${out}\n${err}`));
-    });
-  });
-  return { child, base, out };
+  return { child, base: url, out };
 }
 
 async function kill9(child: ChildProcess): Promise<void> {

@@ -5,18 +5,17 @@
  * The service runs as a child process (`node dist/src/cli.js serve`, built by `npm test`); the
  * emulated drone lives in the test process so that it keeps flying while the service is down.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
-import { packageRoot } from '../../src/package-root.js';
 import { openStore } from '../../src/store/db.js';
 import { CHECKLIST, DEPOT, PASSWORD, makeTestApp, newKey, requestBody } from './api-support.js';
 import { startLinkProxy, type LinkProxy } from '../support/link-proxy.js';
+import { CLI, spawnService } from '../support/service-process.js';
 
-const CLI = join(packageRoot(), 'dist', 'src', 'cli.js');
 const children: ChildProcess[] = [];
 let emu: Emulator | null = null;
 let proxy: LinkProxy | null = null;
@@ -36,30 +35,8 @@ afterEach(async () => {
 });
 
 async function startService(db: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', '0'], {
-    cwd: packageRoot(),
-    env: { ...process.env, MEDIDROP_LOG_LEVEL: 'warn', VITEST: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, url } = await spawnService(['--db', db], { env, startTimeoutMs: 20_000 });
   children.push(child);
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}\n${err}`)), 20_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited (${code}):\n${out}\n${err}`));
-    });
-  });
   return { child, url };
 }
 
