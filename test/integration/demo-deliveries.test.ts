@@ -86,7 +86,24 @@ async function createRequest(t: TestApp, officer: Session, dropPoint: string): P
 }
 
 async function approve(t: TestApp, pilot: Session, missionId: number): Promise<number> {
+  const flightId = await approveUnlessSuperseded(t, pilot, missionId);
+  expect(flightId, `mission ${missionId} was superseded`).not.toBeNull();
+  return flightId!;
+}
+
+/**
+ * Approve, as a pilot whose review page may be a moment old: when the service re-planned the request in
+ * between (a drone came back, the fleet changed), it answers 409 `mission-superseded` naming the current
+ * mission, and the pilot reviews that one instead — null here, and the caller looks again.
+ */
+async function approveUnlessSuperseded(t: TestApp, pilot: Session, missionId: number): Promise<number | null> {
   const r = await t.as(pilot, { method: 'POST', url: `/api/missions/${missionId}/approve`, payload: { checklist: CHECKLIST } });
+  if (r.statusCode === 409 && r.json().error?.reason === 'mission-superseded') {
+    const current = r.json().error.params.currentMissionId as number;
+    expect(current, r.body).not.toBe(missionId);
+    expect(t.parts.repos.missions.byId(missionId)!.status, r.body).not.toBe('awaiting-approval');
+    return null;
+  }
   expect(r.statusCode, r.body).toBe(200);
   return r.json().flight.id as number;
 }
@@ -181,7 +198,8 @@ describe('the demo keeps working', () => {
           const q = pending[i]!;
           const mission = repos.missions.byId(repos.requests.byId(q.request.id)!.missionId!)!;
           if (mission.status !== 'awaiting-approval' || !readyToFly(t, emu, mission.droneId, flownSinceSwap)) continue;
-          const flightId = await approve(t, pilot, mission.id);
+          const flightId = await approveUnlessSuperseded(t, pilot, mission.id);
+          if (flightId === null) continue; // re-planned meanwhile: the next round reviews the current mission
           flownSinceSwap.add(mission.droneId);
           flights.set(flightId, q);
           pending.splice(i, 1);
