@@ -3,6 +3,7 @@
  * planner, the zone-map parser and the flight starter can be given (tests), else the real ones.
  */
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { PlanDelivery } from '../planner/types.js';
 import type { ZoneMap } from '../geo/types.js';
 import { ConfigError, type ServiceConfig } from './config.js';
@@ -26,6 +27,8 @@ import { createLogger } from '../log.js';
 const log = createLogger('service');
 
 export interface ServiceParts extends AppDeps {
+  /** The configured elevation data (MEDIDROP_DEM) and its paths, made absolute; null: flat ground. The demo's emulated drones take their ground from it (src/cli/serve.ts). */
+  dem: { model: Dem; paths: string[] } | null;
   close(): Promise<void>;
 }
 
@@ -150,6 +153,7 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
     fleet,
     etas,
     settings,
+    dem: dem ? { model: dem, paths: config.dem.map((p) => resolve(p)) } : null,
     close: async () => {
       etas.close();
       fleet.close();

@@ -18,7 +18,9 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../log.js';
 import { parseCommandArgs, UsageError } from './common.js';
-import { demoCrewOptions } from './demo-world.js';
+import { demoCrewOptions, demTerrain } from './demo-world.js';
+import { loadDem } from '../geo/dem/load.js';
+import { DemError } from '../geo/dem/types.js';
 import type { Surface } from '../../sim/emulator/index.js';
 
 const log = createLogger('demo-fleet');
@@ -41,6 +43,8 @@ export interface FleetSpec {
   wind: { speedMs: number; fromDeg: number };
   /** The ground crew's battery swap after a flight, simulated seconds landed and disarmed (sim/emulator/ground-crew.ts). */
   turnaroundS?: number;
+  /** The service's DEM files / directories (absolute paths): the drones' ground (the emulator's `terrain`). */
+  dem?: string[];
 }
 
 interface FleetStateFile {
@@ -96,6 +100,7 @@ function sameFleet(a: FleetSpec, b: FleetSpec): boolean {
       readyAfterS: s.readyAfterS,
       wind: s.wind,
       turnaroundS: s.turnaroundS ?? null,
+      dem: s.dem ?? [],
     });
   return key(a) === key(b);
 }
@@ -170,6 +175,16 @@ export async function run(args: string[]): Promise<number> {
   const state = readState(file);
   if (!state?.spec) throw new UsageError(`${file}: no demo fleet spec`);
   const { startEmulator, startGroundCrew } = await import('../../sim/emulator/index.js');
+  // The same elevation data the service plans with: the drones' ground (demo-world.ts).
+  let terrain: ((lat: number, lon: number) => number | undefined) | undefined;
+  if (state.spec.dem && state.spec.dem.length > 0) {
+    try {
+      terrain = demTerrain(await loadDem(state.spec.dem));
+    } catch (err) {
+      if (err instanceof DemError) throw new UsageError(`${file}: dem: ${err.message}`);
+      throw err;
+    }
+  }
   const opts = (ports: boolean) => ({
     vehicles: state.spec.vehicles.map((v) => ({
       sysid: v.sysid,
@@ -180,6 +195,7 @@ export async function run(args: string[]): Promise<number> {
     speedup: state.spec.speedup,
     readyAfterS: state.spec.readyAfterS,
     wind: state.spec.wind,
+    ...(terrain ? { terrain } : {}),
   });
   let emu: Awaited<ReturnType<typeof startEmulator>>;
   try {

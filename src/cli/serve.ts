@@ -17,7 +17,7 @@ import { buildApp } from '../web/app.js';
 import { parseCommandArgs, readSmallTextFile, UsageError } from './common.js';
 import { createLogger } from '../log.js';
 import type { Emulator, Surface } from '../../sim/emulator/index.js';
-import { demoCrewOptions, dropSurfaces } from './demo-world.js';
+import { demoCrewOptions, demTerrain, depotWorld } from './demo-world.js';
 
 const log = createLogger('serve');
 
@@ -159,13 +159,19 @@ function demoDrones(parts: ServiceParts): DemoDrone[] | null {
   const wanted: Omit<DemoDrone, 'sysid' | 'storedPort'>[] = [];
   for (const [i, d] of map.depots.entries()) {
     const ids = d.drones.length ? d.drones : [`${slug(d.name, `depot${i + 1}`)}-1`];
-    const altM = d.groundAltitudeM ?? map.siteAltitudeM;
+    // On the service's DEM when it has one, as the planner plans (demo-world.ts).
+    const world = depotWorld(map, d, parts.dem?.model);
+    if (world.demGap)
+      log.warn(
+        { depot: d.name, lat: d.position[1], lon: d.position[0], altM: world.altM },
+        'demo drones: the DEM (MEDIDROP_DEM) gives no ground height at this depot; its drones stand at the map altitude (plans from it are refused)',
+      );
     for (const id of ids)
       wanted.push({
         id: slug(id, `drone${wanted.length + 1}`),
         depot: d.name,
-        home: { lat: d.position[1], lon: d.position[0], altM },
-        surfaces: dropSurfaces(map, altM),
+        home: { lat: d.position[1], lon: d.position[0], altM: world.altM },
+        surfaces: world.surfaces,
       });
   }
   const existing = new Map(parts.repos.drones.list().map((d) => [d.id, d]));
@@ -204,6 +210,7 @@ async function registerDemoDrones(
     lines.push(`  ${w.id} (sysid ${w.sysid}) at ${w.depot}: ${url}`);
   }
   lines.push(`  battery swap after ${turnaroundS} s (simulated) landed and disarmed; rooftop drop points are landing surfaces`);
+  if (parts.dem) lines.push(`  their ground is the DEM's: ${parts.dem.model.source.description}`);
   await parts.dispatcher.replanOpen('demo drones started');
   return lines;
 }
@@ -230,6 +237,7 @@ export async function startDemoDrones(
     speedup,
     readyAfterS: 10,
     wind: demoWind(parts),
+    ...(parts.dem ? { terrain: demTerrain(parts.dem.model) } : {}),
   });
   const turnaroundS = opts.turnaroundS ?? 60;
   const idOf = new Map(drones.map((w) => [w.sysid, w.id]));
@@ -270,6 +278,8 @@ export async function startDemoFleet(
     readyAfterS: 10,
     wind: demoWind(parts),
     turnaroundS,
+    // The fleet process loads the same files for its ground (the paths are absolute).
+    ...(parts.dem ? { dem: parts.dem.paths } : {}),
   });
   const note = `, process ${fleet.pid}${fleet.reused ? ', still running from before' : ''}`;
   const lines = await registerDemoDrones(parts, drones, (w) => fleet.ports.get(w.sysid)!, speedup, note, turnaroundS);

@@ -25,10 +25,10 @@ import { startEmulator, type Emulator } from '../../sim/emulator/index.js';
 import { fromNE } from '../../sim/emulator/geo.js';
 import net from 'node:net';
 import { numberFlag, parseCommandArgs, UsageError } from './common.js';
-import { dropSurfaces } from './demo-world.js';
+import { demTerrain, depotWorld } from './demo-world.js';
 import { createLogger } from '../log.js';
 import { loadDem } from '../geo/dem/load.js';
-import { DemError, isDemGap, type Dem } from '../geo/dem/types.js';
+import { DemError, type Dem } from '../geo/dem/types.js';
 import { parseSigningKey } from '../mavlink/signing.js';
 
 const HELP = `usage: medidrop sim --map FILE --depot NAME [options]
@@ -194,13 +194,10 @@ export async function run(
       throw err;
     }
   }
-  const demGround = (lo: number, la: number): number | undefined => {
-    const g = dem?.sample(lo, la);
-    return g === undefined || isDemGap(g) ? undefined : g;
-  };
-  const depotGround = demGround(lon, lat);
-  if (dem && depotGround === undefined) throw new UsageError(`--dem: the DEM gives no ground height at depot '${depot.name}' (${lat}, ${lon})`);
-  const altM = depotGround ?? depot.groundAltitudeM ?? map.siteAltitudeM;
+  // The ground: the DEM's at the depot and under the rooftops when given (demo-world.ts).
+  const world = depotWorld(map, depot, dem);
+  if (world.demGap) throw new UsageError(`--dem: the DEM gives no ground height at depot '${depot.name}' (${lat}, ${lon})`);
+  const altM = world.altM;
   // Drones stand 3 m apart along a line east of the depot point, in the emulator's own geometry.
   const vehicles = Array.from({ length: count }, (_, i) => ({
     sysid: i + 1,
@@ -211,9 +208,7 @@ export async function run(
   }));
   // Rooftop drop points are surfaces a drone can land on (heights are above the depot's ground).
   // With a DEM a rooftop stands on the DEM's ground at its drop point.
-  const surfaces = dem
-    ? dropSurfaces(map, altM).map((sf) => ({ ...sf, topAltM: sf.topAltM - altM + (demGround(sf.lon, sf.lat) ?? altM) }))
-    : dropSurfaces(map, altM);
+  const surfaces = world.surfaces;
   const logger = createLogger('sim');
   let emu: Emulator;
   try {
@@ -225,7 +220,7 @@ export async function run(
       udpOut,
       logger,
       surfaces,
-      ...(dem ? { terrain: (la: number, lo: number) => demGround(lo, la) } : {}),
+      ...(dem ? { terrain: demTerrain(dem) } : {}),
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
