@@ -253,6 +253,9 @@ describe('the detached demo fleet of `medidrop serve --demo` takes its ground fr
     expect(done.delivery.distanceM).toBeLessThan(3);
     const drone = ((await call(pilot, 'GET', '/api/drones')).body.drones as Json[]).find((d) => d.id === done.drone.id)!;
     const expected = ground(COURTYARD) - ground(drone.depot as string);
+    console.log(
+      `[demo-dem] detached fleet: ${drone.id} from ${drone.depot}: lowest while delivering ${lowest.toFixed(2)} m, DEM says ${expected.toFixed(2)} m`,
+    );
     expect(Math.abs(expected), "the courtyard is not at the depot's height").toBeGreaterThan(10);
     expect(lowest, `lowest while delivering (expected ${expected.toFixed(1)} m)`).toBeGreaterThan(expected - HEIGHT_TOL_M - 0.5);
     expect(lowest, `lowest while delivering (expected ${expected.toFixed(1)} m)`).toBeLessThan(expected + HEIGHT_TOL_M + 0.5);
