@@ -67,7 +67,7 @@ const MAX_AGL_M = 100;
  * S-curves (SCurve::calculate_track) blend the two legs, cutting the corner, with the altitude
  * changing gradually over it rather than at the corner. (Measured on SITL 2598e9d4 at speed-up 8: the
  * track kept 33.0 m of clearance at least and 97.0 m above the ground at most, 3 m inside both, as
- * planned; the waypoints were reached within 1.2 m of their planned altitudes.)
+ * planned; the waypoints were reached within 1.3 m of their planned altitudes.)
  */
 const TRACK_TOL_M = 2;
 /** Altitude at MISSION_ITEM_REACHED against the planned item's, m (WPNAV_RADIUS is 2 m; a 4 Hz sample lags up to 0.25 s at 2.5 m/s climb). */
