@@ -22,10 +22,13 @@ import { loadDroneProfiles } from '../dispatch/profiles.js';
 import { createPlannerPool, defaultPlanWorkers } from '../planner/pool.js';
 import { RequestService } from '../dispatch/requests.js';
 import { createLogger } from '../log.js';
+import type { MqttBridge } from '../bus/mqtt-bridge.js';
 
 const log = createLogger('service');
 
 export interface ServiceParts extends AppDeps {
+  /** The MQTT telemetry bus bridge, when MEDIDROP_MQTT is set (src/bus/mqtt-bridge.ts). */
+  mqtt: MqttBridge | null;
   close(): Promise<void>;
 }
 
@@ -131,6 +134,8 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
   flights.useFleet(fleet, profiles);
   dispatcher.useFleet(fleet);
   const etas = new EtaService(repos, bus, fleet);
+  // The bus to other instances: started without waiting for the broker (an outage must not stop the service).
+  const mqtt = config.mqtt ? (await import('../bus/mqtt-bridge.js')).startMqttBridge({ url: config.mqtt, bus, repos }) : null;
   const settings: WebSettings = {
     lang: config.lang,
     tileProviders: tiles.providers,
@@ -150,7 +155,9 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
     fleet,
     etas,
     settings,
+    mqtt,
     close: async () => {
+      await mqtt?.close();
       etas.close();
       fleet.close();
       await dispatcher.close();
