@@ -6,7 +6,7 @@
  * two agree. Pure: building and parsing topic names, checking payloads.
  *
  * Every payload is JSON with `schemaVersion` (1: a change that breaks a reader makes topic root
- * `medidrop/v2`), a `messageId` (UUID; a QoS 1 message can arrive twice, readers drop a messageId
+ * `medidrop/v2`; fields may be added within v1, readers ignore fields they do not know), a `messageId` (UUID; a QoS 1 message can arrive twice, readers drop a messageId
  * they have seen), the `instanceId` of the medidrop process that sent it (an instance drops its own
  * messages), and `sentAt`. Payloads carry ids, states and positions only: never a recipient's name,
  * phone, medicine, notes or hand-over code.
