@@ -8,6 +8,7 @@
  * bus as the fleet layer puts them there (src/dispatch/fleet-starter.ts onUpdate), and the bus and
  * SSE between there and instance B's pages are the real ones.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import type { FlightLiveEvents } from '../../src/dispatch/live-events.js';
 import { CHECKLIST, makeTestApp, newKey, requestBody, type Session, type TestApp } from './api-support.js';
 import { openStream, type SseStream } from './sse-client.js';
 import { type Broker, MOSQUITTO, SKIP_REASON, startMosquitto } from '../support/mosquitto.js';
+import { CLI, spawnService } from '../support/service-process.js';
 
 if (!MOSQUITTO) console.warn(`skipping the MQTT bus tests: ${SKIP_REASON}`);
 
@@ -288,4 +290,46 @@ describe.skipIf(!MOSQUITTO)('MQTT telemetry bus (real Mosquitto on loopback)', (
     expect((await b.as(await b.login('pilot.zhao'), { method: 'GET', url: `/api/flights/${flightId}` })).statusCode).toBe(200);
     expect(a.parts.mqtt!.connected && b.parts.mqtt!.connected).toBe(true);
   });
+});
+
+describe('medidrop serve --mqtt', () => {
+  it('refuses a bad broker URL (flag or MEDIDROP_MQTT) with exit code 2, saying where and what', () => {
+    const flag = spawnSync(process.execPath, [CLI, 'serve', '--mqtt', 'broker:1883'], {
+      encoding: 'utf8',
+      env: { ...process.env, MEDIDROP_LOG_LEVEL: 'silent' },
+    });
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toMatch(/--mqtt: must be an MQTT broker URL such as mqtt:\/\/127\.0\.0\.1:1883/);
+    const env = spawnSync(process.execPath, [CLI, 'serve'], {
+      encoding: 'utf8',
+      env: { ...process.env, MEDIDROP_LOG_LEVEL: 'silent', MEDIDROP_MQTT: 'http://broker' },
+    });
+    expect(env.status).toBe(2);
+    expect(env.stderr).toMatch(/MEDIDROP_MQTT: .*scheme 'http:'/);
+    expect(spawnSync(process.execPath, [CLI, 'serve', '--help'], { encoding: 'utf8' }).stdout).toMatch(/--mqtt URL/);
+  });
+
+  it.skipIf(!MOSQUITTO)(
+    'connects to the broker given, and starts and serves while the broker is away',
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'medidrop-mqtt-serve-'));
+      const up = await spawnService(['--db', join(dir, 'a.sqlite'), '--mqtt', broker.url]);
+      const children = [up.child];
+      try {
+        await until('the service connected to the broker', () => /New client connected from 127\.0\.0\.1:\d+ as medidrop-/.test(broker.log()), 15_000);
+        // A port nothing listens on: the service starts anyway and answers.
+        const down = await spawnService(['--db', join(dir, 'b.sqlite'), '--mqtt', 'mqtt://127.0.0.1:1']);
+        children.push(down.child);
+        const res = await fetch(`${down.url}/api/me`);
+        expect(res.status).toBe(401);
+      } finally {
+        for (const c of children) {
+          const gone = new Promise((r) => c.once('exit', r));
+          c.kill('SIGTERM');
+          await gone;
+        }
+      }
+    },
+    60_000,
+  );
 });
