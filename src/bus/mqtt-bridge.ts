@@ -14,7 +14,9 @@
  * - The broker may go away at any time: nothing here throws into the service or waits on the
  *   broker. The client reconnects with exponential backoff (1 s doubling to 30 s, ±20 % jitter);
  *   while it is down telemetry is dropped (the next one replaces it) and at most MAX_OFFLINE_QUEUE
- *   QoS 1 messages wait for the reconnection. The local SSE streams carry on as before.
+ *   QoS 1 messages wait for the reconnection. The local SSE streams carry on as before. The broker
+ *   keeps the instance's session for SESSION_EXPIRY_S, so QoS 1 messages from other instances
+ *   published while this one's connection was down reach it when it is back.
  * - A malformed message on a medidrop topic is logged and dropped.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -47,6 +49,8 @@ export const MAX_OFFLINE_QUEUE = 1000;
 const SEEN_IDS = 4096;
 export const RECONNECT_MIN_MS = 1000;
 export const RECONNECT_MAX_MS = 30_000;
+/** How long the broker keeps an instance's session (its subscription and QoS 1 messages) after a drop. */
+export const SESSION_EXPIRY_S = 120;
 
 export interface MqttBridgeOptions {
   /** mqtt://host:port (or mqtts://), as validated by the configuration. */
@@ -113,7 +117,11 @@ export class MqttBridge {
     this.client = mqtt.connect(o.url, {
       protocolVersion: 5,
       clientId: `medidrop-${this.instanceId}`.slice(0, 64),
-      clean: true,
+      // A session the broker keeps for SESSION_EXPIRY_S after a connection drops: QoS 1 messages
+      // published meanwhile wait there for this instance (a broker restart without persistence loses
+      // them; the pages' streams then miss those events, the database still has them).
+      clean: false,
+      properties: { sessionExpiryInterval: SESSION_EXPIRY_S },
       keepalive: 30,
       connectTimeout: 10_000,
       reconnectPeriod: reconnectDelayMs(0),
@@ -129,6 +137,7 @@ export class MqttBridge {
       this.attempts = 0;
       this.offlineQueued = 0;
       this.client.options.reconnectPeriod = reconnectDelayMs(0);
+      // Every time: a broker that restarted without persistence has forgotten the session.
       this.client.subscribe(SUBSCRIPTION, { qos: 1, nl: true }, (err) => {
         if (err) this.log.warn({ err: err.message }, 'MQTT subscribe failed');
       });
@@ -290,12 +299,15 @@ export class MqttBridge {
       return;
     }
     if (m.message.instanceId === this.instanceId || packet.retain) return;
-    if (this.seen.has(m.message.messageId)) {
-      this.stats.duplicates++;
-      return;
+    // Only QoS 1 topics can repeat a message (telemetry repeats nothing, and would crowd the ids out).
+    if (TOPICS[m.kind].qos === 1) {
+      if (this.seen.has(m.message.messageId)) {
+        this.stats.duplicates++;
+        return;
+      }
+      this.seen.add(m.message.messageId);
+      if (this.seen.size > SEEN_IDS) this.seen.delete(this.seen.values().next().value!);
     }
-    this.seen.add(m.message.messageId);
-    if (this.seen.size > SEEN_IDS) this.seen.delete(this.seen.values().next().value!);
     this.stats.received++;
     try {
       this.inject(m);

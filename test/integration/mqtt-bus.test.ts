@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -57,13 +57,39 @@ const until = async (what: string, cond: () => boolean, timeoutMs = 10_000) => {
   }
 };
 
+/** A plain TCP relay to the broker whose connections can be cut (a network drop, the broker stays up). */
+async function relay(): Promise<{ url: string; cut(): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: '127.0.0.1', port: broker.port });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const cut = () => {
+    for (const s of sockets) s.destroy();
+  };
+  return {
+    url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cut,
+    close: () => {
+      cut();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
 /** Two instances on one database file and one broker, both listening, both connected to the broker. */
-async function twoInstances(): Promise<{ a: TestApp; b: TestApp; portA: number; portB: number }> {
+async function twoInstances(o: { brokerOfB?: string } = {}): Promise<{ a: TestApp; b: TestApp; portA: number; portB: number }> {
   dir = mkdtempSync(join(tmpdir(), 'medidrop-mqtt-'));
   const db = join(dir, 'medidrop.sqlite');
   const a = await makeTestApp({ db, config: { mqtt: broker.url } });
   apps.push(a);
-  const b = await makeTestApp({ db, config: { mqtt: broker.url } });
+  const b = await makeTestApp({ db, config: { mqtt: o.brokerOfB ?? broker.url } });
   apps.push(b);
   for (const t of [a, b]) await t.app.listen({ port: 0, host: '127.0.0.1' });
   await until('both instances connected to the broker', () => a.parts.mqtt!.connected && b.parts.mqtt!.connected);
@@ -240,6 +266,27 @@ describe.skipIf(!MOSQUITTO)('MQTT telemetry bus (real Mosquitto on loopback)', (
     a.parts.bus.publish({ type: 'flight-live', flightId, requestId, event: 'alert', data: alert });
     expect((await onB.next((e) => e.event === 'alert', 10_000)).data).toEqual(alert);
     expect(onA.events.filter((e) => e.event === 'alert')).toHaveLength(1);
+  }, 40_000);
+
+  it("flight events published while an instance's connection is down reach it when it reconnects (its session waits on the broker)", async () => {
+    const r = await relay();
+    try {
+      const { a, b, portB } = await twoInstances({ brokerOfB: r.url });
+      const { requestId, flightId } = await approvedFlight(a);
+      const onB = await stream(portB, `/api/flights/${flightId}/events`, await b.login('pilot.zhao'));
+      await onB.next((e) => e.event === 'snapshot');
+      r.cut();
+      await until("B's connection down", () => !b.parts.mqtt!.connected);
+      const alerts = [1, 2, 3].map((i) => ({ kind: 'off-route', severity: 'warning' as const, message: `off route ${i}`, at: new Date().toISOString() }));
+      for (const alert of alerts) a.parts.bus.publish({ type: 'flight-live', flightId, requestId, event: 'alert', data: alert });
+      await until('B reconnected', () => b.parts.mqtt!.connected, 15_000);
+      await onB.next((e) => e.event === 'alert' && e.data.message === 'off route 3', 10_000);
+      await new Promise((res) => setTimeout(res, 300));
+      expect(onB.events.filter((e) => e.event === 'alert').map((e) => e.data)).toEqual(alerts);
+    } finally {
+      for (const x of apps.splice(0)) await x.close();
+      await r.close();
+    }
   }, 40_000);
 
   it('malformed messages on medidrop topics are logged and dropped; the bridge carries on', async () => {
