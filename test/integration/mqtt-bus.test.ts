@@ -21,6 +21,8 @@ import { CHECKLIST, makeTestApp, newKey, requestBody, type Session, type TestApp
 import { openStream, type SseStream } from './sse-client.js';
 import { type Broker, MOSQUITTO, SKIP_REASON, startMosquitto } from '../support/mosquitto.js';
 import { CLI, spawnService } from '../support/service-process.js';
+import { type Emulator, startEmulator } from '../../sim/emulator/index.js';
+import { DEPOT } from './api-support.js';
 
 if (!MOSQUITTO) console.warn(`skipping the MQTT bus tests: ${SKIP_REASON}`);
 
@@ -84,10 +86,10 @@ async function relay(): Promise<{ url: string; cut(): void; close(): Promise<voi
 }
 
 /** Two instances on one database file and one broker, both listening, both connected to the broker. */
-async function twoInstances(o: { brokerOfB?: string } = {}): Promise<{ a: TestApp; b: TestApp; portA: number; portB: number }> {
+async function twoInstances(o: { brokerOfB?: string; aFlies?: boolean } = {}): Promise<{ a: TestApp; b: TestApp; portA: number; portB: number }> {
   dir = mkdtempSync(join(tmpdir(), 'medidrop-mqtt-'));
   const db = join(dir, 'medidrop.sqlite');
-  const a = await makeTestApp({ db, config: { mqtt: broker.url } });
+  const a = await makeTestApp({ db, config: { mqtt: broker.url }, ...(o.aFlies ? { starter: 'fleet' as const } : {}) });
   apps.push(a);
   const b = await makeTestApp({ db, config: { mqtt: o.brokerOfB ?? broker.url } });
   apps.push(b);
@@ -175,6 +177,47 @@ describe.skipIf(!MOSQUITTO)('MQTT telemetry bus (real Mosquitto on loopback)', (
     // B published none of what it put on its own bus: nothing came back to A.
     expect(a.parts.mqtt!.stats.received).toBe(0);
   });
+
+  it('a real flight on an emulated ArduCopter, flown by instance A, is followed live on instance B to the end', async () => {
+    const emu: Emulator = await startEmulator({ vehicles: [{ sysid: 7, home: { lat: DEPOT[1], lon: DEPOT[0], altM: 0 } }], speedup: 20, readyAfterS: 2 });
+    try {
+      const { a, b, portA, portB } = await twoInstances({ aFlies: true });
+      a.parts.repos.drones.update('md-1', { connectionUrl: `tcp://127.0.0.1:${emu.vehicles[0]!.tcpPort}`, sysid: 7 });
+      const { requestId, flightId } = await approvedFlight(a);
+      const liB = await b.login('officer.li');
+      const onB = await stream(portB, `/api/flights/${flightId}/events`, liB);
+      const onA = await stream(portA, `/api/flights/${flightId}/events`, await a.login('officer.li'));
+      const requestsB = await stream(portB, '/api/events', liB);
+      const end = await onB.next((e) => e.event === 'snapshot' && e.data.state === 'completed', 150_000);
+      expect(end.data).toMatchObject({ id: flightId, requestId });
+      await requestsB.next((e) => e.event === 'request' && e.data.id === requestId && e.data.status === 'delivered', 5000);
+      await onA.next((e) => e.event === 'snapshot' && e.data.state === 'completed', 5000);
+      await new Promise((r) => setTimeout(r, 500));
+      const of = (st: SseStream, event: string) => st.events.filter((e) => e.event === event).map((e) => e.data);
+      // Every state transition and the delivery, as A's own page saw them, in the same order. B's
+      // stream opened first, so A's list is the end of B's (the 20× emulator may be on its way by then).
+      const statesA = of(onA, 'state').map((s: { to: string }) => s.to);
+      const statesB = of(onB, 'state').map((s: { to: string }) => s.to);
+      expect(statesB.slice(statesB.length - statesA.length)).toEqual(statesA);
+      expect(statesB).toEqual(expect.arrayContaining(['delivering', 'returning', 'landed', 'completed']));
+      const distinct = (xs: unknown[]) => [...new Set(xs.map((x) => JSON.stringify(x)))];
+      expect(distinct(of(onB, 'delivery'))).toEqual(distinct(of(onA, 'delivery')));
+      expect(distinct(of(onB, 'delivery')).length).toBeGreaterThan(0);
+      // Positions: fewer (2 Hz per vehicle), each one A sent, in order.
+      const posA = of(onA, 'position').map((p: { t: string }) => p.t);
+      const posB = of(onB, 'position').map((p: { t: string }) => p.t);
+      expect(posB.length).toBeGreaterThan(3);
+      expect(posB.length).toBeLessThanOrEqual(posA.length);
+      expect(posB.every((t: string) => posA.includes(t))).toBe(true);
+      expect([...posB].sort()).toEqual(posB);
+      expect(b.parts.mqtt!.stats.malformed + a.parts.mqtt!.stats.malformed).toBe(0);
+      // eslint-disable-next-line no-console
+      console.log(`flight ${flightId}: ${posA.length} positions on A's stream, ${posB.length} on B's through the broker`);
+    } finally {
+      for (const x of apps.splice(0)) await x.close();
+      await emu.stop();
+    }
+  }, 200_000);
 
   it('a command centre receives the documented topics with valid payloads, telemetry at most 2 Hz per vehicle, no personal data', async () => {
     const { a } = await twoInstances();
