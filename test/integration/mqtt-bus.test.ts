@@ -4,9 +4,10 @@
  * messages. The two instances share one SQLite file (WAL), as they will share one PostgreSQL database
  * in issue 13's deployment: an SSE stream looks up the request or flight an event names.
  *
- * These API tests have no vehicles (starter null): the flight's live events are put on instance A's
- * bus as the fleet layer puts them there (src/dispatch/fleet-starter.ts onUpdate), and the bus and
- * SSE between there and instance B's pages are the real ones.
+ * One test flies a real delivery on the emulator through instance A. The others have no vehicles
+ * (starter null): the flight's live events are put on instance A's bus as the fleet layer puts them
+ * there (src/dispatch/fleet-starter.ts onUpdate), so each case is exact and quick; the bus, broker
+ * and SSE between there and instance B's pages are the real ones.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
