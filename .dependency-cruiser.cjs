@@ -2,14 +2,14 @@
  * The layer rule, checked by `npm test` (npm run lint:deps). Each folder of src/ may import only the
  * folders below it; the order is the architecture (README, "How the code is laid out"):
  *
- *   domain < geo < planning < missions < planner < mavlink < fleet < store < dispatch < web < app < cli
+ *   domain < geo < planning < missions < planner < mavlink < fleet < store < dispatch < web < bus < app < cli
  *
  * src/log.ts and src/package-root.ts are base modules that every layer may import; they import no
  * layer. The emulator (sim/emulator) is an independent oracle for the MAVLink client: it may use the
  * domain words, the mission item types and the logger, never the client's code. Only the CLI starts
  * the emulator.
  */
-const LAYERS = ['domain', 'geo', 'planning', 'missions', 'planner', 'mavlink', 'fleet', 'store', 'dispatch', 'web', 'app', 'cli'];
+const LAYERS = ['domain', 'geo', 'planning', 'missions', 'planner', 'mavlink', 'fleet', 'store', 'dispatch', 'web', 'bus', 'app', 'cli'];
 
 const layerRules = LAYERS.map((layer, i) => ({
   name: `layer-${layer}`,

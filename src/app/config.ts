@@ -57,6 +57,11 @@ export interface ServiceConfig {
    * event loop. null: min(cores − 1, 4), at least 1. 0: plan in-process, on the event loop.
    */
   planWorkers: number | null;
+  /**
+   * MQTT broker for the telemetry bus between instances (MEDIDROP_MQTT, src/bus/): mqtt://host:port
+   * or mqtts://host:port. null (the default): no bus, live events stay in this process.
+   */
+  mqtt: string | null;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +97,7 @@ export function defaultConfig(): ServiceConfig {
     simTurnaroundS: 60,
     vehicleTimeoutMs: 15_000,
     planWorkers: null,
+    mqtt: null,
   };
 }
 
@@ -122,6 +128,7 @@ export const ENV_VARS = {
   MEDIDROP_SIM_TURNAROUND_S: 'simTurnaroundS',
   MEDIDROP_VEHICLE_TIMEOUT_MS: 'vehicleTimeoutMs',
   MEDIDROP_PLAN_WORKERS: 'planWorkers',
+  MEDIDROP_MQTT: 'mqtt',
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -301,6 +308,18 @@ function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, p
     case 'planWorkers':
       v = value === null ? null : num(0, 64, true);
       break;
+    case 'mqtt': {
+      if (value === null) {
+        v = null;
+        break;
+      }
+      const s = str();
+      if (s === undefined) break;
+      const problem = mqttUrlProblem(s);
+      if (problem) fail(problem);
+      else v = s;
+      break;
+    }
     default:
       problems.push(`${where}: unknown setting`);
       return;
@@ -308,4 +327,19 @@ function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, p
   if (v === undefined) return;
   if (key.startsWith('weather.')) (cfg.weather as Record<string, number>)[key.slice(8)] = v as number;
   else (cfg as unknown as Raw)[key] = v;
+}
+
+/** Why a broker URL is not usable (null: it is): mqtt:// or mqtts://, a host, a port from 1 to 65535 if given. */
+export function mqttUrlProblem(s: string): string | null {
+  const hint = 'must be an MQTT broker URL such as mqtt://127.0.0.1:1883 (or mqtts://host:8883)';
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return hint;
+  }
+  if (u.protocol !== 'mqtt:' && u.protocol !== 'mqtts:') return `${hint}; the scheme '${u.protocol}' is not mqtt: or mqtts:`;
+  if (!u.hostname) return `${hint}; the host is missing`;
+  if ((u.pathname !== '' && u.pathname !== '/') || u.search || u.hash) return `${hint}; no path, query or fragment`;
+  return null;
 }

@@ -23,12 +23,15 @@ import { loadDroneProfiles } from '../dispatch/profiles.js';
 import { createPlannerPool, defaultPlanWorkers } from '../planner/pool.js';
 import { RequestService } from '../dispatch/requests.js';
 import { createLogger } from '../log.js';
+import type { MqttBridge } from '../bus/mqtt-bridge.js';
 
 const log = createLogger('service');
 
 export interface ServiceParts extends AppDeps {
   /** The configured elevation data (MEDIDROP_DEM) and its paths, made absolute; null: flat ground. The demo's emulated drones take their ground from it (src/cli/serve.ts). */
   dem: { model: Dem; paths: string[] } | null;
+  /** The MQTT telemetry bus bridge, when MEDIDROP_MQTT is set (src/bus/mqtt-bridge.ts). */
+  mqtt: MqttBridge | null;
   close(): Promise<void>;
 }
 
@@ -134,6 +137,8 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
   flights.useFleet(fleet, profiles);
   dispatcher.useFleet(fleet);
   const etas = new EtaService(repos, bus, fleet);
+  // The bus to other instances: started without waiting for the broker (an outage must not stop the service).
+  const mqtt = config.mqtt ? (await import('../bus/mqtt-bridge.js')).startMqttBridge({ url: config.mqtt, bus, repos }) : null;
   const settings: WebSettings = {
     lang: config.lang,
     tileProviders: tiles.providers,
@@ -154,7 +159,9 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
     etas,
     settings,
     dem: dem ? { model: dem, paths: config.dem.map((p) => resolve(p)) } : null,
+    mqtt,
     close: async () => {
+      await mqtt?.close();
       etas.close();
       fleet.close();
       await dispatcher.close();

@@ -1,5 +1,5 @@
 /**
- * `medidrop serve [--demo] [--port N] [--host H] [--db FILE] [--config FILE] [--speedup X]`
+ * `medidrop serve [--demo] [--port N] [--host H] [--db FILE] [--config FILE] [--speedup X] [--mqtt URL]`
  *
  * Starts the web service on an SQLite file. With --demo, on a fresh database it loads the demo zone
  * map, creates one demo user per role (printed), and starts emulated drones at every depot as their
@@ -31,6 +31,8 @@ const HELP = `usage: medidrop serve [options]
   --speedup X       demo drones' simulated-time factor (MEDIDROP_SIM_SPEEDUP, default 5)
   --turnaround S    demo drones' battery swap: simulated seconds landed and disarmed after a flight
                     (MEDIDROP_SIM_TURNAROUND_S, default 60)
+  --mqtt URL        MQTT broker of the telemetry bus between instances, mqtt://host:port
+                    (MEDIDROP_MQTT, default none; see README "MQTT telemetry bus")
   -h, --help        this text
 `;
 
@@ -51,6 +53,7 @@ export async function run(args: string[]): Promise<number> {
     config: { type: 'string' },
     speedup: { type: 'string' },
     turnaround: { type: 'string' },
+    mqtt: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -61,7 +64,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     config = loadConfig({
       ...(values.config ? { file: values.config } : {}),
-      overrides: { port: values.port, host: values.host, db: values.db, simSpeedup: values.speedup, simTurnaroundS: values.turnaround },
+      overrides: { port: values.port, host: values.host, db: values.db, simSpeedup: values.speedup, simTurnaroundS: values.turnaround, mqtt: values.mqtt },
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
