@@ -87,7 +87,7 @@ describe.skipIf(!haveChromium)('the officer on a phone', () => {
   }
 
   for (const lang of ['zh-CN', 'en'] as const) {
-    it(`submit once, confirmation pinned and live to delivered, compact top bar, tracking page by request — ${lang}`, async () => {
+    it(`phone 390×844 (${lang}), pilot at 1366×900: submit once, confirmation pinned and live to delivered, compact top bar, tracking state and ETA above the map, progress and units on both sizes`, async () => {
       const text = TEXT[lang];
       const officer = await open({ phone: true, viewport: PHONE });
       const o = officer.page;

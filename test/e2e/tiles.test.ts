@@ -159,29 +159,38 @@ describe.skipIf(!haveChromium)('base maps', () => {
     await w.context.close();
   }, 60_000);
 
-  it('the offline MBTiles map is served by medidrop: no other origin, tiles under the zones', async () => {
-    const file = join(dir, 'county.mbtiles');
-    const tiles: TileSpec[] = [];
-    for (let z = 11; z <= 17; z++) {
-      const a = tileAt(101.7, 36.68, z);
-      const b = tileAt(101.86, 36.56, z);
-      for (let x = a.x; x <= b.x; x++) for (let y = a.y; y <= b.y; y++) tiles.push({ z, x, y, data: PNG_1PX });
+  describe('the offline MBTiles map, served by medidrop', () => {
+    let service: ServiceHandle;
+    beforeAll(async () => {
+      const file = join(dir, 'county.mbtiles');
+      const tiles: TileSpec[] = [];
+      for (let z = 11; z <= 17; z++) {
+        const a = tileAt(101.7, 36.68, z);
+        const b = tileAt(101.86, 36.56, z);
+        for (let x = a.x; x <= b.x; x++) for (let y = a.y; y <= b.y; y++) tiles.push({ z, x, y, data: PNG_1PX });
+      }
+      writeMbtiles(file, tiles, { name: 'Xining offline', format: 'png', minzoom: '12', maxzoom: '17', attribution: '© offline survey' });
+      service = await startService({ config: { offlineTiles: file } });
+      services.push(service);
+    }, 60_000);
+
+    for (const { lang, size } of MATRIX) {
+      it(`${lang}, ${size}: no other origin, tiles under the zones, the file's attribution`, async () => {
+        const w = await openPage(browser, { size });
+        await loginOfficer(w.page, service, lang);
+        await w.page.waitForSelector('#officer-map img.leaflet-tile-loaded');
+        const srcs = await w.page.$$eval('#officer-map img.leaflet-tile-loaded', (imgs) => imgs.map((i) => i.getAttribute('src') ?? ''));
+        expect(srcs.length).toBeGreaterThan(0);
+        for (const s of srcs) expect(s).toMatch(/^\/tiles\/offline\/\d+\/\d+\/\d+$/);
+        expect([...w.origins]).toEqual([new URL(service.url).origin]);
+        expect(await w.page.textContent('#officer-map .leaflet-control-attribution')).toContain('© offline survey');
+        await screenshot(w.page, lang, size === 'phone' ? 'officer-offline-map-phone' : 'officer-offline-map');
+        expect(w.problems).toEqual([]);
+        await w.context.close();
+      }, 60_000);
     }
-    writeMbtiles(file, tiles, { name: 'Xining offline', format: 'png', minzoom: '12', maxzoom: '17', attribution: '© offline survey' });
-    const service = await startService({ config: { offlineTiles: file } });
-    services.push(service);
-    const w = await openPage(browser);
-    await loginOfficer(w.page, service);
-    await w.page.waitForSelector('#officer-map img.leaflet-tile-loaded');
-    const srcs = await w.page.$$eval('#officer-map img.leaflet-tile-loaded', (imgs) => imgs.map((i) => i.getAttribute('src') ?? ''));
-    expect(srcs.length).toBeGreaterThan(0);
-    for (const s of srcs) expect(s).toMatch(/^\/tiles\/offline\/\d+\/\d+\/\d+$/);
-    expect([...w.origins]).toEqual([new URL(service.url).origin]);
-    expect(await w.page.textContent('#officer-map .leaflet-control-attribution')).toContain('© offline survey');
-    await screenshot(w.page, 'zh-CN', 'officer-offline-map');
-    expect(w.problems).toEqual([]);
-    await w.context.close();
-  }, 60_000);
+  });
+
   describe('providers from configuration: Tianditu (key, labels), AMap (GCJ-02, shifted), OpenStreetMap', () => {
     let service: ServiceHandle;
     beforeAll(async () => {
