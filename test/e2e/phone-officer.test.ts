@@ -193,6 +193,13 @@ describe.skipIf(!haveChromium)('the officer on a phone', () => {
       await expect.poll(() => t2.textContent('#stat-speed .v'), { timeout: 15_000 }).toMatch(text.speed);
       expect(await t2.textContent('#stat-altitude .v')).toMatch(text.height);
       await screenshot(t2, lang, 'track-phone');
+      // the tracking legend lists what its map draws: the demo map's areas, depots and drop points
+      // (no obstacles on it), the planned and flown lines, the drone and the drop point of this request
+      const drawnHere = ['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint', 'planned', 'flown', 'drone', 'target'];
+      for (const page of [t2, p])
+        await expect
+          .poll(() => page.$$eval('#track-legend li[data-legend]', (els) => els.map((e) => e.getAttribute('data-legend'))), { timeout: 15_000 })
+          .toEqual(drawnHere);
 
       // Follow to the end: progress stays under 100 % until the drone is on the ground, and
       // after the drop the ETA is the landing at home.
