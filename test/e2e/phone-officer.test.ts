@@ -4,8 +4,10 @@
  * number, live status, queue ETA ("约 N 分钟 (HH:MM)") and hand-over code, and follows the flight to
  * "delivered"; the top bar is one row (phone and desktop); the tracking page names the request,
  * puts state and ETA above the map on the phone (beside it on a desktop), keeps progress under
- * 100 % until the drone has landed and writes units the same way in both languages. Real service,
- * emulated drones, Debian's Chromium (test/e2e/support).
+ * 100 % until the drone has landed and writes units the same way in both languages — checked on the
+ * officer's phone and on the pilot's desktop (1366×900) tracking page of the same flight. At desktop
+ * size the officer's confirmation is pinned in sight and a repeated submit is ignored too. Real
+ * service, emulated drones, Debian's Chromium (test/e2e/support).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -85,7 +87,7 @@ describe.skipIf(!haveChromium)('the officer on a phone', () => {
   }
 
   for (const lang of ['zh-CN', 'en'] as const) {
-    it(`submit once, confirmation pinned and live to delivered, compact top bar, tracking page by request — ${lang}`, async () => {
+    it(`phone 390×844 (${lang}), pilot at 1366×900: submit once, confirmation pinned and live to delivered, compact top bar, tracking state and ETA above the map, progress and units on both sizes`, async () => {
       const text = TEXT[lang];
       const officer = await open({ phone: true, viewport: PHONE });
       const o = officer.page;
@@ -149,6 +151,8 @@ describe.skipIf(!haveChromium)('the officer on a phone', () => {
       const p = pilot.page;
       await logIn(p, lang, service.users.pilot);
       expect(await height(p, '#topbar')).toBeLessThanOrEqual(ONE_ROW_PX);
+      // the pilot's queue names the request by its number too
+      await expect.poll(() => p.locator('#mission-queue li', { hasText: recipient }).textContent()).toContain(`#${requestId}`);
       expect(await p.isVisible('#logout')).toBe(true);
       expect(await p.isVisible('#menu-toggle')).toBe(false);
       await p.locator('#mission-queue li', { hasText: recipient }).locator('a').click();
@@ -189,13 +193,23 @@ describe.skipIf(!haveChromium)('the officer on a phone', () => {
       await expect.poll(() => t2.textContent('#stat-speed .v'), { timeout: 15_000 }).toMatch(text.speed);
       expect(await t2.textContent('#stat-altitude .v')).toMatch(text.height);
       await screenshot(t2, lang, 'track-phone');
+      // the tracking legend lists what its map draws: the demo map's areas, depots and drop points
+      // (no obstacles on it), the planned and flown lines, the drone and the drop point of this request
+      const drawnHere = ['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint', 'planned', 'flown', 'drone', 'target'];
+      for (const page of [t2, p])
+        await expect
+          .poll(() => page.$$eval('#track-legend li[data-legend]', (els) => els.map((e) => e.getAttribute('data-legend'))), { timeout: 15_000 })
+          .toEqual(drawnHere);
 
       // Follow to the end: progress stays under 100 % until the drone is on the ground, and
       // after the drop the ETA is the landing at home.
-      const samples: { state: string; pct: number; eta: string; etaTo: string }[] = [];
+      type Sample = { state: string; pct: number; eta: string; etaTo: string; speed: string };
+      const samples: Sample[] = [];
+      /** The pilot's desktop tracking page of the same flight, sampled alongside. */
+      const desk: Sample[] = [];
       const until = Date.now() + 120_000;
-      for (;;) {
-        const s = await t2.evaluate(() => {
+      const sample = (page: Page) =>
+        page.evaluate(() => {
           const doc = (
             globalThis as unknown as { document: { querySelector(q: string): { getAttribute(a: string): string | null; textContent: string | null } | null } }
           ).document;
@@ -204,10 +218,14 @@ describe.skipIf(!haveChromium)('the officer on a phone', () => {
             pct: Number(doc.querySelector('#route-progress')?.getAttribute('aria-valuenow')),
             eta: doc.querySelector('#track-eta')?.textContent ?? '',
             etaTo: doc.querySelector('#track-eta')?.getAttribute('data-eta-to') ?? '',
+            speed: doc.querySelector('#stat-speed .v')?.textContent ?? '',
           };
         });
+      for (;;) {
+        const [s, d] = await Promise.all([sample(t2), sample(p)]);
         samples.push(s);
-        if (s.state === 'completed' || Date.now() > until) break;
+        desk.push(d);
+        if ((s.state === 'completed' && d.state === 'completed') || Date.now() > until) break;
         await t2.waitForTimeout(150);
       }
       expect(samples.at(-1)?.state).toBe('completed');
@@ -226,6 +244,20 @@ describe.skipIf(!haveChromium)('the officer on a phone', () => {
       }
       expect(samples.at(-1)?.pct).toBe(100);
       expect(samples.at(-1)?.eta).toBe(''); // over: no ETA
+      // the same on the pilot's desktop page: under 100 % in the air, ETA as "about N min (HH:MM)", the same units
+      expect(desk.at(-1)?.state).toBe('completed');
+      const deskAirborne = desk.filter((s) => ['en-route', 'delivering', 'returning'].includes(s.state));
+      expect(deskAirborne.length).toBeGreaterThan(0);
+      for (const s of deskAirborne) {
+        expect(s.pct, JSON.stringify(s)).toBeLessThan(100);
+        if (s.eta) expect(s.eta).toMatch(text.eta);
+        if (s.speed && s.speed !== '—') expect(s.speed).toMatch(text.speed);
+      }
+      expect(deskAirborne.some((s) => text.eta.test(s.eta))).toBe(true);
+      for (let i = 1; i < desk.length; i++) expect(desk[i]!.pct).toBeGreaterThanOrEqual(desk[i - 1]!.pct);
+      expect(desk.at(-1)?.pct).toBe(100);
+      expect(desk.at(-1)?.eta).toBe('');
+      await screenshot(p, lang, 'track-desktop-completed');
       await screenshot(t2, lang, 'track-phone-completed');
 
       // ── back on the officer page: the pinned confirmation says delivered, then goes ───────
@@ -244,5 +276,45 @@ describe.skipIf(!haveChromium)('the officer on a phone', () => {
       expect(officer.problems).toEqual([]);
       expect(pilot.problems).toEqual([]);
     }, 240_000);
+  }
+
+  for (const lang of ['zh-CN', 'en'] as const) {
+    it(`desktop 1366×900 (${lang}): confirmation pinned in sight with number, status, ETA and code; a repeated submit sends nothing; one-row top bar`, async () => {
+      const text = TEXT[lang];
+      const officer = await open({ size: 'desktop' });
+      const o = officer.page;
+      await logIn(o, lang, service.users.officer);
+      expect(await height(o, '#topbar')).toBeLessThanOrEqual(ONE_ROW_PX);
+      expect(await o.isVisible('#logout')).toBe(true);
+      expect(await o.isVisible('#menu-toggle')).toBe(false);
+      await o.fill('#recipient', lang === 'zh-CN' ? '周先生' : 'Mr Zhou');
+      await o.fill('#phone', '0971 6123456');
+      await o.selectOption('#drop-point-name', { index: 2 });
+      await o.fill('#medicine', lang === 'zh-CN' ? '硝酸甘油' : 'nitroglycerin');
+      await o.fill('#weightKg', '0.3');
+      const posts = () => officer.apiCalls.filter((c) => c === 'POST /api/requests').length;
+      await o.click('#submit-request');
+      const pinned = o.locator('#confirmation');
+      await pinned.waitFor();
+      const requestId = Number(await pinned.getAttribute('data-request-id'));
+      expect(requestId).toBeGreaterThan(0);
+      await expect.poll(() => top(o, '#confirmation')).toBeGreaterThanOrEqual(-1);
+      expect(await top(o, '#confirmation')).toBeLessThan(900 / 2);
+      expect(await o.textContent('#confirmation-title')).toContain(`#${requestId}`);
+      expect(await pinned.locator('[data-status]').first().textContent()).toBe(text.awaiting);
+      expect(await o.textContent('#confirmation-eta')).toMatch(text.eta);
+      expect(await o.textContent('#confirmation-code')).toMatch(/^\d{6}$/);
+      // the card in the list carries the same number
+      expect(await o.locator(`#request-list li[data-request-id="${requestId}"]`).textContent()).toContain(`#${requestId}`);
+      await screenshot(o, lang, 'officer-desktop-confirmation');
+      await o.waitForTimeout(1000);
+      await o.click('#submit-request');
+      await o.waitForTimeout(800);
+      expect(posts()).toBe(1);
+      expect(await o.locator('#request-form [aria-invalid=true]').count()).toBe(0);
+      expect(await o.textContent('#form-notice')).toBe('');
+      expect(await pinned.isVisible()).toBe(true);
+      expect(officer.problems).toEqual([]);
+    }, 90_000);
   }
 });

@@ -30,6 +30,9 @@ export function writeMbtiles(path: string, tiles: TileSpec[], metadata: Record<s
   const meta = db.prepare('INSERT INTO metadata (name, value) VALUES (?, ?)');
   for (const [k, v] of Object.entries(metadata)) meta.run(k, v);
   const put = db.prepare('INSERT INTO tiles (zoom_level, tile_column, tile_row, tile_data) VALUES (?, ?, ?, ?)');
-  for (const t of tiles) put.run(t.z, t.x, 2 ** t.z - 1 - t.y, t.data);
+  // one transaction: thousands of tiles, one commit (not one disk sync per tile)
+  db.transaction(() => {
+    for (const t of tiles) put.run(t.z, t.x, 2 ** t.z - 1 - t.y, t.data);
+  })();
   db.close();
 }

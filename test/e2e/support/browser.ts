@@ -10,6 +10,14 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const haveChromium = existsSync(CHROMIUM);
 export const SCREENSHOT_DIR = path.resolve('test-artifacts', 'screenshots');
 
+/** The sizes issue 11 walks the pages at: a common office screen and a common phone. */
+export const VIEWPORTS = { desktop: { width: 1366, height: 900 }, phone: { width: 390, height: 844 } } as const;
+export type ViewportName = keyof typeof VIEWPORTS;
+export const LANGS = ['zh-CN', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+/** Every language at every size: the matrix the browser tests are parameterised over. */
+export const MATRIX: readonly { lang: Lang; size: ViewportName }[] = LANGS.flatMap((lang) => (['desktop', 'phone'] as const).map((size) => ({ lang, size })));
+
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -28,16 +36,17 @@ export interface WatchedPage {
   apiCalls: string[];
 }
 
-/** A fresh context (own cookies and localStorage) with one page; phone-sized when asked. */
+/** A fresh context (own cookies and localStorage) with one page; phone-sized (390×844, touch) when asked, else 1366×900. */
 export async function openPage(
   browser: Browser,
-  opts: { phone?: boolean; expectedStatuses?: number[]; viewport?: { width: number; height: number } } = {},
+  opts: { phone?: boolean; size?: ViewportName; expectedStatuses?: number[]; viewport?: { width: number; height: number } } = {},
 ): Promise<WatchedPage> {
+  const phone = opts.phone ?? opts.size === 'phone';
   const context = await browser.newContext({
-    viewport: opts.viewport ?? (opts.phone ? { width: 412, height: 915 } : { width: 1280, height: 900 }),
+    viewport: opts.viewport ?? (phone ? VIEWPORTS.phone : VIEWPORTS.desktop),
     deviceScaleFactor: 1,
-    isMobile: Boolean(opts.phone),
-    hasTouch: Boolean(opts.phone),
+    isMobile: phone,
+    hasTouch: phone,
   });
   const page = await context.newPage();
   const problems: string[] = [];

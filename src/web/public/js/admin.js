@@ -58,7 +58,7 @@ function renderZoneMap() {
   });
   if (drawn) drawn.group.remove();
   drawn = drawZoneMap(map, zoneMap.geojson);
-  replaceChildren($('#admin-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint']));
+  replaceChildren($('#admin-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint'], drawn.present));
 }
 
 /**

@@ -484,6 +484,6 @@ export function legend(entries, present) {
   return h(
     'ul',
     { class: 'legend', 'aria-label': t('map.legend') },
-    shown.map((key) => h('li', {}, LEGEND_SWATCHES[key]?.() ?? null, t(`legend.${key}`))),
+    shown.map((key) => h('li', { dataset: { legend: key } }, LEGEND_SWATCHES[key]?.() ?? null, t(`legend.${key}`))),
   );
 }

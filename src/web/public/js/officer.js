@@ -69,7 +69,21 @@ let target = null;
 /** @param {number} lat @param {number} lon */
 function showTarget(lat, lon) {
   if (target) target.setLatLng([lat, lon]);
-  else target = L.marker([lat, lon], { icon: pinIcon('#d81b60'), keyboard: false, interactive: false }).addTo(map);
+  else {
+    target = L.marker([lat, lon], { icon: pinIcon('#d81b60'), keyboard: false, interactive: false }).addTo(map);
+    renderLegend();
+  }
+}
+
+/** @type {Set<import('./map.js').LegendEntry>} what the zone map drew */
+let zonePresent = new Set();
+/** The legend lists what the map draws now: the zone map's kinds, the chosen point and a shown route. */
+function renderLegend() {
+  /** @type {Set<import('./map.js').LegendEntry>} */
+  const present = new Set(zonePresent);
+  if (target || routeLayer) present.add('target');
+  if (routeLayer) present.add('route');
+  replaceChildren($('#officer-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint', 'route', 'target'], present));
 }
 
 /** @param {string} name */
@@ -100,12 +114,12 @@ async function loadZoneMap() {
     zoneMap = await api('GET /api/zone-map');
     dropPoints = zoneMap.summary?.dropPoints ?? [];
     // the first view shows every drop point and depot (and what lies between), kept fitted while the page settles
-    drawZoneMap(map, zoneMap.geojson, { onDropPointClick: (dp) => chooseNamed(dp.name), fit: 'dropPoints' });
+    zonePresent = drawZoneMap(map, zoneMap.geojson, { onDropPointClick: (dp) => chooseNamed(dp.name), fit: 'dropPoints' }).present;
   } catch (err) {
     $('#list-notice').textContent = describeError(err);
   }
   renderDropPointOptions();
-  replaceChildren($('#officer-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint', 'target']));
+  renderLegend();
 }
 
 nameSelect.addEventListener('change', () => {
@@ -385,6 +399,7 @@ form.addEventListener('submit', async (ev) => {
     if (target) {
       target.remove();
       target = null;
+      renderLegend();
     }
     sentAndUnchanged = true;
     // the confirmation replaces a one-off notice: it follows the request's status live
@@ -517,6 +532,7 @@ function showRoute(req) {
     L.polyline(route, STYLE.route),
     L.marker([req.dropPoint.lat, req.dropPoint.lon], { icon: pinIcon('#d81b60'), keyboard: false }).bindTooltip(textTip(`#${req.id} ${req.recipient}`)),
   ]).addTo(map);
+  renderLegend();
   map.fitBounds(L.latLngBounds(route).pad(0.2), { animate: false });
   $('#officer-map').scrollIntoView({ block: 'center' });
 }
@@ -621,7 +637,7 @@ onLanguageChange(() => {
   resetKeyed($('#request-list'));
   renderList();
   renderDropPointOptions();
-  replaceChildren($('#officer-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint', 'target']));
+  renderLegend();
   if (!submitting) submitButton.textContent = t('officer.submit');
   if (lastPreview) renderPreview(lastPreview);
 });

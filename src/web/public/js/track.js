@@ -47,7 +47,8 @@ let updateControls = null;
 async function loadBackground(id) {
   try {
     const zm = await api('GET /api/zone-map');
-    drawZoneMap(map, zm.geojson, { fit: planned ? false : 'all' });
+    zonePresent = drawZoneMap(map, zm.geojson, { fit: planned ? false : 'all' }).present;
+    renderLegend();
   } catch {
     // the flight still shows without the zone map
   }
@@ -67,6 +68,7 @@ function drawPlanned(route) {
   planned = L.polyline(latLngs(route), STYLE.planned)
     .bindTooltip(textTip(t('legend.planned')))
     .addTo(map);
+  renderLegend();
   if (!fitted) {
     map.fitBounds(planned.getBounds().pad(0.3), { animate: false });
     fitted = true;
@@ -76,10 +78,12 @@ function drawPlanned(route) {
 function drawFlown() {
   if (!flown.length) return;
   if (flownLine) flownLine.setLatLngs(flown);
-  else
+  else {
     flownLine = L.polyline(flown, STYLE.flown)
       .bindTooltip(textTip(t('legend.flown')))
       .addTo(map);
+    renderLegend();
+  }
 }
 
 /** @param {string} key @param {string} value @param {string} id */
@@ -152,6 +156,7 @@ function moveDrone() {
     droneMarker.setIcon(droneIcon(pos.headingDeg));
   } else {
     droneMarker = L.marker(ll, { icon: droneIcon(pos.headingDeg), alt: t('legend.drone'), keyboard: false, zIndexOffset: 1000 }).addTo(map);
+    renderLegend();
   }
   const label = `${view.drone.name} · ${fmtHeight(pos.relAltM)}`;
   if (droneMarker.getTooltip()) droneMarker.setTooltipContent(textTip(label));
@@ -177,14 +182,27 @@ async function loadRequest(requestId) {
     dropMarker ??= L.marker([dp.lat, dp.lon], { icon: pinIcon('#d81b60'), alt: dp.name ?? '', title: dpName })
       .bindTooltip(textTip(dpName))
       .addTo(map);
+    renderLegend();
     render();
   } catch {
     // not allowed or gone: the map shows the flight without the request details
   }
 }
 
+/** @type {Set<import('./map.js').LegendEntry>} what the zone map drew (areas, depots, drop points) */
+let zonePresent = new Set();
+/** The legend lists what the map draws now: the zone map's kinds, then the flight's lines and markers once drawn. */
 function renderLegend() {
-  replaceChildren($('#track-legend'), legend(['sealed', 'controlled', 'precaution', 'no-fly', 'planned', 'flown', 'drone', 'target']));
+  /** @type {Set<import('./map.js').LegendEntry>} */
+  const present = new Set(zonePresent);
+  if (planned) present.add('planned');
+  if (flownLine) present.add('flown');
+  if (droneMarker) present.add('drone');
+  if (dropMarker) present.add('target');
+  replaceChildren(
+    $('#track-legend'),
+    legend(['sealed', 'controlled', 'precaution', 'no-fly', 'depot', 'dropPoint', 'planned', 'flown', 'drone', 'target'], present),
+  );
 }
 
 onLanguageChange(() => {
