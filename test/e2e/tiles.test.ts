@@ -266,5 +266,28 @@ describe.skipIf(!haveChromium)('base maps', () => {
         await w.context.close();
       }, 60_000);
     }
+
+    it('the chosen base map is kept across a language change (kept by provider, not by its translated name)', async () => {
+      const w = await openPage(browser, { size: 'desktop' });
+      await w.context.route(/^https:\/\/(t\d\.tianditu\.gov\.cn|webrd0\d\.is\.autonavi\.com|tile\.openstreetmap\.org)\//, (route) =>
+        route.fulfill({ status: 200, contentType: 'image/png', body: PNG_1PX, headers: { 'access-control-allow-origin': '*' } }),
+      );
+      const p = w.page;
+      await loginOfficer(p, service, 'en');
+      await p.waitForSelector('#officer-map img.leaflet-tile-loaded[src*="vec_w"]');
+      const control = p.locator('#officer-map .leaflet-control-layers');
+      await control.hover();
+      await control.locator('label', { hasText: say('en', 'tiles.amap') }).click();
+      await p.waitForSelector('#officer-map img.leaflet-tile-loaded[src*="autonavi"]');
+      // the officer switches to Chinese: the page comes back on AMap, its switcher names AMap in Chinese
+      await p.goto(`${service.url}/?lang=zh-CN`);
+      await p.waitForSelector('body[data-ready=true]');
+      await p.waitForSelector('#officer-map img.leaflet-tile-loaded[src*="autonavi"]');
+      expect(await p.locator('#officer-map img[src*="vec_w"]').count()).toBe(0);
+      const checked = p.locator('#officer-map .leaflet-control-layers label', { has: p.locator('input:checked') });
+      expect((await checked.textContent())?.trim()).toBe(say('zh-CN', 'tiles.amap'));
+      expect(w.problems).toEqual([]);
+      await w.context.close();
+    }, 60_000);
   });
 });

@@ -194,6 +194,8 @@ function addBaseMaps(map, providers) {
   void ready.then((gcj) => {
     /** @type {Record<string, import('leaflet').Layer>} */
     const bases = {};
+    /** @type {Record<string, string>} the provider id of each (translated) layer name */
+    const idOf = {};
     for (const p of providers) {
       const datum = p.crs === 'gcj02' ? ` · ${t('tiles.gcj02Shifted')}` : '';
       /** @type {import('leaflet').TileLayerOptions} */
@@ -207,14 +209,20 @@ function addBaseMaps(map, providers) {
       const make = (/** @type {string} */ url) => (p.crs === 'gcj02' ? shiftedTileLayer(url, options, gcj) : L.tileLayer(url, options));
       const layer = p.overlayUrl ? L.layerGroup([make(p.url), make(p.overlayUrl)]) : make(p.url);
       bases[t(`tiles.${p.id}`)] = layer;
+      idOf[t(`tiles.${p.id}`)] = p.id;
     }
     const names = Object.keys(bases);
-    const chosen = localStorage.getItem('medidrop.baseMap');
-    const first = bases[chosen && names.includes(chosen) ? chosen : (names[0] ?? '')];
+    // the choice is kept by provider id, not by its translated name: it survives a language change
+    const chosenId = localStorage.getItem('medidrop.baseMap');
+    const chosen = names.find((n) => idOf[n] === chosenId);
+    const first = bases[chosen ?? names[0] ?? ''];
     first?.addTo(map);
     if (names.length > 1) {
       L.control.layers(bases, undefined, { position: 'topright' }).addTo(map);
-      map.on('baselayerchange', (ev) => localStorage.setItem('medidrop.baseMap', ev.name));
+      map.on('baselayerchange', (ev) => {
+        const id = idOf[ev.name];
+        if (id) localStorage.setItem('medidrop.baseMap', id);
+      });
     }
   });
 }

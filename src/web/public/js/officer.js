@@ -43,11 +43,15 @@ function typedPoint() {
   return crs === 'wgs84' ? p : { ...p, crs };
 }
 
+/** Counts typed-coordinate conversions: only the latest one may move the pin (an older answer can arrive later). */
+let typedSeq = 0;
 /** Put the pin where the typed coordinates really are (converted to WGS-84), moving the map there if needed. */
 async function showTyped() {
   const p = parseCoords(coordsInput.value);
   if (!p) return;
+  const seq = ++typedSeq;
   const at = await wgs84Of(p.lat, p.lon, /** @type {'wgs84' | 'gcj02' | 'bd09'} */ (crsSelect.value));
+  if (seq !== typedSeq) return; // the officer typed again meanwhile: that conversion decides
   showTarget(at.lat, at.lon);
   // typed coordinates move the map to them (when they are off the view)
   if (!map.getBounds().contains([at.lat, at.lon])) map.panTo([at.lat, at.lon], { animate: false });
