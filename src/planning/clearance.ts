@@ -376,29 +376,54 @@ export function levelLimits(
   const stepM = env.stepM ?? 10;
   const len = distanceM(a, b);
   const steps = Math.max(1, Math.ceil(len / stepM));
-  let lower: LevelBound | undefined;
-  let upper: LevelBound | undefined;
-  let prev: LonLat | undefined;
+  // Called for every candidate return of the rally search: the bounds are kept as numbers and made
+  // into objects once at the end, and a line that crosses no obstacle's box skips the obstacle test.
+  let loM = -Infinity;
+  let loK = 0;
+  let loGround = 0;
+  let loObstacle: string | undefined;
+  let hiM = Infinity;
+  let hiK = 0;
+  let hiGround = 0;
   const near = obstaclesAlong(env.obstacles, a, b);
+  const dLon = b[0] - a[0];
+  const dLat = b[1] - a[1];
+  let prevLon = a[0];
+  let prevLat = a[1];
   for (let k = 0; k <= steps; k++) {
     const t = k / steps;
-    const p: LonLat = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
-    const ground = groundAt(env.dem, env.homeGroundM, p[0], p[1]);
-    if (typeof ground === 'string') return { ok: false, lon: p[0], lat: p[1], message: ground };
+    const lon = a[0] + dLon * t;
+    const lat = a[1] + dLat * t;
+    const ground = groundAt(env.dem, env.homeGroundM, lon, lat);
+    if (typeof ground === 'string') return { ok: false, lon, lat, message: ground };
     let surface = ground;
     let obstacle: string | undefined;
-    const over = topOverAmong(env.obstacles, near, prev ?? p, p);
-    if (over && Number.isNaN(over.topAmslM))
-      return { ok: false, lon: p[0], lat: p[1], message: `no elevation data under obstacle '${over.name}' (its top is unknown)` };
-    if (over && over.topAmslM > surface) {
-      surface = over.topAmslM;
-      obstacle = over.name;
+    if (near.length > 0) {
+      const over = topOverAmong(env.obstacles, near, [prevLon, prevLat], [lon, lat]);
+      if (over && Number.isNaN(over.topAmslM)) return { ok: false, lon, lat, message: `no elevation data under obstacle '${over.name}' (its top is unknown)` };
+      if (over && over.topAmslM > surface) {
+        surface = over.topAmslM;
+        obstacle = over.name;
+      }
     }
     const lo = surface + env.minClearanceM;
     const hi = ground + env.maxAglM;
-    if (!lower || lo > lower.amslM) lower = { amslM: lo, lon: p[0], lat: p[1], groundM: ground, ...(obstacle !== undefined ? { obstacle } : {}) };
-    if (!upper || hi < upper.amslM) upper = { amslM: hi, lon: p[0], lat: p[1], groundM: ground };
-    prev = p;
+    if (k === 0 || lo > loM) {
+      loM = lo;
+      loK = k;
+      loGround = ground;
+      loObstacle = obstacle;
+    }
+    if (k === 0 || hi < hiM) {
+      hiM = hi;
+      hiK = k;
+      hiGround = ground;
+    }
+    prevLon = lon;
+    prevLat = lat;
   }
-  return { ok: true, lower: lower!, upper: upper! };
+  const lower: LevelBound = { amslM: loM, lon: a[0] + dLon * (loK / steps), lat: a[1] + dLat * (loK / steps), groundM: loGround };
+  if (loObstacle !== undefined) lower.obstacle = loObstacle;
+  const upper: LevelBound = { amslM: hiM, lon: a[0] + dLon * (hiK / steps), lat: a[1] + dLat * (hiK / steps), groundM: hiGround };
+  return { ok: true, lower, upper };
 }
