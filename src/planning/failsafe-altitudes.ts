@@ -31,9 +31,9 @@
  * Pure: no I/O.
  */
 import type { Dem } from '../geo/dem/types.js';
-import { distanceM } from '../geo/spherical.js';
+import { distanceM, samplePath } from '../geo/spherical.js';
 import type { LonLat } from '../geo/types.js';
-import { levelLimits, type LevelBound, type LevelLimits, type Point3, type PreparedObstacles } from './clearance.js';
+import { levelLimits, obstacleTopOver, type LevelBound, type LevelLimits, type Point3, type PreparedObstacles } from './clearance.js';
 import type { Reason } from './types.js';
 
 /** ArduCopter defaults (ArduCopter/config.h): RTL_ALT 1500 cm, RTL_CONE_SLOPE 3, RTL_ALT_MIN 30 cm, RTL_MIN_CONE_SLOPE 0.5. */
@@ -106,7 +106,14 @@ export interface FailsafeAltitudeInput {
    * keeps off the no-fly areas.
    */
   candidates?: LonLat[];
+  /**
+   * When candidates are given, the route's own points every this many metres become candidates too
+   * (default 20 m): a return that starts high just before the ground falls away needs a rally point
+   * close ahead of it on higher ground, nearer than any other target. 0: only the given candidates.
+   */
+  candidateStepM?: number;
   isClear?: (a: LonLat, b: LonLat) => boolean;
+  /** Most rally points in all (the given ones included); default 20, within ArduCopter's storage (46 on a Pixhawk). */
   maxRallyPoints?: number;
   minClearanceM: number;
   maxAglM: number;
@@ -161,6 +168,8 @@ interface Search {
   /** 0 home, 1..given the given rally points, then the candidates. */
   targets: LonLat[];
   given: number;
+  /** The first of the route's own points added as candidates (candidateStepM), after the given candidates. */
+  firstExtra: number;
   distance: (t: number) => Float64Array;
   limits: (i: number, t: number) => LevelLimits;
   clear: (i: number, t: number) => boolean;
@@ -183,12 +192,31 @@ function makeSearch(input: FailsafeAltitudeInput, stepM: number): Search {
   const groups = groupIds.size;
   const targets: LonLat[] = [input.home, ...input.rallyPoints];
   const taken = new Set(targets.map(keyOf));
-  for (const c of input.candidates ?? []) {
+  const extraStepM = input.candidateStepM ?? 20;
+  const extra: LonLat[] = [];
+  // Rounded to 1e-7° as the rally items store them (MAVLink int32 degE7), so that which target is
+  // nearest — decided to the centimetre where two are about as near — is the same here, in the plan's
+  // check and on the vehicle.
+  const e7 = (v: number) => Math.round(v * 1e7) / 1e7;
+  if (input.candidates && extraStepM > 0)
+    for (const leg of input.legs)
+      for (const s of samplePath(
+        leg.map((p): LonLat => [p[0], p[1]]),
+        extraStepM,
+      ))
+        extra.push([e7(s.point[0]), e7(s.point[1])]);
+  const given = (input.candidates ?? []).map((c): LonLat => [e7(c[0]), e7(c[1])]);
+  let firstExtra = targets.length;
+  for (const [j, c] of [...given, ...extra].entries()) {
+    if (j === given.length) firstExtra = targets.length;
     const k = keyOf(c);
     if (taken.has(k)) continue;
+    // A copter returning to a rally point lands there (RTL_ALT_FINAL 0): not on a building's roof.
+    if (obstacleTopOver(input.obstacles, c, c)) continue;
     taken.add(k);
     targets.push(c);
   }
+  if (extra.length === 0) firstExtra = targets.length;
   const distances: (Float64Array | undefined)[] = new Array(targets.length);
   const distance = (t: number) => {
     let d = distances[t];
@@ -221,41 +249,62 @@ function makeSearch(input: FailsafeAltitudeInput, stepM: number): Search {
     }
     return clearCache[k] === 1;
   };
-  return { input, origins, group, groups, targets, given: input.rallyPoints.length, distance, limits, clear };
+  return { input, origins, group, groups, targets, given: input.rallyPoints.length, firstExtra, distance, limits, clear };
 }
 
-/** Which target each origin returns to under a set of rally points (nearest; a rally point only when closer than home). */
+/**
+ * Which target each origin returns to under a set of rally points (nearest; a rally point only when
+ * closer than home), and the runner-up when it is within TIE_M as near: there the vehicle may go to
+ * either (its position between two samples, centimetres of rounding), so both returns must work.
+ */
 interface Assignment {
   rally: number[];
   target: Int32Array;
   dist: Float64Array;
+  /** The runner-up within TIE_M, or -1. */
+  alt: Int32Array;
+  altDist: Float64Array;
+}
+
+const TIE_M = 1;
+
+/** One more target t at distance d for an origin: [target, dist, alt, altDist] after it. */
+function withTarget(target: number, dist: number, alt: number, altDist: number, t: number, d: number): [number, number, number, number] {
+  if (d < dist) return dist - d < TIE_M ? [t, d, target, dist] : [t, d, -1, Infinity];
+  if (d - dist < TIE_M && (alt < 0 || d < altDist)) return [target, dist, t, d];
+  return [target, dist, alt, altDist];
 }
 
 function assign(search: Search, rally: number[]): Assignment {
-  const target = new Int32Array(search.origins.length);
-  const dist = new Float64Array(search.distance(0));
-  for (const t of rally) {
-    const d = search.distance(t);
-    for (let i = 0; i < d.length; i++)
-      if (d[i]! < dist[i]!) {
-        dist[i] = d[i]!;
-        target[i] = t;
-      }
-  }
-  return { rally, target, dist };
+  const n = search.origins.length;
+  let a: Assignment = {
+    rally: [],
+    target: new Int32Array(n),
+    dist: new Float64Array(search.distance(0)),
+    alt: new Int32Array(n).fill(-1),
+    altDist: new Float64Array(n).fill(Infinity),
+  };
+  for (const t of rally) a = withPoint(search, a, t);
+  return a;
 }
 
 /** The same with one more rally point, last (AP_Rally keeps the first of equally near points). */
 function withPoint(search: Search, a: Assignment, t: number): Assignment {
   const target = new Int32Array(a.target);
   const dist = new Float64Array(a.dist);
+  const alt = new Int32Array(a.alt);
+  const altDist = new Float64Array(a.altDist);
   const d = search.distance(t);
-  for (let i = 0; i < d.length; i++)
-    if (d[i]! < dist[i]!) {
-      dist[i] = d[i]!;
-      target[i] = t;
-    }
-  return { rally: [...a.rally, t], target, dist };
+  for (let i = 0; i < d.length; i++) {
+    if (!(d[i]! < dist[i]! + TIE_M)) continue;
+    [target[i], dist[i], alt[i], altDist[i]] = withTarget(target[i]!, dist[i]!, alt[i]!, altDist[i]!, t, d[i]!);
+  }
+  return { rally: [...a.rally, t], target, dist, alt, altDist };
+}
+
+/** hopeless() for an origin's return and, at a tie, its runner-up's. */
+function hopelessPair(search: Search, i: number, t: number, d: number, alt: number, altDist: number, coneSlope: number): boolean {
+  return (d >= 1 && hopeless(search, i, t, d, coneSlope)) || (alt >= 0 && altDist >= 1 && hopeless(search, i, alt, altDist, coneSlope));
 }
 
 /**
@@ -337,49 +386,90 @@ export function chooseFailsafeAltitudes(input: FailsafeAltitudeInput): FailsafeA
     const result = evaluate(search, assign(search, givenRally), RTL_CONE_SLOPE_DEFAULT).result;
     return { ...result, ok: false, reasons: [low] };
   }
-  const maxPoints = input.maxRallyPoints ?? 10;
-  const candidates = search.targets.map((_, t) => t).slice(1 + search.given);
+  const maxPoints = input.maxRallyPoints ?? 20;
+  const all = search.targets.map((_, t) => t);
+  const givenCandidates = all.slice(1 + search.given, search.firstExtra);
+  const allCandidates = all.slice(1 + search.given);
+  // First the given candidates, with the cone and then without; only if returns are still left
+  // without an altitude, the route's own points too, continuing from those picks (most plans never
+  // need them, and they multiply the returns to sample).
+  const after = new Map<number, { a: Assignment; ev: Evaluation }>();
   let best: Evaluation | undefined;
-  for (const cone of [RTL_CONE_SLOPE_DEFAULT, 0]) {
-    let current = assign(search, givenRally);
-    let ev = evaluate(search, current, cone);
-    // Greedy, as rally.ts does for no-fly areas: add the candidate that leaves the fewest returns
-    // without a workable altitude (the first such in the list), until none are left or nothing improves.
-    const taken = new Set<number>();
-    while (ev.bad > 0 && current.rally.length < maxPoints) {
-      // Per origin: hopeless under the current choice (a lower bound for every candidate's count).
-      const n = search.origins.length;
-      const hopelessNow = new Uint8Array(n);
-      let hopelessCount = 0;
-      for (let i = 0; i < n; i++)
-        if (current.dist[i]! >= 1 && hopeless(search, i, current.target[i]!, current.dist[i]!, cone)) {
-          hopelessNow[i] = 1;
-          hopelessCount++;
-        }
-      let pick: { t: number; a: Assignment; ev: Evaluation } | undefined;
-      for (const t of candidates) {
-        if (taken.has(t)) continue;
-        const beat = pick?.ev.bad ?? ev.bad;
-        // Lower bound: the returns that keep their target and are hopeless stay bad; those that
-        // switch to t count as hopeless or not on their own. Stop as soon as it cannot beat `beat`.
-        const d = search.distance(t);
-        let bound = hopelessCount;
-        for (let i = 0; i < n; i++) if (d[i]! < current.dist[i]!) bound -= hopelessNow[i]!;
-        for (let i = 0; i < n && bound < beat; i++) if (d[i]! < current.dist[i]! && d[i]! >= 1 && hopeless(search, i, t, d[i]!, cone)) bound++;
-        if (bound >= beat) continue;
-        const a = withPoint(search, current, t);
-        const e = evaluate(search, a, cone);
-        if (e.bad < beat) pick = { t, a, ev: e };
-      }
-      if (!pick) break;
-      taken.add(pick.t);
-      current = pick.a;
-      ev = pick.ev;
+  for (const [stage, candidates] of [givenCandidates, allCandidates].entries()) {
+    if (stage === 1 && allCandidates.length === givenCandidates.length) break;
+    for (const cone of [RTL_CONE_SLOPE_DEFAULT, 0]) {
+      const start = after.get(cone)?.a ?? assign(search, givenRally);
+      const out = greedy(search, start, after.get(cone)?.ev ?? evaluate(search, start, cone), candidates, cone, maxPoints);
+      after.set(cone, out);
+      if (!best || out.ev.bad < best.bad) best = out.ev;
+      if (out.ev.bad === 0) return out.ev.result;
     }
-    if (!best || ev.bad < best.bad) best = ev;
-    if (ev.bad === 0) break;
   }
   return best!.result;
+}
+
+/**
+ * Greedy, as rally.ts does for no-fly areas: add the candidate that leaves the fewest returns without
+ * a workable altitude (the first such in the list), until none are left, nothing improves or
+ * `maxPoints` rally points are chosen.
+ */
+function greedy(
+  search: Search,
+  start: Assignment,
+  startEv: Evaluation,
+  candidates: number[],
+  cone: number,
+  maxPoints: number,
+): { a: Assignment; ev: Evaluation } {
+  let current = start;
+  let ev = startEv;
+  const taken = new Set<number>(current.rally);
+  const n = search.origins.length;
+  while (ev.bad > 0 && current.rally.length < maxPoints) {
+    // Per origin: hopeless under the current choice (a lower bound for every candidate's count).
+    const hopelessNow = new Uint8Array(n);
+    let hopelessCount = 0;
+    for (let i = 0; i < n; i++)
+      if (hopelessPair(search, i, current.target[i]!, current.dist[i]!, current.alt[i]!, current.altDist[i]!, cone)) {
+        hopelessNow[i] = 1;
+        hopelessCount++;
+      }
+    // Candidates that rescue the most hopeless returns first (no sampling needed to count those),
+    // so that a good pick is found early and the bound passes over the rest unsampled. The pick is
+    // still the first in the list among those leaving the fewest bad returns.
+    const rescued = new Map<number, number>();
+    for (const t of candidates) {
+      if (taken.has(t)) continue;
+      const d = search.distance(t);
+      let r = 0;
+      for (let i = 0; i < n; i++) if (d[i]! < current.dist[i]! + TIE_M) r += hopelessNow[i]!;
+      rescued.set(t, r);
+    }
+    const order = [...rescued.keys()].sort((x, y) => rescued.get(y)! - rescued.get(x)! || x - y);
+    let pick: { t: number; a: Assignment; ev: Evaluation } | undefined;
+    // Could t do better than the pick so far (fewer bad returns, or as few and earlier in the list)?
+    const mayBeat = (t: number, bad: number) => (pick ? bad < pick.ev.bad || (bad === pick.ev.bad && t < pick.t) : bad < ev.bad);
+    for (const t of order) {
+      // Lower bound: the returns that keep their target and are hopeless stay bad; those that
+      // switch to t count as hopeless or not on their own. Stop as soon as it cannot beat the pick.
+      const d = search.distance(t);
+      let bound = hopelessCount - rescued.get(t)!;
+      for (let i = 0; i < n && mayBeat(t, bound); i++) {
+        if (!(d[i]! < current.dist[i]! + TIE_M)) continue;
+        const [tt, dd, at, ad] = withTarget(current.target[i]!, current.dist[i]!, current.alt[i]!, current.altDist[i]!, t, d[i]!);
+        if (hopelessPair(search, i, tt, dd, at, ad, cone)) bound++;
+      }
+      if (!mayBeat(t, bound)) continue;
+      const a = withPoint(search, current, t);
+      const e = evaluate(search, a, cone);
+      if (mayBeat(t, e.bad)) pick = { t, a, ev: e };
+    }
+    if (!pick) break;
+    taken.add(pick.t);
+    current = pick.a;
+    ev = pick.ev;
+  }
+  return { a: current, ev };
 }
 
 interface Evaluation {
@@ -403,15 +493,13 @@ function evaluate(search: Search, a: Assignment, coneSlope: number): Evaluation 
   const samples: { c: number; d: number; slot: number; emin: number; emax: number }[] = [];
   const names = ['home', ...rallyPoints.map((_, k) => `rally point ${k + 1}`)];
   let bad = 0;
-  for (let i = 0; i < origins.length; i++) {
+  const consider = (i: number, t: number, distM: number) => {
     const { p, alongM } = origins[i]!;
-    const distM = a.dist[i]!;
-    if (distM < 1) continue;
-    const t = a.target[i]!;
+    if (distM < 1) return;
     const slot = slotOf[t]!;
     if (t > search.given && !search.clear(i, t)) {
       bad++;
-      continue;
+      return;
     }
     const lim = search.limits(i, t);
     if (!lim.ok) {
@@ -422,7 +510,7 @@ function evaluate(search: Search, a: Assignment, coneSlope: number): Evaluation 
           message: `${lim.message} on the failsafe return to ${names[slot]} from ${Math.round(alongM)} m along the route`,
           params: { rally: slot, alongM: Math.round(alongM), ...placeParams(lim) },
         });
-      continue;
+      return;
     }
     const c = p[2];
     const lo = lim.lower.amslM - input.homeGroundM;
@@ -449,7 +537,7 @@ function evaluate(search: Search, a: Assignment, coneSlope: number): Evaluation 
           },
         });
       }
-      continue;
+      return;
     }
     let emin = -Infinity;
     let emax = Infinity;
@@ -473,7 +561,7 @@ function evaluate(search: Search, a: Assignment, coneSlope: number): Evaluation 
             },
           });
         }
-        continue;
+        return;
       }
       emin = lo;
       if (!lower[slot] || lo > lower[slot]!.value) lower[slot] = { value: lo, alongM, at: lim.lower };
@@ -483,6 +571,10 @@ function evaluate(search: Search, a: Assignment, coneSlope: number): Evaluation 
       if (!upper[slot] || hi < upper[slot]!.value) upper[slot] = { value: hi, alongM, at: lim.upper };
     }
     samples.push({ c, d: distM, slot, emin, emax });
+  };
+  for (let i = 0; i < origins.length; i++) {
+    consider(i, a.target[i]!, a.dist[i]!);
+    if (a.alt[i]! >= 0) consider(i, a.alt[i]!, a.altDist[i]!);
   }
 
   // RTL_ALT: the lowest that keeps the returns home (cm precision), else the default when nothing
