@@ -23,10 +23,19 @@
  * (whole metres) that keeps every return to it. Returns whose band admits no altitude (a return
  * that must climb over a ridge and also pass under the ceiling over lower ground, or one that starts
  * too high for the ground it crosses, RTL never descending) are sent elsewhere: candidate places
- * (the map's open places, the route's corners and points along it) are added as rally points
- * greedily, the one leaving the fewest such returns first, as rally.ts does for no-fly areas. When
- * the cone stops a return short of L, the choice is made again with the cone off (RTL_CONE_SLOPE 0).
- * What remains is reported: which return, which limit, where.
+ * (the map's open places, the route's corners and points along it; then, if that is not enough, the
+ * route's own points every 20 m) are added as rally points greedily, the one leaving the fewest such
+ * returns first, as rally.ts does for no-fly areas. When the cone stops a return short of L, the
+ * choice is made again with the cone off (RTL_CONE_SLOPE 0). A candidate inside an obstacle's
+ * footprint is never used (the copter lands at its rally point). Where an origin is within 1 m as
+ * near to two targets, both returns must work (between two samples, and to the centimetre of the
+ * stored positions, the vehicle may take either). A route over ground more than the ceiling below
+ * home cannot be saved by any choice (RTL flies at least RTL_ALT_MIN above home) and is refused
+ * without a search. What remains is reported: which return, which limit, where, by how much.
+ *
+ * Speed: each (origin, target) line is sampled once (origins at the same place and altitude share
+ * it), and a candidate is passed over without sampling its returns when a lower bound of the returns
+ * it leaves unworkable (hopeless ones that keep their target, plus its own) cannot beat the pick.
  *
  * Pure: no I/O.
  */
