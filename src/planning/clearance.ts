@@ -162,10 +162,54 @@ export function prepareObstacles(obstacles: readonly HeightObstacle[], dem: Dem 
 /** The highest obstacle whose footprint the segment a–b touches (one with an unknown top first), or undefined. */
 export function obstacleTopOver(obs: PreparedObstacles, a: LonLat, b: LonLat): { name: string; topAmslM: number } | undefined {
   if (!obs.index) return undefined;
+  return topOverAmong(obs, obs.index.search(Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])), a, b);
+}
+
+/**
+ * The obstacles a whole straight line a–b may touch: one index search over the line's box, then only
+ * those whose box the line itself crosses (a long diagonal line's box holds many it passes far from).
+ * A superset of what obstacleTopOver finds for any piece of the line, so sampling the line piece by
+ * piece against this short list (topOverAmong) gives the same answers at a fraction of the searches.
+ */
+export function obstaclesAlong(obs: PreparedObstacles, a: LonLat, b: LonLat): number[] {
+  if (!obs.index) return [];
   const ids = obs.index.search(Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1]));
+  return ids.filter((id) => lineCrossesBox(a, b, obs.items[id]!.bbox));
+}
+
+/** Does the segment a–b meet the box (edges included, with a hair of slack for rounding)? Liang–Barsky clipping. */
+function lineCrossesBox(a: LonLat, b: LonLat, box: readonly [number, number, number, number]): boolean {
+  const eps = 1e-9;
+  const dx = b[0] - a[0];
+  const dy = b[1] - a[1];
+  let t0 = 0;
+  let t1 = 1;
+  const clip = (p: number, q: number): boolean => {
+    if (p === 0) return q >= 0;
+    const r = q / p;
+    if (p < 0) {
+      if (r > t1) return false;
+      if (r > t0) t0 = r;
+    } else {
+      if (r < t0) return false;
+      if (r < t1) t1 = r;
+    }
+    return true;
+  };
+  return clip(-dx, a[0] - (box[0] - eps)) && clip(dx, box[2] + eps - a[0]) && clip(-dy, a[1] - (box[1] - eps)) && clip(dy, box[3] + eps - a[1]);
+}
+
+/** obstacleTopOver among the given obstacles only (from an index search or obstaclesAlong). */
+export function topOverAmong(obs: PreparedObstacles, ids: readonly number[], a: LonLat, b: LonLat): { name: string; topAmslM: number } | undefined {
+  if (ids.length === 0) return undefined;
+  const w = Math.min(a[0], b[0]);
+  const e = Math.max(a[0], b[0]);
+  const s = Math.min(a[1], b[1]);
+  const n = Math.max(a[1], b[1]);
   let best: { name: string; topAmslM: number } | undefined;
   for (const id of ids) {
     const it = obs.items[id]!;
+    if (it.bbox[0] > e || it.bbox[2] < w || it.bbox[1] > n || it.bbox[3] < s) continue;
     if (best && !(it.topAmslM > best.topAmslM) && !Number.isNaN(it.topAmslM)) continue;
     if (it.rings.some((rings) => segmentTouchesPolygon(a, b, rings))) {
       best = it;
@@ -201,6 +245,7 @@ export function checkClearance(input: ClearanceInput): ClearanceResult {
       const q = pts[Math.min(i + 1, pts.length - 1)]!;
       const len = distanceM([p[0], p[1]], [q[0], q[1]]);
       const steps = Math.max(1, Math.ceil(len / stepM));
+      const near = obstaclesAlong(obs, [p[0], p[1]], [q[0], q[1]]);
       // The previous sample: this segment's start (the last sample of the one before) after the first.
       let prev: { lon: number; lat: number; alt: number } | undefined = i === 0 ? undefined : { lon: p[0], lat: p[1], alt: p[2] };
       for (let k = i === 0 ? 0 : 1; k <= steps; k++) {
@@ -225,7 +270,7 @@ export function checkClearance(input: ClearanceInput): ClearanceResult {
         let surface = ground;
         let obstacle: string | undefined;
         let lowAlt = altAmsl;
-        const over = obstacleTopOver(obs, prev ? [prev.lon, prev.lat] : [lon, lat], [lon, lat]);
+        const over = topOverAmong(obs, near, prev ? [prev.lon, prev.lat] : [lon, lat], [lon, lat]);
         if (over && Number.isNaN(over.topAmslM)) {
           result.ok = false;
           if (!coverageViolation) {
@@ -331,28 +376,54 @@ export function levelLimits(
   const stepM = env.stepM ?? 10;
   const len = distanceM(a, b);
   const steps = Math.max(1, Math.ceil(len / stepM));
-  let lower: LevelBound | undefined;
-  let upper: LevelBound | undefined;
-  let prev: LonLat | undefined;
+  // Called for every candidate return of the rally search: the bounds are kept as numbers and made
+  // into objects once at the end, and a line that crosses no obstacle's box skips the obstacle test.
+  let loM = -Infinity;
+  let loK = 0;
+  let loGround = 0;
+  let loObstacle: string | undefined;
+  let hiM = Infinity;
+  let hiK = 0;
+  let hiGround = 0;
+  const near = obstaclesAlong(env.obstacles, a, b);
+  const dLon = b[0] - a[0];
+  const dLat = b[1] - a[1];
+  let prevLon = a[0];
+  let prevLat = a[1];
   for (let k = 0; k <= steps; k++) {
     const t = k / steps;
-    const p: LonLat = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
-    const ground = groundAt(env.dem, env.homeGroundM, p[0], p[1]);
-    if (typeof ground === 'string') return { ok: false, lon: p[0], lat: p[1], message: ground };
+    const lon = a[0] + dLon * t;
+    const lat = a[1] + dLat * t;
+    const ground = groundAt(env.dem, env.homeGroundM, lon, lat);
+    if (typeof ground === 'string') return { ok: false, lon, lat, message: ground };
     let surface = ground;
     let obstacle: string | undefined;
-    const over = obstacleTopOver(env.obstacles, prev ?? p, p);
-    if (over && Number.isNaN(over.topAmslM))
-      return { ok: false, lon: p[0], lat: p[1], message: `no elevation data under obstacle '${over.name}' (its top is unknown)` };
-    if (over && over.topAmslM > surface) {
-      surface = over.topAmslM;
-      obstacle = over.name;
+    if (near.length > 0) {
+      const over = topOverAmong(env.obstacles, near, [prevLon, prevLat], [lon, lat]);
+      if (over && Number.isNaN(over.topAmslM)) return { ok: false, lon, lat, message: `no elevation data under obstacle '${over.name}' (its top is unknown)` };
+      if (over && over.topAmslM > surface) {
+        surface = over.topAmslM;
+        obstacle = over.name;
+      }
     }
     const lo = surface + env.minClearanceM;
     const hi = ground + env.maxAglM;
-    if (!lower || lo > lower.amslM) lower = { amslM: lo, lon: p[0], lat: p[1], groundM: ground, ...(obstacle !== undefined ? { obstacle } : {}) };
-    if (!upper || hi < upper.amslM) upper = { amslM: hi, lon: p[0], lat: p[1], groundM: ground };
-    prev = p;
+    if (k === 0 || lo > loM) {
+      loM = lo;
+      loK = k;
+      loGround = ground;
+      loObstacle = obstacle;
+    }
+    if (k === 0 || hi < hiM) {
+      hiM = hi;
+      hiK = k;
+      hiGround = ground;
+    }
+    prevLon = lon;
+    prevLat = lat;
   }
-  return { ok: true, lower: lower!, upper: upper! };
+  const lower: LevelBound = { amslM: loM, lon: a[0] + dLon * (loK / steps), lat: a[1] + dLat * (loK / steps), groundM: loGround };
+  if (loObstacle !== undefined) lower.obstacle = loObstacle;
+  const upper: LevelBound = { amslM: hiM, lon: a[0] + dLon * (hiK / steps), lat: a[1] + dLat * (hiK / steps), groundM: hiGround };
+  return { ok: true, lower, upper };
 }

@@ -23,17 +23,27 @@
  * (whole metres) that keeps every return to it. Returns whose band admits no altitude (a return
  * that must climb over a ridge and also pass under the ceiling over lower ground, or one that starts
  * too high for the ground it crosses, RTL never descending) are sent elsewhere: candidate places
- * (the map's open places, the route's corners and points along it) are added as rally points
- * greedily, the one leaving the fewest such returns first, as rally.ts does for no-fly areas. When
- * the cone stops a return short of L, the choice is made again with the cone off (RTL_CONE_SLOPE 0).
- * What remains is reported: which return, which limit, where.
+ * (the map's open places, the route's corners and points along it; then, if that is not enough, the
+ * route's own points every 20 m) are added as rally points greedily, the one leaving the fewest such
+ * returns first, as rally.ts does for no-fly areas. When the cone stops a return short of L, the
+ * choice is made again with the cone off (RTL_CONE_SLOPE 0). A candidate inside an obstacle's
+ * footprint is never used (the copter lands at its rally point). Where an origin is within 1 m as
+ * near to two targets, both returns must work (between two samples, and to the centimetre of the
+ * stored positions, the vehicle may take either). A route over ground more than the ceiling below
+ * home cannot be saved by any choice (RTL flies at least RTL_ALT_MIN above home) and is refused
+ * without a search. What remains is reported: which return, which limit, where, by how much.
+ *
+ * Speed: each (origin, target) line is sampled once (origins at the same place and altitude share
+ * it), and a candidate is passed over without sampling its returns when a lower bound of the returns
+ * it leaves unworkable (hopeless ones that keep their target, plus its own) cannot beat the pick.
  *
  * Pure: no I/O.
  */
 import type { Dem } from '../geo/dem/types.js';
-import { distanceM } from '../geo/spherical.js';
+import { distanceM, samplePath } from '../geo/spherical.js';
 import type { LonLat } from '../geo/types.js';
-import { levelLimits, type LevelBound, type LevelLimits, type Point3, type PreparedObstacles } from './clearance.js';
+import { levelLimits, obstacleTopOver, type LevelBound, type LevelLimits, type Point3, type PreparedObstacles } from './clearance.js';
+import type { Reason } from './types.js';
 
 /** ArduCopter defaults (ArduCopter/config.h): RTL_ALT 1500 cm, RTL_CONE_SLOPE 3, RTL_ALT_MIN 30 cm, RTL_MIN_CONE_SLOPE 0.5. */
 export const RTL_ALT_DEFAULT_M = 15;
@@ -105,7 +115,14 @@ export interface FailsafeAltitudeInput {
    * keeps off the no-fly areas.
    */
   candidates?: LonLat[];
+  /**
+   * When candidates are given, the route's own points every this many metres become candidates too
+   * (default 20 m): a return that starts high just before the ground falls away needs a rally point
+   * close ahead of it on higher ground, nearer than any other target. 0: only the given candidates.
+   */
+  candidateStepM?: number;
   isClear?: (a: LonLat, b: LonLat) => boolean;
+  /** Most rally points in all (the given ones included); default 20, within ArduCopter's storage (46 on a Pixhawk). */
   maxRallyPoints?: number;
   minClearanceM: number;
   maxAglM: number;
@@ -123,8 +140,12 @@ export interface FailsafeAltitudes {
   coneSlope: number;
   /** Highest return altitude above home (the fence must allow it). */
   maxReturnAltM: number;
-  /** Why no choice works: which limit, which return, where. */
-  reasons: { code: string; message: string }[];
+  /**
+   * Why no choice works: which limit, which return, where, by how much. `params` carry the numbers
+   * for pages (reasonDetail.<code>): `rally` is the return's target (0 home, k rally point k),
+   * `alongM` where on the route it starts, `lat`/`lon` where the limit binds.
+   */
+  reasons: Reason[];
 }
 
 interface Bound {
@@ -133,50 +154,331 @@ interface Bound {
   at: LevelBound;
 }
 
-const r1 = (n: number) => Math.round(n * 10) / 10;
-const where = (b: LevelBound) => `${b.lat.toFixed(6)},${b.lon.toFixed(6)} (lat,lon)`;
+const r1 = (n: number) => {
+  const v = Math.round(n * 10) / 10;
+  return Object.is(v, -0) ? 0 : v;
+};
+const where = (b: { lat: number; lon: number }) => `${b.lat.toFixed(6)},${b.lon.toFixed(6)} (lat,lon)`;
+const placeParams = (b: { lat: number; lon: number }) => ({ lat: b.lat.toFixed(6), lon: b.lon.toFixed(6) });
 const keyOf = (p: LonLat) => `${p[0].toFixed(7)},${p[1].toFixed(7)}`;
+
+/**
+ * What every evaluation shares: the return origins, the targets (home, the given rally points, then
+ * the candidates) by number, and per (origin, target) the distance, the level limits of the straight
+ * line and whether it keeps off the no-fly areas, each computed once. Origins at the same place and
+ * altitude (the return legs fly back over the outbound legs) share their lines' limits.
+ */
+interface Search {
+  input: FailsafeAltitudeInput;
+  origins: { p: Point3; alongM: number }[];
+  /** Origin → its group (same place and altitude). */
+  group: Int32Array;
+  groups: number;
+  /** 0 home, 1..given the given rally points, then the candidates. */
+  targets: LonLat[];
+  given: number;
+  /** The first of the route's own points added as candidates (candidateStepM), after the given candidates. */
+  firstExtra: number;
+  distance: (t: number) => Float64Array;
+  limits: (i: number, t: number) => LevelLimits;
+  clear: (i: number, t: number) => boolean;
+}
+
+function makeSearch(input: FailsafeAltitudeInput, stepM: number): Search {
+  const origins = returnOrigins(input.legs, stepM);
+  const env = { dem: input.dem, homeGroundM: input.homeGroundM, obstacles: input.obstacles, minClearanceM: input.minClearanceM, maxAglM: input.maxAglM, stepM };
+  const group = new Int32Array(origins.length);
+  const groupIds = new Map<string, number>();
+  origins.forEach(({ p }, i) => {
+    const k = `${p[0].toFixed(9)},${p[1].toFixed(9)},${p[2].toFixed(6)}`;
+    let g = groupIds.get(k);
+    if (g === undefined) {
+      g = groupIds.size;
+      groupIds.set(k, g);
+    }
+    group[i] = g;
+  });
+  const groups = groupIds.size;
+  const targets: LonLat[] = [input.home, ...input.rallyPoints];
+  const taken = new Set(targets.map(keyOf));
+  const extraStepM = input.candidateStepM ?? 20;
+  const extra: LonLat[] = [];
+  // Rounded to 1e-7° as the rally items store them (MAVLink int32 degE7), so that which target is
+  // nearest — decided to the centimetre where two are about as near — is the same here, in the plan's
+  // check and on the vehicle.
+  const e7 = (v: number) => Math.round(v * 1e7) / 1e7;
+  if (input.candidates && extraStepM > 0)
+    for (const leg of input.legs)
+      for (const s of samplePath(
+        leg.map((p): LonLat => [p[0], p[1]]),
+        extraStepM,
+      ))
+        extra.push([e7(s.point[0]), e7(s.point[1])]);
+  const given = (input.candidates ?? []).map((c): LonLat => [e7(c[0]), e7(c[1])]);
+  let firstExtra = targets.length;
+  for (const [j, c] of [...given, ...extra].entries()) {
+    if (j === given.length) firstExtra = targets.length;
+    const k = keyOf(c);
+    if (taken.has(k)) continue;
+    // A copter returning to a rally point lands there (RTL_ALT_FINAL 0): not on a building's roof.
+    if (obstacleTopOver(input.obstacles, c, c)) continue;
+    taken.add(k);
+    targets.push(c);
+  }
+  if (extra.length === 0) firstExtra = targets.length;
+  const distances: (Float64Array | undefined)[] = new Array(targets.length);
+  const distance = (t: number) => {
+    let d = distances[t];
+    if (!d) {
+      d = new Float64Array(origins.length);
+      const q = targets[t]!;
+      for (let i = 0; i < origins.length; i++) d[i] = distanceM([origins[i]!.p[0], origins[i]!.p[1]], q);
+      distances[t] = d;
+    }
+    return d;
+  };
+  const limitCache: (LevelLimits | undefined)[] = new Array(groups * targets.length);
+  const limits = (i: number, t: number) => {
+    const k = group[i]! * targets.length + t;
+    let v = limitCache[k];
+    if (!v) {
+      const o = origins[i]!.p;
+      v = levelLimits([o[0], o[1]], targets[t]!, env);
+      limitCache[k] = v;
+    }
+    return v;
+  };
+  const clearCache = new Int8Array(groups * targets.length); // 0 not yet asked, 1 clear, 2 blocked
+  const clear = (i: number, t: number) => {
+    if (!input.isClear) return true;
+    const k = group[i]! * targets.length + t;
+    if (clearCache[k] === 0) {
+      const o = origins[i]!.p;
+      clearCache[k] = input.isClear([o[0], o[1]], targets[t]!) ? 1 : 2;
+    }
+    return clearCache[k] === 1;
+  };
+  return { input, origins, group, groups, targets, given: input.rallyPoints.length, firstExtra, distance, limits, clear };
+}
+
+/**
+ * Which target each origin returns to under a set of rally points (nearest; a rally point only when
+ * closer than home), and the runner-up when it is within TIE_M as near: there the vehicle may go to
+ * either (its position between two samples, centimetres of rounding), so both returns must work.
+ */
+interface Assignment {
+  rally: number[];
+  target: Int32Array;
+  dist: Float64Array;
+  /** The runner-up within TIE_M, or -1. */
+  alt: Int32Array;
+  altDist: Float64Array;
+}
+
+const TIE_M = 1;
+
+/** One more target t at distance d for an origin: [target, dist, alt, altDist] after it. */
+function withTarget(target: number, dist: number, alt: number, altDist: number, t: number, d: number): [number, number, number, number] {
+  if (d < dist) return dist - d < TIE_M ? [t, d, target, dist] : [t, d, -1, Infinity];
+  if (d - dist < TIE_M && (alt < 0 || d < altDist)) return [target, dist, t, d];
+  return [target, dist, alt, altDist];
+}
+
+function assign(search: Search, rally: number[]): Assignment {
+  const n = search.origins.length;
+  let a: Assignment = {
+    rally: [],
+    target: new Int32Array(n),
+    dist: new Float64Array(search.distance(0)),
+    alt: new Int32Array(n).fill(-1),
+    altDist: new Float64Array(n).fill(Infinity),
+  };
+  for (const t of rally) a = withPoint(search, a, t);
+  return a;
+}
+
+/** The same with one more rally point, last (AP_Rally keeps the first of equally near points). */
+function withPoint(search: Search, a: Assignment, t: number): Assignment {
+  const target = new Int32Array(a.target);
+  const dist = new Float64Array(a.dist);
+  const alt = new Int32Array(a.alt);
+  const altDist = new Float64Array(a.altDist);
+  const d = search.distance(t);
+  for (let i = 0; i < d.length; i++) {
+    if (!(d[i]! < dist[i]! + TIE_M)) continue;
+    [target[i], dist[i], alt[i], altDist[i]] = withTarget(target[i]!, dist[i]!, alt[i]!, altDist[i]!, t, d[i]!);
+  }
+  return { rally: [...a.rally, t], target, dist, alt, altDist };
+}
+
+/** hopeless() for an origin's return and, at a tie, its runner-up's. */
+function hopelessPair(search: Search, i: number, t: number, d: number, alt: number, altDist: number, coneSlope: number): boolean {
+  return (d >= 1 && hopeless(search, i, t, d, coneSlope)) || (alt >= 0 && altDist >= 1 && hopeless(search, i, alt, altDist, coneSlope));
+}
+
+/**
+ * Is the return from origin i to target t unworkable whatever RTL_ALT and the rally altitudes are
+ * (off the no-fly areas' clearance, no elevation data, starting above its ceiling, or held below its
+ * floor by the cone)? The part of `evaluate` that does not depend on the other returns; a lower bound
+ * on a choice's bad returns, so candidates that cannot do better are passed over before their
+ * returns are sampled.
+ */
+function hopeless(search: Search, i: number, t: number, d: number, coneSlope: number): boolean {
+  if (t > search.given && !search.clear(i, t)) return true;
+  const lim = search.limits(i, t);
+  if (!lim.ok) return true;
+  const c = search.origins[i]!.p[2];
+  const lo = lim.lower.amslM - search.input.homeGroundM;
+  const hi = lim.upper.amslM - search.input.homeGroundM;
+  if (c > hi + 1e-9) return true;
+  const cap = coneSlope >= RTL_MIN_CONE_SLOPE ? Math.max(d * coneSlope, RTL_ALT_MIN_M, c) : Infinity;
+  return lo > Math.max(c, RTL_ALT_MIN_M) + 1e-9 && cap < lo - 1e-9;
+}
+
+/**
+ * Origins from which no return can keep the ceiling: ModeRTL flies at least max(RTL_ALT_MIN, the
+ * current altitude) above home (mode_rtl.cpp, compute_return_target), so where the ground under the
+ * origin lies more than the ceiling minus that below home, every return from there — to home or to
+ * any rally point, at any RTL_ALT — starts too high above the ground. Only the route (or the terrain
+ * frame, RTL_ALT_TYPE 1, which medidrop does not use) could change that.
+ */
+function lowGroundReason(search: Search): Reason | undefined {
+  const { input, origins } = search;
+  let first: { i: number; ground: number; floor: number } | undefined;
+  let count = 0;
+  let lowest = Infinity;
+  for (let i = 0; i < origins.length; i++) {
+    const p = origins[i]!.p;
+    const g = input.dem ? input.dem.sample(p[0], p[1]) : input.homeGroundM;
+    if (typeof g !== 'number') continue; // reported as a gap by the return's own limits
+    const floor = Math.max(RTL_ALT_MIN_M, p[2]);
+    if (floor + input.homeGroundM - g <= input.maxAglM + 1e-9) continue;
+    count++;
+    lowest = Math.min(lowest, g);
+    first ??= { i, ground: g, floor };
+  }
+  if (!first) return undefined;
+  const o = origins[first.i]!;
+  const aglM = first.floor + input.homeGroundM - first.ground;
+  const belowHomeM = input.homeGroundM - first.ground;
+  const at = { lon: o.p[0], lat: o.p[1] };
+  return {
+    code: 'failsafe-return-low-ground',
+    message:
+      `every failsafe return to home or any rally point from ${Math.round(o.alongM)} m along the route flies at least ${r1(first.floor)} m above home ` +
+      `(ArduCopter's RTL never flies lower than RTL_ALT_MIN 0.3 m above home or the altitude it starts at, mode_rtl.cpp), ${r1(aglM)} m above the ground at ${where(at)} ` +
+      `(ground ${r1(first.ground)} m AMSL, ${r1(belowHomeM)} m below home), over the ${input.maxAglM} m limit by ${r1(aglM - input.maxAglM)} m; ` +
+      `${count} of ${origins.length} return origins lie over such low ground (lowest ${r1(lowest)} m AMSL): no RTL_ALT or rally point changes that, only a route that stays over higher ground`,
+    params: {
+      alongM: Math.round(o.alongM),
+      ...placeParams(at),
+      groundM: r1(first.ground),
+      homeGroundM: r1(input.homeGroundM),
+      belowHomeM: r1(belowHomeM),
+      returnAltM: r1(first.floor),
+      aglM: r1(aglM),
+      limitM: input.maxAglM,
+      overM: r1(aglM - input.maxAglM),
+      origins: count,
+    },
+  };
+}
 
 /** Choose RTL_ALT, the rally altitudes and, where the terrain needs them, more rally points; see the module comment. */
 export function chooseFailsafeAltitudes(input: FailsafeAltitudeInput): FailsafeAltitudes {
   const stepM = input.stepM ?? 10;
-  const origins = returnOrigins(input.legs, stepM);
-  const env = { dem: input.dem, homeGroundM: input.homeGroundM, obstacles: input.obstacles, minClearanceM: input.minClearanceM, maxAglM: input.maxAglM, stepM };
-  const cache = new Map<string, LevelLimits>();
-  const limits = (i: number, target: LonLat) => {
-    const k = `${i}|${keyOf(target)}`;
-    let v = cache.get(k);
-    if (!v) {
-      const o = origins[i]!.p;
-      v = levelLimits([o[0], o[1]], target, env);
-      cache.set(k, v);
-    }
-    return v;
-  };
-  const maxPoints = input.maxRallyPoints ?? 10;
+  const search = makeSearch(input, stepM);
+  const givenRally = input.rallyPoints.map((_, k) => k + 1);
+  // Returns that no choice can save: say so, and do not search rally points for a plan that cannot fly.
+  const low = lowGroundReason(search);
+  if (low) {
+    const result = evaluate(search, assign(search, givenRally), RTL_CONE_SLOPE_DEFAULT).result;
+    return { ...result, ok: false, reasons: [low] };
+  }
+  const maxPoints = input.maxRallyPoints ?? 20;
+  const all = search.targets.map((_, t) => t);
+  const givenCandidates = all.slice(1 + search.given, search.firstExtra);
+  const allCandidates = all.slice(1 + search.given);
+  // First the given candidates, with the cone and then without; only if returns are still left
+  // without an altitude, the route's own points too, continuing from those picks (most plans never
+  // need them, and they multiply the returns to sample).
+  const after = new Map<number, { a: Assignment; ev: Evaluation }>();
   let best: Evaluation | undefined;
-  for (const cone of [RTL_CONE_SLOPE_DEFAULT, 0]) {
-    let rally = [...input.rallyPoints];
-    let current = evaluate(input, origins, limits, rally, cone);
-    // Greedy, as rally.ts does for no-fly areas: add the candidate that leaves the fewest returns
-    // without a workable altitude, until none are left or nothing improves.
-    const taken = new Set([keyOf(input.home), ...rally.map(keyOf)]);
-    while (current.bad > 0 && rally.length < maxPoints) {
-      let pick: { p: LonLat; ev: Evaluation } | undefined;
-      for (const c of input.candidates ?? []) {
-        if (taken.has(keyOf(c))) continue;
-        const ev = evaluate(input, origins, limits, [...rally, c], cone);
-        if (ev.bad < (pick?.ev.bad ?? current.bad)) pick = { p: c, ev };
-      }
-      if (!pick) break;
-      rally = [...rally, pick.p];
-      taken.add(keyOf(pick.p));
-      current = pick.ev;
+  for (const [stage, candidates] of [givenCandidates, allCandidates].entries()) {
+    if (stage === 1 && allCandidates.length === givenCandidates.length) break;
+    for (const cone of [RTL_CONE_SLOPE_DEFAULT, 0]) {
+      const start = after.get(cone)?.a ?? assign(search, givenRally);
+      const out = greedy(search, start, after.get(cone)?.ev ?? evaluate(search, start, cone), candidates, cone, maxPoints);
+      after.set(cone, out);
+      if (!best || out.ev.bad < best.bad) best = out.ev;
+      if (out.ev.bad === 0) return out.ev.result;
     }
-    if (!best || current.bad < best.bad) best = current;
-    if (current.bad === 0) break;
   }
   return best!.result;
+}
+
+/**
+ * Greedy, as rally.ts does for no-fly areas: add the candidate that leaves the fewest returns without
+ * a workable altitude (the first such in the list), until none are left, nothing improves or
+ * `maxPoints` rally points are chosen.
+ */
+function greedy(
+  search: Search,
+  start: Assignment,
+  startEv: Evaluation,
+  candidates: number[],
+  cone: number,
+  maxPoints: number,
+): { a: Assignment; ev: Evaluation } {
+  let current = start;
+  let ev = startEv;
+  const taken = new Set<number>(current.rally);
+  const n = search.origins.length;
+  while (ev.bad > 0 && current.rally.length < maxPoints) {
+    // Per origin: hopeless under the current choice (a lower bound for every candidate's count).
+    const hopelessNow = new Uint8Array(n);
+    let hopelessCount = 0;
+    for (let i = 0; i < n; i++)
+      if (hopelessPair(search, i, current.target[i]!, current.dist[i]!, current.alt[i]!, current.altDist[i]!, cone)) {
+        hopelessNow[i] = 1;
+        hopelessCount++;
+      }
+    // Candidates that rescue the most hopeless returns first (no sampling needed to count those),
+    // so that a good pick is found early and the bound passes over the rest unsampled. The pick is
+    // still the first in the list among those leaving the fewest bad returns.
+    const rescued = new Map<number, number>();
+    for (const t of candidates) {
+      if (taken.has(t)) continue;
+      const d = search.distance(t);
+      let r = 0;
+      for (let i = 0; i < n; i++) if (d[i]! < current.dist[i]! + TIE_M) r += hopelessNow[i]!;
+      rescued.set(t, r);
+    }
+    const order = [...rescued.keys()].sort((x, y) => rescued.get(y)! - rescued.get(x)! || x - y);
+    let pick: { t: number; a: Assignment; ev: Evaluation } | undefined;
+    // Could t do better than the pick so far (fewer bad returns, or as few and earlier in the list)?
+    const mayBeat = (t: number, bad: number) => (pick ? bad < pick.ev.bad || (bad === pick.ev.bad && t < pick.t) : bad < ev.bad);
+    for (const t of order) {
+      // Lower bound: the returns that keep their target and are hopeless stay bad; those that
+      // switch to t count as hopeless or not on their own. Stop as soon as it cannot beat the pick.
+      const d = search.distance(t);
+      let bound = hopelessCount - rescued.get(t)!;
+      for (let i = 0; i < n && mayBeat(t, bound); i++) {
+        if (!(d[i]! < current.dist[i]! + TIE_M)) continue;
+        const [tt, dd, at, ad] = withTarget(current.target[i]!, current.dist[i]!, current.alt[i]!, current.altDist[i]!, t, d[i]!);
+        if (hopelessPair(search, i, tt, dd, at, ad, cone)) bound++;
+      }
+      if (!mayBeat(t, bound)) continue;
+      const a = withPoint(search, current, t);
+      const e = evaluate(search, a, cone);
+      if (mayBeat(t, e.bad)) pick = { t, a, ev: e };
+    }
+    if (!pick) break;
+    taken.add(pick.t);
+    current = pick.a;
+    ev = pick.ev;
+  }
+  return { a: current, ev };
 }
 
 interface Evaluation {
@@ -185,36 +487,37 @@ interface Evaluation {
   result: FailsafeAltitudes;
 }
 
-function evaluate(
-  input: FailsafeAltitudeInput,
-  origins: { p: Point3; alongM: number }[],
-  limits: (i: number, target: LonLat) => LevelLimits,
-  rallyPoints: LonLat[],
-  coneSlope: number,
-): Evaluation {
-  const n = rallyPoints.length + 1; // slot 0 home, k + 1 rally point k
+function evaluate(search: Search, a: Assignment, coneSlope: number): Evaluation {
+  const { input, origins, targets } = search;
+  const n = a.rally.length + 1; // slot 0 home, k + 1 rally point k
+  const slotOf = new Int32Array(targets.length).fill(-1);
+  slotOf[0] = 0;
+  a.rally.forEach((t, k) => {
+    slotOf[t] = k + 1;
+  });
+  const rallyPoints = a.rally.map((t) => targets[t]!);
   const lower: (Bound | undefined)[] = new Array(n);
   const upper: (Bound | undefined)[] = new Array(n);
-  const reasons: { code: string; message: string }[] = [];
+  const reasons: Reason[] = [];
   const samples: { c: number; d: number; slot: number; emin: number; emax: number }[] = [];
   const names = ['home', ...rallyPoints.map((_, k) => `rally point ${k + 1}`)];
-  const added = new Set(rallyPoints.slice(input.rallyPoints.length).map(keyOf));
   let bad = 0;
-  origins.forEach(({ p, alongM }, i) => {
-    const { target, distM } = nearestTarget([p[0], p[1]], input.home, rallyPoints);
+  const consider = (i: number, t: number, distM: number) => {
+    const { p, alongM } = origins[i]!;
     if (distM < 1) return;
-    const slot = target.rally + 1;
-    if (added.has(keyOf(target.pos)) && input.isClear && !input.isClear([p[0], p[1]], target.pos)) {
+    const slot = slotOf[t]!;
+    if (t > search.given && !search.clear(i, t)) {
       bad++;
       return;
     }
-    const lim = limits(i, target.pos);
+    const lim = search.limits(i, t);
     if (!lim.ok) {
       bad++;
       if (!reasons.some((r) => r.code === 'dem-no-coverage'))
         reasons.push({
           code: 'dem-no-coverage',
-          message: `${lim.message} on the failsafe return to ${target.name} from ${Math.round(alongM)} m along the route`,
+          message: `${lim.message} on the failsafe return to ${names[slot]} from ${Math.round(alongM)} m along the route`,
+          params: { rally: slot, alongM: Math.round(alongM), ...placeParams(lim) },
         });
       return;
     }
@@ -226,11 +529,23 @@ function evaluate(
       // ModeRTL never descends before the target: from this altitude the return to this target
       // passes too high above lower ground, whatever RTL_ALT is.
       bad++;
-      if (!reasons.some((r) => r.code === 'failsafe-return-descends'))
+      if (!reasons.some((r) => r.code === 'failsafe-return-descends')) {
+        const aglM = c + input.homeGroundM - lim.upper.groundM;
         reasons.push({
           code: 'failsafe-return-descends',
-          message: `the failsafe return to ${target.name} from ${Math.round(alongM)} m along the route starts ${r1(c)} m above home and ArduCopter's RTL does not descend before the target, so it passes more than ${input.maxAglM} m above the ground at ${where(lim.upper)} (ground ${r1(lim.upper.groundM)} m AMSL)`,
+          message: `the failsafe return to ${names[slot]} from ${Math.round(alongM)} m along the route starts ${r1(c)} m above home and ArduCopter's RTL does not descend before the target, so it passes more than ${input.maxAglM} m above the ground at ${where(lim.upper)} (ground ${r1(lim.upper.groundM)} m AMSL): ${r1(aglM)} m, ${r1(aglM - input.maxAglM)} m too high`,
+          params: {
+            rally: slot,
+            alongM: Math.round(alongM),
+            startAltM: r1(c),
+            ...placeParams(lim.upper),
+            groundM: r1(lim.upper.groundM),
+            aglM: r1(aglM),
+            limitM: input.maxAglM,
+            overM: r1(aglM - input.maxAglM),
+          },
         });
+      }
       return;
     }
     let emin = -Infinity;
@@ -238,11 +553,23 @@ function evaluate(
     if (lo > Math.max(c, RTL_ALT_MIN_M) + 1e-9) {
       if (cap < lo - 1e-9) {
         bad++;
-        if (!reasons.some((r) => r.code === 'failsafe-return-cone'))
+        if (!reasons.some((r) => r.code === 'failsafe-return-cone')) {
+          const what = lim.lower.obstacle !== undefined ? `obstacle '${lim.lower.obstacle}'` : 'the terrain';
           reasons.push({
             code: 'failsafe-return-cone',
-            message: `the failsafe return to ${target.name} from ${Math.round(alongM)} m along the route would climb at most ${r1(cap)} m above home (RTL_CONE_SLOPE ${coneSlope}) but must fly at ${r1(lo)} m to keep ${input.minClearanceM} m above ${lim.lower.obstacle !== undefined ? `obstacle '${lim.lower.obstacle}'` : 'the terrain'} at ${where(lim.lower)}`,
+            message: `the failsafe return to ${names[slot]} from ${Math.round(alongM)} m along the route would climb at most ${r1(cap)} m above home (RTL_CONE_SLOPE ${coneSlope}) but must fly at ${r1(lo)} m to keep ${input.minClearanceM} m above ${what} at ${where(lim.lower)}`,
+            params: {
+              rally: slot,
+              alongM: Math.round(alongM),
+              capM: r1(cap),
+              needM: r1(lo),
+              coneSlope,
+              clearanceM: input.minClearanceM,
+              ...placeParams(lim.lower),
+              ...(lim.lower.obstacle !== undefined ? { obstacle: lim.lower.obstacle } : {}),
+            },
           });
+        }
         return;
       }
       emin = lo;
@@ -253,7 +580,11 @@ function evaluate(
       if (!upper[slot] || hi < upper[slot]!.value) upper[slot] = { value: hi, alongM, at: lim.upper };
     }
     samples.push({ c, d: distM, slot, emin, emax });
-  });
+  };
+  for (let i = 0; i < origins.length; i++) {
+    consider(i, a.target[i]!, a.dist[i]!);
+    if (a.alt[i]! >= 0) consider(i, a.alt[i]!, a.altDist[i]!);
+  }
 
   // RTL_ALT: the lowest that keeps the returns home (cm precision), else the default when nothing
   // binds, lowered (to RTL_ALT_MIN at least) when a return allows less; it raises every return
@@ -274,6 +605,8 @@ function evaluate(
     if (!hi || effective(slot) <= hi.value + 1e-9) continue;
     const lo = lower[slot] ?? (slot > 0 && lower[0] && lower[0].value > hi.value ? lower[0] : undefined);
     const what = slot === 0 || !lower[slot] ? 'RTL_ALT' : 'rally altitude';
+    // a return at the lower bound would be this high above the ground where the ceiling binds
+    const aglM = (lo ? lo.value : effective(slot)) - hi.value + input.maxAglM;
     reasons.push({
       code: 'failsafe-return-altitude',
       message:
@@ -282,12 +615,35 @@ function evaluate(
           ? `the return from ${Math.round(lo.alongM)} m along the route must fly at least ${r1(lo.value)} m above home to keep ${input.minClearanceM} m above ${lo.at.obstacle !== undefined ? `obstacle '${lo.at.obstacle}'` : 'the terrain'} at ${where(lo.at)}, but `
           : `ArduCopter's RTL returns at least ${r1(effective(slot))} m above home (RTL_ALT, never less than RTL_ALT_MIN 0.3 m; mode_rtl.cpp), but `) +
         `the return from ${Math.round(hi.alongM)} m must stay at most ${r1(hi.value)} m above home to keep within ${input.maxAglM} m of the ground at ${where(hi.at)} (ground ${r1(hi.at.groundM)} m AMSL)`,
+      params: {
+        rally: slot,
+        // the lower bound: the clearance over the terrain or an obstacle (where), or RTL_ALT's own floor
+        lowerM: r1(lo ? lo.value : effective(slot)),
+        ...(lo
+          ? {
+              lowerAlongM: Math.round(lo.alongM),
+              lowerLat: lo.at.lat.toFixed(6),
+              lowerLon: lo.at.lon.toFixed(6),
+              clearanceM: input.minClearanceM,
+              ...(lo.at.obstacle !== undefined ? { obstacle: lo.at.obstacle } : {}),
+            }
+          : {}),
+        // the upper bound: the ceiling over the lowest ground (where), and by how much a return at the lower bound breaks it
+        alongM: Math.round(hi.alongM),
+        upperM: r1(hi.value),
+        ...placeParams(hi.at),
+        groundM: r1(hi.at.groundM),
+        limitM: input.maxAglM,
+        overM: r1((lo ? lo.value : effective(slot)) - hi.value),
+        aglM: r1(aglM),
+      },
     });
   }
   if (bad > 0 && reasons.length === 0)
     reasons.push({
       code: 'failsafe-return-altitude',
       message: `${bad} straight failsafe returns find no altitude that keeps both the clearance and the ceiling`,
+      params: { count: bad },
     });
 
   let maxReturnAltM = 0;

@@ -7,7 +7,7 @@
  * sampled every 10 m against the DEM. Where no altitude can keep both limits the reason says which
  * limit and where.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ import { planDelivery } from '../../src/planner/plan-delivery.js';
 import { prepareObstacles } from '../../src/planning/clearance.js';
 import { chooseFailsafeAltitudes, returnAltitudeM } from '../../src/planning/failsafe-altitudes.js';
 import type { PlanRequest } from '../../src/planning/types.js';
+import type { Reason } from '../../src/planning/types.js';
 import { hill, plane, ridge, type Terrain, valley, writeHgt } from '../support/dem.js';
 import { at, box, DRONE } from './plan-fixtures.js';
 
@@ -209,6 +210,133 @@ describe('failsafe returns over terrain fly at RTL_ALT / the rally altitudes the
     const rally = plan.vehiclePlan!.rally.map((r) => ({ ...r, z: 0 }));
     const flown = flyAndSample({ ...plan, vehiclePlan: { ...plan.vehiclePlan!, rally } }, dem);
     expect(flown.minClearance).toBeLessThan(30);
+  });
+});
+
+/** The page sentence of a reason (both catalogues) with every {placeholder} filled from its params. */
+const catalogue = (lang: string): Record<string, string> =>
+  JSON.parse(readFileSync(new URL(`../../src/web/public/i18n/${lang}.json`, import.meta.url), 'utf8')) as Record<string, string>;
+const CATALOGUES = [catalogue('en'), catalogue('zh-CN')];
+function expectSentence(reason: Reason) {
+  for (const table of CATALOGUES) {
+    const sentence = table[`reasonDetail.${reason.code}`];
+    expect(sentence, reason.code).toBeDefined();
+    const names = [...sentence!.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThan(3);
+    expect(names.filter((k) => reason.params?.[k] === undefined)).toEqual([]);
+  }
+}
+
+describe('failsafe returns: more rally points where the ground falls away, and clear refusals', () => {
+  it('a hill and a ridge whose flanks fall away faster than a return may: planned with rally points along the route; every return keeps both limits', async () => {
+    // Both were refused while rally points came only from the route's corners and every 100 m (at
+    // most 10): a return that starts high on a flank and flies level (RTL never descends before its
+    // target) passes too high over the ground below unless a rally point lies close ahead on higher
+    // ground. The route's own points every 20 m are candidates now.
+    for (const t of [hill(2260, MID, 150, 400), ridge(2260, MID[0], 150, 250)]) {
+      const dem = await demOf(t);
+      const plan = planDelivery(lineMap(), request(), { dem });
+      expect(plan.reasons).toEqual([]);
+      const rally = plan.vehiclePlan!.rally;
+      expect(rally.length).toBeGreaterThan(10); // more than the 10 the search used to stop at
+      expect(rally.length).toBeLessThanOrEqual(20); // ArduCopter stores 46 on a Pixhawk (StorageManager.cpp)
+      // Independent: every return rebuilt from the uploaded items alone, sampled every 10 m.
+      const flown = flyAndSample(plan, dem);
+      expect(flown.returns).toBeGreaterThan(300);
+      expect(flown.minClearance).toBeGreaterThanOrEqual(30 - 0.5);
+      expect(flown.maxAgl).toBeLessThanOrEqual(100 + 0.01);
+    }
+  });
+
+  it('no rally point on a roof: a shed under a rally point the search chose moves it off (the copter lands at its rally point)', async () => {
+    const dem = await demOf(ridge(2260, MID[0], 150, 250));
+    const homeGroundM = dem.sample(DEPOT[0], DEPOT[1]) as number;
+    // the flown legs of the planned mission (outbound, return) over the ridge
+    const plan = planDelivery(lineMap(), request(), { dem });
+    const pos = plan
+      .vehiclePlan!.mission.filter((it) => it.seq > 0 && it.frame === 6 && it.x !== 0)
+      .map((it): [number, number, number] => [it.y / 1e7, it.x / 1e7, it.z]);
+    const drop = pos.findIndex((p) => distanceM([p[0], p[1]], DROP) < 1);
+    const outbound = pos.slice(1, drop + 1);
+    const choose = (sheds: Obstacle[]) =>
+      chooseFailsafeAltitudes({
+        home: DEPOT,
+        homeGroundM,
+        dem,
+        obstacles: prepareObstacles(
+          sheds.map((o) => ({ name: o.name, heightM: o.heightM, geometry: { type: 'Polygon' as const, coordinates: [o.ring] } })),
+          dem,
+          homeGroundM,
+        ),
+        legs: [outbound, [...outbound].reverse()],
+        rallyPoints: [],
+        candidates: [DROP],
+        minClearanceM: 30,
+        maxAglM: 100,
+      });
+    const before = choose([]);
+    expect(before.ok).toBe(true);
+    expect(before.rallyPoints.length).toBeGreaterThan(2);
+    const under = before.rallyPoints[1]!;
+    const k = 111_000;
+    const xy = [(under[0] - DEPOT[0]) * k * Math.cos((DEPOT[1] * Math.PI) / 180), (under[1] - DEPOT[1]) * k] as const;
+    const shed = { name: 'Shed', ring: box(xy[0], xy[1], 6, 6), heightM: 5 };
+    expect(inRing(under, shed.ring)).toBe(true);
+    const after = choose([shed]);
+    expect(after.rallyPoints.filter((r) => inRing(r, shed.ring))).toEqual([]);
+  });
+
+  it('a deep valley: refused because no RTL can fly low enough over it, saying where and by how much', async () => {
+    // The valley floor lies 200 m below the depot: ModeRTL never returns lower than RTL_ALT_MIN above
+    // home (mode_rtl.cpp), so a return from over the floor is ~200 m above the ground, whatever
+    // RTL_ALT and the rally points are.
+    const dem = await demOf(valley(2060, MID[0], 200, 600));
+    const homeGround = dem.sample(DEPOT[0], DEPOT[1]) as number;
+    const plan = planDelivery(lineMap(), request(), { dem });
+    expect(plan.feasible).toBe(false);
+    const reason = plan.reasons.find((r) => r.code === 'failsafe-return-low-ground')!;
+    expect(reason).toBeDefined();
+    const p = reason.params!;
+    const lon = Number(p.lon);
+    const lat = Number(p.lat);
+    const ground = dem.sample(lon, lat) as number;
+    expect(Math.abs(Number(p.groundM) - ground)).toBeLessThan(0.1);
+    expect(Math.abs(Number(p.belowHomeM) - (homeGround - ground))).toBeLessThan(0.2);
+    expect(Number(p.limitM)).toBe(100);
+    expect(Number(p.aglM)).toBeGreaterThan(100);
+    expect(Math.abs(Number(p.overM) - (Number(p.aglM) - 100))).toBeLessThan(0.11);
+    // the first such place: where the ground first lies more than ~100 m below home along the route
+    expect(homeGround - ground).toBeGreaterThan(99.7 - 0.2);
+    expect(homeGround - ground).toBeLessThan(99.7 + 5);
+    expect(reason.message).toMatch(
+      /failsafe return to home or any rally point from \d+ m along the route .* m above the ground at 36\.\d+,101\.\d+ \(lat,lon\)/,
+    );
+    expectSentence(reason);
+    // The independent check agrees: some return flies at least that high above the ground.
+    const flown = flyAndSample(plan, dem);
+    expect(flown.maxAgl).toBeGreaterThanOrEqual(Number(p.aglM) - 0.5);
+  });
+
+  it('a steep hill and a narrow ridge still refused: each failsafe-return reason names the return, the place and the numbers', async () => {
+    for (const t of [hill(2260, MID, 300, 300), ridge(2260, MID[0], 150, 200)]) {
+      const dem = await demOf(t);
+      const plan = planDelivery(lineMap(), request(), { dem });
+      expect(plan.feasible).toBe(false);
+      const reasons = plan.reasons.filter((r) => r.code.startsWith('failsafe-return'));
+      expect(reasons.length).toBeGreaterThan(0);
+      for (const r of reasons) {
+        expectSentence(r);
+        expect(Number(r.params!.alongM)).toBeGreaterThanOrEqual(0);
+        expect(Number(r.params!.rally)).toBeGreaterThanOrEqual(0);
+        if (r.code === 'failsafe-return-descends') {
+          // above the ceiling where the ground binds, by overM
+          const ground = dem.sample(Number(r.params!.lon), Number(r.params!.lat)) as number;
+          expect(Math.abs(Number(r.params!.groundM) - ground)).toBeLessThan(0.1);
+          expect(Number(r.params!.aglM)).toBeGreaterThan(100);
+          expect(Math.abs(Number(r.params!.overM) - (Number(r.params!.aglM) - 100))).toBeLessThan(0.11);
+        }
+      }
+    }
   });
 });
 
