@@ -153,7 +153,10 @@ describe('connection input path under fuzz', () => {
       const result = await clock.run(upload);
       expect(typeof result.ok).toBe('boolean');
       // any TransferError (src/mavlink/types.ts): link-lost when the fuzz left no valid heartbeat in the timeout window
-      if (!result.ok) expect(result.error).toMatch(/^(timeout|link-lost|protocol|invalid-sequence|cancelled|no-space|denied|unsupported|unsupported-frame|invalid-param|invalid|error)$/);
+      if (!result.ok)
+        expect(result.error).toMatch(
+          /^(timeout|link-lost|protocol|invalid-sequence|cancelled|no-space|denied|unsupported|unsupported-frame|invalid-param|invalid|error)$/,
+        );
       // still alive: a clean heartbeat is understood
       t.feed(heartbeat(1));
       expect(events).toContain('heartbeat');
