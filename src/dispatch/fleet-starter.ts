@@ -276,7 +276,8 @@ export class FleetStarter implements FlightStarter {
     const pub = <K extends 'position' | 'state' | 'battery' | 'link' | 'alert' | 'mode'>(event: K, data: unknown) =>
       this.bus.publish({ type: 'flight-live', flightId, requestId, event, data } as never);
     for (const tr of u.transitions) pub('state', { from: tr.from as FlightStatus, to: tr.to as FlightStatus, at: iso(tr.t), cause: tr.cause });
-    for (const a of u.alerts) pub('alert', { kind: a.kind, severity: a.active ? a.severity : 'info', message: a.message, at: iso(a.t) });
+    for (const a of u.alerts)
+      pub('alert', { kind: a.kind, code: a.code, params: a.data ?? {}, severity: a.active ? a.severity : 'info', message: a.message, at: iso(a.t) });
     const p = s.vehicle.position;
     if (p) {
       const eta = flightEta(s.progress);

@@ -192,8 +192,12 @@ export const FlightPositionSchema = Type.Object({
 });
 export const FlightAlertViewSchema = Type.Object({
   kind: Type.String({ description: "'link-lost' | 'battery-low' | 'off-route' | 'fence-breach' | 'mode-change' | 'failsafe' | 'mission-mismatch' | …" }),
+  code: Type.String({ description: 'What the alert says, as a stable code the pages translate with `params` (src/fleet/alerts.ts ALERT_CODES).' }),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
+    description: "Its numbers and names: battery %, metres, the vehicle's own text …",
+  }),
   severity: StringEnum(['info', 'warning', 'critical']),
-  message: Type.String(),
+  message: Type.String({ description: 'English (logs, API consumers).' }),
   at: Type.String(),
 });
 export const FlightTransitionViewSchema = Type.Object({ from: Nullable(FlightStatusSchema), to: FlightStatusSchema, at: Type.String(), cause: Type.String() });

@@ -241,7 +241,9 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
   const eta = live ? flightEta(live.progress) : null;
   const ended = f.endedAt !== null;
   const alerts: FlightAlertView[] =
-    opts.history === false ? [] : repos.flights.alerts(f.id).map((a) => ({ kind: a.kind, severity: a.severity, message: a.message, at: a.at }));
+    opts.history === false
+      ? []
+      : repos.flights.alerts(f.id).map((a) => ({ kind: a.kind, code: a.code ?? a.kind, params: a.params, severity: a.severity, message: a.message, at: a.at }));
   return {
     id: f.id,
     missionId: f.missionId,

@@ -135,15 +135,49 @@ export function checkText(check) {
 }
 
 /**
- * An alert in the page's language: its name and, when the alert carries them, its values
- * ("alertDetail.<kind>"); the service's English detail only for English readers.
+ * An alert's values for its sentence: the failsafe's subsystem in words ("电池" / "Battery"); the
+ * vehicle's own text and the reason a person typed are shown apart (alertText), not inside it.
+ * @param {FlightAlertView['params'] | undefined} params
+ * @returns {Record<string, unknown>}
+ */
+function alertParams(params) {
+  /** @type {Record<string, unknown>} */
+  const out = { ...(params ?? {}) };
+  if (typeof out.what === 'string') {
+    const key = `failsafeWhat.${out.what.replace(/\s+/g, '')}`;
+    out.what = has(key) ? t(key) : t('failsafeWhat.other');
+  }
+  return out;
+}
+
+/**
+ * An alert in the page's language: its sentence with its numbers ("alertDetail.<code>"), or its
+ * name when the alert lacks them (stored before alerts carried codes; the service's English
+ * detail then only for English readers). The vehicle's own STATUSTEXT (ArduPilot writes English)
+ * and a reason a person typed follow as quoted data, marked so (data-vehicle-text, data-user-text).
  * @param {FlightAlertView} alert
+ * @returns {HTMLElement}
  */
 export function alertText(alert) {
+  const code = alert.code ?? alert.kind;
+  const params = alert.params ?? {};
+  const detail = sentence(`alertDetail.${code}`, alertParams(params));
   const key = `alert.${alert.kind}`;
-  if (!has(key)) return lang() === 'en' ? alert.message : t('alert.unknown');
-  const extra = englishOnly(alert.message);
-  return extra ? `${t(key)} — ${extra}` : t(key);
+  let text = detail;
+  if (!text && has(key)) {
+    const extra = englishOnly(alert.message);
+    text = extra ? `${t(key)} — ${extra}` : t(key);
+  }
+  if (!text) text = lang() === 'en' ? alert.message : t('alert.unknown');
+  const vehicle = detail && typeof params.text === 'string' && params.text ? params.text : null;
+  const typed = detail && typeof params.reason === 'string' && params.reason ? params.reason : null;
+  return h(
+    'span',
+    { dataset: { alertCode: code } },
+    text,
+    vehicle ? h('span', { class: 'muted small' }, ` ${t('alert.vehicleSaid')}`, h('q', { lang: 'en', dataset: { vehicleText: '' }, text: vehicle })) : null,
+    typed ? h('span', { class: 'muted small' }, ` ${t('alert.reasonGiven')}`, h('q', { dataset: { userText: '' }, text: typed })) : null,
+  );
 }
 
 /**
