@@ -61,6 +61,7 @@ import { type Assert, CLOSED, FilledText, Nullable, PHONE_PATTERN, type Same, St
 import type { FeasibilityView as DispatchFeasibilityView } from '../dispatch/feasibility.js';
 import type { PreviewFields } from '../dispatch/requests.js';
 import type { LinkTestResult } from '../dispatch/link-test.js';
+import type { AuditPart, AuditReasonText } from './audit-text.js';
 
 /** The domain words the contract uses (src/domain/words.ts). */
 export type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency };
@@ -1040,7 +1041,9 @@ export type HandoverResponse = Static<typeof HandoverResponseSchema>;
  * zone ("2026-12-03T08:00:00Z", "…+08:00") or dates ("2026-12-03": `to` then covers that whole UTC
  * day). A value that is not one of these → 400 naming the field. `format=csv` answers text/csv
  * (UTF-8 with a byte-order mark, for spreadsheet programs) as an attachment, up to 100 000 rows,
- * columns id, time, user, role, action, subject, reason, details (JSON).
+ * columns id, time, user, role, action, subject, reason, details (JSON) as stored, then action_text,
+ * reason_text and summary in words when `lang` (en or zh-CN) is given (the admin page's export
+ * link gives its language; without it the file keeps the columns programs read before).
  */
 export const AuditQuerySchema = Type.Object(
   {
@@ -1051,10 +1054,22 @@ export const AuditQuerySchema = Type.Object(
     from: Type.Optional(Type.String({ maxLength: 40 })),
     to: Type.Optional(Type.String({ maxLength: 40 })),
     format: Type.Optional(StringEnum(['json', 'csv'])),
+    lang: Type.Optional(LangSchema),
   },
   CLOSED,
 );
 export type AuditQuery = Static<typeof AuditQuerySchema>;
+const AuditParamSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null(), Type.Array(Type.String())]);
+const AuditTermsSchema = Type.Optional(
+  Type.Record(Type.String(), Type.String(), { description: "param → catalogue prefix its value is translated with ('role.'); 'place:' a zone-map name" }),
+);
+export const AuditPartSchema = Type.Object({ code: Type.String(), params: Type.Record(Type.String(), AuditParamSchema), terms: AuditTermsSchema });
+export const AuditReasonTextSchema = Type.Object({
+  from: StringEnum(['user', 'vehicle', 'service']),
+  code: Nullable(Type.String()),
+  params: Type.Record(Type.String(), AuditParamSchema),
+  terms: AuditTermsSchema,
+});
 export const AuditEntryViewSchema = Type.Object({
   id: Type.Integer(),
   at: Type.String(),
@@ -1063,6 +1078,12 @@ export const AuditEntryViewSchema = Type.Object({
   subject: Nullable(Type.Object({ type: Type.String(), id: Type.String() })),
   reason: Nullable(Type.String()),
   details: Type.Record(Type.String(), Type.Unknown(), { description: 'What the action changed, as the action records it (any JSON).' }),
+  summary: Type.Array(AuditPartSchema, {
+    description: "The details in words: each part a stable code the pages translate ('auditDetail.<code>') with its params (src/web/audit-text.ts).",
+  }),
+  reasonText: Nullable(AuditReasonTextSchema, {
+    description: "Who wrote `reason`: a person or the vehicle (shown as it is) or the service ('auditReason.<code>' with params).",
+  }),
 });
 export type AuditEntryView = Static<typeof AuditEntryViewSchema>;
 export const AuditListResponseSchema = Type.Object({ entries: Type.Array(AuditEntryViewSchema) });
@@ -1090,6 +1111,8 @@ export type _LowerLayerTypesMatchTheirSchemas = [
   Assert<Same<Static<typeof DropRequestBodySchema>, DropRequestFields>>,
   Assert<Same<Static<typeof FlightPositionSchema>, FlightPosition>>,
   Assert<Same<Static<typeof FlightAlertViewSchema>, FlightAlertView>>,
+  Assert<Same<Static<typeof AuditPartSchema>, AuditPart>>,
+  Assert<Same<Static<typeof AuditReasonTextSchema>, AuditReasonText>>,
   Assert<Same<Static<typeof FlightTransitionViewSchema>, FlightTransitionView>>,
   Assert<Same<Static<typeof FlightProgressViewSchema>, FlightProgressView>>,
   Assert<Same<Static<typeof FlightDeliveryViewSchema>, FlightDeliveryView>>,
