@@ -147,7 +147,7 @@ function partsOf(action: string, d: Record<string, unknown>): AuditPart[] {
     case 'request.create':
       if (str(d.urgency)) add('urgency', { urgency: str(d.urgency) }, { urgency: 'urgency.' });
       if (Array.isArray(d.dropPoint)) add('drop-coords', { lat: num(d.dropPoint[0]), lon: num(d.dropPoint[1]) });
-      else if (str(d.dropPoint)) add('drop-point', { dropPoint: str(d.dropPoint) });
+      else if (str(d.dropPoint)) add('drop-point', { dropPoint: str(d.dropPoint) }, { dropPoint: 'place:' });
       if (str(d.medicine)) add('medicine', { medicine: str(d.medicine), weightKg: num(d.weightKg) });
       break;
     case 'request.update':
