@@ -634,6 +634,11 @@ export type DropRequestPatchBody = Static<typeof DropRequestPatchBodySchema>;
 // DELETE /api/requests/:id (owner officer, before approval), optional body { reason?: string }
 //   → 200 DropRequestView with status 'cancelled'.
 
+/** A stored reason as a page translates it (src/web/outcome-text.ts): 'outcome.<code>'; `typed` is what a person wrote, `vehicle` what the autopilot said. */
+export const OutcomeTextSchema = Type.Object({
+  code: Nullable(Type.String(), { description: 'null: a text the service does not know; show it as it is' }),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
+});
 /**
  * - 'planning': just queued or edited; the plan is being made
  * - 'awaiting-approval': a feasible plan waits for a pilot
@@ -667,6 +672,7 @@ export const DropRequestViewSchema = Type.Object({
   notes: Type.String(),
   status: RequestStatusSchema,
   statusReason: Nullable(Type.String(), { description: 'Human reason for rejected / failed / cancelled.' }),
+  statusReasonText: Nullable(OutcomeTextSchema, { description: 'statusReason as code and params, for the pages.' }),
   reasons: Type.Array(ReasonSchema, { description: "Why no drone can serve it (status 'unservable'), best candidate's reasons first." }),
   missionId: Nullable(Type.Integer(), { description: 'Current mission (the latest plan) id, or null when unservable.' }),
   plan: Nullable(
@@ -906,6 +912,7 @@ export const FlightViewSchema = Type.Object({
   drone: Type.Object({ id: Type.String(), name: Type.String(), sysid: Type.Integer() }),
   state: FlightStatusSchema,
   stateReason: Nullable(Type.String(), { description: 'Why it failed / was aborted (and by whom).' }),
+  stateReasonText: Nullable(OutcomeTextSchema, { description: 'stateReason as code and params, for the pages.' }),
   paused: Type.Boolean(),
   createdAt: Type.String(),
   airborneAt: Nullable(Type.String()),

@@ -205,6 +205,7 @@ describe.skipIf(!haveChromium)('no English in the Chinese pages, no Chinese in t
   let flightId: number;
   let unservableId: number;
   let waitingMissionId: number | null = null;
+  let abortedFlightId: number;
   /** One logged-in page per role, reused for every language and size. */
   const pages = new Map<string, WatchedPage>();
 
@@ -292,10 +293,22 @@ describe.skipIf(!haveChromium)('no English in the Chinese pages, no Chinese in t
     };
     const c = await servable('赵阿姨', 'c', []);
     const dReq = await servable('孙先生', 'd', [c.dropPoint]);
-    await until(async () => ['awaiting-approval', 'unservable'].includes((await officer('GET', `/api/requests/${c.id}`)).status), 'request C planned');
-    const cNow = await officer('GET', `/api/requests/${c.id}`);
-    if (cNow.status === 'awaiting-approval') waitingMissionId = cNow.missionId;
     await officer('DELETE', `/api/requests/${dReq.id}`, { reason: '家属已自行取药' });
+    // request C is approved and aborted at once with a reason the pilot types: an aborted flight, a failed request
+    await until(async () => (await officer('GET', `/api/requests/${c.id}`)).status === 'awaiting-approval', 'request C planned');
+    const cMission = await pilot('GET', `/api/missions/${(await officer('GET', `/api/requests/${c.id}`)).missionId}`);
+    const cFlight = await pilot('POST', `/api/missions/${cMission.id}/approve`, {
+      checklist: (config.checklist as { id: string }[]).map((x) => x.id),
+      requestVersion: cMission.requestVersion,
+    });
+    abortedFlightId = cFlight.flight.id;
+    await pilot('POST', `/api/flights/${abortedFlightId}/abort`, { reason: '投放点有人群聚集' });
+    await until(async () => (await pilot('GET', `/api/flights/${abortedFlightId}`)).state === 'aborted', 'flight C aborted');
+    // request E waits for the pilot with its plan
+    const e = await servable('周大姐', 'e', []);
+    await until(async () => ['awaiting-approval', 'unservable'].includes((await officer('GET', `/api/requests/${e.id}`)).status), 'request E planned');
+    const eNow = await officer('GET', `/api/requests/${e.id}`);
+    if (eNow.status === 'awaiting-approval') waitingMissionId = eNow.missionId;
     // the flight's alerts, one of every code, as the fleet stores them (with their numbers)
     const at = new Date().toISOString();
     for (const [code, x] of Object.entries(ALERTS))
@@ -309,7 +322,21 @@ describe.skipIf(!haveChromium)('no English in the Chinese pages, no Chinese in t
         message: x.message,
         at,
       });
-    userData.push('王奶奶', '李大爷', '赵阿姨', '孙先生', '硝苯地平', '家属已自行取药', '河边找不到', '临时管制区', '现场处置', '短密码', 'short.pw');
+    userData.push(
+      '王奶奶',
+      '李大爷',
+      '赵阿姨',
+      '孙先生',
+      '周大姐',
+      '投放点有人群聚集',
+      '硝苯地平',
+      '家属已自行取药',
+      '河边找不到',
+      '临时管制区',
+      '现场处置',
+      '短密码',
+      'short.pw',
+    );
     userData.push('甲站', '乙', '丙区', 'lake');
   }, 240_000);
 
@@ -339,10 +366,19 @@ describe.skipIf(!haveChromium)('no English in the Chinese pages, no Chinese in t
   }
 
   async function visit(w: WatchedPage, lang: Lang, size: Size, path: string, ready: string): Promise<Page> {
+    // a fresh tab in the role's context (its session kept): the last page's event streams are closed
+    // with its tab, so they never hold the browser's few connections to the service
+    const old = w.page;
+    w.page = await w.context.newPage();
+    w.page.on('pageerror', (err) => w.problems.push(`uncaught: ${err.message}`));
+    await old.close();
     await w.page.setViewportSize(SIZES[size]);
     await w.page.goto(`${service.url}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
-    await w.page.waitForSelector('body[data-ready=true]');
-    await w.page.waitForSelector(ready, { timeout: 30_000 }).catch((err: unknown) => {
+    await (async () => {
+      await w.page.waitForSelector('body[data-ready=true]');
+      await w.page.waitForSelector(ready, { timeout: 30_000 });
+    })().catch(async (err: unknown) => {
+      await screenshot(w.page, lang, `${size}-untranslated-not-ready`);
       throw new Error(`${path} (${lang}, ${size}): ${String(err)}; page problems: ${w.problems.join(' | ') || 'none'}`);
     });
     return w.page;
@@ -407,6 +443,8 @@ describe.skipIf(!haveChromium)('no English in the Chinese pages, no Chinese in t
       const reasons = await p.locator(`#request-list li[data-request-id="${unservableId}"] ul li`).allTextContents();
       expect(reasons).toHaveLength(1); // every drone gives the same reason: said once
       expect(reasons[0]).toContain(lang === 'zh-CN' ? '禁飞区' : 'no-fly');
+      // the request whose flight was aborted says why, the pilot's words as typed
+      await p.waitForSelector('#request-list [data-outcome="aborted-by-because"] [data-user-text]');
       await check(p, lang, size, 'officer');
     }, 60_000);
 
@@ -425,8 +463,8 @@ describe.skipIf(!haveChromium)('no English in the Chinese pages, no Chinese in t
       if (lang === 'zh-CN') expect(checks.join('\n')).toMatch(/每段航线与所有禁飞区保持 \d+ 米以上距离/);
       await check(p, lang, size, 'review');
       if (waitingMissionId !== null) {
-        await visit(w, lang, size, `/review.html?id=${waitingMissionId}`, '#checks-list li');
-        await check(p, lang, size, 'review-waiting');
+        const waiting = await visit(w, lang, size, `/review.html?id=${waitingMissionId}`, '#checks-list li');
+        await check(waiting, lang, size, 'review-waiting');
       }
     }, 60_000);
 
@@ -440,6 +478,16 @@ describe.skipIf(!haveChromium)('no English in the Chinese pages, no Chinese in t
       // the vehicle's own words stay as it sent them, marked as such
       expect(await p.locator('#track-alerts [data-vehicle-text]').allTextContents()).toContain('Battery Failsafe');
       await check(p, lang, size, 'track');
+      // the aborted flight: why, in the page's language, with the pilot's reason as typed
+      const aborted = await visit(
+        await pageOf('pilot'),
+        lang,
+        size,
+        `/track.html?id=${abortedFlightId}`,
+        '#track-delivery [data-outcome="aborted-by-because"]',
+      );
+      expect(await aborted.textContent('#track-delivery [data-outcome] [data-user-text]')).toBe('投放点有人群聚集');
+      await check(aborted, lang, size, 'track-aborted');
     }, 60_000);
 
     it('admin page: a schema error, a zone map with issues, drones, users and the audit log', async () => {

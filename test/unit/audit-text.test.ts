@@ -145,3 +145,29 @@ describe('audit CSV', () => {
     expect(words[1]).toContain(`${zh.get('fieldName.medicine')}、${zh.get('fieldName.weightKg')}`);
   });
 });
+
+describe('why a flight ended or a request was refused, as codes', () => {
+  it('the service’s and the fleet’s reasons become codes; what a person typed and what the vehicle said stay apart', async () => {
+    const { outcomeText } = await import('../../src/web/outcome-text.js');
+    const { FOUND_ON_GROUND_REASON } = await import('../../src/domain/words.js');
+    expect(outcomeText('aborted by pilot: 有鸟群')).toEqual({ code: 'aborted-by-because', params: { by: 'pilot', typed: '有鸟群' } });
+    expect(outcomeText('aborted by pilot')).toEqual({ code: 'aborted-by', params: { by: 'pilot' } });
+    expect(outcomeText('arming failed: PreArm: Need Position Estimate')).toEqual({
+      code: 'arming-failed',
+      params: { vehicle: 'PreArm: Need Position Estimate' },
+    });
+    expect(outcomeText('delivered, but landed 240 m from the depot')).toEqual({ code: 'landed-away', params: { distanceM: 240 } });
+    expect(outcomeText(FOUND_ON_GROUND_REASON)?.code).toBe('found-on-ground');
+    // a rejection's or a cancellation's reason is what the person typed, unless the service wrote it
+    expect(outcomeText('风太大', true)).toEqual({ code: 'typed', params: { typed: '风太大' } });
+    expect(outcomeText('cancelled by the officer', true)?.code).toBe('cancelled');
+    // a text it does not know: no code (the pages show it to English readers only)
+    expect(outcomeText('something new')).toEqual({ code: null, params: {} });
+    expect(outcomeText(null)).toBeNull();
+    // every code has a sentence in both catalogues
+    const source = (await import('node:fs')).readFileSync('src/web/outcome-text.ts', 'utf8');
+    const codes = [...source.matchAll(/code: '([a-z-]+)'/g)].map((m) => m[1]!).filter((c) => c !== 'typed');
+    expect(codes.length).toBeGreaterThan(15);
+    for (const c of [zh, en]) expect(codes.filter((code) => c.get(`outcome.${code}`) === undefined)).toEqual([]);
+  });
+});

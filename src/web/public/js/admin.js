@@ -614,6 +614,9 @@ function auditReason(e) {
   return e.reason;
 }
 
+/** A column's name as the label a phone shows before each value ("原因："). @param {string} key */
+const label = (key) => `${t(key)}${t('punct.colon')}`;
+
 function renderAudit() {
   replaceChildren(
     $('#audit-table'),
@@ -631,12 +634,17 @@ function renderAudit() {
       h(
         'tr',
         { dataset: { id: e.id, action: e.action } },
-        h('td', { text: fmtTime(e.at), title: e.at }),
-        h('td', { text: e.actor ? `${e.actor.name} (${e.actor.username})` : t('admin.auditSystem') }),
-        h('td', { text: actionText(e.action) }),
-        h('td', { text: subjectText(e.subject) }),
-        h('td', {}, auditReason(e)),
-        h('td', { class: 'details', title: Object.keys(e.details).length ? JSON.stringify(e.details) : undefined, text: auditDetails(e) }),
+        h('td', { text: fmtTime(e.at), title: e.at, dataset: { label: label('admin.auditTime') } }),
+        h('td', { text: e.actor ? `${e.actor.name} (${e.actor.username})` : t('admin.auditSystem'), dataset: { label: label('admin.auditUser') } }),
+        h('td', { text: actionText(e.action), dataset: { label: label('admin.auditAction') } }),
+        h('td', { text: subjectText(e.subject), dataset: { label: label('admin.auditSubject') } }),
+        h('td', { dataset: { label: label('admin.auditReason') } }, auditReason(e)),
+        h('td', {
+          class: 'details',
+          title: Object.keys(e.details).length ? JSON.stringify(e.details) : undefined,
+          text: auditDetails(e),
+          dataset: { label: label('admin.auditDetails') },
+        }),
       ),
     ),
   );

@@ -9,7 +9,7 @@ import { h, replaceChildren } from './dom.js';
 import { t, has, fmtClock, fmtNumber, fmtTime, onLanguageChange } from './i18n.js';
 import { api, describeError } from './api.js';
 import { STEPS, FINAL } from './flight-live.js';
-import { flightStateBadge } from './views.js';
+import { flightStateBadge, outcomeNode } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').FlightView} FlightView
@@ -220,8 +220,9 @@ export function createFlightControls(el, { canControl, onUpdate }) {
     airborne.textContent = next.airborneAt ? `${t('flight.airborneAt')}: ${fmtTime(next.airborneAt)}` : '';
     const battery = next.batteryPct == null ? '—' : `${fmtNumber(next.batteryPct)}%`;
     stats.textContent = `${t('track.battery')}: ${battery} · ${t('track.link')}: ${t(next.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${fmtNumber((next.routeFraction ?? 0) * 100)}%`;
-    reason.hidden = !next.stateReason;
-    reason.textContent = next.stateReason ? `${t('officer.reason')}: ${next.stateReason}` : '';
+    const why = outcomeNode(next.stateReasonText, next.stateReason);
+    reason.hidden = !why;
+    replaceChildren(reason, why ? [`${t('officer.reason')}${t('punct.colon')}`, why] : null);
     const lost = next.endedAt === null ? next.linkLost : null;
     linkLost.hidden = !lost;
     linkLost.textContent = lost ? t('flight.linkLost', { since: fmtClock(lost.since), detail: lost.detail }) : '';

@@ -181,6 +181,32 @@ export function alertText(alert) {
 }
 
 /**
+ * Why a flight ended or a request was refused, in the page's language: the service's own reason
+ * as "outcome.<code>" with its names and numbers; what a person typed, and what the autopilot or
+ * the link said (English), follow quoted and marked as such (data-user-text, data-vehicle-text).
+ * A reason without a code (one the service does not know, or a live one not reloaded yet) is
+ * shown to English readers only, as the English the service stored.
+ * @param {{ code: string | null, params: Record<string, string | number> } | null | undefined} o
+ * @param {string | null | undefined} raw
+ * @returns {HTMLElement | null}
+ */
+export function outcomeNode(o, raw) {
+  if (!raw) return null;
+  if (!o?.code) return lang() === 'en' ? h('span', { text: raw }) : null;
+  const { typed, vehicle, ...rest } = o.params;
+  const text = o.code === 'typed' ? '' : (sentence(`outcome.${o.code}`, localParams(rest)) ?? t(`outcome.${o.code}`));
+  return h(
+    'span',
+    { dataset: { outcome: o.code } },
+    text,
+    typed !== undefined ? [text ? t('punct.colon') : '', h('q', { dataset: { userText: '' }, text: String(typed) })] : null,
+    vehicle !== undefined
+      ? h('span', { class: 'muted small' }, ` ${t('outcome.detail')}`, h('q', { lang: 'en', dataset: { vehicleText: '' }, text: String(vehicle) }))
+      : null,
+  );
+}
+
+/**
  * Leaflet polylines want [lat, lon]; the API gives [lon, lat].
  * @param {LonLatPair[] | null | undefined} lonLats
  * @returns {LatLngPair[]}
