@@ -15,7 +15,7 @@ export interface OutcomeText {
   params: Record<string, string | number>;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The service's and the fleet's own reasons, with the module that writes each. */
 const OUTCOMES: { re: RegExp; code: string; names: string[] }[] = [
@@ -39,8 +39,8 @@ const OUTCOMES: { re: RegExp; code: string; names: string[] }[] = [
   { re: /^flight runner error: ([\s\S]+)$/, code: 'runner-error', names: ['vehicle'] },
   // dispatch/flights.ts
   { re: /^could not start the flight: ([\s\S]+)$/, code: 'could-not-start', names: ['vehicle'] },
-  { re: new RegExp(`^${escape(FOUND_ON_GROUND_REASON)}`), code: 'found-on-ground', names: [] },
-  { re: new RegExp(`^${escape(FOUND_ON_GROUND_DELIVERED_REASON)}`), code: 'found-on-ground-delivered', names: [] },
+  { re: new RegExp(`^${literal(FOUND_ON_GROUND_REASON)}`), code: 'found-on-ground', names: [] },
+  { re: new RegExp(`^${literal(FOUND_ON_GROUND_DELIVERED_REASON)}`), code: 'found-on-ground-delivered', names: [] },
   // dispatch/requests.ts cancel() without a reason; store/flight-store.ts when a flight ended without one
   { re: /^cancelled by the officer$/, code: 'cancelled', names: [] },
   { re: /^flight aborted$/, code: 'flight-aborted', names: [] },
