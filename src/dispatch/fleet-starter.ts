@@ -162,7 +162,8 @@ export class FleetStarter implements FlightStarter {
       // The flight may be in the air: never give up on it because the link is down right now.
       // Keep trying until the vehicle is heard, the flight is declared lost, or the service stops.
       // Not heard within the link-loss silence → the pilot is told at once (job.onLink), not after
-      // the connect / heartbeat timeouts have run out.
+      // the connect / heartbeat timeouts have run out. (The pages say these details in the reader's
+      // language: src/web/outcome-text.ts knows their wording.)
       const silenceMs = this.opts.linkTimeoutMs ?? 3000;
       let told = false;
       const tell = setTimeout(() => {

@@ -928,6 +928,7 @@ export const FlightViewSchema = Type.Object({
     Type.Object({
       since: Type.String(),
       detail: Type.String({ description: 'English: where the vehicle was tried and what happened.' }),
+      detailText: Nullable(OutcomeTextSchema, { description: 'detail as code and params, for the pages.' }),
       canDeclareLost: Type.Boolean({ description: 'True: a pilot may POST /api/flights/:id/declare-lost.' }),
     }),
     {

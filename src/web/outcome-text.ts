@@ -41,6 +41,9 @@ const OUTCOMES: { re: RegExp; code: string; names: string[] }[] = [
   { re: /^could not start the flight: ([\s\S]+)$/, code: 'could-not-start', names: ['vehicle'] },
   { re: new RegExp(`^${literal(FOUND_ON_GROUND_REASON)}`), code: 'found-on-ground', names: [] },
   { re: new RegExp(`^${literal(FOUND_ON_GROUND_DELIVERED_REASON)}`), code: 'found-on-ground-delivered', names: [] },
+  // dispatch/fleet-starter.ts: why a flight re-attached after a restart has no link (FlightView.linkLost.detail)
+  { re: /^vehicle sysid (\d+) not heard at (\S+) within ([\d.]+) s of re-attaching$/, code: 'link-not-heard', names: ['sysid', 'url', 'silenceS'] },
+  { re: /^vehicle sysid (\d+) not reachable at (\S+): ([\s\S]+)$/, code: 'link-not-reachable', names: ['sysid', 'url', 'vehicle'] },
   // dispatch/requests.ts cancel() without a reason; store/flight-store.ts when a flight ended without one
   { re: /^cancelled by the officer$/, code: 'cancelled', names: [] },
   { re: /^flight aborted$/, code: 'flight-aborted', names: [] },

@@ -315,5 +315,5 @@ export function droneView(
 
 function linkLost(src: ViewSources, f: ServiceFlight): FlightView['linkLost'] {
   const l = f.endedAt === null ? (src.linkLost?.(f.id) ?? null) : null;
-  return l ? { ...l, canDeclareLost: true } : null;
+  return l ? { ...l, detailText: outcomeText(l.detail), canDeclareLost: true } : null;
 }

@@ -158,6 +158,15 @@ describe('why a flight ended or a request was refused, as codes', () => {
     });
     expect(outcomeText('delivered, but landed 240 m from the depot')).toEqual({ code: 'landed-away', params: { distanceM: 240 } });
     expect(outcomeText(FOUND_ON_GROUND_REASON)?.code).toBe('found-on-ground');
+    // why a re-attached flight has no link (src/dispatch/fleet-starter.ts)
+    expect(outcomeText('vehicle sysid 3 not heard at tcp://127.0.0.1:5760 within 3 s of re-attaching')).toEqual({
+      code: 'link-not-heard',
+      params: { sysid: 3, url: 'tcp://127.0.0.1:5760', silenceS: 3 },
+    });
+    expect(outcomeText('vehicle sysid 3 not reachable at udp://0.0.0.0:14550: connect ECONNREFUSED')).toEqual({
+      code: 'link-not-reachable',
+      params: { sysid: 3, url: 'udp://0.0.0.0:14550', vehicle: 'connect ECONNREFUSED' },
+    });
     // a rejection's or a cancellation's reason is what the person typed, unless the service wrote it
     expect(outcomeText('风太大', true)).toEqual({ code: 'typed', params: { typed: '风太大' } });
     expect(outcomeText('cancelled by the officer', true)?.code).toBe('cancelled');

@@ -9,7 +9,7 @@ import { h, replaceChildren } from './dom.js';
 import { t, has, fmtClock, fmtNumber, fmtTime, onLanguageChange } from './i18n.js';
 import { api, describeError } from './api.js';
 import { STEPS, FINAL } from './flight-live.js';
-import { flightStateBadge, outcomeNode } from './views.js';
+import { flightStateBadge, outcomeNode, outcomeString } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').FlightView} FlightView
@@ -228,7 +228,9 @@ export function createFlightControls(el, { canControl, onUpdate }) {
     replaceChildren(reason, why ? [`${t('officer.reason')}${t('punct.colon')}`, why] : null);
     const lost = next.endedAt === null ? next.linkLost : null;
     linkLost.hidden = !lost;
-    linkLost.textContent = lost ? t('flight.linkLost', { since: fmtClock(lost.since), detail: lost.detail }) : '';
+    linkLost.textContent = lost
+      ? t('flight.linkLost', { since: fmtClock(lost.since), detail: outcomeString(lost.detailText, lost.detail) || t('alert.link-lost') })
+      : '';
     refreshButtons();
   }
 

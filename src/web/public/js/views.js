@@ -207,6 +207,21 @@ export function outcomeNode(o, raw) {
 }
 
 /**
+ * The same as plain text, for a sentence that takes it as a value: the technical detail (the link
+ * layer's English error) only for English readers; a text without a code too.
+ * @param {{ code: string | null, params: Record<string, string | number> } | null | undefined} o
+ * @param {string} raw
+ * @returns {string}
+ */
+export function outcomeString(o, raw) {
+  if (!o?.code || o.code === 'typed') return o?.code === 'typed' ? raw : englishOnly(raw);
+  const { typed, vehicle, ...rest } = o.params;
+  const text = sentence(`outcome.${o.code}`, localParams(rest)) ?? englishOnly(raw);
+  const extra = typed !== undefined ? `${t('punct.colon')}“${typed}”` : vehicle !== undefined ? englishOnly(`: ${vehicle}`) : '';
+  return `${text}${extra}`;
+}
+
+/**
  * Leaflet polylines want [lat, lon]; the API gives [lon, lat].
  * @param {LonLatPair[] | null | undefined} lonLats
  * @returns {LatLngPair[]}
