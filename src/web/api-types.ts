@@ -845,7 +845,14 @@ export const MissionDetailSchema = Type.Object({
     }),
   ),
   fence: FenceSummarySchema,
-  rallyUnsafeLegs: Type.Array(Type.Object({ legIndex: Type.Integer(), message: Type.String() })),
+  rallyUnsafeLegs: Type.Array(
+    Type.Object({
+      legIndex: Type.Integer(),
+      fromM: Type.Optional(Type.Number()),
+      toM: Type.Optional(Type.Number()),
+      message: Type.String({ description: 'English.' }),
+    }),
+  ),
   terrain: Nullable(MissionTerrainSchema, { description: 'Ground, obstacles and the height profile; null for plans made without a terrain check.' }),
   candidates: Type.Array(
     Type.Object({
