@@ -434,7 +434,7 @@ describe.skipIf(!haveChromium)('no English in the Chinese pages, no Chinese in t
       await p.fill('#request-id', String(unservableId));
       await p.fill('#handover-code', '000000');
       await p.click('#handover-submit');
-      await translated('#handover-result');
+      await translated('#handover-code-error');
       await check(p, lang, size, 'handover');
     }, 60_000);
 
