@@ -87,7 +87,7 @@ function renderNumbers(m) {
     row(t('review.depotDrone'), `${localName(m.depot.name)} · ${m.drone.name}`),
     row(t('review.distance'), fmtDistance(m.distanceM), 'n-distance'),
     row(t('review.duration'), fmtDuration(m.durationS), 'n-duration'),
-    row(t('review.energy'), `${fmtNumber(m.energyWh, 1)} Wh`),
+    row(t('review.energy'), t('unit.wh', { n: fmtNumber(m.energyWh, 1) })),
     row(t('review.margin'), h('span', { class: m.marginPct < 0 ? 'field-error' : '', text: `${fmtNumber(m.marginPct, 1)}%` }), 'n-margin'),
     row(t('review.altitude'), t('unit.m', { n: fmtNumber(m.cruiseAltitudeM) }), 'n-altitude'),
     row(t('review.wind'), c ? t('review.windValue', { speed: fmtNumber(c.windSpeedMs, 1), from: fmtNumber(c.windFromDeg) }) : '—', 'n-wind'),
