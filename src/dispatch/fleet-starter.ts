@@ -162,7 +162,8 @@ export class FleetStarter implements FlightStarter {
       // The flight may be in the air: never give up on it because the link is down right now.
       // Keep trying until the vehicle is heard, the flight is declared lost, or the service stops.
       // Not heard within the link-loss silence → the pilot is told at once (job.onLink), not after
-      // the connect / heartbeat timeouts have run out.
+      // the connect / heartbeat timeouts have run out. (The pages say these details in the reader's
+      // language: src/web/outcome-text.ts knows their wording.)
       const silenceMs = this.opts.linkTimeoutMs ?? 3000;
       let told = false;
       const tell = setTimeout(() => {
@@ -276,7 +277,8 @@ export class FleetStarter implements FlightStarter {
     const pub = <K extends 'position' | 'state' | 'battery' | 'link' | 'alert' | 'mode'>(event: K, data: unknown) =>
       this.bus.publish({ type: 'flight-live', flightId, requestId, event, data } as never);
     for (const tr of u.transitions) pub('state', { from: tr.from as FlightStatus, to: tr.to as FlightStatus, at: iso(tr.t), cause: tr.cause });
-    for (const a of u.alerts) pub('alert', { kind: a.kind, severity: a.active ? a.severity : 'info', message: a.message, at: iso(a.t) });
+    for (const a of u.alerts)
+      pub('alert', { kind: a.kind, code: a.code, params: a.data ?? {}, severity: a.active ? a.severity : 'info', message: a.message, at: iso(a.t) });
     const p = s.vehicle.position;
     if (p) {
       const eta = flightEta(s.progress);

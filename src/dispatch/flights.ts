@@ -18,6 +18,8 @@ import type { DroneRecord, MissionRecord, ServiceFlight, UserRecord } from '../s
 import { type DeliveryMethod, FOUND_ON_GROUND_REASON, PREFLIGHT_CHECKLIST, TERMINAL_STATUSES } from '../domain/words.js';
 import { DroneAvailability } from './drone-availability.js';
 import type { EventBus } from './events.js';
+import type { FlightAlertView } from './live-events.js';
+import type { AlertCode } from '../fleet/alerts.js';
 import type { FleetView } from './fleet-view.js';
 import type { DroneProfile } from '../planning/types.js';
 import { requiredBatteryPct } from '../planning/energy.js';
@@ -473,9 +475,18 @@ export class FlightManager {
       );
     const at = this.repos.now();
     const cause = `declared lost by ${user.username}: ${reason}`;
+    // the pilot's reason is shown as typed; the rest of the sentence is the pages' (alertDetail.declared-lost)
+    const lostAlert = {
+      kind: 'declared-lost',
+      code: 'declared-lost' satisfies AlertCode,
+      params: { by: user.username, reason },
+      severity: 'critical' as const,
+      message: cause,
+      at,
+    };
     const requestReturns = this.repos.transaction(() => {
       this.repos.flights.transition(flightId, 'lost', cause, at, cause);
-      this.repos.flights.addAlert({ flightId, kind: 'declared-lost', severity: 'critical', message: cause, at });
+      this.repos.flights.addAlert({ flightId, ...lostAlert });
       this.repos.audit.append({
         actorId: user.id,
         action: 'flight.declare-lost',
@@ -500,7 +511,7 @@ export class FlightManager {
       flightId,
       requestId: flight.requestId,
       event: 'alert',
-      data: { kind: 'declared-lost', severity: 'critical', message: cause, at },
+      data: lostAlert,
     });
     this.bus.publish({ type: 'flight', flightId, requestId: flight.requestId });
     this.bus.publish({ type: 'request', requestId: flight.requestId });
@@ -559,10 +570,12 @@ export class FlightManager {
       this.unreachable.set(flight.id, { since: at, detail });
       this.availability.markUnreachable(flight.id, flight.droneId);
     }
-    const alert = up
-      ? { kind: 'link-lost', severity: 'info' as const, message: `link back: ${detail}`, at }
+    const alert: FlightAlertView = up
+      ? { kind: 'link-lost', code: 'link-back' satisfies AlertCode, params: {}, severity: 'info' as const, message: `link back: ${detail}`, at }
       : {
           kind: 'link-lost',
+          code: 'link-unreachable' satisfies AlertCode,
+          params: { flightId: flight.id, droneId: flight.droneId },
           severity: 'critical' as const,
           message: `flight ${flight.id}: ${detail}. Find the drone; if it cannot be reached, declare the flight lost`,
           at,

@@ -17,7 +17,12 @@ export interface FlightPosition {
 export interface FlightAlertView {
   /** 'link-lost' | 'battery-low' | 'off-route' | 'fence-breach' | 'mode-change' | 'failsafe' | 'mission-mismatch' | … */
   kind: string;
+  /** What the alert says, as a stable code the pages translate with `params` (src/fleet/alerts.ts ALERT_CODES). */
+  code: string;
+  /** Its numbers and names: battery %, metres, the vehicle's own text … */
+  params: Record<string, string | number | boolean>;
   severity: 'info' | 'warning' | 'critical';
+  /** English (logs, API consumers). */
   message: string;
   at: string;
 }

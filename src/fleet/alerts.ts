@@ -22,12 +22,45 @@ export type AlertKind =
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
+/**
+ * What an alert says, as a stable code the pages translate ("alertDetail.<code>" in
+ * src/web/public/i18n) with the alert's `data` as its numbers. Finer than the kind: the end of a
+ * latched alert and each variant of a kind says something different.
+ */
+export const ALERT_CODES = [
+  'link-lost',
+  'link-back',
+  'link-unreachable',
+  'battery-below-margin',
+  'off-route',
+  'back-on-route',
+  'fence-breach',
+  'fence-breach-rtl',
+  'fence-cleared',
+  'unexpected-mode',
+  'failsafe',
+  'mission-changed',
+  'vehicle-rebooted',
+  'release-off-target',
+  'not-released',
+  'not-released-link-lost',
+  'landed-away',
+  'landed-position-unknown',
+  'arm-refused',
+  'upload-failed',
+  'vehicle-config',
+  'declared-lost',
+] as const;
+export type AlertCode = (typeof ALERT_CODES)[number];
+
 export interface Alert {
   kind: AlertKind;
+  /** What it says (pages translate it with `data`); the kind itself unless a variant says more. */
+  code: AlertCode;
   severity: AlertSeverity;
   /** Time the condition was seen (event time, ms). */
   t: number;
-  /** English text; UIs translate by kind and use `data` for the numbers. */
+  /** English text (logs, API consumers); pages translate `code` and fill in `data`. */
   message: string;
   /** false when the condition has ended (e.g. link back, back on route). */
   active: boolean;
@@ -37,12 +70,13 @@ export interface Alert {
 /** Alert kinds that can end (and are therefore tracked as active/inactive). */
 export type LatchedAlertKind = 'link-lost' | 'off-route' | 'battery-below-margin' | 'fence-breach';
 
-export function alert(kind: AlertKind, severity: AlertSeverity, t: number, message: string, data?: Alert['data']): Alert {
-  return data ? { kind, severity, t, message, active: true, data } : { kind, severity, t, message, active: true };
+export function alert(kind: AlertKind, severity: AlertSeverity, t: number, message: string, data?: Alert['data'], code: AlertCode = kind): Alert {
+  return data ? { kind, code, severity, t, message, active: true, data } : { kind, code, severity, t, message, active: true };
 }
 
-export function cleared(kind: AlertKind, t: number, message: string, data?: Alert['data']): Alert {
-  return data ? { kind, severity: 'info', t, message, active: false, data } : { kind, severity: 'info', t, message, active: false };
+/** The end of a latched alert: said with its own code ('link-back', 'back-on-route', 'fence-cleared'). */
+export function cleared(kind: AlertKind, code: AlertCode, t: number, message: string, data?: Alert['data']): Alert {
+  return data ? { kind, code, severity: 'info', t, message, active: false, data } : { kind, code, severity: 'info', t, message, active: false };
 }
 
 export type StatusTextClass =

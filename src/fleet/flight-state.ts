@@ -533,7 +533,7 @@ class Reduction {
 
   private linkUp(t: number, why: string): void {
     this.vehicle({ linkUp: true });
-    this.clear('link-lost', cleared('link-lost', t, `Link back (${why})`));
+    this.clear('link-lost', cleared('link-lost', 'link-back', t, `Link back (${why})`));
   }
 
   private tick(t: number): void {
@@ -587,7 +587,14 @@ class Reduction {
       if (!requested && fenceRecent) {
         this.raise(
           'fence-breach',
-          alert('fence-breach', 'critical', t, `Fence breach: the vehicle switched to ${modeName(to)} and returns home`, { mode: modeName(to) }),
+          alert(
+            'fence-breach',
+            'critical',
+            t,
+            `Fence breach: the vehicle switched to ${modeName(to)} and returns home`,
+            { mode: modeName(to) },
+            'fence-breach-rtl',
+          ),
         );
       }
     }
@@ -629,6 +636,7 @@ class Reduction {
           t,
           awayM === null ? 'Landed, position unknown' : `Landed ${awayM.toFixed(0)} m from the depot`,
           awayM === null ? undefined : { distanceM: Math.round(awayM) },
+          awayM === null ? 'landed-position-unknown' : 'landed-away',
         ),
       );
     }
@@ -659,9 +667,9 @@ class Reduction {
     else this.patch({ progress: { ...p, etaDropS: null, etaHomeS: null, offRouteM: null } });
   }
 
-  private missionChanged(t: number, cause: string, message: string): void {
+  private missionChanged(t: number, cause: string, message: string, data?: Alert['data']): void {
     this.patch({ missionMismatch: { t, message } });
-    this.alerts.push(alert('mission-changed', 'critical', t, `The mission on the vehicle does not match the plan: ${message}`));
+    this.alerts.push(alert('mission-changed', 'critical', t, `The mission on the vehicle does not match the plan: ${message}`, data));
     this.fail(t, cause, `mission changed on the vehicle: ${message}`);
   }
 
@@ -755,7 +763,10 @@ class Reduction {
           }),
         );
       } else if (offRouteM < this.o.offRouteM / 2) {
-        this.clear('off-route', cleared('off-route', t, `Back on the planned route (${offRouteM.toFixed(0)} m off)`, { offRouteM: Math.round(offRouteM) }));
+        this.clear(
+          'off-route',
+          cleared('off-route', 'back-on-route', t, `Back on the planned route (${offRouteM.toFixed(0)} m off)`, { offRouteM: Math.round(offRouteM) }),
+        );
       }
     }
   }
@@ -784,7 +795,12 @@ class Reduction {
           'critical',
           e.t,
           `Battery ${e.remainingPct.toFixed(0)} % is ${deficit.toFixed(0)} points below the plan at ${(this.s.progress.fraction * 100).toFixed(0)} % of the route (the plan's spare is ${limit.toFixed(0)})`,
-          { remainingPct: e.remainingPct, deficitPct: Math.round(deficit * 10) / 10, sparePct: limit },
+          {
+            remainingPct: e.remainingPct,
+            deficitPct: Math.round(deficit * 10) / 10,
+            sparePct: Math.round(limit * 10) / 10,
+            routePct: Math.round(this.s.progress.fraction * 100),
+          },
         ),
       );
     }
@@ -799,7 +815,10 @@ class Reduction {
     const st = this.s.status;
     const expectTotal = this.ctx.plan.mission.length - 1;
     if (e.total > 0 && e.total !== expectTotal && (st === 'uploaded' || st === 'arming' || this.airborne) && !this.s.missionMismatch) {
-      return this.missionChanged(e.t, `MISSION_CURRENT total ${e.total}`, `the vehicle holds ${e.total + 1} mission items, the plan has ${expectTotal + 1}`);
+      return this.missionChanged(e.t, `MISSION_CURRENT total ${e.total}`, `the vehicle holds ${e.total + 1} mission items, the plan has ${expectTotal + 1}`, {
+        vehicleItems: e.total + 1,
+        planItems: expectTotal + 1,
+      });
     }
     if (!this.airborne || prevSeq === e.seq) return;
     const ph = deliveryPhase(this.ctx.plan);
@@ -850,7 +869,14 @@ class Reduction {
         reason: 'no release reported: the link was lost during the flight, so a release may have gone unheard (confirm with the hand-over code)',
       });
       this.alerts.push(
-        alert('not-released', 'critical', t, 'No release was reported; the link was lost during the flight, so the release may have gone unheard'),
+        alert(
+          'not-released',
+          'critical',
+          t,
+          'No release was reported; the link was lost during the flight, so the release may have gone unheard',
+          undefined,
+          'not-released-link-lost',
+        ),
       );
     } else {
       this.setDelivery({ ...this.s.delivery, reason: 'no release reported at the drop point (no ground found within the descent limit?)' });
@@ -897,7 +923,7 @@ class Reduction {
       this.patch({ fenceBreachAt: e.t });
       if (this.airborne) this.raise('fence-breach', alert('fence-breach', 'critical', e.t, `Fence breach: '${c.text}'`, { text: c.text }));
     } else if (c.kind === 'fence-cleared') {
-      this.clear('fence-breach', cleared('fence-breach', e.t, `'${c.text}'`));
+      this.clear('fence-breach', cleared('fence-breach', 'fence-cleared', e.t, `'${c.text}'`, { text: c.text }));
     } else if (c.kind === 'failsafe') {
       if (this.airborne || this.s.status === 'arming')
         this.alerts.push(alert('failsafe', 'critical', e.t, `Failsafe: '${c.text}'`, { what: c.what, text: c.text }));

@@ -135,6 +135,9 @@ export function chooseRally(input: RallyInput): RallyResult {
     .sort((a, b) => a[0] - b[0])
     .map(([legIndex, e]) => ({
       legIndex,
+      // the numbers of the sentence, for pages that say it in another language
+      fromM: Math.round(e.from),
+      toM: Math.round(e.to),
       message: `leg ${legIndex + 1}: from ${Math.round(e.from)} m to ${Math.round(e.to)} m along it a straight failsafe return to the nearest of home and the rally points would cross a no-fly area`,
     }));
 

@@ -120,5 +120,6 @@ export interface FenceSummary {
 export interface RallySummary {
   points: LonLat[];
   /** Parts of the route from which a straight failsafe return could cross a no-fly area. */
-  unsafeLegs: { legIndex: number; message: string }[];
+  /** fromM / toM: the stretch along the leg (metres) whose straight failsafe return crosses a no-fly area; absent in plans stored before. */
+  unsafeLegs: { legIndex: number; fromM?: number; toM?: number; message: string }[];
 }

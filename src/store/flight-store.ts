@@ -81,6 +81,8 @@ export class SqliteFlightStore implements FlightStore {
     this.repos.flights.addAlert({
       flightId: f.id,
       kind: alert.kind,
+      code: alert.code,
+      params: alert.data ?? {},
       severity: alert.active ? alert.severity : 'info',
       message: alert.message,
       at: iso(alert.t),

@@ -279,6 +279,17 @@ CREATE INDEX audit_log_subject ON audit_log(subject_type, subject_id);
     // (GCJ-02 from AMap/Tencent, BD-09 from Baidu), so the pages can say the input was converted.
     sql: `ALTER TABLE drop_requests ADD COLUMN drop_point_crs TEXT NOT NULL DEFAULT 'wgs84' CHECK (drop_point_crs IN ('wgs84', 'gcj02', 'bd09'));`,
   },
+  {
+    version: 8,
+    name: 'flight alerts keep their code and numbers',
+    // The pages say an alert in the reader's language from its code and numbers (battery %, metres);
+    // the English message stays for logs and API consumers. Alerts stored before have no code (the
+    // pages fall back to the kind).
+    sql: `
+ALTER TABLE flight_alerts ADD COLUMN code TEXT;
+ALTER TABLE flight_alerts ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+`,
+  },
 ];
 
 export class MigrationError extends Error {

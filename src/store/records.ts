@@ -172,6 +172,10 @@ export interface AlertRecord {
   id: number;
   flightId: number;
   kind: string;
+  /** Stable code the pages translate (src/fleet/alerts.ts ALERT_CODES); null for alerts stored before codes. */
+  code: string | null;
+  /** The alert's numbers and names for the translated sentence. */
+  params: Record<string, string | number | boolean>;
   severity: 'info' | 'warning' | 'critical';
   message: string;
   at: string;

@@ -61,6 +61,7 @@ import { type Assert, CLOSED, FilledText, Nullable, PHONE_PATTERN, type Same, St
 import type { FeasibilityView as DispatchFeasibilityView } from '../dispatch/feasibility.js';
 import type { PreviewFields } from '../dispatch/requests.js';
 import type { LinkTestResult } from '../dispatch/link-test.js';
+import type { AuditPart, AuditReasonText } from './audit-text.js';
 
 /** The domain words the contract uses (src/domain/words.ts). */
 export type { ChecklistItem, DropRequestFields, ErrorCode, FlightStatus, Lang, MissionStatus, RequestStatus, Role, Urgency };
@@ -192,8 +193,12 @@ export const FlightPositionSchema = Type.Object({
 });
 export const FlightAlertViewSchema = Type.Object({
   kind: Type.String({ description: "'link-lost' | 'battery-low' | 'off-route' | 'fence-breach' | 'mode-change' | 'failsafe' | 'mission-mismatch' | …" }),
+  code: Type.String({ description: 'What the alert says, as a stable code the pages translate with `params` (src/fleet/alerts.ts ALERT_CODES).' }),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
+    description: "Its numbers and names: battery %, metres, the vehicle's own text …",
+  }),
   severity: StringEnum(['info', 'warning', 'critical']),
-  message: Type.String(),
+  message: Type.String({ description: 'English (logs, API consumers).' }),
   at: Type.String(),
 });
 export const FlightTransitionViewSchema = Type.Object({ from: Nullable(FlightStatusSchema), to: FlightStatusSchema, at: Type.String(), cause: Type.String() });
@@ -629,6 +634,11 @@ export type DropRequestPatchBody = Static<typeof DropRequestPatchBodySchema>;
 // DELETE /api/requests/:id (owner officer, before approval), optional body { reason?: string }
 //   → 200 DropRequestView with status 'cancelled'.
 
+/** A stored reason as a page translates it (src/web/outcome-text.ts): 'outcome.<code>'; `typed` is what a person wrote, `vehicle` what the autopilot said. */
+export const OutcomeTextSchema = Type.Object({
+  code: Nullable(Type.String(), { description: 'null: a text the service does not know; show it as it is' }),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
+});
 /**
  * - 'planning': just queued or edited; the plan is being made
  * - 'awaiting-approval': a feasible plan waits for a pilot
@@ -662,6 +672,7 @@ export const DropRequestViewSchema = Type.Object({
   notes: Type.String(),
   status: RequestStatusSchema,
   statusReason: Nullable(Type.String(), { description: 'Human reason for rejected / failed / cancelled.' }),
+  statusReasonText: Nullable(OutcomeTextSchema, { description: 'statusReason as code and params, for the pages.' }),
   reasons: Type.Array(ReasonSchema, { description: "Why no drone can serve it (status 'unservable'), best candidate's reasons first." }),
   missionId: Nullable(Type.Integer(), { description: 'Current mission (the latest plan) id, or null when unservable.' }),
   plan: Nullable(
@@ -834,7 +845,14 @@ export const MissionDetailSchema = Type.Object({
     }),
   ),
   fence: FenceSummarySchema,
-  rallyUnsafeLegs: Type.Array(Type.Object({ legIndex: Type.Integer(), message: Type.String() })),
+  rallyUnsafeLegs: Type.Array(
+    Type.Object({
+      legIndex: Type.Integer(),
+      fromM: Type.Optional(Type.Number()),
+      toM: Type.Optional(Type.Number()),
+      message: Type.String({ description: 'English.' }),
+    }),
+  ),
   terrain: Nullable(MissionTerrainSchema, { description: 'Ground, obstacles and the height profile; null for plans made without a terrain check.' }),
   candidates: Type.Array(
     Type.Object({
@@ -901,6 +919,7 @@ export const FlightViewSchema = Type.Object({
   drone: Type.Object({ id: Type.String(), name: Type.String(), sysid: Type.Integer() }),
   state: FlightStatusSchema,
   stateReason: Nullable(Type.String(), { description: 'Why it failed / was aborted (and by whom).' }),
+  stateReasonText: Nullable(OutcomeTextSchema, { description: 'stateReason as code and params, for the pages.' }),
   paused: Type.Boolean(),
   createdAt: Type.String(),
   airborneAt: Nullable(Type.String()),
@@ -916,6 +935,7 @@ export const FlightViewSchema = Type.Object({
     Type.Object({
       since: Type.String(),
       detail: Type.String({ description: 'English: where the vehicle was tried and what happened.' }),
+      detailText: Nullable(OutcomeTextSchema, { description: 'detail as code and params, for the pages.' }),
       canDeclareLost: Type.Boolean({ description: 'True: a pilot may POST /api/flights/:id/declare-lost.' }),
     }),
     {
@@ -1036,7 +1056,9 @@ export type HandoverResponse = Static<typeof HandoverResponseSchema>;
  * zone ("2026-12-03T08:00:00Z", "…+08:00") or dates ("2026-12-03": `to` then covers that whole UTC
  * day). A value that is not one of these → 400 naming the field. `format=csv` answers text/csv
  * (UTF-8 with a byte-order mark, for spreadsheet programs) as an attachment, up to 100 000 rows,
- * columns id, time, user, role, action, subject, reason, details (JSON).
+ * columns id, time, user, role, action, subject, reason, details (JSON) as stored, then action_text,
+ * reason_text and summary in words when `lang` (en or zh-CN) is given (the admin page's export
+ * link gives its language; without it the file keeps the columns programs read before).
  */
 export const AuditQuerySchema = Type.Object(
   {
@@ -1047,10 +1069,22 @@ export const AuditQuerySchema = Type.Object(
     from: Type.Optional(Type.String({ maxLength: 40 })),
     to: Type.Optional(Type.String({ maxLength: 40 })),
     format: Type.Optional(StringEnum(['json', 'csv'])),
+    lang: Type.Optional(LangSchema),
   },
   CLOSED,
 );
 export type AuditQuery = Static<typeof AuditQuerySchema>;
+const AuditParamSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null(), Type.Array(Type.String())]);
+const AuditTermsSchema = Type.Optional(
+  Type.Record(Type.String(), Type.String(), { description: "param → catalogue prefix its value is translated with ('role.'); 'place:' a zone-map name" }),
+);
+export const AuditPartSchema = Type.Object({ code: Type.String(), params: Type.Record(Type.String(), AuditParamSchema), terms: AuditTermsSchema });
+export const AuditReasonTextSchema = Type.Object({
+  from: StringEnum(['user', 'vehicle', 'service']),
+  code: Nullable(Type.String()),
+  params: Type.Record(Type.String(), AuditParamSchema),
+  terms: AuditTermsSchema,
+});
 export const AuditEntryViewSchema = Type.Object({
   id: Type.Integer(),
   at: Type.String(),
@@ -1059,6 +1093,12 @@ export const AuditEntryViewSchema = Type.Object({
   subject: Nullable(Type.Object({ type: Type.String(), id: Type.String() })),
   reason: Nullable(Type.String()),
   details: Type.Record(Type.String(), Type.Unknown(), { description: 'What the action changed, as the action records it (any JSON).' }),
+  summary: Type.Array(AuditPartSchema, {
+    description: "The details in words: each part a stable code the pages translate ('auditDetail.<code>') with its params (src/web/audit-text.ts).",
+  }),
+  reasonText: Nullable(AuditReasonTextSchema, {
+    description: "Who wrote `reason`: a person or the vehicle (shown as it is) or the service ('auditReason.<code>' with params).",
+  }),
 });
 export type AuditEntryView = Static<typeof AuditEntryViewSchema>;
 export const AuditListResponseSchema = Type.Object({ entries: Type.Array(AuditEntryViewSchema) });
@@ -1086,6 +1126,8 @@ export type _LowerLayerTypesMatchTheirSchemas = [
   Assert<Same<Static<typeof DropRequestBodySchema>, DropRequestFields>>,
   Assert<Same<Static<typeof FlightPositionSchema>, FlightPosition>>,
   Assert<Same<Static<typeof FlightAlertViewSchema>, FlightAlertView>>,
+  Assert<Same<Static<typeof AuditPartSchema>, AuditPart>>,
+  Assert<Same<Static<typeof AuditReasonTextSchema>, AuditReasonText>>,
   Assert<Same<Static<typeof FlightTransitionViewSchema>, FlightTransitionView>>,
   Assert<Same<Static<typeof FlightProgressViewSchema>, FlightProgressView>>,
   Assert<Same<Static<typeof FlightDeliveryViewSchema>, FlightDeliveryView>>,

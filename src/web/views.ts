@@ -3,6 +3,7 @@
  * from the fleet tracker's in-memory state when the flight is running here, else from the last
  * state the tracker stored.
  */
+import { outcomeText } from './outcome-text.js';
 import { flightEta, type FlightState as FleetState } from '../fleet/flight-state.js';
 import type { DeliveryPlan } from '../planner/types.js';
 import type { Repositories } from '../store/repositories.js';
@@ -93,6 +94,8 @@ export function requestView(src: ViewSources, r: DropRequestRecord, viewer: User
     notes: r.notes,
     status: r.status,
     statusReason: r.statusReason,
+    // after a rejection or a cancellation the reason is what the pilot or the officer typed, unless the service wrote it
+    statusReasonText: outcomeText(r.statusReason, r.status === 'rejected' || r.status === 'cancelled'),
     reasons: r.reasons,
     missionId: r.missionId,
     plan: mission
@@ -241,7 +244,9 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
   const eta = live ? flightEta(live.progress) : null;
   const ended = f.endedAt !== null;
   const alerts: FlightAlertView[] =
-    opts.history === false ? [] : repos.flights.alerts(f.id).map((a) => ({ kind: a.kind, severity: a.severity, message: a.message, at: a.at }));
+    opts.history === false
+      ? []
+      : repos.flights.alerts(f.id).map((a) => ({ kind: a.kind, code: a.code ?? a.kind, params: a.params, severity: a.severity, message: a.message, at: a.at }));
   return {
     id: f.id,
     missionId: f.missionId,
@@ -249,6 +254,7 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
     drone: { id: f.droneId, name: drone?.name ?? f.droneId, sysid: f.sysid },
     state: f.state,
     stateReason: f.stateReason,
+    stateReasonText: outcomeText(f.stateReason),
     paused: live ? live.paused !== null : f.paused,
     createdAt: f.createdAt,
     airborneAt: f.airborneAt,
@@ -309,5 +315,5 @@ export function droneView(
 
 function linkLost(src: ViewSources, f: ServiceFlight): FlightView['linkLost'] {
   const l = f.endedAt === null ? (src.linkLost?.(f.id) ?? null) : null;
-  return l ? { ...l, canDeclareLost: true } : null;
+  return l ? { ...l, detailText: outcomeText(l.detail), canDeclareLost: true } : null;
 }

@@ -109,7 +109,10 @@ describe.skipIf(!haveChromium)('admin tools', () => {
       const bytes = readFileSync((await download.path())!);
       expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
       const lines = bytes.subarray(3).toString('utf8').split('\r\n').filter(Boolean);
-      expect(lines[0]).toBe('id,time,user,role,action,subject,reason,details');
+      // the stored columns first, as before; the page asks for the same in words of its language after them
+      expect(lines[0]).toBe('id,time,user,role,action,subject,reason,details,action_text,reason_text,summary');
+      expect(href).toContain(`lang=${zh ? 'zh-CN' : 'en'}`);
+      expect(lines.some((l) => l.includes(zh ? ',提交请求,' : ',Request submitted,'))).toBe(true);
       expect(lines.slice(1).length).toBe(rows.length);
       expect(lines.some((l) => l.includes(',officer,request.create,') && l.includes(`request ${requestId}`) && l.includes('硝苯地平'))).toBe(true);
       expect(lines.slice(1).every((l) => l.includes(`request ${requestId}`) || /,(mission|flight) \d+,/.test(l))).toBe(true);

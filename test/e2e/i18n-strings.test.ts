@@ -53,6 +53,16 @@ describe('UI strings', () => {
     expect(missing).toEqual([]);
   });
 
+  it('every alert code the fleet and the flight manager can send has a sentence in both tables, with the same placeholders', async () => {
+    const { ALERT_CODES } = await import('../../src/fleet/alerts.js');
+    expect(ALERT_CODES.length).toBeGreaterThan(15);
+    expect(ALERT_CODES.filter((c) => zh[`alertDetail.${c}`] === undefined || en[`alertDetail.${c}`] === undefined)).toEqual([]);
+    // (the codes written in src/fleet and src/dispatch are typed AlertCode: the compiler keeps them in this list)
+    // the failsafe's subsystem is said in words
+    for (const what of ['battery', 'radio', 'gcs', 'ekf', 'gps', 'other']) expect(inBoth(`failsafeWhat.${what}`)).toBe(true);
+    expect(placeholders(zh['alertDetail.battery-below-margin']!)).toEqual(['deficitPct', 'remainingPct', 'routePct', 'sparePct']);
+  });
+
   it('every reason a stale approval or a late edit is refused with (409) has a sentence in both tables, with the params it names', async () => {
     const { VERSION_CONFLICTS } = await import('../../src/domain/words.js');
     expect(VERSION_CONFLICTS.length).toBeGreaterThan(5);

@@ -109,6 +109,7 @@ describe('GET /api/openapi.json', () => {
         'recipient',
         'status',
         'statusReason',
+        'statusReasonText',
         'updatedAt',
         'urgency',
         'version',

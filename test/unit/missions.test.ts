@@ -237,6 +237,10 @@ describe('rally points', () => {
     expect(r.points).toEqual([]);
     expect(r.summary.unsafeLegs.length).toBeGreaterThan(0);
     expect(r.summary.unsafeLegs[0]!.message).toMatch(/leg \d+: from \d+ m to \d+ m along it/);
+    // the same numbers as params, for pages in another language
+    const leg = r.summary.unsafeLegs[0]!;
+    expect(leg.message).toContain(`from ${leg.fromM} m to ${leg.toM} m along it`);
+    expect(leg.fromM!).toBeLessThanOrEqual(leg.toM!);
     expect(r.checks.find((c) => c.id === 'failsafe-return-clear')!.ok).toBe(false);
   });
 });

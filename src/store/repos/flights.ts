@@ -122,8 +122,8 @@ export class FlightsRepository {
   // alerts
   addAlert(a: Omit<AlertRecord, 'id'>): AlertRecord {
     const info = this.c
-      .q('INSERT INTO flight_alerts (flight_id, kind, severity, message, at) VALUES (?, ?, ?, ?, ?)')
-      .run(a.flightId, a.kind, a.severity, a.message, a.at);
+      .q('INSERT INTO flight_alerts (flight_id, kind, code, params, severity, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(a.flightId, a.kind, a.code, JSON.stringify(a.params), a.severity, a.message, a.at);
     return { ...a, id: Number(info.lastInsertRowid) };
   }
   alerts(flightId: number): AlertRecord[] {
@@ -131,6 +131,8 @@ export class FlightsRepository {
       id: num(r.id),
       flightId: num(r.flight_id),
       kind: str(r.kind),
+      code: strOrNull(r.code),
+      params: json<AlertRecord['params']>(r.params, {}),
       severity: str(r.severity) as AlertRecord['severity'],
       message: str(r.message),
       at: str(r.at),

@@ -9,6 +9,8 @@ import type { AuditFilter, AuditRecord } from '../../store/records.js';
 import type { Repositories } from '../../store/repositories.js';
 import { AuditListResponseSchema, AuditQuerySchema, ERROR_RESPONSES, type AuditEntryView, type AuditQuery } from '../api-types.js';
 import { auditCsv } from '../audit-csv.js';
+import { describeAudit } from '../audit-text.js';
+import { catalogue } from '../catalogue.js';
 import { guarded, userView } from '../auth.js';
 import type { FeatureOptions } from '../context.js';
 
@@ -66,6 +68,7 @@ function entryView(repos: Repositories, r: AuditRecord): AuditEntryView {
     subject: r.subjectType ? { type: r.subjectType, id: r.subjectId ?? '' } : null,
     reason: r.reason,
     details: r.details,
+    ...(({ parts, reason }) => ({ summary: parts, reasonText: reason }))(describeAudit(r)),
   };
 }
 
@@ -90,7 +93,11 @@ export const auditPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = guarded(['
             description: 'JSON page of entries, or (format=csv) the CSV file',
             content: {
               'application/json': { schema: AuditListResponseSchema },
-              'text/csv': { schema: Type.String({ description: 'UTF-8 with BOM; columns id, time, user, role, action, subject, reason, details' }) },
+              'text/csv': {
+                schema: Type.String({
+                  description: 'UTF-8 with BOM; columns id, time, user, role, action, subject, reason, details (+ action_text, reason_text, summary with lang)',
+                }),
+              },
             },
           },
           ...ERROR_RESPONSES,
@@ -107,7 +114,7 @@ export const auditPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = guarded(['
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${csvFileName(q, repos.now())}"`)
         .header('cache-control', 'no-store')
-        .send(auditCsv(entries));
+        .send(auditCsv(entries, q.lang ? catalogue(q.lang) : null));
     },
   );
 });

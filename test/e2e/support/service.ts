@@ -12,6 +12,7 @@ import { loadConfig, type ServiceConfig } from '../../../src/app/config.js';
 import { createService, recoverAfterStart } from '../../../src/app/service.js';
 import { openStore } from '../../../src/store/db.js';
 import { buildApp } from '../../../src/web/app.js';
+import type { Repositories } from '../../../src/store/repositories.js';
 import { DEMO_MAP, DEMO_USERS, ensureDemoUsers, startDemoDrones } from '../../../src/cli/serve.js';
 
 export interface Credentials {
@@ -25,6 +26,8 @@ export interface ServiceHandle {
   zoneMapFile: string;
   /** Simulated-time factor of the emulated drones. */
   speedup: number;
+  /** The service's store, for set-up a page cannot make (a flight's alerts as the fleet records them). */
+  repos: Repositories;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function startService(
       users: { officer: cred('officer'), pilot: cred('pilot'), admin: cred('admin') },
       zoneMapFile,
       speedup: config.simSpeedup,
+      repos: store.repos,
       close: async () => {
         for (const stop of stops) await stop().catch(() => undefined);
         store.close();

@@ -15,6 +15,7 @@ import { localParams } from './views.js';
  * @typedef {import('../../api-types.js').DroneView} DroneView
  * @typedef {import('../../api-types.js').DroneProfileView} DroneProfileView
  * @typedef {import('../../api-types.js').AuditEntryView} AuditEntryView
+ * @typedef {AuditEntryView['summary'][number]} AuditPart
  * @typedef {import('../../api-types.js').LinkTestResponse} LinkTestResponse
  * @typedef {import('../../api-types.js').LinkProblem} LinkProblem
  * @typedef {import('./api.js').AuditQuery} AuditQuery
@@ -547,7 +548,8 @@ function auditFilters() {
 }
 
 function updateExportLink() {
-  const q = new URLSearchParams({ ...auditFilters(), format: 'csv' });
+  // the file's readable columns in the page's language (the stored columns stay as recorded)
+  const q = new URLSearchParams({ ...auditFilters(), format: 'csv', lang: lang() });
   $('#a-export', HTMLAnchorElement).href = `/api/audit?${q}`;
 }
 
@@ -567,6 +569,54 @@ function actionText(action) {
   return has(key) ? t(key) : action;
 }
 
+/**
+ * A catalogue sentence of the audit page with its params; a param named in `terms` is a word of
+ * the catalogue itself (a role, a field, a planner reason), a "place:" one a zone-map name
+ * (src/web/audit-text.ts says which).
+ * @param {string} key
+ * @param {AuditPart['params']} params
+ * @param {AuditPart['terms']} terms
+ * @returns {string | null}
+ */
+function auditSay(key, params, terms) {
+  if (!has(key)) return null;
+  /** @type {Record<string, unknown>} */
+  const vars = {};
+  for (const [k, v] of Object.entries(params ?? {})) {
+    const prefix = terms?.[k];
+    /** @param {string} x */
+    const word = (x) => (prefix === 'place:' ? localName(x) : prefix && has(`${prefix}${x}`) ? t(`${prefix}${x}`) : x);
+    vars[k] = Array.isArray(v) ? v.map((x) => word(String(x))).join(t('punct.listSep')) : v === null ? '—' : prefix ? word(String(v)) : v;
+  }
+  return t(key, vars);
+}
+
+/**
+ * An entry's details in words, part by part.
+ * @param {AuditEntryView} e
+ */
+function auditDetails(e) {
+  const said = (e.summary ?? []).map((p) => auditSay(`auditDetail.${p.code}`, p.params, p.terms)).filter(Boolean);
+  return said.join(t('audit.partSep'));
+}
+
+/**
+ * An entry's reason: the service's own in the page's language; what a person typed or the vehicle
+ * sent, as it is (quoted and marked, so it is never mistaken for page text).
+ * @param {AuditEntryView} e
+ */
+function auditReason(e) {
+  const r = e.reasonText;
+  if (!e.reason || !r) return '';
+  if (r.from === 'service' && r.code) return auditSay(`auditReason.${r.code}`, r.params, r.terms) ?? e.reason;
+  if (r.from === 'vehicle') return h('span', {}, `${t('alert.vehicleSaid')} `, h('q', { lang: 'en', dataset: { vehicleText: '' }, text: e.reason }));
+  if (r.from === 'user') return h('q', { dataset: { userText: '' }, title: t('admin.auditTypedBy'), text: e.reason });
+  return e.reason;
+}
+
+/** A column's name as the label a phone shows before each value ("原因："). @param {string} key */
+const label = (key) => `${t(key)}${t('punct.colon')}`;
+
 function renderAudit() {
   replaceChildren(
     $('#audit-table'),
@@ -584,12 +634,17 @@ function renderAudit() {
       h(
         'tr',
         { dataset: { id: e.id, action: e.action } },
-        h('td', { text: fmtTime(e.at), title: e.at }),
-        h('td', { text: e.actor ? `${e.actor.name} (${e.actor.username})` : t('admin.auditSystem') }),
-        h('td', { text: actionText(e.action) }),
-        h('td', { text: subjectText(e.subject) }),
-        h('td', { text: e.reason ?? '' }),
-        h('td', { class: 'details', text: Object.keys(e.details).length ? JSON.stringify(e.details) : '' }),
+        h('td', { text: fmtTime(e.at), title: e.at, dataset: { label: label('admin.auditTime') } }),
+        h('td', { text: e.actor ? `${e.actor.name} (${e.actor.username})` : t('admin.auditSystem'), dataset: { label: label('admin.auditUser') } }),
+        h('td', { text: actionText(e.action), dataset: { label: label('admin.auditAction') } }),
+        h('td', { text: subjectText(e.subject), dataset: { label: label('admin.auditSubject') } }),
+        h('td', { dataset: { label: label('admin.auditReason') } }, auditReason(e)),
+        h('td', {
+          class: 'details',
+          title: Object.keys(e.details).length ? JSON.stringify(e.details) : undefined,
+          text: auditDetails(e),
+          dataset: { label: label('admin.auditDetails') },
+        }),
       ),
     ),
   );
@@ -653,6 +708,7 @@ onLanguageChange(() => {
   renderLinkTest();
   renderAuditUsers();
   renderAudit();
+  updateExportLink();
 });
 await load();
 document.body.dataset.ready = 'true';

@@ -9,7 +9,7 @@ import { h, replaceChildren } from './dom.js';
 import { t, has, fmtClock, fmtNumber, fmtTime, onLanguageChange } from './i18n.js';
 import { api, describeError } from './api.js';
 import { STEPS, FINAL } from './flight-live.js';
-import { flightStateBadge } from './views.js';
+import { flightStateBadge, outcomeNode, outcomeString } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').FlightView} FlightView
@@ -187,10 +187,10 @@ export function createFlightControls(el, { canControl, onUpdate }) {
     status.dataset.state = next.state;
     replaceChildren(
       status,
-      `${t('flight.state')}: `,
+      `${t('flight.state')}${t('punct.colon')}`,
       flightStateBadge(next.state),
       next.paused ? h('span', { class: 'badge status', text: t('flight.paused') }) : null,
-      next.mode ? h('span', { class: 'muted small', text: ` · ${t('track.mode')}: ${next.mode}` }) : null,
+      next.mode ? h('span', { class: 'muted small', text: ` · ${t('track.mode')}${t('punct.colon')}${next.mode}` }) : null,
     );
     const reached = new Set((next.transitions ?? []).map((tr) => tr.to));
     const currentIndex = STEPS.indexOf(next.state);
@@ -217,14 +217,20 @@ export function createFlightControls(el, { canControl, onUpdate }) {
       progressFill.style.width = `${Math.min(100, (100 * p.done) / p.total)}%`;
     }
     airborne.hidden = !next.airborneAt;
-    airborne.textContent = next.airborneAt ? `${t('flight.airborneAt')}: ${fmtTime(next.airborneAt)}` : '';
+    airborne.textContent = next.airborneAt ? `${t('flight.airborneAt')}${t('punct.colon')}${fmtTime(next.airborneAt)}` : '';
     const battery = next.batteryPct == null ? '—' : `${fmtNumber(next.batteryPct)}%`;
-    stats.textContent = `${t('track.battery')}: ${battery} · ${t('track.link')}: ${t(next.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${fmtNumber((next.routeFraction ?? 0) * 100)}%`;
-    reason.hidden = !next.stateReason;
-    reason.textContent = next.stateReason ? `${t('officer.reason')}: ${next.stateReason}` : '';
+    // the reader's colon ("电量：", "Battery: "); a finished flight's link is over, not lost (as track.js says it)
+    const c = t('punct.colon');
+    const link = t(FINAL.includes(next.state) ? 'link.ended' : next.link?.up ? 'link.up' : 'link.down');
+    stats.textContent = `${t('track.battery')}${c}${battery} · ${t('track.link')}${c}${link} · ${t('track.progress')}${c}${fmtNumber((next.routeFraction ?? 0) * 100)}%`;
+    const why = outcomeNode(next.stateReasonText, next.stateReason);
+    reason.hidden = !why;
+    replaceChildren(reason, why ? [`${t('officer.reason')}${t('punct.colon')}`, why] : null);
     const lost = next.endedAt === null ? next.linkLost : null;
     linkLost.hidden = !lost;
-    linkLost.textContent = lost ? t('flight.linkLost', { since: fmtClock(lost.since), detail: lost.detail }) : '';
+    linkLost.textContent = lost
+      ? t('flight.linkLost', { since: fmtClock(lost.since), detail: outcomeString(lost.detailText, lost.detail) || t('alert.link-lost') })
+      : '';
     refreshButtons();
   }
 

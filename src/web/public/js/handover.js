@@ -52,8 +52,9 @@ form.addEventListener('submit', async (ev) => {
   } catch (err) {
     result.className = 'notice error';
     if (err instanceof ApiError && err.status === 400) {
+      // said once, at the code field (the phone showed the same sentence twice, one under the other)
+      result.className = 'notice';
       fieldError(codeInput, '#handover-code-error', t('handover.wrong'));
-      result.textContent = t('handover.wrong');
     } else if (err instanceof ApiError && err.status === 409) {
       result.textContent = t('handover.notYet');
     } else {

@@ -8,7 +8,7 @@ import { api, requireSession, config, describeError, ApiError, ruleMessage, fiel
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
 import { L, createMap, drawZoneMap, legend, pinIcon, textTip, STYLE, wgs84Of } from './map.js';
-import { urgencyBadge, statusBadge, flightStateBadge, droneReasons, parseCoords, fmtCoords, latLngs, etaText, fmtWeight } from './views.js';
+import { urgencyBadge, statusBadge, flightStateBadge, droneReasons, outcomeNode, parseCoords, fmtCoords, latLngs, etaText, fmtWeight } from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').DropRequestBody} DropRequestBody
@@ -495,7 +495,9 @@ function requestCard(req) {
       ? h('div', { class: 'meta', text: t('officer.deliveredAt', { time: fmtTime(req.delivery.at), distance: fmtDistance(req.delivery.distanceM) }) })
       : null,
     req.delivery?.confirmedAt ? h('div', { class: 'notice ok', text: t('officer.confirmed', { time: fmtTime(req.delivery.confirmedAt) }) }) : null,
-    req.statusReason ? h('div', { class: 'meta', text: `${t('officer.reason')}: ${req.statusReason}` }) : null,
+    outcomeNode(req.statusReasonText, req.statusReason)
+      ? h('div', { class: 'meta' }, `${t('officer.reason')}${t('punct.colon')}`, outcomeNode(req.statusReasonText, req.statusReason))
+      : null,
     req.status === 'unservable' && req.reasons?.length
       ? h(
           'ul',

@@ -122,7 +122,8 @@ export function renderProfile(container, m) {
     terrain.groundModel === 'flat'
       ? h('p', { class: 'notice info', 'data-profile': 'flat', text: t('profile.flat', { m: fmtNumber(terrain.homeGroundM ?? Number.NaN) }) })
       : null,
-    chart(terrain, profile, summaryId),
+    // on a phone the chart keeps a readable size (its 11 px labels would shrink to 5 px) and scrolls sideways
+    h('div', { class: 'profile-scroll', tabindex: 0, role: 'group', 'aria-label': t('profile.title') }, chart(terrain, profile, summaryId)),
     profileLegend(profile.ceilingAglM),
     h('p', { id: summaryId, class: 'small', 'data-profile': 'summary', text: profileSummary(terrain, profile) }),
   );

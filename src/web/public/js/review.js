@@ -4,7 +4,7 @@
 // checklist, approve / reject; after approval the flight's upload → verify → arm → start progress
 // with abort and pause/resume.
 import { $, h, replaceChildren, param } from './dom.js';
-import { t, has, localName, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
+import { t, has, lang, localName, onLanguageChange, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
 import { api, requireSession, config, describeError, ApiError, fieldProblem } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, fitAll, legend, mapLabel, STYLE, squareIcon, pinIcon, textTip } from './map.js';
@@ -87,7 +87,7 @@ function renderNumbers(m) {
     row(t('review.depotDrone'), `${localName(m.depot.name)} · ${m.drone.name}`),
     row(t('review.distance'), fmtDistance(m.distanceM), 'n-distance'),
     row(t('review.duration'), fmtDuration(m.durationS), 'n-duration'),
-    row(t('review.energy'), `${fmtNumber(m.energyWh, 1)} Wh`),
+    row(t('review.energy'), t('unit.wh', { n: fmtNumber(m.energyWh, 1) })),
     row(t('review.margin'), h('span', { class: m.marginPct < 0 ? 'field-error' : '', text: `${fmtNumber(m.marginPct, 1)}%` }), 'n-margin'),
     row(t('review.altitude'), t('unit.m', { n: fmtNumber(m.cruiseAltitudeM) }), 'n-altitude'),
     row(t('review.wind'), c ? t('review.windValue', { speed: fmtNumber(c.windSpeedMs, 1), from: fmtNumber(c.windFromDeg) }) : '—', 'n-wind'),
@@ -115,7 +115,18 @@ function renderChecks(m) {
   const warnings = [];
   for (const text of droneReasons(m.reasons ?? [])) warnings.push(h('li', { text }));
   for (const name of m.fence?.leftToRoute ?? []) warnings.push(h('li', { text: t('review.leftToRoute', { name }) }));
-  for (const leg of m.rallyUnsafeLegs ?? []) warnings.push(h('li', { text: t('review.unsafeLeg', { leg: leg.legIndex + 1, message: leg.message }) }));
+  // the stretch in words with its metres; a plan stored before they were kept says its English to English readers only
+  for (const leg of m.rallyUnsafeLegs ?? [])
+    warnings.push(
+      h('li', {
+        text:
+          leg.fromM !== undefined && leg.toM !== undefined
+            ? t('review.unsafeLegAlong', { leg: leg.legIndex + 1, fromM: leg.fromM, toM: leg.toM })
+            : lang() === 'en'
+              ? t('review.unsafeLeg', { leg: leg.legIndex + 1, message: leg.message })
+              : t('review.unsafeLegPlain', { leg: leg.legIndex + 1 }),
+      }),
+    );
   replaceChildren($('#plan-warnings'), warnings.length ? h('div', { class: 'notice error' }, h('ul', {}, warnings)) : null);
 }
 

@@ -7,7 +7,7 @@ import { t, onLanguageChange, fmtTime, fmtClock, fmtNumber, fmtDistance } from '
 import { api, requireSession, config, describeError, HOME } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { L, createMap, drawZoneMap, legend, STYLE, droneIcon, pinIcon, textTip } from './map.js';
-import { flightStateBadge, alertText, latLngs, etaText, fmtSpeed, fmtHeight } from './views.js';
+import { flightStateBadge, alertText, outcomeNode, latLngs, etaText, fmtSpeed, fmtHeight } from './views.js';
 import { followFlight, FINAL } from './flight-live.js';
 import { createFlightControls } from './flight-controls.js';
 
@@ -131,7 +131,9 @@ function render() {
           text: t('track.delivered', { time: fmtTime(view.delivery.at), distance: fmtDistance(view.delivery.distanceM) }),
         })
       : null,
-    view.stateReason ? h('div', { class: 'notice error', text: view.stateReason }) : null,
+    view.stateReason && outcomeNode(view.stateReasonText, view.stateReason)
+      ? h('div', { class: 'notice error' }, outcomeNode(view.stateReasonText, view.stateReason))
+      : null,
   );
   const alerts = [...(view.alerts ?? [])].reverse();
   replaceChildren(

@@ -135,15 +135,90 @@ export function checkText(check) {
 }
 
 /**
- * An alert in the page's language: its name and, when the alert carries them, its values
- * ("alertDetail.<kind>"); the service's English detail only for English readers.
+ * An alert's values for its sentence: the failsafe's subsystem in words ("电池" / "Battery"); the
+ * vehicle's own text and the reason a person typed are shown apart (alertText), not inside it.
+ * @param {FlightAlertView['params'] | undefined} params
+ * @returns {Record<string, unknown>}
+ */
+function alertParams(params) {
+  /** @type {Record<string, unknown>} */
+  const out = { ...(params ?? {}) };
+  if (typeof out.what === 'string') {
+    const key = `failsafeWhat.${out.what.replace(/\s+/g, '')}`;
+    out.what = has(key) ? t(key) : t('failsafeWhat.other');
+  }
+  return out;
+}
+
+/**
+ * An alert in the page's language: its sentence with its numbers ("alertDetail.<code>"), or its
+ * name when the alert lacks them (stored before alerts carried codes; the service's English
+ * detail then only for English readers). The vehicle's own STATUSTEXT (ArduPilot writes English)
+ * and a reason a person typed follow as quoted data, marked so (data-vehicle-text, data-user-text).
  * @param {FlightAlertView} alert
+ * @returns {HTMLElement}
  */
 export function alertText(alert) {
+  const code = alert.code ?? alert.kind;
+  const params = alert.params ?? {};
+  const detail = sentence(`alertDetail.${code}`, alertParams(params));
   const key = `alert.${alert.kind}`;
-  if (!has(key)) return lang() === 'en' ? alert.message : t('alert.unknown');
-  const extra = englishOnly(alert.message);
-  return extra ? `${t(key)} — ${extra}` : t(key);
+  let text = detail;
+  if (!text && has(key)) {
+    const extra = englishOnly(alert.message);
+    text = extra ? `${t(key)} — ${extra}` : t(key);
+  }
+  if (!text) text = lang() === 'en' ? alert.message : t('alert.unknown');
+  const vehicle = detail && typeof params.text === 'string' && params.text ? params.text : null;
+  const typed = detail && typeof params.reason === 'string' && params.reason ? params.reason : null;
+  return h(
+    'span',
+    { dataset: { alertCode: code } },
+    text,
+    vehicle ? h('span', { class: 'muted small' }, ` ${t('alert.vehicleSaid')}`, h('q', { lang: 'en', dataset: { vehicleText: '' }, text: vehicle })) : null,
+    typed ? h('span', { class: 'muted small' }, ` ${t('alert.reasonGiven')}`, h('q', { dataset: { userText: '' }, text: typed })) : null,
+  );
+}
+
+/**
+ * Why a flight ended or a request was refused, in the page's language: the service's own reason
+ * as "outcome.<code>" with its names and numbers; what a person typed, and what the autopilot or
+ * the link said (English), follow quoted and marked as such (data-user-text, data-vehicle-text).
+ * A reason without a code (one the service does not know, or a live one not reloaded yet) is
+ * shown to English readers only, as the English the service stored.
+ * @param {{ code: string | null, params: Record<string, string | number> } | null | undefined} o
+ * @param {string | null | undefined} raw
+ * @returns {HTMLElement | null}
+ */
+export function outcomeNode(o, raw) {
+  if (!raw) return null;
+  if (!o?.code) return lang() === 'en' ? h('span', { text: raw }) : null;
+  const { typed, vehicle, ...rest } = o.params;
+  const text = o.code === 'typed' ? '' : (sentence(`outcome.${o.code}`, localParams(rest)) ?? t(`outcome.${o.code}`));
+  return h(
+    'span',
+    { dataset: { outcome: o.code } },
+    text,
+    typed !== undefined ? [text ? t('punct.colon') : '', h('q', { dataset: { userText: '' }, text: String(typed) })] : null,
+    vehicle !== undefined
+      ? h('span', { class: 'muted small' }, ` ${t('outcome.detail')}`, h('q', { lang: 'en', dataset: { vehicleText: '' }, text: String(vehicle) }))
+      : null,
+  );
+}
+
+/**
+ * The same as plain text, for a sentence that takes it as a value: the technical detail (the link
+ * layer's English error) only for English readers; a text without a code too.
+ * @param {{ code: string | null, params: Record<string, string | number> } | null | undefined} o
+ * @param {string} raw
+ * @returns {string}
+ */
+export function outcomeString(o, raw) {
+  if (!o?.code || o.code === 'typed') return o?.code === 'typed' ? raw : englishOnly(raw);
+  const { typed, vehicle, ...rest } = o.params;
+  const text = sentence(`outcome.${o.code}`, localParams(rest)) ?? englishOnly(raw);
+  const extra = typed !== undefined ? `${t('punct.colon')}“${typed}”` : vehicle !== undefined ? englishOnly(`: ${vehicle}`) : '';
+  return `${text}${extra}`;
 }
 
 /**
