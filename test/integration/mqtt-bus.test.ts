@@ -158,7 +158,14 @@ describe.skipIf(!MOSQUITTO)('MQTT telemetry bus (real Mosquitto on loopback)', (
     await onB.next((e) => e.event === 'snapshot');
     await onA.next((e) => e.event === 'snapshot');
 
-    const alert = { kind: 'battery-low', code: 'battery-below-margin', params: { remainingPct: 28 }, severity: 'warning' as const, message: 'battery 28 %', at: new Date().toISOString() };
+    const alert = {
+      kind: 'battery-low',
+      code: 'battery-below-margin',
+      params: { remainingPct: 28 },
+      severity: 'warning' as const,
+      message: 'battery 28 %',
+      at: new Date().toISOString(),
+    };
     a.parts.bus.publish({ type: 'flight-live', flightId, requestId, event: 'alert', data: alert });
     a.parts.bus.publish({ type: 'flight-live', flightId, requestId, event: 'position', data: position(1) });
     a.parts.bus.publish({ type: 'flight-live', flightId, requestId, event: 'battery', data: { t: position(1).t, remainingPct: 28, voltageV: 15.1 } });
@@ -306,7 +313,14 @@ describe.skipIf(!MOSQUITTO)('MQTT telemetry bus (real Mosquitto on loopback)', (
     await broker.start();
     // Backoff: 1 s, 2 s, 4 s … (±20 %): reconnected within the next attempt.
     await until('both bridges reconnected', () => a.parts.mqtt!.connected && b.parts.mqtt!.connected, 15_000);
-    const alert = { kind: 'link-lost', code: 'link-lost', params: {}, severity: 'critical' as const, message: 'after the outage', at: new Date().toISOString() };
+    const alert = {
+      kind: 'link-lost',
+      code: 'link-lost',
+      params: {},
+      severity: 'critical' as const,
+      message: 'after the outage',
+      at: new Date().toISOString(),
+    };
     a.parts.bus.publish({ type: 'flight-live', flightId, requestId, event: 'alert', data: alert });
     expect((await onB.next((e) => e.event === 'alert', 10_000)).data).toEqual(alert);
     expect(onA.events.filter((e) => e.event === 'alert')).toHaveLength(1);
@@ -321,7 +335,14 @@ describe.skipIf(!MOSQUITTO)('MQTT telemetry bus (real Mosquitto on loopback)', (
       await onB.next((e) => e.event === 'snapshot');
       r.cut();
       await until("B's connection down", () => !b.parts.mqtt!.connected);
-      const alerts = [1, 2, 3].map((i) => ({ kind: 'off-route', code: 'off-route', params: { offM: 40 + i }, severity: 'warning' as const, message: `off route ${i}`, at: new Date().toISOString() }));
+      const alerts = [1, 2, 3].map((i) => ({
+        kind: 'off-route',
+        code: 'off-route',
+        params: { offM: 40 + i },
+        severity: 'warning' as const,
+        message: `off route ${i}`,
+        at: new Date().toISOString(),
+      }));
       for (const alert of alerts) a.parts.bus.publish({ type: 'flight-live', flightId, requestId, event: 'alert', data: alert });
       await until('B reconnected', () => b.parts.mqtt!.connected, 15_000);
       await onB.next((e) => e.event === 'alert' && e.data.message === 'off route 3', 10_000);
