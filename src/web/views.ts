@@ -98,16 +98,18 @@ export function requestView(src: ViewSources, r: DropRequestRecord, viewer: User
     statusReasonText: outcomeText(r.statusReason, r.status === 'rejected' || r.status === 'cancelled'),
     reasons: r.reasons,
     missionId: r.missionId,
-    plan: mission
-      ? {
-          depot: mission.depot,
-          droneId: mission.droneId,
-          droneName: drone?.name ?? mission.droneId,
-          distanceM: mission.plan.distanceM,
-          durationS: mission.plan.durationS,
-          route: plannedRoute(mission.plan),
-        }
-      : null,
+    // an unservable request's mission is only its candidates' reasons: no depot-drone-distance line (was "0 米 · 约 0 秒")
+    plan:
+      mission && mission.status !== 'infeasible' && r.status !== 'unservable'
+        ? {
+            depot: mission.depot,
+            droneId: mission.droneId,
+            droneName: drone?.name ?? mission.droneId,
+            distanceM: mission.plan.distanceM,
+            durationS: mission.plan.durationS,
+            route: plannedRoute(mission.plan),
+          }
+        : null,
     flight: flight ? { id: flight.id, state: flight.state } : null,
     eta,
     queueEta,

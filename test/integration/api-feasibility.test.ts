@@ -70,6 +70,8 @@ describe('POST /api/requests refuses what no drone could ever serve', () => {
     expect(windy.statusCode, windy.body).toBe(201);
     expect(windy.json().status).toBe('unservable');
     expect(windy.json().reasons.map((r: { code: string }) => r.code)).toContain('wind-too-strong');
+    // no plan line for a request no drone can fly now (the card read "XN-01 · 0 米 · 约 0 秒")
+    expect(windy.json().plan).toBeNull();
     expect(windy.json().handoverCode).toMatch(/^\d{6}$/);
     expect(t.parts.repos.requests.list()).toHaveLength(2);
   });

@@ -270,7 +270,8 @@ function clockHM(iso) {
 /** "about N min (HH:MM)" / "约 N 分钟 (HH:MM)" from now to an ISO time. @param {string | null | undefined} iso */
 export function etaText(iso) {
   if (!iso) return '—';
-  const min = Math.max(0, Math.round((Date.parse(iso) - Date.now()) / 60_000));
+  // under a minute (or a little late) still reads "about 1 min": "about 0 min" says nothing
+  const min = Math.max(1, Math.round((Date.parse(iso) - Date.now()) / 60_000));
   return t('eta.about', { min, time: clockHM(iso) });
 }
 
