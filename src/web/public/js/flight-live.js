@@ -62,7 +62,12 @@ export function followFlight(id, onChange, { onStatus } = {}) {
       if (!view) return;
       view.state = tr.to;
       view.transitions = [...(view.transitions ?? []), tr];
-      if (FINAL.includes(tr.to) && tr.cause && tr.to !== 'completed') view.stateReason = view.stateReason ?? tr.cause;
+      if (FINAL.includes(tr.to) && tr.cause && tr.to !== 'completed') {
+        view.stateReason = view.stateReason ?? tr.cause;
+        // the service's view carries why the flight ended as a code with params (stateReasonText),
+        // which the pages translate; the transition has only the English cause
+        void reload();
+      }
     }),
     battery: on('battery', (b) => {
       if (view) view.batteryPct = b.remainingPct;
