@@ -17,7 +17,7 @@ import { ZoneMapError } from '../geo/types.js';
 import { zoneMapToWgs84 } from '../geo/zone-map-crs.js';
 import { toWgs84 } from '../geo/crs.js';
 import type { Repositories } from '../store/repositories.js';
-import type { Candidate, DropRequestRecord, MissionRecord, PlanningConditions, ZoneMapRecord } from '../store/records.js';
+import type { Candidate, DropRequestRecord, MissionBrief, MissionRecord, PlanningConditions, ZoneMapRecord } from '../store/records.js';
 import type { CoordinateSystem, DropRequestFields, RequestStatus } from '../domain/words.js';
 import type { DroneState } from '../domain/words.js';
 import type { EventBus } from './events.js';
@@ -65,7 +65,7 @@ export class Dispatcher {
   private readonly loading: Promise<void>;
   private fleet: FleetView | null = null;
   /** Fleet-triggered re-plans waiting for the next pass (queueReplan). */
-  private pendingReplans: { cause: string; which: (r: DropRequestRecord, m: MissionRecord | null) => boolean }[] = [];
+  private pendingReplans: { cause: string; which: (r: DropRequestRecord, m: MissionBrief | null) => boolean }[] = [];
   /** The pass running now, if any. */
   private replanRun: Promise<void> | null = null;
   /** Set by close(): no re-plan starts any more (the store is about to close). */
@@ -123,7 +123,7 @@ export class Dispatcher {
    * load (every new request may displace those behind it) the work grows with the open requests,
    * not with requests × triggers. Resolves when no trigger is left.
    */
-  private queueReplan(cause: string, which: (r: DropRequestRecord, m: MissionRecord | null) => boolean): Promise<void> {
+  private queueReplan(cause: string, which: (r: DropRequestRecord, m: MissionBrief | null) => boolean): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.pendingReplans.push({ cause, which });
     if (!this.replanRun) {
@@ -142,7 +142,7 @@ export class Dispatcher {
       for (const r of this.deps.repos.requests.toReplan()) {
         const cur = this.deps.repos.requests.byId(r.id);
         if (!cur || (cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
-        const m = cur.missionId !== null ? this.deps.repos.missions.byId(cur.missionId) : null;
+        const m = cur.missionId !== null ? this.deps.repos.missions.brief(cur.missionId) : null;
         const hit = batch.find((b) => b.which(cur, m));
         if (!hit) continue;
         try {
@@ -300,7 +300,9 @@ export class Dispatcher {
   private readiness(request: DropRequestRecord, now: number): Map<string, { state: DroneState | null; readyAt: number | null; batteryPct: number | null }> {
     const out = new Map<string, { state: DroneState | null; readyAt: number | null; batteryPct: number | null }>();
     const { repos } = this.deps;
-    for (const d of repos.drones.list()) {
+    const drones = repos.drones.list();
+    const turnaroundOf = new Map(drones.map((d) => [d.id, d.turnaroundS]));
+    for (const d of drones) {
       if (!d.enabled) continue;
       const f = this.fleet?.get(d.id) ?? null;
       if (!f) {
@@ -317,11 +319,11 @@ export class Dispatcher {
     for (const r of open) {
       if (r.id === request.id) break;
       if (queueOrder([r, request])[0]!.id !== r.id) break;
-      const m = r.missionId !== null ? repos.missions.byId(r.missionId) : null;
+      const m = r.missionId !== null ? repos.missions.brief(r.missionId) : null;
       const slot = m && out.get(m.droneId);
       if (!m || !slot || slot.readyAt === null) continue;
-      const turnaroundS = repos.drones.byId(m.droneId)?.turnaroundS ?? 0;
-      slot.readyAt += (m.plan.durationS + turnaroundS) * 1000;
+      const turnaroundS = turnaroundOf.get(m.droneId) ?? 0;
+      slot.readyAt += (m.durationS + turnaroundS) * 1000;
     }
     return out;
   }
@@ -542,7 +544,7 @@ export class Dispatcher {
       if (outcome.mission) bus.publish({ type: 'mission', missionId: outcome.mission.id });
       if (superseded !== null) bus.publish({ type: 'mission', missionId: superseded });
       log.info({ requestId, status: outcome.status, cause, droneId: outcome.mission?.droneId }, 'planned');
-      const before = request.missionId !== null ? repos.missions.byId(request.missionId)?.droneId : undefined;
+      const before = request.missionId !== null ? repos.missions.brief(request.missionId)?.droneId : undefined;
       if (displace && outcome.changed && outcome.mission && outcome.status === 'awaiting-approval' && before !== outcome.mission.droneId)
         this.displaceBehind(request, outcome.mission.droneId);
     };
