@@ -146,7 +146,7 @@ export class Dispatcher {
         const hit = batch.find((b) => b.which(cur, m));
         if (!hit) continue;
         try {
-          await this.planRequest(cur.id, hit.cause);
+          await this.planRequest(cur.id, hit.cause, undefined, true, true);
         } catch (err) {
           log.error({ err, cause: hit.cause, requestId: cur.id }, 're-plan failed');
         }
@@ -266,7 +266,7 @@ export class Dispatcher {
       const cur = this.deps.repos.requests.byId(r.id);
       if (!cur || (cur.status !== 'planning' && cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
       // those behind it in the queue come later in this loop: no displacement re-plan for them
-      const o = await this.planRequest(r.id, cause, undefined, false);
+      const o = await this.planRequest(r.id, cause, undefined, false, true);
       out.push({ requestId: r.id, status: o.status });
     }
     return out;
@@ -315,15 +315,15 @@ export class Dispatcher {
       const readyAt = f.state === 'offline' ? null : f.state === 'available' ? now : Math.max(now, f.availableAt ?? now);
       out.set(d.id, { state: f.state, readyAt, batteryPct });
     }
-    const open = queueOrder(repos.requests.toReplan().filter((r) => r.status === 'awaiting-approval'));
+    // one query for the whole queue (drone and flight time of each waiting request's mission)
+    const open = queueOrder(repos.requests.waiting());
     for (const r of open) {
       if (r.id === request.id) break;
       if (queueOrder([r, request])[0]!.id !== r.id) break;
-      const m = r.missionId !== null ? repos.missions.brief(r.missionId) : null;
-      const slot = m && out.get(m.droneId);
-      if (!m || !slot || slot.readyAt === null) continue;
-      const turnaroundS = turnaroundOf.get(m.droneId) ?? 0;
-      slot.readyAt += (m.durationS + turnaroundS) * 1000;
+      const slot = r.droneId !== null && r.durationS !== null ? out.get(r.droneId) : undefined;
+      if (!slot || slot.readyAt === null) continue;
+      const turnaroundS = turnaroundOf.get(r.droneId!) ?? 0;
+      slot.readyAt += (r.durationS! + turnaroundS) * 1000;
     }
     return out;
   }
@@ -331,8 +331,9 @@ export class Dispatcher {
   /**
    * Every candidate (enabled drone × its depot) planned, best first (see the module comment); only
    * `onlyDroneId` when given (the pilot's choice). Pure apart from reading drones and the fleet.
+   * `background`: a re-plan nobody waits on; the planner pool plans it after the others.
    */
-  async candidates(request: DropRequestRecord, onlyDroneId?: string): Promise<{ tried: Tried[]; reasons: Reason[] }> {
+  async candidates(request: DropRequestRecord, onlyDroneId?: string, background = false): Promise<{ tried: Tried[]; reasons: Reason[] }> {
     await this.loading;
     const map = this.map?.map;
     if (!map) return { tried: [], reasons: [{ code: 'no-zone-map', message: 'no zone map has been loaded; an admin must upload one' }] };
@@ -401,7 +402,7 @@ export class Dispatcher {
       turn = mine;
       await mine;
       try {
-        const plan = await this.deps.planDelivery(map, req);
+        const plan = await this.deps.planDelivery(map, req, background ? { background } : undefined);
         return {
           candidate: {
             ...base,
@@ -449,12 +450,20 @@ export class Dispatcher {
    * the new best plan becomes 'awaiting-approval' (or 'infeasible' with the reasons). The mission
    * records the request version it was planned for; a plan finished after the request changed
    * (edited, cancelled, approved, planned again) is dropped, never stored over the newer state.
+   * `displace`: re-plan those behind it on the same drone (displaceBehind); `background`: nobody
+   * waits on this re-plan (a map or fleet change), so the planner pool plans it after the others.
    */
-  async planRequest(requestId: number, cause: string, choice?: { droneId: string; actorId: number }, displace = true): Promise<PlanOutcome> {
+  async planRequest(
+    requestId: number,
+    cause: string,
+    choice?: { droneId: string; actorId: number },
+    displace = true,
+    background = false,
+  ): Promise<PlanOutcome> {
     const { repos } = this.deps;
     const request = repos.requests.byId(requestId);
     if (!request) throw new ServiceError('not-found', `drop request ${requestId} not found`);
-    const assessed = await this.candidates(request, choice?.droneId);
+    const assessed = await this.candidates(request, choice?.droneId, background);
     // The pilot's choice of drone replaces the plan only when that drone can fly it; else nothing changes.
     const chosen = assessed.tried.find((t) => t.plan !== null);
     if (choice && !(chosen?.plan?.feasible && chosen.plan.vehiclePlan)) {
@@ -464,6 +473,33 @@ export class Dispatcher {
     const stored = repos.transaction(() => this.storePlan(request, assessed, cause, choice));
     stored.publish(displace);
     return stored.outcome;
+  }
+
+  /**
+   * A re-plan that found exactly what is stored — the open mission of this request version, on this
+   * map, the same drone, the same plan and the same candidates (when each is ready aside) — stores
+   * nothing: the mission the pilot may be approving stays, and no audit entry or event says that
+   * nothing changed. Under load most displacement re-plans end like that. Returns the outcome, or
+   * null when something differs.
+   */
+  private unchanged(request: DropRequestRecord, best: Tried | undefined, tried: Tried[]): PlanOutcome | null {
+    const { repos } = this.deps;
+    if (request.missionId === null || !best?.plan) return null;
+    const cur = repos.missions.stored(request.missionId);
+    if (!cur) return null;
+    const feasible = best.plan.feasible && best.plan.vehiclePlan !== null;
+    const status: RequestStatus = feasible ? 'awaiting-approval' : 'unservable';
+    if (
+      cur.brief.status !== (feasible ? 'awaiting-approval' : 'infeasible') ||
+      request.status !== status ||
+      cur.brief.requestVersion !== request.version ||
+      cur.zoneMapVersion !== (this.map?.record.version ?? null) ||
+      cur.brief.droneId !== best.candidate.droneId ||
+      cur.planJson !== JSON.stringify(best.plan) ||
+      JSON.stringify(cur.brief.candidates.map(withoutReadyAt)) !== JSON.stringify(tried.map((t) => withoutReadyAt(t.candidate)))
+    )
+      return null;
+    return { status, mission: repos.missions.byId(cur.brief.id), reasons: request.reasons, changed: false };
   }
 
   /**
@@ -492,9 +528,15 @@ export class Dispatcher {
       return { status: now?.status ?? request.status, mission, reasons: now?.reasons ?? [], changed: false };
     };
     let superseded: number | null = null;
+    let unchanged = false;
     const outcome = repos.transaction((): PlanOutcome => {
       const keep = stale();
       if (keep) return keep;
+      const same = choice ? null : this.unchanged(request, best, tried);
+      if (same) {
+        unchanged = true;
+        return same;
+      }
       superseded = repos.missions.supersedeOpen(request.id);
       if (!best || !best.plan) {
         repos.requests.setStatus(request.id, 'unservable', { reasons, missionId: null });
@@ -540,6 +582,7 @@ export class Dispatcher {
     });
     // displace: false when the caller re-plans every open request in queue order anyway (replanOpen)
     const publish = (displace = true) => {
+      if (unchanged) return;
       bus.publish({ type: 'request', requestId: request.id });
       if (outcome.mission) bus.publish({ type: 'mission', missionId: outcome.mission.id });
       if (superseded !== null) bus.publish({ type: 'mission', missionId: superseded });
@@ -550,6 +593,12 @@ export class Dispatcher {
     };
     return { outcome, publish };
   }
+}
+
+/** A candidate as compared between two plans of one request: when the drone is ready moves with the clock. */
+function withoutReadyAt(c: Candidate): Omit<Candidate, 'readyAt'> {
+  const { readyAt: _, ...rest } = c;
+  return rest;
 }
 
 function uniqueReasons(reasons: Reason[]): Reason[] {

@@ -92,6 +92,31 @@ export class MissionsRepository {
         }
       : null;
   }
+  /**
+   * What a re-plan compares with before storing a new mission: the stored plan as its JSON text
+   * (not parsed) and the candidates.
+   */
+  stored(id: number): { brief: MissionBrief; zoneMapVersion: number | null; planJson: string } | null {
+    const r = this.c
+      .q('SELECT id, request_id, request_version, status, zone_map_version, depot, drone_id, duration_s, candidates_json, plan_json FROM missions WHERE id = ?')
+      .get(id) as Row | undefined;
+    return r
+      ? {
+          brief: {
+            id: num(r.id),
+            requestId: num(r.request_id),
+            requestVersion: num(r.request_version ?? 1),
+            status: str(r.status) as MissionStatus,
+            depot: str(r.depot),
+            droneId: str(r.drone_id),
+            durationS: num(r.duration_s),
+            candidates: json<Candidate[]>(r.candidates_json, []),
+          },
+          zoneMapVersion: numOrNull(r.zone_map_version),
+          planJson: str(r.plan_json),
+        }
+      : null;
+  }
   /** Missions with a status, ordered by the request's urgency, then the request's age. */
   list(status?: MissionStatus): MissionRecord[] {
     const rows = this.c
