@@ -75,8 +75,8 @@ export interface PlannerPoolOptions {
 }
 
 const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
-/** Plans remembered by (map, request): a few minutes of a busy desk's candidates. */
-const MEMO_PLANS = 256;
+/** Plans remembered by (map, request): every candidate of a busy queue (~150 requests × 3 depots) on the current map and the one before (a plan is ~20 kB as JSON). */
+const MEMO_PLANS = 1024;
 
 export function createPlannerPool(o: PlannerPoolOptions): PlannerPool {
   const file = o.workerFile ?? WORKER_FILE;
