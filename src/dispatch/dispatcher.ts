@@ -27,6 +27,8 @@ import { outboundDurationS, queueOrder } from './queue-eta.js';
 import { createLogger } from '../log.js';
 
 const log = createLogger('dispatch');
+/** The longest a background re-plan waits for plans someone waits on (yieldToInteractive), ms. */
+const YIELD_MAX_MS = 250;
 
 export interface Weather {
   windSpeedMs: number;
@@ -70,6 +72,8 @@ export class Dispatcher {
   private replanRun: Promise<void> | null = null;
   /** Set by close(): no re-plan starts any more (the store is about to close). */
   private closed = false;
+  /** candidates() calls someone waits on (not background), now under way. */
+  private interactive = 0;
 
   constructor(private readonly deps: DispatcherDeps) {
     const latest = deps.repos.zoneMaps.latest();
@@ -145,6 +149,7 @@ export class Dispatcher {
         const m = cur.missionId !== null ? this.deps.repos.missions.brief(cur.missionId) : null;
         const hit = batch.find((b) => b.which(cur, m));
         if (!hit) continue;
+        await this.yieldToInteractive();
         try {
           await this.planRequest(cur.id, hit.cause, undefined, true, true);
         } catch (err) {
@@ -167,6 +172,16 @@ export class Dispatcher {
       if (r.id === request.id || r.status !== 'awaiting-approval' || m?.droneId !== droneId) return false;
       return queueOrder([r, request])[0]!.id === request.id;
     });
+  }
+
+  /**
+   * Before each background re-plan: while plans someone waits on are under way (a new request, an
+   * edit, a preview), wait for them, at most YIELD_MAX_MS, so that a burst of new requests is not
+   * slowed by re-plans (their reads and commits) on the event loop; the re-plans still go on.
+   */
+  private async yieldToInteractive(): Promise<void> {
+    const until = Date.now() + YIELD_MAX_MS;
+    while (this.interactive > 0 && !this.closed && Date.now() < until) await new Promise<void>((resolve) => setTimeout(resolve, 10));
   }
 
   /** Settles when the fleet-triggered re-plans queued so far, and any they queue, are done (tests). */
@@ -263,6 +278,7 @@ export class Dispatcher {
     const out: { requestId: number; status: RequestStatus }[] = [];
     for (const r of this.deps.repos.requests.toReplan()) {
       await new Promise<void>((resolve) => setImmediate(resolve));
+      await this.yieldToInteractive();
       const cur = this.deps.repos.requests.byId(r.id);
       if (!cur || (cur.status !== 'planning' && cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
       // those behind it in the queue come later in this loop: no displacement re-plan for them
@@ -334,6 +350,16 @@ export class Dispatcher {
    * `background`: a re-plan nobody waits on; the planner pool plans it after the others.
    */
   async candidates(request: DropRequestRecord, onlyDroneId?: string, background = false): Promise<{ tried: Tried[]; reasons: Reason[] }> {
+    if (background) return this.assess(request, onlyDroneId, true);
+    this.interactive++;
+    try {
+      return await this.assess(request, onlyDroneId, false);
+    } finally {
+      this.interactive--;
+    }
+  }
+
+  private async assess(request: DropRequestRecord, onlyDroneId: string | undefined, background: boolean): Promise<{ tried: Tried[]; reasons: Reason[] }> {
     await this.loading;
     const map = this.map?.map;
     if (!map) return { tried: [], reasons: [{ code: 'no-zone-map', message: 'no zone map has been loaded; an admin must upload one' }] };
