@@ -95,8 +95,17 @@ export class RequestService {
     const input = this.toInput(officer.id, body);
     this.creating++;
     try {
-      const mapVersion = this.dispatcher.zoneMap()?.record.version ?? null;
-      const assessed = await this.dispatcher.candidates(this.draft(input));
+      const mapNow = () => this.dispatcher.zoneMap()?.record.version ?? null;
+      const draft = this.draft(input);
+      let mapVersion = mapNow();
+      let assessed = await this.dispatcher.candidates(draft);
+      // A zone map uploaded while this was planned: planned again on it before anything is stored
+      // (twice at most; after that it is stored and re-planned below), so that the request is not
+      // stored, audited and announced with a plan on a map that is gone.
+      for (let again = 0; again < 2 && mapNow() !== mapVersion; again++) {
+        mapVersion = mapNow();
+        assessed = await this.dispatcher.candidates(draft);
+      }
       if (neverServable(assessed.tried)) {
         const reasons = withDroneNames(assessed.reasons, (rid) => this.repos.drones.byId(rid)?.name ?? null);
         throw new ServiceError(
