@@ -75,8 +75,8 @@ export interface PlannerPoolOptions {
 }
 
 const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
-/** Plans remembered by (map, request): every candidate of a busy queue (~150 requests × 3 depots) on the current map and the one before (a plan is ~20 kB as JSON). */
-const MEMO_PLANS = 1024;
+/** Plans remembered by (map, request): most candidates of a busy queue (~150 requests × 3 depots); ~40 kB of heap each, so kept to 20 MB (a major GC pause grows with it). */
+const MEMO_PLANS = 512;
 
 export function createPlannerPool(o: PlannerPoolOptions): PlannerPool {
   const file = o.workerFile ?? WORKER_FILE;
