@@ -165,6 +165,8 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
       etas.close();
       fleet.close();
       await dispatcher.close();
+      // the hand-over code hashes still queued are written before the store closes
+      await requests.handoverCodesStored();
       await flights.close();
       tiles.offline?.close();
       await pool?.close();

@@ -17,7 +17,7 @@ import { ZoneMapError } from '../geo/types.js';
 import { zoneMapToWgs84 } from '../geo/zone-map-crs.js';
 import { toWgs84 } from '../geo/crs.js';
 import type { Repositories } from '../store/repositories.js';
-import type { Candidate, DropRequestRecord, MissionRecord, PlanningConditions, ZoneMapRecord } from '../store/records.js';
+import type { Candidate, DropRequestRecord, MissionBrief, MissionRecord, PlanningConditions, ZoneMapRecord } from '../store/records.js';
 import type { CoordinateSystem, DropRequestFields, RequestStatus } from '../domain/words.js';
 import type { DroneState } from '../domain/words.js';
 import type { EventBus } from './events.js';
@@ -27,6 +27,8 @@ import { outboundDurationS, queueOrder } from './queue-eta.js';
 import { createLogger } from '../log.js';
 
 const log = createLogger('dispatch');
+/** The longest a background re-plan waits for plans someone waits on (yieldToInteractive), ms. */
+const YIELD_MAX_MS = 250;
 
 export interface Weather {
   windSpeedMs: number;
@@ -65,11 +67,13 @@ export class Dispatcher {
   private readonly loading: Promise<void>;
   private fleet: FleetView | null = null;
   /** Fleet-triggered re-plans waiting for the next pass (queueReplan). */
-  private pendingReplans: { cause: string; which: (r: DropRequestRecord, m: MissionRecord | null) => boolean }[] = [];
+  private pendingReplans: { cause: string; which: (r: DropRequestRecord, m: MissionBrief | null) => boolean }[] = [];
   /** The pass running now, if any. */
   private replanRun: Promise<void> | null = null;
   /** Set by close(): no re-plan starts any more (the store is about to close). */
   private closed = false;
+  /** candidates() calls someone waits on (not background), now under way. */
+  private interactive = 0;
 
   constructor(private readonly deps: DispatcherDeps) {
     const latest = deps.repos.zoneMaps.latest();
@@ -123,7 +127,7 @@ export class Dispatcher {
    * load (every new request may displace those behind it) the work grows with the open requests,
    * not with requests × triggers. Resolves when no trigger is left.
    */
-  private queueReplan(cause: string, which: (r: DropRequestRecord, m: MissionRecord | null) => boolean): Promise<void> {
+  private queueReplan(cause: string, which: (r: DropRequestRecord, m: MissionBrief | null) => boolean): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.pendingReplans.push({ cause, which });
     if (!this.replanRun) {
@@ -142,11 +146,12 @@ export class Dispatcher {
       for (const r of this.deps.repos.requests.toReplan()) {
         const cur = this.deps.repos.requests.byId(r.id);
         if (!cur || (cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
-        const m = cur.missionId !== null ? this.deps.repos.missions.byId(cur.missionId) : null;
+        const m = cur.missionId !== null ? this.deps.repos.missions.brief(cur.missionId) : null;
         const hit = batch.find((b) => b.which(cur, m));
         if (!hit) continue;
+        await this.yieldToInteractive();
         try {
-          await this.planRequest(cur.id, hit.cause);
+          await this.planRequest(cur.id, hit.cause, undefined, true, true);
         } catch (err) {
           log.error({ err, cause: hit.cause, requestId: cur.id }, 're-plan failed');
         }
@@ -167,6 +172,16 @@ export class Dispatcher {
       if (r.id === request.id || r.status !== 'awaiting-approval' || m?.droneId !== droneId) return false;
       return queueOrder([r, request])[0]!.id === request.id;
     });
+  }
+
+  /**
+   * Before each background re-plan: while plans someone waits on are under way (a new request, an
+   * edit, a preview), wait for them, at most YIELD_MAX_MS, so that a burst of new requests is not
+   * slowed by re-plans (their reads and commits) on the event loop; the re-plans still go on.
+   */
+  private async yieldToInteractive(): Promise<void> {
+    const until = Date.now() + YIELD_MAX_MS;
+    while (this.interactive > 0 && !this.closed && Date.now() < until) await new Promise<void>((resolve) => setTimeout(resolve, 10));
   }
 
   /** Settles when the fleet-triggered re-plans queued so far, and any they queue, are done (tests). */
@@ -263,10 +278,11 @@ export class Dispatcher {
     const out: { requestId: number; status: RequestStatus }[] = [];
     for (const r of this.deps.repos.requests.toReplan()) {
       await new Promise<void>((resolve) => setImmediate(resolve));
+      await this.yieldToInteractive();
       const cur = this.deps.repos.requests.byId(r.id);
       if (!cur || (cur.status !== 'planning' && cur.status !== 'awaiting-approval' && cur.status !== 'unservable')) continue;
       // those behind it in the queue come later in this loop: no displacement re-plan for them
-      const o = await this.planRequest(r.id, cause, undefined, false);
+      const o = await this.planRequest(r.id, cause, undefined, false, true);
       out.push({ requestId: r.id, status: o.status });
     }
     return out;
@@ -300,7 +316,9 @@ export class Dispatcher {
   private readiness(request: DropRequestRecord, now: number): Map<string, { state: DroneState | null; readyAt: number | null; batteryPct: number | null }> {
     const out = new Map<string, { state: DroneState | null; readyAt: number | null; batteryPct: number | null }>();
     const { repos } = this.deps;
-    for (const d of repos.drones.list()) {
+    const drones = repos.drones.list();
+    const turnaroundOf = new Map(drones.map((d) => [d.id, d.turnaroundS]));
+    for (const d of drones) {
       if (!d.enabled) continue;
       const f = this.fleet?.get(d.id) ?? null;
       if (!f) {
@@ -313,15 +331,15 @@ export class Dispatcher {
       const readyAt = f.state === 'offline' ? null : f.state === 'available' ? now : Math.max(now, f.availableAt ?? now);
       out.set(d.id, { state: f.state, readyAt, batteryPct });
     }
-    const open = queueOrder(repos.requests.toReplan().filter((r) => r.status === 'awaiting-approval'));
+    // one query for the whole queue (drone and flight time of each waiting request's mission)
+    const open = queueOrder(repos.requests.waiting());
     for (const r of open) {
       if (r.id === request.id) break;
       if (queueOrder([r, request])[0]!.id !== r.id) break;
-      const m = r.missionId !== null ? repos.missions.byId(r.missionId) : null;
-      const slot = m && out.get(m.droneId);
-      if (!m || !slot || slot.readyAt === null) continue;
-      const turnaroundS = repos.drones.byId(m.droneId)?.turnaroundS ?? 0;
-      slot.readyAt += (m.plan.durationS + turnaroundS) * 1000;
+      const slot = r.droneId !== null && r.durationS !== null ? out.get(r.droneId) : undefined;
+      if (!slot || slot.readyAt === null) continue;
+      const turnaroundS = turnaroundOf.get(r.droneId!) ?? 0;
+      slot.readyAt += (r.durationS! + turnaroundS) * 1000;
     }
     return out;
   }
@@ -329,8 +347,19 @@ export class Dispatcher {
   /**
    * Every candidate (enabled drone × its depot) planned, best first (see the module comment); only
    * `onlyDroneId` when given (the pilot's choice). Pure apart from reading drones and the fleet.
+   * `background`: a re-plan nobody waits on; the planner pool plans it after the others.
    */
-  async candidates(request: DropRequestRecord, onlyDroneId?: string): Promise<{ tried: Tried[]; reasons: Reason[] }> {
+  async candidates(request: DropRequestRecord, onlyDroneId?: string, background = false): Promise<{ tried: Tried[]; reasons: Reason[] }> {
+    if (background) return this.assess(request, onlyDroneId, true);
+    this.interactive++;
+    try {
+      return await this.assess(request, onlyDroneId, false);
+    } finally {
+      this.interactive--;
+    }
+  }
+
+  private async assess(request: DropRequestRecord, onlyDroneId: string | undefined, background: boolean): Promise<{ tried: Tried[]; reasons: Reason[] }> {
     await this.loading;
     const map = this.map?.map;
     if (!map) return { tried: [], reasons: [{ code: 'no-zone-map', message: 'no zone map has been loaded; an admin must upload one' }] };
@@ -399,7 +428,7 @@ export class Dispatcher {
       turn = mine;
       await mine;
       try {
-        const plan = await this.deps.planDelivery(map, req);
+        const plan = await this.deps.planDelivery(map, req, background ? { background } : undefined);
         return {
           candidate: {
             ...base,
@@ -447,12 +476,20 @@ export class Dispatcher {
    * the new best plan becomes 'awaiting-approval' (or 'infeasible' with the reasons). The mission
    * records the request version it was planned for; a plan finished after the request changed
    * (edited, cancelled, approved, planned again) is dropped, never stored over the newer state.
+   * `displace`: re-plan those behind it on the same drone (displaceBehind); `background`: nobody
+   * waits on this re-plan (a map or fleet change), so the planner pool plans it after the others.
    */
-  async planRequest(requestId: number, cause: string, choice?: { droneId: string; actorId: number }, displace = true): Promise<PlanOutcome> {
+  async planRequest(
+    requestId: number,
+    cause: string,
+    choice?: { droneId: string; actorId: number },
+    displace = true,
+    background = false,
+  ): Promise<PlanOutcome> {
     const { repos } = this.deps;
     const request = repos.requests.byId(requestId);
     if (!request) throw new ServiceError('not-found', `drop request ${requestId} not found`);
-    const assessed = await this.candidates(request, choice?.droneId);
+    const assessed = await this.candidates(request, choice?.droneId, background);
     // The pilot's choice of drone replaces the plan only when that drone can fly it; else nothing changes.
     const chosen = assessed.tried.find((t) => t.plan !== null);
     if (choice && !(chosen?.plan?.feasible && chosen.plan.vehiclePlan)) {
@@ -462,6 +499,33 @@ export class Dispatcher {
     const stored = repos.transaction(() => this.storePlan(request, assessed, cause, choice));
     stored.publish(displace);
     return stored.outcome;
+  }
+
+  /**
+   * A re-plan that found exactly what is stored — the open mission of this request version, on this
+   * map, the same drone, the same plan and the same candidates (when each is ready aside) — stores
+   * nothing: the mission the pilot may be approving stays, and no audit entry or event says that
+   * nothing changed. Under load most displacement re-plans end like that. Returns the outcome, or
+   * null when something differs.
+   */
+  private unchanged(request: DropRequestRecord, best: Tried | undefined, tried: Tried[]): PlanOutcome | null {
+    const { repos } = this.deps;
+    if (request.missionId === null || !best?.plan) return null;
+    const cur = repos.missions.stored(request.missionId);
+    if (!cur) return null;
+    const feasible = best.plan.feasible && best.plan.vehiclePlan !== null;
+    const status: RequestStatus = feasible ? 'awaiting-approval' : 'unservable';
+    if (
+      cur.brief.status !== (feasible ? 'awaiting-approval' : 'infeasible') ||
+      request.status !== status ||
+      cur.brief.requestVersion !== request.version ||
+      cur.zoneMapVersion !== (this.map?.record.version ?? null) ||
+      cur.brief.droneId !== best.candidate.droneId ||
+      cur.planJson !== JSON.stringify(best.plan) ||
+      JSON.stringify(cur.brief.candidates.map(withoutReadyAt)) !== JSON.stringify(tried.map((t) => withoutReadyAt(t.candidate)))
+    )
+      return null;
+    return { status, mission: repos.missions.byId(cur.brief.id), reasons: request.reasons, changed: false };
   }
 
   /**
@@ -490,9 +554,15 @@ export class Dispatcher {
       return { status: now?.status ?? request.status, mission, reasons: now?.reasons ?? [], changed: false };
     };
     let superseded: number | null = null;
+    let unchanged = false;
     const outcome = repos.transaction((): PlanOutcome => {
       const keep = stale();
       if (keep) return keep;
+      const same = choice ? null : this.unchanged(request, best, tried);
+      if (same) {
+        unchanged = true;
+        return same;
+      }
       superseded = repos.missions.supersedeOpen(request.id);
       if (!best || !best.plan) {
         repos.requests.setStatus(request.id, 'unservable', { reasons, missionId: null });
@@ -538,16 +608,23 @@ export class Dispatcher {
     });
     // displace: false when the caller re-plans every open request in queue order anyway (replanOpen)
     const publish = (displace = true) => {
+      if (unchanged) return;
       bus.publish({ type: 'request', requestId: request.id });
       if (outcome.mission) bus.publish({ type: 'mission', missionId: outcome.mission.id });
       if (superseded !== null) bus.publish({ type: 'mission', missionId: superseded });
       log.info({ requestId, status: outcome.status, cause, droneId: outcome.mission?.droneId }, 'planned');
-      const before = request.missionId !== null ? repos.missions.byId(request.missionId)?.droneId : undefined;
+      const before = request.missionId !== null ? repos.missions.brief(request.missionId)?.droneId : undefined;
       if (displace && outcome.changed && outcome.mission && outcome.status === 'awaiting-approval' && before !== outcome.mission.droneId)
         this.displaceBehind(request, outcome.mission.droneId);
     };
     return { outcome, publish };
   }
+}
+
+/** A candidate as compared between two plans of one request: when the drone is ready moves with the clock. */
+function withoutReadyAt(c: Candidate): Omit<Candidate, 'readyAt'> {
+  const { readyAt: _, ...rest } = c;
+  return rest;
 }
 
 function uniqueReasons(reasons: Reason[]): Reason[] {

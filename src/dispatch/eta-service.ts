@@ -75,13 +75,17 @@ export class EtaService {
     const queue: EtaRequest[] = [];
     for (const r of this.repos.requests.toReplan()) {
       if (r.status !== 'awaiting-approval' || r.missionId === null) continue;
-      const m = this.repos.missions.byId(r.missionId);
+      // the brief (no plan): every waiting request is read on each recompute
+      const m = this.repos.missions.brief(r.missionId);
       if (!m) continue;
       const options = m.candidates
         .filter((c) => c.feasible && c.durationS !== undefined && c.outboundS !== undefined)
         .map((c) => ({ droneId: c.droneId, durationS: c.durationS!, outboundS: c.outboundS! }));
       // plans made before fleet-aware dispatch carry no per-drone times: the planned drone only
-      if (options.length === 0) options.push({ droneId: m.droneId, durationS: m.plan.durationS, outboundS: outboundDurationS(m.plan) });
+      if (options.length === 0) {
+        const plan = this.repos.missions.byId(m.id)?.plan;
+        if (plan) options.push({ droneId: m.droneId, durationS: plan.durationS, outboundS: outboundDurationS(plan) });
+      }
       queue.push({ requestId: r.id, options });
     }
     const etas = new Map(queueEtas(drones, queue, now).map((e) => [e.requestId, e]));

@@ -159,7 +159,7 @@ export class FleetView {
   private expectedLanding(f: ServiceFlight, now: number): number {
     if (f.state === 'landed') return now;
     const live = this.flights.liveState(f);
-    const plannedS = this.repos.missions.byId(f.missionId)?.plan.durationS ?? 0;
+    const plannedS = this.repos.missions.brief(f.missionId)?.durationS ?? 0;
     if (live && f.airborneAt && live.progress.etaHomeS !== null && live.vehicle.lastHeardT !== null)
       return live.vehicle.lastHeardT + live.progress.etaHomeS * 1000;
     if (f.airborneAt) return Math.max(now, Date.parse(f.airborneAt) + plannedS * 1000);

@@ -18,6 +18,11 @@ import { neverServable, withDroneNames } from './feasibility.js';
 import type { Reason } from '../planning/types.js';
 import type { EventBus } from './events.js';
 import { ServiceError, badRequest, conflict, notFound, versionConflict } from './errors.js';
+import { createLogger } from '../log.js';
+
+const log = createLogger('requests');
+/** A hand-over code's hash waits at most this long for the requests being created to be answered, ms. */
+const HASH_WAIT_MAX_MS = 3000;
 
 const EDITABLE: readonly RequestStatus[] = ['planning', 'awaiting-approval', 'unservable'];
 
@@ -26,6 +31,13 @@ export type PreviewFields = Partial<Omit<DropRequestFields, 'dropPoint' | 'weigh
 export type Assessed = { tried: Tried[]; reasons: Reason[] };
 
 export class RequestService {
+  /** Hand-over code hashes still to be stored, one after another (see create()). */
+  private hashing: Promise<void> = Promise.resolve();
+  private readonly hashPending = new Map<number, Promise<void>>();
+  private readonly hashQueue: number[] = [];
+  /** Creations being planned or stored right now (the hashes wait for them). */
+  private creating = 0;
+
   constructor(
     private readonly repos: Repositories,
     private readonly dispatcher: Dispatcher,
@@ -65,6 +77,13 @@ export class RequestService {
    * The same Idempotency-Key from the same officer returns the first request (replay = true) and
    * creates nothing; with a different body it is a 409. Two submits with one key racing through the
    * planning both plan; the transaction lets one store and answers the other as its replay.
+   *
+   * The hand-over code is derived from the server secret and the request's id (handoverCode()), so
+   * it exists as soon as the id does and can never be lost. Only its slow salted hash (scrypt, tens
+   * of ms of CPU) is stored, and that is made after the officer is answered, one at a time, once the
+   * creations under way are answered (at most HASH_WAIT_MAX_MS later): under a burst of new requests
+   * it was most of each creation's CPU. A confirmation that comes first waits for it or makes it;
+   * after a crash, start-up makes the missing ones (recoverAfterStart).
    */
   async create(officer: UserRecord, body: DropRequestFields, idempotencyKey: string): Promise<{ request: DropRequestRecord; replay: boolean }> {
     if (!/^[\x21-\x7e]{8,128}$/.test(idempotencyKey)) {
@@ -74,38 +93,40 @@ export class RequestService {
     const seen = this.repos.requests.byIdempotencyKey(officer.id, idempotencyKey);
     if (seen) return this.replay(seen, bodyHash);
     const input = this.toInput(officer.id, body);
-    // The request's id is reserved first so that the hash of its hand-over code (derived from the
-    // secret and the id; a slow KDF, off the event loop) is made while the request is planned, and
-    // is written in the same transaction as the request: one commit per creation, and never a
-    // stored request without its code. A refused request leaves its id unused.
-    let id = this.repos.requests.reserveId();
-    let codeHash = this.handoverHashFor(id);
-    // a failed hash is seen where it is awaited; meanwhile it must not count as unhandled
-    codeHash.catch(() => {});
-    const mapVersion = this.dispatcher.zoneMap()?.record.version ?? null;
-    const assessed = await this.dispatcher.candidates(this.draft(input));
-    if (neverServable(assessed.tried)) {
-      const reasons = withDroneNames(assessed.reasons, (rid) => this.repos.drones.byId(rid)?.name ?? null);
-      throw new ServiceError(
-        'infeasible',
-        `no drone can ever serve this request: ${reasons.map((r) => r.message).join('; ')}`,
-        undefined,
-        undefined,
-        undefined,
-        reasons,
-      );
-    }
-    let created: { request: DropRequestRecord; publish(): void } | null = null;
-    while (!created) {
-      const hash = await codeHash;
+    this.creating++;
+    try {
+      const mapNow = () => this.dispatcher.zoneMap()?.record.version ?? null;
+      const draft = this.draft(input);
+      let mapVersion = mapNow();
+      let assessed = await this.dispatcher.candidates(draft);
+      // A zone map uploaded while this was planned: planned again on it before anything is stored
+      // (twice at most; after that it is stored and re-planned below), so that the request is not
+      // stored, audited and announced with a plan on a map that is gone.
+      for (let again = 0; again < 2 && mapNow() !== mapVersion; again++) {
+        mapVersion = mapNow();
+        assessed = await this.dispatcher.candidates(draft);
+      }
+      if (neverServable(assessed.tried)) {
+        const reasons = withDroneNames(assessed.reasons, (rid) => this.repos.drones.byId(rid)?.name ?? null);
+        throw new ServiceError(
+          'infeasible',
+          `no drone can ever serve this request: ${reasons.map((r) => r.message).join('; ')}`,
+          undefined,
+          undefined,
+          undefined,
+          reasons,
+        );
+      }
+      let created: { request: DropRequestRecord; publish(): void } | null = null;
       try {
         created = this.repos.transaction(() => {
           const again = this.repos.requests.byIdempotencyKey(officer.id, idempotencyKey);
           if (again) throw new Replay(again);
-          // another process (the CLI on the same database) stored a request under this id meanwhile
-          if (this.repos.requests.exists(id)) return null;
+          // The id is reserved in the transaction that stores it (another process, the CLI on the
+          // same database, may have stored one meanwhile).
+          let id = this.repos.requests.reserveId();
+          while (this.repos.requests.exists(id)) id = this.repos.requests.reserveId();
           const r = this.repos.requests.create(input, 'planning', id);
-          this.repos.requests.setHandoverCodeHash(r.id, hash);
           this.repos.requests.rememberIdempotencyKey(officer.id, idempotencyKey, bodyHash, r.id);
           this.repos.audit.append({
             actorId: officer.id,
@@ -121,16 +142,46 @@ export class RequestService {
         if (err instanceof Replay) return this.replay(err.seen, bodyHash);
         throw err;
       }
-      if (!created) {
-        id = this.repos.requests.reserveId();
-        codeHash = this.handoverHashFor(id);
-      }
+      const id = created.request.id;
+      this.hashLater(id);
+      created.publish();
+      // The zone map changed while this request was planned: the map's re-plan did not see it (it was
+      // not stored yet), so it is planned again on the new map.
+      if ((this.dispatcher.zoneMap()?.record.version ?? null) !== mapVersion) await this.dispatcher.planRequest(id, 'zone map changed while planned');
+      return { request: this.repos.requests.byId(id)!, replay: false };
+    } finally {
+      this.creating--;
     }
-    created.publish();
-    // The zone map changed while this request was planned: the map's re-plan did not see it (it was
-    // not stored yet), so it is planned again on the new map.
-    if ((this.dispatcher.zoneMap()?.record.version ?? null) !== mapVersion) await this.dispatcher.planRequest(id, 'zone map changed while planned');
-    return { request: this.repos.requests.byId(id)!, replay: false };
+  }
+
+  /**
+   * Store the hash of request `id`'s hand-over code after the creations under way (see create()).
+   * The hashes waiting are made one after another and written together, in one transaction: one
+   * commit for a burst, not one per request.
+   */
+  private hashLater(id: number): void {
+    this.hashQueue.push(id);
+    const started = Date.now();
+    const done = this.hashing
+      .then(async () => {
+        const ids = this.hashQueue.splice(0);
+        if (ids.length === 0) return;
+        while (this.creating > 0 && Date.now() - started < HASH_WAIT_MAX_MS) await new Promise((r) => setTimeout(r, 20));
+        const hashes: [number, string][] = [];
+        for (const rid of ids) if (!this.repos.requests.handoverCode(rid)) hashes.push([rid, await this.handoverHashFor(rid)]);
+        this.repos.transaction(() => {
+          for (const [rid, hash] of hashes) if (!this.repos.requests.handoverCode(rid)) this.repos.requests.setHandoverCodeHash(rid, hash);
+        });
+      })
+      .catch((err: unknown) => log.error({ err, requestId: id }, 'hand-over code hashes not stored (made again at the next start)'))
+      .finally(() => this.hashPending.delete(id));
+    this.hashPending.set(id, done);
+    this.hashing = done;
+  }
+
+  /** Resolves when every hand-over code hash queued so far is stored (shutdown, tests). */
+  async handoverCodesStored(): Promise<void> {
+    await this.hashing;
   }
 
   /** A request as it would be stored, for planning before it is (id 0: never written). */
@@ -221,6 +272,9 @@ export class RequestService {
    * 'code' (the same answer, so ids cannot be probed); before the drop → 409.
    */
   async confirmHandover(requestId: number, code: string): Promise<{ request: DropRequestRecord; confirmedAt: string }> {
+    // a request created moments ago may not have its hash stored yet (see create())
+    await this.hashPending.get(requestId);
+    if (!this.repos.requests.handoverCode(requestId) && this.repos.requests.exists(requestId)) await this.ensureHandoverCode(requestId);
     const stored = this.repos.requests.handoverCode(requestId);
     const ok = stored ? await verifyHandoverCode(normaliseCode(code), stored.codeHash) : false;
     const request = ok ? this.repos.requests.byId(requestId) : null;

@@ -220,6 +220,31 @@ export function expandRing(ring: XY[], d: number): XY[] {
   });
 }
 
+/**
+ * exclusionCandidates per no-fly ring (the parsed map's own ring array, which never changes) and
+ * (projection origin, buffer): every plan from one depot on one map asks for the same ones, and the
+ * turf buffer and simplification they need were a third of a plan's time. Pure, so a cache is exact.
+ */
+const candidateCache = new WeakMap<object, Map<string, XY[][]>>();
+/** Origins × buffers kept per ring (a depot per origin; a few depots per map). */
+const CANDIDATE_CACHE_PER_RING = 32;
+
+function cachedExclusionCandidates(ringKey: object, outerLonLat: LonLat[], proj: LocalProjection, bufferM: number): XY[][] {
+  let byOrigin = candidateCache.get(ringKey);
+  if (!byOrigin) {
+    byOrigin = new Map();
+    candidateCache.set(ringKey, byOrigin);
+  }
+  const k = `${proj.origin[0]},${proj.origin[1]},${bufferM}`;
+  let out = byOrigin.get(k);
+  if (!out) {
+    out = exclusionCandidates(outerLonLat, proj, bufferM);
+    if (byOrigin.size >= CANDIDATE_CACHE_PER_RING) byOrigin.delete(byOrigin.keys().next().value as string);
+    byOrigin.set(k, out);
+  }
+  return out;
+}
+
 /** Outward simplifications of one polygon's outer ring, fewest vertices first; each contains the ring. */
 function exclusionCandidates(outerLonLat: LonLat[], proj: LocalProjection, bufferM: number): XY[][] {
   const original = ccw(dedupe(outerLonLat.map((p) => proj.toLocal(p))));
@@ -282,18 +307,19 @@ export function buildFence(input: FenceInput): FenceResult {
   const inclusion = reduceConvexOutward(convexHull(octs), options.maxInclusionVertices);
 
   // No-fly polygons that reach into the operating area, nearest to the route first.
-  type Part = { area: NoFlyArea; outer: LonLat[]; xy: XY[]; gap: number };
+  type Part = { area: NoFlyArea; ring: object; outer: LonLat[]; xy: XY[]; gap: number };
   const byArea = new Map<string, Part[]>();
   const order: { name: string; gap: number; index: number }[] = [];
   for (const area of noFly) {
     const polys = area.geometry.type === 'Polygon' ? [area.geometry.coordinates] : area.geometry.coordinates;
     const parts: Part[] = [];
     for (const poly of polys) {
-      const outer = (poly[0] ?? []).map((c) => [c[0]!, c[1]!] as LonLat);
+      const ring = poly[0] ?? [];
+      const outer = ring.map((c) => [c[0]!, c[1]!] as LonLat);
       if (outer.length < 3) continue;
       const xy = ccw(dedupe(outer.map((p) => proj.toLocal(p))));
       if (!ringsIntersect(xy, inclusion)) continue;
-      parts.push({ area, outer, xy, gap: routeGap(routeXY, xy) });
+      parts.push({ area, ring, outer, xy, gap: routeGap(routeXY, xy) });
     }
     if (parts.length === 0) continue;
     byArea.set(area.name, parts);
@@ -315,7 +341,7 @@ export function buildFence(input: FenceInput): FenceResult {
     const chosen: XY[][] = [];
     let ok = true;
     for (const part of parts) {
-      const candidates = exclusionCandidates(part.outer, proj, bufferM).filter(
+      const candidates = cachedExclusionCandidates(part.ring, part.outer, proj, bufferM).filter(
         (ring) => routeGap(routeXY, ring) >= options.minRouteGapM && !extraPoints.some((p) => inOrOn(proj.toLocal(p), ring)),
       );
       const pick = candidates.find((ring) => fits([...chosen.map((c) => c.length), ring.length]));

@@ -9,8 +9,8 @@
  *
  * Method: sample the route every `stepM` metres; candidates are the map's depots and drop points near
  * the route (known open places where a copter may come down), then the route's own vertices and leg
- * midpoints. For each sample and each target (home + candidates) test the straight line once with
- * the route planner's `isSegmentClear`. Then choose rally points greedily: add the candidate that
+ * midpoints. The straight line from a sample to a target (home or a candidate) is tested with the
+ * route planner's `isSegmentClear`, once, when it is first needed. Then choose rally points greedily: add the candidate that
  * leaves the fewest samples whose nearest target is blocked, until none are left, nothing improves, or
  * `maxPoints` is reached. Samples still unsafe are reported per leg (`unsafeLegs`).
  */
@@ -76,26 +76,34 @@ export function chooseRally(input: RallyInput): RallyResult {
     if (next) addCandidate([(input.route[i]![0] + next[0]) / 2, (input.route[i]![1] + next[1]) / 2]);
   }
 
-  // clear[s][t]: is the straight line from sample s to target t clear? t = 0 home, t = 1.. candidates.
+  // isClear(s, t): is the straight line from sample s to target t clear? t = 0 home, t = 1.. candidates.
+  // Only the line to a sample's NEAREST chosen target is ever asked about, so each line is tested
+  // when first asked and remembered (testing every sample against every target up front was most
+  // of a plan's time, and almost all of those answers were never read).
   const targets = [input.home, ...candidates];
   const dist: Float64Array[] = [];
-  const clear: Uint8Array[] = [];
+  const clear: Int8Array[] = [];
   for (const s of samples) {
     const d = new Float64Array(targets.length);
-    const c = new Uint8Array(targets.length);
     targets.forEach((t, j) => {
       d[j] = distanceM(s.point, t);
-      c[j] = isSegmentClear(input.prepared, s.point, t, input.clearanceM) ? 1 : 0;
     });
     dist.push(d);
-    clear.push(c);
+    clear.push(new Int8Array(targets.length).fill(-1));
   }
+  const isClear = (i: number, j: number): boolean => {
+    const known = clear[i]![j]!;
+    if (known >= 0) return known === 1;
+    const ok = isSegmentClear(input.prepared, samples[i]!.point, targets[j]!, input.clearanceM);
+    clear[i]![j] = ok ? 1 : 0;
+    return ok;
+  };
   const unsafeWith = (chosen: number[]): number[] => {
     const bad: number[] = [];
     for (let i = 0; i < samples.length; i++) {
       let best = 0;
       for (const j of chosen) if (dist[i]![j]! < dist[i]![best]!) best = j;
-      if (!clear[i]![best]) bad.push(i);
+      if (!isClear(i, best)) bad.push(i);
     }
     return bad;
   };

@@ -11,6 +11,12 @@
  *   event loop a string copy, not a structured clone of every polygon — and the worker keeps it. A
  *   map parsed through the pool is already held by the worker that parsed it. Plans started
  *   together before any worker has the map may each miss once (a burst per new map, not per plan).
+ * - Two queues: the pool keeps at most `size` + 1 tasks in the workers (one waiting per worker
+ *   besides the one being planned, so that a worker never idles between two) and holds the rest
+ *   itself. Plans people wait on go first; background plans (PlanContext.background: re-plans after
+ *   a zone-map or fleet change, displaced requests) go when no other plan waits. A background plan
+ *   asked for again in the foreground is moved up. Under a burst of new requests while a zone-map
+ *   change re-plans everything open, the new requests are answered first.
  * - Identical plans are made once: planning is pure (the same map and request give the same plan),
  *   so a plan asked for again on the same map — two drones of one depot and one profile, a request
  *   re-planned with nothing changed — is answered from the last MEMO_PLANS plans (or joins the
@@ -32,7 +38,7 @@ import { ZoneMapError } from '../geo/types.js';
 import { parseZoneMap } from '../geo/zone-map.js';
 import type { PlanRequest } from '../planning/types.js';
 import { PlanRequestError, planDelivery } from './plan-delivery.js';
-import type { DeliveryPlan } from './types.js';
+import type { DeliveryPlan, PlanContext } from './types.js';
 import type { Dem } from '../geo/dem/types.js';
 import type { PlannerWorkerData, WorkerResult, WorkerTask } from './worker-protocol.js';
 import { createLogger } from '../log.js';
@@ -47,7 +53,8 @@ export function defaultPlanWorkers(cores = availableParallelism()): number {
 export interface PlannerPool {
   /** Worker threads planning; 0 when planning runs in-process. */
   readonly size: number;
-  planDelivery(map: ZoneMap, request: PlanRequest): DeliveryPlan | Promise<DeliveryPlan>;
+  /** The context's DEM is the pool's own (given at creation); only its `background` is read here. */
+  planDelivery(map: ZoneMap, request: PlanRequest, context?: PlanContext): DeliveryPlan | Promise<DeliveryPlan>;
   /** Validate a zone map (throws ZoneMapError with every issue, like parseZoneMap). */
   parseZoneMap(json: unknown, source?: string): ZoneMap | Promise<ZoneMap>;
   /** The live worker threads (health checks and tests). */
@@ -68,8 +75,8 @@ export interface PlannerPoolOptions {
 }
 
 const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
-/** Plans remembered by (map, request): a few minutes of a busy desk's candidates. */
-const MEMO_PLANS = 256;
+/** Plans remembered by (map, request): most candidates of a busy queue (~150 requests × 3 depots); ~40 kB of heap each, so kept to 20 MB (a major GC pause grows with it). */
+const MEMO_PLANS = 512;
 
 export function createPlannerPool(o: PlannerPoolOptions): PlannerPool {
   const file = o.workerFile ?? WORKER_FILE;
@@ -97,44 +104,84 @@ export function createPlannerPool(o: PlannerPoolOptions): PlannerPool {
     }
     return entry;
   };
-  const run = async (task: WorkerTask): Promise<WorkerResult> => {
-    try {
-      return await piscina.run(task);
-    } catch (err) {
-      // The worker died under the task (it is replaced); the caller gets an ordinary error.
-      throw new Error(`planner worker failed: ${err instanceof Error ? err.message : String(err)}`);
+  // The two queues (see the module comment): tasks beyond `size` + 1 in the workers wait here.
+  type Queued = { task: WorkerTask; resolve: (r: WorkerResult) => void; reject: (e: unknown) => void };
+  const waiting = { now: [] as Queued[], background: [] as Queued[] };
+  let inWorkers = 0;
+  const pump = () => {
+    while (inWorkers < o.size + 1) {
+      const next = waiting.now.shift() ?? waiting.background.shift();
+      if (!next) return;
+      inWorkers++;
+      piscina.run(next.task).then(
+        (r) => {
+          inWorkers--;
+          next.resolve(r);
+          pump();
+        },
+        (err: unknown) => {
+          inWorkers--;
+          // The worker died under the task (it is replaced); the caller gets an ordinary error.
+          next.reject(new Error(`planner worker failed: ${err instanceof Error ? err.message : String(err)}`));
+          pump();
+        },
+      );
     }
   };
+  /** Queue a task; `lane.background` may be cleared later (promote) to move it up. */
+  const run = (task: WorkerTask, lane: { background: boolean; promote?: () => void } = { background: false }): Promise<WorkerResult> =>
+    new Promise<WorkerResult>((resolve, reject) => {
+      const item: Queued = { task, resolve, reject };
+      if (lane.background) {
+        waiting.background.push(item);
+        lane.promote = () => {
+          const i = waiting.background.indexOf(item);
+          if (i >= 0) {
+            waiting.background.splice(i, 1);
+            waiting.now.push(item);
+            pump();
+          }
+        };
+      } else waiting.now.push(item);
+      pump();
+    });
   const fail = (res: WorkerResult): never => {
     if (res.kind === 'invalid-map') throw new ZoneMapError(res.issues);
     if (res.kind === 'error') throw res.code ? new PlanRequestError(res.code, res.message) : new Error(res.message);
     throw new Error(`planner worker answered ${res.kind}`);
   };
-  const memo = new Map<string, Promise<DeliveryPlan>>();
-  const plan = async (map: ZoneMap, request: PlanRequest): Promise<DeliveryPlan> => {
+  type Lane = { background: boolean; promote?: () => void };
+  const memo = new Map<string, { plan: Promise<DeliveryPlan>; lane: Lane }>();
+  const plan = async (map: ZoneMap, request: PlanRequest, lane: Lane): Promise<DeliveryPlan> => {
     const entry = entryOf(map);
     counts.plans++;
-    let res = await run({ kind: 'plan', mapId: entry.id, request });
+    let res = await run({ kind: 'plan', mapId: entry.id, request }, lane);
     if (res.kind === 'map-miss') {
       counts.mapsSent++;
       const payload = entry.text !== undefined ? { text: entry.text, ...(entry.source !== undefined ? { source: entry.source } : {}) } : { map };
-      res = await run({ kind: 'plan', mapId: entry.id, ...payload, request });
+      res = await run({ kind: 'plan', mapId: entry.id, ...payload, request }, lane);
     }
     return res.kind === 'planned' ? res.plan : fail(res);
   };
   return {
     size: o.size,
-    planDelivery(map, request) {
+    planDelivery(map, request, context) {
+      const background = context?.background === true;
       const key = `${entryOf(map).id}:${JSON.stringify(request)}`;
       const known = memo.get(key);
       if (known) {
         // most recently used last
         memo.delete(key);
         memo.set(key, known);
-        return known;
+        if (!background && known.lane.background) {
+          known.lane.background = false;
+          known.lane.promote?.();
+        }
+        return known.plan;
       }
-      const made = plan(map, request);
-      memo.set(key, made);
+      const lane: Lane = { background };
+      const made = plan(map, request, lane);
+      memo.set(key, { plan: made, lane });
       while (memo.size > MEMO_PLANS) memo.delete(memo.keys().next().value as string);
       made.catch(() => memo.delete(key));
       return made;

@@ -106,6 +106,12 @@ export interface TerrainProfile {
 export interface PlanContext {
   /** Ground heights; without one the ground is taken as flat at the home elevation. */
   dem?: Dem | undefined;
+  /**
+   * Scheduling only, never the plan: a background plan (a re-plan nobody is waiting on — a zone-map
+   * change, a fleet change, a displaced request) waits in the planner pool behind the plans people
+   * wait on (a new request, an edit, the form's preview, the pilot's choice of drone).
+   */
+  background?: boolean;
 }
 
 /**

@@ -126,6 +126,22 @@ export interface MissionRecord extends MissionInput {
   createdAt: string;
 }
 
+/**
+ * A mission without its plan: what the queue, the ETAs and the re-plan triggers read for every
+ * waiting request (reading and parsing every stored plan for that stalls the service under load).
+ */
+export interface MissionBrief {
+  id: number;
+  requestId: number;
+  requestVersion: number;
+  status: MissionStatus;
+  droneId: string;
+  depot: string;
+  /** The plan's flight time, s (its durationS). */
+  durationS: number;
+  candidates: Candidate[];
+}
+
 export interface ApprovalRecord {
   missionId: number;
   /** The request version the pilot approved (the mission's; null only for decisions stored before versions existed). */

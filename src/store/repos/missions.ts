@@ -2,7 +2,7 @@
 import type { DeliveryPlan } from '../../planner/types.js';
 import type { MissionStatus } from '../../domain/words.js';
 import { json, num, numOrNull, str, strOrNull, type Row, type StoreConnection } from '../connection.js';
-import type { ApprovalRecord, Candidate, MissionInput, MissionRecord, PlanningConditions } from '../records.js';
+import type { ApprovalRecord, Candidate, MissionBrief, MissionInput, MissionRecord, PlanningConditions } from '../records.js';
 
 function missionRow(r: Row): MissionRecord {
   return {
@@ -73,6 +73,49 @@ export class MissionsRepository {
   byId(id: number): MissionRecord | null {
     const r = this.c.q('SELECT * FROM missions WHERE id = ?').get(id) as Row | undefined;
     return r ? missionRow(r) : null;
+  }
+  /** The mission without its plan (columns and candidates only): cheap enough to read for a whole queue. */
+  brief(id: number): MissionBrief | null {
+    const r = this.c.q('SELECT id, request_id, request_version, status, depot, drone_id, duration_s, candidates_json FROM missions WHERE id = ?').get(id) as
+      | Row
+      | undefined;
+    return r
+      ? {
+          id: num(r.id),
+          requestId: num(r.request_id),
+          requestVersion: num(r.request_version ?? 1),
+          status: str(r.status) as MissionStatus,
+          depot: str(r.depot),
+          droneId: str(r.drone_id),
+          durationS: num(r.duration_s),
+          candidates: json<Candidate[]>(r.candidates_json, []),
+        }
+      : null;
+  }
+  /**
+   * What a re-plan compares with before storing a new mission: the stored plan as its JSON text
+   * (not parsed) and the candidates.
+   */
+  stored(id: number): { brief: MissionBrief; zoneMapVersion: number | null; planJson: string } | null {
+    const r = this.c
+      .q('SELECT id, request_id, request_version, status, zone_map_version, depot, drone_id, duration_s, candidates_json, plan_json FROM missions WHERE id = ?')
+      .get(id) as Row | undefined;
+    return r
+      ? {
+          brief: {
+            id: num(r.id),
+            requestId: num(r.request_id),
+            requestVersion: num(r.request_version ?? 1),
+            status: str(r.status) as MissionStatus,
+            depot: str(r.depot),
+            droneId: str(r.drone_id),
+            durationS: num(r.duration_s),
+            candidates: json<Candidate[]>(r.candidates_json, []),
+          },
+          zoneMapVersion: numOrNull(r.zone_map_version),
+          planJson: str(r.plan_json),
+        }
+      : null;
   }
   /** Missions with a status, ordered by the request's urgency, then the request's age. */
   list(status?: MissionStatus): MissionRecord[] {

@@ -120,6 +120,27 @@ export class RequestsRepository {
     ).map(requestRow);
   }
 
+  /**
+   * The requests awaiting approval, each with its mission's drone and planned flight time (no plan,
+   * no other columns): what ranking the drones for one more request reads, once per candidate set.
+   */
+  waiting(): { id: number; urgency: Urgency; createdAt: string; droneId: string | null; durationS: number | null }[] {
+    return (
+      this.c
+        .q(
+          `SELECT r.id, r.urgency, r.created_at, m.drone_id, m.duration_s FROM drop_requests r LEFT JOIN missions m ON m.id = r.mission_id
+           WHERE r.status = 'awaiting-approval' ORDER BY r.urgency_rank, r.created_at, r.id`,
+        )
+        .all() as Row[]
+    ).map((r) => ({
+      id: num(r.id),
+      urgency: str(r.urgency) as Urgency,
+      createdAt: str(r.created_at),
+      droneId: strOrNull(r.drone_id),
+      durationS: numOrNull(r.duration_s),
+    }));
+  }
+
   // idempotency
   byIdempotencyKey(officerId: number, key: string): { bodyHash: string; requestId: number } | null {
     const r = this.c.q('SELECT body_hash, request_id FROM idempotency_keys WHERE officer_id = ? AND key = ?').get(officerId, key) as Row | undefined;
