@@ -20,6 +20,16 @@ function storeDump(tt: TestApp): Record<string, unknown[]> {
   return Object.fromEntries(tables.map((name) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]));
 }
 
+/**
+ * Let the service finish what earlier steps started in the background (re-plans after a drone's state
+ * changed, hand-over code hashes) before taking the "before" picture: the refused request must change
+ * nothing, but an approval just before it rightly re-plans the requests waiting on that drone.
+ */
+async function settled(tt: TestApp): Promise<void> {
+  await tt.parts.dispatcher.replansSettled();
+  await tt.parts.requests.handoverCodesStored();
+}
+
 /** Sends `payload` (a JSON text, or raw bytes) as the body. */
 function raw(s: Session, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload: string | Buffer, headers: Record<string, string> = {}) {
   return t.as(s, { method, url, payload, headers: { 'content-type': 'application/json', ...headers } });
@@ -51,6 +61,7 @@ describe('bad input (no vehicle)', () => {
 
   describe('too-deep JSON', () => {
     it('5,000 levels in a zone-map feature property: 400 naming the feature (was: 500, stack overflow in JSON.stringify)', async () => {
+      await settled(t);
       const before = storeDump(t);
       const map = fixtureMap();
       const text = JSON.stringify(map).replace('"name":"Sunrise Compound"', `"name":"Sunrise Compound","deep":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`);
@@ -61,6 +72,7 @@ describe('bad input (no vehicle)', () => {
     });
 
     it('40 levels (under the body limit, over the map format’s 32): the zone-map parser refuses it as an issue of that feature', async () => {
+      await settled(t);
       const before = storeDump(t);
       const map = fixtureMap();
       let deep: unknown = 'bottom';
@@ -74,6 +86,7 @@ describe('bad input (no vehicle)', () => {
     });
 
     it('any route: 100 levels inside a drop request, or 100,000 bare brackets, answer 400 naming where (nothing overflows)', async () => {
+      await settled(t);
       const before = storeDump(t);
       const text = JSON.stringify(requestBody()).replace('"notes":"lives alone, 6th floor"', `"notes":${'['.repeat(100)}${']'.repeat(100)}`);
       expectRefused(await raw(officer, 'POST', '/api/requests', text, { 'idempotency-key': newKey() }), /^notes(\[0\])+$/);
@@ -85,6 +98,7 @@ describe('bad input (no vehicle)', () => {
 
   describe('blank text', () => {
     it('whitespace-only recipient, phone and medicine are refused, naming the field (was: stored as empty strings)', async () => {
+      await settled(t);
       const before = storeDump(t);
       for (const [field, value] of [
         ['recipient', '   '],
@@ -106,6 +120,7 @@ describe('bad input (no vehicle)', () => {
     it('an edit to blank is refused too; surrounding white space is trimmed on storage', async () => {
       const r = await createRequest({ recipient: '  Grandma Wang \u3000', phone: ' 138 0013 8000 ', medicine: '\tnifedipine  ' });
       expect([r.recipient, r.phone, r.medicine]).toEqual(['Grandma Wang', '138 0013 8000', 'nifedipine']);
+      await settled(t);
       const before = storeDump(t);
       expectRefused(await t.as(officer, { method: 'PATCH', url: `/api/requests/${r.id}`, payload: { medicine: ' ' } }), 'medicine');
       expectRefused(await t.as(officer, { method: 'PATCH', url: `/api/requests/${r.id}`, payload: { dropPoint: { name: '  ' } } }), 'dropPoint.name');
@@ -114,6 +129,7 @@ describe('bad input (no vehicle)', () => {
 
     it('a blank reject reason and a blank user display name are refused', async () => {
       const r = await createRequest();
+      await settled(t);
       const before = storeDump(t);
       expectRefused(await t.as(pilot, { method: 'POST', url: `/api/missions/${r.missionId}/reject`, payload: { reason: '     ' } }), 'reason');
       expectRefused(
@@ -131,20 +147,24 @@ describe('bad input (no vehicle)', () => {
       const approved = await t.as(pilot, { method: 'POST', url: `/api/missions/${b.missionId}/approve`, payload: { checklist: CHECKLIST } });
       expect(approved.statusCode, approved.body).toBe(200);
       const flightId = approved.json().flight.id as number;
+      await settled(t);
+      // b's approval put md-1 in the air: a's plan was made again (a new mission) — reject that one
+      const aMission = t.parts.repos.requests.byId(a.id)!.missionId!;
       const before = storeDump(t);
       const err = expectRefused(await t.as(officer, { method: 'DELETE', url: `/api/requests/${a.id}`, payload: { reason: 'moved\u0000away' } }), 'reason');
       expect(err.message).toMatch(/reason must not contain control characters.*U\+0000/);
       expect(err.rule).toBe('control-characters');
-      expectRefused(await t.as(pilot, { method: 'POST', url: `/api/missions/${a.missionId}/reject`, payload: { reason: 'no \u001b[31mred' } }), 'reason');
+      expectRefused(await t.as(pilot, { method: 'POST', url: `/api/missions/${aMission}/reject`, payload: { reason: 'no \u001b[31mred' } }), 'reason');
       expectRefused(await t.as(pilot, { method: 'POST', url: `/api/flights/${flightId}/abort`, payload: { reason: 'bird\u0007' } }), 'reason');
       expectRefused(await t.as(pilot, { method: 'POST', url: `/api/flights/${flightId}/abort`, payload: { reason: 'del\u007f' } }), 'reason');
       expect(storeDump(t)).toEqual(before);
       // tabs and line breaks are text
-      const ok = await t.as(pilot, { method: 'POST', url: `/api/missions/${a.missionId}/reject`, payload: { reason: 'weather:\n\tgusts 14 m/s' } });
+      const ok = await t.as(pilot, { method: 'POST', url: `/api/missions/${aMission}/reject`, payload: { reason: 'weather:\n\tgusts 14 m/s' } });
       expect(ok.statusCode, ok.body).toBe(200);
     });
 
     it('NUL and ESC in user names, drone fields, request fields and zone-map names are refused naming the field', async () => {
+      await settled(t);
       const before = storeDump(t);
       const user = { username: 'new.user', name: 'New User', password: 'long-enough-pw', role: 'officer' };
       expectRefused(await t.as(admin, { method: 'POST', url: '/api/users', payload: { ...user, name: 'Evil\u0000Name' } }), 'name');
@@ -171,6 +191,7 @@ describe('bad input (no vehicle)', () => {
 
   describe('not Unicode text', () => {
     it('an escaped lone surrogate ("\\ud800") in any string is refused naming the field (was: silently replaced)', async () => {
+      await settled(t);
       const before = storeDump(t);
       const text = JSON.stringify(requestBody()).replace('"Grandma Wang"', '"Grandma \\ud800Wang"');
       const err = expectRefused(await raw(officer, 'POST', '/api/requests', text, { 'idempotency-key': newKey() }), 'recipient');
@@ -187,6 +208,7 @@ describe('bad input (no vehicle)', () => {
     });
 
     it('bytes that are not UTF-8 are refused as the body (was: decoded to U+FFFD and stored)', async () => {
+      await settled(t);
       const before = storeDump(t);
       const [head, tail] = JSON.stringify(requestBody()).split('Grandma');
       const body = Buffer.concat([Buffer.from(`${head}Grandma `), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(tail!)]);
@@ -200,6 +222,7 @@ describe('bad input (no vehicle)', () => {
 
   describe('user names regardless of case', () => {
     it('a name differing only in case is taken (409 naming username); log-in ignores case', async () => {
+      await settled(t);
       const before = storeDump(t);
       const err = expectRefused(
         await t.as(admin, {
@@ -233,6 +256,7 @@ describe('bad input (no vehicle)', () => {
 
   describe('zone-map vertex limits count every kind', () => {
     it('a 100,000-vertex sealed area is refused naming the feature and its count (was: accepted)', async () => {
+      await settled(t);
       const before = storeDump(t);
       const map = fixtureMap();
       const n = 100_000;
@@ -326,6 +350,7 @@ describe('a repeated abort is one audited decision', () => {
     expect(audited()).toHaveLength(1);
     expect(audited()[0]!.reason).toBe('click 1');
     expect(starter.sent).toEqual(['abort']);
+    await settled(t);
     const before = storeDump(t);
     expect((await abort('again')).statusCode).toBe(200);
     expect(storeDump(t)).toEqual(before);
