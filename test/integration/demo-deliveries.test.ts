@@ -19,12 +19,14 @@ import { distanceM } from '../../sim/emulator/geo.js';
 import { CHECKLIST, makeTestApp, newKey, requestBody, type Session, type TestApp } from './api-support.js';
 
 /**
- * The demo's speed-up here: 50× while several drones fly at once (the emulator, the service and its
- * MAVLink clients share one process, and at 100× a 100 ms stall of it is 10 simulated seconds — longer
- * than ArduPilot's 8 s mission-upload timeout), 100× (the service's maximum) for one drone at a time.
+ * The demo's speed-up here: 25× while several drones fly at once, 50× for one drone at a time. The
+ * emulator, the service and its MAVLink clients share one process, and ArduPilot's 8 s mission-upload
+ * timeout is 8 s of simulated time: at 100× a 80 ms stall of the process (a loaded CI machine running
+ * other test files beside this one) made the vehicle give up an upload (MAV_MISSION_OPERATION_CANCELLED,
+ * seen at 100× and at 50×); at 25× it takes a 320 ms stall.
  */
-const SPEEDUP_FLEET = 50;
-const SPEEDUP_ONE = 100;
+const SPEEDUP_FLEET = 25;
+const SPEEDUP_ONE = 50;
 /** The demo's default turnaround (simulated seconds), as `medidrop serve --demo` uses it. */
 const TURNAROUND_S = 60;
 /** How far from the drop point a release may be, m (as test/integration/flight-scenarios.ts). */
@@ -208,8 +210,8 @@ describe('the demo keeps working', () => {
         for (const f of repos.flights.list({ unfinished: false })) {
           if (f.state === 'failed' || f.state === 'aborted') throw new Error(`flight ${f.id} to ${flights.get(f.id)?.name}: ${f.state}: ${f.stateReason}`);
         }
-        if (Date.now() - started > 100_000)
-          throw new Error(`not done in 100 s: ${pending.length} waiting, ${repos.flights.list({ unfinished: true }).length} flying`);
+        if (Date.now() - started > 200_000)
+          throw new Error(`not done in 200 s: ${pending.length} waiting, ${repos.flights.list({ unfinished: true }).length} flying`);
         await new Promise((r) => setTimeout(r, 25));
       }
 
@@ -239,7 +241,7 @@ describe('the demo keeps working', () => {
       }
       // eslint-disable-next-line no-console
       console.log(`${mapName}: ${flights.size} deliveries on ${emu.vehicles.length} demo drones at ${SPEEDUP_FLEET}× in ${Date.now() - started} ms wall`);
-    }, 150_000);
+    }, 300_000);
   }
 
   it('one drone flies more deliveries than one battery lasts, with turnarounds and never a battery failsafe', async () => {
@@ -269,7 +271,7 @@ describe('the demo keeps working', () => {
           const f = repos.flights.byId(flightId)!;
           return ['completed', 'failed', 'aborted'].includes(f.state) ? f : null;
         },
-        30_000,
+        60_000,
       );
       expect(f.state, `flight ${i + 1}: ${f.stateReason}`).toBe('completed');
       expect(repos.requests.byId(request.id)!.status).toBe('delivered');
@@ -286,5 +288,5 @@ describe('the demo keeps working', () => {
     console.log(
       `${FLIGHTS} deliveries on one demo drone at ${SPEEDUP_ONE}×: ${Math.round(used)} mAh flown (pack ${capacity} mAh), ${Date.now() - started} ms wall`,
     );
-  }, 180_000);
+  }, 360_000);
 });
