@@ -246,9 +246,15 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
   const v = live?.vehicle;
   const eta = live ? flightEta(live.progress) : null;
   const ended = f.endedAt !== null;
-  const history: FlightAlertView[] = repos.flights
-    .alerts(f.id)
-    .map((a) => ({ kind: a.kind, code: a.code ?? a.kind, params: a.params, severity: a.severity, message: a.message, at: a.at }));
+  // the summary of a finished flight needs no alerts at all: skip reading them (GET /api/flights lists every flight)
+  const history: FlightAlertView[] = (opts.history === false && ended ? [] : repos.flights.alerts(f.id)).map((a) => ({
+    kind: a.kind,
+    code: a.code ?? a.kind,
+    params: a.params,
+    severity: a.severity,
+    message: a.message,
+    at: a.at,
+  }));
   return {
     id: f.id,
     missionId: f.missionId,

@@ -116,9 +116,15 @@ function flightCard(f) {
 /** @type {Record<FlightAlertView['severity'], number>} */
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 
-/** Critical first, then the newest. @param {FlightView} f */
+/**
+ * Critical first, then the newest. Without contact since a restart the card says so in its own
+ * line (with the time and what to do), so the same 'unreachable' alert is not listed twice.
+ * @param {FlightView} f
+ */
 function standing(f) {
-  return [...(f.activeAlerts ?? [])].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || b.at.localeCompare(a.at));
+  return (f.activeAlerts ?? [])
+    .filter((a) => !(f.linkLost && a.code === 'link-unreachable'))
+    .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || b.at.localeCompare(a.at));
 }
 
 /**
@@ -156,7 +162,7 @@ const alertKey = (a) => `${a.code} ${a.at}`;
  */
 function announceAlerts(f) {
   const seen = announced.get(f.id) ?? new Set();
-  const fresh = (f.activeAlerts ?? []).filter((a) => !seen.has(alertKey(a)));
+  const fresh = standing(f).filter((a) => !seen.has(alertKey(a)));
   announced.set(f.id, new Set((f.activeAlerts ?? []).map(alertKey)));
   if (fresh.length === 0) return;
   /** @param {FlightAlertView[]} list */
