@@ -55,6 +55,8 @@ export class FleetStarter implements FlightStarter {
         this.bus.publish({ type: 'flight', flightId, requestId });
         this.bus.publish({ type: 'request', requestId });
       },
+      // the pilot page's flight cards show the alerts that stand (FlightView.activeAlerts), from /api/events
+      alert: (flightId, requestId) => this.bus.publish({ type: 'flight', flightId, requestId }),
       delivery: (flightId, requestId, d) => {
         if (!d.delivered) return;
         // The tracking page shows the release as soon as it is confirmed, not at the next transition.

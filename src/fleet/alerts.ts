@@ -121,3 +121,37 @@ export function batteryDeficitPct(opts: { startPct: number; remainingPct: number
   const expected = opts.startPct - opts.plannedUsePct * Math.min(1, Math.max(0, opts.progress));
   return expected - opts.remainingPct;
 }
+
+/** The code that ends each latched kind (what `cleared` is called with in the flight reducer). */
+const CLEARING_CODES: Partial<Record<AlertCode, LatchedAlertKind>> = {
+  'link-back': 'link-lost',
+  'back-on-route': 'off-route',
+  'fence-cleared': 'fence-breach',
+};
+const LATCHED_KINDS: readonly string[] = ['link-lost', 'off-route', 'battery-below-margin', 'fence-breach'] satisfies LatchedAlertKind[];
+
+/**
+ * The alerts that still stand, from a flight's alert history (oldest first), for a pilot watching
+ * many flights: a latched condition (link lost, off route, battery below the plan, fence breach)
+ * until the alert that ends it ('link-back', 'back-on-route', 'fence-cleared'), the latest of each
+ * kind; any other warning or critical alert (a failsafe, a mode nobody asked for, a reboot …)
+ * has no end the vehicle reports (ArduCopter's 'Failsafe Cleared' texts are not alerts, see
+ * classifyStatusText), so it stands for the rest of the flight, the latest of each code. Info
+ * alerts never stand. Order: as raised.
+ */
+export function standingAlerts<A extends { kind: string; code: string | null; severity: AlertSeverity }>(history: readonly A[]): A[] {
+  const standing = new Map<string, A>();
+  for (const a of history) {
+    const code = a.code ?? a.kind;
+    const ends = CLEARING_CODES[code as AlertCode];
+    if (ends) {
+      standing.delete(`kind:${ends}`);
+      continue;
+    }
+    if (a.severity === 'info') continue;
+    const key = LATCHED_KINDS.includes(a.kind) ? `kind:${a.kind}` : `code:${code}`;
+    standing.delete(key); // the latest one, in the place it was raised
+    standing.set(key, a);
+  }
+  return [...standing.values()];
+}

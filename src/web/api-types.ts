@@ -947,6 +947,10 @@ export const FlightViewSchema = Type.Object({
   eta: Nullable(Type.String(), { description: 'Expected arrival at the drop point (etaTo drop) or landing at home (etaTo home); null once ended.' }),
   etaTo: Nullable(EtaToSchema),
   alerts: Type.Array(FlightAlertViewSchema),
+  activeAlerts: Type.Array(FlightAlertViewSchema, {
+    description:
+      'The alerts that still stand (also in the summary form): latched conditions (link lost, off route, battery below the plan, fence breach) until the alert that ends them, other warnings and critical alerts for the rest of the flight; the latest of each, oldest first. Empty once the flight ended.',
+  }),
   transitions: Type.Array(FlightTransitionViewSchema),
   delivery: Nullable(FlightDeliveryViewSchema),
   plannedRoute: Type.Array(LonLatPairSchema, { description: 'Planned polyline depot → drop point → depot ([lon, lat]).' }),
@@ -1019,7 +1023,10 @@ export type FlightTrackResponse = Static<typeof FlightTrackResponseSchema>;
 export const ServiceEventsSchema = Type.Object({
   request: DropRequestViewSchema,
   mission: Type.With(MissionSummarySchema, { description: 'Pilots/admins only.' }),
-  flight: Type.With(FlightViewSchema, { description: 'Summary form: no transitions/alerts history (fetch /api/flights/:id for those).' }),
+  flight: Type.With(FlightViewSchema, {
+    description:
+      'Summary form: no transitions/alerts history (fetch /api/flights/:id for those), but the standing alerts (activeAlerts). Sent on every transition and alert.',
+  }),
   drone: Type.With(DroneViewSchema, { description: "Pilots/admins only: a drone's state, battery, link or position changed." }),
   queue: Type.With(Type.Object({ etas: DroneListResponseSchema.properties.queue }), {
     description: "The waiting requests' ETAs moved (officers: their own requests only).",

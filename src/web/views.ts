@@ -5,6 +5,7 @@
  */
 import { outcomeText } from './outcome-text.js';
 import { flightEta, type FlightState as FleetState } from '../fleet/flight-state.js';
+import { standingAlerts } from '../fleet/alerts.js';
 import type { DeliveryPlan } from '../planner/types.js';
 import type { Repositories } from '../store/repositories.js';
 import type { CompletedDelivery, DropRequestRecord, MissionRecord, ServiceFlight, UserRecord } from '../store/records.js';
@@ -245,10 +246,15 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
   const v = live?.vehicle;
   const eta = live ? flightEta(live.progress) : null;
   const ended = f.endedAt !== null;
-  const alerts: FlightAlertView[] =
-    opts.history === false
-      ? []
-      : repos.flights.alerts(f.id).map((a) => ({ kind: a.kind, code: a.code ?? a.kind, params: a.params, severity: a.severity, message: a.message, at: a.at }));
+  // the summary of a finished flight needs no alerts at all: skip reading them (GET /api/flights lists every flight)
+  const history: FlightAlertView[] = (opts.history === false && ended ? [] : repos.flights.alerts(f.id)).map((a) => ({
+    kind: a.kind,
+    code: a.code ?? a.kind,
+    params: a.params,
+    severity: a.severity,
+    message: a.message,
+    at: a.at,
+  }));
   return {
     id: f.id,
     missionId: f.missionId,
@@ -279,7 +285,9 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
     mode: v?.modeName ?? null,
     eta: eta && !ended ? new Date((v?.lastHeardT ?? Date.now()) + eta.s * 1000).toISOString() : null,
     etaTo: eta && !ended ? eta.to : null,
-    alerts,
+    alerts: opts.history === false ? [] : history,
+    // a finished flight has nothing standing: its card is gone and its page says how it ended
+    activeAlerts: ended ? [] : standingAlerts(history),
     transitions: opts.history === false ? [] : repos.flights.transitions(f.id).map((t) => ({ from: t.from, to: t.to, at: t.at, cause: t.cause })),
     delivery: delivery ? deliveryView(delivery) : null,
     plannedRoute: mission ? plannedRoute(mission.plan) : [],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FlightContext } from '../../src/fleet/flight-state.js';
-import { classifyStatusText } from '../../src/fleet/alerts.js';
+import { classifyStatusText, standingAlerts } from '../../src/fleet/alerts.js';
 import type { DeliveryPlan } from '../../src/planner/types.js';
 import { CORNER, HOME, ev, feed, leg, offset, referencePlan, toEnRoute } from './fleet-fixtures.js';
 
@@ -143,5 +143,37 @@ describe('classifyStatusText', () => {
     expect(classifyStatusText('Mission: 3 WP')).toBeNull();
     expect(classifyStatusText('Flight plan received')).toBeNull();
     expect(classifyStatusText('EKF3 IMU0 is using GPS')).toBeNull();
+  });
+});
+
+describe('standingAlerts: what still stands for the pilot card', () => {
+  const a = (kind: string, code: string, severity: 'info' | 'warning' | 'critical', at: number) => ({ kind, code, severity, at });
+  it('a latched condition until its end; the latest of each kind; other warnings stay; info never', () => {
+    const history = [
+      a('off-route', 'off-route', 'warning', 1),
+      a('link-lost', 'link-lost', 'critical', 2),
+      a('failsafe', 'failsafe', 'critical', 3),
+      a('off-route', 'back-on-route', 'info', 4),
+      a('link-lost', 'link-back', 'info', 5),
+      a('fence-breach', 'fence-breach', 'critical', 6),
+      a('fence-breach', 'fence-breach-rtl', 'critical', 7),
+      a('link-lost', 'link-unreachable', 'critical', 8),
+      a('failsafe', 'failsafe', 'critical', 9),
+      a('battery-below-margin', 'battery-below-margin', 'critical', 10),
+    ];
+    expect(standingAlerts(history).map((x) => [x.code, x.at])).toEqual([
+      ['fence-breach-rtl', 7],
+      ['link-unreachable', 8],
+      ['failsafe', 9],
+      ['battery-below-margin', 10],
+    ]);
+    expect(standingAlerts([...history, a('fence-breach', 'fence-cleared', 'info', 11), a('link-lost', 'link-back', 'info', 12)]).map((x) => x.code)).toEqual([
+      'failsafe',
+      'battery-below-margin',
+    ]);
+  });
+  it('an alert stored before alerts had codes counts by its kind', () => {
+    expect(standingAlerts([{ kind: 'off-route', code: null, severity: 'warning' as const }]).map((x) => x.kind)).toEqual(['off-route']);
+    expect(standingAlerts([])).toEqual([]);
   });
 });

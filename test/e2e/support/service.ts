@@ -13,6 +13,7 @@ import { createService, recoverAfterStart } from '../../../src/app/service.js';
 import { openStore } from '../../../src/store/db.js';
 import { buildApp } from '../../../src/web/app.js';
 import type { Repositories } from '../../../src/store/repositories.js';
+import type { EventBus } from '../../../src/dispatch/events.js';
 import { DEMO_MAP, DEMO_USERS, ensureDemoUsers, startDemoDrones } from '../../../src/cli/serve.js';
 
 export interface Credentials {
@@ -28,6 +29,8 @@ export interface ServiceHandle {
   speedup: number;
   /** The service's store, for set-up a page cannot make (a flight's alerts as the fleet records them). */
   repos: Repositories;
+  /** The service's event bus, to tell the pages what such set-up changed (as the fleet's store does). */
+  bus: EventBus;
   close(): Promise<void>;
 }
 
@@ -73,6 +76,7 @@ export async function startService(
       zoneMapFile,
       speedup: config.simSpeedup,
       repos: store.repos,
+      bus: parts.bus,
       close: async () => {
         for (const stop of stops) await stop().catch(() => undefined);
         store.close();

@@ -46,6 +46,8 @@ let lastLinkTest = null;
 let auditEntries = [];
 /** The service answers at most this many entries a page. */
 const AUDIT_PAGE = 50;
+/** A column's name as the label a phone shows before each value ("原因："). @param {string} key */
+const label = (key) => `${t(key)}${t('punct.colon')}`;
 
 function renderZoneMap() {
   if (!zoneMap) return;
@@ -210,13 +212,13 @@ function renderUsers() {
       h(
         'tr',
         { dataset: { username: u.username } },
-        h('td', { text: u.username }),
-        h('td', { text: u.name }),
-        h('td', { text: t(`role.${u.role}`) }),
-        h('td', { text: u.disabled ? t('admin.userDisabled') : t('admin.userActive') }),
+        h('td', { text: u.username, dataset: { label: label('login.username') } }),
+        h('td', { text: u.name, dataset: { label: label('admin.displayName') } }),
+        h('td', { text: t(`role.${u.role}`), dataset: { label: label('admin.role') } }),
+        h('td', { text: u.disabled ? t('admin.userDisabled') : t('admin.userActive'), dataset: { label: label('admin.userStatus') } }),
         h(
           'td',
-          {},
+          { class: 'actions-cell' },
           h('div', { class: 'row-actions' }, h('button', { type: 'button', class: 'edit-user', text: t('admin.edit'), on: { click: () => editUser(u) } })),
         ),
       ),
@@ -321,15 +323,18 @@ function renderDrones() {
         { dataset: { drone: d.id } },
         h(
           'td',
-          {},
+          { class: 'drone-name' },
           h('div', { text: t('admin.droneIdLine', { name: d.name, id: d.id, sysid: d.sysid }) }),
           h('div', { class: 'small muted mono', text: d.connectionUrl }),
         ),
-        h('td', { text: localName(d.depot) }),
-        h('td', { text: `${t(`drone.${d.status}`)}${d.profile ? ` · ${fmtNumber(d.profile.maxPayloadKg, 1)} kg` : ''}` }),
+        h('td', { text: localName(d.depot), dataset: { label: label('map.depot') } }),
+        h('td', {
+          text: `${t(`drone.${d.status}`)}${d.profile ? ` · ${fmtNumber(d.profile.maxPayloadKg, 1)} kg` : ''}`,
+          dataset: { label: label('admin.droneStatus') },
+        }),
         h(
           'td',
-          {},
+          { class: 'actions-cell' },
           h(
             'div',
             { class: 'row-actions' },
@@ -613,9 +618,6 @@ function auditReason(e) {
   if (r.from === 'user') return h('q', { dataset: { userText: '' }, title: t('admin.auditTypedBy'), text: e.reason });
   return e.reason;
 }
-
-/** A column's name as the label a phone shows before each value ("原因："). @param {string} key */
-const label = (key) => `${t(key)}${t('punct.colon')}`;
 
 function renderAudit() {
   replaceChildren(

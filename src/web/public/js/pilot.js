@@ -1,13 +1,26 @@
 // @ts-check
 // Pilot: plans awaiting approval (critical first, then oldest) with their take-off and arrival
 // estimates and the planned drone's state and battery, the fleet (state, battery, link of every
-// drone), flights in the air, and requests no drone can serve. Everything live from /api/events.
+// drone), flights in the air with the alerts that stand on each (battery below the plan, link
+// lost, fence breach …), and requests no drone can serve. Everything live from /api/events: the
+// service sends a flight again with every alert it records (FlightView.activeAlerts).
 import { $, h, replaceChildren, renderKeyed, resetKeyed } from './dom.js';
 import { t, localName, onLanguageChange, fmtClock, fmtTime, fmtDistance, fmtDuration, fmtNumber } from './i18n.js';
 import { api, requireSession, describeError } from './api.js';
 import { startPage, setLinkStatus } from './layout.js';
 import { subscribe } from './events.js';
-import { urgencyBadge, statusBadge, flightStateBadge, droneReasons, droneCard, droneStateBadge, droneFactsText, queueEtaText, fmtWeight } from './views.js';
+import {
+  urgencyBadge,
+  statusBadge,
+  flightStateBadge,
+  droneReasons,
+  droneCard,
+  droneStateBadge,
+  droneFactsText,
+  queueEtaText,
+  fmtWeight,
+  alertText,
+} from './views.js';
 
 /**
  * @typedef {import('../../api-types.js').MissionSummary} MissionSummary
@@ -17,6 +30,7 @@ import { urgencyBadge, statusBadge, flightStateBadge, droneReasons, droneCard, d
  * @typedef {import('../../api-types.js').Urgency} Urgency
  * @typedef {import('../../api-types.js').DroneView} DroneView
  * @typedef {import('../../api-types.js').QueueEta} QueueEta
+ * @typedef {import('../../api-types.js').FlightAlertView} FlightAlertView
  */
 
 await startPage(() => requireSession(['pilot', 'admin']));
@@ -87,6 +101,7 @@ function flightCard(f) {
       class: 'meta',
       text: `${t('track.battery')}: ${f.batteryPct == null ? '—' : `${fmtNumber(f.batteryPct)}%`} · ${t('track.link')}: ${t(f.link?.up ? 'link.up' : 'link.down')} · ${t('track.progress')}: ${Math.floor((f.routeFraction ?? 0) * 100)}%`,
     }),
+    flightAlerts(f),
     // no contact since a restart: say so on the queue, the tracking page offers "declare lost"
     f.linkLost ? h('div', { class: 'field-error', role: 'alert', text: t('pilot.linkLost', { since: fmtClock(f.linkLost.since) }) }) : null,
     h(
@@ -96,6 +111,67 @@ function flightCard(f) {
       h('a', { class: 'button', href: `/review.html?id=${encodeURIComponent(f.missionId)}`, text: t('pilot.controls') }),
     ),
   );
+}
+
+/** @type {Record<FlightAlertView['severity'], number>} */
+const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
+
+/**
+ * Critical first, then the newest. Without contact since a restart the card says so in its own
+ * line (with the time and what to do), so the same 'unreachable' alert is not listed twice.
+ * @param {FlightView} f
+ */
+function standing(f) {
+  return (f.activeAlerts ?? [])
+    .filter((a) => !(f.linkLost && a.code === 'link-unreachable'))
+    .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || b.at.localeCompare(a.at));
+}
+
+/**
+ * The alerts that stand on a flight, each with its severity in words (not colour alone) and its
+ * sentence with its numbers; the page-level live regions announce new ones (announceAlerts).
+ * @param {FlightView} f
+ */
+function flightAlerts(f) {
+  const alerts = standing(f);
+  if (alerts.length === 0) return null;
+  return h(
+    'ul',
+    { class: 'flight-alerts', 'aria-label': t('pilot.alertsLabel', { request: f.requestId, flight: f.id }) },
+    alerts.map((a) =>
+      h(
+        'li',
+        { class: `flight-alert ${a.severity}`, dataset: { alertCode: a.code, severity: a.severity } },
+        h('span', { class: `badge severity-${a.severity}`, text: t(`severity.${a.severity}`) }),
+        ' ',
+        alertText(a),
+      ),
+    ),
+  );
+}
+
+/** Alerts already shown, by flight: "code at", so that only a new one is announced. @type {Map<number, Set<string>>} */
+const announced = new Map();
+/** @param {FlightAlertView} a */
+const alertKey = (a) => `${a.code} ${a.at}`;
+
+/**
+ * Say a flight's new alerts in the page's live regions (its card is drawn again, and a region
+ * inserted with it is not read out): critical ones at once (role=alert), warnings politely.
+ * @param {FlightView} f
+ */
+function announceAlerts(f) {
+  const seen = announced.get(f.id) ?? new Set();
+  const fresh = standing(f).filter((a) => !seen.has(alertKey(a)));
+  announced.set(f.id, new Set((f.activeAlerts ?? []).map(alertKey)));
+  if (fresh.length === 0) return;
+  /** @param {FlightAlertView[]} list */
+  const say = (list) =>
+    list.map((a) => h('p', {}, t('pilot.alertAnnounce', { request: f.requestId, flight: f.id, severity: t(`severity.${a.severity}`) }), ' ', alertText(a)));
+  const critical = fresh.filter((a) => a.severity === 'critical');
+  const other = fresh.filter((a) => a.severity !== 'critical');
+  if (critical.length) replaceChildren($('#flight-alerts-urgent'), say(critical));
+  if (other.length) replaceChildren($('#flight-alerts-status'), say(other));
 }
 
 /** @param {DropRequestView} r */
@@ -158,8 +234,13 @@ function onMission(m) {
 
 /** @param {FlightView} f */
 function onFlight(f) {
-  if (FINISHED.includes(f.state)) flights.delete(f.id);
-  else flights.set(f.id, f);
+  if (FINISHED.includes(f.state)) {
+    flights.delete(f.id);
+    announced.delete(f.id);
+  } else {
+    flights.set(f.id, f);
+    announceAlerts(f);
+  }
   render();
 }
 
@@ -198,7 +279,12 @@ async function load() {
     flights.clear();
     unservable.clear();
     for (const m of queue.missions) missions.set(m.id, m);
-    for (const f of active.flights) if (!FINISHED.includes(f.state)) flights.set(f.id, f);
+    for (const f of active.flights) {
+      if (FINISHED.includes(f.state)) continue;
+      flights.set(f.id, f);
+      // what the page opens with is on the cards; only what arrives after is announced
+      announced.set(f.id, new Set((f.activeAlerts ?? []).map(alertKey)));
+    }
     for (const r of blocked.requests) unservable.set(r.id, r);
     $('#queue-notice').textContent = '';
   } catch (err) {
