@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, haveChromium, launchBrowser, openPage, screenshot, type WatchedPage } from './support/browser.js';
-import { startService, type Credentials, type ServiceHandle } from './support/service.js';
+import { startService, type ServiceHandle } from './support/service.js';
 import { apiSession } from './support/api-session.js';
 import type { AlertCode } from '../../src/fleet/alerts.js';
 
@@ -366,13 +366,15 @@ describe.skipIf(!haveChromium)('no English in the Chinese pages, no Chinese in t
   }
 
   async function visit(w: WatchedPage, lang: Lang, size: Size, path: string, ready: string): Promise<Page> {
-    // a fresh tab in the role's context (its session kept): the last page's event streams are closed
-    // with its tab, so they never hold the browser's few connections to the service
-    const old = w.page;
-    w.page = await w.context.newPage();
-    w.page.on('pageerror', (err) => w.problems.push(`uncaught: ${err.message}`));
+    // A fresh browser context with the role's session (cookies, storage): the pages visited before
+    // leave nothing behind. With a fresh tab in the same context, the first tracking page's
+    // GET /api/requests/:id sometimes waited 35–40 s in the browser before it was sent (the service
+    // answered it in 10 ms): the context's six connections to the host were still held.
+    const fresh = await openPage(browser, { expectedStatuses: [400, 401, 409], viewport: SIZES[size], storageState: await w.context.storageState() });
+    const old = w.context;
+    Object.assign(w, { context: fresh.context, page: fresh.page, problems: fresh.problems, origins: fresh.origins, apiCalls: fresh.apiCalls });
+    opened.push(fresh);
     await old.close();
-    await w.page.setViewportSize(SIZES[size]);
     await w.page.goto(`${service.url}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
     await (async () => {
       await w.page.waitForSelector('body[data-ready=true]');

@@ -39,7 +39,14 @@ export interface WatchedPage {
 /** A fresh context (own cookies and localStorage) with one page; phone-sized (390×844, touch) when asked, else 1366×900. */
 export async function openPage(
   browser: Browser,
-  opts: { phone?: boolean; size?: ViewportName; expectedStatuses?: number[]; viewport?: { width: number; height: number } } = {},
+  opts: {
+    phone?: boolean;
+    size?: ViewportName;
+    expectedStatuses?: number[];
+    viewport?: { width: number; height: number };
+    /** Cookies and storage to start with (another context's storageState(): the same session). */
+    storageState?: Awaited<ReturnType<BrowserContext['storageState']>>;
+  } = {},
 ): Promise<WatchedPage> {
   const phone = opts.phone ?? opts.size === 'phone';
   const context = await browser.newContext({
@@ -47,6 +54,7 @@ export async function openPage(
     deviceScaleFactor: 1,
     isMobile: phone,
     hasTouch: phone,
+    ...(opts.storageState ? { storageState: opts.storageState } : {}),
   });
   const page = await context.newPage();
   const problems: string[] = [];
