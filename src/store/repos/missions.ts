@@ -20,6 +20,20 @@ function missionRow(r: Row): MissionRecord {
   };
 }
 
+/** A mission's columns and candidates, without its plan (a row with at least brief()'s columns). */
+function briefRow(r: Row): MissionBrief {
+  return {
+    id: num(r.id),
+    requestId: num(r.request_id),
+    requestVersion: num(r.request_version ?? 1),
+    status: str(r.status) as MissionStatus,
+    depot: str(r.depot),
+    droneId: str(r.drone_id),
+    durationS: num(r.duration_s),
+    candidates: json<Candidate[]>(r.candidates_json, []),
+  };
+}
+
 /** The figure columns are NOT NULL and SQLite stores a NaN as NULL: a figure the planner could not compute goes in as 0. */
 function finite(n: number): number {
   return Number.isFinite(n) ? n : 0;
@@ -79,18 +93,7 @@ export class MissionsRepository {
     const r = this.c.q('SELECT id, request_id, request_version, status, depot, drone_id, duration_s, candidates_json FROM missions WHERE id = ?').get(id) as
       | Row
       | undefined;
-    return r
-      ? {
-          id: num(r.id),
-          requestId: num(r.request_id),
-          requestVersion: num(r.request_version ?? 1),
-          status: str(r.status) as MissionStatus,
-          depot: str(r.depot),
-          droneId: str(r.drone_id),
-          durationS: num(r.duration_s),
-          candidates: json<Candidate[]>(r.candidates_json, []),
-        }
-      : null;
+    return r ? briefRow(r) : null;
   }
   /**
    * What a re-plan compares with before storing a new mission: the stored plan as its JSON text
@@ -102,16 +105,7 @@ export class MissionsRepository {
       .get(id) as Row | undefined;
     return r
       ? {
-          brief: {
-            id: num(r.id),
-            requestId: num(r.request_id),
-            requestVersion: num(r.request_version ?? 1),
-            status: str(r.status) as MissionStatus,
-            depot: str(r.depot),
-            droneId: str(r.drone_id),
-            durationS: num(r.duration_s),
-            candidates: json<Candidate[]>(r.candidates_json, []),
-          },
+          brief: briefRow(r),
           zoneMapVersion: numOrNull(r.zone_map_version),
           planJson: str(r.plan_json),
         }
