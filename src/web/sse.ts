@@ -4,9 +4,13 @@
  * closing); the events plugin opens its streams through it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { TelemetryPacer } from './sse-pacer.js';
 
 export interface SseStream {
+  /** A message written at once (after any telemetry held for pacing, so the order is kept). */
   send(event: string, data: unknown): void;
+  /** Latest-wins telemetry under `key`, at most one per key every 250 ms (sse-pacer.ts). */
+  telemetry(key: string, event: string, data: unknown): void;
   onClose(fn: () => void): void;
   close(): void;
 }
@@ -41,10 +45,15 @@ function openStream(set: Set<SseStream>, req: FastifyRequest, reply: FastifyRepl
     if (isOpen) raw.write(': ping\n\n');
   }, pingMs);
   ping.unref();
+  const pacer = new TelemetryPacer((event, data) => {
+    if (isOpen) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  });
   const stream: SseStream = {
     send(event, data) {
-      if (!isOpen) return;
-      raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      pacer.send(event, data);
+    },
+    telemetry(key, event, data) {
+      pacer.telemetry(key, event, data);
     },
     onClose(fn) {
       closers.push(fn);
@@ -53,6 +62,7 @@ function openStream(set: Set<SseStream>, req: FastifyRequest, reply: FastifyRepl
       if (!isOpen) return;
       isOpen = false;
       clearInterval(ping);
+      pacer.close();
       set.delete(stream);
       for (const fn of closers) {
         try {

@@ -367,9 +367,9 @@ describe.skipIf(!haveChromium)('no English in the Chinese pages, no Chinese in t
 
   async function visit(w: WatchedPage, lang: Lang, size: Size, path: string, ready: string): Promise<Page> {
     // A fresh browser context with the role's session (cookies, storage): the pages visited before
-    // leave nothing behind. With a fresh tab in the same context, the first tracking page's
-    // GET /api/requests/:id sometimes waited 35–40 s in the browser before it was sent (the service
-    // answered it in 10 ms): the context's six connections to the host were still held.
+    // leave nothing behind. (The first tracking page, of the flight in the air, once took 24–40 s to
+    // become ready on a loaded machine: the stream sent ~80 positions and battery levels a second at
+    // the demo's 20×, and the page redrew for each. The streams now pace telemetry: web/sse-pacer.ts.)
     const fresh = await openPage(browser, { expectedStatuses: [400, 401, 409], viewport: SIZES[size], storageState: await w.context.storageState() });
     const old = w.context;
     Object.assign(w, { context: fresh.context, page: fresh.page, problems: fresh.problems, origins: fresh.origins, apiCalls: fresh.apiCalls });

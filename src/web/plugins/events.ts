@@ -58,7 +58,8 @@ export const eventsPlugin: FastifyPluginAsyncTypebox<EventsOptions> = guarded('a
         } else if (e.type === 'drone') {
           if (user.role === 'officer') return;
           const f = deps.fleet.get(e.droneId);
-          if (f) send('drone', droneView(f, deps.dispatcher.profiles.get(f.drone.profileId) ?? null));
+          // a drone's view changes with every position it reports: paced per drone
+          if (f) stream.telemetry(`drone:${e.droneId}`, 'drone', droneView(f, deps.dispatcher.profiles.get(f.drone.profileId) ?? null));
         } else if (e.type === 'queue') {
           const etas = deps.etas
             .all()
@@ -87,8 +88,11 @@ export const eventsPlugin: FastifyPluginAsyncTypebox<EventsOptions> = guarded('a
       const send = <K extends keyof FlightEvents>(event: K, data: FlightEvents[K]) => stream.send(event, data);
       send('snapshot', flightView(src, flight));
       const off = bus.subscribe((e: BusEvent) => {
-        if (e.type === 'flight-live' && e.flightId === flight.id) stream.send(e.event, e.data);
-        else if (e.type === 'flight' && e.flightId === flight.id) {
+        if (e.type === 'flight-live' && e.flightId === flight.id) {
+          // positions and battery levels are telemetry (paced); state changes, alerts, modes go at once
+          if (e.event === 'position' || e.event === 'battery') stream.telemetry(e.event, e.event, e.data);
+          else stream.send(e.event, e.data);
+        } else if (e.type === 'flight' && e.flightId === flight.id) {
           const f = repos.flights.byId(flight.id);
           if (!f) return;
           const d = repos.flights.delivery(f.id);
