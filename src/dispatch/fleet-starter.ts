@@ -278,9 +278,8 @@ export class FleetStarter implements FlightStarter {
     const s = u.state;
     const pub = <K extends 'position' | 'state' | 'battery' | 'link' | 'alert' | 'mode'>(event: K, data: unknown) =>
       this.bus.publish({ type: 'flight-live', flightId, requestId, event, data } as never);
-    for (const tr of u.transitions) pub('state', { from: tr.from as FlightStatus, to: tr.to as FlightStatus, at: iso(tr.t), cause: tr.cause });
-    for (const a of u.alerts)
-      pub('alert', { kind: a.kind, code: a.code, params: a.data ?? {}, severity: a.active ? a.severity : 'info', message: a.message, at: iso(a.t) });
+    // Telemetry first, then what happened: a page that is told "delivering" already has the position
+    // and ETA of that moment (streams pace telemetry and send state changes at once, in order).
     const p = s.vehicle.position;
     if (p) {
       const eta = flightEta(s.progress);
@@ -301,6 +300,9 @@ export class FleetStarter implements FlightStarter {
       this.lastBattery.set(u.flightId, b.t);
       pub('battery', { t: iso(b.t), remainingPct: b.remainingPct, voltageV: b.voltageV });
     }
+    for (const tr of u.transitions) pub('state', { from: tr.from as FlightStatus, to: tr.to as FlightStatus, at: iso(tr.t), cause: tr.cause });
+    for (const a of u.alerts)
+      pub('alert', { kind: a.kind, code: a.code, params: a.data ?? {}, severity: a.active ? a.severity : 'info', message: a.message, at: iso(a.t) });
     if (u.alerts.some((a) => a.kind === 'link-lost')) pub('link', { t: iso(u.t), up: s.vehicle.linkUp });
     const mode = s.vehicle.modeName;
     if (mode && this.lastMode.get(u.flightId) !== mode) {
