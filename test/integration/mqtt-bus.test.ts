@@ -224,7 +224,9 @@ describe.skipIf(!MOSQUITTO)('MQTT telemetry bus (real Mosquitto on loopback)', (
       expect([...posB].sort()).toEqual(posB);
       expect(b.parts.mqtt!.stats.malformed + a.parts.mqtt!.stats.malformed).toBe(0);
       // eslint-disable-next-line no-console
-      console.log(`flight ${flightId}: ${publishedA.length} positions published on A, ${of(onA, 'position').length} on A's stream (paced), ${posB.length} on B's through the broker`);
+      console.log(
+        `flight ${flightId}: ${publishedA.length} positions published on A, ${of(onA, 'position').length} on A's stream (paced), ${posB.length} on B's through the broker`,
+      );
     } finally {
       for (const x of apps.splice(0)) await x.close();
       await emu.stop();
