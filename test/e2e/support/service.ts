@@ -34,6 +34,13 @@ export interface ServiceHandle {
   close(): Promise<void>;
 }
 
+/**
+ * The emulated drones' speed-up in the browser tests. ArduPilot's 8 s mission-upload timeout runs in
+ * simulated time (AP_HAL::millis in SITL): at 20× it is 0.4 s of wall time, which a loaded CI machine
+ * sometimes stalls longer than, and the vehicle gives the upload up. 10× leaves 0.8 s.
+ */
+export const E2E_SPEEDUP = 10;
+
 const OWN_MAP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'e2e-town.geojson');
 
 export async function startService(
@@ -43,7 +50,7 @@ export async function startService(
   const zoneMapFile = existsSync(DEMO_MAP) ? DEMO_MAP : OWN_MAP;
   const config = loadConfig({
     env: {},
-    overrides: { port: 0, host: '127.0.0.1', db: path.join(dir, 'e2e.sqlite'), simSpeedup: opts.speedup ?? 20, zoneMap: zoneMapFile },
+    overrides: { port: 0, host: '127.0.0.1', db: path.join(dir, 'e2e.sqlite'), simSpeedup: opts.speedup ?? E2E_SPEEDUP, zoneMap: zoneMapFile },
   });
   if (opts.tileUrl) {
     config.tileUrl = opts.tileUrl;
