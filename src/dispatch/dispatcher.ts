@@ -74,6 +74,8 @@ export class Dispatcher {
   private closed = false;
   /** candidates() calls someone waits on (not background), now under way. */
   private interactive = 0;
+  /** Plans are made off the event loop (the planner pool answers with promises); null: not known yet. */
+  private plansOffLoop: boolean | null = null;
 
   constructor(private readonly deps: DispatcherDeps) {
     const latest = deps.repos.zoneMaps.latest();
@@ -378,9 +380,11 @@ export class Dispatcher {
     // Every drone's plan is asked for at once: through the planner pool they run on as many workers
     // as it has (in-process they still run one after another). The order of `tried` does not depend
     // on which plan finishes first: each has its drone's slot, and the sort below ends on the id.
-    // Each plan is started on its own turn of the event loop (a chain of setImmediate): in-process,
-    // telemetry and API calls go on between two plans; through the pool, all are queued within a
-    // few turns.
+    // In-process, each plan is started on its own turn of the event loop (a chain of setImmediate),
+    // so that telemetry and API calls go on between two plans. Through the pool (known from the
+    // first plan, which comes back as a promise), all of a request's plans are queued at once, one
+    // after another: under a burst of new requests each is then answered as soon as its own plans
+    // are made, instead of every request waiting until the plans of all of them are nearly done.
     let turn: Promise<void> = Promise.resolve();
     const slots = drones.map(async (drone): Promise<Tried> => {
       const profile = this.deps.profiles.get(drone.profileId);
@@ -424,11 +428,15 @@ export class Dispatcher {
         drone: profile,
         conditions: conditionsFor(drone.depot, r.batteryPct),
       };
-      const mine = turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
-      turn = mine;
-      await mine;
+      if (!this.plansOffLoop) {
+        const mine = turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+        turn = mine;
+        await mine;
+      }
       try {
-        const plan = await this.deps.planDelivery(map, req, background ? { background } : undefined);
+        const made = this.deps.planDelivery(map, req, background ? { background } : undefined);
+        this.plansOffLoop ??= made instanceof Promise;
+        const plan = await made;
         return {
           candidate: {
             ...base,
