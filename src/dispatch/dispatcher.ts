@@ -29,6 +29,8 @@ import { createLogger } from '../log.js';
 const log = createLogger('dispatch');
 /** The longest a background re-plan waits for plans someone waits on (yieldToInteractive), ms. */
 const YIELD_MAX_MS = 250;
+/** The longest fleet-triggered re-plans are gathered while plans someone waits on are under way, ms. */
+const PASS_WAIT_MAX_MS = 2000;
 
 export interface Weather {
   windSpeedMs: number;
@@ -144,6 +146,12 @@ export class Dispatcher {
     // start after the trigger's own work (the caller's publish) has finished
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.pendingReplans.length > 0) {
+      // While requests someone waits on are being planned (a burst of new requests, each of which
+      // may displace those behind it), the triggers are gathered until the burst is over (at most
+      // PASS_WAIT_MAX_MS): one pass then serves all of them, instead of a pass per few new requests
+      // re-planning and storing the same waiting requests again and again on the event loop the
+      // new requests need.
+      await this.yieldToInteractive(PASS_WAIT_MAX_MS);
       const batch = this.pendingReplans.splice(0);
       for (const r of this.deps.repos.requests.toReplan()) {
         const cur = this.deps.repos.requests.byId(r.id);
@@ -181,8 +189,8 @@ export class Dispatcher {
    * edit, a preview), wait for them, at most YIELD_MAX_MS, so that a burst of new requests is not
    * slowed by re-plans (their reads and commits) on the event loop; the re-plans still go on.
    */
-  private async yieldToInteractive(): Promise<void> {
-    const until = Date.now() + YIELD_MAX_MS;
+  private async yieldToInteractive(maxMs = YIELD_MAX_MS): Promise<void> {
+    const until = Date.now() + maxMs;
     while (this.interactive > 0 && !this.closed && Date.now() < until) await new Promise<void>((resolve) => setTimeout(resolve, 10));
   }
 
