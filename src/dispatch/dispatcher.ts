@@ -159,6 +159,9 @@ export class Dispatcher {
         const m = cur.missionId !== null ? this.deps.repos.missions.brief(cur.missionId) : null;
         const hit = batch.find((b) => b.which(cur, m));
         if (!hit) continue;
+        // a turn of the event loop between two re-plans: one whose plans are remembered by the pool
+        // runs to its commit without one, and a pass of them would hold every other request up
+        await new Promise<void>((resolve) => setImmediate(resolve));
         await this.yieldToInteractive();
         try {
           await this.planRequest(cur.id, hit.cause, undefined, true, true);
