@@ -250,6 +250,27 @@ export function checkClearance(input: ClearanceInput): ClearanceResult {
       const len = distanceM([p[0], p[1]], [q[0], q[1]]);
       const steps = Math.max(1, Math.ceil(len / stepM));
       const near = obstaclesAlong(obs, [p[0], p[1]], [q[0], q[1]]);
+      const first = i === 0 ? 0 : 1;
+      // Flat ground and no obstacle along: the altitude, clearance and AGL change linearly, so every
+      // sample lies between the segment's two ends (computed as the samples are). When neither end
+      // would lower the minimum clearance, raise the maximum AGL or break a limit, no sample would:
+      // they are counted, not made (most failsafe returns are level lines over flat ground).
+      if (!input.dem && near.length === 0) {
+        const endA = p[2] + (q[2] - p[2]) * 0 + toAmsl - input.homeGroundM;
+        const endB = p[2] + (q[2] - p[2]) * (steps / steps) + toAmsl - input.homeGroundM;
+        const low = Math.min(endA, endB);
+        const high = Math.max(endA, endB);
+        if (
+          (part.minClearanceM !== undefined || low >= result.minClearanceM) &&
+          low >= need - (part.toleranceM ?? 0) - 1e-9 &&
+          high <= result.maxAglM &&
+          high <= maxAgl + 1e-9
+        ) {
+          result.samples += steps - first + 1;
+          if (pts.length === 1) break;
+          continue;
+        }
+      }
       // The previous sample: this segment's start (the last sample of the one before) after the first.
       // Kept as numbers, and a sample's place is made only when it is recorded: a plan checks a few
       // thousand samples, and an object or two for each was most of this loop's time (and garbage).
@@ -257,7 +278,7 @@ export function checkClearance(input: ClearanceInput): ClearanceResult {
       let prevLon = p[0];
       let prevLat = p[1];
       let prevAlt = p[2];
-      for (let k = i === 0 ? 0 : 1; k <= steps; k++) {
+      for (let k = first; k <= steps; k++) {
         const t = k / steps;
         const lon = p[0] + (q[0] - p[0]) * t;
         const lat = p[1] + (q[1] - p[1]) * t;
