@@ -29,6 +29,8 @@ import { createLogger } from '../log.js';
 const log = createLogger('dispatch');
 /** The longest a background re-plan waits for plans someone waits on (yieldToInteractive), ms. */
 const YIELD_MAX_MS = 250;
+/** The longest fleet-triggered re-plans are gathered while plans someone waits on are under way, ms. */
+const PASS_WAIT_MAX_MS = 2000;
 
 export interface Weather {
   windSpeedMs: number;
@@ -74,6 +76,8 @@ export class Dispatcher {
   private closed = false;
   /** candidates() calls someone waits on (not background), now under way. */
   private interactive = 0;
+  /** Plans are made off the event loop (the planner pool answers with promises); null: not known yet. */
+  private plansOffLoop: boolean | null = null;
 
   constructor(private readonly deps: DispatcherDeps) {
     const latest = deps.repos.zoneMaps.latest();
@@ -142,6 +146,12 @@ export class Dispatcher {
     // start after the trigger's own work (the caller's publish) has finished
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.pendingReplans.length > 0) {
+      // While requests someone waits on are being planned (a burst of new requests, each of which
+      // may displace those behind it), the triggers are gathered until the burst is over (at most
+      // PASS_WAIT_MAX_MS): one pass then serves all of them, instead of a pass per few new requests
+      // re-planning and storing the same waiting requests again and again on the event loop the
+      // new requests need.
+      await this.yieldToInteractive(PASS_WAIT_MAX_MS);
       const batch = this.pendingReplans.splice(0);
       for (const r of this.deps.repos.requests.toReplan()) {
         const cur = this.deps.repos.requests.byId(r.id);
@@ -149,6 +159,9 @@ export class Dispatcher {
         const m = cur.missionId !== null ? this.deps.repos.missions.brief(cur.missionId) : null;
         const hit = batch.find((b) => b.which(cur, m));
         if (!hit) continue;
+        // a turn of the event loop between two re-plans: one whose plans are remembered by the pool
+        // runs to its commit without one, and a pass of them would hold every other request up
+        await new Promise<void>((resolve) => setImmediate(resolve));
         await this.yieldToInteractive();
         try {
           await this.planRequest(cur.id, hit.cause, undefined, true, true);
@@ -179,8 +192,8 @@ export class Dispatcher {
    * edit, a preview), wait for them, at most YIELD_MAX_MS, so that a burst of new requests is not
    * slowed by re-plans (their reads and commits) on the event loop; the re-plans still go on.
    */
-  private async yieldToInteractive(): Promise<void> {
-    const until = Date.now() + YIELD_MAX_MS;
+  private async yieldToInteractive(maxMs = YIELD_MAX_MS): Promise<void> {
+    const until = Date.now() + maxMs;
     while (this.interactive > 0 && !this.closed && Date.now() < until) await new Promise<void>((resolve) => setTimeout(resolve, 10));
   }
 
@@ -378,9 +391,11 @@ export class Dispatcher {
     // Every drone's plan is asked for at once: through the planner pool they run on as many workers
     // as it has (in-process they still run one after another). The order of `tried` does not depend
     // on which plan finishes first: each has its drone's slot, and the sort below ends on the id.
-    // Each plan is started on its own turn of the event loop (a chain of setImmediate): in-process,
-    // telemetry and API calls go on between two plans; through the pool, all are queued within a
-    // few turns.
+    // In-process, each plan is started on its own turn of the event loop (a chain of setImmediate),
+    // so that telemetry and API calls go on between two plans. Through the pool (known from the
+    // first plan, which comes back as a promise), all of a request's plans are queued at once, one
+    // after another: under a burst of new requests each is then answered as soon as its own plans
+    // are made, instead of every request waiting until the plans of all of them are nearly done.
     let turn: Promise<void> = Promise.resolve();
     const slots = drones.map(async (drone): Promise<Tried> => {
       const profile = this.deps.profiles.get(drone.profileId);
@@ -424,11 +439,15 @@ export class Dispatcher {
         drone: profile,
         conditions: conditionsFor(drone.depot, r.batteryPct),
       };
-      const mine = turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
-      turn = mine;
-      await mine;
+      if (!this.plansOffLoop) {
+        const mine = turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+        turn = mine;
+        await mine;
+      }
       try {
-        const plan = await this.deps.planDelivery(map, req, background ? { background } : undefined);
+        const made = this.deps.planDelivery(map, req, background ? { background } : undefined);
+        this.plansOffLoop ??= made instanceof Promise;
+        const plan = await made;
         return {
           candidate: {
             ...base,

@@ -21,8 +21,12 @@ import { ServiceError, badRequest, conflict, notFound, versionConflict } from '.
 import { createLogger } from '../log.js';
 
 const log = createLogger('requests');
-/** A hand-over code's hash waits at most this long for the requests being created to be answered, ms. */
-const HASH_WAIT_MAX_MS = 3000;
+/**
+ * A hand-over code's hash waits at most this long for the requests being created to be answered, ms.
+ * A hash is ~40 ms of CPU (scrypt), as much as ~20 plans: on a loaded machine a burst of creations
+ * can last more than a few seconds, and hashes made during it took the CPU its plans needed.
+ */
+const HASH_WAIT_MAX_MS = 10_000;
 
 const EDITABLE: readonly RequestStatus[] = ['planning', 'awaiting-approval', 'unservable'];
 

@@ -10,7 +10,9 @@
  * Method: sample the route every `stepM` metres; candidates are the map's depots and drop points near
  * the route (known open places where a copter may come down), then the route's own vertices and leg
  * midpoints. The straight line from a sample to a target (home or a candidate) is tested with the
- * route planner's `isSegmentClear`, once, when it is first needed. Then choose rally points greedily: add the candidate that
+ * route planner's `isSegmentClear`, once, when it is first needed (all the lines from one leg to one
+ * target at once when the triangle they fill is clear: `isTriangleClear`). Then choose rally points
+ * greedily: add the candidate that
  * leaves the fewest samples whose nearest target is blocked, until none are left, nothing improves, or
  * `maxPoints` is reached. Samples still unsafe are reported per leg (`unsafeLegs`).
  */
@@ -18,7 +20,7 @@ import { common } from 'node-mavlink';
 import type { LonLat } from '../geo/types.js';
 import type { Check, RallySummary } from '../planning/types.js';
 import { distanceM, samplePath } from '../geo/spherical.js';
-import { isSegmentClear, type PreparedMap } from '../planning/route.js';
+import { isSegmentClear, isTriangleClear, type PreparedMap } from '../planning/route.js';
 import type { MissionItem } from './types.js';
 import { toE7 } from './build.js';
 
@@ -80,29 +82,45 @@ export function chooseRally(input: RallyInput): RallyResult {
   // Only the line to a sample's NEAREST chosen target is ever asked about, so each line is tested
   // when first asked and remembered (testing every sample against every target up front was most
   // of a plan's time, and almost all of those answers were never read).
+  // The distances from samples to targets are made when first asked for too: a route whose returns
+  // home are all clear (most) never compares a sample with the candidates.
   const targets = [input.home, ...candidates];
-  const dist: Float64Array[] = [];
-  const clear: Int8Array[] = [];
-  for (const s of samples) {
-    const d = new Float64Array(targets.length);
-    targets.forEach((t, j) => {
-      d[j] = distanceM(s.point, t);
-    });
-    dist.push(d);
-    clear.push(new Int8Array(targets.length).fill(-1));
-  }
+  const n = targets.length;
+  const dist = new Float64Array(samples.length * n).fill(Number.NaN);
+  const clear = new Int8Array(samples.length * n).fill(-1);
+  const distTo = (i: number, j: number): number => {
+    let d = dist[i * n + j]!;
+    if (Number.isNaN(d)) {
+      d = distanceM(samples[i]!.point, targets[j]!);
+      dist[i * n + j] = d;
+    }
+    return d;
+  };
+  // Most of those lines are answered at once: the lines from the samples of one leg to one target
+  // fill the triangle (leg start, leg end, target); when that whole triangle keeps the clearance,
+  // so does each line (isTriangleClear; else each line is tested itself).
+  const fanClear = new Map<number, boolean>();
+  const isFanClear = (leg: number, j: number): boolean => {
+    const k = leg * targets.length + j;
+    let ok = fanClear.get(k);
+    if (ok === undefined) {
+      ok = isTriangleClear(input.prepared, input.route[leg]!, input.route[leg + 1]!, targets[j]!, input.clearanceM);
+      fanClear.set(k, ok);
+    }
+    return ok;
+  };
   const isClear = (i: number, j: number): boolean => {
-    const known = clear[i]![j]!;
+    const known = clear[i * n + j]!;
     if (known >= 0) return known === 1;
-    const ok = isSegmentClear(input.prepared, samples[i]!.point, targets[j]!, input.clearanceM);
-    clear[i]![j] = ok ? 1 : 0;
+    const ok = isFanClear(samples[i]!.legIndex, j) || isSegmentClear(input.prepared, samples[i]!.point, targets[j]!, input.clearanceM);
+    clear[i * n + j] = ok ? 1 : 0;
     return ok;
   };
   const unsafeWith = (chosen: number[]): number[] => {
     const bad: number[] = [];
     for (let i = 0; i < samples.length; i++) {
       let best = 0;
-      for (const j of chosen) if (dist[i]![j]! < dist[i]![best]!) best = j;
+      for (const j of chosen) if (distTo(i, j) < distTo(i, best)) best = j;
       if (!isClear(i, best)) bad.push(i);
     }
     return bad;

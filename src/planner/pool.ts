@@ -11,10 +11,13 @@
  *   event loop a string copy, not a structured clone of every polygon — and the worker keeps it. A
  *   map parsed through the pool is already held by the worker that parsed it. Plans started
  *   together before any worker has the map may each miss once (a burst per new map, not per plan).
- * - Two queues: the pool keeps at most `size` + 1 tasks in the workers (one waiting per worker
- *   besides the one being planned, so that a worker never idles between two) and holds the rest
- *   itself. Plans people wait on go first; background plans (PlanContext.background: re-plans after
- *   a zone-map or fleet change, displaced requests) go when no other plan waits. A background plan
+ * - Two queues: the pool keeps at most TASKS_PER_WORKER tasks in each worker — the one being
+ *   planned and the next ones already posted to the worker's own message queue, so that a worker
+ *   goes from one plan to the next without waiting for the event loop to hand it another (under a
+ *   burst the event loop is busy answering requests, and a worker that waited for it between plans
+ *   idled for a third of the burst) — and holds the rest itself. Plans people wait on go first;
+ *   background plans (PlanContext.background: re-plans after a zone-map or fleet change,
+ *   displaced requests) go when no other plan waits. A background plan
  *   asked for again in the foreground is moved up. Under a burst of new requests while a zone-map
  *   change re-plans everything open, the new requests are answered first.
  * - Identical plans are made once: planning is pure (the same map and request give the same plan),
@@ -24,7 +27,8 @@
  *   read-only (the dispatcher only stores and shows them).
  * - Failures: a plan that throws in a worker comes back as a rejected promise with the worker's
  *   message (the dispatcher turns it into a planner-error reason); a worker that dies (crash, out of
- *   memory, terminated) fails only the task it was running, and piscina starts a new one.
+ *   memory, terminated) fails only the tasks it held (at most TASKS_PER_WORKER), and piscina starts
+ *   a new one.
  * - The worker is the compiled dist/src/planner/worker.js, found next to this module. Run from
  *   TypeScript sources (vitest), there is no .js beside it: the pool then plans in-process and says
  *   so once in the log; tests that exercise the workers give `workerFile` (the dist build).
@@ -77,6 +81,12 @@ export interface PlannerPoolOptions {
 const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
 /** Plans remembered by (map, request): most candidates of a busy queue (~150 requests × 3 depots); ~40 kB of heap each, so kept to 20 MB (a major GC pause grows with it). */
 const MEMO_PLANS = 512;
+/**
+ * Tasks posted to a worker at once (see the module comment): enough that the next plan is always
+ * there (a plan takes 2–3 ms; the event loop may take longer to answer under load), few enough
+ * that a plan someone waits on never queues behind more than two background plans in a worker.
+ */
+const TASKS_PER_WORKER = 3;
 
 export function createPlannerPool(o: PlannerPoolOptions): PlannerPool {
   const file = o.workerFile ?? WORKER_FILE;
@@ -91,6 +101,7 @@ export function createPlannerPool(o: PlannerPoolOptions): PlannerPool {
     minThreads: o.size,
     maxThreads: o.size,
     idleTimeout: Number.POSITIVE_INFINITY,
+    concurrentTasksPerWorker: TASKS_PER_WORKER,
     workerData,
   });
   const known = new WeakMap<ZoneMap, { id: number; text?: string; source?: string }>();
@@ -109,7 +120,7 @@ export function createPlannerPool(o: PlannerPoolOptions): PlannerPool {
   const waiting = { now: [] as Queued[], background: [] as Queued[] };
   let inWorkers = 0;
   const pump = () => {
-    while (inWorkers < o.size + 1) {
+    while (inWorkers < o.size * TASKS_PER_WORKER) {
       const next = waiting.now.shift() ?? waiting.background.shift();
       if (!next) return;
       inWorkers++;

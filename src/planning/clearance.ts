@@ -225,6 +225,10 @@ function segmentTouchesPolygon(a: LonLat, b: LonLat, rings: LonLat[][]): boolean
   return false;
 }
 
+function placeAt(part: string, segment: number, alongM: number, lon: number, lat: number, altM: number, altAmslM: number, groundM: number): PathPlace {
+  return { part, segment, alongM, lon, lat, altM, altAmslM, groundM };
+}
+
 /** Check a 3-D path; see the module comment. */
 export function checkClearance(input: ClearanceInput): ClearanceResult {
   const minClearance = input.minClearanceM ?? 30;
@@ -246,9 +250,35 @@ export function checkClearance(input: ClearanceInput): ClearanceResult {
       const len = distanceM([p[0], p[1]], [q[0], q[1]]);
       const steps = Math.max(1, Math.ceil(len / stepM));
       const near = obstaclesAlong(obs, [p[0], p[1]], [q[0], q[1]]);
+      const first = i === 0 ? 0 : 1;
+      // Flat ground and no obstacle along: the altitude, clearance and AGL change linearly, so every
+      // sample lies between the segment's two ends (computed as the samples are). When neither end
+      // would lower the minimum clearance, raise the maximum AGL or break a limit, no sample would:
+      // they are counted, not made (most failsafe returns are level lines over flat ground).
+      if (!input.dem && near.length === 0) {
+        const endA = p[2] + (q[2] - p[2]) * 0 + toAmsl - input.homeGroundM;
+        const endB = p[2] + (q[2] - p[2]) * (steps / steps) + toAmsl - input.homeGroundM;
+        const low = Math.min(endA, endB);
+        const high = Math.max(endA, endB);
+        if (
+          (part.minClearanceM !== undefined || low >= result.minClearanceM) &&
+          low >= need - (part.toleranceM ?? 0) - 1e-9 &&
+          high <= result.maxAglM &&
+          high <= maxAgl + 1e-9
+        ) {
+          result.samples += steps - first + 1;
+          if (pts.length === 1) break;
+          continue;
+        }
+      }
       // The previous sample: this segment's start (the last sample of the one before) after the first.
-      let prev: { lon: number; lat: number; alt: number } | undefined = i === 0 ? undefined : { lon: p[0], lat: p[1], alt: p[2] };
-      for (let k = i === 0 ? 0 : 1; k <= steps; k++) {
+      // Kept as numbers, and a sample's place is made only when it is recorded: a plan checks a few
+      // thousand samples, and an object or two for each was most of this loop's time (and garbage).
+      let hasPrev = i !== 0;
+      let prevLon = p[0];
+      let prevLat = p[1];
+      let prevAlt = p[2];
+      for (let k = first; k <= steps; k++) {
         const t = k / steps;
         const lon = p[0] + (q[0] - p[0]) * t;
         const lat = p[1] + (q[1] - p[1]) * t;
@@ -260,17 +290,19 @@ export function checkClearance(input: ClearanceInput): ClearanceResult {
             coverageViolation = true;
             result.violations.push({ kind: 'no-coverage', part: part.name, segment: i, alongM: len * t, lon, lat, message: ground });
           }
-          prev = { lon, lat, alt };
+          hasPrev = true;
+          prevLon = lon;
+          prevLat = lat;
+          prevAlt = alt;
           continue;
         }
         result.samples++;
         const altAmsl = alt + toAmsl;
-        const place: PathPlace = { part: part.name, segment: i, alongM: len * t, lon, lat, altM: alt, altAmslM: altAmsl, groundM: ground };
         // The sub-segment ending here: an obstacle it crosses counts at its lower end.
         let surface = ground;
         let obstacle: string | undefined;
         let lowAlt = altAmsl;
-        const over = topOverAmong(obs, near, prev ? [prev.lon, prev.lat] : [lon, lat], [lon, lat]);
+        const over = near.length === 0 ? undefined : topOverAmong(obs, near, hasPrev ? [prevLon, prevLat] : [lon, lat], [lon, lat]);
         if (over && Number.isNaN(over.topAmslM)) {
           result.ok = false;
           if (!coverageViolation) {
@@ -281,23 +313,32 @@ export function checkClearance(input: ClearanceInput): ClearanceResult {
         } else if (over && over.topAmslM > surface) {
           surface = over.topAmslM;
           obstacle = over.name;
-          if (prev) lowAlt = Math.min(altAmsl, prev.alt + toAmsl);
+          if (hasPrev) lowAlt = Math.min(altAmsl, prevAlt + toAmsl);
         }
         const clearance = lowAlt - surface;
         const agl = altAmsl - ground;
         if (part.minClearanceM === undefined && clearance < result.minClearanceM) {
           result.minClearanceM = clearance;
-          result.minClearanceAt = obstacle !== undefined ? { ...place, obstacle } : place;
+          result.minClearanceAt =
+            obstacle !== undefined
+              ? { ...placeAt(part.name, i, len * t, lon, lat, alt, altAmsl, ground), obstacle }
+              : placeAt(part.name, i, len * t, lon, lat, alt, altAmsl, ground);
         }
         if (agl > result.maxAglM) {
           result.maxAglM = agl;
-          result.maxAglAt = place;
+          result.maxAglAt = placeAt(part.name, i, len * t, lon, lat, alt, altAmsl, ground);
         }
         if (clearance < need - (part.toleranceM ?? 0) - 1e-9) {
           result.ok = false;
           if (!clearanceViolation) {
             clearanceViolation = true;
-            const v: ClearanceViolation = { ...place, kind: 'clearance', clearanceM: clearance, limitM: need, surfaceM: surface };
+            const v: ClearanceViolation = {
+              ...placeAt(part.name, i, len * t, lon, lat, alt, altAmsl, ground),
+              kind: 'clearance',
+              clearanceM: clearance,
+              limitM: need,
+              surfaceM: surface,
+            };
             if (obstacle !== undefined) v.obstacle = obstacle;
             result.violations.push(v);
           }
@@ -306,10 +347,13 @@ export function checkClearance(input: ClearanceInput): ClearanceResult {
           result.ok = false;
           if (!aglViolation) {
             aglViolation = true;
-            result.violations.push({ ...place, kind: 'agl', aglM: agl, limitM: maxAgl });
+            result.violations.push({ ...placeAt(part.name, i, len * t, lon, lat, alt, altAmsl, ground), kind: 'agl', aglM: agl, limitM: maxAgl });
           }
         }
-        prev = { lon, lat, alt };
+        hasPrev = true;
+        prevLon = lon;
+        prevLat = lat;
+        prevAlt = alt;
       }
       if (pts.length === 1) break;
     }

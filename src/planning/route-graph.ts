@@ -282,6 +282,43 @@ export function segmentKeepsClearance(index: EdgeIndex, ax: number, ay: number, 
   return true;
 }
 
+/**
+ * Is the whole triangle a-b-c (its inside too) more than `clearance` + `slackM` metres from every
+ * no-fly polygon, and outside all of them? Then every segment drawn within it keeps the clearance
+ * (segmentKeepsClearance would say yes to each): a fan of straight lines from the points of a leg to
+ * one place (the failsafe returns of src/missions/rally.ts) is answered by one test instead of one
+ * per line. `slackM` covers points given slightly off the triangle's sides (a leg sampled in lon/lat
+ * and projected). false when it cannot say (clearance 0): test the segments themselves.
+ */
+export function triangleKeepsClearance(index: EdgeIndex, a: XY, b: XY, c: XY, clearance: number, slackM: number): boolean {
+  if (!(clearance > 0)) return false;
+  const edges = index.edges;
+  if (edges) {
+    const limit = clearance + slackM;
+    const w = Math.min(a[0], b[0], c[0]) - limit;
+    const s = Math.min(a[1], b[1], c[1]) - limit;
+    const e = Math.max(a[0], b[0], c[0]) + limit;
+    const n = Math.max(a[1], b[1], c[1]) + limit;
+    // orientation of the triangle, for the point-inside test (0: degenerate, no inside to speak of)
+    const turn = Math.sign(crossXY(a[0], a[1], b[0], b[1], c[0], c[1]));
+    const inside = (x: number, y: number) =>
+      turn !== 0 &&
+      Math.sign(crossXY(a[0], a[1], b[0], b[1], x, y)) === turn &&
+      Math.sign(crossXY(b[0], b[1], c[0], c[1], x, y)) === turn &&
+      Math.sign(crossXY(c[0], c[1], a[0], a[1], x, y)) === turn;
+    const near = edges.collides(w, s, e, n, (k) => {
+      const p: XY = [index.ax[k]!, index.ay[k]!];
+      const q: XY = [index.bx[k]!, index.by[k]!];
+      if (inside(p[0], p[1]) || inside(q[0], q[1])) return true;
+      return segmentSegmentDistance(p, q, a, b) < limit || segmentSegmentDistance(p, q, b, c) < limit || segmentSegmentDistance(p, q, c, a) < limit;
+    });
+    if (near) return false;
+  }
+  // no edge comes near: a polygon holds either the whole triangle or none of it
+  for (const o of index.polygonsAt(a[0], a[1])) if (insideOrOn(a, index.polygons[o]!.rings, 0)) return false;
+  return true;
+}
+
 /** Graph vertices: convex obstacle corners outside every other obstacle, with their ring neighbours. */
 export interface Corners {
   count: number;

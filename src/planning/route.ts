@@ -26,6 +26,7 @@ import {
   ObstacleTester,
   projectNoFly,
   segmentKeepsClearance,
+  triangleKeepsClearance,
   tangentAt,
   type CornerGraph,
   type Corners,
@@ -139,6 +140,22 @@ export function isSegmentClear(prepared: PreparedMap, a: LonLat, b: LonLat, clea
   const [ax, ay] = prepared.projection.toLocal(a);
   const [bx, by] = prepared.projection.toLocal(b);
   return segmentKeepsClearance(prepared.noFlyIndex, ax, ay, bx, by, clearanceM);
+}
+
+/**
+ * Does every straight line within the triangle a-b-c keep `clearanceM` (default: the map's) from
+ * every no-fly area? true means isSegmentClear is true for each such line, also for points up to
+ * `slackM` metres off the triangle; false means it cannot say (test the lines one by one).
+ */
+export function isTriangleClear(prepared: PreparedMap, a: LonLat, b: LonLat, c: LonLat, clearanceM: number = prepared.clearanceM, slackM = 1): boolean {
+  return triangleKeepsClearance(
+    prepared.noFlyIndex,
+    prepared.projection.toLocal(a),
+    prepared.projection.toLocal(b),
+    prepared.projection.toLocal(c),
+    clearanceM,
+    slackM,
+  );
 }
 
 function fmtM(m: number): string {

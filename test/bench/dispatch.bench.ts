@@ -13,7 +13,10 @@
  *     no-fly vertices in areas of MAX_NO_FLY_VERTICES) uploaded over 10 open requests, with the same
  *     GET probe: the upload time and GET p99 (validation and re-planning in the workers).
  *
- * Each pool figure is printed next to the in-process one of the same run, as a ratio.
+ * Each pool figure is printed next to the in-process one of the same run, as a ratio, and so is the
+ * CPU time the service spent on both loads (event loop and planner workers): the work itself, which
+ * a machine busy with other things does not change the way it changes the latencies; and the longest
+ * the service's event loop was held up over both loads.
  *
  * The previous code in the same run: with MEDIDROP_BENCH_BASELINE=<dir> (a checkout of the code to
  * compare with, built: `<dir>/dist/test/bench/dispatch.bench.js` must exist), that build's own
@@ -27,6 +30,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseZoneMap, MAX_FEATURES, MAX_MAP_NO_FLY_VERTICES, MAX_NO_FLY_VERTICES } from '../../src/geo/zone-map.js';
@@ -254,6 +258,23 @@ export async function measure(planWorkers: number): Promise<Figures> {
   };
 }
 
+/**
+ * measure() with the CPU time the service spent in it (this process: its event loop and its planner
+ * workers; the load comes from another process): the work done for the same load, which the
+ * latencies above show only as far as the machine's other load lets them.
+ */
+async function cpuOf(run: () => Promise<Figures>): Promise<Figures & { cpuMs: number; loopDelayMaxMs: number }> {
+  const before = process.cpuUsage();
+  // and the longest the service's event loop was held up (a GET's latency beyond it is the wait for
+  // a core, the client's or the service's, on a machine shared with other work)
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const figures = await run();
+  delay.disable();
+  const used = process.cpuUsage(before);
+  return { ...figures, cpuMs: (used.user + used.system) / 1000, loopDelayMaxMs: delay.max / 1e6 };
+}
+
 /** What the creations ask for (bodies(CREATIONS, 2)): how many distinct drop points and weights. */
 function mix(): string {
   const all = bodies(CREATIONS, 2);
@@ -276,7 +297,7 @@ export async function run(): Promise<void> {
     `dispatch: limit map: ${limit.features.length} features, ${parsed.noFly.length} no-fly areas (${MAX_MAP_NO_FLY_VERTICES} vertices, ≤ ${MAX_NO_FLY_VERTICES} each), ${parsed.dropPoints.length} drop points, over 10 open requests`,
   );
   let label = 'in-process';
-  let base: Figures;
+  let base: Figures & { cpuMs: number; loopDelayMaxMs: number };
   if (baselineDir) {
     // the previous code's own bench module (its service, its planner), same load, seeds and pool size
     const file = path.resolve(baselineDir, 'dist', 'test', 'bench', 'dispatch.bench.js');
@@ -284,9 +305,9 @@ export async function run(): Promise<void> {
     if (typeof mod.measure !== 'function') throw new Error(`${file} exports no measure(): not a built medidrop checkout`);
     label = 'previous';
     log(`dispatch: previous code = ${path.resolve(baselineDir)} (${baselineCommit(baselineDir)}), pool(${workers}), measured first in this run`);
-    base = await mod.measure(workers);
-  } else base = await measure(0);
-  const pool = await measure(workers);
+    base = await cpuOf(() => mod.measure!(workers));
+  } else base = await cpuOf(() => measure(0));
+  const pool = await cpuOf(() => measure(workers));
   const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   const row = (what: string, a: number, b: number) =>
@@ -303,6 +324,8 @@ export async function run(): Promise<void> {
   row('limit map upload', base.limitUploadMs, pool.limitUploadMs);
   row('GET p99 during limit map upload', base.limitGetP99, pool.limitGetP99);
   row('GET max during limit map upload', base.limitGetMax, pool.limitGetMax);
+  row('service CPU, both loads (all threads)', base.cpuMs, pool.cpuMs);
+  row('service event-loop delay max, both', base.loopDelayMaxMs, pool.loopDelayMaxMs);
   // Issue 14's targets, judged on the pool's figures (the in-process or previous ones are the baseline).
   const target = (what: string, value: number, before: number, limit: number) =>
     log(`  ${value < limit ? 'PASS' : 'MISS'}  ${what}: pool ${ms(value)}, target < ${ms(limit)} (${label} ${ms(before)})`);
