@@ -182,6 +182,23 @@ export function pgNativeAvailable(): boolean {
   }
 }
 
+/**
+ * Close a pg-native client's connection. libpq's binding (node_modules/libpq/src/connection.cc,
+ * Connection::Finish) uv_close()s a poll handle that lives inside the wrapped object; if the garbage
+ * collector frees that object before the event loop has run the close, the loop touches freed memory
+ * and the process dies. So the client is kept referenced until two turns of the loop have passed.
+ */
+const closing = new Set<unknown>();
+export function finishClient(client: { pq: { finish(): void } }): void {
+  try {
+    client.pq.finish();
+  } catch {
+    // never connected
+  }
+  closing.add(client);
+  setImmediate(() => setImmediate(() => closing.delete(client)));
+}
+
 // ─── the engine ──────────────────────────────────────────────────────────────────────────────────
 
 class PgStatement implements SqlStatement {
@@ -359,11 +376,7 @@ export class PgEngine implements SqlEngine {
   }
 
   private closeQuietly(): void {
-    try {
-      this.client.pq.finish();
-    } catch {
-      // never connected
-    }
+    finishClient(this.client);
   }
 
   close(): void {

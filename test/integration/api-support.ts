@@ -7,7 +7,7 @@ import { defaultConfig, type ServiceConfig } from '../../src/app/config.js';
 import { packageRoot } from '../../src/package-root.js';
 import { createService, type ServiceParts } from '../../src/app/service.js';
 import type { FlightStarter } from '../../src/dispatch/flights.js';
-import { openStore } from '../../src/store/db.js';
+import { openDatabase } from '../../src/store/db.js';
 import { hashPassword } from '../../src/store/passwords.js';
 import { buildApp } from '../../src/web/app.js';
 import type { WebSettings } from '../../src/web/context.js';
@@ -72,7 +72,7 @@ export interface TestApp {
 export async function makeTestApp(
   o: { config?: Partial<ServiceConfig>; web?: Partial<WebSettings>; starter?: FlightStarter | null | 'fleet'; db?: string } = {},
 ): Promise<TestApp> {
-  const store = openStore(o.db ?? ':memory:');
+  const store = openDatabase(o.db ?? ':memory:');
   const config: ServiceConfig = {
     ...defaultConfig(),
     dronesDir: join(packageRoot(), 'missions', 'drones'),

@@ -109,7 +109,7 @@ export class RequestsRepository {
   list(filter: { officerId?: number; status?: RequestStatus } = {}): DropRequestRecord[] {
     const rows = this.c
       .q(
-        `SELECT * FROM drop_requests WHERE (@officerId IS NULL OR officer_id = @officerId) AND (@status IS NULL OR status = @status) ORDER BY created_at DESC, id DESC`,
+        `SELECT * FROM drop_requests WHERE (CAST(@officerId AS INTEGER) IS NULL OR officer_id = @officerId) AND (CAST(@status AS TEXT) IS NULL OR status = @status) ORDER BY created_at DESC, id DESC`,
       )
       .all({ officerId: filter.officerId ?? null, status: filter.status ?? null }) as Row[];
     return rows.map(requestRow);
