@@ -270,8 +270,9 @@ export class PgEngine implements SqlEngine {
     try {
       this.client.connectSync(url);
       // A commit returns once its WAL is flushed (the server's default, made sure of here); UTC and
-      // UTF-8 whatever the server's defaults are.
-      this.client.querySync("SET synchronous_commit = on; SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8'");
+      // UTF-8 whatever the server's defaults are; no NOTICEs (libpq prints them on stderr: "relation
+      // schema_migrations already exists, skipping" at every start).
+      this.client.querySync("SET synchronous_commit = on; SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8'; SET client_min_messages = warning");
     } catch (err) {
       this.closeQuietly();
       throw new StoreOpenError(`cannot open database '${this.location}': ${oneLine(err)}`);
