@@ -28,7 +28,9 @@
  *     own locked transaction too. Every read-then-write of the repositories and the services above
  *     them (idempotent create, approve, edit, flight transitions, drone and user updates, migrations)
  *     is therefore as correct across instances as SQLite's single writer made it in one process,
- *     including transactions added later; reads outside transactions run freely.
+ *     including transactions added later; reads outside transactions run freely. A transaction
+ *     waits at most LOCK_TIMEOUT_MS for the lock, and the server ends a session left idle inside a
+ *     transaction (a paused process) after IDLE_IN_TRANSACTION_MS, releasing the lock.
  *   - The audit log is append-only: triggers refuse UPDATE, DELETE and TRUNCATE.
  */
 import { createRequire } from 'node:module';
@@ -36,6 +38,11 @@ import type { Row, RunResult, SqlEngine, SqlParams, SqlStatement, SqlValue } fro
 
 /** The advisory lock every transaction takes: "medi" in ASCII, any key no other code of ours uses. */
 export const TX_LOCK = 0x6d656469;
+
+/** How long a transaction waits for another's before failing, ms (as SQLite's busy_timeout). */
+export const LOCK_TIMEOUT_MS = 5000;
+/** A session idle inside a transaction this long is ended by the server, ms. */
+export const IDLE_IN_TRANSACTION_MS = 15_000;
 
 export class StoreOpenError extends Error {
   override name = 'StoreOpenError';
@@ -272,7 +279,14 @@ export class PgEngine implements SqlEngine {
       // A commit returns once its WAL is flushed (the server's default, made sure of here); UTC and
       // UTF-8 whatever the server's defaults are; no NOTICEs (libpq prints them on stderr: "relation
       // schema_migrations already exists, skipping" at every start).
-      this.client.querySync("SET synchronous_commit = on; SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8'; SET client_min_messages = warning");
+      // Waiting for another instance's transaction gives up after LOCK_TIMEOUT_MS (SQLite's
+      // busy_timeout in db.ts), and a session that stops in the middle of a transaction (its process
+      // paused or hung: this engine never waits inside one) is ended by the server after
+      // IDLE_IN_TRANSACTION_MS, so that it cannot hold every other instance's transactions.
+      this.client.querySync(
+        `SET synchronous_commit = on; SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8'; SET client_min_messages = warning; ` +
+          `SET lock_timeout = ${LOCK_TIMEOUT_MS}; SET idle_in_transaction_session_timeout = ${IDLE_IN_TRANSACTION_MS}`,
+      );
     } catch (err) {
       this.closeQuietly();
       throw new StoreOpenError(`cannot open database '${this.location}': ${oneLine(err)}`);
@@ -337,9 +351,9 @@ export class PgEngine implements SqlEngine {
     const top = this.depth === 0;
     const sp = `medidrop_sp_${this.depth}`;
     if (top) {
-      this.client.querySync('BEGIN ISOLATION LEVEL READ COMMITTED');
+      // (one round trip for both)
       try {
-        this.client.querySync(`SELECT pg_advisory_xact_lock(${TX_LOCK})`);
+        this.client.querySync(`BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(${TX_LOCK})`);
       } catch (err) {
         this.rollbackQuietly();
         throw err;

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/package-root.js';
 import { openDatabase } from '../../src/store/db.js';
 import { MIGRATIONS, migrate, schemaVersion } from '../../src/store/migrations.js';
-import { PgEngine } from '../../src/store/pg-engine.js';
+import { IDLE_IN_TRANSACTION_MS, LOCK_TIMEOUT_MS, PgEngine } from '../../src/store/pg-engine.js';
 import { PG_MIGRATIONS } from '../../src/store/pg-migrations.js';
 import { type PgCluster, POSTGRES, SKIP_REASON, startPostgres } from '../support/postgres.js';
 
@@ -145,6 +145,37 @@ describe.skipIf(!POSTGRES)('store on PostgreSQL (real server on loopback)', () =
       expect(ns.sort((x, y) => Number(x) - Number(y))).toEqual(Array.from({ length: 2 * N }, (_, i) => i + 1));
     } finally {
       s.close();
+    }
+  }, 60_000);
+
+  it('a process paused inside a transaction holds the others for at most the lock timeout, and its session is ended', async () => {
+    const url = pg.newDatabase();
+    const s = openDatabase(url);
+    // the child takes the lock, says so, then stops (SIGSTOP) inside its transaction
+    const script = `
+      import { openDatabase } from ${JSON.stringify(dist('store/db.js'))};
+      const { repos } = openDatabase(${JSON.stringify(url)});
+      repos.transaction(() => {
+        repos.settings.set('holder', 'child');
+        process.stdout.write('locked\\n');
+        process.kill(process.pid, 'SIGSTOP');
+      });
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout.on('data', (d) => String(d).includes('locked') && resolve()));
+    try {
+      const t0 = Date.now();
+      expect(() => s.repos.settings.set('holder', 'parent')).toThrow(/lock timeout/);
+      const waited = Date.now() - t0;
+      expect(waited).toBeGreaterThanOrEqual(LOCK_TIMEOUT_MS - 100);
+      expect(waited).toBeLessThan(LOCK_TIMEOUT_MS + 3000);
+      // the server ends the paused session; then the lock is free and the child's write never happened
+      await new Promise((r) => setTimeout(r, IDLE_IN_TRANSACTION_MS - waited + 1000));
+      s.repos.settings.set('holder', 'parent');
+      expect(s.repos.settings.get('holder')).toBe('parent');
+    } finally {
+      s.close();
+      child.kill('SIGKILL');
     }
   }, 60_000);
 
