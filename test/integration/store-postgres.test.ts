@@ -206,6 +206,38 @@ describe.skipIf(!POSTGRES)('store on PostgreSQL (real server on loopback)', () =
 });
 
 describe('medidrop serve --db postgres://…', () => {
+  it.skipIf(!POSTGRES)(
+    'serves on a PostgreSQL database named by MEDIDROP_DB, printing it with the password masked',
+    async () => {
+      const pg = await startPostgres();
+      try {
+        const url = pg.newDatabase().replace('medidrop@', 'medidrop:not-needed@');
+        const p = spawn(process.execPath, [dist('cli.js'), 'serve', '--port', '0'], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, MEDIDROP_DB: url, MEDIDROP_LOG_LEVEL: 'silent' },
+        });
+        let out = '';
+        p.stdout.on('data', (d) => (out += d));
+        p.stderr.on('data', (d) => (out += d));
+        const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
+        const deadline = Date.now() + 30_000;
+        while (!out.includes('listening') && p.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(out).toContain(`database: ${url.replace(':not-needed@', ':***@')}`);
+        expect(out).not.toContain('not-needed');
+        p.kill('SIGTERM');
+        expect(await exited).toBe(0);
+        // it migrated the database it was given
+        const s = openDatabase(url);
+        expect(s.repos.users.list()).toEqual([]);
+        expect(schemaVersion(s.engine)).toBe(MIGRATIONS.length);
+        s.close();
+      } finally {
+        await pg.stop();
+      }
+    },
+    90_000,
+  );
+
   it('an unreachable server: exit code 2, the URL named with its password masked, no stack trace', async () => {
     // a port nobody listens on
     const port = await new Promise<number>((resolve) => {
