@@ -8,11 +8,12 @@ import { delimiter, join, resolve } from 'node:path';
 import type { Lang } from '../domain/words.js';
 import { TILE_PROVIDER_IDS, type TileCrs, type TileProviderId } from '../web/tiles/providers.js';
 import { packageRoot } from '../package-root.js';
+import { isPostgresUrl } from '../store/pg-engine.js';
 
 export interface ServiceConfig {
   port: number;
   host: string;
-  /** SQLite file (or ':memory:'). */
+  /** SQLite file (or ':memory:'), or a postgres:// / postgresql:// URL (PostgreSQL, src/store/pg-engine.ts). */
   db: string;
   lang: Lang;
   /** Base-map providers offered, in order (MEDIDROP_TILES=tianditu,amap,osm,offline,custom); empty: offline file / custom URL if set. */
@@ -213,7 +214,8 @@ function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, p
       break;
     case 'db':
       v = str();
-      if (v && v !== ':memory:') v = resolve(v as string);
+      // a PostgreSQL URL is used as given; a file path is made absolute
+      if (v && v !== ':memory:' && !isPostgresUrl(v as string)) v = resolve(v as string);
       break;
     case 'lang':
       if (value === 'zh-CN' || value === 'en') v = value;

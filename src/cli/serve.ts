@@ -6,11 +6,11 @@
  * own process, which outlives the service and is found again on the next start at the same addresses
  * (src/cli/demo-fleet.ts). Re-attaches unfinished flights.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig, type ServiceConfig } from '../app/config.js';
 import { packageRoot } from '../package-root.js';
 import { createService, recoverAfterStart, type ServiceParts } from '../app/service.js';
-import { openStore } from '../store/db.js';
+import { isPostgresUrl, maskUrl, openDatabase, type Store, StoreOpenError } from '../store/db.js';
 import { hashPassword } from '../store/passwords.js';
 import type { Repositories } from '../store/repositories.js';
 import { buildApp } from '../web/app.js';
@@ -26,7 +26,8 @@ const HELP = `usage: medidrop serve [options]
   --demo            demo zone map, demo users (printed) and emulated drones at the depots
   --port N          listen port (MEDIDROP_PORT, default 8080; 0 = any free port)
   --host H          listen address (MEDIDROP_HOST, default 127.0.0.1)
-  --db FILE         SQLite database file (MEDIDROP_DB, default ./data/medidrop.sqlite)
+  --db FILE|URL     SQLite database file, or postgres://user:password@host:port/db for PostgreSQL
+                    (MEDIDROP_DB, default ./data/medidrop.sqlite)
   --config FILE     JSON configuration file (see README "Configuration")
   --speedup X       demo drones' simulated-time factor (MEDIDROP_SIM_SPEEDUP, default 5)
   --turnaround S    demo drones' battery swap: simulated seconds landed and disarmed after a flight
@@ -72,7 +73,14 @@ export async function run(args: string[]): Promise<number> {
   }
   if (values.demo && !config.zoneMap) config.zoneMap = DEMO_MAP;
 
-  const store = openStore(config.db);
+  let store: Store;
+  try {
+    store = openDatabase(config.db);
+  } catch (err) {
+    // an unreachable server, a missing pg-native, a file that is not a database: a message, exit 2
+    if (err instanceof StoreOpenError) throw new UsageError(err.message);
+    throw err;
+  }
   const stops: (() => Promise<void>)[] = [];
   let parts: ServiceParts | null = null;
   try {
@@ -95,7 +103,7 @@ export async function run(args: string[]): Promise<number> {
       const sim =
         config.db === ':memory:'
           ? await startDemoDrones(parts, config.simSpeedup, { turnaroundS: config.simTurnaroundS })
-          : await startDemoFleet(parts, config.simSpeedup, config.db, { turnaroundS: config.simTurnaroundS });
+          : await startDemoFleet(parts, config.simSpeedup, demoFleetBase(config.db), { turnaroundS: config.simTurnaroundS });
       stops.push(sim.stop);
       out.push(...sim.lines);
     }
@@ -105,7 +113,7 @@ export async function run(args: string[]): Promise<number> {
     const app = await buildApp(parts);
     stops.unshift(() => app.close());
     const address = await app.listen({ port: config.port, host: config.host });
-    out.push(`database: ${config.db}`);
+    out.push(`database: ${isPostgresUrl(config.db) ? maskUrl(config.db) : config.db}`);
     out.push(`medidrop listening on ${address.replace('[::1]', 'localhost')}`);
     process.stdout.write(out.join('\n') + '\n');
   } catch (err) {
@@ -129,6 +137,22 @@ export async function run(args: string[]): Promise<number> {
   await p.close();
   store.close();
   return 0;
+}
+
+/**
+ * Where the demo fleet keeps its state file (`<base>.demo-fleet.json`): beside a SQLite file, or for a
+ * PostgreSQL database in ./data under the server's host, port and database name (never the password).
+ */
+function demoFleetBase(db: string): string {
+  if (!isPostgresUrl(db)) return db;
+  let name = 'postgres';
+  try {
+    const u = new URL(db);
+    name = `postgres-${u.hostname || 'local'}-${u.port || '5432'}-${u.pathname.replace(/^\//, '') || 'default'}`;
+  } catch {
+    // a libpq URL that WHATWG URL does not parse (e.g. a socket directory): one shared name
+  }
+  return resolve('data', name.replace(/[^A-Za-z0-9._-]/g, '_'));
 }
 
 /** Demo users, one per role, created once; their names and passwords are printed. */

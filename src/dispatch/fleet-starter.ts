@@ -41,6 +41,12 @@ export class FleetStarter implements FlightStarter {
   private readonly unsubscribe: () => void;
   private readonly lastBattery = new Map<string, number>();
   private readonly lastMode = new Map<string, string>();
+  /**
+   * Each flight's request (it never changes), looked up once per flight rather than at every tracker
+   * update: up to 10 a second per vehicle, and on PostgreSQL each lookup is a round trip to the server
+   * that blocks the event loop (src/store/pg-engine.ts).
+   */
+  private readonly requestOfFlight = new Map<string, number>();
   private readonly watches = new Map<string, { since: number; watch: LinkWatch | null }>();
   private readonly firstWatched = new Map<string, number>();
   private closed = false;
@@ -226,6 +232,7 @@ export class FleetStarter implements FlightStarter {
       this.handles.delete(flightId);
       this.lastBattery.delete(flightId);
       this.lastMode.delete(flightId);
+      this.requestOfFlight.delete(flightId);
       this.tracker.removeFlight(flightId);
       if (outcome.status === 'detached') throw new Error(outcome.reason ?? 'stopped following the flight');
       return outcome;
@@ -272,9 +279,13 @@ export class FleetStarter implements FlightStarter {
   /** Tracker update → live flight events for the SSE streams. */
   private onUpdate(u: FlightUpdate): void {
     const flightId = Number(u.flightId);
-    const flight = this.repos.flights.byId(flightId);
-    if (!flight) return;
-    const requestId = flight.requestId;
+    let requestId = this.requestOfFlight.get(u.flightId);
+    if (requestId === undefined) {
+      const flight = this.repos.flights.byId(flightId);
+      if (!flight) return;
+      requestId = flight.requestId;
+      this.requestOfFlight.set(u.flightId, requestId);
+    }
     const s = u.state;
     const pub = <K extends 'position' | 'state' | 'battery' | 'link' | 'alert' | 'mode'>(event: K, data: unknown) =>
       this.bus.publish({ type: 'flight-live', flightId, requestId, event, data } as never);

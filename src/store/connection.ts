@@ -1,18 +1,19 @@
 /**
  * The one database connection every repository shares: prepared statements (cached per SQL text),
  * the clock that stamps records, and the transaction helper. Because all repositories run their SQL
- * on this one better-sqlite3 connection, work that spans several of them is atomic when it runs inside
- * `transaction()`; a nested call joins the outer transaction (better-sqlite3 turns it into a savepoint).
+ * on this one connection (an SqlEngine: SQLite or PostgreSQL, src/store/engine.ts), work that spans
+ * several of them is atomic when it runs inside `transaction()`; a nested call joins the outer
+ * transaction as a savepoint. Synchronous on purpose: engine.ts says why.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlEngine, SqlStatement } from './engine.js';
 
 export type Clock = () => Date;
 
 export class StoreConnection {
-  private readonly stmts = new Map<string, Statement>();
+  private readonly stmts = new Map<string, SqlStatement>();
 
   constructor(
-    readonly db: Database,
+    readonly db: SqlEngine,
     private readonly clock: Clock = () => new Date(),
   ) {}
 
@@ -23,11 +24,11 @@ export class StoreConnection {
 
   /** Run `fn` in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn);
   }
 
   /** A prepared statement, prepared once per SQL text. */
-  q(sql: string): Statement {
+  q(sql: string): SqlStatement {
     let s = this.stmts.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
@@ -37,9 +38,9 @@ export class StoreConnection {
   }
 }
 
-// ─── column readers (SQLite row values → typed fields) ─────────────────────────────────────────
+// ─── column readers (row values → typed fields; both engines give numbers and strings) ─────────
 
-export type Row = Record<string, unknown>;
+export type { Row } from './engine.js';
 export const str = (v: unknown): string => String(v);
 export const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 export const num = (v: unknown): number => Number(v);

@@ -1,14 +1,15 @@
 /**
  * Schema migrations, versioned and applied in order, each in its own transaction together with the
  * bump of `schema_migrations`. A database newer than this code is refused rather than guessed at.
+ * MIGRATIONS is SQLite's list; PostgreSQL's is the parallel list in src/store/pg-migrations.ts, with
+ * the same versions and the same schema meaning (a test fails when one has no counterpart).
  */
 import type { Database } from 'better-sqlite3';
+import { asEngine, type SqlEngine } from './engine.js';
+import type { Migration } from './migration.js';
+import { PG_MIGRATIONS } from './pg-migrations.js';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration } from './migration.js';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -296,34 +297,51 @@ export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
-/** Current schema version (0 for an empty database). */
-export function schemaVersion(db: Database): number {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+const SCHEMA_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`;
+
+function currentVersion(e: SqlEngine): number {
+  const row = e.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
   return row.v ?? 0;
+}
+
+/** Current schema version (0 for an empty database). */
+export function schemaVersion(db: Database | SqlEngine): number {
+  const e = asEngine(db);
+  e.transaction(() => e.exec(SCHEMA_TABLE));
+  return currentVersion(e);
+}
+
+/** The engine's own migration list (SQLite's MIGRATIONS, PostgreSQL's PG_MIGRATIONS). */
+export function migrationsFor(db: Database | SqlEngine): Migration[] {
+  return asEngine(db).kind === 'postgres' ? PG_MIGRATIONS : MIGRATIONS;
 }
 
 /**
  * Apply every migration newer than the database, in order, each in one transaction. Returns the
- * versions applied. Migrations must be numbered 1, 2, 3 … with no gaps.
+ * versions applied. Migrations must be numbered 1, 2, 3 … with no gaps. Each transaction reads the
+ * version again before it applies its migration: two instances starting together on one PostgreSQL
+ * database apply each migration once (PostgreSQL's transactions are serialised, pg-engine.ts).
  */
-export function migrate(db: Database, migrations: Migration[] = MIGRATIONS, now = () => new Date().toISOString()): number[] {
+export function migrate(db: Database | SqlEngine, migrations: Migration[] = migrationsFor(db), now = () => new Date().toISOString()): number[] {
+  const e = asEngine(db);
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new MigrationError(`migration '${m.name}' has version ${m.version}, expected ${i + 1}`);
   });
-  const current = schemaVersion(db);
+  const current = schemaVersion(e);
   const latest = migrations.length;
   if (current > latest) {
     throw new MigrationError(`database schema version ${current} is newer than this medidrop (knows up to ${latest}); refusing to open it`);
   }
   const applied: number[] = [];
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const record = e.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   for (const m of migrations.slice(current)) {
-    db.transaction(() => {
-      db.exec(m.sql);
+    const done = e.transaction(() => {
+      if (currentVersion(e) >= m.version) return false;
+      e.exec(m.sql);
       record.run(m.version, m.name, now());
-    })();
-    applied.push(m.version);
+      return true;
+    });
+    if (done) applied.push(m.version);
   }
   return applied;
 }

@@ -1,9 +1,11 @@
 /**
- * The store: one repository per area, all on ONE better-sqlite3 connection (src/store/connection.ts).
+ * The store: one repository per area, all on ONE connection (src/store/connection.ts) to SQLite or
+ * PostgreSQL (src/store/engine.ts).
  * Every read and write of the medidrop database goes through them, and src/store is the only folder
  * that writes SQL; callers get typed records (src/store/records.ts), never rows. Work that must be
  * atomic across areas runs in `transaction(fn)` (nested calls join the outer transaction); everything
- * acknowledged to a caller has been committed (WAL, synchronous=FULL).
+ * acknowledged to a caller has been committed (SQLite: WAL, synchronous=FULL; PostgreSQL:
+ * synchronous_commit on).
  *
  *   users      users, sessions                          zoneMaps  zone_maps
  *   drones     drones                                   requests  drop_requests, idempotency_keys, handover_codes
@@ -13,6 +15,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { StoreConnection, type Clock } from './connection.js';
+import { asEngine, type SqlEngine } from './engine.js';
 import { AuditRepository } from './repos/audit.js';
 import { DronesRepository } from './repos/drones.js';
 import { FlightsRepository } from './repos/flights.js';
@@ -35,11 +38,12 @@ export class Repositories {
   readonly audit: AuditRepository;
   readonly settings: SettingsRepository;
 
-  constructor(
-    readonly db: Database,
-    clock?: Clock,
-  ) {
-    const c = new StoreConnection(db, clock);
+  /** The engine the repositories run on (tests reach the tables through it). */
+  readonly db: SqlEngine;
+
+  constructor(db: SqlEngine | Database, clock?: Clock) {
+    this.db = asEngine(db);
+    const c = new StoreConnection(this.db, clock);
     this.connection = c;
     this.users = new UsersRepository(c);
     this.zoneMaps = new ZoneMapsRepository(c);

@@ -16,7 +16,11 @@ let admin: Session;
 /** Every row of every table, to prove a refused request changed nothing. */
 function storeDump(tt: TestApp): Record<string, unknown[]> {
   const db = tt.parts.repos.db;
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+  const list =
+    db.kind === 'postgres'
+      ? 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name'
+      : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
+  const tables = (db.prepare(list).all() as { name: string }[]).map((r) => r.name);
   return Object.fromEntries(tables.map((name) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]));
 }
 
@@ -250,7 +254,9 @@ describe('bad input (no vehicle)', () => {
     });
 
     it('the store itself refuses a twin (unique index on lower(username))', () => {
-      expect(() => t.parts.repos.users.create({ username: 'ADMIN.CHEN', name: 'x', role: 'admin', passwordHash: 'x' })).toThrow(/UNIQUE/);
+      expect(() => t.parts.repos.users.create({ username: 'ADMIN.CHEN', name: 'x', role: 'admin', passwordHash: 'x' })).toThrow(
+        t.parts.repos.db.kind === 'postgres' ? /duplicate key value violates unique constraint "users_username_lower"/ : /UNIQUE/,
+      );
     });
   });
 

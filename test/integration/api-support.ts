@@ -7,11 +7,13 @@ import { defaultConfig, type ServiceConfig } from '../../src/app/config.js';
 import { packageRoot } from '../../src/package-root.js';
 import { createService, type ServiceParts } from '../../src/app/service.js';
 import type { FlightStarter } from '../../src/dispatch/flights.js';
-import { openStore } from '../../src/store/db.js';
+import { openDatabase } from '../../src/store/db.js';
 import { hashPassword } from '../../src/store/passwords.js';
 import { buildApp } from '../../src/web/app.js';
 import type { WebSettings } from '../../src/web/context.js';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { type PgCluster, POSTGRES, SKIP_REASON, startPostgres } from '../support/postgres.js';
 
 /** ~600 m from the depot to the compound gate; a far checkpoint ~45 km away (out of range). */
 export const DEPOT: [number, number] = [113.6, 34.75];
@@ -69,10 +71,28 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * MEDIDROP_TEST_DB=postgres runs the API tests on PostgreSQL: one throwaway cluster per test file
+ * (test/support/postgres.ts), a fresh database per app instead of ':memory:'.
+ */
+const onPostgres = process.env.MEDIDROP_TEST_DB === 'postgres';
+let cluster: Promise<PgCluster> | null = null;
+if (onPostgres) {
+  if (!POSTGRES) throw new Error(`MEDIDROP_TEST_DB=postgres: ${SKIP_REASON}`);
+  afterAll(async () => {
+    await (await cluster)?.stop();
+  });
+}
+async function freshDatabase(): Promise<string> {
+  if (!onPostgres) return ':memory:';
+  cluster ??= startPostgres();
+  return (await cluster).newDatabase();
+}
+
 export async function makeTestApp(
   o: { config?: Partial<ServiceConfig>; web?: Partial<WebSettings>; starter?: FlightStarter | null | 'fleet'; db?: string } = {},
 ): Promise<TestApp> {
-  const store = openStore(o.db ?? ':memory:');
+  const store = openDatabase(o.db ?? (await freshDatabase()));
   const config: ServiceConfig = {
     ...defaultConfig(),
     dronesDir: join(packageRoot(), 'missions', 'drones'),

@@ -32,14 +32,15 @@ export class AuditRepository {
    * is the request, one of its missions (missions.request_id) or one of its flights (flights.request_id).
    */
   list(opts: AuditFilter): AuditRecord[] {
+    // (an optional filter's parameter is CAST where it is tested for NULL: PostgreSQL must know its type there)
     const rows = this.c
       .q(
         `SELECT * FROM audit_log
-         WHERE (@before IS NULL OR id < @before)
-           AND (@actor IS NULL OR actor_id = @actor)
-           AND (@from IS NULL OR at >= @from)
-           AND (@to IS NULL OR at < @to)
-           AND (@request IS NULL
+         WHERE (CAST(@before AS INTEGER) IS NULL OR id < @before)
+           AND (CAST(@actor AS INTEGER) IS NULL OR actor_id = @actor)
+           AND (CAST(@from AS TEXT) IS NULL OR at >= @from)
+           AND (CAST(@to AS TEXT) IS NULL OR at < @to)
+           AND (CAST(@request AS INTEGER) IS NULL
                 OR (subject_type = 'request' AND subject_id = @requestText)
                 OR (subject_type = 'mission' AND subject_id IN (SELECT CAST(id AS TEXT) FROM missions WHERE request_id = @request))
                 OR (subject_type = 'flight' AND subject_id IN (SELECT CAST(id AS TEXT) FROM flights WHERE request_id = @request)))

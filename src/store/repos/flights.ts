@@ -145,7 +145,7 @@ export class FlightsRepository {
     return (
       this.c
         .q(
-          'INSERT OR IGNORE INTO deliveries (flight_id, request_id, mission_id, at, lat, lon, drop_lat, drop_lon, distance_m, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO deliveries (flight_id, request_id, mission_id, at, lat, lon, drop_lat, drop_lon, distance_m, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (flight_id) DO NOTHING',
         )
         .run(d.flightId, d.requestId, d.missionId, d.at, d.lat, d.lon, d.dropLat, d.dropLon, d.distanceM, d.cause).changes === 1
     );

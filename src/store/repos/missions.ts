@@ -116,7 +116,7 @@ export class MissionsRepository {
     const rows = this.c
       .q(
         `SELECT m.* FROM missions m JOIN drop_requests r ON r.id = m.request_id
-       WHERE (@status IS NULL OR m.status = @status) ORDER BY r.urgency_rank, r.created_at, r.id, m.id`,
+       WHERE (CAST(@status AS TEXT) IS NULL OR m.status = @status) ORDER BY r.urgency_rank, r.created_at, r.id, m.id`,
       )
       .all({ status: status ?? null }) as Row[];
     return rows.map(missionRow);

@@ -54,13 +54,16 @@ export class RequestsRepository {
     return this.c.q('SELECT 1 FROM drop_requests WHERE id = ?').get(id) !== undefined;
   }
 
-  /** Store a new request: under `id` when given (from reserveId()), else the next free id. */
+  /**
+   * Store a new request: under `id` when given (from reserveId()), else the next free id (one above
+   * the highest, as SQLite's rowid; written out so that PostgreSQL does the same).
+   */
   create(input: DropRequestInput, status: RequestStatus, id: number | null = null): DropRequestRecord {
     const at = this.c.now();
     const info = this.c
       .q(
         `INSERT INTO drop_requests (id, officer_id, recipient, phone, drop_point_name, lat, lon, medicine, weight_kg, urgency, urgency_rank, notes, drop_point_crs, status, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (COALESCE(?, (SELECT COALESCE(MAX(id), 0) + 1 FROM drop_requests)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(id, input.officerId, ...fieldValues(input), status, at, at);
     return {
@@ -106,7 +109,7 @@ export class RequestsRepository {
   list(filter: { officerId?: number; status?: RequestStatus } = {}): DropRequestRecord[] {
     const rows = this.c
       .q(
-        `SELECT * FROM drop_requests WHERE (@officerId IS NULL OR officer_id = @officerId) AND (@status IS NULL OR status = @status) ORDER BY created_at DESC, id DESC`,
+        `SELECT * FROM drop_requests WHERE (CAST(@officerId AS INTEGER) IS NULL OR officer_id = @officerId) AND (CAST(@status AS TEXT) IS NULL OR status = @status) ORDER BY created_at DESC, id DESC`,
       )
       .all({ officerId: filter.officerId ?? null, status: filter.status ?? null }) as Row[];
     return rows.map(requestRow);

@@ -9,7 +9,10 @@ export class TrackRepository {
   append(flightId: number, points: readonly StoredTrackPoint[]): void {
     if (points.length === 0) return;
     const ins = this.c.q(
-      'INSERT OR REPLACE INTO track_points (flight_id, t, lat, lon, rel_alt_m, ground_speed_ms, heading_deg, battery_pct) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      // (an upsert rather than SQLite's INSERT OR REPLACE: the same on both engines)
+      `INSERT INTO track_points (flight_id, t, lat, lon, rel_alt_m, ground_speed_ms, heading_deg, battery_pct) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (flight_id, t) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, rel_alt_m = excluded.rel_alt_m,
+         ground_speed_ms = excluded.ground_speed_ms, heading_deg = excluded.heading_deg, battery_pct = excluded.battery_pct`,
     );
     this.c.transaction(() => {
       for (const p of points) ins.run(flightId, Math.round(p.t), p.lat, p.lon, p.relAltM, p.groundSpeedMs, p.headingDeg, p.batteryPct);

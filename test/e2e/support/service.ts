@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type ServiceConfig } from '../../../src/app/config.js';
 import { createService, recoverAfterStart } from '../../../src/app/service.js';
-import { openStore } from '../../../src/store/db.js';
+import { openDatabase } from '../../../src/store/db.js';
 import { buildApp } from '../../../src/web/app.js';
 import type { Repositories } from '../../../src/store/repositories.js';
 import type { EventBus } from '../../../src/dispatch/events.js';
@@ -60,7 +60,7 @@ export async function startService(
   // Several log-ins per minute from one browser are the test, not an attack.
   config.loginRateLimit = { max: 100, windowMs: 60_000 };
   config.handoverRateLimit = { max: 100, windowMs: 60_000 };
-  const store = openStore(config.db);
+  const store = openDatabase(config.db);
   const stops: (() => Promise<void>)[] = [];
   try {
     const parts = await createService({ repos: store.repos, config });
