@@ -290,6 +290,36 @@ ALTER TABLE flight_alerts ADD COLUMN code TEXT;
 ALTER TABLE flight_alerts ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
 `,
   },
+  {
+    version: 9,
+    name: 'drone leases and routed vehicle commands (several instances, one fleet)',
+    // One row per drone: the instance that owns its link, the fencing token (raised on every
+    // acquisition, never reset) and when the lease runs out (ms since the epoch). Commands asked at
+    // an instance that does not own the drone wait in vehicle_commands until the owner answers them
+    // (src/dispatch/drone-leases.ts, src/dispatch/owner-routing.ts; README "Several instances").
+    sql: `
+CREATE TABLE drone_leases (
+  drone_id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  token INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE TABLE vehicle_commands (
+  id INTEGER PRIMARY KEY,
+  drone_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  asked_by TEXT NOT NULL,
+  asked_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'taken', 'answered')),
+  taken_by TEXT,
+  answer TEXT,
+  answered_at INTEGER
+);
+CREATE INDEX vehicle_commands_pending ON vehicle_commands(state, drone_id);
+`,
+  },
 ];
 
 export class MigrationError extends Error {
