@@ -134,7 +134,9 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
   if (o.starter !== undefined) starter = o.starter;
   else {
     const { FleetStarter } = await import('../dispatch/fleet-starter.js');
-    starter = new FleetStarter(repos, bus, { vehicleTimeoutMs: config.vehicleTimeoutMs, leases });
+    const fleetStarter = new FleetStarter(repos, bus, { vehicleTimeoutMs: config.vehicleTimeoutMs, leases });
+    leases.reportWith((droneId) => fleetStarter.ownReport(droneId));
+    starter = fleetStarter;
   }
   const flights = new FlightManager(repos, bus, starter, availability);
   const routing = new OwnerRouting(repos, leases);

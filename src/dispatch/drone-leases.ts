@@ -17,6 +17,7 @@
  * leases to expire (README "Several instances, one fleet").
  */
 import type { Repositories } from '../store/repositories.js';
+import type { VehicleReport } from '../fleet/fleet-status.js';
 import { createLogger } from '../log.js';
 
 const log = createLogger('leases');
@@ -48,6 +49,8 @@ export class DroneLeases {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
+  /** What this instance last heard from a drone it holds, stored with each renewal for the others. */
+  private ownReport: ((droneId: string) => VehicleReport | null) | null = null;
 
   constructor(
     private readonly repos: Repositories,
@@ -67,6 +70,25 @@ export class DroneLeases {
   onAcquired(l: LeaseListener): () => void {
     this.acquiredListeners.add(l);
     return () => this.acquiredListeners.delete(l);
+  }
+
+  /** Where the reports stored with each renewal come from (the link watchers of the flight starter). */
+  reportWith(fn: (droneId: string) => VehicleReport | null): void {
+    this.ownReport = fn;
+  }
+
+  /**
+   * What the instance holding the drone last heard from it (stored with its renewals), when another
+   * instance holds the lease now; null when this one holds it, nobody does, or nothing was heard.
+   */
+  reportElsewhere(droneId: string): VehicleReport | null {
+    const r = this.repos.leases.report(droneId);
+    if (!r || r.owner === this.instanceId || r.expiresAt <= this.now() || r.report === null) return null;
+    try {
+      return JSON.parse(r.report) as VehicleReport;
+    } catch {
+      return null;
+    }
   }
 
   /** The drones whose leases this instance holds now. */
@@ -144,7 +166,8 @@ export class DroneLeases {
         const start = this.now();
         let renewed: boolean;
         try {
-          renewed = this.repos.leases.renew(id, this.instanceId, h.token, start + this.leaseMs);
+          const report = this.ownReport?.(id) ?? null;
+          renewed = this.repos.leases.renew(id, this.instanceId, h.token, start + this.leaseMs, report ? JSON.stringify(report) : null);
         } catch (err) {
           // the database is out of reach: the lease is kept until its time runs out by our clock
           log.warn({ err, droneId: id }, 'could not renew the drone lease');

@@ -42,6 +42,8 @@ export interface LeaseGate {
   holds(droneId: string): boolean;
   /** Held, and the database agrees (inside a write's transaction). */
   fence(droneId: string): boolean;
+  /** What the instance holding a drone this one does not hold last heard from it. */
+  reportElsewhere(droneId: string): VehicleReport | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -174,11 +176,25 @@ export class FleetStarter implements FlightStarter {
     );
   }
 
-  /** What the watcher last heard from the vehicle; undefined when it is not watched. */
+  /**
+   * What the watcher last heard from the vehicle; undefined when it is not watched. A drone another
+   * instance holds: what that instance last heard, as it stores it with its lease renewals.
+   */
   vehicleReport(connectionUrl: string, sysid: number): VehicleReport | undefined {
     const e = this.watches.get(`${connectionUrl}#${sysid}`);
-    if (!e) return undefined;
+    if (!e) {
+      const leases = this.opts.leases;
+      const droneId = leases ? this.droneAt(connectionUrl, sysid) : null;
+      if (!leases || droneId === null || leases.holds(droneId)) return undefined;
+      return leases.reportElsewhere(droneId) ?? undefined;
+    }
     return e.watch?.report() ?? { watchedSince: e.since, lastHeardAt: null, armed: false, modeName: null, battery: null, position: null };
+  }
+
+  /** What this instance's watcher last heard from a drone (stored with its lease for the other instances). */
+  ownReport(droneId: string): VehicleReport | null {
+    const d = this.repos.drones.byId(droneId);
+    return d ? (this.watches.get(`${d.connectionUrl}#${d.sysid}`)?.watch?.report() ?? null) : null;
   }
 
   /**

@@ -297,12 +297,15 @@ ALTER TABLE flight_alerts ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
     // acquisition, never reset) and when the lease runs out (ms since the epoch). Commands asked at
     // an instance that does not own the drone wait in vehicle_commands until the owner answers them
     // (src/dispatch/drone-leases.ts, src/dispatch/owner-routing.ts; README "Several instances").
+    // `report`: what the owner last heard from the vehicle (JSON), renewed with the lease, for the
+    // fleet page and the planner of the instances that do not own the drone.
     sql: `
 CREATE TABLE drone_leases (
   drone_id TEXT PRIMARY KEY,
   owner TEXT NOT NULL,
   token INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
+  expires_at INTEGER NOT NULL,
+  report TEXT
 );
 CREATE TABLE vehicle_commands (
   id INTEGER PRIMARY KEY,

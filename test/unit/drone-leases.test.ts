@@ -134,6 +134,33 @@ describe('DroneLeases', () => {
     A.stop();
   });
 
+  it('the holder stores what it last heard from the vehicle with each renewal; the others read it while the lease stands', () => {
+    const [a, b] = twoConnections();
+    let now = 10_000;
+    const A = new DroneLeases(a.repos, { instanceId: 'A', leaseMs: 3000, shared: true, now: () => now });
+    const B = new DroneLeases(b.repos, { instanceId: 'B', leaseMs: 3000, shared: true, now: () => now });
+    const heard = {
+      watchedSince: 9000,
+      lastHeardAt: 10_500,
+      armed: false,
+      modeName: 'STABILIZE',
+      battery: { t: 10_500, remainingPct: 97, voltageV: 16.6 },
+      position: null,
+    };
+    A.reportWith((id) => (id === 'md-1' ? heard : null));
+    A.start();
+    B.start();
+    expect(B.reportElsewhere('md-1')).toBeNull(); // nothing stored before the first renewal
+    now += 1000;
+    A.tick();
+    expect(B.reportElsewhere('md-1')).toEqual(heard);
+    expect(A.reportElsewhere('md-1')).toBeNull(); // the holder reads its own watcher, not the row
+    now += 3000; // A stopped renewing: its report is not shown as current any more
+    expect(B.reportElsewhere('md-1')).toBeNull();
+    A.stop();
+    B.stop();
+  });
+
   it('one instance (not shared) claims every lease at start-up, without waiting for its old ones to expire', () => {
     const [a, b] = twoConnections();
     const now = 50_000;

@@ -32,7 +32,7 @@ export class LeasesRepository {
         .run(droneId, owner, expiresAt).changes;
       if (fresh === 0) {
         const taken = this.c
-          .q('UPDATE drone_leases SET owner = ?, token = token + 1, expires_at = ? WHERE drone_id = ? AND (expires_at <= ? OR ? = 1)')
+          .q('UPDATE drone_leases SET owner = ?, token = token + 1, expires_at = ?, report = NULL WHERE drone_id = ? AND (expires_at <= ? OR ? = 1)')
           .run(owner, expiresAt, droneId, now, force ? 1 : 0).changes;
         if (taken === 0) return null;
       }
@@ -41,11 +41,22 @@ export class LeasesRepository {
     });
   }
 
-  /** Extend a lease still held with this token; false: it was taken over (the lease is lost). */
-  renew(droneId: string, owner: string, token: number, expiresAt: number): boolean {
+  /**
+   * Extend a lease still held with this token, storing what the owner last heard from the vehicle
+   * (`report`, JSON, or null); false: it was taken over (the lease is lost).
+   */
+  renew(droneId: string, owner: string, token: number, expiresAt: number, report: string | null = null): boolean {
     return (
-      this.c.q('UPDATE drone_leases SET expires_at = ? WHERE drone_id = ? AND owner = ? AND token = ?').run(expiresAt, droneId, owner, token).changes === 1
+      this.c
+        .q('UPDATE drone_leases SET expires_at = ?, report = ? WHERE drone_id = ? AND owner = ? AND token = ?')
+        .run(expiresAt, report, droneId, owner, token).changes === 1
     );
+  }
+
+  /** What the lease holder last heard from the vehicle (JSON as stored), with who holds it until when. */
+  report(droneId: string): { owner: string; expiresAt: number; report: string | null } | null {
+    const r = this.c.q('SELECT owner, expires_at, report FROM drone_leases WHERE drone_id = ?').get(droneId) as Row | undefined;
+    return r ? { owner: str(r.owner), expiresAt: num(r.expires_at), report: r.report === null || r.report === undefined ? null : str(r.report) } : null;
   }
 
   /**
