@@ -175,7 +175,11 @@ describe('several instances, one fleet', () => {
     // B takes the lease (token raised) and re-attaches: its own connection reaches the vehicle
     await waitFor('B holds the lease', () => leaseOf(db, 'md-1')?.owner === 'instance-b', 15_000);
     expect(leaseOf(db, 'md-1')?.token).toBe(first.token + 1);
-    const bLink = await waitFor('B re-attached (its link heard the vehicle and asked for telemetry)', () => tap!.clients.find((c) => c.index > 0 && c.frames.length > 1), 15_000);
+    const bLink = await waitFor(
+      'B re-attached (its link heard the vehicle and asked for telemetry)',
+      () => tap!.clients.find((c) => c.index > 0 && c.frames.length > 1),
+      15_000,
+    );
     const takeoverMs = bLink.frames[0]!.at - killedAt;
     // eslint-disable-next-line no-console
     console.log(`SIGKILL → the other instance on the vehicle link: ${takeoverMs} ms (lease ${LEASE_MS} ms)`);
