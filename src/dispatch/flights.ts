@@ -129,13 +129,16 @@ export class FlightManager {
     this.owners = { leases, routing };
     leases.onLost((droneId, reason) => this.letGo(droneId, reason));
     leases.onAcquired((droneId) => {
-      if (this.resumed && !this.closing) this.adopt(droneId);
+      if (!this.resumed || this.closing) return;
+      this.fleet?.view.watchAll();
+      this.adopt(new Set([droneId]));
     });
+    // Also, once a second: a flight approved for a drone held here whose approving instance did not
+    // start it (it lost the lease in between) is started or re-attached here.
     routing.serve(
       (c) => this.carryOut(c),
       () => {
-        if (!this.resumed || this.closing) return;
-        for (const droneId of leases.owned()) this.adopt(droneId);
+        if (this.resumed && !this.closing) this.adopt(new Set(leases.owned()));
       },
     );
   }
@@ -160,24 +163,34 @@ export class FlightManager {
     for (const url of urls) if (url) this.starter?.release?.(url, reason);
   }
 
-  /** Re-attach (or start) the unfinished flights of a drone this instance has just taken over. */
-  private adopt(droneId: string): void {
-    const ids = this.resumeWhere((f) => f.droneId === droneId);
-    if (ids.length) log.info({ droneId, flights: ids }, 'drone taken over: its unfinished flight re-attached');
+  /** Re-attach (or start) the unfinished flights of drones this instance has taken over. */
+  private adopt(droneIds: Set<string>): void {
+    if (droneIds.size === 0) return;
+    const ids = this.resumeWhere((f) => droneIds.has(f.droneId));
+    if (ids.length) log.info({ drones: [...droneIds], flights: ids }, 'drone taken over: its unfinished flight re-attached');
   }
 
   /** A command asked at another instance for a drone this one holds (owner-routing.ts). */
   private async carryOut(c: VehicleCommand): Promise<Record<string, unknown>> {
     const p = c.payload;
     const user = this.repos.users.byId(Number(p.userId));
-    if (!user) throw notFound(`user ${String(p.userId)}`);
+    if (!user && c.action !== 'link-test') throw notFound(`user ${String(p.userId)}`);
     if (c.action === 'approve') {
       const requestVersion = typeof p.requestVersion === 'number' ? p.requestVersion : undefined;
-      const f = this.approveHere(user, Number(p.missionId), Array.isArray(p.checklist) ? p.checklist.map(String) : [], requestVersion);
+      const f = this.approveHere(user!, Number(p.missionId), Array.isArray(p.checklist) ? p.checklist.map(String) : [], requestVersion);
       return { flightId: f.id };
     }
-    const f = await this.commandHere(user, Number(p.flightId), c.action, typeof p.reason === 'string' ? p.reason : null);
-    return { flightId: f.id };
+    if (c.action === 'link-test') {
+      const drone = this.repos.drones.byId(c.droneId);
+      if (!drone) throw notFound(`drone ${c.droneId}`);
+      return { ...(await this.testLinkHere(drone, String(p.deliveryMethod) as DeliveryMethod, Number(p.timeoutMs))) };
+    }
+    const reason = typeof p.reason === 'string' ? p.reason : null;
+    if (c.action === 'declare-lost') {
+      const where = typeof p.lastKnownLocation === 'string' ? p.lastKnownLocation : null;
+      return { flightId: (await this.declareLostHere(user!, Number(p.flightId), reason ?? '', where)).id };
+    }
+    return { flightId: (await this.commandHere(user!, Number(p.flightId), c.action, reason)).id };
   }
 
   /** The instance that owns the drone when it is another one; null: this one runs its flights. */
@@ -508,6 +521,20 @@ export class FlightManager {
    * flight, whose link must not be disturbed. Uses the starter's kept link when it has one.
    */
   async testDroneLink(drone: { id: string; connectionUrl: string; sysid: number }, deliveryMethod: DeliveryMethod, timeoutMs: number): Promise<LinkTestResult> {
+    // only the instance that owns the drone's link talks to the vehicle
+    const owner = this.owners ? this.ownerElsewhere(drone.id) : null;
+    if (owner && this.owners) {
+      const r = await this.owners.routing.forward(drone.id, 'link-test', { userId: 0, deliveryMethod, timeoutMs }, owner);
+      return r as unknown as LinkTestResult;
+    }
+    return this.testLinkHere(drone, deliveryMethod, timeoutMs);
+  }
+
+  private async testLinkHere(
+    drone: { id: string; connectionUrl: string; sysid: number },
+    deliveryMethod: DeliveryMethod,
+    timeoutMs: number,
+  ): Promise<LinkTestResult> {
     const flying = this.repos.flights.list({ unfinished: true }).find((f) => f.droneId === drone.id);
     if (flying) throw conflict(`drone ${drone.id} is on flight ${flying.id} (${flying.state}): no link test until it has finished`);
     return testLink({
@@ -571,6 +598,19 @@ export class FlightManager {
    * drone stays out of planning until a pilot confirms it recovered (recovered()).
    */
   async declareLost(user: UserRecord, flightId: number, reason: string, lastKnownLocation: string | null): Promise<ServiceFlight> {
+    // the owner knows whether the link is up, and follows the flight: it decides and lets go
+    const stored = this.repos.flights.byId(flightId);
+    if (stored && this.owners && !this.running.has(flightId) && !TERMINAL_STATUSES.includes(stored.state)) {
+      const owner = this.ownerElsewhere(stored.droneId);
+      if (owner) {
+        await this.owners.routing.forward(stored.droneId, 'declare-lost', { userId: user.id, flightId, reason, lastKnownLocation }, owner);
+        return this.repos.flights.byId(flightId)!;
+      }
+    }
+    return this.declareLostHere(user, flightId, reason, lastKnownLocation);
+  }
+
+  private async declareLostHere(user: UserRecord, flightId: number, reason: string, lastKnownLocation: string | null): Promise<ServiceFlight> {
     const flight = this.repos.flights.byId(flightId);
     if (!flight) throw notFound(`flight ${flightId}`);
     if (TERMINAL_STATUSES.includes(flight.state))

@@ -3,8 +3,10 @@
  * one SQLite file with MEDIDROP_SHARED=1 and the default lease time, an emulated drone in the test
  * process (it outlives a killed instance, as a real drone outlives its ground station), and a tap on
  * the vehicle's link that records which ground-station connection sent which MAVLink frame.
- * (a) SIGKILL the owner in flight: the other instance takes the lease and re-attaches within 15 s,
- *     the flight completes, nothing acknowledged is lost, the mission is uploaded once.
+ * (a) The approval, a pause and a resume asked at the instance that does not own the drone reach it
+ *     through the owner. SIGKILL the owner in flight: the other instance takes the lease and
+ *     re-attaches within 15 s, the flight completes, nothing acknowledged is lost, the mission is
+ *     uploaded once.
  * (b) SIGSTOP the owner longer than its lease, then SIGCONT: it logs that it lost the lease, closes
  *     the link, and not one frame from it reaches the vehicle after it resumed.
  */
@@ -27,6 +29,8 @@ let dir: string | null = null;
 /** The default lease time (src/app/config.ts): the tests run with what users get. */
 const LEASE_MS = 5000;
 const MISSION_COUNT = 44;
+const COMMAND_LONG = 76;
+const SET_MODE = 11;
 
 beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
@@ -72,6 +76,15 @@ async function login(url: string, username: string): Promise<{ cookie: string; c
 
 async function getJson(url: string, path: string, s: { cookie: string }) {
   const res = await fetch(`${url}${path}`, { headers: { cookie: s.cookie } });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+async function post(url: string, path: string, s: { cookie: string; csrf: string }, body: unknown = {}) {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: s.cookie, 'x-csrf-token': s.csrf },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
@@ -164,6 +177,16 @@ describe('several instances, one fleet', () => {
     expect(tap!.clients.length).toBe(1);
     expect(missionUploads(emu!)).toBe(1);
     await waitFor('track points', async () => ((await getJson(b.url, `/api/flights/${flightId}/track`, pilot)).body.points.length >= 3 ? true : null), 20_000);
+    // a pause and a resume asked at B reach the vehicle through A (its link is the only one)
+    const framesBefore = tap!.clients[0]!.frames.length;
+    const paused = await post(b.url, `/api/flights/${flightId}/pause`, pilot);
+    expect(paused.status, JSON.stringify(paused.body)).toBe(200);
+    expect(paused.body.paused).toBe(true);
+    const resumed = await post(b.url, `/api/flights/${flightId}/resume`, pilot);
+    expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
+    expect(resumed.body.paused).toBe(false);
+    expect(tap!.clients.length).toBe(1);
+    expect(tap!.clients[0]!.frames.slice(framesBefore).some((f) => f.msgid === COMMAND_LONG || f.msgid === SET_MODE)).toBe(true);
     const before = (await getJson(b.url, `/api/flights/${flightId}`, pilot)).body;
     const trackBefore = (await getJson(b.url, `/api/flights/${flightId}/track`, pilot)).body.points as unknown[];
 
@@ -215,7 +238,13 @@ describe('several instances, one fleet', () => {
     const check = openStore(db);
     expect(check.repos.flights.list().map((f) => f.id)).toEqual([flightId]);
     expect(check.repos.requests.list()).toHaveLength(1);
-    expect(check.repos.audit.list({ limit: 1000 }).filter((e) => e.action === 'mission.approve')).toHaveLength(1);
+    // each decision audited once, by the instance that carried it out
+    const audit = check.repos.audit.list({ limit: 1000 });
+    for (const action of ['mission.approve', 'flight.pause', 'flight.resume'])
+      expect(
+        audit.filter((e) => e.action === action),
+        action,
+      ).toHaveLength(1);
     check.close();
   }, 240_000);
 

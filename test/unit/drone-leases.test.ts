@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type OpenedStore } from '../../src/store/db.js';
 import { DroneLeases } from '../../src/dispatch/drone-leases.js';
+import { OwnerRouting } from '../../src/dispatch/owner-routing.js';
+import { ServiceError, flightConflict } from '../../src/dispatch/errors.js';
 
 const opened: OpenedStore[] = [];
 const dirs: string[] = [];
@@ -171,5 +173,49 @@ describe('DroneLeases', () => {
     expect(single.owned()).toEqual(['md-1']);
     expect(single.token('md-1')).toBe(2);
     single.stop();
+  });
+});
+
+describe('OwnerRouting', () => {
+  it("a command asked at a non-owner is carried out by the owner; the owner's refusal comes back with its reason", async () => {
+    const [a, b] = twoConnections();
+    const A = new DroneLeases(a.repos, { instanceId: 'A', leaseMs: 3000, shared: true });
+    const B = new DroneLeases(b.repos, { instanceId: 'B', leaseMs: 3000, shared: true });
+    A.start();
+    B.start();
+    const atA = new OwnerRouting(a.repos, A);
+    const atB = new OwnerRouting(b.repos, B);
+    const carried: string[] = [];
+    atA.serve(async (c) => {
+      carried.push(`${c.action} ${JSON.stringify(c.payload)} from ${c.askedBy}`);
+      if (c.action === 'resume') throw flightConflict('flight-not-paused', 'flight 7 is not paused', { flightId: 7 });
+      return { flightId: 7 };
+    });
+    try {
+      expect(B.ownerElsewhere('md-1')).toBe('A');
+      expect(await atB.forward('md-1', 'pause', { flightId: 7, userId: 2 }, 'A')).toEqual({ flightId: 7 });
+      const refused = await atB.forward('md-1', 'resume', { flightId: 7, userId: 2 }, 'A').catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ServiceError);
+      expect(refused).toMatchObject({ code: 'conflict', message: 'flight 7 is not paused', detail: { reason: 'flight-not-paused', params: { flightId: 7 } } });
+      expect(carried).toEqual(['pause {"flightId":7,"userId":2} from B', 'resume {"flightId":7,"userId":2} from B']);
+    } finally {
+      await atA.close();
+      A.stop();
+      B.stop();
+    }
+  });
+
+  it("nobody takes the command (the owner is gone, no takeover yet): it is withdrawn and answered 409 'drone-owner-unreachable'", async () => {
+    const [a, b] = twoConnections();
+    // the owner holds the lease but serves nothing (as if stalled); the shortest lease keeps the test short
+    expect(a.repos.leases.acquire('md-1', 'A', Date.now(), Date.now() + 60_000)).not.toBeNull();
+    const B = new DroneLeases(b.repos, { instanceId: 'B', leaseMs: 300, shared: true });
+    const atB = new OwnerRouting(b.repos, B);
+    const t0 = Date.now();
+    const err = await atB.forward('md-1', 'abort', { flightId: 7, userId: 2 }, 'A').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'conflict', detail: { reason: 'drone-owner-unreachable', params: { droneId: 'md-1', action: 'abort' } } });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2 * 300 + 2000);
+    // withdrawn: an owner that wakes up later does not carry it out
+    expect(a.repos.vehicleCommands.pending(['md-1'], Date.now() - 10_000)).toEqual([]);
   });
 });

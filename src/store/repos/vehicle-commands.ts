@@ -1,12 +1,12 @@
 /**
- * The vehicle_commands table: an approval, pause, resume or abort asked at an instance that does not
- * own the drone's link, waiting for the owner to take it, carry it out and answer. Taking is one
+ * The vehicle_commands table: an approval, pause, resume, abort, declaration of loss or link test
+ * asked at an instance that does not own the drone's link, waiting for the owner to take it, carry it out and answer. Taking is one
  * UPDATE … WHERE state = 'pending' (exactly one instance gets it); a command past its expiry is
  * never taken, so a late owner does not act on a decision its requester has given up on.
  */
 import { json, num, str, strOrNull, type Row, type StoreConnection } from '../connection.js';
 
-export type VehicleCommandAction = 'approve' | 'abort' | 'pause' | 'resume';
+export type VehicleCommandAction = 'approve' | 'abort' | 'pause' | 'resume' | 'declare-lost' | 'link-test';
 
 export interface VehicleCommand {
   id: number;
