@@ -207,6 +207,15 @@ export class FlightManager {
     return this.starter?.liveState(String(f.id)) ?? (f.runnerState as FleetState | null) ?? null;
   }
 
+  /**
+   * Another instance holds this flight's drone and has heard its vehicle lately (what it stores
+   * with its lease renewals): within the link-loss silence plus one renewal period.
+   */
+  linkUpElsewhere(f: ServiceFlight): boolean {
+    const heard = this.owners?.leases.reportElsewhere(f.droneId)?.lastHeardAt;
+    return heard !== null && heard !== undefined && Date.now() - heard < 3000 + this.owners!.leases.leaseMs / 3;
+  }
+
   progress(flightId: number): UploadProgress | null {
     return this.progressById.get(flightId) ?? null;
   }

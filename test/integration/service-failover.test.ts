@@ -177,6 +177,8 @@ describe('several instances, one fleet', () => {
     expect(tap!.clients.length).toBe(1);
     expect(missionUploads(emu!)).toBe(1);
     await waitFor('track points', async () => ((await getJson(b.url, `/api/flights/${flightId}/track`, pilot)).body.points.length >= 3 ? true : null), 20_000);
+    // B, which does not hear the vehicle itself, shows the link up from what A stores with its lease
+    await waitFor('B shows the link up', async () => (await getJson(b.url, `/api/flights/${flightId}`, pilot)).body.link.up === true, 10_000);
     // a pause and a resume asked at B reach the vehicle through A (its link is the only one)
     const framesBefore = tap!.clients[0]!.frames.length;
     const paused = await post(b.url, `/api/flights/${flightId}/pause`, pilot);
