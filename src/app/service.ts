@@ -129,7 +129,8 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
   const requests = new RequestService(repos, dispatcher, bus, serverSecret(repos, config.sessionSecret));
   // Each drone's link belongs to the instance holding its lease (README "Several instances, one fleet").
   const instanceId = config.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const leases = new DroneLeases(repos, { instanceId, leaseMs: config.leaseMs, shared: config.shared });
+  // (an instance without a flight starter has no vehicle links: it never takes a lease)
+  const leases = new DroneLeases(repos, { instanceId, leaseMs: config.leaseMs, shared: config.shared, takesLeases: o.starter !== null });
   let starter: FlightStarter | null;
   if (o.starter !== undefined) starter = o.starter;
   else {

@@ -29,6 +29,11 @@ export interface DroneLeaseOptions {
   leaseMs: number;
   /** Several instances share the database (MEDIDROP_SHARED): leases are only taken when free or expired. */
   shared: boolean;
+  /**
+   * false: this instance has no vehicle links at all (no flight starter: API tests, a read-only
+   * instance); it never takes a lease, and asks the holders. Default true.
+   */
+  takesLeases?: boolean;
   now?: () => number;
 }
 
@@ -125,6 +130,7 @@ export class DroneLeases {
   /** Take the drone's lease when it is free or expired (or already ours). True: this instance holds it now. */
   tryAcquire(droneId: string, force = false): boolean {
     if (this.holds(droneId)) return true;
+    if (this.opts.takesLeases === false) return false;
     const start = this.now();
     const got = this.repos.leases.acquire(droneId, this.instanceId, start, start + this.leaseMs, force);
     if (!got) return false;
@@ -140,7 +146,8 @@ export class DroneLeases {
    */
   ownerElsewhere(droneId: string): string | null {
     if (this.tryAcquire(droneId)) return null;
-    return this.repos.leases.get(droneId)?.owner ?? null;
+    const l = this.repos.leases.get(droneId);
+    return l && l.owner !== this.instanceId && l.expiresAt > this.now() ? l.owner : null;
   }
 
   /** Claim (one instance) or take what is free (shared), then renew every third of the lease time. */
