@@ -63,6 +63,22 @@ export interface ServiceConfig {
    * or mqtts://host:port. null (the default): no bus, live events stay in this process.
    */
   mqtt: string | null;
+  /**
+   * This instance's name in the drone leases and on the MQTT bus (MEDIDROP_INSTANCE_ID). null: host
+   * name, process id and a random suffix, new on every start.
+   */
+  instanceId: string | null;
+  /**
+   * How long a drone lease lasts without renewal, ms (MEDIDROP_LEASE_MS, default 5000; renewed every
+   * third of it). A dead instance's drones are taken over between one and four thirds of it after
+   * its last renewal (README "Several instances, one fleet").
+   */
+  leaseMs: number;
+  /**
+   * Several instances share this database and fleet (MEDIDROP_SHARED). false (the default): this is
+   * the only one, and it claims every drone lease at start-up without waiting for old ones to expire.
+   */
+  shared: boolean;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +115,9 @@ export function defaultConfig(): ServiceConfig {
     vehicleTimeoutMs: 15_000,
     planWorkers: null,
     mqtt: null,
+    instanceId: null,
+    leaseMs: 5000,
+    shared: false,
   };
 }
 
@@ -130,6 +149,9 @@ export const ENV_VARS = {
   MEDIDROP_VEHICLE_TIMEOUT_MS: 'vehicleTimeoutMs',
   MEDIDROP_PLAN_WORKERS: 'planWorkers',
   MEDIDROP_MQTT: 'mqtt',
+  MEDIDROP_INSTANCE_ID: 'instanceId',
+  MEDIDROP_LEASE_MS: 'leaseMs',
+  MEDIDROP_SHARED: 'shared',
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -260,6 +282,16 @@ function apply(cfg: ServiceConfig, key: string, value: unknown, where: string, p
     case 'sessionTtlHours':
       v = num(0.01, 24 * 30);
       break;
+    case 'instanceId': {
+      const s = value === null ? null : str();
+      if (typeof s === 'string' && !/^[A-Za-z0-9._:-]{1,64}$/.test(s)) fail('must be 1–64 letters, digits, dots, colons, dashes or underscores');
+      else v = s;
+      break;
+    }
+    case 'leaseMs':
+      v = num(300, 600_000, true);
+      break;
+    case 'shared':
     case 'secureCookie':
       if (value === true || value === 'true' || value === '1') v = true;
       else if (value === false || value === 'false' || value === '0') v = false;

@@ -3,6 +3,7 @@
  * planner, the zone-map parser and the flight starter can be given (tests), else the real ones.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { PlanDelivery } from '../planner/types.js';
 import type { ZoneMap } from '../geo/types.js';
@@ -24,6 +25,8 @@ import { createPlannerPool, defaultPlanWorkers } from '../planner/pool.js';
 import { RequestService } from '../dispatch/requests.js';
 import { createLogger } from '../log.js';
 import type { MqttBridge } from '../bus/mqtt-bridge.js';
+import { DroneLeases } from '../dispatch/drone-leases.js';
+import { OwnerRouting } from '../dispatch/owner-routing.js';
 
 const log = createLogger('service');
 
@@ -32,6 +35,8 @@ export interface ServiceParts extends AppDeps {
   dem: { model: Dem; paths: string[] } | null;
   /** The MQTT telemetry bus bridge, when MEDIDROP_MQTT is set (src/bus/mqtt-bridge.ts). */
   mqtt: MqttBridge | null;
+  /** Which drones this instance owns (src/dispatch/drone-leases.ts). */
+  leases: DroneLeases;
   close(): Promise<void>;
 }
 
@@ -122,13 +127,23 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
   const dispatcher = new Dispatcher({ repos, bus, planDelivery, parseZoneMap, profiles, weather: config.weather, availability });
   await dispatcher.ready();
   const requests = new RequestService(repos, dispatcher, bus, serverSecret(repos, config.sessionSecret));
+  // Each drone's link belongs to the instance holding its lease (README "Several instances, one fleet").
+  const instanceId = config.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // (an instance without a flight starter has no vehicle links: it never takes a lease)
+  const leases = new DroneLeases(repos, { instanceId, leaseMs: config.leaseMs, shared: config.shared, takesLeases: o.starter !== null });
   let starter: FlightStarter | null;
   if (o.starter !== undefined) starter = o.starter;
   else {
     const { FleetStarter } = await import('../dispatch/fleet-starter.js');
-    starter = new FleetStarter(repos, bus, { vehicleTimeoutMs: config.vehicleTimeoutMs });
+    const fleetStarter = new FleetStarter(repos, bus, { vehicleTimeoutMs: config.vehicleTimeoutMs, leases });
+    leases.reportWith((droneId) => fleetStarter.ownReport(droneId));
+    starter = fleetStarter;
   }
   const flights = new FlightManager(repos, bus, starter, availability);
+  const routing = new OwnerRouting(repos, leases);
+  flights.useLeases(leases, routing);
+  leases.start();
+  log.info({ instanceId, leaseMs: config.leaseMs, shared: config.shared, drones: leases.owned() }, 'drone leases held');
   // A flight that ends without a drop after a restart, or is declared lost, puts its request back in
   // the queue; a recovered drone brings every open request back to planning.
   flights.requeue = (requestId, cause) => (requestId === null ? dispatcher.replanOpen(cause) : dispatcher.planRequest(requestId, cause));
@@ -138,7 +153,7 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
   dispatcher.useFleet(fleet);
   const etas = new EtaService(repos, bus, fleet);
   // The bus to other instances: started without waiting for the broker (an outage must not stop the service).
-  const mqtt = config.mqtt ? (await import('../bus/mqtt-bridge.js')).startMqttBridge({ url: config.mqtt, bus, repos }) : null;
+  const mqtt = config.mqtt ? (await import('../bus/mqtt-bridge.js')).startMqttBridge({ url: config.mqtt, bus, repos, instanceId }) : null;
   const settings: WebSettings = {
     lang: config.lang,
     tileProviders: tiles.providers,
@@ -160,7 +175,9 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
     settings,
     dem: dem ? { model: dem, paths: config.dem.map((p) => resolve(p)) } : null,
     mqtt,
+    leases,
     close: async () => {
+      await routing.close();
       await mqtt?.close();
       etas.close();
       fleet.close();
@@ -168,6 +185,8 @@ export async function createService(o: CreateServiceOptions): Promise<ServicePar
       // the hand-over code hashes still queued are written before the store closes
       await requests.handoverCodesStored();
       await flights.close();
+      // after the links are closed: another instance may take the drones over at once
+      leases.stop();
       tiles.offline?.close();
       await pool?.close();
     },

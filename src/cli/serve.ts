@@ -35,6 +35,9 @@ const HELP = `usage: medidrop serve [options]
   --mqtt URL        MQTT broker of the telemetry bus between instances, mqtt://host:port
                     (MEDIDROP_MQTT, default none; see README "MQTT telemetry bus")
   -h, --help        this text
+
+Several instances on one database and fleet: MEDIDROP_SHARED=true on each, optionally
+MEDIDROP_INSTANCE_ID and MEDIDROP_LEASE_MS (README "Several instances, one fleet").
 `;
 
 export const DEMO_USERS = [

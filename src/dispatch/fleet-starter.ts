@@ -4,6 +4,9 @@
  * startFlight / attachFlight per flight. Tracker updates become live SSE events on the bus. A link
  * watcher per watched vehicle (src/fleet/link-watch.ts) listens on the same connection, between
  * flights and during them, for the fleet's live battery, link and position.
+ * With drone leases (src/dispatch/drone-leases.ts), a link is opened and watched only for a drone this
+ * instance holds, every frame it sends asks the lease first, and every write about a flight is fenced
+ * with the lease's token; `release` closes the link of a drone whose lease was lost.
  */
 import { attachFlight, startFlight, type FlightHandle } from '../fleet/flight-runner.js';
 import { FleetTracker, type FlightUpdate } from '../fleet/tracker.js';
@@ -29,6 +32,18 @@ export interface FleetStarterOptions {
   linkTimeoutMs?: number;
   readyTimeoutMs?: number;
   telemetryRateHz?: number;
+  /** Drone leases: links only to drones held, frames only while held, writes fenced (several instances). */
+  leases?: LeaseGate;
+}
+
+/** What the starter needs of the drone leases (src/dispatch/drone-leases.ts). */
+export interface LeaseGate {
+  /** Held by this instance's own clock (cheap; before every frame). */
+  holds(droneId: string): boolean;
+  /** Held, and the database agrees (inside a write's transaction). */
+  fence(droneId: string): boolean;
+  /** What the instance holding a drone this one does not hold last heard from it. */
+  reportElsewhere(droneId: string): VehicleReport | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -38,6 +53,8 @@ export class FleetStarter implements FlightStarter {
   readonly store: SqliteFlightStore;
   private readonly connections = new Map<string, Promise<MavlinkConnection>>();
   private readonly handles = new Map<string, FlightHandle>();
+  /** The link each flight of this starter runs on. */
+  private readonly flightUrls = new Map<string, string>();
   private readonly unsubscribe: () => void;
   private readonly lastBattery = new Map<string, number>();
   private readonly lastMode = new Map<string, string>();
@@ -56,7 +73,9 @@ export class FleetStarter implements FlightStarter {
     private readonly bus: EventBus,
     private readonly opts: FleetStarterOptions = {},
   ) {
+    const leases = opts.leases;
     this.store = new SqliteFlightStore(repos, {
+      ...(leases ? { fence: (droneId: string) => leases.fence(droneId) } : {}),
       transition: (flightId, requestId) => {
         this.bus.publish({ type: 'flight', flightId, requestId });
         this.bus.publish({ type: 'request', requestId });
@@ -78,10 +97,28 @@ export class FleetStarter implements FlightStarter {
     return this.tracker.flightState(flightId);
   }
 
+  /** The drone reached at this URL (null: none registered, e.g. an admin's link test of a new address). */
+  private droneAt(url: string, sysid?: number): string | null {
+    return this.repos.drones.list().find((d) => d.connectionUrl === url && (sysid === undefined || d.sysid === sysid))?.id ?? null;
+  }
+
+  /** Without leases, always; with them, only for a drone this instance holds. */
+  private mayUse(url: string, sysid?: number): boolean {
+    const leases = this.opts.leases;
+    if (!leases) return true;
+    const droneId = this.droneAt(url, sysid);
+    return droneId === null || leases.holds(droneId);
+  }
+
   private connection(url: string): Promise<MavlinkConnection> {
     let c = this.connections.get(url);
     if (!c) {
-      c = connect(url, { linkTimeoutMs: this.opts.linkTimeoutMs ?? 3000 });
+      const leases = this.opts.leases;
+      const droneId = this.droneAt(url);
+      c = connect(url, {
+        linkTimeoutMs: this.opts.linkTimeoutMs ?? 3000,
+        ...(leases && droneId !== null ? { mayTransmit: () => leases.holds(droneId) } : {}),
+      });
       c.catch(() => this.connections.delete(url));
       this.connections.set(url, c);
     }
@@ -89,7 +126,28 @@ export class FleetStarter implements FlightStarter {
   }
 
   async prepare(connectionUrl: string): Promise<void> {
+    if (!this.mayUse(connectionUrl)) return;
     await this.connection(connectionUrl);
+  }
+
+  /**
+   * The lease of the drone at this URL was lost: every flight on the link is detached, the watchers
+   * stop, and the connection is closed, so that nothing more from this instance reaches the vehicle.
+   */
+  release(connectionUrl: string, reason: string): void {
+    for (const [flightId, url] of this.flightUrls) {
+      if (url !== connectionUrl) continue;
+      this.handles.get(flightId)?.detach(reason);
+    }
+    for (const [key, w] of this.watches) {
+      if (!key.startsWith(`${connectionUrl}#`)) continue;
+      w.watch?.close();
+      this.watches.delete(key);
+    }
+    const c = this.connections.get(connectionUrl);
+    this.connections.delete(connectionUrl);
+    void c?.then((conn) => conn.close()).catch(() => undefined);
+    log.warn({ url: connectionUrl, reason }, 'vehicle link closed: this instance no longer owns the drone');
   }
 
   /**
@@ -98,7 +156,7 @@ export class FleetStarter implements FlightStarter {
    */
   watch(connectionUrl: string, sysid: number, onChange: (r: VehicleReport) => void): void {
     const key = `${connectionUrl}#${sysid}`;
-    if (this.closed || this.watches.has(key)) return;
+    if (this.closed || this.watches.has(key) || !this.mayUse(connectionUrl, sysid)) return;
     // silence counts from the first attempt: a link that cannot be opened turns the drone offline
     const since = this.firstWatched.get(key) ?? Date.now();
     this.firstWatched.set(key, since);
@@ -124,11 +182,25 @@ export class FleetStarter implements FlightStarter {
     );
   }
 
-  /** What the watcher last heard from the vehicle; undefined when it is not watched. */
+  /**
+   * What the watcher last heard from the vehicle; undefined when it is not watched. A drone another
+   * instance holds: what that instance last heard, as it stores it with its lease renewals.
+   */
   vehicleReport(connectionUrl: string, sysid: number): VehicleReport | undefined {
     const e = this.watches.get(`${connectionUrl}#${sysid}`);
-    if (!e) return undefined;
+    if (!e) {
+      const leases = this.opts.leases;
+      const droneId = leases ? this.droneAt(connectionUrl, sysid) : null;
+      if (!leases || droneId === null || leases.holds(droneId)) return undefined;
+      return leases.reportElsewhere(droneId) ?? undefined;
+    }
     return e.watch?.report() ?? { watchedSince: e.since, lastHeardAt: null, armed: false, modeName: null, battery: null, position: null };
+  }
+
+  /** What this instance's watcher last heard from a drone (stored with its lease for the other instances). */
+  ownReport(droneId: string): VehicleReport | null {
+    const d = this.repos.drones.byId(droneId);
+    return d ? (this.watches.get(`${d.connectionUrl}#${d.sysid}`)?.watch?.report() ?? null) : null;
   }
 
   /**
@@ -145,6 +217,7 @@ export class FleetStarter implements FlightStarter {
   };
 
   start(job: FlightJob): FlightControl {
+    this.flightUrls.set(job.flightId, job.connectionUrl);
     return this.control(job.flightId, async () => {
       const conn = await this.connection(job.connectionUrl);
       const vehicle = await conn.waitForVehicle({ sysid: job.sysid, timeoutMs: this.opts.vehicleTimeoutMs ?? 15_000 });
@@ -166,6 +239,7 @@ export class FleetStarter implements FlightStarter {
 
   attach(job: FlightJob & { state: FleetState }): FlightControl {
     const cancelled = { reason: null as string | null };
+    this.flightUrls.set(job.flightId, job.connectionUrl);
     const control = this.control(job.flightId, async () => {
       // The flight may be in the air: never give up on it because the link is down right now.
       // Keep trying until the vehicle is heard, the flight is declared lost, or the service stops.
@@ -184,6 +258,7 @@ export class FleetStarter implements FlightStarter {
         while (!vehicle) {
           if (this.closed) throw new Error('service stopping before the vehicle was heard again');
           if (cancelled.reason !== null) throw new Error(cancelled.reason);
+          if (!this.mayUse(job.connectionUrl, job.sysid)) throw new Error('this instance no longer holds the drone lease');
           try {
             const conn = await this.connection(job.connectionUrl);
             vehicle = await conn.waitForVehicle({ sysid: job.sysid, timeoutMs: this.opts.vehicleTimeoutMs ?? 15_000 });
@@ -230,6 +305,7 @@ export class FleetStarter implements FlightStarter {
       const outcome = await h.done;
       await this.tracker.settled();
       this.handles.delete(flightId);
+      this.flightUrls.delete(flightId);
       this.lastBattery.delete(flightId);
       this.lastMode.delete(flightId);
       this.requestOfFlight.delete(flightId);

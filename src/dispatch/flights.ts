@@ -7,6 +7,10 @@
  * planning until it is heard again or a pilot declares the flight lost (then the drone stays out
  * until a pilot confirms it recovered). A vehicle found landed and disarmed after a restart ends
  * its flight, and an undelivered request goes back to the queue (see README "Restarts and lost flights").
+ * With several instances (drone leases, src/dispatch/drone-leases.ts), a flight runs on the instance
+ * that holds its drone's lease: approvals and commands asked elsewhere are carried out there
+ * (src/dispatch/owner-routing.ts), a drone taken over has its unfinished flight re-attached as after
+ * a restart, and a drone whose lease is lost has its flight let go, not failed (README "Several instances").
  */
 import { testLink, type LinkSource, type LinkTestResult } from './link-test.js';
 import type { FlightState as FleetState } from '../fleet/flight-state.js';
@@ -25,6 +29,9 @@ import type { DroneProfile } from '../planning/types.js';
 import { requiredBatteryPct } from '../planning/energy.js';
 import { ServiceError, badRequest, conflict, flightConflict, notFound, versionConflict } from './errors.js';
 import { createLogger } from '../log.js';
+import type { DroneLeases } from './drone-leases.js';
+import type { OwnerRouting } from './owner-routing.js';
+import type { VehicleCommand } from '../store/repos/vehicle-commands.js';
 
 const log = createLogger('flights');
 
@@ -71,6 +78,8 @@ export interface FlightStarter {
   openLink?: LinkSource;
   /** Latest in-memory state of a flight this process runs. */
   liveState(flightId: string): FleetState | undefined;
+  /** The lease of the drone at this URL was lost: close its link (flights on it are cancelled first). */
+  release?(connectionUrl: string, reason: string): void;
   close(): Promise<void>;
 }
 
@@ -90,6 +99,12 @@ export class FlightManager {
   private fleet: { view: FleetView; profiles: Map<string, DroneProfile> } | null = null;
   /** Unfinished flights whose vehicle is not heard since re-attaching: since when, and what was tried. */
   private readonly unreachable = new Map<number, { since: string; detail: string }>();
+  /** Drone leases and the routing to their owners (several instances); null: this instance commands every drone. */
+  private owners: { leases: DroneLeases; routing: OwnerRouting } | null = null;
+  /** Flights let go because this instance lost the drone's lease: the new owner follows them. */
+  private readonly handedOver = new Set<number>();
+  /** Unfinished flights were re-attached after the start (recoverAfterStart): from then on a drone taken over has its flight adopted. */
+  private resumed = false;
   /** Puts a drop request (null: every open one) back in the queue, re-planned; wired to the dispatcher by the service. */
   requeue: ((requestId: number | null, cause: string) => Promise<unknown>) | null = null;
 
@@ -105,6 +120,84 @@ export class FlightManager {
     this.fleet = { view, profiles };
   }
 
+  /**
+   * Run flights only on drones whose lease this instance holds: a lost lease lets the drone's flights
+   * go (the new owner re-attaches them), an acquired one adopts them, and commands asked elsewhere
+   * for the drones held here are carried out here.
+   */
+  useLeases(leases: DroneLeases, routing: OwnerRouting): void {
+    this.owners = { leases, routing };
+    leases.onLost((droneId, reason) => this.letGo(droneId, reason));
+    leases.onAcquired((droneId) => {
+      if (!this.resumed || this.closing) return;
+      this.fleet?.view.watchAll();
+      this.adopt(new Set([droneId]));
+    });
+    // Also, once a second: a flight approved for a drone held here whose approving instance did not
+    // start it (it lost the lease in between) is started or re-attached here.
+    routing.serve(
+      (c) => this.carryOut(c),
+      () => {
+        if (this.resumed && !this.closing) this.adopt(new Set(leases.owned()));
+      },
+    );
+  }
+
+  /** The lease of this drone was lost: stop following its flights here (not failed), close its link. */
+  private letGo(droneId: string, reason: string): void {
+    const drone = this.repos.drones.byId(droneId);
+    for (const [id, control] of this.running) {
+      const f = this.repos.flights.byId(id);
+      if (f?.droneId !== droneId) continue;
+      this.handedOver.add(id);
+      log.warn({ flightId: id, droneId, reason }, 'flight left to the instance that holds the drone lease now');
+      control.cancel(`drone lease lost: ${reason}`);
+    }
+    const urls = new Set([
+      drone?.connectionUrl,
+      ...this.repos.flights
+        .list({ unfinished: true })
+        .filter((f) => f.droneId === droneId)
+        .map((f) => f.connectionUrl),
+    ]);
+    for (const url of urls) if (url) this.starter?.release?.(url, reason);
+  }
+
+  /** Re-attach (or start) the unfinished flights of drones this instance has taken over. */
+  private adopt(droneIds: Set<string>): void {
+    if (droneIds.size === 0) return;
+    const ids = this.resumeWhere((f) => droneIds.has(f.droneId));
+    if (ids.length) log.info({ drones: [...droneIds], flights: ids }, 'drone taken over: its unfinished flight re-attached');
+  }
+
+  /** A command asked at another instance for a drone this one holds (owner-routing.ts). */
+  private async carryOut(c: VehicleCommand): Promise<Record<string, unknown>> {
+    const p = c.payload;
+    const user = this.repos.users.byId(Number(p.userId));
+    if (!user && c.action !== 'link-test') throw notFound(`user ${String(p.userId)}`);
+    if (c.action === 'approve') {
+      const requestVersion = typeof p.requestVersion === 'number' ? p.requestVersion : undefined;
+      const f = this.approveHere(user!, Number(p.missionId), Array.isArray(p.checklist) ? p.checklist.map(String) : [], requestVersion);
+      return { flightId: f.id };
+    }
+    if (c.action === 'link-test') {
+      const drone = this.repos.drones.byId(c.droneId);
+      if (!drone) throw notFound(`drone ${c.droneId}`);
+      return { ...(await this.testLinkHere(drone, String(p.deliveryMethod) as DeliveryMethod, Number(p.timeoutMs))) };
+    }
+    const reason = typeof p.reason === 'string' ? p.reason : null;
+    if (c.action === 'declare-lost') {
+      const where = typeof p.lastKnownLocation === 'string' ? p.lastKnownLocation : null;
+      return { flightId: (await this.declareLostHere(user!, Number(p.flightId), reason ?? '', where)).id };
+    }
+    return { flightId: (await this.commandHere(user!, Number(p.flightId), c.action, reason)).id };
+  }
+
+  /** The instance that owns the drone when it is another one; null: this one runs its flights. */
+  private ownerElsewhere(droneId: string): string | null {
+    return this.owners?.leases.ownerElsewhere(droneId) ?? null;
+  }
+
   /** The vehicle of this unfinished flight is not heard since the restart (since when, why), or null. */
   linkLost(flightId: number): { since: string; detail: string } | null {
     return this.unreachable.get(flightId) ?? null;
@@ -112,6 +205,15 @@ export class FlightManager {
 
   liveState(f: ServiceFlight): FleetState | null {
     return this.starter?.liveState(String(f.id)) ?? (f.runnerState as FleetState | null) ?? null;
+  }
+
+  /**
+   * Another instance holds this flight's drone and has heard its vehicle lately (what it stores
+   * with its lease renewals): within the link-loss silence plus one renewal period.
+   */
+  linkUpElsewhere(f: ServiceFlight): boolean {
+    const heard = this.owners?.leases.reportElsewhere(f.droneId)?.lastHeardAt;
+    return heard !== null && heard !== undefined && Date.now() - heard < 3000 + this.owners!.leases.leaseMs / 3;
   }
 
   progress(flightId: number): UploadProgress | null {
@@ -136,7 +238,24 @@ export class FlightManager {
    * version, which is still checked against the request: a mission id is never reused for another
    * version, and an edit supersedes the mission in the same transaction as the edit.
    */
-  approve(pilot: UserRecord, missionId: number, checklist: string[], requestVersion?: number): ServiceFlight {
+  async approve(pilot: UserRecord, missionId: number, checklist: string[], requestVersion?: number): Promise<ServiceFlight> {
+    const mission = this.repos.missions.byId(missionId);
+    const owner = mission && this.owners ? this.ownerElsewhere(mission.droneId) : null;
+    if (owner && this.owners) {
+      const { flightId } = await this.owners.routing.forward(
+        mission!.droneId,
+        'approve',
+        { userId: pilot.id, missionId, checklist, ...(requestVersion !== undefined ? { requestVersion } : {}) },
+        owner,
+      );
+      const f = this.repos.flights.byId(Number(flightId));
+      if (!f) throw notFound(`flight ${String(flightId)}`);
+      return f;
+    }
+    return this.approveHere(pilot, missionId, checklist, requestVersion);
+  }
+
+  private approveHere(pilot: UserRecord, missionId: number, checklist: string[], requestVersion?: number): ServiceFlight {
     const known = new Set(PREFLIGHT_CHECKLIST.map((c) => c.id));
     const unknown = checklist.filter((c) => !known.has(c));
     const missing = PREFLIGHT_CHECKLIST.filter((c) => !checklist.includes(c.id));
@@ -319,6 +438,18 @@ export class FlightManager {
    */
   async command(user: UserRecord, flightId: number, action: 'abort' | 'pause' | 'resume', reason: string | null): Promise<ServiceFlight> {
     const flight = this.repos.flights.byId(flightId);
+    if (flight && this.owners && !this.running.has(flightId) && !TERMINAL_STATUSES.includes(flight.state)) {
+      const owner = this.ownerElsewhere(flight.droneId);
+      if (owner) {
+        await this.owners.routing.forward(flight.droneId, action, { userId: user.id, flightId, reason }, owner);
+        return this.repos.flights.byId(flightId)!;
+      }
+    }
+    return this.commandHere(user, flightId, action, reason);
+  }
+
+  private async commandHere(user: UserRecord, flightId: number, action: 'abort' | 'pause' | 'resume', reason: string | null): Promise<ServiceFlight> {
+    const flight = this.repos.flights.byId(flightId);
     if (!flight) throw notFound(`flight ${flightId}`);
     if (TERMINAL_STATUSES.includes(flight.state))
       throw flightConflict('flight-finished', `flight ${flightId} is ${flight.state}; nothing to ${action}`, { flightId, state: flight.state, action });
@@ -399,6 +530,20 @@ export class FlightManager {
    * flight, whose link must not be disturbed. Uses the starter's kept link when it has one.
    */
   async testDroneLink(drone: { id: string; connectionUrl: string; sysid: number }, deliveryMethod: DeliveryMethod, timeoutMs: number): Promise<LinkTestResult> {
+    // only the instance that owns the drone's link talks to the vehicle
+    const owner = this.owners ? this.ownerElsewhere(drone.id) : null;
+    if (owner && this.owners) {
+      const r = await this.owners.routing.forward(drone.id, 'link-test', { userId: 0, deliveryMethod, timeoutMs }, owner);
+      return r as unknown as LinkTestResult;
+    }
+    return this.testLinkHere(drone, deliveryMethod, timeoutMs);
+  }
+
+  private async testLinkHere(
+    drone: { id: string; connectionUrl: string; sysid: number },
+    deliveryMethod: DeliveryMethod,
+    timeoutMs: number,
+  ): Promise<LinkTestResult> {
     const flying = this.repos.flights.list({ unfinished: true }).find((f) => f.droneId === drone.id);
     if (flying) throw conflict(`drone ${drone.id} is on flight ${flying.id} (${flying.state}): no link test until it has finished`);
     return testLink({
@@ -430,9 +575,17 @@ export class FlightManager {
    * is reached now; the address stored with the flight is only where it was reached at approval.
    */
   resumeUnfinished(): number[] {
+    this.resumed = true;
+    return this.resumeWhere(() => true);
+  }
+
+  /** Re-attach the unfinished flights that match, on drones this instance holds (all, without leases). */
+  private resumeWhere(match: (f: ServiceFlight) => boolean): number[] {
     const ids: number[] = [];
     for (const stored of this.repos.flights.list({ unfinished: true })) {
-      if (this.running.has(stored.id)) continue;
+      if (this.running.has(stored.id) || !match(stored)) continue;
+      if (this.owners && !this.owners.leases.holds(stored.droneId)) continue;
+      this.handedOver.delete(stored.id);
       const mission = this.repos.missions.byId(stored.missionId);
       if (!mission) continue;
       const drone = this.repos.drones.byId(stored.droneId);
@@ -454,6 +607,19 @@ export class FlightManager {
    * drone stays out of planning until a pilot confirms it recovered (recovered()).
    */
   async declareLost(user: UserRecord, flightId: number, reason: string, lastKnownLocation: string | null): Promise<ServiceFlight> {
+    // the owner knows whether the link is up, and follows the flight: it decides and lets go
+    const stored = this.repos.flights.byId(flightId);
+    if (stored && this.owners && !this.running.has(flightId) && !TERMINAL_STATUSES.includes(stored.state)) {
+      const owner = this.ownerElsewhere(stored.droneId);
+      if (owner) {
+        await this.owners.routing.forward(stored.droneId, 'declare-lost', { userId: user.id, flightId, reason, lastKnownLocation }, owner);
+        return this.repos.flights.byId(flightId)!;
+      }
+    }
+    return this.declareLostHere(user, flightId, reason, lastKnownLocation);
+  }
+
+  private async declareLostHere(user: UserRecord, flightId: number, reason: string, lastKnownLocation: string | null): Promise<ServiceFlight> {
     const flight = this.repos.flights.byId(flightId);
     if (!flight) throw notFound(`flight ${flightId}`);
     if (TERMINAL_STATUSES.includes(flight.state))
@@ -559,6 +725,7 @@ export class FlightManager {
   }
 
   private onLink(flight: ServiceFlight, up: boolean, detail: string): void {
+    if (this.owners && !this.owners.leases.holds(flight.droneId)) return;
     const at = this.repos.now();
     const cur = this.repos.flights.byId(flight.id);
     if (!cur || TERMINAL_STATUSES.includes(cur.state)) return;
@@ -591,6 +758,10 @@ export class FlightManager {
       log.warn({ flightId: flight.id }, 'no flight starter configured: the flight stays approved');
       return;
     }
+    if (this.owners && !this.owners.leases.holds(flight.droneId)) {
+      log.info({ flightId: flight.id, droneId: flight.droneId }, 'not the drone lease holder: the holder runs the flight');
+      return;
+    }
     const job: FlightJob = {
       flightId: String(flight.id),
       sysid: flight.sysid,
@@ -614,6 +785,7 @@ export class FlightManager {
     control.done
       .catch((err: unknown) => {
         if (this.closing) return; // stopping the service: the flight stays unfinished and is re-attached on start
+        if (this.handedOver.has(flight.id)) return; // another instance holds the drone now and follows the flight
         const cur = this.repos.flights.byId(flight.id);
         if (cur && !TERMINAL_STATUSES.includes(cur.state)) this.failFlight(cur, err instanceof Error ? err.message : String(err));
       })
@@ -624,7 +796,7 @@ export class FlightManager {
         this.unreachable.delete(flight.id);
         this.availability.clearUnreachable(flight.id);
         this.bus.publish({ type: 'flight', flightId: flight.id, requestId: flight.requestId });
-        if (this.closing) return;
+        if (this.closing || this.handedOver.has(flight.id)) return;
         // Found on the ground after a restart without a recorded release: the drop has not happened
         // as far as anyone knows, so the request goes back to the queue.
         const end = this.repos.flights.byId(flight.id);
@@ -635,6 +807,10 @@ export class FlightManager {
   }
 
   private failFlight(flight: ServiceFlight, reason: string): void {
+    if (this.owners && !this.owners.leases.fence(flight.droneId)) {
+      log.warn({ flightId: flight.id, reason }, 'flight not marked failed: this instance no longer holds the drone lease');
+      return;
+    }
     log.error({ flightId: flight.id, reason }, 'flight failed');
     this.repos.transaction(() => {
       this.repos.flights.transition(flight.id, 'failed', reason, this.repos.now(), reason);

@@ -168,6 +168,7 @@ export const VERSION_CONFLICTS: readonly VersionConflict[] = [
  * - 'drone-unavailable': the mission's drone was removed or disabled (droneId)
  * - 'drone-busy': the drone is on another flight (droneId, flightId, requestId)
  * - 'drone-blocked': the drone cannot be reached (droneId, detail)
+ * - 'drone-owner-unreachable': the instance that owns the drone's link did not answer in time (droneId, action)
  */
 export type FlightConflict =
   | 'flight-finished'
@@ -182,7 +183,8 @@ export type FlightConflict =
   | 'no-vehicle-plan'
   | 'drone-unavailable'
   | 'drone-busy'
-  | 'drone-blocked';
+  | 'drone-blocked'
+  | 'drone-owner-unreachable';
 export const FLIGHT_CONFLICTS: readonly FlightConflict[] = [
   'flight-finished',
   'flight-link-lost',
@@ -197,6 +199,7 @@ export const FLIGHT_CONFLICTS: readonly FlightConflict[] = [
   'drone-unavailable',
   'drone-busy',
   'drone-blocked',
+  'drone-owner-unreachable',
 ];
 
 /**

@@ -25,6 +25,12 @@ export interface ConnectOptionsExt extends ConnectOptions, TransportOptions, Veh
   heartbeatIntervalMs?: number;
   /** MAVLink 2 signing link id for this connection (default: a per-process counter). */
   linkId?: number;
+  /**
+   * Asked before every frame goes out (heartbeats included); false: the frame is not sent. A ground
+   * station that has lost its right to command the vehicle (another instance owns the drone's
+   * lease, src/dispatch/drone-leases.ts) stays silent even if a timer of its own fires first.
+   */
+  mayTransmit?: () => boolean;
 }
 
 export interface LinkStats {
@@ -118,7 +124,7 @@ export class Connection implements MavlinkConnection, MavlinkConnectionExt {
   // ---- output -----------------------------------------------------------------------------
 
   private write(msgid: number, fields: Fields, key: Buffer | undefined): void {
-    if (this.closed) return;
+    if (this.closed || (this.opts.mayTransmit && !this.opts.mayTransmit())) return;
     let frame: Buffer;
     try {
       frame = this.encoder.encode(msgid, fields, key ? { key, linkId: this.linkId, timestamp: this.clock.next() } : undefined);

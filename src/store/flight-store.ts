@@ -2,7 +2,9 @@
  * The fleet layer's FlightStore / TrackSink (src/fleet/store.ts) on SQLite. Each call is one
  * transaction; a transition also moves the drop request along (in flight → delivered, or failed
  * when the flight ends without a drop), so the officer's status and the flight never disagree.
- * Flight ids are the service's integer ids as strings.
+ * Flight ids are the service's integer ids as strings. With a `fence` (drone leases, several
+ * instances), every write first checks, inside its transaction, that this instance still holds the
+ * drone's lease with its token; a write of an instance that lost it is refused (LeaseLostError).
  */
 import type { Alert } from '../fleet/alerts.js';
 import type { DeliveryRecord } from '../fleet/delivery.js';
@@ -18,6 +20,13 @@ export interface FlightStoreEvents {
   alert?(flightId: number, requestId: number, a: Alert): void;
   delivery?(flightId: number, requestId: number, d: DeliveryRecord): void;
   state?(flightId: number, requestId: number, state: FlightState): void;
+  /** Inside each write's transaction: does this instance still hold the drone's lease? (src/dispatch/drone-leases.ts) */
+  fence?(droneId: string): boolean;
+}
+
+/** A write about a flight by an instance that no longer holds its drone's lease. */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -45,14 +54,24 @@ export class SqliteFlightStore implements FlightStore {
     return f;
   }
 
+  /** Throws LeaseLostError when the fence says this instance no longer holds the drone (call inside the write's transaction). */
+  private fenced(f: { id: number; droneId: string }): void {
+    if (this.events.fence && !this.events.fence(f.droneId))
+      throw new LeaseLostError(`flight ${f.id}: this instance no longer holds drone ${f.droneId}'s lease; write refused`);
+  }
+
   createFlight(rec: FlightRecord): void {
     const f = this.flight(rec.id);
-    this.repos.flights.setRunnerState(f.id, rec.state);
+    this.repos.transaction(() => {
+      this.fenced(f);
+      this.repos.flights.setRunnerState(f.id, rec.state);
+    });
   }
 
   saveTransition(flightId: string, transition: Transition, state: FlightState): void {
     const f = this.flight(flightId);
     this.repos.transaction(() => {
+      this.fenced(f);
       const reason = state.status === 'aborted' || state.status === 'failed' ? (state.reason ?? transition.cause) : null;
       this.repos.flights.transition(f.id, transition.to as FlightStatus, transition.cause, iso(transition.t), reason);
       if (state.timestamps.takeoffAt !== null) this.repos.flights.setAirborne(f.id, iso(state.timestamps.takeoffAt));
@@ -78,14 +97,17 @@ export class SqliteFlightStore implements FlightStore {
 
   saveAlert(flightId: string, alert: Alert): void {
     const f = this.flight(flightId);
-    this.repos.flights.addAlert({
-      flightId: f.id,
-      kind: alert.kind,
-      code: alert.code,
-      params: alert.data ?? {},
-      severity: alert.active ? alert.severity : 'info',
-      message: alert.message,
-      at: iso(alert.t),
+    this.repos.transaction(() => {
+      this.fenced(f);
+      this.repos.flights.addAlert({
+        flightId: f.id,
+        kind: alert.kind,
+        code: alert.code,
+        params: alert.data ?? {},
+        severity: alert.active ? alert.severity : 'info',
+        message: alert.message,
+        at: iso(alert.t),
+      });
     });
     this.events.alert?.(f.id, f.requestId, alert);
   }
@@ -100,6 +122,7 @@ export class SqliteFlightStore implements FlightStore {
     const release = delivery.release;
     if (delivery.delivered && release) {
       this.repos.transaction(() => {
+        this.fenced(f);
         const mission = this.repos.missions.byId(f.missionId);
         // (the runner's planned point is the same vehicle plan's; it stands in only if the mission lost its plan)
         const drop = (mission ? flownDropPoint(mission) : null) ?? { lat: delivery.planned.lat, lon: delivery.planned.lon };
@@ -143,7 +166,10 @@ export class SqliteFlightStore implements FlightStore {
 
   saveState(flightId: string, state: FlightState): void {
     const f = this.flight(flightId);
-    this.repos.flights.setRunnerState(f.id, state);
+    this.repos.transaction(() => {
+      this.fenced(f);
+      this.repos.flights.setRunnerState(f.id, state);
+    });
     this.events.state?.(f.id, f.requestId, state);
   }
 
@@ -160,7 +186,12 @@ export class SqliteFlightStore implements FlightStore {
       list.push({ t: p.t, lat: p.lat, lon: p.lon, relAltM: p.relAltM, groundSpeedMs: p.groundSpeedMs, headingDeg: p.headingDeg, batteryPct: p.batteryPct });
     }
     this.repos.transaction(() => {
-      for (const [id, pts] of byFlight) this.repos.track.append(id, pts);
+      for (const [id, pts] of byFlight) {
+        const f = this.events.fence ? this.repos.flights.byId(id) : null;
+        // a flight whose drone this instance no longer holds: its points are the new owner's to write
+        if (f && !this.events.fence!(f.droneId)) continue;
+        this.repos.track.append(id, pts);
+      }
     });
   }
 

@@ -291,6 +291,40 @@ ALTER TABLE flight_alerts ADD COLUMN code TEXT;
 ALTER TABLE flight_alerts ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
 `,
   },
+  {
+    version: 9,
+    name: 'drone leases and routed vehicle commands (several instances, one fleet)',
+    // One row per drone: the instance that owns its link, the fencing token (raised on every
+    // acquisition, never reset) and when the lease runs out (ms since the epoch). Commands asked at
+    // an instance that does not own the drone wait in vehicle_commands until the owner answers them
+    // (src/dispatch/drone-leases.ts, src/dispatch/owner-routing.ts; README "Several instances").
+    // Times are ms since the epoch in BIGINT (SQLite: integer affinity; PostgreSQL: INTEGER is 32-bit).
+    // `report`: what the owner last heard from the vehicle (JSON), renewed with the lease, for the
+    // fleet page and the planner of the instances that do not own the drone.
+    sql: `
+CREATE TABLE drone_leases (
+  drone_id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  token BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  report TEXT
+);
+CREATE TABLE vehicle_commands (
+  id INTEGER PRIMARY KEY,
+  drone_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  asked_by TEXT NOT NULL,
+  asked_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'taken', 'answered')),
+  taken_by TEXT,
+  answer TEXT,
+  answered_at BIGINT
+);
+CREATE INDEX vehicle_commands_pending ON vehicle_commands(state, drone_id);
+`,
+  },
 ];
 
 export class MigrationError extends Error {

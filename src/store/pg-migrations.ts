@@ -292,4 +292,31 @@ ALTER TABLE flight_alerts ADD COLUMN code ${TEXT};
 ALTER TABLE flight_alerts ADD COLUMN params ${TEXT} NOT NULL DEFAULT '{}';
 `,
   },
+  {
+    version: 9,
+    name: 'drone leases and routed vehicle commands (several instances, one fleet)',
+    sql: `
+CREATE TABLE drone_leases (
+  drone_id ${TEXT} PRIMARY KEY,
+  owner ${TEXT} NOT NULL,
+  token BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  report ${TEXT}
+);
+CREATE TABLE vehicle_commands (
+  id ${ID},
+  drone_id ${TEXT} NOT NULL,
+  action ${TEXT} NOT NULL,
+  payload ${TEXT} NOT NULL,
+  asked_by ${TEXT} NOT NULL,
+  asked_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  state ${TEXT} NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'taken', 'answered')),
+  taken_by ${TEXT},
+  answer ${TEXT},
+  answered_at BIGINT
+);
+CREATE INDEX vehicle_commands_pending ON vehicle_commands(state, drone_id);
+`,
+  },
 ];

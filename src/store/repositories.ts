@@ -11,7 +11,8 @@
  *   drones     drones                                   requests  drop_requests, idempotency_keys, handover_codes
  *   missions   missions, approvals                      flights   flights, flight_transitions, flight_alerts, deliveries
  *   track      track_points                             audit     audit_log (append-only)
- *   settings   settings
+ *   settings   settings                                 leases    drone_leases (which instance owns a drone's link)
+ *   vehicleCommands  vehicle_commands (commands waiting for the owning instance)
  */
 import type { Database } from 'better-sqlite3';
 import { StoreConnection, type Clock } from './connection.js';
@@ -19,11 +20,13 @@ import { asEngine, type SqlEngine } from './engine.js';
 import { AuditRepository } from './repos/audit.js';
 import { DronesRepository } from './repos/drones.js';
 import { FlightsRepository } from './repos/flights.js';
+import { LeasesRepository } from './repos/leases.js';
 import { MissionsRepository } from './repos/missions.js';
 import { RequestsRepository } from './repos/requests.js';
 import { SettingsRepository } from './repos/settings.js';
 import { TrackRepository } from './repos/track.js';
 import { UsersRepository } from './repos/users.js';
+import { VehicleCommandsRepository } from './repos/vehicle-commands.js';
 import { ZoneMapsRepository } from './repos/zone-maps.js';
 
 export class Repositories {
@@ -37,6 +40,8 @@ export class Repositories {
   readonly track: TrackRepository;
   readonly audit: AuditRepository;
   readonly settings: SettingsRepository;
+  readonly leases: LeasesRepository;
+  readonly vehicleCommands: VehicleCommandsRepository;
 
   /** The engine the repositories run on (tests reach the tables through it). */
   readonly db: SqlEngine;
@@ -54,6 +59,8 @@ export class Repositories {
     this.track = new TrackRepository(c);
     this.audit = new AuditRepository(c);
     this.settings = new SettingsRepository(c);
+    this.leases = new LeasesRepository(c);
+    this.vehicleCommands = new VehicleCommandsRepository(c);
   }
 
   /** The store clock's time, as the ISO string the records carry. */

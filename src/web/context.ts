@@ -50,6 +50,7 @@ export function viewSources(d: AppDeps): ViewSources {
     liveState: (f) => d.flights.liveState(f),
     progress: (id) => d.flights.progress(id),
     isLive: (id) => d.flights.isLive(id),
+    linkUpElsewhere: (f) => d.flights.linkUpElsewhere(f),
     queueEta: (id) => d.etas.get(id),
     linkLost: (id) => d.flights.linkLost(id),
   };

@@ -36,6 +36,8 @@ export interface ViewSources {
   liveState(flight: ServiceFlight): FleetState | null;
   /** Whether this process is following the flight right now (else the stored state is shown, link down). */
   isLive?(flightId: number): boolean;
+  /** Another instance holds the flight's drone and hears its vehicle (several instances). */
+  linkUpElsewhere?(flight: ServiceFlight): boolean;
   /** An unfinished flight whose vehicle is not heard since re-attaching (since when, why), or null. */
   linkLost?(flightId: number): { since: string; detail: string } | null;
   /** Upload/arming progress of a flight being started. */
@@ -263,7 +265,9 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
     state: f.state,
     stateReason: f.stateReason,
     stateReasonText: outcomeText(f.stateReason),
-    paused: live ? live.paused !== null : f.paused,
+    // the runner's state where this process follows the flight; elsewhere the flight row, which a pause
+    // or resume updates when the vehicle accepted it (the stored runner state may be a few seconds old)
+    paused: live && (src.isLive?.(f.id) ?? true) ? live.paused !== null : f.paused,
     createdAt: f.createdAt,
     airborneAt: f.airborneAt,
     endedAt: f.endedAt,
@@ -280,7 +284,7 @@ export function flightView(src: ViewSources, f: ServiceFlight, opts: { history?:
         }
       : null,
     batteryPct: v?.battery?.remainingPct ?? null,
-    link: { up: (src.isLive?.(f.id) ?? true) && (v?.linkUp ?? false), lastHeardAt: iso(v?.lastHeardT) },
+    link: { up: (src.isLive?.(f.id) ?? true) ? (v?.linkUp ?? false) : (src.linkUpElsewhere?.(f) ?? false), lastHeardAt: iso(v?.lastHeardT) },
     linkLost: linkLost(src, f),
     mode: v?.modeName ?? null,
     eta: eta && !ended ? new Date((v?.lastHeardT ?? Date.now()) + eta.s * 1000).toISOString() : null,

@@ -90,9 +90,10 @@ async function relay(): Promise<{ url: string; cut(): void; close(): Promise<voi
 async function twoInstances(o: { brokerOfB?: string; aFlies?: boolean } = {}): Promise<{ a: TestApp; b: TestApp; portA: number; portB: number }> {
   dir = mkdtempSync(join(tmpdir(), 'medidrop-mqtt-'));
   const db = join(dir, 'medidrop.sqlite');
-  const a = await makeTestApp({ db, config: { mqtt: broker.url }, ...(o.aFlies ? { starter: 'fleet' as const } : {}) });
+  // shared: the two instances share the database and its drones (README "Several instances, one fleet")
+  const a = await makeTestApp({ db, config: { mqtt: broker.url, shared: true }, ...(o.aFlies ? { starter: 'fleet' as const } : {}) });
   apps.push(a);
-  const b = await makeTestApp({ db, config: { mqtt: o.brokerOfB ?? broker.url } });
+  const b = await makeTestApp({ db, config: { mqtt: o.brokerOfB ?? broker.url, shared: true } });
   apps.push(b);
   for (const t of [a, b]) await t.app.listen({ port: 0, host: '127.0.0.1' });
   await until('both instances connected to the broker', () => a.parts.mqtt!.connected && b.parts.mqtt!.connected);

@@ -74,7 +74,7 @@ export const missionsPlugin: FastifyPluginAsyncTypebox<FeatureOptions> = async (
           },
         },
         async (req) => {
-          const flight = flights.approve(requireUser(req), Number(req.params.id), req.body.checklist, req.body.requestVersion);
+          const flight = await flights.approve(requireUser(req), Number(req.params.id), req.body.checklist, req.body.requestVersion);
           const created = repos.flights.byId(flight.id);
           if (!created) throw notFound(`flight ${flight.id}`);
           return { mission: missionSummary(src, mission(flight.missionId)), flight: flightView(src, created) };
