@@ -109,8 +109,24 @@ export class DroneLeases {
     const h = this.held.get(droneId);
     if (!h) return false;
     if (this.now() < h.until) return true;
+    // One instance (not shared): nobody else takes leases, so a stalled event loop (a planning burst,
+    // a loaded machine) must not cost a flight its link. The lease is renewed here and now instead.
+    if (!this.opts.shared && this.renewNow(droneId, h)) return true;
     this.lose(droneId, `lease expired by this instance's clock ${this.now() - h.until} ms ago without renewal (process paused or stalled)`);
     return false;
+  }
+
+  private renewNow(droneId: string, h: Held): boolean {
+    try {
+      const start = this.now();
+      const report = this.ownReport?.(droneId) ?? null;
+      if (!this.repos.leases.renew(droneId, this.instanceId, h.token, start + this.leaseMs, report ? JSON.stringify(report) : null)) return false;
+      h.until = start + this.leaseMs;
+      return true;
+    } catch (err) {
+      log.warn({ err, droneId }, 'could not renew the drone lease');
+      return false;
+    }
   }
 
   /** The fencing token of the lease held, or null. */

@@ -174,6 +174,23 @@ describe('DroneLeases', () => {
     expect(single.token('md-1')).toBe(2);
     single.stop();
   });
+
+  it('one instance whose event loop stalled past the lease keeps its drones: nobody else can have taken them', async () => {
+    const [, b] = twoConnections();
+    let now = 0;
+    const single = new DroneLeases(b.repos, { instanceId: 'only', leaseMs: 3000, shared: false, now: () => now });
+    const lost: string[] = [];
+    single.onLost((_, why) => lost.push(why));
+    single.start();
+    now = 20_000; // a 20 s stall: no tick ran
+    expect(single.holds('md-1')).toBe(true);
+    expect(single.fence('md-1')).toBe(true);
+    expect(single.token('md-1')).toBe(1);
+    await flush();
+    expect(lost).toEqual([]);
+    expect(b.repos.leases.get('md-1')?.expiresAt).toBe(23_000);
+    single.stop();
+  });
 });
 
 describe('OwnerRouting', () => {
