@@ -38,6 +38,8 @@ const HELP = `usage: medidrop sim --map FILE --depot NAME [options]
   --vehicles N          number of drones, sysid 1..N (default 1)
   --speedup K           simulated seconds per wall second (default 1)
   --port P              TCP port of drone 1; drone i gets P + 10·(i − 1) (default 5760; 0 = any free)
+  --host H              address the drones listen on (default 127.0.0.1; 0.0.0.0 in a container that
+                        other containers reach, as in compose.yaml)
   --ready-after S       simulated seconds until the EKF uses GPS and arming works (default 42, like SITL)
   --wind S@D            wind S m/s blowing from D degrees true (default 0@0)
   --udp HOST:PORT       also send every drone's MAVLink to this UDP address (one link, several drones)
@@ -58,6 +60,7 @@ const OPTIONS = {
   vehicles: { type: 'string' },
   speedup: { type: 'string' },
   port: { type: 'string' },
+  host: { type: 'string' },
   'ready-after': { type: 'string' },
   wind: { type: 'string' },
   udp: { type: 'string' },
@@ -136,8 +139,8 @@ function parseKey(flag: string | undefined): Buffer | undefined {
 }
 
 /** Hold a drone's SERIAL0 like the SITL harness does: connecting boots the firmware; what it says is discarded. */
-async function holdSerial0(port: number): Promise<net.Socket> {
-  const sock = net.connect(port, '127.0.0.1');
+async function holdSerial0(port: number, host: string): Promise<net.Socket> {
+  const sock = net.connect(port, host);
   sock.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     sock.once('connect', resolve);
@@ -168,6 +171,10 @@ export async function run(
   if (!Number.isInteger(port) || port < 0 || top > 65535)
     throw new UsageError(`--port must be 0 or a TCP port leaving room for ${count} drone(s), got ${values.port}`);
   const readyAfterS = numberFlag('ready-after', values['ready-after'], 42)!;
+  const listenHost = values.host ?? '127.0.0.1';
+  if (net.isIP(listenHost) === 0) throw new UsageError(`--host must be an IP address to listen on (e.g. 127.0.0.1 or 0.0.0.0), got "${listenHost}"`);
+  // where this machine reaches the drones (the printed urls; SERIAL0 held here)
+  const reachAt = listenHost === '0.0.0.0' ? '127.0.0.1' : listenHost === '::' ? '::1' : listenHost;
   if (!(readyAfterS >= 0)) throw new UsageError(`--ready-after must be ≥ 0, got ${values['ready-after']}`);
   const wind = parseWind(values.wind);
   const udpOut = parseUdp(values.udp);
@@ -216,6 +223,7 @@ export async function run(
       vehicles,
       speedup,
       readyAfterS,
+      host: listenHost,
       wind,
       udpOut,
       logger,
@@ -229,7 +237,7 @@ export async function run(
   }
   const held: net.Socket[] = [];
   try {
-    if (signingKey) for (const v of emu.vehicles) held.push(await holdSerial0(v.tcpPort));
+    if (signingKey) for (const v of emu.vehicles) held.push(await holdSerial0(v.tcpPort, reachAt));
   } catch (err) {
     for (const s of held) s.destroy();
     await emu.stop();
@@ -241,7 +249,7 @@ export async function run(
     io.out(
       JSON.stringify({
         sysid: v.sysid,
-        url: `tcp://127.0.0.1:${tcpPort}`,
+        url: `tcp://${reachAt.includes(':') ? `[${reachAt}]` : reachAt}:${tcpPort}`,
         tcpPort,
         home: h,
         depot: depot.name,

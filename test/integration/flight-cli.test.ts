@@ -106,6 +106,22 @@ describe.skipIf(!existsSync(CLI))('medidrop sim + medidrop fly', () => {
     }
   });
 
+  it('medidrop sim --host 0.0.0.0 (a container other containers reach) listens on every address; a host name is refused (exit 2)', async () => {
+    const bad = await runCli(['sim', '--map', MAP, '--depot', DEPOT, '--port', '0', '--host', 'drones.local']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--host must be an IP address/);
+    const sim = await startSim(['--host', '0.0.0.0']);
+    const url = sim.lines[0]!.url as string;
+    expect(url).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    const conn = await connect(url);
+    try {
+      await conn.waitForVehicle({ timeoutMs: 15_000 });
+    } finally {
+      await conn.close();
+      sim.child.kill('SIGINT');
+    }
+  });
+
   it('medidrop sim names the depots when the one asked for does not exist (exit 2)', async () => {
     const r = await runCli(['sim', '--map', MAP, '--depot', 'Nowhere', '--port', '0']);
     expect(r.code).toBe(2);
