@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   fly: { summary: 'upload, verify, arm, start and follow a delivery until landed', load: () => import('./cli/fly.js') },
   sim: { summary: 'start emulated ArduCopter drones at a depot of a zone map', load: () => import('./cli/sim.js') },
   serve: { summary: 'start the web service (officers, pilots, live tracking)', load: () => import('./cli/serve.js') },
+  'add-user': { summary: 'create an account (the first admin of a deployment) in the database', load: () => import('./cli/add-user.js') },
   'demo-fleet': { summary: "the demo's emulated drones as their own process (started by serve --demo)", load: () => import('./cli/demo-fleet.js') },
 };
 
