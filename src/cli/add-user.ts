@@ -10,6 +10,7 @@ import { isPostgresUrl, maskUrl, openDatabase, StoreOpenError } from '../store/d
 import { loadConfig, ConfigError } from '../app/config.js';
 import { hashPassword } from '../store/passwords.js';
 import { ROLES } from '../domain/words.js';
+import { findControlCharacter } from '../domain/text.js';
 import type { Role } from '../domain/words.js';
 import { UserCreateBodySchema } from '../web/api-types.js';
 import { parseCommandArgs, UsageError } from './common.js';
@@ -56,7 +57,7 @@ export async function run(args: string[], io: { password?: () => Promise<string>
   if (!ROLES.includes(values.role as Role)) throw new UsageError(`--role: one of ${ROLES.join(', ')} (got ${JSON.stringify(values.role ?? '')})`);
   const role = values.role as Role;
   const name = (values.name ?? username).trim();
-  if (name.length < 1 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) throw new UsageError('--name: 1–100 characters, no control characters');
+  if (name.length < 1 || name.length > 100 || findControlCharacter(name) !== null) throw new UsageError('--name: 1–100 characters, no control characters');
   const password = process.env.MEDIDROP_NEW_PASSWORD ?? (await (io.password ?? firstLineOfStdin)());
   if (password.length < MIN_PASSWORD)
     throw new UsageError(`password: at least ${MIN_PASSWORD} characters (MEDIDROP_NEW_PASSWORD or the first line of standard input)`);
