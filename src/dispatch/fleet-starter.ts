@@ -40,6 +40,8 @@ export interface FleetStarterOptions {
 export interface LeaseGate {
   /** Held by this instance's own clock (cheap; before every frame). */
   holds(droneId: string): boolean;
+  /** Take the lease when it is free or expired (or already ours): true when held now. */
+  tryAcquire(droneId: string): boolean;
   /** Held, and the database agrees (inside a write's transaction). */
   fence(droneId: string): boolean;
   /** What the instance holding a drone this one does not hold last heard from it. */
@@ -102,12 +104,16 @@ export class FleetStarter implements FlightStarter {
     return this.repos.drones.list().find((d) => d.connectionUrl === url && (sysid === undefined || d.sysid === sysid))?.id ?? null;
   }
 
-  /** Without leases, always; with them, only for a drone this instance holds. */
+  /**
+   * Without leases, always; with them, only for a drone this instance holds — or takes now, when
+   * nobody holds it (a drone the admin has just added or re-addressed is not left waiting for the
+   * next renewal tick).
+   */
   private mayUse(url: string, sysid?: number): boolean {
     const leases = this.opts.leases;
     if (!leases) return true;
     const droneId = this.droneAt(url, sysid);
-    return droneId === null || leases.holds(droneId);
+    return droneId === null || leases.holds(droneId) || leases.tryAcquire(droneId);
   }
 
   private connection(url: string): Promise<MavlinkConnection> {

@@ -440,7 +440,11 @@ class Reduction {
     const from = this.s.status;
     if (from === to || isTerminal(from)) return;
     this.transitions.push({ from, to, t, cause });
-    this.patch({ status: to, since: t, ...(reason !== undefined ? { reason } : {}) });
+    // An ETA to the drop point means something only on the way there (progress sets it for en-route
+    // only, at the next position): once delivering, returning or on the ground, it is gone at once.
+    const p = this.s.progress;
+    const progress = to !== 'en-route' && p.etaDropS !== null ? { progress: { ...p, etaDropS: null } } : {};
+    this.patch({ status: to, since: t, ...(reason !== undefined ? { reason } : {}), ...progress });
   }
 
   private fail(t: number, cause: string, reason: string): void {

@@ -6,7 +6,8 @@
  * view) are latest-wins per key: at most one per key every `intervalMs`; one offered sooner is held
  * (a newer one replaces it) and written when its interval is over. Every other message (a state
  * change, an alert, a delivery) is written at once, after the held telemetry, so the order of what
- * the reader sees never changes and the last position before a landing is never dropped.
+ * the reader sees never changes and the last position before a landing is never dropped; and the
+ * telemetry right after it is not held back.
  */
 
 /** How often a stream carries one key's telemetry at most: 4 Hz, ArduPilot's usual position rate at 1×. */
@@ -40,11 +41,16 @@ export class TelemetryPacer {
     private readonly clock: PacerClock = SYSTEM_CLOCK,
   ) {}
 
-  /** A message that must not wait: held telemetry first, then this one. */
+  /**
+   * A message that must not wait: held telemetry first, then this one. The telemetry that follows it
+   * is written at once (the pacing starts again): after "delivering", the page gets the next position
+   * and its ETA "to home" now, not up to 250 ms later.
+   */
   send(event: string, data: unknown): void {
     if (this.closed) return;
     this.flush();
     this.write(event, data);
+    this.lastWritten.clear();
   }
 
   /** Latest-wins telemetry under `key` (e.g. "position", or "drone:xn-01"). */

@@ -238,7 +238,7 @@ describe.skipIf(!haveChromium)('the officer on a phone', () => {
       const returning = airborne.filter((s) => s.state === 'returning' || s.state === 'delivering');
       expect(returning.length).toBeGreaterThan(0);
       for (const s of returning) {
-        expect(s.etaTo).toBe('home');
+        expect(s.etaTo, JSON.stringify(samples.map((x) => [x.state, x.etaTo, x.pct]))).toBe('home');
         expect(s.eta).toContain(text.etaHome);
         expect(s.eta).toMatch(text.eta);
       }

@@ -47,6 +47,23 @@ describe('telemetry pacing of an event stream', () => {
     expect(out).toHaveLength(3);
   });
 
+  it('the position right after a state change is not held back (its ETA goes with the new state)', async () => {
+    const { clock, out, pacer } = stream();
+    pacer.telemetry('position', 'position', { etaTo: 'drop' });
+    await clock.advance(10);
+    pacer.send('state', { to: 'delivering' });
+    await clock.advance(10);
+    pacer.telemetry('position', 'position', { etaTo: 'home' });
+    expect(out.map((o) => [o.event, o.at])).toEqual([
+      ['position', 0],
+      ['state', 10],
+      ['position', 20],
+    ]);
+    // and the pacing goes on from there
+    pacer.telemetry('position', 'position', { etaTo: 'home', n: 2 });
+    expect(out).toHaveLength(3);
+  });
+
   it('keys are paced apart: a battery level does not wait for a position, two drones do not wait for each other', async () => {
     const { clock, out, pacer } = stream();
     pacer.telemetry('position', 'position', { p: 1 });
